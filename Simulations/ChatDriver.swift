@@ -1,0 +1,186 @@
+import ChatCore
+
+/// Runs whole conversations through the real actors with no threads: one FIFO queue
+/// of mail, delivered in the order it was sent. Tests use it to say "three users, two
+/// rooms, a whisper" and read back what each connection received. The simulator
+/// explores other orders; this driver is the plain, predictable one.
+public struct ChatDriver: Sendable {
+    public private(set) var now = Instant(nanoseconds: 1_000_000_000)
+    public let limits: Limits
+    public private(set) var sessions: [SessionID: Session] = [:]
+    public private(set) var gate: Gate
+    public private(set) var lobby = Lobby()
+    public private(set) var rooms: [RoomID: Room] = [:]
+    public var store = InMemoryStore()
+    public let hasher = SimulatedHasher()
+
+    /// Every line each connection was sent, in order.
+    public private(set) var transcripts: [SessionID: [ServerLine]] = [:]
+    /// Connections the server closed (or that hung up).
+    public private(set) var closedConnections: Set<SessionID> = []
+    /// Connections whose client does not read: their writes are never reported sent.
+    public var slowReaders: Set<SessionID> = []
+    /// Mail addressed to an actor that had already retired.
+    public private(set) var undeliverable: [Mail] = []
+    /// Every effect, in order, for tests that look at the whole story.
+    public private(set) var log: [Effect] = []
+
+    private var queue: [Mail] = []
+    private var head = 0
+    private var wakes: [SessionID: Instant] = [:]
+    private var nextSession: UInt64 = 1
+
+    public init(limits: Limits = .standard) {
+        self.limits = limits
+        self.gate = Gate(limits: limits)
+    }
+
+    // MARK: - What a client does
+
+    /// Opens a connection; returns its session.
+    public mutating func connect(address: String = "192.0.2.1") -> SessionID {
+        let id = SessionID(nextSession)
+        nextSession += 1
+        var session = Session(id: id, address: address, limits: limits, now: now)
+        let effects = session.opened(now: now)
+        sessions[id] = session
+        transcripts[id] = []
+        apply(effects)
+        run()
+        return id
+    }
+
+    /// Types a line (a newline is added) and lets everything settle.
+    /// With `settle: false` the mail it causes waits in the queue, so a test can put
+    /// something else in between (a disconnect in the middle of a move).
+    public mutating func type(_ session: SessionID, _ line: String, settle: Bool = true) {
+        sendBytes(session, Array((line + "\n").utf8), settle: settle)
+    }
+
+    /// Sends raw bytes and lets everything settle.
+    public mutating func sendBytes(_ session: SessionID, _ bytes: [UInt8], settle: Bool = true) {
+        guard !closedConnections.contains(session) else { return }
+        act(on: session) { $0.bytesReceived(bytes, now: $1) }
+        if settle { run() }
+    }
+
+    /// The client hangs up.
+    public mutating func disconnect(_ session: SessionID, settle: Bool = true) {
+        guard !closedConnections.contains(session) else { return }
+        act(on: session) { $0.connectionLost(now: $1) }
+        if settle { run() }
+    }
+
+    /// Delivers only the oldest `count` pieces of mail, leaving the rest queued.
+    public mutating func step(_ count: Int = 1) {
+        for _ in 0..<count where head < queue.count {
+            let mail = queue[head]
+            head += 1
+            deliver(mail)
+        }
+    }
+
+    /// Mail sent and not yet delivered.
+    public var queuedMail: [Mail] { Array(queue[head...]) }
+
+    /// Connects and registers; returns the session, already in `global`.
+    public mutating func register(_ name: String, password: String = "correct horse") -> SessionID {
+        let session = connect()
+        type(session, "/register \(name) \(password.replacingSpaces)")
+        return session
+    }
+
+    /// Moves the clock on, firing every wake that falls due, and lets everything settle.
+    public mutating func advance(by duration: Duration) {
+        let end = now + duration
+        while let (session, due) = wakes.filter({ $0.value <= end }).min(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
+            now = max(now, due)
+            wakes[session] = nil
+            act(on: session) { $0.tick(now: $1) }
+            run()
+        }
+        now = end
+    }
+
+    /// A slow reader catches up: everything written to it counts as sent.
+    public mutating func drain(_ session: SessionID) {
+        sessions[session]?.outputSent(bytes: Int.max)
+    }
+
+    // MARK: - Reading what happened
+
+    /// The lines a connection received, rendered without their newlines.
+    public func lines(_ session: SessionID) -> [String] {
+        (transcripts[session] ?? []).map { String($0.rendered.dropLast()) }
+    }
+
+    /// Forgets the transcripts so far, so a test can look at what comes next.
+    public mutating func clearTranscripts() {
+        for key in transcripts.keys { transcripts[key] = [] }
+    }
+
+    // MARK: - The loop
+
+    /// Delivers mail, oldest first, until none is left.
+    public mutating func run() {
+        while head < queue.count {
+            let mail = queue[head]
+            head += 1
+            deliver(mail)
+        }
+        queue.removeAll(keepingCapacity: true)
+        head = 0
+    }
+
+    private mutating func deliver(_ mail: Mail) {
+        switch mail {
+        case .session(let id, let message):
+            guard sessions[id].map({ !$0.isFinished }) == true else { return undeliverable.append(mail) }
+            act(on: id) { $0.receive(message, now: $1) }
+        case .gate(let message):
+            apply(gate.receive(message, now: now))
+        case .lobby(let message):
+            apply(lobby.receive(message, now: now))
+        case .room(let id, let message):
+            guard rooms[id] != nil else { return undeliverable.append(mail) }
+            apply(rooms[id]!.receive(message, now: now))
+        case .store(let request):
+            if let reply = store.handle(request) { queue.append(reply) }
+        case .hasher(let request):
+            queue.append(hasher.handle(request))
+        }
+    }
+
+    private mutating func act(on id: SessionID, _ body: (inout Session, Instant) -> [Effect]) {
+        guard sessions[id] != nil else { return }
+        let effects = body(&sessions[id]!, now)
+        apply(effects)
+    }
+
+    private mutating func apply(_ effects: [Effect]) {
+        log.append(contentsOf: effects)
+        for effect in effects {
+            switch effect {
+            case .send(let mail):
+                queue.append(mail)
+            case .write(let id, let line):
+                transcripts[id, default: []].append(line)
+                if !slowReaders.contains(id) { sessions[id]?.outputSent(bytes: line.wireSize) }
+            case .closeConnection(let id):
+                closedConnections.insert(id)
+            case .wake(let id, let at):
+                wakes[id] = at
+            case .spawnRoom(let id, let name):
+                rooms[id] = Room(id: id, name: name)
+            case .retireRoom(let id):
+                rooms[id] = nil
+            case .retireSession(let id):
+                wakes[id] = nil
+            }
+        }
+    }
+}
+
+extension String {
+    fileprivate var replacingSpaces: String { split(separator: " ").joined(separator: "-") }
+}

@@ -1,0 +1,48 @@
+import ChatCore
+
+/// The store as the simulator and the test driver keep it: the same requests and
+/// replies as the SQLite storage thread, with the same rules (names unique without
+/// regard to case, one reply per ticketed request, in order), held in arrays.
+public struct InMemoryStore: Sendable {
+    public struct Account: Equatable, Sendable {
+        public var name: Name
+        public var hash: PasswordHash
+    }
+
+    public private(set) var accounts: [String: Account] = [:]
+    public private(set) var messages: [ChatRecord] = []
+    public private(set) var audit: [AuditRecord] = []
+    /// When true, every write fails (a full disk, a read-only file).
+    public var failingWrites = false
+
+    public init() {}
+
+    /// Carries out one request; returns the reply mail, if the request has one.
+    public mutating func handle(_ request: StoreRequest) -> Mail? {
+        guard let reply = reply(to: request), let address = request.replyTo else { return nil }
+        return Mail.storeReply(to: address, reply)
+    }
+
+    private mutating func reply(to request: StoreRequest) -> StoreReply? {
+        switch request {
+        case .createAccount(let ticket, let name, let hash, _, _):
+            if failingWrites { return .failed(ticket) }
+            guard accounts[name.key] == nil else { return .accountNameTaken(ticket) }
+            accounts[name.key] = Account(name: name, hash: hash)
+            return .accountCreated(ticket, name)
+        case .fetchAccount(let ticket, let name, _):
+            guard let account = accounts[name.key] else { return .accountMissing(ticket) }
+            return .accountFound(ticket, account.name, account.hash)
+        case .updatePasswordHash(let name, let hash):
+            if !failingWrites { accounts[name.key]?.hash = hash }
+            return nil
+        case .appendMessage(let ticket, let record, _):
+            if failingWrites { return .failed(ticket) }
+            messages.append(record)
+            return .messageStored(ticket)
+        case .audit(let record):
+            if !failingWrites { audit.append(record) }
+            return nil
+        }
+    }
+}

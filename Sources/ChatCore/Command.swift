@@ -1,0 +1,119 @@
+/// What a client asked for in one line: a command (`/word ...`) or a message to its room.
+public enum Command: Equatable, Sendable {
+    case say(String)
+    case register(Name, Password)
+    case login(Name, Password)
+    case users
+    case whisper(to: Name, text: String)
+    case createRoom(Name)
+    case join(Name)
+    case listRooms
+    case leave
+    case help
+    case quit
+
+    /// Parses one line, without its `\n` or `\r\n`. A line of nothing but blanks is
+    /// `nil`: it asks for nothing, so it gets no answer.
+    public static func parse(_ line: some Collection<UInt8>) -> Result<Command, CommandError>? {
+        guard line.count <= Limits.maxLineBytes else { return .failure(.lineTooLong) }
+        guard let text = String(validating: line, as: UTF8.self) else { return .failure(.invalidUTF8) }
+        guard !text.unicodeScalars.contains(where: Command.isControl) else {
+            return .failure(.controlCharacters)
+        }
+        guard text.contains(where: { $0 != " " && $0 != "\t" }) else { return nil }
+        guard text.hasPrefix("/") else { return .success(.say(text)) }
+        return parseCommand(text.dropFirst())
+    }
+
+    /// Control characters other than tab (C0, DEL and C1): never passed on to a terminal.
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        return (value < 0x20 && value != 0x09) || (0x7F...0x9F).contains(value)
+    }
+
+    private static func parseCommand(_ body: Substring) -> Result<Command, CommandError> {
+        let word = body.prefix { $0 != " " }
+        let rest = body.dropFirst(word.count).drop { $0 == " " }
+        switch word.lowercased() {
+        case "register": return credentials(rest, command: "register").map { .register($0, $1) }
+        case "login": return credentials(rest, command: "login").map { .login($0, $1) }
+        case "users": return bare(rest, .users, command: "users")
+        case "whisper": return whisper(rest)
+        case "createchatroom", "create": return roomName(rest, command: String(word)).map { .createRoom($0) }
+        case "join": return roomName(rest, command: "join").map { .join($0) }
+        case "chatrooms": return bare(rest, .listRooms, command: "chatrooms")
+        case "leave": return bare(rest, .leave, command: "leave")
+        case "help": return .success(.help)
+        case "quit", "exit": return .success(.quit)
+        default: return .failure(.unknownCommand(String(word.prefix(32))))
+        }
+    }
+
+    private static func bare(_ rest: Substring, _ command: Command, command name: String) -> Result<Command, CommandError> {
+        rest.isEmpty ? .success(command) : .failure(.unexpectedArgument(command: name))
+    }
+
+    private static func credentials(_ rest: Substring, command: String) -> Result<(Name, Password), CommandError> {
+        let words = rest.split(separator: " ", omittingEmptySubsequences: true)
+        guard let first = words.first else { return .failure(.missingArgument(command: command, argument: "NAME")) }
+        guard let name = Name(first) else { return .failure(.badName) }
+        guard words.count >= 2 else { return .failure(.missingArgument(command: command, argument: "PASSWORD")) }
+        guard words.count == 2 else { return .failure(.badPassword) }
+        let secret = String(words[1])
+        guard (Password.minBytes...Password.maxBytes).contains(secret.utf8.count),
+              !secret.contains("\t") else { return .failure(.badPassword) }
+        return .success((name, Password(secret)))
+    }
+
+    private static func roomName(_ rest: Substring, command: String) -> Result<Name, CommandError> {
+        let words = rest.split(separator: " ", omittingEmptySubsequences: true)
+        guard let first = words.first else { return .failure(.missingArgument(command: command, argument: "ROOM")) }
+        guard words.count == 1, let name = Name(first) else { return .failure(.badName) }
+        return .success(name)
+    }
+
+    private static func whisper(_ rest: Substring) -> Result<Command, CommandError> {
+        let target = rest.prefix { $0 != " " }
+        guard !target.isEmpty else { return .failure(.missingArgument(command: "whisper", argument: "TARGET")) }
+        guard let name = Name(target) else { return .failure(.badName) }
+        let message = rest.dropFirst(target.count).drop { $0 == " " }
+        guard message.contains(where: { $0 != " " && $0 != "\t" }) else {
+            return .failure(.missingArgument(command: "whisper", argument: "MESSAGE"))
+        }
+        return .success(.whisper(to: name, text: String(message)))
+    }
+}
+
+/// Why a line could not be understood. Each case becomes one `ERR` line.
+public enum CommandError: Error, Equatable, Sendable {
+    case unknownCommand(String)
+    case missingArgument(command: String, argument: String)
+    case unexpectedArgument(command: String)
+    case badName
+    case badPassword
+    case lineTooLong
+    case controlCharacters
+    case invalidUTF8
+
+    /// The answer the client gets. Never echoes a password.
+    public var serverLine: ServerLine {
+        switch self {
+        case .unknownCommand(let word):
+            return .error(.badCommand, "unknown command /\(word); try /help")
+        case .missingArgument(let command, let argument):
+            return .error(.badCommand, "/\(command) needs \(argument)")
+        case .unexpectedArgument(let command):
+            return .error(.badCommand, "/\(command) takes no arguments")
+        case .badName:
+            return .error(.badName, "names are 1 to 32 of A-Z a-z 0-9 _ -")
+        case .badPassword:
+            return .error(.badPassword, "passwords are 8 to 256 bytes with no spaces")
+        case .lineTooLong:
+            return .error(.lineTooLong, "lines are at most \(Limits.maxLineBytes) bytes; the line was dropped")
+        case .controlCharacters:
+            return .error(.badText, "control characters are not allowed; the line was dropped")
+        case .invalidUTF8:
+            return .error(.badEncoding, "lines must be UTF-8; the line was dropped")
+        }
+    }
+}

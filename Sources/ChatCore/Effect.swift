@@ -1,0 +1,147 @@
+/// What an actor asks its shell to do. Effects are data: tests compare them with `==`,
+/// the simulator schedules them, production carries them out on real threads.
+public enum Effect: Equatable, Sendable {
+    /// Put a message in another actor's mailbox.
+    case send(Mail)
+    /// Queue a line on this session's connection.
+    case write(SessionID, ServerLine)
+    /// Close this session's connection once the lines written before are sent (or given up on).
+    case closeConnection(SessionID)
+    /// Call the session's `tick` at or after this instant; replaces any earlier request.
+    case wake(SessionID, at: Instant)
+    /// Start a temporary room's actor before the mail addressed to it is delivered.
+    case spawnRoom(RoomID, Name)
+    /// The room's actor has finished: its mailbox and thread may go.
+    case retireRoom(RoomID)
+    /// The session's actor has finished: it is out of every room and logged out.
+    case retireSession(SessionID)
+}
+
+/// Where a message goes.
+public enum Address: Hashable, Sendable, CustomStringConvertible {
+    case session(SessionID)
+    case gate
+    case lobby
+    case room(RoomID)
+    case store
+    case hasher
+
+    public var description: String {
+        switch self {
+        case .session(let id): return "\(id)"
+        case .gate: return "gate"
+        case .lobby: return "lobby"
+        case .room(let id): return "\(id)"
+        case .store: return "store"
+        case .hasher: return "hasher"
+        }
+    }
+}
+
+/// A message and its recipient.
+public enum Mail: Equatable, Sendable {
+    case session(SessionID, SessionMessage)
+    case gate(GateMessage)
+    case lobby(LobbyMessage)
+    case room(RoomID, RoomMessage)
+    case store(StoreRequest)
+    case hasher(HashRequest)
+
+    public var address: Address {
+        switch self {
+        case .session(let id, _): return .session(id)
+        case .gate: return .gate
+        case .lobby: return .lobby
+        case .room(let id, _): return .room(id)
+        case .store: return .store
+        case .hasher: return .hasher
+        }
+    }
+
+    /// A request from a member to the room it is in, wherever that room lives.
+    public static func toRoom(_ room: RoomID, _ request: MemberRequest) -> Mail {
+        room == .global ? .lobby(.member(request)) : .room(room, .member(request))
+    }
+
+    /// The store's reply, addressed to the actor that asked.
+    public static func storeReply(to address: Address, _ reply: StoreReply) -> Mail? {
+        switch address {
+        case .gate: return .gate(.store(reply))
+        case .lobby: return .lobby(.store(reply))
+        case .room(let id): return .room(id, .store(reply))
+        case .session, .store, .hasher: return nil
+        }
+    }
+}
+
+/// Mail for a Session.
+public enum SessionMessage: Equatable, Sendable {
+    /// The Gate logged this session in as the account (registration included).
+    case loggedIn(Name, registered: Bool)
+    /// The Gate refused the login or registration.
+    case loginRefused(ErrorCode, String)
+    /// Another login took the account: say goodbye and get out.
+    case replaced
+    /// The session is now a member of this room.
+    case entered(RoomRef)
+    /// A create or join was refused; the session is still in `global`.
+    case moveRefused(ErrorCode, String)
+    /// The session is out of this room; the room sends it nothing more.
+    case left(RoomID)
+    /// A line for the connection.
+    case deliver(ServerLine)
+}
+
+/// What a member asks of its room (global or temporary).
+public enum MemberRequest: Equatable, Sendable {
+    case say(SessionID, text: String)
+    case whisper(SessionID, to: Name, text: String)
+    case users(SessionID)
+    case leave(SessionID)
+}
+
+/// Mail for the Gate.
+public enum GateMessage: Equatable, Sendable {
+    case register(SessionID, Name, Password, address: String)
+    case login(SessionID, Name, Password, address: String)
+    /// The session is out of every room and done with the account.
+    case logout(SessionID, Name, reason: LogoutReason)
+    case hashed(Ticket, PasswordHash)
+    case verified(Ticket, matches: Bool, rehashed: PasswordHash?)
+    case store(StoreReply)
+}
+
+public enum LogoutReason: String, Equatable, Sendable {
+    case quit, disconnected, replaced, flood, slowReader = "slow-reader", shutdown
+}
+
+/// Mail for the Lobby: the global room and the directory of temporary rooms.
+public enum LobbyMessage: Equatable, Sendable {
+    case member(MemberRequest)
+    /// A logged-in session with no room enters `global`.
+    case enter(SessionID, Name)
+    case create(SessionID, room: Name)
+    case join(SessionID, room: Name)
+    case listRooms(SessionID)
+    /// A temporary room lost its last member and refuses new ones.
+    case roomEmptied(RoomID)
+    /// A room that had already emptied turned away a session the Lobby sent it.
+    case admitRefused(RoomID, SessionID, Name)
+    case store(StoreReply)
+}
+
+/// Mail for a temporary Room.
+public enum RoomMessage: Equatable, Sendable {
+    case member(MemberRequest)
+    /// From the Lobby: the session leaves `global` for this room.
+    case admit(SessionID, Name, created: Bool)
+    /// From the Lobby, last of all: nothing more will be sent here.
+    case shutdown
+    case store(StoreReply)
+}
+
+/// Mail for the hashing pool. The reply goes to the Gate.
+public enum HashRequest: Equatable, Sendable {
+    case hash(Ticket, Password)
+    case verify(Ticket, Password, against: PasswordHash)
+}

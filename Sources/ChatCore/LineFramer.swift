@@ -1,0 +1,69 @@
+/// Cuts a byte stream into lines at `\n`, dropping a `\r` before it.
+///
+/// A line longer than the protocol allows is reported once and then skipped up to its
+/// newline; a line that goes on for `maxUnterminatedBytes` ends the connection.
+public struct LineFramer: Equatable, Sendable {
+    public enum Output: Equatable, Sendable {
+        case line([UInt8])
+        case tooLong
+        case overflow
+    }
+
+    private var buffer: [UInt8] = []
+    private var discarding = false
+    private var discarded = 0
+    private var overflowed = false
+    private let maxUnterminatedBytes: Int
+
+    public init(maxUnterminatedBytes: Int) {
+        self.maxUnterminatedBytes = maxUnterminatedBytes
+    }
+
+    /// Bytes received and not yet part of a finished line.
+    public var bufferedBytes: Int { buffer.count }
+
+    public mutating func append(_ bytes: some Collection<UInt8>) -> [Output] {
+        var outputs: [Output] = []
+        guard !overflowed else { return outputs }
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            let newline = rest.firstIndex(of: UInt8(ascii: "\n"))
+            let chunk = rest[..<(newline ?? rest.endIndex)]
+            if discarding {
+                discarded += chunk.count
+            } else {
+                buffer.append(contentsOf: chunk)
+            }
+            if let newline {
+                rest = rest[rest.index(after: newline)...]
+                if let finished = finishLine() { outputs.append(finished) }
+            } else {
+                rest = rest[rest.endIndex...]
+            }
+            if !discarding, buffer.count > Limits.maxLineBytes + 1 {
+                outputs.append(.tooLong)
+                discarding = true
+                discarded = buffer.count
+                buffer.removeAll()
+            }
+            if discarding, discarded > maxUnterminatedBytes {
+                outputs.append(.overflow)
+                overflowed = true
+                buffer = []
+                return outputs
+            }
+        }
+        return outputs
+    }
+
+    private mutating func finishLine() -> Output? {
+        if discarding {
+            discarding = false
+            discarded = 0
+            return nil
+        }
+        if buffer.last == UInt8(ascii: "\r") { buffer.removeLast() }
+        defer { buffer.removeAll(keepingCapacity: buffer.count <= 256) }
+        return buffer.count > Limits.maxLineBytes ? .tooLong : .line(buffer)
+    }
+}

@@ -1,0 +1,403 @@
+/// One connection's actor: it frames lines, rate-limits them, knows which room it
+/// believes it is in, and turns commands into mail for the Gate, the Lobby or its room.
+///
+/// A session reads lines only when it is settled (`anonymous` or `present` in a room);
+/// while a login or a move is in flight its lines wait, in order, so every command is
+/// answered in the context its user saw. When the connection ends, the session stays
+/// alive until whatever it had in flight has settled, it is out of its room, and the
+/// Gate knows the account is free: only then does it retire.
+public struct Session: Sendable {
+    public let id: SessionID
+    /// The peer's address, for the audit log and failed-login limits.
+    public let address: String
+
+    private let limits: Limits
+    private var framer: LineFramer
+    private var bucket: TokenBucket?
+    private var held: [LineFramer.Output] = []
+    private var state: State = .anonymous
+    private var outboxBytes = 0
+    private var requestedWake: Instant?
+    private let loginDeadline: Instant
+
+    enum State: Equatable, Sendable {
+        case anonymous
+        case authenticating
+        case entering(Name, Entry)
+        case present(Name, RoomRef)
+        case moving(Name, Move)
+        case leaving(Name, RoomRef)
+        case closing(Name?, Unwind, LogoutReason)
+        case finished
+    }
+
+    /// Why the session is entering `global`, so it can say so when it arrives.
+    enum Entry: Equatable, Sendable {
+        case login(registered: Bool)
+        case returning(from: Name)
+    }
+
+    enum Move: Equatable, Sendable {
+        case create(Name)
+        case join(Name)
+    }
+
+    /// What a closing session still waits for before it can log out.
+    enum Unwind: Equatable, Sendable {
+        case awaitLogin
+        case awaitEntry
+        case awaitLeft(RoomID)
+    }
+
+    public init(id: SessionID, address: String, limits: Limits = .standard, now: Instant) {
+        self.id = id
+        self.address = address
+        self.limits = limits
+        self.framer = LineFramer(maxUnterminatedBytes: limits.maxUnterminatedBytes)
+        self.bucket = limits.rate.map { TokenBucket(limit: $0, now: now) }
+        self.loginDeadline = now + limits.loginDeadline
+    }
+
+    // MARK: - What others may read (the simulator's invariants, the shell's bookkeeping)
+
+    /// The account this session holds, once logged in and until it has logged out.
+    public var account: Name? {
+        switch state {
+        case .anonymous, .authenticating, .finished: return nil
+        case .entering(let name, _), .present(let name, _), .moving(let name, _), .leaving(let name, _):
+            return name
+        case .closing(let name, _, _): return name
+        }
+    }
+
+    /// The room this session is settled in; nil while it is between rooms or not logged in.
+    public var room: RoomRef? {
+        if case .present(_, let room) = state { return room }
+        return nil
+    }
+
+    /// True once the session has retired: nothing of it is left anywhere.
+    public var isFinished: Bool { state == .finished }
+
+    /// True once the connection is gone or going (the session may still be unwinding).
+    public var isClosing: Bool {
+        switch state {
+        case .closing, .finished: return true
+        default: return false
+        }
+    }
+
+    /// Bytes written to the connection that the shell has not yet reported sent.
+    public var unsentBytes: Int { outboxBytes }
+
+    // MARK: - Events from the shell
+
+    /// The connection is open: arm the login deadline.
+    public mutating func opened(now: Instant) -> [Effect] {
+        var effects: [Effect] = []
+        scheduleWake(now: now, &effects)
+        return effects
+    }
+
+    /// Bytes arrived from the client.
+    public mutating func bytesReceived(_ bytes: some Collection<UInt8>, now: Instant) -> [Effect] {
+        var effects: [Effect] = []
+        guard !isClosing else { return effects }
+        for output in framer.append(bytes) {
+            if output == .overflow {
+                close(.lineTooLong, "no newline in \(limits.maxUnterminatedBytes) bytes", reason: .flood, &effects)
+                return effects
+            }
+            held.append(output)
+        }
+        if held.count > limits.maxHeldLines {
+            close(.flood, "too many lines too fast", reason: .flood, &effects)
+            return effects
+        }
+        pump(now: now, &effects)
+        return effects
+    }
+
+    /// A wake requested with `Effect.wake` is due (or the shell is just checking).
+    public mutating func tick(now: Instant) -> [Effect] {
+        var effects: [Effect] = []
+        if let wake = requestedWake, wake <= now { requestedWake = nil }
+        if state == .anonymous, now >= loginDeadline {
+            close(.loginTimeout, "no login within \(limits.loginDeadline)", reason: .disconnected, &effects)
+            return effects
+        }
+        pump(now: now, &effects)
+        return effects
+    }
+
+    /// The shell sent this many bytes of what was written.
+    public mutating func outputSent(bytes: Int) {
+        outboxBytes = max(0, outboxBytes - bytes)
+    }
+
+    /// The peer hung up, or the network failed.
+    public mutating func connectionLost(now: Instant) -> [Effect] {
+        var effects: [Effect] = []
+        guard !isClosing else { return effects }
+        effects.append(.closeConnection(id))
+        unwind(reason: .disconnected, &effects)
+        return effects
+    }
+
+    /// The server is shutting down: say goodbye and unwind like any other close.
+    public mutating func shutdown(now: Instant) -> [Effect] {
+        var effects: [Effect] = []
+        guard !isClosing else { return effects }
+        close(.shutdown, "the server is shutting down", reason: .shutdown, &effects)
+        return effects
+    }
+
+    // MARK: - Mail from other actors
+
+    public mutating func receive(_ message: SessionMessage, now: Instant) -> [Effect] {
+        var effects: [Effect] = []
+        if case .closing(let account, let unwind, let reason) = state {
+            settle(message, account: account, unwind: unwind, reason: reason, &effects)
+            return effects
+        }
+        switch (state, message) {
+        case (_, .deliver(let line)):
+            write(line, &effects)
+        case (.authenticating, .loggedIn(let name, let registered)):
+            effects.append(.send(.lobby(.enter(id, name))))
+            state = .entering(name, .login(registered: registered))
+        case (.authenticating, .loginRefused(let code, let text)):
+            state = .anonymous
+            write(.error(code, text), &effects)
+        case (.entering(let name, let entry), .entered(let room)):
+            state = .present(name, room)
+            write(.ok(entry.greeting(account: name)), &effects)
+        case (.moving(let name, let move), .entered(let room)):
+            state = .present(name, room)
+            write(.ok(move.greeting(room: room.name)), &effects)
+        case (.moving(let name, _), .moveRefused(let code, let text)):
+            state = .present(name, .global)
+            write(.error(code, text), &effects)
+        case (.leaving(let name, let room), .left(let id)) where id == room.id:
+            effects.append(.send(.lobby(.enter(self.id, name))))
+            state = .entering(name, .returning(from: room.name))
+        case (.entering, .replaced), (.present, .replaced), (.moving, .replaced), (.leaving, .replaced):
+            close(.replaced, "your account logged in from elsewhere", reason: .replaced, &effects)
+        default:
+            break // Out of place for this state: stale mail from a world that moved on.
+        }
+        pump(now: now, &effects)
+        return effects
+    }
+
+    // MARK: - Lines
+
+    /// Handles waiting lines while the session is settled and the bucket allows.
+    private mutating func pump(now: Instant, _ effects: inout [Effect]) {
+        while !held.isEmpty, isSettled {
+            if bucket != nil, !bucket!.take(now: now) { break }
+            let output = held.removeFirst()
+            switch output {
+            case .line(let bytes):
+                switch Command.parse(bytes) {
+                case .none: break
+                case .success(let command)?: handle(command, now: now, &effects)
+                case .failure(let error)?: write(error.serverLine, &effects)
+                }
+            case .tooLong, .overflow:
+                write(CommandError.lineTooLong.serverLine, &effects)
+            }
+        }
+        scheduleWake(now: now, &effects)
+    }
+
+    private var isSettled: Bool {
+        switch state {
+        case .anonymous, .present: return true
+        default: return false
+        }
+    }
+
+    private mutating func handle(_ command: Command, now: Instant, _ effects: inout [Effect]) {
+        switch state {
+        case .anonymous:
+            handleAnonymous(command, &effects)
+        case .present(let name, let room):
+            handlePresent(command, account: name, room: room, &effects)
+        default:
+            preconditionFailure("a session reads lines only when settled")
+        }
+    }
+
+    private mutating func handleAnonymous(_ command: Command, _ effects: inout [Effect]) {
+        switch command {
+        case .register(let name, let password):
+            guard !name.isReservedForRooms else {
+                write(.error(.badName, "\(name) is reserved"), &effects)
+                return
+            }
+            effects.append(.send(.gate(.register(id, name, password, address: address))))
+            state = .authenticating
+        case .login(let name, let password):
+            effects.append(.send(.gate(.login(id, name, password, address: address))))
+            state = .authenticating
+        case .help:
+            write(.ok("commands: /register NAME PASSWORD, /login NAME PASSWORD, /help, /quit"), &effects)
+        case .quit:
+            close(.goodbye, "see you", reason: .quit, &effects)
+        default:
+            write(.error(.notLoggedIn, "log in first: /register NAME PASSWORD or /login NAME PASSWORD"), &effects)
+        }
+    }
+
+    private mutating func handlePresent(_ command: Command, account: Name, room: RoomRef, _ effects: inout [Effect]) {
+        switch command {
+        case .say(let text):
+            effects.append(.send(.toRoom(room.id, .say(id, text: text))))
+        case .whisper(let target, let text):
+            effects.append(.send(.toRoom(room.id, .whisper(id, to: target, text: text))))
+        case .users:
+            effects.append(.send(.toRoom(room.id, .users(id))))
+        case .createRoom(let name), .join(let name):
+            guard room.isGlobal else {
+                write(.error(.notInGlobal, "rooms are created and joined from global; /leave first"), &effects)
+                return
+            }
+            if case .createRoom = command {
+                guard !name.isReservedForRooms else {
+                    write(.error(.nameTaken, "global is the global room"), &effects)
+                    return
+                }
+                effects.append(.send(.lobby(.create(id, room: name))))
+                state = .moving(account, .create(name))
+            } else {
+                effects.append(.send(.lobby(.join(id, room: name))))
+                state = .moving(account, .join(name))
+            }
+        case .listRooms:
+            guard room.isGlobal else {
+                write(.error(.notInGlobal, "/chatrooms works in global; /leave first"), &effects)
+                return
+            }
+            effects.append(.send(.lobby(.listRooms(id))))
+        case .leave where room.isGlobal:
+            close(.goodbye, "you left global", reason: .quit, &effects)
+        case .leave:
+            effects.append(.send(.toRoom(room.id, .leave(id))))
+            state = .leaving(account, room)
+        case .help:
+            write(.ok(Session.help(inGlobal: room.isGlobal)), &effects)
+        case .quit:
+            close(.goodbye, "see you", reason: .quit, &effects)
+        case .register, .login:
+            write(.error(.alreadyLoggedIn, "you are logged in as \(account)"), &effects)
+        }
+    }
+
+    private static func help(inGlobal: Bool) -> String {
+        inGlobal
+            ? "commands: MESSAGE, /users, /whisper NAME MESSAGE, /createchatroom ROOM, /join ROOM, /chatrooms, /leave, /help, /quit"
+            : "commands: MESSAGE, /users, /whisper NAME MESSAGE, /leave, /help, /quit"
+    }
+
+    // MARK: - Output
+
+    private mutating func write(_ line: ServerLine, _ effects: inout [Effect]) {
+        guard !isClosing else { return }
+        let size = line.wireSize
+        guard outboxBytes + size <= limits.maxOutboxBytes else {
+            return close(.slowReader, "you are not reading fast enough", reason: .slowReader, &effects)
+        }
+        outboxBytes += size
+        effects.append(.write(id, line))
+    }
+
+    private mutating func scheduleWake(now: Instant, _ effects: inout [Effect]) {
+        var wanted: Instant?
+        if state == .anonymous { wanted = loginDeadline }
+        if isSettled, !held.isEmpty, let bucket {
+            let next = bucket.nextToken(now: now)
+            wanted = wanted.map { min($0, next) } ?? next
+        }
+        guard let wanted, wanted != requestedWake else { return }
+        requestedWake = wanted
+        effects.append(.wake(id, at: wanted))
+    }
+
+    // MARK: - Closing
+
+    /// Says goodbye, closes the connection, and unwinds.
+    private mutating func close(_ bye: ByeReason, _ text: String, reason: LogoutReason, _ effects: inout [Effect]) {
+        guard !isClosing else { return }
+        effects.append(.write(id, .bye(bye, text)))
+        effects.append(.closeConnection(id))
+        unwind(reason: reason, &effects)
+    }
+
+    /// Leaves whatever the session is in, or waits for what is in flight to land first.
+    private mutating func unwind(reason: LogoutReason, _ effects: inout [Effect]) {
+        held.removeAll()
+        switch state {
+        case .anonymous:
+            finish(&effects)
+        case .authenticating:
+            state = .closing(nil, .awaitLogin, reason)
+        case .entering(let name, _), .moving(let name, _):
+            state = .closing(name, .awaitEntry, reason)
+        case .present(let name, let room):
+            effects.append(.send(.toRoom(room.id, .leave(id))))
+            state = .closing(name, .awaitLeft(room.id), reason)
+        case .leaving(let name, let room):
+            state = .closing(name, .awaitLeft(room.id), reason)
+        case .closing, .finished:
+            break
+        }
+    }
+
+    /// Mail while closing: only what settles the unwinding matters.
+    private mutating func settle(_ message: SessionMessage, account: Name?, unwind: Unwind, reason: LogoutReason, _ effects: inout [Effect]) {
+        switch (unwind, message) {
+        case (.awaitLogin, .loggedIn(let name, _)):
+            effects.append(.send(.gate(.logout(id, name, reason: reason))))
+            finish(&effects)
+        case (.awaitLogin, .loginRefused):
+            finish(&effects)
+        case (.awaitEntry, .entered(let room)):
+            effects.append(.send(.toRoom(room.id, .leave(id))))
+            state = .closing(account, .awaitLeft(room.id), reason)
+        case (.awaitEntry, .moveRefused):
+            effects.append(.send(.toRoom(RoomID.global, .leave(id))))
+            state = .closing(account, .awaitLeft(.global), reason)
+        case (.awaitLeft(let room), .left(let left)) where room == left:
+            if let account { effects.append(.send(.gate(.logout(id, account, reason: reason)))) }
+            finish(&effects)
+        default:
+            break // Lines for a closed connection, or a takeover notice: already going.
+        }
+    }
+
+    private mutating func finish(_ effects: inout [Effect]) {
+        state = .finished
+        requestedWake = nil
+        effects.append(.retireSession(id))
+    }
+}
+
+extension Session.Entry {
+    func greeting(account: Name) -> String {
+        switch self {
+        case .login(registered: true): return "registered \(account); you are in global"
+        case .login(registered: false): return "logged in as \(account); you are in global"
+        case .returning(let room): return "left \(room); you are in global"
+        }
+    }
+}
+
+extension Session.Move {
+    func greeting(room: Name) -> String {
+        switch self {
+        case .create: return "created \(room); you are in \(room)"
+        case .join: return "joined \(room)"
+        }
+    }
+}

@@ -1,0 +1,68 @@
+/// What the actors ask of the store. The storage thread (production) or the simulator's
+/// store answers each request that has a ticket with exactly one `StoreReply`, in order.
+public enum StoreRequest: Equatable, Sendable {
+    case createAccount(Ticket, Name, PasswordHash, at: Instant, replyTo: Address)
+    case fetchAccount(Ticket, Name, replyTo: Address)
+    case updatePasswordHash(Name, PasswordHash)
+    case appendMessage(Ticket, ChatRecord, replyTo: Address)
+    case audit(AuditRecord)
+
+    /// Who gets the reply, if the request has one.
+    public var replyTo: Address? {
+        switch self {
+        case .createAccount(_, _, _, _, let address), .fetchAccount(_, _, let address),
+             .appendMessage(_, _, let address):
+            return address
+        case .updatePasswordHash, .audit:
+            return nil
+        }
+    }
+}
+
+public enum StoreReply: Equatable, Sendable {
+    case accountCreated(Ticket, Name)
+    case accountNameTaken(Ticket)
+    case accountFound(Ticket, Name, PasswordHash)
+    case accountMissing(Ticket)
+    case messageStored(Ticket)
+    case failed(Ticket)
+}
+
+/// A chat message as the store keeps it. A whisper has a recipient.
+public struct ChatRecord: Equatable, Sendable {
+    public let room: Name
+    public let sender: Name
+    public let recipient: Name?
+    public let text: String
+    public let at: Instant
+
+    public init(room: Name, sender: Name, recipient: Name?, text: String, at: Instant) {
+        self.room = room
+        self.sender = sender
+        self.recipient = recipient
+        self.text = text
+        self.at = at
+    }
+}
+
+/// One line of the audit log.
+public struct AuditRecord: Equatable, Sendable {
+    public enum Kind: String, Sendable {
+        case registered, login, loginFailed = "login-failed", logout
+        case roomCreated = "room-created", roomClosed = "room-closed"
+    }
+
+    public let kind: Kind
+    public let account: Name?
+    public let address: String?
+    public let detail: String?
+    public let at: Instant
+
+    public init(_ kind: Kind, account: Name?, address: String? = nil, detail: String? = nil, at: Instant) {
+        self.kind = kind
+        self.account = account
+        self.address = address
+        self.detail = detail
+        self.at = at
+    }
+}
