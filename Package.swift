@@ -11,20 +11,44 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Pure: the protocol and every actor as a state machine. Standard library only.
         .target(name: "ChatCore"),
         // Drives ChatCore's actors with no threads: the FIFO driver and the simulator.
         .target(name: "ParleySimulation", dependencies: ["ChatCore"], path: "Simulations"),
+
+        // System SQLite 3 (libsqlite3-dev) and the storage on top of it.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "ParleyStore", dependencies: ["CSQLite"]),
+
+        // System OpenSSL 3 (libssl-dev), a shim for its macros, and TLS, certificates, scrypt.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CParleyTLSShim", dependencies: ["COpenSSL"], path: "Sources/CParleyTLSShim"),
+        .target(name: "ParleyTLS", dependencies: ["COpenSSL", "CParleyTLSShim"]),
+
+        // The threaded shell that runs ChatCore's actors in production.
+        .target(name: "CParleySystem"),
+        .target(
+            name: "ParleyServer",
+            dependencies: [
+                "ChatCore", "ParleyStore", "ParleyTLS", "CParleySystem",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ChatCore",
-                "ParleySimulation",
+                "ChatCore", "ParleySimulation", "ParleyServer", "ParleyTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "ParleySimulation"]),
+        .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore"]),
+        .testTarget(name: "ParleyTLSTests", dependencies: ["ParleyTLS"]),
+        .testTarget(name: "ParleyServerTests", dependencies: ["ParleyServer", "ParleyTLS", "ParleyStore", "ChatCore"]),
     ]
 )

@@ -107,6 +107,8 @@ public enum GateMessage: Equatable, Sendable {
     /// The session is out of every room and done with the account.
     case logout(SessionID, Name, reason: LogoutReason)
     case hashed(Ticket, PasswordHash)
+    /// The hashing pool could not hash (out of memory): the registration is refused.
+    case hashFailed(Ticket)
     case verified(Ticket, matches: Bool, rehashed: PasswordHash?)
     case store(StoreReply)
 }

@@ -54,6 +54,9 @@ public struct Gate: Sendable {
         case .hashed(let ticket, let hash):
             guard let attempt = inFlight[ticket] else { break }
             effects.append(.send(.store(.createAccount(ticket, attempt.name, hash, at: now, replyTo: .gate))))
+        case .hashFailed(let ticket):
+            guard let attempt = inFlight.removeValue(forKey: ticket) else { break }
+            refuse(attempt.session, .serverBusy, "the server could not hash your password; try again", &effects)
         case .verified(let ticket, let matches, let rehashed):
             verified(ticket, matches: matches, rehashed: rehashed, now: now, &effects)
         case .store(let reply):

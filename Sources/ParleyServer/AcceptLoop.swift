@@ -1,0 +1,44 @@
+import ChatCore
+import Glibc
+import Logging
+import ParleyTLS
+import Synchronization
+
+/// The accept thread: takes connections and gives each its own thread. It checks a
+/// stop flag between polls, so `stop()` takes effect within a fraction of a second.
+final class AcceptLoop: @unchecked Sendable {
+    private let listener: TCPListener
+    private let stopping = Atomic<Bool>(false)
+    private let stopped = Barrier()
+    private let nextSession = Atomic<UInt64>(1)
+
+    init(listener: TCPListener) {
+        self.listener = listener
+    }
+
+    func start(_ serve: @escaping @Sendable (AcceptedSocket, SessionID) -> Void, logger: Logger) {
+        spawnThread(name: "parley-accept") { [self] in
+            var pollFD = pollfd(fd: listener.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            while !stopping.load(ordering: .relaxed) {
+                guard poll(&pollFD, 1, 200) > 0 else { continue }
+                do {
+                    let socket = try listener.accept()
+                    let id = SessionID(nextSession.wrappingAdd(1, ordering: .relaxed).oldValue)
+                    serve(socket, id)
+                } catch {
+                    // Out of descriptors or a connection reset before accept: wait, go on.
+                    logger.warning("accept failed", metadata: ["error": "\(error)"])
+                    usleep(10_000)
+                }
+            }
+            listener.close()
+            stopped.signal()
+        }
+    }
+
+    /// Stops accepting and closes the listening socket.
+    func stop() {
+        stopping.store(true, ordering: .relaxed)
+        stopped.wait()
+    }
+}

@@ -1,0 +1,56 @@
+import ChatCore
+import Logging
+
+/// The threads that run the Gate, the Lobby and each Room: drain the mailbox, hand each
+/// message to the actor, carry out the effects. No decision is made here.
+enum ActorThreads {
+    static func startGate(limits: Limits, router: Router, clock: ServerClock) {
+        spawnThread(name: "parley-gate") {
+            var gate = Gate(limits: limits)
+            while true {
+                let batch = router.gate.takeAll()
+                if batch.isEmpty { return }
+                for message in batch { router.deliver(gate.receive(message, now: clock.now())) }
+            }
+        }
+    }
+
+    static func startLobby(router: Router, clock: ServerClock, logger: Logger) {
+        spawnThread(name: "parley-lobby") {
+            var lobby = Lobby()
+            while true {
+                let batch = router.lobby.takeAll()
+                if batch.isEmpty { return }
+                for message in batch {
+                    let effects = lobby.receive(message, now: clock.now())
+                    for case .spawnRoom(let id, let name) in effects {
+                        startRoom(id: id, name: name, router: router, clock: clock, logger: logger)
+                    }
+                    router.deliver(effects)
+                }
+            }
+        }
+    }
+
+    /// Registers the room's mailbox before the Lobby's `admit` can be sent to it.
+    static func startRoom(id: RoomID, name: Name, router: Router, clock: ServerClock, logger: Logger) {
+        let mailbox = BlockingMailbox<RoomMessage>()
+        router.register(id, mailbox)
+        logger.info("room opened", metadata: ["room": "\(name)"])
+        spawnThread(name: "parley-room") {
+            var room = Room(id: id, name: name)
+            while true {
+                let batch = mailbox.takeAll()
+                for message in batch {
+                    let effects = room.receive(message, now: clock.now())
+                    router.deliver(effects)
+                    if effects.contains(.retireRoom(id)) {
+                        router.unregister(id)
+                        logger.info("room closed", metadata: ["room": "\(name)"])
+                        return
+                    }
+                }
+            }
+        }
+    }
+}

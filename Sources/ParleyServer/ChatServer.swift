@@ -1,0 +1,107 @@
+import ChatCore
+import Foundation
+import Glibc
+import Logging
+import ParleyStore
+import ParleyTLS
+
+/// The production server: opens the data directory, the certificate and the database,
+/// then starts the actor threads, the hashing pool, the storage thread and the accept
+/// thread. It holds no chat state itself; that all lives in ChatCore's actors.
+public final class ChatServer: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    /// The certificate clients pin.
+    public private(set) var fingerprint: Fingerprint?
+    public private(set) var certificateWasCreated = false
+    /// The port actually bound (differs from the configuration's when that is 0).
+    public private(set) var port: UInt16 = 0
+
+    private let logger: Logger
+    private let clock = ServerClock()
+    private let router: Router
+    private var acceptLoop: AcceptLoop?
+
+    public init(configuration: ServerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.router = Router(logger: logger)
+    }
+
+    /// Starts serving; throws with a message an operator can act on.
+    public func start() throws {
+        signal(SIGPIPE, SIG_IGN)
+        umask(0o077) // the database, its WAL and the key are for this user alone
+        try DataDirectory.prepare(configuration.dataDirectory)
+        let context = try tlsContext()
+        let database = try ParleyDatabase.open(path: configuration.databasePath, synchronous: configuration.synchronous)
+        let listener = try TCPListener(host: configuration.host, port: configuration.port)
+        port = listener.port
+
+        StorageThread(database: database, router: router, clock: clock, logger: logger).start()
+        HashingPool.start(workers: configuration.hashingWorkers, hasher: PasswordHasher(cost: configuration.scryptCost),
+                          router: router, logger: logger)
+        ActorThreads.startGate(limits: configuration.limits, router: router, clock: clock)
+        ActorThreads.startLobby(router: router, clock: clock, logger: logger)
+
+        let loop = AcceptLoop(listener: listener)
+        loop.start({ [self] socket, id in
+            let connection = ConnectionThread(id: id, socket: socket, context: context, router: router,
+                                              clock: clock, configuration: configuration, logger: logger)
+            if !connection.start() {
+                logger.error("could not start a connection thread")
+                Sockets.close(socket.fileDescriptor)
+            }
+        }, logger: logger)
+        acceptLoop = loop
+        logger.info("listening", metadata: ["address": "\(listener.localAddress)", "data": "\(configuration.dataDirectory)"])
+    }
+
+    /// Stops accepting, says `BYE` to every client, waits (up to `within`) for the
+    /// sessions to unwind, and flushes the store. Every acknowledged message is on disk
+    /// when this returns.
+    public func stop(within limit: Duration = .seconds(4)) {
+        acceptLoop?.stop()
+        for mailbox in router.sessionMailboxes { mailbox.post(.shutdown) }
+        let deadline = clock.now() + limit
+        while router.liveSessionCount > 0, clock.now() < deadline { usleep(10_000) }
+        let flushed = Barrier()
+        router.store.post(.barrier(flushed))
+        flushed.wait()
+        logger.info("stopped", metadata: ["sessions-left": "\(router.liveSessionCount)"])
+    }
+
+    private func tlsContext() throws -> TLSContext {
+        switch (configuration.certificateFile, configuration.keyFile) {
+        case (let cert?, let key?):
+            let context = try TLSContext.server(certificateFile: cert, privateKeyFile: key)
+            fingerprint = try Fingerprint(certificatePEM: String(contentsOfFile: cert, encoding: .utf8))
+            return context
+        case (nil, nil):
+            let files = try CertificateFiles.loadOrCreate(directory: configuration.dataDirectory)
+            fingerprint = files.fingerprint
+            certificateWasCreated = files.wasCreated
+            return try TLSContext.server(files)
+        default:
+            throw ServerError("--cert and --key go together: give both or neither")
+        }
+    }
+}
+
+public struct ServerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The data directory: made 0700 at first start, refused if it is not a directory.
+enum DataDirectory {
+    static func prepare(_ path: String) throws {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else { throw ServerError("\(path) is not a directory") }
+            return
+        }
+        guard mkdir(path, 0o700) == 0 else {
+            throw ServerError("cannot create the data directory \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ChatCore
+import Logging
+import ParleyTLS
+
+/// A fixed pool of threads that run scrypt for the Gate, about one per core: a burst of
+/// logins queues here, bounded in memory (each hash holds its own scrypt buffer), while
+/// the rooms' threads keep chatting.
+enum HashingPool {
+    static func start(workers: Int, hasher: PasswordHasher, router: Router, logger: Logger) {
+        for index in 0..<max(1, workers) {
+            spawnThread(name: "parley-hash-\(index)", stackSize: 1 << 20) {
+                while let request = router.hasher.takeOne() {
+                    router.send(answer(request, hasher: hasher, logger: logger))
+                }
+            }
+        }
+    }
+
+    static func answer(_ request: HashRequest, hasher: PasswordHasher, logger: Logger) -> Mail {
+        switch request {
+        case .hash(let ticket, let password):
+            do {
+                return .gate(.hashed(ticket, PasswordHash(try hasher.hash(password: password.secret))))
+            } catch {
+                logger.error("password hashing failed", metadata: ["error": "\(error)"])
+                return .gate(.hashFailed(ticket))
+            }
+        case .verify(let ticket, let password, let stored):
+            let verdict = hasher.verify(password: password.secret, encoded: stored.encoded)
+            // Raise an old cost while the password is at hand: the only time it is.
+            let upgraded = verdict.matches && verdict.needsRehash
+                ? (try? hasher.hash(password: password.secret)).map(PasswordHash.init) : nil
+            return .gate(.verified(ticket, matches: verdict.matches, rehashed: upgraded))
+        }
+    }
+}

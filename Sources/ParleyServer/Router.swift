@@ -1,0 +1,107 @@
+import ChatCore
+import Logging
+import Synchronization
+
+/// What a connection thread finds in its mailbox.
+enum ConnectionInbox: Sendable {
+    case mail(SessionMessage)
+    /// The server is stopping: say goodbye and unwind.
+    case shutdown
+}
+
+/// What the storage thread finds in its mailbox.
+enum StorageInbox: Sendable {
+    case request(StoreRequest)
+    /// Signalled once everything posted before it is committed.
+    case barrier(Barrier)
+}
+
+/// Carries mail to the mailbox of the actor it is addressed to. The shells' only
+/// shared table; it decides nothing about the chat.
+final class Router: @unchecked Sendable {
+    let gate = BlockingMailbox<GateMessage>()
+    let lobby = BlockingMailbox<LobbyMessage>()
+    let store = BlockingMailbox<StorageInbox>()
+    let hasher = BlockingMailbox<HashRequest>()
+    private let sessions = Mutex<[SessionID: PollableMailbox<ConnectionInbox>]>([:])
+    private let rooms = Mutex<[RoomID: BlockingMailbox<RoomMessage>]>([:])
+    private let logger: Logger
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    // MARK: - Registration
+
+    func register(_ session: SessionID, _ mailbox: PollableMailbox<ConnectionInbox>) {
+        sessions.withLock { $0[session] = mailbox }
+    }
+
+    func unregister(_ session: SessionID) {
+        sessions.withLock { $0[session] = nil }
+    }
+
+    func register(_ room: RoomID, _ mailbox: BlockingMailbox<RoomMessage>) {
+        rooms.withLock { $0[room] = mailbox }
+    }
+
+    func unregister(_ room: RoomID) {
+        rooms.withLock { $0[room] = nil }
+    }
+
+    var sessionMailboxes: [PollableMailbox<ConnectionInbox>] {
+        sessions.withLock { Array($0.values) }
+    }
+
+    var liveSessionCount: Int { sessions.withLock { $0.count } }
+
+    // MARK: - Delivery
+
+    /// Sends every `.send` among the effects. Mail to sessions is looked up under one
+    /// lock for the whole batch: a room's fan-out is one batch.
+    func deliver(_ effects: [Effect]) {
+        var toSessions: [(SessionID, SessionMessage)] = []
+        for effect in effects {
+            guard case .send(let mail) = effect else { continue }
+            if case .session(let id, let message) = mail {
+                toSessions.append((id, message))
+            } else {
+                send(mail)
+            }
+        }
+        guard !toSessions.isEmpty else { return }
+        let boxes = sessions.withLock { table in toSessions.map { table[$0.0] } }
+        for (box, item) in zip(boxes, toSessions) {
+            box?.post(.mail(item.1))
+        }
+    }
+
+    func send(_ mail: Mail) {
+        switch mail {
+        case .session(let id, let message):
+            let box = sessions.withLock { $0[id] }
+            box?.post(.mail(message))
+        case .gate(let message):
+            gate.post(message)
+        case .lobby(let message):
+            lobby.post(message)
+        case .room(let id, let message):
+            guard let box = rooms.withLock({ $0[id] }) else {
+                logger.debug("mail for a room that has retired", metadata: ["room": "\(id)"])
+                return
+            }
+            box.post(message)
+        case .store(let request):
+            store.post(.request(request))
+        case .hasher(let request):
+            hasher.post(request)
+        }
+    }
+}
+
+/// A one-shot signal between threads.
+final class Barrier: @unchecked Sendable {
+    private let mailbox = BlockingMailbox<Bool>()
+    func signal() { mailbox.post(true) }
+    func wait() { _ = mailbox.takeOne() }
+}

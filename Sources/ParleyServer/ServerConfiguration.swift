@@ -1,0 +1,27 @@
+import ChatCore
+import Glibc
+import ParleyStore
+import ParleyTLS
+
+/// Everything `parley serve` can be told.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (tests); read the bound one from `ChatServer.port`.
+    public var port: UInt16 = 7878
+    public var dataDirectory = "./parley-data"
+    /// An operator's own certificate and key; both or neither. Otherwise one is made.
+    public var certificateFile: String?
+    public var keyFile: String?
+    public var scryptCost: ScryptCost = .owaspDefault
+    public var hashingWorkers = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    public var limits = Limits.standard
+    /// Time a client has to finish the TLS handshake.
+    public var handshakeTimeout: Duration = .seconds(10)
+    /// Time a closing connection has to take its last lines.
+    public var closeGrace: Duration = .seconds(2)
+    public var synchronous: ParleyDatabase.SynchronousMode = .normal
+
+    public init() {}
+
+    var databasePath: String { dataDirectory + "/parley.sqlite3" }
+}

@@ -1,0 +1,118 @@
+import ChatCore
+import Logging
+import ParleyStore
+
+/// The one thread that writes the database. It serves the Store's requests in the
+/// order they were posted, in batches: everything waiting when it wakes goes into one
+/// transaction (group commit), each request in its own savepoint so one failure does
+/// not undo the others. Replies are sent only after the commit: a message is durable
+/// before any room delivers it.
+final class StorageThread: @unchecked Sendable {
+    private let database: ParleyDatabase
+    private let router: Router
+    private let clock: ServerClock
+    private let logger: Logger
+
+    init(database: ParleyDatabase, router: Router, clock: ServerClock, logger: Logger) {
+        self.database = database
+        self.router = router
+        self.clock = clock
+        self.logger = logger
+    }
+
+    func start() {
+        spawnThread(name: "parley-store", stackSize: 1 << 20) { [self] in
+            while true {
+                let batch = router.store.takeAll()
+                if batch.isEmpty { return }
+                serve(batch)
+            }
+        }
+    }
+
+    private func serve(_ batch: [StorageInbox]) {
+        var replies: [Mail] = []
+        var barriers: [Barrier] = []
+        let requests = batch.compactMap { item -> StoreRequest? in
+            switch item {
+            case .request(let request): return request
+            case .barrier(let barrier):
+                barriers.append(barrier)
+                return nil
+            }
+        }
+        do {
+            try database.withTransaction {
+                for request in requests {
+                    if let reply = execute(request) { replies.append(reply) }
+                }
+            }
+        } catch {
+            // The commit itself failed: nothing of this batch is durable, so nothing
+            // of it may be acknowledged.
+            logger.error("store commit failed; \(requests.count) requests refused", metadata: ["error": "\(error)"])
+            replies = requests.compactMap(StorageThread.failure)
+        }
+        for reply in replies { router.send(reply) }
+        for barrier in barriers { barrier.signal() }
+    }
+
+    /// One request in its own savepoint; a failure is logged and answered, never dropped.
+    private func execute(_ request: StoreRequest) -> Mail? {
+        do {
+            return try database.withSavepoint { try perform(request) }
+        } catch {
+            logger.error("store request failed", metadata: ["request": "\(request.kind)", "error": "\(error)"])
+            return StorageThread.failure(request)
+        }
+    }
+
+    private func perform(_ request: StoreRequest) throws -> Mail? {
+        switch request {
+        case .createAccount(let ticket, let name, let hash, let at, let replyTo):
+            let created = try database.createAccount(
+                name: name.text, nameKey: name.key, passwordHash: hash.encoded, atMs: clock.epochMilliseconds(at))
+            return Mail.storeReply(to: replyTo, created == .created ? .accountCreated(ticket, name) : .accountNameTaken(ticket))
+        case .fetchAccount(let ticket, let name, let replyTo):
+            guard let account = try database.account(nameKey: name.key), let stored = Name(account.name) else {
+                return Mail.storeReply(to: replyTo, .accountMissing(ticket))
+            }
+            return Mail.storeReply(to: replyTo, .accountFound(ticket, stored, PasswordHash(account.passwordHash)))
+        case .updatePasswordHash(let name, let hash):
+            _ = try database.updatePasswordHash(nameKey: name.key, hash: hash.encoded)
+            return nil
+        case .appendMessage(let ticket, let record, let replyTo):
+            _ = try database.appendMessage(
+                room: record.room.text, sender: record.sender.text, recipient: record.recipient?.text,
+                body: record.text, atMs: clock.epochMilliseconds(record.at))
+            return Mail.storeReply(to: replyTo, .messageStored(ticket))
+        case .audit(let entry):
+            try database.appendAudit(
+                kind: entry.kind.rawValue, account: entry.account?.text, address: entry.address,
+                detail: entry.detail, atMs: clock.epochMilliseconds(entry.at))
+            return nil
+        }
+    }
+
+    private static func failure(_ request: StoreRequest) -> Mail? {
+        let ticket: Ticket
+        switch request {
+        case .createAccount(let t, _, _, _, _), .fetchAccount(let t, _, _), .appendMessage(let t, _, _): ticket = t
+        case .updatePasswordHash, .audit: return nil
+        }
+        return request.replyTo.flatMap { Mail.storeReply(to: $0, .failed(ticket)) }
+    }
+}
+
+extension StoreRequest {
+    /// A name for logs that carries no user data.
+    var kind: String {
+        switch self {
+        case .createAccount: return "create-account"
+        case .fetchAccount: return "fetch-account"
+        case .updatePasswordHash: return "update-password-hash"
+        case .appendMessage: return "append-message"
+        case .audit: return "audit"
+        }
+    }
+}

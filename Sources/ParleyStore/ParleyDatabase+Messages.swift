@@ -1,0 +1,75 @@
+private enum MessageSQL {
+    static let insert = """
+        INSERT INTO messages (room, sender, recipient, body, sent_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+        """
+    static let byRoom = """
+        SELECT id, room, sender, recipient, body, sent_at_ms FROM messages WHERE room = ?1 ORDER BY id
+        """
+    // The newest `limit` rows via the (room, id) index, returned oldest first.
+    static let recentByRoom = """
+        SELECT id, room, sender, recipient, body, sent_at_ms FROM (
+            SELECT id, room, sender, recipient, body, sent_at_ms FROM messages
+            WHERE room = ?1 ORDER BY id DESC LIMIT ?2
+        ) ORDER BY id
+        """
+    static let count = "SELECT count(*) FROM messages"
+}
+
+extension ParleyDatabase {
+    /// Stores a chat message.
+    /// - Parameters:
+    ///   - room: The room it was sent in.
+    ///   - sender: The sender's account name.
+    ///   - recipient: The whisper recipient, or nil for a room message.
+    ///   - body: The text.
+    ///   - atMs: Send time, milliseconds since the Unix epoch.
+    /// - Returns: The new row id.
+    @discardableResult
+    public func appendMessage(room: String, sender: String, recipient: String?, body: String, atMs: Int64) throws -> Int64 {
+        try withStatement(MessageSQL.insert) { statement in
+            try statement.bind(room, at: 1)
+            try statement.bind(sender, at: 2)
+            try statement.bind(recipient, at: 3)
+            try statement.bind(body, at: 4)
+            try statement.bind(atMs, at: 5)
+            try statement.run()
+            return connection.lastInsertRowID
+        }
+    }
+
+    /// Every message of `room` (whispers included), oldest first. Intended for tests and tools.
+    public func messages(room: String) throws -> [StoredMessage] {
+        try withStatement(MessageSQL.byRoom) { statement in
+            try statement.bind(room, at: 1)
+            return try readMessages(statement)
+        }
+    }
+
+    /// The newest `limit` messages of `room` (whispers included), oldest first.
+    public func recentMessages(room: String, limit: Int) throws -> [StoredMessage] {
+        try withStatement(MessageSQL.recentByRoom) { statement in
+            try statement.bind(room, at: 1)
+            try statement.bind(Int64(max(0, limit)), at: 2)
+            return try readMessages(statement)
+        }
+    }
+
+    /// The total number of stored messages.
+    public func messageCount() throws -> Int {
+        try count(MessageSQL.count)
+    }
+
+    private func readMessages(_ statement: Statement) throws -> [StoredMessage] {
+        var messages: [StoredMessage] = []
+        while try statement.step() {
+            messages.append(StoredMessage(
+                id: statement.int64(at: 0),
+                room: statement.string(at: 1) ?? "",
+                sender: statement.string(at: 2) ?? "",
+                recipient: statement.string(at: 3),
+                body: statement.string(at: 4) ?? "",
+                sentAtMs: statement.int64(at: 5)))
+        }
+        return messages
+    }
+}

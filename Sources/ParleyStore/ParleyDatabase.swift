@@ -1,0 +1,179 @@
+/// Parley's persistent store: accounts, chat messages and the audit log in one SQLite file.
+///
+/// ## Threading
+/// A `ParleyDatabase` must be used from **one storage thread only**. It is deliberately not
+/// `Sendable`: it owns a single connection and a cache of prepared statements, neither of
+/// which may be used concurrently. The server funnels every storage request to that thread
+/// (ideally opening the database on it, too).
+///
+/// ## Durability
+/// The file runs in WAL journal mode. With ``SynchronousMode/normal`` every committed
+/// transaction is in the WAL file when the commit returns, so it survives the server process
+/// crashing or being killed with `kill -9`: the next open replays the WAL. Only an operating
+/// system crash or power loss can lose the latest commits (never consistency); choose
+/// ``SynchronousMode/full`` to fsync each commit if that matters more than throughput.
+///
+/// ## Group commit
+/// Wrap a batch of requests in ``withTransaction(_:)`` and each request in
+/// ``withSavepoint(_:)``; a request that throws is undone alone and the rest commit together:
+/// ```swift
+/// try db.withTransaction {
+///     for request in batch {
+///         do { try db.withSavepoint { try request.apply(to: db) } }
+///         catch { request.fail(error) }
+///     }
+/// }
+/// ```
+///
+/// ## Errors
+/// Opening throws ``SQLiteError`` or ``ParleyDatabaseError``; after that, every failure
+/// (including I/O failures such as a full disk) is a thrown ``SQLiteError``, never a crash.
+/// This type never sees plaintext passwords, only encoded hashes, and logs nothing.
+public final class ParleyDatabase {
+    /// The underlying connection (internal: all data access goes through typed methods).
+    let connection: SQLiteConnection
+
+    /// Prepared statements keyed by their SQL text. Keys are constants from this module, so
+    /// the cache is bounded.
+    private var statementCache: [String: Statement] = [:]
+
+    /// True while ``withTransaction(_:)`` is running its body.
+    var transactionIsOpen = false
+
+    /// The file path this database was opened with.
+    public let path: String
+
+    /// Whether this instance may write.
+    public let access: Access
+
+    /// The migration versions applied while opening (empty if the file was up to date).
+    public let appliedMigrationVersions: [Int]
+
+    /// The newest schema version this code knows.
+    public static var latestSchemaVersion: Int { ParleySchema.latestVersion }
+
+    private init(connection: SQLiteConnection, access: Access, appliedMigrationVersions: [Int]) {
+        self.connection = connection
+        self.path = connection.path
+        self.access = access
+        self.appliedMigrationVersions = appliedMigrationVersions
+    }
+
+    /// Opens (creating if needed) the Parley database at `path` and migrates it to the
+    /// latest schema.
+    ///
+    /// Read-write opens enable WAL (and verify it took), turn on foreign keys, set the busy
+    /// timeout and the synchronous level, then apply pending migrations.
+    /// - Parameters:
+    ///   - path: The database file. The directory must be writable (WAL needs `-wal` and
+    ///     `-shm` files beside it).
+    ///   - synchronous: `.normal` (default; survives process crashes) or `.full` (also
+    ///     survives power loss).
+    ///   - access: `.readWrite` (default) or `.readOnly` for tools.
+    ///   - busyTimeoutMilliseconds: How long to wait for another connection's lock.
+    /// - Throws: ``ParleyDatabaseError/schemaTooNew(fileVersion:latestKnownVersion:)`` for a
+    ///   file from newer code (which is left untouched), other ``ParleyDatabaseError``s, or
+    ///   ``SQLiteError``.
+    public static func open(
+        path: String,
+        synchronous: SynchronousMode = .normal,
+        access: Access = .readWrite,
+        busyTimeoutMilliseconds: Int32 = 5_000
+    ) throws -> ParleyDatabase {
+        try open(path: path, synchronous: synchronous, access: access,
+                 busyTimeoutMilliseconds: busyTimeoutMilliseconds, migrations: ParleySchema.migrations)
+    }
+
+    /// The same as the public `open`, with a replaceable migration list (for tests).
+    static func open(
+        path: String,
+        synchronous: SynchronousMode = .normal,
+        access: Access = .readWrite,
+        busyTimeoutMilliseconds: Int32 = 5_000,
+        migrations: [Migration]
+    ) throws -> ParleyDatabase {
+        let connection = try SQLiteConnection(path: path, mode: access == .readOnly ? .readOnly : .readWriteCreate)
+        // The busy timeout comes first so that the pragmas below wait for locks too.
+        try connection.setBusyTimeout(milliseconds: busyTimeoutMilliseconds)
+        try connection.execute("PRAGMA foreign_keys = ON")
+
+        let migrator = Migrator(connection: connection, migrations: migrations)
+        try migrator.validate()
+        // Check the version before anything writes (switching to WAL rewrites the header), so
+        // a file from newer code is refused without being touched.
+        let fileVersion = try migrator.currentVersion()
+        try migrator.refuseNewerSchema(fileVersion)
+
+        switch access {
+        case .readOnly:
+            // Migrations cannot run read-only; reading an old layout with new SQL would fail
+            // in confusing ways, so refuse clearly instead.
+            if fileVersion < migrator.latestVersion {
+                throw ParleyDatabaseError.schemaOutdated(
+                    fileVersion: fileVersion, latestKnownVersion: migrator.latestVersion)
+            }
+            return ParleyDatabase(connection: connection, access: access, appliedMigrationVersions: [])
+
+        case .readWrite:
+            let journalMode = try connection.scalarText("PRAGMA journal_mode = WAL") ?? ""
+            guard journalMode.lowercased() == "wal" else {
+                throw ParleyDatabaseError.walUnavailable(journalMode: journalMode)
+            }
+            // synchronous is per connection and must be set after choosing the journal mode.
+            try connection.execute(synchronous == .full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+            let applied = try migrator.migrate()
+            return ParleyDatabase(connection: connection, access: access, appliedMigrationVersions: applied)
+        }
+    }
+
+    /// The file's current `PRAGMA user_version`.
+    public func schemaVersion() throws -> Int {
+        Int(try connection.scalarInt64("PRAGMA user_version") ?? 0)
+    }
+
+    /// The journal mode SQLite reports (`"wal"` for a read-write open).
+    public func journalMode() throws -> String {
+        try connection.scalarText("PRAGMA journal_mode") ?? ""
+    }
+
+    // MARK: Statement cache
+
+    /// Runs `body` with the cached prepared statement for `sql`, then resets it and clears
+    /// its bindings (so no bound hash or body lingers in SQLite's memory, and no read snapshot
+    /// stays pinned).
+    ///
+    /// Throws instead of running if SQLite has rolled back the enclosing group-commit
+    /// transaction behind our back (see ``ensureTransactionIntact()``).
+    func withStatement<T>(_ sql: String, _ body: (Statement) throws -> T) throws -> T {
+        try ensureTransactionIntact()
+        return try withControlStatement(sql, body)
+    }
+
+    /// ``withStatement(_:_:)`` without the transaction check, for BEGIN/COMMIT/SAVEPOINT.
+    func withControlStatement<T>(_ sql: String, _ body: (Statement) throws -> T) throws -> T {
+        let statement: Statement
+        if let cached = statementCache[sql] {
+            statement = cached
+        } else {
+            statement = try connection.prepare(sql, persistent: true)
+            statementCache[sql] = statement
+        }
+        defer {
+            statement.reset()
+            statement.clearBindings()
+        }
+        return try body(statement)
+    }
+
+    /// Runs a cached value-free statement to completion.
+    func runControl(_ sql: String) throws {
+        try withControlStatement(sql) { try $0.run() }
+    }
+
+    /// Runs a counting query and returns its single integer.
+    func count(_ sql: String) throws -> Int {
+        try withStatement(sql) { statement in
+            try statement.step() ? Int(statement.int64(at: 0)) : 0
+        }
+    }
+}

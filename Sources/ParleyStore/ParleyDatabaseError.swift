@@ -1,0 +1,27 @@
+/// Reasons ``ParleyDatabase/open(path:synchronous:access:busyTimeoutMilliseconds:)`` refuses a
+/// file that SQLite itself could open. Failures reported by SQLite are ``SQLiteError``s.
+public enum ParleyDatabaseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file was written by newer code (its `user_version` is above what this code knows).
+    /// Opening it could corrupt data the newer schema depends on, so it is left untouched.
+    case schemaTooNew(fileVersion: Int, latestKnownVersion: Int)
+    /// A read-only open found a file that still needs migrations, which cannot run read-only.
+    case schemaOutdated(fileVersion: Int, latestKnownVersion: Int)
+    /// SQLite did not switch the file to WAL journal mode (e.g. an in-memory database, or a
+    /// file system without shared-memory support); durability and concurrency rely on WAL.
+    case walUnavailable(journalMode: String)
+    /// The code's migration list is not numbered 1, 2, 3, ... (a programming error).
+    case invalidMigrationList(String)
+
+    public var description: String {
+        switch self {
+        case let .schemaTooNew(file, known):
+            return "database schema version \(file) is newer than this program supports (\(known)); refusing to open it"
+        case let .schemaOutdated(file, known):
+            return "database schema version \(file) needs migrating to \(known), which a read-only open cannot do"
+        case let .walUnavailable(mode):
+            return "could not enable WAL journal mode (journal_mode is '\(mode)')"
+        case let .invalidMigrationList(reason):
+            return "invalid migration list: \(reason)"
+        }
+    }
+}

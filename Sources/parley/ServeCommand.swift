@@ -1,0 +1,90 @@
+import ArgumentParser
+import ChatCore
+import Glibc
+import Logging
+import ParleyServer
+import ParleyTLS
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the chat server.",
+        discussion: """
+            Every connection is TLS (1.3 by default, 1.2 at the lowest). At first start the
+            data directory is created (mode 0700) with a self-signed certificate and the
+            SQLite database; the certificate's SHA-256 fingerprint is printed at every start
+            so clients can pin it. SIGTERM or SIGINT stops the server gracefully.
+
+            Examples:
+              parley serve
+              parley serve --host 0.0.0.0 --port 7878 --data-dir /var/lib/parley
+              parley serve --cert fullchain.pem --key privkey.pem
+            """
+    )
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "TCP port to listen on (0 picks a free one).") var port: UInt16 = 7878
+    @Option(name: .customLong("data-dir"), help: "Where the database, certificate and key live.")
+    var dataDirectory = "./parley-data"
+    @Option(name: .customLong("cert"), help: "Your own certificate (PEM) instead of the generated one.")
+    var certificateFile: String?
+    @Option(name: .customLong("key"), help: "The private key (PEM) for --cert.") var keyFile: String?
+    @Option(name: .customLong("scrypt-log-n"), help: "scrypt cost as log2(N), r=8, p=3. Default 15 (OWASP). Lower only for tests.")
+    var scryptLogN: Int = 15
+    @Option(help: "Lines a second each client may send (0 turns flood control off).") var rate = 10
+    @Option(help: "Lines a client may send at once before the rate applies.") var burst = 20
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+
+    func validate() throws {
+        guard (certificateFile == nil) == (keyFile == nil) else {
+            throw ValidationError("--cert and --key go together: give both or neither")
+        }
+        guard (10...22).contains(scryptLogN) else { throw ValidationError("--scrypt-log-n must be from 10 to 22") }
+        guard rate >= 0, burst > 0 else { throw ValidationError("--rate must be 0 or more and --burst more than 0") }
+    }
+
+    func run() throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "parley")
+        // Block the stop signals before any thread starts, so every thread inherits the
+        // block and only this one receives them, with sigwait.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+
+        let server = ChatServer(configuration: serverConfiguration(), logger: logger)
+        do {
+            try server.start()
+        } catch {
+            throw ValidationError("cannot start: \(error)")
+        }
+        if server.certificateWasCreated { print("Created a self-signed certificate in \(dataDirectory)") }
+        print("Parley is listening on \(host):\(server.port)")
+        print("Certificate fingerprint: \(server.fingerprint.map { "\($0)" } ?? "?")")
+        fflush(nil)
+
+        var received: Int32 = 0
+        sigwait(&stopSignals, &received)
+        logger.info("stopping", metadata: ["signal": "\(received)"])
+        server.stop()
+        print("Parley stopped")
+    }
+
+    private func serverConfiguration() -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.dataDirectory = dataDirectory
+        configuration.certificateFile = certificateFile
+        configuration.keyFile = keyFile
+        configuration.scryptCost = ScryptCost(logN: UInt8(scryptLogN), r: 8, p: 3)
+        configuration.limits.rate = rate == 0 ? nil : RateLimit(linesPerSecond: rate, burst: burst)
+        return configuration
+    }
+}
