@@ -33,7 +33,9 @@ public final class ChatServer: @unchecked Sendable {
         umask(0o077) // the database, its WAL and the key are for this user alone
         try DataDirectory.prepare(configuration.dataDirectory)
         let context = try tlsContext()
-        let database = try ParleyDatabase.open(path: configuration.databasePath, synchronous: configuration.synchronous)
+        let database = try ParleyDatabase.open(
+            path: configuration.databasePath, synchronous: configuration.synchronous,
+            busyTimeoutMilliseconds: Int32(clamping: configuration.databaseBusyTimeout.nanoseconds / 1_000_000))
         let listener = try TCPListener(host: configuration.host, port: configuration.port)
         port = listener.port
 

@@ -20,6 +20,8 @@ public struct ServerConfiguration: Sendable {
     /// Time a closing connection has to take its last lines.
     public var closeGrace: Duration = .seconds(2)
     public var synchronous: ParleyDatabase.SynchronousMode = .normal
+    /// How long a write waits for another process's lock before it fails (`ERR store-failed`).
+    public var databaseBusyTimeout: Duration = .seconds(5)
 
     public init() {}
 

@@ -1,0 +1,140 @@
+import ChatCore
+import Foundation
+import Glibc
+import ParleyServer
+import ParleyStore
+import ParleyTLS
+import Testing
+
+@Suite("parley serve over real TLS sockets and a real SQLite file", .serialized)
+struct ServerTests {
+    @Test("a whole conversation over TLS follows the protocol")
+    func conversation() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let alice = try LineClient.registered("alice", port: server.port)
+        let bob = try LineClient.registered("bob", port: server.port)
+        let carol = try LineClient.registered("carol", port: server.port)
+        #expect(alice.connection.negotiatedVersion == "TLSv1.3")
+
+        try alice.send("hello everyone")
+        for client in [alice, bob, carol] { #expect(client.expect("MSG global alice") == "MSG global alice hello everyone") }
+
+        try bob.send("/whisper carol between us")
+        #expect(carol.expect("WHISPER") == "WHISPER bob carol between us")
+        #expect(bob.expect("OK whisper") == "OK whisper sent to carol")
+
+        try alice.send("/createchatroom lounge")
+        #expect(alice.expect("OK created") == "OK created lounge; you are in lounge")
+        try carol.send("/chatrooms")
+        #expect(carol.expect("ROOMS") == "ROOMS global lounge")
+        try carol.send("/join lounge")
+        #expect(carol.expect("OK joined") == "OK joined lounge")
+        try carol.send("/users")
+        #expect(carol.expect("USERS") == "USERS lounge alice carol")
+        try carol.send("/whisper bob not here")
+        #expect(carol.expect("ERR") == "ERR no-such-user bob is not in lounge")
+        try alice.send("in the lounge")
+        #expect(carol.expect("MSG lounge") == "MSG lounge alice in the lounge")
+        try bob.send("/users")
+        #expect(bob.expect("USERS") == "USERS global bob")
+
+        try alice.send("/leave")
+        #expect(alice.expect("OK left") == "OK left lounge; you are in global")
+        try carol.send("/leave")
+        try carol.send("/chatrooms")
+        #expect(carol.expect("ROOMS") == "ROOMS global")
+        try bob.send("/leave")
+        #expect(bob.expect("BYE") == "BYE goodbye you left global")
+        #expect(bob.waitForClose())
+    }
+
+    @Test("the server speaks TLS 1.3, accepts 1.2 and refuses 1.1")
+    func versions() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let modern = try LineClient(port: server.port)
+        #expect(modern.connection.negotiatedVersion == "TLSv1.3")
+        let older = try LineClient(port: server.port, options: .init(maximumVersion: .tls1_2))
+        #expect(older.connection.negotiatedVersion == "TLSv1.2")
+        #expect(throws: (any Error).self) { try LineClient(port: server.port, options: .legacyTLS11ForTesting) }
+    }
+
+    @Test("accounts and messages survive a restart at the default scrypt cost, and no password is on disk")
+    func restart() throws {
+        let password = "Sw0rdfish-\(UInt32.random(in: 0...UInt32.max))"
+        let server = try TestServer(configure: { $0.scryptCost = .owaspDefault })
+        let alice = try LineClient.registered("alice", port: server.port, password: password)
+        try alice.send("remember me")
+        #expect(alice.expect("MSG global alice") == "MSG global alice remember me")
+        server.stop()
+        #expect(alice.expect("BYE") == "BYE shutdown the server is shutting down")
+
+        let again = try TestServer(configure: { $0.scryptCost = .owaspDefault }, directory: server.directory)
+        defer { again.stop() }
+        let back = try LineClient(port: again.port)
+        try back.send("/login ALICE \(password)")
+        #expect(back.expect("OK") == "OK logged in as alice; you are in global")
+
+        let database = try ParleyDatabase.open(path: server.directory + "/parley.sqlite3", access: .readOnly)
+        #expect(try database.messages(room: "global").map(\.body) == ["remember me"])
+        #expect(try database.auditEntries().map(\.kind).contains("login"))
+        for file in try FileManager.default.contentsOfDirectory(atPath: server.directory) {
+            let contents = try Data(contentsOf: URL(fileURLWithPath: server.directory + "/" + file))
+            #expect(contents.range(of: Data(password.utf8)) == nil, "\(file) holds the password")
+        }
+    }
+
+    @Test("a database locked by another process gives ERR store-failed, and chat resumes after")
+    func lockedDatabase() throws {
+        let server = try TestServer(configure: { $0.databaseBusyTimeout = .milliseconds(200) })
+        defer { server.stop() }
+        let alice = try LineClient.registered("alice", port: server.port)
+        let bob = try LineClient.registered("bob", port: server.port)
+        let locker = try SQLiteConnection(path: server.directory + "/parley.sqlite3")
+        try locker.execute("BEGIN EXCLUSIVE")
+        try alice.send("can anyone hear me")
+        #expect(alice.expect("ERR") == "ERR store-failed your message could not be saved; nobody got it")
+        try locker.execute("COMMIT")
+        try alice.send("and now")
+        #expect(bob.expect("MSG global alice") == "MSG global alice and now")
+    }
+
+    @Test("plaintext, silent clients and a 4 MiB line do not stop anyone else from chatting")
+    func hostileClients() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let alice = try LineClient.registered("alice", port: server.port)
+        let bob = try LineClient.registered("bob", port: server.port)
+
+        let plaintext = try Sockets.connect(host: "127.0.0.1", port: server.port)
+        _ = "hello\n".withCString { write(plaintext, $0, 6) }
+        let silent = try (0..<50).map { _ in try Sockets.connect(host: "127.0.0.1", port: server.port) }
+        defer { (silent + [plaintext]).forEach(Sockets.close) }
+
+        let mallory = try LineClient.registered("mallory", port: server.port)
+        let chunk = [UInt8](repeating: 0x41, count: 64 * 1024)
+        for _ in 0..<64 { try? mallory.connection.writeAll(chunk) }
+        #expect(mallory.expect("BYE") == "BYE line-too-long no newline in 1048576 bytes")
+
+        try alice.send("still fine")
+        #expect(bob.expect("MSG global alice") == "MSG global alice still fine")
+        let late = try LineClient.registered("late", port: server.port)
+        try late.send("/users")
+        #expect(late.expect("USERS") == "USERS global alice bob late")
+    }
+
+    @Test("a second login of an account closes the first and takes its place")
+    func takeover() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let first = try LineClient.registered("alice", port: server.port)
+        let second = try LineClient(port: server.port)
+        try second.send("/login alice password1")
+        #expect(first.expect("BYE") == "BYE replaced your account logged in from elsewhere")
+        #expect(first.waitForClose())
+        #expect(second.expect("OK") == "OK logged in as alice; you are in global")
+        try second.send("/users")
+        #expect(second.expect("USERS") == "USERS global alice")
+    }
+}
