@@ -11,9 +11,16 @@ final class AcceptLoop: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let stopped = Barrier()
     private let nextSession = Atomic<UInt64>(1)
+    private let quota: Mutex<AddressQuota>
 
-    init(listener: TCPListener) {
+    init(listener: TCPListener, maxConnectionsPerAddress: Int) {
         self.listener = listener
+        self.quota = Mutex(AddressQuota(limit: maxConnectionsPerAddress))
+    }
+
+    /// A connection from this address has ended: its place is free again.
+    func release(_ address: String) {
+        quota.withLock { $0.release(address) }
     }
 
     func start(_ serve: @escaping @Sendable (AcceptedSocket, SessionID) -> Void, logger: Logger) {
@@ -23,6 +30,11 @@ final class AcceptLoop: @unchecked Sendable {
                 guard poll(&pollFD, 1, 200) > 0 else { continue }
                 do {
                     let socket = try listener.accept()
+                    guard quota.withLock({ $0.admit(socket.remoteHost) }) else {
+                        logger.notice("too many connections from one address", metadata: ["peer": "\(socket.remoteHost)"])
+                        Sockets.close(socket.fileDescriptor)
+                        continue
+                    }
                     let id = SessionID(nextSession.wrappingAdd(1, ordering: .relaxed).oldValue)
                     serve(socket, id)
                 } catch {

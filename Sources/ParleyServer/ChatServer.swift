@@ -45,13 +45,15 @@ public final class ChatServer: @unchecked Sendable {
         ActorThreads.startGate(limits: configuration.limits, router: router, clock: clock)
         ActorThreads.startLobby(router: router, clock: clock, logger: logger)
 
-        let loop = AcceptLoop(listener: listener)
+        let loop = AcceptLoop(listener: listener, maxConnectionsPerAddress: configuration.maxConnectionsPerAddress)
         loop.start({ [self] socket, id in
             let connection = ConnectionThread(id: id, socket: socket, context: context, router: router,
-                                              clock: clock, configuration: configuration, logger: logger)
+                                              clock: clock, configuration: configuration, logger: logger,
+                                              onExit: { loop.release(socket.remoteHost) })
             if !connection.start() {
                 logger.error("could not start a connection thread")
                 Sockets.close(socket.fileDescriptor)
+                loop.release(socket.remoteHost)
             }
         }, logger: logger)
         acceptLoop = loop

@@ -16,6 +16,7 @@ final class ConnectionThread: @unchecked Sendable {
     private let clock: ServerClock
     private let configuration: ServerConfiguration
     private let logger: Logger
+    private let onExit: @Sendable () -> Void
 
     // Thread-confined state, touched only by this connection's thread.
     private var session: Session!
@@ -29,7 +30,9 @@ final class ConnectionThread: @unchecked Sendable {
     private var retired = false
 
     init(id: SessionID, socket: AcceptedSocket, context: TLSContext, router: Router,
-         clock: ServerClock, configuration: ServerConfiguration, logger: Logger) {
+         clock: ServerClock, configuration: ServerConfiguration, logger: Logger,
+         onExit: @escaping @Sendable () -> Void) {
+        self.onExit = onExit
         self.id = id
         self.socket = socket
         self.context = context
@@ -46,7 +49,10 @@ final class ConnectionThread: @unchecked Sendable {
     }
 
     private func run() {
-        defer { closeSocket() }
+        defer {
+            closeSocket()
+            onExit()
+        }
         guard handshake(), let mailbox = PollableMailbox<ConnectionInbox>() else { return }
         router.register(id, mailbox)
         defer { router.unregister(id) }

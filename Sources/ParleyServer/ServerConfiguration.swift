@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var handshakeTimeout: Duration = .seconds(10)
     /// Time a closing connection has to take its last lines.
     public var closeGrace: Duration = .seconds(2)
+    /// Connections one remote address may hold at once (loopback is exempt).
+    public var maxConnectionsPerAddress = 20
     public var synchronous: ParleyDatabase.SynchronousMode = .normal
     /// How long a write waits for another process's lock before it fails (`ERR store-failed`).
     public var databaseBusyTimeout: Duration = .seconds(5)

@@ -32,6 +32,8 @@ struct Serve: ParsableCommand {
     var scryptLogN: Int = 15
     @Option(help: "Lines a second each client may send (0 turns flood control off).") var rate = 10
     @Option(help: "Lines a client may send at once before the rate applies.") var burst = 20
+    @Option(help: "Connections one remote address may hold at once (loopback is exempt).")
+    var maxConnectionsPerAddress = 20
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func validate() throws {
@@ -39,6 +41,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("--cert and --key go together: give both or neither")
         }
         guard (10...22).contains(scryptLogN) else { throw ValidationError("--scrypt-log-n must be from 10 to 22") }
+        guard maxConnectionsPerAddress > 0 else { throw ValidationError("--max-connections-per-address must be more than 0") }
         guard rate >= 0, burst > 0 else { throw ValidationError("--rate must be 0 or more and --burst more than 0") }
     }
 
@@ -84,6 +87,7 @@ struct Serve: ParsableCommand {
         configuration.certificateFile = certificateFile
         configuration.keyFile = keyFile
         configuration.scryptCost = ScryptCost(logN: UInt8(scryptLogN), r: 8, p: 3)
+        configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
         configuration.limits.rate = rate == 0 ? nil : RateLimit(linesPerSecond: rate, burst: burst)
         return configuration
     }

@@ -167,3 +167,28 @@ struct RoomTests {
         #expect(lobby.rooms.isEmpty)
     }
 }
+
+@Suite("AddressQuota: connections per remote address")
+struct AddressQuotaTests {
+    @Test("an address past its limit is refused until one of its connections ends")
+    func limit() {
+        var quota = AddressQuota(limit: 2)
+        let first = [quota.admit("198.51.100.7"), quota.admit("198.51.100.7"), quota.admit("198.51.100.7")]
+        #expect(first == [true, true, false])
+        let other = quota.admit("198.51.100.8")
+        #expect(other)
+        quota.release("198.51.100.7")
+        let afterRelease = quota.admit("198.51.100.7")
+        #expect(afterRelease)
+    }
+
+    @Test("loopback is exempt by default")
+    func loopback() {
+        var quota = AddressQuota(limit: 1)
+        let local = (0..<10).map { _ in quota.admit("127.0.0.1") } + [quota.admit("::1"), quota.admit("::1")]
+        #expect(local.allSatisfy { $0 })
+        var strict = AddressQuota(limit: 1, exemptLoopback: false)
+        let strictly = [strict.admit("127.0.0.1"), strict.admit("127.0.0.1")]
+        #expect(strictly == [true, false])
+    }
+}

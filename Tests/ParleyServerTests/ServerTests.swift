@@ -71,10 +71,10 @@ struct ServerTests {
         #expect(alice.expect("BYE") == "BYE shutdown the server is shutting down")
 
         let again = try TestServer(configure: { $0.scryptCost = .owaspDefault }, directory: server.directory)
-        defer { again.stop() }
         let back = try LineClient(port: again.port)
         try back.send("/login ALICE \(password)")
         #expect(back.expect("OK") == "OK logged in as alice; you are in global")
+        again.stop() // The audit of that login is written after the OK; stopping flushes it.
 
         let database = try ParleyDatabase.open(path: server.directory + "/parley.sqlite3", access: .readOnly)
         #expect(try database.messages(room: "global").map(\.body) == ["remember me"])
