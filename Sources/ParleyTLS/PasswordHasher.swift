@@ -17,6 +17,7 @@ public struct PasswordHasher: Sendable, Hashable {
         /// in at least one factor: store a fresh `hash(password:)` now.
         public let needsRehash: Bool
 
+        /// A verification result (mostly useful for comparisons in tests).
         public init(matches: Bool, needsRehash: Bool) {
             self.matches = matches
             self.needsRehash = needsRehash
@@ -34,6 +35,7 @@ public struct PasswordHasher: Sendable, Hashable {
     /// hostile stored hash cannot make verification allocate gigabytes.
     static let maximumMemoryBytes: UInt64 = 256 << 20
 
+    /// A hasher producing hashes at `cost` and asking for rehash of anything weaker.
     public init(cost: ScryptCost = .owaspDefault) {
         self.cost = cost
     }

@@ -8,6 +8,7 @@ public struct ScryptCost: Sendable, Hashable, CustomStringConvertible {
     /// Parallelism (computed sequentially by OpenSSL, so it costs time, not memory).
     public var p: UInt32
 
+    /// A cost of N = 2^`logN`, block size `r`, parallelism `p`.
     public init(logN: UInt8, r: UInt32, p: UInt32) {
         self.logN = logN
         self.r = r

@@ -17,6 +17,7 @@ public enum SocketError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A system call failed with `errno`.
     case system(operation: String, errno: Int32)
 
+    /// A readable sentence, e.g. "connection refused by 127.0.0.1:8443".
     public var description: String {
         switch self {
         case let .unknownHost(host, reason):

@@ -33,8 +33,10 @@ public final class TCPListener: Sendable {
 
     /// Binds and listens.
     /// - Parameters:
-    ///   - host: an IPv4 or IPv6 literal (brackets allowed), a name such as "localhost", or
-    ///     "" for the wildcard address. With several addresses, the first that binds wins.
+    ///   - host: an IPv4 or IPv6 literal (brackets allowed) or a name such as "localhost";
+    ///     with several addresses, the first that binds wins. For all interfaces say
+    ///     "0.0.0.0" (IPv4 only) or "::" (IPv6, and IPv4 too under Linux's default
+    ///     `bindv6only=0`); "" leaves the choice to getaddrinfo.
     ///   - port: the TCP port; 0 picks an ephemeral port (read it back from `port`).
     ///   - backlog: the listen queue length.
     public init(host: String, port: UInt16, backlog: Int32 = 1024) throws(SocketError) {

