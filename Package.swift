@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Pure: the protocol and every actor as a state machine. Standard library only.
@@ -37,10 +38,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The load generator: Parley's protocol or IRC over TLS, latency histograms.
+        .target(
+            name: "ParleyLoad",
+            dependencies: ["ParleyTLS", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ChatCore", "ParleySimulation", "ParleyServer", "ParleyTLS",
+                "ChatCore", "ParleySimulation", "ParleyServer", "ParleyTLS", "ParleyLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

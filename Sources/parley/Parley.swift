@@ -30,7 +30,3 @@ struct Replay: ParsableCommand {
     func run() throws { throw NotYet(command: "replay") }
 }
 
-struct Load: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Generate load against a server.")
-    func run() throws { throw NotYet(command: "load") }
-}

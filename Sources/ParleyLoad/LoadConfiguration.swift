@@ -1,0 +1,30 @@
+/// What `parley load` is asked to do.
+public struct LoadConfiguration: Sendable {
+    public enum WireProtocol: String, Sendable, CaseIterable { case parley, irc }
+
+    public var host = "127.0.0.1"
+    public var port: UInt16 = 7878
+    public var wire: WireProtocol = .parley
+    /// Connections to hold.
+    public var clients = 100
+    /// Rooms to spread them over (round robin).
+    public var rooms = 1
+    /// How many of the clients send (spread over the rooms).
+    public var senders = 10
+    /// Messages a second from each sender.
+    public var rate = 10.0
+    public var duration: Duration = .seconds(10)
+    /// Bytes in each message's text.
+    public var messageSize = 100
+    /// Threads that drive the connections during the run.
+    public var threads = 1
+    /// Account names are `<prefix><index>`.
+    public var namePrefix = "load"
+    public var password = "load-password"
+    /// Connect and log in, then hold the connections without sending (memory runs).
+    public var idle = false
+    /// Log in all clients at once and time it (the accounts are registered first).
+    public var loginBurst = false
+
+    public init() {}
+}

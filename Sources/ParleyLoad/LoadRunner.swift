@@ -1,0 +1,162 @@
+import Foundation
+import Glibc
+import ParleyTLS
+import Synchronization
+
+/// Runs one load scenario: connect and log in every client (before the clock starts),
+/// put them in their rooms, then let the workers send and time deliveries.
+public struct LoadRunner: Sendable {
+    public let configuration: LoadConfiguration
+    private let dialect: WireDialect
+    private let progress: @Sendable (String) -> Void
+
+    public init(configuration: LoadConfiguration, progress: @escaping @Sendable (String) -> Void) {
+        self.configuration = configuration
+        self.dialect = WireDialect(wire: configuration.wire)
+        self.progress = progress
+    }
+
+    public func run() throws -> LoadReport {
+        let context = try TLSContext.client()
+        var report = LoadReport(configuration: configuration)
+        let connections: [LoadConnection]
+        if configuration.loginBurst {
+            _ = try parallel(configuration.clients) { i in try connectAndEnter(i, context: context).tls.close() }
+            let started = LoadClock.now()
+            connections = try parallel(configuration.clients, width: configuration.clients) { i in
+                try connectAndEnter(i, context: context)
+            }
+            report.loginBurstSeconds = Double(LoadClock.now() - started) / 1e9
+        } else {
+            connections = try parallel(configuration.clients) { i in try connectAndEnter(i, context: context) }
+        }
+        progress("\(connections.count) clients logged in")
+        try enterRooms(connections)
+        report.connectionsHeld = connections.count
+        if configuration.idle || configuration.loginBurst {
+            if configuration.idle { holdIdle() }
+            return report
+        }
+        return try measure(connections, into: report)
+    }
+
+    // MARK: - Setup
+
+    private func name(_ index: Int) -> String { "\(configuration.namePrefix)\(index)" }
+    private func room(_ index: Int) -> String { "\(configuration.namePrefix)-room\(index % max(1, configuration.rooms))" }
+
+    /// Connects, then registers the account or logs in if it exists already.
+    private func connectAndEnter(_ index: Int, context: TLSContext) throws -> LoadConnection {
+        let tls = try TLSConnection.connect(host: configuration.host, port: configuration.port, context: context,
+                                            timeout: .seconds(30))
+        let connection = LoadConnection(index: index, name: name(index), room: room(index), tls: tls)
+        try connection.send(dialect.register(connection.name, configuration.password))
+        switch try connection.await(dialect) {
+        case .yes: return connection
+        case .nameTaken where configuration.wire == .parley:
+            try connection.send(dialect.login(connection.name, configuration.password))
+            guard case .yes = try connection.await(dialect) else { throw LoadError("\(connection.name): login refused") }
+            return connection
+        case .nameTaken, .no, .other:
+            throw LoadError("\(connection.name): the server refused the registration")
+        }
+    }
+
+    /// The first member of each room creates it (or joins it if it exists); the rest join.
+    private func enterRooms(_ connections: [LoadConnection]) throws {
+        let rooms = max(1, configuration.rooms)
+        for connection in connections.prefix(rooms) {
+            try connection.send(dialect.create(connection.room))
+            switch try connection.await(dialect) {
+            case .yes: continue
+            case .nameTaken:
+                try connection.send(dialect.join(connection.room))
+                guard case .yes = try connection.await(dialect) else { throw LoadError("cannot join \(connection.room)") }
+            case .no(let line): throw LoadError("cannot create \(connection.room): \(line)")
+            case .other: throw LoadError("cannot create \(connection.room)")
+            }
+        }
+        let rest = Array(connections.dropFirst(rooms))
+        _ = try parallel(rest.count) { i in
+            try rest[i].send(dialect.join(rest[i].room))
+            guard case .yes = try rest[i].await(dialect) else { throw LoadError("\(rest[i].name) cannot join \(rest[i].room)") }
+            return i
+        }
+        progress("clients are in \(rooms) room(s)")
+    }
+
+    private func holdIdle() {
+        let end = LoadClock.now() + configuration.duration.nanosecondsValue
+        while LoadClock.now() < end { usleep(100_000) }
+    }
+
+    // MARK: - Measuring
+
+    private func measure(_ connections: [LoadConnection], into report: LoadReport) throws -> LoadReport {
+        var report = report
+        // Senders are spread over the rooms: the first `senders` clients round-robin.
+        let senders = Set(connections.prefix(configuration.senders).map(\.index))
+        let threads = max(1, configuration.threads)
+        let shares = (0..<threads).map { t in connections.enumerated().filter { $0.offset % threads == t }.map(\.element) }
+        let counters = shares.map { _ in LoadCounters() }
+        let cpuBefore = LoadClock.processCPU()
+        let start = LoadClock.now() + 50_000_000
+        let end = start + configuration.duration.nanosecondsValue
+        let tallies = Mutex<[LoadTally]>([])
+        let done = DispatchGroup()
+        for (share, counter) in zip(shares, counters) {
+            done.enter()
+            let worker = LoadWorker(connections: share, senders: senders, configuration: configuration,
+                                    dialect: dialect, counters: counter)
+            Thread.detachNewThread {
+                let tally = worker.run(start: start, end: end)
+                tallies.withLock { $0.append(tally) }
+                done.leave()
+            }
+        }
+        var lastDelivered = 0
+        while done.wait(timeout: .now() + 1) == .timedOut {
+            let delivered = counters.reduce(0) { $0 + $1.delivered.load(ordering: .relaxed) }
+            let sent = counters.reduce(0) { $0 + $1.sent.load(ordering: .relaxed) }
+            progress("sent \(sent)  delivered \(delivered)  (\(delivered - lastDelivered)/s)")
+            lastDelivered = delivered
+        }
+        var total = LoadTally()
+        for tally in tallies.withLock({ $0 }) { total.add(tally) }
+        report.record(total, seconds: Double(configuration.duration.nanosecondsValue) / 1e9,
+                      generatorCPU: LoadClock.processCPU() - cpuBefore)
+        for connection in connections { connection.tls.close() }
+        return report
+    }
+
+    // MARK: - Helpers
+
+    /// Runs `body` for 0..<count on up to `width` threads at once, in index order.
+    private func parallel<T: Sendable>(_ count: Int, width: Int = 16, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
+        let results = Mutex<[Int: Result<T, any Error>]>([:])
+        let next = Atomic<Int>(0)
+        let group = DispatchGroup()
+        for _ in 0..<min(max(1, width), max(1, count)) {
+            group.enter()
+            Thread.detachNewThread {
+                while true {
+                    let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard i < count else { break }
+                    let result = Result { try body(i) }
+                    results.withLock { $0[i] = result }
+                }
+                group.leave()
+            }
+        }
+        group.wait()
+        let all = results.withLock { $0 }
+        return try (0..<count).map { try all[$0]!.get() }
+    }
+}
+
+extension Duration {
+    var nanosecondsValue: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

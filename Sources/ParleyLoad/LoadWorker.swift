@@ -1,0 +1,116 @@
+import Glibc
+import Histogram
+import Synchronization
+
+/// Counters a worker publishes for the progress line while it runs.
+final class LoadCounters: Sendable {
+    let sent = Atomic<Int>(0)
+    let delivered = Atomic<Int>(0)
+    let errors = Atomic<Int>(0)
+}
+
+/// What a worker measured.
+struct LoadTally: Sendable {
+    var sent = 0
+    var delivered = 0
+    var errors = 0
+    var closed = 0
+    var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+
+    mutating func add(_ other: LoadTally) {
+        sent += other.sent
+        delivered += other.delivered
+        errors += other.errors
+        closed += other.closed
+        latency.add(other.latency)
+    }
+}
+
+/// Drives a share of the connections in one poll loop: reads and times deliveries,
+/// and sends for its senders on schedule until the run ends, then drains.
+struct LoadWorker {
+    let connections: [LoadConnection]
+    let senders: Set<Int>
+    let configuration: LoadConfiguration
+    let dialect: WireDialect
+    let counters: LoadCounters
+
+    func run(start: Int64, end: Int64) -> LoadTally {
+        var tally = LoadTally()
+        let interval = Int64(1_000_000_000 / max(configuration.rate, 0.001))
+        // Spread the senders' first messages over one interval so they do not beat in step.
+        var nextSend = connections.enumerated().map { offset, connection in
+            senders.contains(connection.index) ? start + interval * Int64(offset) / Int64(max(1, connections.count)) : Int64.max
+        }
+        var alive = Array(repeating: true, count: connections.count)
+        var lastDelivery = LoadClock.now()
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
+        defer { scratch.deallocate() }
+        var descriptors = connections.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
+
+        while true {
+            let now = LoadClock.now()
+            let sending = now < end
+            if !sending, now - lastDelivery > 500_000_000 || now - end > 5_000_000_000 { break }
+            for i in connections.indices where alive[i] {
+                descriptors[i].events = Int16(POLLIN) | (connections[i].wantsToWrite ? Int16(POLLOUT) : 0)
+            }
+            let soonest = sending ? (nextSend.min() ?? end) : now + 100_000_000
+            let timeout = Int32(clamping: max(0, min(soonest - now, 100_000_000)) / 1_000_000)
+            _ = poll(&descriptors, nfds_t(descriptors.count), timeout)
+
+            for i in connections.indices where alive[i] && descriptors[i].revents != 0 {
+                let connection = connections[i]
+                var pongs: [[UInt8]] = []
+                let open = connection.readLines(scratch: scratch) { line in
+                    if let pong = dialect.pong(for: line) { pongs.append(pong); return }
+                    guard let message = LoadMessage.parse(line), message.sender != connection.index else {
+                        if line.starts(with: Array("ERR".utf8)) || line.starts(with: Array("BYE".utf8)) { tally.errors += 1 }
+                        return
+                    }
+                    tally.delivered += 1
+                    _ = tally.latency.record(UInt64(max(0, LoadClock.now() - message.sentAt)))
+                }
+                for pong in pongs { _ = connection.write(pong) }
+                if !open || !connection.flush() {
+                    alive[i] = false
+                    tally.closed += 1
+                    descriptors[i].events = 0
+                    descriptors[i].fd = -1
+                }
+                lastDelivery = LoadClock.now()
+            }
+            guard sending else { continue }
+            let after = LoadClock.now()
+            for i in connections.indices where alive[i] && nextSend[i] <= after && after < end {
+                let connection = connections[i]
+                let text = LoadMessage.text(sender: connection.index, sentAt: LoadClock.now(), size: configuration.messageSize)
+                if !connection.write(dialect.say(connection.room, text[...])) { alive[i] = false; tally.closed += 1 }
+                tally.sent += 1
+                nextSend[i] += interval
+                if nextSend[i] < after - 1_000_000_000 { nextSend[i] = after } // fell behind: do not burst to catch up
+            }
+            counters.sent.store(tally.sent, ordering: .relaxed)
+            counters.delivered.store(tally.delivered, ordering: .relaxed)
+            counters.errors.store(tally.errors, ordering: .relaxed)
+        }
+        counters.delivered.store(tally.delivered, ordering: .relaxed)
+        return tally
+    }
+}
+
+enum LoadClock {
+    static func now() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+    }
+
+    /// CPU seconds this process has used (user + system).
+    static func processCPU() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
+    }
+}
