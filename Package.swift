@@ -41,7 +41,7 @@ let package = Package(
         // The load generator: Parley's protocol or IRC over TLS, latency histograms.
         .target(
             name: "ParleyLoad",
-            dependencies: ["ParleyTLS", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["ParleyTLS", "CParleySystem", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         .executableTarget(
             name: "parley",

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <unistd.h>
 #include "CParleySystem.h"
 
 int parley_eventfd(void) {
@@ -13,4 +15,25 @@ void parley_set_thread_name(const char *name) {
     for (; i < 15 && name[i] != 0; i++) shortened[i] = name[i];
     shortened[i] = 0;
     pthread_setname_np(pthread_self(), shortened);
+}
+
+int parley_epoll_create(void) {
+    return epoll_create1(EPOLL_CLOEXEC);
+}
+
+int parley_epoll_add(int epoll, int fd, uint64_t tag) {
+    struct epoll_event event = { .events = EPOLLIN, .data.u64 = tag };
+    return epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
+}
+
+int parley_epoll_remove(int epoll, int fd) {
+    return epoll_ctl(epoll, EPOLL_CTL_DEL, fd, NULL);
+}
+
+int parley_epoll_wait(int epoll, uint64_t *tags, int capacity, int timeout_ms) {
+    struct epoll_event events[256];
+    if (capacity > 256) capacity = 256;
+    int count = epoll_wait(epoll, events, capacity, timeout_ms);
+    for (int i = 0; i < count; i++) tags[i] = events[i].data.u64;
+    return count;
 }

@@ -1,3 +1,4 @@
+import CParleySystem
 import Glibc
 import Histogram
 import Synchronization
@@ -46,26 +47,32 @@ struct LoadWorker {
         var lastDelivery = LoadClock.now()
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
         defer { scratch.deallocate() }
-        var descriptors = connections.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
+        // epoll, not poll: with hundreds of connections, poll's scan of every descriptor
+        // on every wake-up costs more than the deliveries themselves.
+        let epoll = parley_epoll_create()
+        defer { close(epoll) }
+        for (i, connection) in connections.enumerated() {
+            _ = parley_epoll_add(epoll, connection.fileDescriptor, UInt64(i))
+        }
+        var ready = [UInt64](repeating: 0, count: 256)
 
         while true {
             let now = LoadClock.now()
             let sending = now < end
             if !sending, now - lastDelivery > 500_000_000 || now - end > 5_000_000_000 { break }
-            for i in connections.indices where alive[i] {
-                descriptors[i].events = Int16(POLLIN) | (connections[i].wantsToWrite ? Int16(POLLOUT) : 0)
-            }
             let soonest = sending ? (nextSend.min() ?? end) : now + 100_000_000
             let timeout = Int32(clamping: max(0, min(soonest - now, 100_000_000)) / 1_000_000)
-            _ = poll(&descriptors, nfds_t(descriptors.count), timeout)
+            let count = parley_epoll_wait(epoll, &ready, Int32(ready.count), timeout)
 
-            for i in connections.indices where alive[i] && descriptors[i].revents != 0 {
+            for k in 0..<max(0, Int(count)) {
+                let i = Int(ready[k])
+                guard alive[i] else { continue }
                 let connection = connections[i]
                 var pongs: [[UInt8]] = []
                 let open = connection.readLines(scratch: scratch) { line in
                     if let pong = dialect.pong(for: line) { pongs.append(pong); return }
                     guard let message = LoadMessage.parse(line), message.sender != connection.index else {
-                        if line.starts(with: Array("ERR".utf8)) || line.starts(with: Array("BYE".utf8)) { tally.errors += 1 }
+                        if LoadWorker.isError(line) { tally.errors += 1 }
                         return
                     }
                     tally.delivered += 1
@@ -75,10 +82,13 @@ struct LoadWorker {
                 if !open || !connection.flush() {
                     alive[i] = false
                     tally.closed += 1
-                    descriptors[i].events = 0
-                    descriptors[i].fd = -1
+                    _ = parley_epoll_remove(epoll, connection.fileDescriptor)
                 }
                 lastDelivery = LoadClock.now()
+            }
+            // A connection with unsent bytes (a full socket) is retried each round.
+            for i in connections.indices where alive[i] && connections[i].wantsToWrite {
+                if !connections[i].flush() { alive[i] = false; tally.closed += 1 }
             }
             guard sending else { continue }
             let after = LoadClock.now()
@@ -96,6 +106,18 @@ struct LoadWorker {
         }
         counters.delivered.store(tally.delivered, ordering: .relaxed)
         return tally
+    }
+}
+
+extension LoadWorker {
+    /// An error or goodbye from a Parley server, or an IRC error.
+    static func isError(_ line: ArraySlice<UInt8>) -> Bool {
+        guard let first = line.first else { return false }
+        switch first {
+        case UInt8(ascii: "E"): return line.starts(with: "ERR".utf8) || line.starts(with: "ERROR".utf8)
+        case UInt8(ascii: "B"): return line.starts(with: "BYE".utf8)
+        default: return false
+        }
     }
 }
 

@@ -10,7 +10,9 @@ enum ActorThreads {
             while true {
                 let batch = router.gate.takeAll()
                 if batch.isEmpty { return }
-                for message in batch { router.deliver(gate.receive(message, now: clock.now())) }
+                var effects: [Effect] = []
+                for message in batch { effects += gate.receive(message, now: clock.now()) }
+                router.deliver(effects)
             }
         }
     }
@@ -21,13 +23,13 @@ enum ActorThreads {
             while true {
                 let batch = router.lobby.takeAll()
                 if batch.isEmpty { return }
-                for message in batch {
-                    let effects = lobby.receive(message, now: clock.now())
-                    for case .spawnRoom(let id, let name) in effects {
-                        startRoom(id: id, name: name, router: router, clock: clock, logger: logger)
-                    }
-                    router.deliver(effects)
+                // One delivery per batch, so fan-out to a member is one post, one wake.
+                var effects: [Effect] = []
+                for message in batch { effects += lobby.receive(message, now: clock.now()) }
+                for case .spawnRoom(let id, let name) in effects {
+                    startRoom(id: id, name: name, router: router, clock: clock, logger: logger)
                 }
+                router.deliver(effects)
             }
         }
     }
@@ -40,15 +42,13 @@ enum ActorThreads {
         spawnThread(name: "parley-room") {
             var room = Room(id: id, name: name)
             while true {
-                let batch = mailbox.takeAll()
-                for message in batch {
-                    let effects = room.receive(message, now: clock.now())
-                    router.deliver(effects)
-                    if effects.contains(.retireRoom(id)) {
-                        router.unregister(id)
-                        logger.info("room closed", metadata: ["room": "\(name)"])
-                        return
-                    }
+                var effects: [Effect] = []
+                for message in mailbox.takeAll() { effects += room.receive(message, now: clock.now()) }
+                router.deliver(effects)
+                if room.isRetired {
+                    router.unregister(id)
+                    logger.info("room closed", metadata: ["room": "\(name)"])
+                    return
                 }
             }
         }

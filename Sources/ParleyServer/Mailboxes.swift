@@ -87,6 +87,17 @@ final class PollableMailbox<Item: Sendable>: @unchecked Sendable {
         if wasEmpty { signal() }
     }
 
+    /// Posts several items under one lock and with at most one wake-up.
+    func post(contentsOf batch: some Collection<Item>) {
+        guard !batch.isEmpty else { return }
+        let wasEmpty = items.withLock { queue in
+            let empty = queue.isEmpty
+            queue.append(contentsOf: batch)
+            return empty
+        }
+        if wasEmpty { signal() }
+    }
+
     /// Everything posted so far. Reset the eventfd first so no post can be missed.
     func takeAll() -> [Item] {
         var counter: UInt64 = 0

@@ -57,22 +57,25 @@ final class Router: @unchecked Sendable {
 
     // MARK: - Delivery
 
-    /// Sends every `.send` among the effects. Mail to sessions is looked up under one
-    /// lock for the whole batch: a room's fan-out is one batch.
+    /// Sends every `.send` among the effects. Mail for sessions is grouped by session
+    /// (keeping each session's order) and posted once per session: a room's fan-out of a
+    /// batch of messages wakes each member's thread once, not once per message.
     func deliver(_ effects: [Effect]) {
-        var toSessions: [(SessionID, SessionMessage)] = []
+        var order: [SessionID] = []
+        var bySession: [SessionID: [ConnectionInbox]] = [:]
         for effect in effects {
             guard case .send(let mail) = effect else { continue }
             if case .session(let id, let message) = mail {
-                toSessions.append((id, message))
+                if bySession[id] == nil { order.append(id) }
+                bySession[id, default: []].append(.mail(message))
             } else {
                 send(mail)
             }
         }
-        guard !toSessions.isEmpty else { return }
-        let boxes = sessions.withLock { table in toSessions.map { table[$0.0] } }
-        for (box, item) in zip(boxes, toSessions) {
-            box?.post(.mail(item.1))
+        guard !order.isEmpty else { return }
+        let boxes = sessions.withLock { table in order.map { table[$0] } }
+        for (box, id) in zip(boxes, order) {
+            box?.post(contentsOf: bySession[id]!)
         }
     }
 

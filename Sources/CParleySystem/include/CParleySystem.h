@@ -9,4 +9,14 @@ int parley_eventfd(void);
 /* Names the calling thread (at most 15 bytes show), for top -H and gdb. */
 void parley_set_thread_name(const char *name);
 
+#include <stdint.h>
+
+/* epoll, flattened to plain integers: an event loop over many sockets that wakes only
+   for the ready ones. Each descriptor is registered with a caller's 64-bit tag. */
+int parley_epoll_create(void);
+int parley_epoll_add(int epoll, int fd, uint64_t tag);
+int parley_epoll_remove(int epoll, int fd);
+/* Waits up to timeout_ms; writes the tags of ready descriptors; returns how many (or -1). */
+int parley_epoll_wait(int epoll, uint64_t *tags, int capacity, int timeout_ms);
+
 #endif
