@@ -46,12 +46,13 @@ public final class ChatServer: @unchecked Sendable {
         ActorThreads.startLobby(router: router, clock: clock, logger: logger)
 
         let loop = AcceptLoop(listener: listener, maxConnectionsPerAddress: configuration.maxConnectionsPerAddress)
-        loop.start({ [self] socket, id in
-            let connection = ConnectionThread(id: id, socket: socket, context: context, router: router,
-                                              clock: clock, configuration: configuration, logger: logger,
-                                              onExit: { loop.release(socket.remoteHost) })
-            if !connection.start() {
-                logger.error("could not start a connection thread")
+        let connectionContext = ConnectionThread.Context(
+            tls: context, router: router, clock: clock, configuration: configuration, logger: logger)
+        loop.start({ socket, id in
+            let started = ConnectionThread.start(socket, id: id, context: connectionContext,
+                                                 onExit: { loop.release(socket.remoteHost) })
+            if !started {
+                self.logger.error("could not start a connection thread")
                 Sockets.close(socket.fileDescriptor)
                 loop.release(socket.remoteHost)
             }
@@ -65,7 +66,7 @@ public final class ChatServer: @unchecked Sendable {
     /// when this returns.
     public func stop(within limit: Duration = .seconds(4)) {
         acceptLoop?.stop()
-        for mailbox in router.sessionMailboxes { mailbox.post(.shutdown) }
+        for host in router.sessionHosts { host.shutdown() }
         let deadline = clock.now() + limit
         while router.liveSessionCount > 0, clock.now() < deadline { usleep(10_000) }
         let flushed = Barrier()

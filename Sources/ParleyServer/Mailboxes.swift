@@ -1,4 +1,3 @@
-import CParleySystem
 import Glibc
 import Synchronization
 
@@ -61,57 +60,5 @@ final class BlockingMailbox<Item: Sendable>: @unchecked Sendable {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return items.count
-    }
-}
-
-/// A connection thread's mailbox: it sleeps in poll() on its socket and on this
-/// mailbox's eventfd at once. A post writes the eventfd only when the mailbox goes from
-/// empty to not empty, so a burst of lines wakes the thread once, not once per line.
-final class PollableMailbox<Item: Sendable>: @unchecked Sendable {
-    let eventFD: Int32
-    private let items = Mutex<[Item]>([])
-
-    init?() {
-        let fd = parley_eventfd()
-        guard fd >= 0 else { return nil }
-        eventFD = fd
-    }
-
-    deinit { Glibc.close(eventFD) }
-
-    func post(_ item: Item) {
-        let wasEmpty = items.withLock { queue in
-            queue.append(item)
-            return queue.count == 1
-        }
-        if wasEmpty { signal() }
-    }
-
-    /// Posts several items under one lock and with at most one wake-up.
-    func post(contentsOf batch: some Collection<Item>) {
-        guard !batch.isEmpty else { return }
-        let wasEmpty = items.withLock { queue in
-            let empty = queue.isEmpty
-            queue.append(contentsOf: batch)
-            return empty
-        }
-        if wasEmpty { signal() }
-    }
-
-    /// Everything posted so far. Reset the eventfd first so no post can be missed.
-    func takeAll() -> [Item] {
-        var counter: UInt64 = 0
-        _ = read(eventFD, &counter, 8)
-        return items.withLock { queue in
-            guard !queue.isEmpty else { return [] }
-            let batch = queue
-            queue = []
-            return batch
-        }
-    }
-
-    private func signal() {
-        var one: UInt64 = 1
-        _ = write(eventFD, &one, 8)
     }
 }

@@ -2,13 +2,6 @@ import ChatCore
 import Logging
 import Synchronization
 
-/// What a connection thread finds in its mailbox.
-enum ConnectionInbox: Sendable {
-    case mail(SessionMessage)
-    /// The server is stopping: say goodbye and unwind.
-    case shutdown
-}
-
 /// What the storage thread finds in its mailbox.
 enum StorageInbox: Sendable {
     case request(StoreRequest)
@@ -23,7 +16,7 @@ final class Router: @unchecked Sendable {
     let lobby = BlockingMailbox<LobbyMessage>()
     let store = BlockingMailbox<StorageInbox>()
     let hasher = BlockingMailbox<HashRequest>()
-    private let sessions = Mutex<[SessionID: PollableMailbox<ConnectionInbox>]>([:])
+    private let sessions = Mutex<[SessionID: SessionHost]>([:])
     private let rooms = Mutex<[RoomID: BlockingMailbox<RoomMessage>]>([:])
     private let logger: Logger
 
@@ -33,8 +26,8 @@ final class Router: @unchecked Sendable {
 
     // MARK: - Registration
 
-    func register(_ session: SessionID, _ mailbox: PollableMailbox<ConnectionInbox>) {
-        sessions.withLock { $0[session] = mailbox }
+    func register(_ session: SessionID, _ host: SessionHost) {
+        sessions.withLock { $0[session] = host }
     }
 
     func unregister(_ session: SessionID) {
@@ -49,7 +42,7 @@ final class Router: @unchecked Sendable {
         rooms.withLock { $0[room] = nil }
     }
 
-    var sessionMailboxes: [PollableMailbox<ConnectionInbox>] {
+    var sessionHosts: [SessionHost] {
         sessions.withLock { Array($0.values) }
     }
 
@@ -58,32 +51,32 @@ final class Router: @unchecked Sendable {
     // MARK: - Delivery
 
     /// Sends every `.send` among the effects. Mail for sessions is grouped by session
-    /// (keeping each session's order) and posted once per session: a room's fan-out of a
-    /// batch of messages wakes each member's thread once, not once per message.
+    /// (keeping each session's order) and handed over once per session: a room's
+    /// batch of lines for a member becomes one call, one TLS write.
     func deliver(_ effects: [Effect]) {
         var order: [SessionID] = []
-        var bySession: [SessionID: [ConnectionInbox]] = [:]
+        var bySession: [SessionID: [SessionMessage]] = [:]
         for effect in effects {
             guard case .send(let mail) = effect else { continue }
             if case .session(let id, let message) = mail {
                 if bySession[id] == nil { order.append(id) }
-                bySession[id, default: []].append(.mail(message))
+                bySession[id, default: []].append(message)
             } else {
                 send(mail)
             }
         }
         guard !order.isEmpty else { return }
-        let boxes = sessions.withLock { table in order.map { table[$0] } }
-        for (box, id) in zip(boxes, order) {
-            box?.post(contentsOf: bySession[id]!)
+        let hosts = sessions.withLock { table in order.map { table[$0] } }
+        for (host, id) in zip(hosts, order) {
+            host?.receive(bySession[id]!)
         }
     }
 
     func send(_ mail: Mail) {
         switch mail {
         case .session(let id, let message):
-            let box = sessions.withLock { $0[id] }
-            box?.post(.mail(message))
+            let host = sessions.withLock { $0[id] }
+            host?.receive([message])
         case .gate(let message):
             gate.post(message)
         case .lobby(let message):

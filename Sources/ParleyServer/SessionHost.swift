@@ -1,0 +1,237 @@
+import CParleySystem
+import ChatCore
+import Glibc
+import Logging
+import ParleyTLS
+
+/// One connection: its Session actor, its TLS stream and its unsent output, behind one
+/// lock. The actor runs on whichever thread has mail for it: the connection's own
+/// thread for bytes and ticks, a room's thread for the lines that room delivers. Under
+/// the lock it is still one actor handling one event at a time, in the order each
+/// sender sent, which is exactly what the simulator explores; what the lock saves is a
+/// thread hand-off per delivered line. A room's batch of lines for a member becomes one
+/// TLS write made by the room's thread; the connection's thread is woken only for what
+/// needs it (a full socket, a timer, a close).
+final class SessionHost: @unchecked Sendable {
+    let id: SessionID
+    private let router: Router
+    private let clock: ServerClock
+    private let closeGrace: Duration
+    private let logger: Logger
+    private let wakeFD: Int32
+    private let lock = Lock()
+
+    // Guarded by `lock`.
+    private var session: Session
+    private let tls: TLSConnection
+    private let socket: Int32
+    private var output: [UInt8] = []
+    private var outputSent = 0
+    private var wakeAt: Instant?
+    private var closeBy: Instant?
+    private var socketOpen = true
+    private var peerGone = false
+    private var retired = false
+    /// Set when an event changed what the connection's thread waits for.
+    private var planChanged = false
+
+    init?(id: SessionID, session: Session, tls: TLSConnection, router: Router, clock: ServerClock,
+          closeGrace: Duration, logger: Logger) {
+        let fd = parley_eventfd()
+        guard fd >= 0 else { return nil }
+        self.id = id
+        self.session = session
+        self.tls = tls
+        self.socket = tls.fileDescriptor
+        self.router = router
+        self.clock = clock
+        self.closeGrace = closeGrace
+        self.logger = logger
+        self.wakeFD = fd
+    }
+
+    deinit { close(wakeFD) }
+
+    // MARK: - From any thread
+
+    /// Mail for the session, in the order its sender sent it.
+    func receive(_ messages: [SessionMessage]) {
+        let nudge = lock.withLock {
+            let now = clock.now()
+            for message in messages { carryOut(session.receive(message, now: now), now: now) }
+            flush()
+            return needsConnectionThread
+        }
+        if nudge { wakeConnectionThread() }
+    }
+
+    /// The server is stopping: the session says goodbye and unwinds.
+    func shutdown() {
+        lock.withLock {
+            let now = clock.now()
+            carryOut(session.shutdown(now: now), now: now)
+            flush()
+        }
+        wakeConnectionThread()
+    }
+
+    // MARK: - The connection's own thread
+
+    /// Serves the connection until the session has retired and the socket is closed.
+    func run() {
+        lock.withLock {
+            let now = clock.now()
+            carryOut(session.opened(now: now), now: now)
+        }
+        while true {
+            let (events, timeout, done) = lock.withLock { pollPlan() }
+            if done { break }
+            var descriptors = [
+                pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: socket, events: events, revents: 0),
+            ]
+            _ = poll(&descriptors, events == 0 ? 1 : 2, timeout)
+            if descriptors[0].revents != 0 {
+                var counter: UInt64 = 0
+                _ = read(wakeFD, &counter, 8)
+            }
+            lock.withLock { serviceSocket() }
+        }
+        lock.withLock { closeSocket() }
+    }
+
+    /// What to wait for: socket events, a timeout in ms, or nothing more (done).
+    private func pollPlan() -> (Int16, Int32, Bool) {
+        if retired, !socketOpen { return (0, 0, true) }
+        if retired, closeBy == nil { closeBy = clock.now() }
+        var events: Int32 = 0
+        if socketOpen, !peerGone {
+            if closeBy == nil { events |= POLLIN }
+            if outputSent < output.count { events |= POLLOUT }
+        }
+        var timeout: Int32 = -1
+        if socketOpen, !peerGone, closeBy == nil, tls.pending > 0 { timeout = 0 }
+        let now = clock.now()
+        for deadline in [wakeAt, socketOpen ? closeBy : nil].compactMap({ $0 }) {
+            let wait = SessionHost.milliseconds(deadline - now)
+            timeout = timeout < 0 ? wait : min(timeout, wait)
+        }
+        return (Int16(events), timeout, false)
+    }
+
+    private func serviceSocket() {
+        let now = clock.now()
+        readAvailable(now: now)
+        if let wake = wakeAt, wake <= now {
+            wakeAt = nil
+            carryOut(session.tick(now: now), now: now)
+        }
+        flush()
+        if let closeBy, socketOpen, outputSent == output.count || peerGone || clock.now() >= closeBy {
+            closeSocket()
+        }
+    }
+
+    /// Reads what TLS has, a bounded amount per round so one peer cannot hold the lock long.
+    private func readAvailable(now: Instant) {
+        guard socketOpen, !peerGone, closeBy == nil else { return }
+        withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 1) { buffer in
+            for _ in 0..<4 {
+                switch tls.read(into: buffer) {
+                case .bytes(let count):
+                    carryOut(session.bytesReceived(UnsafeRawBufferPointer(rebasing: buffer[..<count]), now: now), now: now)
+                    if closeBy != nil { return }
+                case .wantRead, .wantWrite:
+                    return
+                case .closed, .failed:
+                    peerGone = true
+                    carryOut(session.connectionLost(now: now), now: now)
+                    return
+                }
+            }
+        }
+    }
+
+    // MARK: - Under the lock
+
+    /// True when the connection's thread must look again: output waits for a full
+    /// socket, or a timer, a close or the retirement is new. Waking it for every line
+    /// would cost a thread switch per line, the very thing this design avoids.
+    private var needsConnectionThread: Bool {
+        defer { planChanged = false }
+        return planChanged || (socketOpen && outputSent < output.count)
+    }
+
+    private func carryOut(_ effects: [Effect], now: Instant) {
+        var mail = false
+        for effect in effects {
+            switch effect {
+            case .send:
+                mail = true
+            case .write(_, let line):
+                if socketOpen, !peerGone { output.append(contentsOf: line.rendered.utf8) }
+            case .closeConnection:
+                if closeBy == nil { closeBy = now + closeGrace }
+                planChanged = true
+            case .wake(_, let at):
+                wakeAt = at
+                planChanged = true
+            case .retireSession:
+                retired = true
+                planChanged = true
+                router.unregister(id)
+            case .spawnRoom, .retireRoom:
+                preconditionFailure("a session neither spawns nor retires rooms")
+            }
+        }
+        // Routed under the lock: mail from this session keeps its order on every channel.
+        if mail { router.deliver(effects) }
+    }
+
+    /// Writes as much of the output as the socket takes now, as few records as it can.
+    private func flush() {
+        guard socketOpen, !peerGone, outputSent < output.count else { return }
+        while outputSent < output.count {
+            let result = output.withUnsafeBytes { tls.write(UnsafeRawBufferPointer(rebasing: $0[outputSent...])) }
+            switch result {
+            case .bytes(let count):
+                outputSent += count
+                session.outputSent(bytes: count)
+            case .wantRead, .wantWrite:
+                if outputSent > 64 * 1024 {
+                    output.removeFirst(outputSent)
+                    outputSent = 0
+                }
+                return
+            case .closed, .failed:
+                peerGone = true
+                output.removeAll()
+                outputSent = 0
+                let now = clock.now()
+                carryOut(session.connectionLost(now: now), now: now)
+                return
+            }
+        }
+        output.removeAll(keepingCapacity: output.capacity <= 16 * 1024)
+        outputSent = 0
+    }
+
+    private func closeSocket() {
+        guard socketOpen else { return }
+        socketOpen = false
+        if !peerGone { tls.shutdown() }
+        Sockets.close(socket)
+        output = []
+        outputSent = 0
+    }
+
+    private func wakeConnectionThread() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int32 {
+        let ns = duration.nanoseconds
+        return Int32(clamping: max(0, ns / 1_000_000 + (ns % 1_000_000 > 0 ? 1 : 0)))
+    }
+}
