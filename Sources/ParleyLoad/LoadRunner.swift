@@ -57,7 +57,9 @@ public struct LoadRunner: Sendable {
             try connection.send(dialect.login(connection.name, configuration.password))
             guard case .yes = try connection.await(dialect) else { throw LoadError("\(connection.name): login refused") }
             return connection
-        case .nameTaken, .no, .other:
+        case .no(let line):
+            throw LoadError("\(connection.name): the server refused the registration: \(line)")
+        case .nameTaken, .other:
             throw LoadError("\(connection.name): the server refused the registration")
         }
     }

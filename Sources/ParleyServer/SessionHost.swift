@@ -132,11 +132,13 @@ final class SessionHost: @unchecked Sendable {
         }
     }
 
-    /// Reads what TLS has, a bounded amount per round so one peer cannot hold the lock long.
+    /// Reads what TLS has, a bounded amount per round so one peer cannot hold the lock
+    /// long. The buffer is small and on the stack: every page a connection's stack
+    /// touches stays resident for as long as the connection lives.
     private func readAvailable(now: Instant) {
         guard socketOpen, !peerGone, closeBy == nil else { return }
-        withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 1) { buffer in
-            for _ in 0..<4 {
+        withUnsafeTemporaryAllocation(byteCount: 4 * 1024, alignment: 1) { buffer in
+            for _ in 0..<16 {
                 switch tls.read(into: buffer) {
                 case .bytes(let count):
                     carryOut(session.bytesReceived(UnsafeRawBufferPointer(rebasing: buffer[..<count]), now: now), now: now)
