@@ -18,6 +18,12 @@ public struct LoadReport: Codable, Sendable {
     /// Share of one core the generator used: above 0.85 it measured itself, not the server.
     public var generatorCPUShare = 0.0
     public var loginBurstSeconds: Double?
+    /// Server CPU per delivery over the run (from /proc, in 10 ms ticks), when its pid is known.
+    public var serverCPUMicrosecondsPerDelivery: Double?
+    public var serverCPUShare: Double?
+    /// The server's resident memory when the clients were all in (idle runs), and per client.
+    public var serverResidentKiB: Int?
+    public var serverResidentBytesPerClient: Int?
 
     init(configuration: LoadConfiguration) {
         wire = configuration.wire.rawValue
@@ -48,6 +54,8 @@ public struct LoadReport: Codable, Sendable {
             ("senders x rate", "\(senders) x \(ratePerSender)/s"), ("connections held", "\(connectionsHeld)"),
         ]
         if let loginBurstSeconds { rows.append(("login burst", String(format: "%.2f s", loginBurstSeconds))) }
+        if let serverResidentKiB { rows.append(("server resident", "\(serverResidentKiB) KiB")) }
+        if let serverResidentBytesPerClient { rows.append(("server resident per client", "\(serverResidentBytesPerClient) bytes")) }
         if sent > 0 || delivered > 0 {
             rows += [
                 ("messages sent", "\(sent)"), ("deliveries", "\(delivered)"),
@@ -57,6 +65,8 @@ public struct LoadReport: Codable, Sendable {
                 if let value = latencyMicroseconds[label] { rows.append(("latency \(label)", String(format: "%.0f µs", value))) }
             }
             rows += [("errors", "\(errors)"), ("closed by server", "\(closedByServer)"),
+                     ("server CPU", serverCPUShare.map { String(format: "%.0f%% of a core", $0 * 100) } ?? "-"),
+                     ("server CPU/delivery", serverCPUMicrosecondsPerDelivery.map { String(format: "%.2f µs", $0) } ?? "-"),
                      ("generator CPU", String(format: "%.0f%% of a core%@", generatorCPUShare * 100,
                                               generatorCPUShare > 0.85 ? " (too busy: this measures the generator)" : ""))]
         }

@@ -19,6 +19,7 @@ public struct LoadRunner: Sendable {
     public func run() throws -> LoadReport {
         let context = try TLSContext.client()
         var report = LoadReport(configuration: configuration)
+        let baseline = configuration.serverPID.flatMap(ServerProcess.residentKiB)
         let connections: [LoadConnection]
         if configuration.loginBurst {
             _ = try parallel(configuration.clients) { i in try connectAndEnter(i, context: context).tls.close() }
@@ -33,6 +34,10 @@ public struct LoadRunner: Sendable {
         progress("\(connections.count) clients logged in")
         try enterRooms(connections)
         report.connectionsHeld = connections.count
+        if let pid = configuration.serverPID, let resident = ServerProcess.residentKiB(pid) {
+            report.serverResidentKiB = resident
+            if let baseline { report.serverResidentBytesPerClient = (resident - baseline) * 1024 / max(1, connections.count) }
+        }
         if configuration.idle || configuration.loginBurst {
             if configuration.idle { holdIdle() }
             return report
@@ -102,6 +107,7 @@ public struct LoadRunner: Sendable {
         let shares = (0..<threads).map { t in connections.enumerated().filter { $0.offset % threads == t }.map(\.element) }
         let counters = shares.map { _ in LoadCounters() }
         let cpuBefore = LoadClock.processCPU()
+        let serverBefore = configuration.serverPID.flatMap(ServerProcess.cpuSeconds)
         let start = LoadClock.now() + 50_000_000
         let end = start + configuration.duration.nanosecondsValue
         let tallies = Mutex<[LoadTally]>([])
@@ -125,6 +131,11 @@ public struct LoadRunner: Sendable {
         }
         var total = LoadTally()
         for tally in tallies.withLock({ $0 }) { total.add(tally) }
+        let elapsed = Double(LoadClock.now() - start) / 1e9
+        if let before = serverBefore, let after = configuration.serverPID.flatMap(ServerProcess.cpuSeconds) {
+            report.serverCPUShare = (after - before) / elapsed
+            if total.delivered > 0 { report.serverCPUMicrosecondsPerDelivery = (after - before) * 1e6 / Double(total.delivered) }
+        }
         report.record(total, seconds: Double(configuration.duration.nanosecondsValue) / 1e9,
                       generatorCPU: LoadClock.processCPU() - cpuBefore)
         for connection in connections { connection.tls.close() }

@@ -35,6 +35,8 @@ struct Load: ParsableCommand {
     @Option(help: "The accounts' password.") var password = "load-password"
     @Flag(help: "Hold the connections without sending.") var idle = false
     @Flag(help: "Time N logins at once (accounts are registered first).") var loginBurst = false
+    @Option(help: "The server's process id, to report its CPU per delivery and its memory from /proc.")
+    var serverPid: Int32?
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() throws {
@@ -59,6 +61,7 @@ struct Load: ParsableCommand {
         configuration.password = password
         configuration.idle = idle
         configuration.loginBurst = loginBurst
+        configuration.serverPID = serverPid
         let runner = LoadRunner(configuration: configuration) { @Sendable line in
             FileHandle.standardError.write(Data(("load: " + line + "\n").utf8))
         }

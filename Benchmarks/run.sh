@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Parley and ngircd side by side: the same load generator (`parley load`), the same
+# machine, the server pinned to core 0 and the generator to core 1, TLS 1.3 for both,
+# flood control off for both, TCP_NODELAY for both (ngircd through nodelay.c).
+#
+#   bash Benchmarks/run.sh            # every scenario once
+#   RUNS=3 bash Benchmarks/run.sh     # medians of three
+#   SCENARIOS="fanout idle" bash Benchmarks/run.sh
+#
+# Results: a table on stdout and in Benchmarks/results/latest.md, raw JSON beside it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-1}
+SCENARIOS=${SCENARIOS:-"fanout rooms idle burst"}
+STEPS=${STEPS:-"10 50 100 200 400"}
+DURATION=${DURATION:-8}
+OUT=Benchmarks/results
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/parley-bench.XXXXXX)
+PIDS=()
+cleanup() { for pid in "${PIDS[@]:-}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need ngircd; then
+    # Debian starts services on install; forbid that: we run our own instance.
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ngircd
+    rm -f /usr/sbin/policy-rc.d
+    systemctl stop ngircd 2>/dev/null || pkill -x ngircd || true
+fi
+need openssl || { apt-get update -q && apt-get install -y -q openssl; }
+
+swift build -c release
+BIN=$PWD/.build/release/parley
+gcc -shared -fPIC -O2 -o "$WORK/nodelay.so" Benchmarks/nodelay.c -ldl
+
+PARLEY_PORT=7900
+IRC_PORT=7901
+
+start_parley() { # $1: scrypt log N
+    rm -rf "$WORK/parley-data"
+    taskset -c 0 "$BIN" serve --port $PARLEY_PORT --data-dir "$WORK/parley-data" --rate 0 \
+        --scrypt-log-n "$1" --max-connections-per-address 100000 --log-level warning \
+        > "$WORK/parley.out" 2> "$WORK/parley.err" &
+    SERVER=$!; PIDS+=("$SERVER")
+    for _ in $(seq 50); do grep -q listening "$WORK/parley.out" 2>/dev/null && return; sleep 0.2; done
+    echo "parley did not start"; cat "$WORK/parley.err"; exit 1
+}
+
+start_ngircd() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+        -keyout "$WORK/irc.key" -out "$WORK/irc.crt" 2>/dev/null
+    chmod 644 "$WORK/irc.key" "$WORK/irc.crt"; chmod 755 "$WORK"
+    cat > "$WORK/ngircd.conf" <<CONF
+[Global]
+Name = bench.local
+Info = Parley benchmark peer
+Listen = 127.0.0.1
+Ports = 7902
+ServerUID = nobody
+ServerGID = nogroup
+[Limits]
+MaxConnections = 0
+MaxConnectionsIP = 0
+MaxJoins = 0
+MaxNickLength = 30
+MaxPenaltyTime = 0
+PingTimeout = 300
+PongTimeout = 300
+[Options]
+DNS = no
+Ident = no
+PAM = no
+[SSL]
+CertFile = $WORK/irc.crt
+KeyFile = $WORK/irc.key
+CipherList = SECURE128:-VERS-SSL3.0
+Ports = $IRC_PORT
+CONF
+    LD_PRELOAD="$WORK/nodelay.so" taskset -c 0 ngircd -n -f "$WORK/ngircd.conf" > "$WORK/ngircd.log" 2>&1 &
+    SERVER=$!; PIDS+=("$SERVER")
+    sleep 1
+}
+
+stop_server() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }
+
+load() { # protocol port name args...
+    local protocol=$1 port=$2 name=$3; shift 3
+    taskset -c 1 "$BIN" load 127.0.0.1:$port --protocol "$protocol" --server-pid "$SERVER" --json "$@" \
+        2>> "$WORK/load.err" > "$OUT/$name.json" || echo "  (run $name reported errors)"
+    echo "  $name: $(cat "$OUT/$name.json")" >> "$WORK/summary.log"
+}
+
+for server in parley irc; do
+    for run in $(seq "$RUNS"); do
+        if [[ " $SCENARIOS " == *" fanout "* ]]; then
+            echo "== $server: 100 members in one room, 10 senders (run $run)"
+            if [ $server = parley ]; then start_parley 10; port=$PARLEY_PORT; else start_ngircd; port=$IRC_PORT; fi
+            load $server $port "$server-warmup" --clients 100 --senders 1 --rate 1 --duration 1 > /dev/null
+            for rate in $STEPS; do
+                load $server $port "$server-fanout-$rate-run$run" --clients 100 --senders 10 --rate "$rate" --duration "$DURATION"
+            done
+            stop_server
+        fi
+        if [[ " $SCENARIOS " == *" rooms "* ]]; then
+            echo "== $server: 1,000 members over 20 rooms, 100 senders (run $run)"
+            if [ $server = parley ]; then start_parley 10; port=$PARLEY_PORT; else start_ngircd; port=$IRC_PORT; fi
+            load $server $port "$server-rooms-run$run" --clients 1000 --rooms 20 --senders 100 --rate 10 --duration "$DURATION"
+            stop_server
+        fi
+        if [[ " $SCENARIOS " == *" idle "* ]]; then
+            echo "== $server: 5,000 idle logged-in connections (run $run)"
+            if [ $server = parley ]; then start_parley 10; port=$PARLEY_PORT; else start_ngircd; port=$IRC_PORT; fi
+            load $server $port "$server-idle-run$run" --clients 5000 --idle --duration 2
+            stop_server
+        fi
+    done
+done
+if [[ " $SCENARIOS " == *" burst "* ]]; then
+    echo "== parley: a burst of 200 logins at the default scrypt cost (server on both cores)"
+    rm -rf "$WORK/parley-data"
+    "$BIN" serve --port $PARLEY_PORT --data-dir "$WORK/parley-data" --rate 0 --log-level warning \
+        > "$WORK/parley.out" 2> "$WORK/parley.err" &
+    SERVER=$!; PIDS+=("$SERVER"); sleep 1
+    "$BIN" load 127.0.0.1:$PARLEY_PORT --server-pid "$SERVER" --json --clients 200 --login-burst \
+        2>> "$WORK/load.err" > "$OUT/parley-burst.json" || true
+    stop_server
+fi
+
+python3 Benchmarks/summarize.py "$OUT" | tee "$OUT/latest.md"

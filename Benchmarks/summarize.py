@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Turns Benchmarks/results/*.json (from run.sh) into the README's tables (medians of runs)."""
+import glob, json, os, re, statistics, sys
+
+results = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "results")
+runs = {}
+for path in glob.glob(os.path.join(results, "*.json")):
+    name = os.path.basename(path)[:-5]
+    try:
+        data = json.load(open(path))
+    except ValueError:
+        continue
+    key = re.sub(r"-run\d+$", "", name)
+    runs.setdefault(key, []).append(data)
+
+def median(key, field, sub=None):
+    values = []
+    for r in runs.get(key, []):
+        v = r.get(field)
+        if sub is not None and isinstance(v, dict):
+            v = v.get(sub)
+        if isinstance(v, (int, float)):
+            values.append(v)
+    return statistics.median(values) if values else None
+
+def fmt(v, spec="{:.0f}"):
+    return "-" if v is None else spec.format(v)
+
+def busy(key):
+    g = median(key, "generatorCPUShare")
+    return " (generator busy)" if g is not None and g > 0.85 else ""
+
+print("### Fan-out: 100 members in one room, 10 senders (server on one core)\n")
+print("| offered msg/s | deliveries/s Parley | deliveries/s ngircd | CPU/delivery Parley | CPU/delivery ngircd | ratio | p50 Parley | p50 ngircd | p99 Parley | p99 ngircd |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+steps = sorted({int(k.split("-")[2]) for k in runs if k.startswith(("parley-fanout-", "irc-fanout-"))})
+for rate in steps:
+    p, i = f"parley-fanout-{rate}", f"irc-fanout-{rate}"
+    pc, ic = median(p, "serverCPUMicrosecondsPerDelivery"), median(i, "serverCPUMicrosecondsPerDelivery")
+    ratio = (pc / ic) if pc and ic else None
+    print(f"| {rate * 10} | {fmt(median(p, 'deliveriesPerSecond'))}{busy(p)} | {fmt(median(i, 'deliveriesPerSecond'))}{busy(i)} "
+          f"| {fmt(pc, '{:.2f} µs')} | {fmt(ic, '{:.2f} µs')} | {fmt(ratio, '{:.2f}')} "
+          f"| {fmt(median(p, 'latencyMicroseconds', 'p50'), '{:.0f} µs')} | {fmt(median(i, 'latencyMicroseconds', 'p50'), '{:.0f} µs')} "
+          f"| {fmt(median(p, 'latencyMicroseconds', 'p99'), '{:.0f} µs')} | {fmt(median(i, 'latencyMicroseconds', 'p99'), '{:.0f} µs')} |")
+
+print("\n### 1,000 members over 20 rooms, 100 senders at 10 msg/s\n")
+print("| server | deliveries/s | CPU/delivery | p50 | p99 | errors |")
+print("|---|---|---|---|---|---|")
+for label, key in [("Parley", "parley-rooms"), ("ngircd", "irc-rooms")]:
+    if key in runs:
+        print(f"| {label} | {fmt(median(key, 'deliveriesPerSecond'))} | {fmt(median(key, 'serverCPUMicrosecondsPerDelivery'), '{:.2f} µs')} "
+              f"| {fmt(median(key, 'latencyMicroseconds', 'p50'), '{:.0f} µs')} | {fmt(median(key, 'latencyMicroseconds', 'p99'), '{:.0f} µs')} "
+              f"| {fmt(median(key, 'errors'))} |")
+
+print("\n### 5,000 idle logged-in TLS connections\n")
+print("| server | connections held | resident | per connection |")
+print("|---|---|---|---|")
+for label, key in [("Parley", "parley-idle"), ("ngircd", "irc-idle")]:
+    if key in runs:
+        print(f"| {label} | {fmt(median(key, 'connectionsHeld'))} | {fmt(median(key, 'serverResidentKiB'), '{:.0f} KiB')} "
+              f"| {fmt(median(key, 'serverResidentBytesPerClient'), '{:.0f} bytes')} |")
+
+if "parley-burst" in runs:
+    print("\n### A burst of 200 logins at the default scrypt cost (N=2^15, r=8, p=3), server on 2 cores\n")
+    print(f"All 200 in global after {fmt(median('parley-burst', 'loginBurstSeconds'), '{:.1f} s')}.")
