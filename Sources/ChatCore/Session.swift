@@ -122,7 +122,7 @@ public struct Session: Sendable {
     public mutating func tick(now: Instant) -> [Effect] {
         var effects: [Effect] = []
         if let wake = requestedWake, wake <= now { requestedWake = nil }
-        if state == .anonymous, now >= loginDeadline {
+        if state == .anonymous || state == .authenticating, now >= loginDeadline {
             close(.loginTimeout, "no login within \(limits.loginDeadline)", reason: .disconnected, &effects)
             return effects
         }
@@ -314,7 +314,7 @@ public struct Session: Sendable {
 
     private mutating func scheduleWake(now: Instant, _ effects: inout [Effect]) {
         var wanted: Instant?
-        if state == .anonymous { wanted = loginDeadline }
+        if state == .anonymous || state == .authenticating { wanted = loginDeadline }
         if isSettled, !held.isEmpty, let bucket {
             let next = bucket.nextToken(now: now)
             wanted = wanted.map { min($0, next) } ?? next

@@ -12,35 +12,48 @@ final class AcceptLoop: @unchecked Sendable {
     private let stopped = Barrier()
     private let nextSession = Atomic<UInt64>(1)
     private let quota: Mutex<AddressQuota>
+    private let open = Atomic<Int>(0)
+    private let maxConnections: Int
 
-    init(listener: TCPListener, maxConnectionsPerAddress: Int) {
+    init(listener: TCPListener, maxConnectionsPerAddress: Int, maxConnections: Int) {
         self.listener = listener
         self.quota = Mutex(AddressQuota(limit: maxConnectionsPerAddress))
+        self.maxConnections = maxConnections
     }
 
     /// A connection from this address has ended: its place is free again.
     func release(_ address: String) {
         quota.withLock { $0.release(address) }
+        open.subtract(1, ordering: .relaxed)
     }
 
-    func start(_ serve: @escaping @Sendable (AcceptedSocket, SessionID) -> Void, logger: Logger) {
+    /// Takes a place for a connection, under both the server's cap and the address's.
+    private func admit(_ address: String) -> Bool {
+        guard open.load(ordering: .relaxed) < maxConnections else { return false }
+        guard quota.withLock({ $0.admit(address) }) else { return false }
+        open.add(1, ordering: .relaxed)
+        return true
+    }
+
+    func start(_ serve: @escaping @Sendable (AcceptedSocket, SessionID) -> Void, logger: Logger) -> Bool {
         spawnThread(name: "parley-accept") { [self] in
             var pollFD = pollfd(fd: listener.fileDescriptor, events: Int16(POLLIN), revents: 0)
             while !stopping.load(ordering: .relaxed) {
                 guard poll(&pollFD, 1, 200) > 0 else { continue }
                 do {
                     let socket = try listener.accept()
-                    guard quota.withLock({ $0.admit(socket.remoteHost) }) else {
-                        logger.notice("too many connections from one address", metadata: ["peer": "\(socket.remoteHost)"])
+                    guard admit(socket.remoteHost) else {
+                        logger.notice("connection refused: too many connections", metadata: ["peer": "\(socket.remoteHost)"])
                         Sockets.close(socket.fileDescriptor)
                         continue
                     }
                     let id = SessionID(nextSession.wrappingAdd(1, ordering: .relaxed).oldValue)
                     serve(socket, id)
                 } catch {
-                    // Out of descriptors or a connection reset before accept: wait, go on.
+                    // Out of descriptors or a connection reset before accept: wait, go on
+                    // (long enough not to flood the log while descriptors are short).
                     logger.warning("accept failed", metadata: ["error": "\(error)"])
-                    usleep(10_000)
+                    usleep(100_000)
                 }
             }
             listener.close()
@@ -51,6 +64,7 @@ final class AcceptLoop: @unchecked Sendable {
     /// Stops accepting and closes the listening socket.
     func stop() {
         stopping.store(true, ordering: .relaxed)
-        stopped.wait()
+        let clock = ServerClock()
+        _ = stopped.wait(until: clock.now() + .seconds(1), clock: clock)
     }
 }

@@ -39,16 +39,18 @@ public final class ChatServer: @unchecked Sendable {
         let listener = try TCPListener(host: configuration.host, port: configuration.port)
         port = listener.port
 
-        StorageThread(database: database, router: router, clock: clock, logger: logger).start()
-        HashingPool.start(workers: configuration.hashingWorkers, hasher: PasswordHasher(cost: configuration.scryptCost),
-                          router: router, logger: logger)
-        ActorThreads.startGate(limits: configuration.limits, router: router, clock: clock)
-        ActorThreads.startLobby(router: router, clock: clock, logger: logger)
+        let started = StorageThread(database: database, router: router, clock: clock, logger: logger).start()
+            && HashingPool.start(workers: configuration.hashingWorkers, hasher: PasswordHasher(cost: configuration.scryptCost),
+                                 router: router, logger: logger)
+            && ActorThreads.startGate(limits: configuration.limits, router: router, clock: clock)
+            && ActorThreads.startLobby(router: router, clock: clock, logger: logger)
+        guard started else { throw ServerError("cannot start the server's threads") }
 
-        let loop = AcceptLoop(listener: listener, maxConnectionsPerAddress: configuration.maxConnectionsPerAddress)
+        let loop = AcceptLoop(listener: listener, maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
+                              maxConnections: configuration.maxConnections ?? ChatServer.connectionsTheDescriptorsAllow())
         let connectionContext = ConnectionThread.Context(
             tls: context, router: router, clock: clock, configuration: configuration, logger: logger)
-        loop.start({ socket, id in
+        let accepting = loop.start({ socket, id in
             let started = ConnectionThread.start(socket, id: id, context: connectionContext,
                                                  onExit: { loop.release(socket.remoteHost) })
             if !started {
@@ -57,22 +59,43 @@ public final class ChatServer: @unchecked Sendable {
                 loop.release(socket.remoteHost)
             }
         }, logger: logger)
+        guard accepting else { throw ServerError("cannot start the accept thread") }
         acceptLoop = loop
         logger.info("listening", metadata: ["address": "\(listener.localAddress)", "data": "\(configuration.dataDirectory)"])
     }
 
     /// Stops accepting, says `BYE` to every client, waits (up to `within`) for the
-    /// sessions to unwind, and flushes the store. Every acknowledged message is on disk
-    /// when this returns.
+    /// sessions to unwind and for the Gate and the Lobby to handle what they sent, then
+    /// flushes the store. Every acknowledged message is committed when this returns
+    /// (durable against a process crash; against power loss with `--synchronous full`).
     public func stop(within limit: Duration = .seconds(4)) {
-        acceptLoop?.stop()
-        for host in router.sessionHosts { host.shutdown() }
         let deadline = clock.now() + limit
+        acceptLoop?.stop()
+        router.shutDownSessions()
         while router.liveSessionCount > 0, clock.now() < deadline { usleep(10_000) }
+        // Logouts go to the Gate, room closings to the Lobby; their audits then go to the store.
+        for mailbox in [router.gateIsSettled, router.lobbyIsSettled, router.gateIsSettled] {
+            while !mailbox(), clock.now() < deadline { usleep(2_000) }
+        }
         let flushed = Barrier()
         router.store.post(.barrier(flushed))
-        flushed.wait()
+        if !flushed.wait(until: clock.now() + .seconds(1), clock: clock) {
+            logger.error("the store did not confirm its last batch in time")
+        }
         logger.info("stopped", metadata: ["sessions-left": "\(router.liveSessionCount)"])
+    }
+
+    /// Raises the soft descriptor limit to the hard one and returns how many connections
+    /// fit: two descriptors each (socket, eventfd), with room kept for the database,
+    /// the listener and logs.
+    static func connectionsTheDescriptorsAllow() -> Int {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        return max(16, (Int(clamping: limit.rlim_cur) - 64) / 2)
     }
 
     private func tlsContext() throws -> TLSContext {

@@ -6,8 +6,8 @@ import ParleyTLS
 /// logins queues here, bounded in memory (each hash holds its own scrypt buffer), while
 /// the rooms' threads keep chatting.
 enum HashingPool {
-    static func start(workers: Int, hasher: PasswordHasher, router: Router, logger: Logger) {
-        for index in 0..<max(1, workers) {
+    static func start(workers: Int, hasher: PasswordHasher, router: Router, logger: Logger) -> Bool {
+        (0..<max(1, workers)).allSatisfy { index in
             spawnThread(name: "parley-hash-\(index)", stackSize: 1 << 20) {
                 while let request = router.hasher.takeOne() {
                     router.send(answer(request, hasher: hasher, logger: logger))

@@ -10,6 +10,7 @@ final class BlockingMailbox<Item: Sendable>: @unchecked Sendable {
     // Guarded by `mutex`.
     private var items: [Item] = []
     private var closed = false
+    private var takerWaiting = false
 
     init() {
         pthread_mutex_init(mutex, nil)
@@ -34,7 +35,11 @@ final class BlockingMailbox<Item: Sendable>: @unchecked Sendable {
     func takeAll() -> [Item] {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        while items.isEmpty, !closed { pthread_cond_wait(condition, mutex) }
+        while items.isEmpty, !closed {
+            takerWaiting = true
+            pthread_cond_wait(condition, mutex)
+        }
+        takerWaiting = false
         let batch = items
         items = []
         return batch
@@ -54,6 +59,14 @@ final class BlockingMailbox<Item: Sendable>: @unchecked Sendable {
         closed = true
         pthread_mutex_unlock(mutex)
         pthread_cond_broadcast(condition)
+    }
+
+    /// True when nothing is queued and the taker has finished its last batch: every
+    /// message posted so far has been handled. (For a single taker using `takeAll`.)
+    var isSettled: Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return items.isEmpty && takerWaiting
     }
 
     var count: Int {

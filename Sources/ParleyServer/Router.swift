@@ -1,4 +1,5 @@
 import ChatCore
+import Glibc
 import Logging
 import Synchronization
 
@@ -19,6 +20,8 @@ final class Router: @unchecked Sendable {
     private let sessions = Mutex<[SessionID: SessionHost]>([:])
     private let rooms = Mutex<[RoomID: BlockingMailbox<RoomMessage>]>([:])
     private let logger: Logger
+    /// Set when the server stops: a session that registers afterwards is told at once.
+    private let stopping = Atomic<Bool>(false)
 
     init(logger: Logger) {
         self.logger = logger
@@ -28,6 +31,13 @@ final class Router: @unchecked Sendable {
 
     func register(_ session: SessionID, _ host: SessionHost) {
         sessions.withLock { $0[session] = host }
+        if stopping.load(ordering: .acquiring) { host.shutdown() }
+    }
+
+    /// Stops the sessions: those registered now, and any that finish a handshake later.
+    func shutDownSessions() {
+        stopping.store(true, ordering: .releasing)
+        for host in sessionHosts { host.shutdown() }
     }
 
     func unregister(_ session: SessionID) {
@@ -47,6 +57,9 @@ final class Router: @unchecked Sendable {
     }
 
     var liveSessionCount: Int { sessions.withLock { $0.count } }
+
+    func gateIsSettled() -> Bool { gate.isSettled }
+    func lobbyIsSettled() -> Bool { lobby.isSettled }
 
     // MARK: - Delivery
 
@@ -97,7 +110,15 @@ final class Router: @unchecked Sendable {
 
 /// A one-shot signal between threads.
 final class Barrier: @unchecked Sendable {
-    private let mailbox = BlockingMailbox<Bool>()
-    func signal() { mailbox.post(true) }
-    func wait() { _ = mailbox.takeOne() }
+    private let signalled = Atomic<Bool>(false)
+    func signal() { signalled.store(true, ordering: .releasing) }
+
+    /// Waits for the signal until the deadline; true if it came.
+    func wait(until deadline: Instant, clock: ServerClock) -> Bool {
+        while !signalled.load(ordering: .acquiring) {
+            guard clock.now() < deadline else { return false }
+            usleep(2_000)
+        }
+        return true
+    }
 }

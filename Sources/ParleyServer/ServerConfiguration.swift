@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     public var closeGrace: Duration = .seconds(2)
     /// Connections one remote address may hold at once (loopback is exempt).
     public var maxConnectionsPerAddress = 20
+    /// Connections held at once, all addresses together; nil: as many as the process's
+    /// descriptor limit allows (each takes a socket and an eventfd).
+    public var maxConnections: Int?
     public var synchronous: ParleyDatabase.SynchronousMode = .normal
     /// How long a write waits for another process's lock before it fails (`ERR store-failed`).
     public var databaseBusyTimeout: Duration = .seconds(5)

@@ -30,7 +30,10 @@ final class SessionHost: @unchecked Sendable {
     private var wakeAt: Instant?
     private var closeBy: Instant?
     private var socketOpen = true
+    /// The peer can no longer take bytes (a reset, a failed write).
     private var peerGone = false
+    /// The peer has finished sending (end of stream); it may still read what is pending.
+    private var inputEnded = false
     private var retired = false
     /// Set when an event changed what the connection's thread waits for.
     private var planChanged = false
@@ -106,11 +109,11 @@ final class SessionHost: @unchecked Sendable {
         if retired, closeBy == nil { closeBy = clock.now() }
         var events: Int32 = 0
         if socketOpen, !peerGone {
-            if closeBy == nil { events |= POLLIN }
+            if closeBy == nil, !inputEnded { events |= POLLIN }
             if outputSent < output.count { events |= POLLOUT }
         }
         var timeout: Int32 = -1
-        if socketOpen, !peerGone, closeBy == nil, tls.pending > 0 { timeout = 0 }
+        if socketOpen, !peerGone, !inputEnded, closeBy == nil, tls.pending > 0 { timeout = 0 }
         let now = clock.now()
         for deadline in [wakeAt, socketOpen ? closeBy : nil].compactMap({ $0 }) {
             let wait = SessionHost.milliseconds(deadline - now)
@@ -136,7 +139,7 @@ final class SessionHost: @unchecked Sendable {
     /// long. The buffer is small and on the stack: every page a connection's stack
     /// touches stays resident for as long as the connection lives.
     private func readAvailable(now: Instant) {
-        guard socketOpen, !peerGone, closeBy == nil else { return }
+        guard socketOpen, !peerGone, !inputEnded, closeBy == nil else { return }
         withUnsafeTemporaryAllocation(byteCount: 4 * 1024, alignment: 1) { buffer in
             for _ in 0..<16 {
                 switch tls.read(into: buffer) {
@@ -145,7 +148,13 @@ final class SessionHost: @unchecked Sendable {
                     if closeBy != nil { return }
                 case .wantRead, .wantWrite:
                     return
-                case .closed, .failed:
+                case .closed:
+                    // A client that half-closes after its last line still gets the
+                    // answers already waiting: flush them, then close.
+                    inputEnded = true
+                    carryOut(session.connectionLost(now: now), now: now)
+                    return
+                case .failed:
                     peerGone = true
                     carryOut(session.connectionLost(now: now), now: now)
                     return
@@ -168,7 +177,10 @@ final class SessionHost: @unchecked Sendable {
         var mail = false
         for effect in effects {
             switch effect {
-            case .send:
+            case .send(let message):
+                // Session locks must never nest: a session mailing a session would take a
+                // second session lock under its own.
+                if case .session = message { preconditionFailure("a session never mails a session") }
                 mail = true
             case .write(_, let line):
                 if socketOpen, !peerGone { output.append(contentsOf: line.rendered.utf8) }

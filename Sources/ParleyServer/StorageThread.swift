@@ -20,7 +20,7 @@ final class StorageThread: @unchecked Sendable {
         self.logger = logger
     }
 
-    func start() {
+    func start() -> Bool {
         spawnThread(name: "parley-store", stackSize: 1 << 20) { [self] in
             while true {
                 let batch = router.store.takeAll()
@@ -42,11 +42,12 @@ final class StorageThread: @unchecked Sendable {
             }
         }
         do {
-            try database.withTransaction {
+            // A batch of barriers alone needs no transaction (and must not wait for a lock).
+            if !requests.isEmpty { try database.withTransaction {
                 for request in requests {
                     if let reply = execute(request) { replies.append(reply) }
                 }
-            }
+            } }
         } catch {
             // The commit itself failed: nothing of this batch is durable, so nothing
             // of it may be acknowledged.

@@ -38,7 +38,8 @@ public final class TLSConnection: @unchecked Sendable {
     /// Set after SSL_ERROR_SSL / SSL_ERROR_SYSCALL: OpenSSL forbids further I/O, even shutdown.
     private var failedFatally = false
 
-    /// True once the peer's close_notify alert has arrived (a clean TLS close).
+    /// True once the peer's close_notify alert has arrived (a clean TLS close). Server
+    /// contexts ignore an unexpected EOF, so there a plain TCP end of stream counts too.
     public private(set) var receivedCloseNotify = false
 
     /// Wraps a connected socket. The descriptor should be non-blocking for the polling API

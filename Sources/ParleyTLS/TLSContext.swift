@@ -152,6 +152,12 @@ public final class TLSContext: @unchecked Sendable {
             throw .drainingQueue(.configuration, "cannot set protocol versions \(minimum)...\(maximum)")
         }
         SSL_CTX_set_options(pointer, parley_SSL_OP_NO_COMPRESSION | parley_SSL_OP_NO_RENEGOTIATION | parley_SSL_OP_NO_TICKET)
+        if role == .server {
+            // A client that half-closes TCP without close_notify (a script's last line,
+            // then EOF) reads as a clean end of input rather than a fatal error, so the
+            // answers already waiting for it can still be written.
+            SSL_CTX_set_options(pointer, parley_SSL_OP_IGNORE_UNEXPECTED_EOF)
+        }
         // RELEASE_BUFFERS: free record buffers whenever a connection is idle (memory per
         // idle session). PARTIAL_WRITE + ACCEPT_MOVING_WRITE_BUFFER: non-blocking writes may
         // report progress record by record and be retried from a buffer that has moved.

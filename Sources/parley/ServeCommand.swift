@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ChatCore
 import Glibc
 import Logging
@@ -34,6 +35,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Lines a client may send at once before the rate applies.") var burst = 20
     @Option(help: "Connections one remote address may hold at once (loopback is exempt).")
     var maxConnectionsPerAddress = 20
+    @Option(help: "Database durability: normal (survives a crash of the server) or full (also a power loss).")
+    var synchronous = "normal"
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func validate() throws {
@@ -41,8 +44,11 @@ struct Serve: ParsableCommand {
             throw ValidationError("--cert and --key go together: give both or neither")
         }
         guard (10...22).contains(scryptLogN) else { throw ValidationError("--scrypt-log-n must be from 10 to 22") }
+        guard ["normal", "full"].contains(synchronous) else { throw ValidationError("--synchronous is normal or full") }
         guard maxConnectionsPerAddress > 0 else { throw ValidationError("--max-connections-per-address must be more than 0") }
-        guard rate >= 0, burst > 0 else { throw ValidationError("--rate must be 0 or more and --burst more than 0") }
+        guard (0...10_000).contains(rate), (1...100_000).contains(burst) else {
+            throw ValidationError("--rate must be from 0 to 10000 and --burst from 1 to 100000")
+        }
     }
 
     func run() throws {
@@ -65,7 +71,8 @@ struct Serve: ParsableCommand {
         do {
             try server.start()
         } catch {
-            throw ValidationError("cannot start: \(error)")
+            FileHandle.standardError.write(Data("parley serve: cannot start: \(error)\n".utf8))
+            throw ExitCode.failure
         }
         if server.certificateWasCreated { print("Created a self-signed certificate in \(dataDirectory)") }
         print("Parley is listening on \(host):\(server.port)")
@@ -88,6 +95,7 @@ struct Serve: ParsableCommand {
         configuration.keyFile = keyFile
         configuration.scryptCost = ScryptCost(logN: UInt8(scryptLogN), r: 8, p: 3)
         configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
+        configuration.synchronous = synchronous == "full" ? .full : .normal
         configuration.limits.rate = rate == 0 ? nil : RateLimit(linesPerSecond: rate, burst: burst)
         return configuration
     }

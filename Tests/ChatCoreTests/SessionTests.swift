@@ -77,6 +77,18 @@ struct SessionTests {
         #expect(session.isFinished)
     }
 
+    @Test("a login still unanswered at the deadline closes the connection and waits for the gate")
+    func loginDeadlineWhileAuthenticating() {
+        var session = Session(id: id, address: "a", now: t0)
+        _ = session.opened(now: t0)
+        _ = session.bytesReceived(bytes("/login alice hunter22"), now: t0)
+        let effects = session.tick(now: t0 + .seconds(60))
+        #expect(effects.contains(.closeConnection(id)))
+        #expect(!session.isFinished)
+        #expect(session.receive(.loggedIn(name("alice"), registered: false), now: t0 + .seconds(61))
+            == [.send(.gate(.logout(id, name("alice"), reason: .disconnected))), .retireSession(id)])
+    }
+
     @Test("past the burst, lines wait for the bucket and are read later in order")
     func fakeLag() {
         var session = loggedInSession()

@@ -124,6 +124,18 @@ struct ServerTests {
         #expect(late.expect("USERS") == "USERS global alice bob late")
     }
 
+    @Test("a client that half-closes after its last lines still gets their answers")
+    func halfClose() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try LineClient(port: server.port)
+        try client.send("/help")
+        try client.send("/users")
+        _ = Glibc.shutdown(client.connection.fileDescriptor, Int32(SHUT_WR))
+        #expect(client.expect("OK commands") != nil)
+        #expect(client.expect("ERR not-logged-in") != nil)
+    }
+
     @Test("a second login of an account closes the first and takes its place")
     func takeover() throws {
         let server = try TestServer()
