@@ -37,10 +37,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The terminal client: known servers, trust on first use, rendering, the line editor.
+        .target(name: "ParleyClient", dependencies: ["ChatCore", "ParleyTLS"]),
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ChatCore", "ParleySimulation", "ParleyServer", "ParleyTLS",
+                "ChatCore", "ParleySimulation", "ParleyServer", "ParleyTLS", "ParleyClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -50,5 +52,12 @@ let package = Package(
         .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore"]),
         .testTarget(name: "ParleyTLSTests", dependencies: ["ParleyTLS"]),
         .testTarget(name: "ParleyServerTests", dependencies: ["ParleyServer", "ParleyTLS", "ParleyStore", "ChatCore"]),
+        .testTarget(
+            name: "ParleyClientTests",
+            dependencies: [
+                "ParleyClient", "ParleyServer", "ParleyTLS", "ChatCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )
