@@ -7,6 +7,11 @@ public struct InputEcho: Equatable, Sendable {
     /// Whether up-arrow may bring the line back.
     public let remember: Bool
 
+    public init(shown: String, remember: Bool) {
+        self.shown = shown
+        self.remember = remember
+    }
+
     /// Always eight stars, so the echo does not tell the password's length.
     public static let mask = "********"
 

@@ -40,6 +40,11 @@ public struct PromptLayout: Equatable, Sendable {
     /// The cursor's column, 0-based.
     public let cursorColumn: Int
 
+    public init(visible: String, cursorColumn: Int) {
+        self.visible = visible
+        self.cursorColumn = cursorColumn
+    }
+
     /// - Parameters:
     ///   - characters: the line as it should be shown (passwords already masked).
     ///   - cursor: the cursor's index into `characters`.
