@@ -102,8 +102,8 @@ public enum ChatClient {
         case .trustAndRemember:
             remember(options.endpoint, presented, file: file, io: io)
         case .ask:
-            guard ask(TrustPolicy.question(endpoint: options.endpoint, presented: presented, file: file.path),
-                      presented: presented, io: io) else {
+            writeAll(io.output, TrustPolicy.introduction(endpoint: options.endpoint, presented: presented))
+            guard ask(TrustPolicy.question(file: file.path), presented: presented, io: io) else {
                 throw ClientError(.untrusted, "not trusting \(options.endpoint); nothing was sent to it")
             }
             remember(options.endpoint, presented, file: file, io: io)
@@ -146,8 +146,9 @@ public enum ChatClient {
         case .timedOut:
             return "timed out (is it a Parley server, speaking TLS?)"
         default:
-            let reason = error.openSSLErrors.first.map { ": " + ($0.split(separator: ":").last.map(String.init) ?? $0) } ?? ""
-            return "\(error.message)\(reason) (is it a Parley server, speaking TLS 1.2 or 1.3?)"
+            // OpenSSL's strings end in the reason: "error:0A00010B:SSL routines::wrong version number".
+            let reason = error.openSSLErrors.first.flatMap { $0.split(separator: ":").last.map(String.init) }
+            return "\(reason ?? error.description) (is it a Parley server, speaking TLS 1.2 or 1.3?)"
         }
     }
 
@@ -173,7 +174,7 @@ public enum ChatClient {
             switch TrustAnswer.parse(answer, presented: presented) {
             case .accept: return true
             case .reject: return false
-            case .unclear: writeAll(io.output, "Please type yes or no.\n")
+            case .unclear: writeAll(io.output, "Please type yes or no (or paste the fingerprint).\n")
             }
         }
         return false

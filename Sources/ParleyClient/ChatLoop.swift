@@ -139,6 +139,8 @@ final class ChatLoop {
         outcome.observe(line)
         replies.observe(line, me: view.name)
         view.observe(line)
+        // At a terminal, an abnormal BYE is said once, by the error line on the way out.
+        if io.interactive, outcome.byeReason != nil, outcome.error(endpoint: options.endpoint) != nil { return }
         screen.show(LineRenderer.render(line, view: view))
     }
 

@@ -52,14 +52,19 @@ public enum TrustPolicy {
             + "delete line \(known.line) of \(file) and connect again")
     }
 
-    /// The question shown before a first connection, ending without a newline.
-    public static func question(endpoint: Endpoint, presented: Fingerprint, file: String) -> String {
+    /// What is shown before a first connection: the server and its fingerprint.
+    public static func introduction(endpoint: Endpoint, presented: Fingerprint) -> String {
         """
-        The server \(endpoint) is not known yet.
-        Its certificate fingerprint is \(presented)
+        The server \(endpoint) is not known yet. Its certificate fingerprint is
+          \(presented)
         Compare it with the fingerprint `parley serve` printed when it started.
-        Trust this server and remember it in \(file)? (yes/no/[fingerprint]) 
+
         """
+    }
+
+    /// The question itself, ending without a newline; asked again after an unclear answer.
+    public static func question(file: String) -> String {
+        "Trust this server and remember it in \(file)? (yes/no/[fingerprint]) "
     }
 }
 

@@ -75,7 +75,7 @@ struct TrustPolicyTests {
 
     @Test("the question shows the fingerprint and the file")
     func question() {
-        let text = TrustPolicy.question(endpoint: endpoint, presented: new, file: file)
+        let text = TrustPolicy.introduction(endpoint: endpoint, presented: new) + TrustPolicy.question(file: file)
         #expect(text.contains(new.description) && text.contains(file) && text.contains("127.0.0.1:7999"))
     }
 
