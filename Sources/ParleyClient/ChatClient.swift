@@ -45,7 +45,8 @@ public struct ClientIO: Sendable {
 
     /// Standard input, output and error, as the environment and the terminals say.
     public static func standard(environment: [String: String]) -> ClientIO {
-        let interactive = Terminal.isTerminal(0)
+        // Both ends must be a terminal for the prompt: its redraws mean nothing in a file.
+        let interactive = Terminal.isTerminal(0) && Terminal.isTerminal(1)
         return ClientIO(input: 0, output: 1, errors: 2, interactive: interactive,
                         colour: Terminal.wantsColour(outputIsTerminal: Terminal.isTerminal(1), environment: environment),
                         handleSignals: true)

@@ -27,6 +27,7 @@ final class ChatLoop {
     private var settleDeadline: ContinuousClock.Instant?
     private var finished = false
     private var signalDescriptor: Int32?
+    private var rawMode: RawMode?
 
     init(connection: TLSConnection, options: ChatOptions, io: ClientIO) {
         self.connection = connection
@@ -37,7 +38,7 @@ final class ChatLoop {
 
     /// Runs until the connection ends; returns the error to report, or nil for a normal end.
     func run() throws(ClientError) -> ClientError? {
-        let rawMode = io.interactive ? RawMode(fd: io.input) : nil
+        rawMode = io.interactive ? RawMode(fd: io.input) : nil
         if io.handleSignals { signalDescriptor = SignalPipe.install() }
         defer {
             // Every way out: the prompt line cleared, the terminal as we found it, the
@@ -204,6 +205,8 @@ final class ChatLoop {
         case .clearScreen:
             screen.clearScreen()
             redraw()
+        case .suspend:
+            suspend()
         case .quit:
             requestQuit()
         case .submit(let line):
@@ -234,6 +237,23 @@ final class ChatLoop {
         outcome.userQuit = true
         send("/quit")
         quitDeadline = ContinuousClock.now.advanced(by: options.quitGrace)
+        redraw()
+    }
+
+    /// Ctrl-Z: the terminal as we found it, then SIGTSTP (its default action stops us);
+    /// after `fg`, raw mode again and the prompt back.
+    private func suspend() {
+        guard io.handleSignals else { return }
+        screen.clearPrompt()
+        screen.flush()
+        rawMode?.restore()
+        raise(SIGTSTP)
+        do throws(ClientError) {
+            try rawMode?.enable()
+        } catch {
+            finished = true
+            return
+        }
         redraw()
     }
 

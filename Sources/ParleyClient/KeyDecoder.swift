@@ -20,6 +20,8 @@ public enum Key: Equatable, Sendable {
     case killWordBack
     /// Ctrl-L: redraw.
     case redraw
+    /// Ctrl-Z: suspend to the shell, as a program in cooked mode would.
+    case suspend
 }
 
 /// Turns the bytes a terminal in raw mode sends into keys: UTF-8 (characters split
@@ -73,6 +75,7 @@ public struct KeyDecoder: Sendable {
         case 0x10: return (.up, 1)
         case 0x15: return (.killToStart, 1)
         case 0x17: return (.killWordBack, 1)
+        case 0x1A: return (.suspend, 1)
         case 0x09: return (.insert(" "), 1)
         case 0x00..<0x20: return (nil, 1)
         case 0x20..<0x80: return (.insert(String(UnicodeScalar(byte))), 1)

@@ -15,6 +15,8 @@ public struct LineEditor: Sendable {
         case quit
         /// Ctrl-L: clear the screen and redraw.
         case clearScreen
+        /// Ctrl-Z: give the terminal back and stop until the shell continues us.
+        case suspend
     }
 
     public private(set) var characters: [Character] = []
@@ -54,6 +56,7 @@ public struct LineEditor: Sendable {
         case .killToEnd: replace(cursor..<characters.count, with: "")
         case .killWordBack: replace(wordStart(before: cursor)..<cursor, with: "")
         case .redraw: return .clearScreen
+        case .suspend: return .suspend
         }
         return .redraw
     }

@@ -96,6 +96,29 @@ struct ClientSessionTests {
         #expect(unknown.errors.filter { $0 == "\n" }.count == 1)
     }
 
+    @Test("a server that does not speak TLS fails the handshake with one line, exit 1")
+    func handshakeFailure() throws {
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        defer { listener.close() }
+        // Answer like a plain-text server, then hang up.
+        let responder = Thread {
+            var descriptor = pollfd(fd: listener.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 5000) == 1, let socket = try? listener.accept() else { return }
+            let reply = Array("HTTP/1.0 400 Bad Request\r\n\r\n".utf8)
+            _ = reply.withUnsafeBytes { send(socket.fileDescriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            usleep(200_000)
+            Sockets.close(socket.fileDescriptor)
+        }
+        responder.start()
+        let config = TemporaryDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        let run = runClient(ChatOptions(endpoint: Endpoint(host: "127.0.0.1", port: listener.port),
+                                        knownServers: KnownServersFile(configDirectory: config)), input: "")
+        #expect(run.status == 1)
+        #expect(run.errors.hasPrefix("parley: TLS handshake with 127.0.0.1:\(listener.port) failed: "))
+        #expect(run.errors.filter { $0 == "\n" }.count == 1)
+    }
+
     @Test("two clients talk: messages, a whisper and events arrive rendered")
     func twoClients() throws {
         let server = try TestServer()
