@@ -43,10 +43,12 @@ let package = Package(
             name: "ParleyLoad",
             dependencies: ["ParleyTLS", "CParleySystem", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
+        // The terminal client: known servers, trust on first use, rendering, the line editor.
+        .target(name: "ParleyClient", dependencies: ["ChatCore", "ParleyTLS"]),
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ChatCore", "ParleySimulation", "ParleyServer", "ParleyTLS", "ParleyLoad",
+                "ChatCore", "ParleySimulation", "ParleyServer", "ParleyTLS", "ParleyLoad", "ParleyClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -56,5 +58,12 @@ let package = Package(
         .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore"]),
         .testTarget(name: "ParleyTLSTests", dependencies: ["ParleyTLS"]),
         .testTarget(name: "ParleyServerTests", dependencies: ["ParleyServer", "ParleyTLS", "ParleyStore", "ChatCore"]),
+        .testTarget(
+            name: "ParleyClientTests",
+            dependencies: [
+                "ParleyClient", "ParleyServer", "ParleyTLS", "ChatCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )

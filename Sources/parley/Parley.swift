@@ -15,11 +15,6 @@ struct NotYet: Error, CustomStringConvertible {
     var description: String { "parley \(command): not yet built" }
 }
 
-struct Chat: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Chat from the terminal, pinning the server's certificate.")
-    func run() throws { throw NotYet(command: "chat") }
-}
-
 struct Sim: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the deterministic simulator over many seeds.")
     func run() throws { throw NotYet(command: "sim") }
