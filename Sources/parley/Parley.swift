@@ -25,16 +25,6 @@ struct Chat: ParsableCommand {
     func run() throws { throw NotYet(command: "chat") }
 }
 
-struct Sim: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the deterministic simulator over many seeds.")
-    func run() throws { throw NotYet(command: "sim") }
-}
-
-struct Replay: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Replay a fixture as a timeline.")
-    func run() throws { throw NotYet(command: "replay") }
-}
-
 struct Load: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Generate load against a server.")
     func run() throws { throw NotYet(command: "load") }

@@ -1,0 +1,83 @@
+import ChatCore
+
+/// Where something waits to happen, one lane per source of order the production shell
+/// keeps: a FIFO per (sender, receiver) pair of actors, a connection's inbound bytes,
+/// a connection's outbound lines, a session's timer, one lane per hashing job (the pool
+/// answers in any order). The scheduler picks a lane; a lane is never reordered.
+enum LaneKey: Hashable, Sendable {
+    case mail(from: Endpoint, to: Endpoint)
+    case net(slot: Int)
+    case read(slot: Int)
+    case tick(slot: Int)
+    case hash(ticket: UInt64)
+}
+
+/// Every lane a run has opened, with the mail waiting on mail lanes, and the set of
+/// lanes that can run now kept as an array (with positions) so that a uniform pick and
+/// an update are O(1) and the order is a pure function of the run, never of hashing.
+struct LaneTable: Sendable {
+    private(set) var keys: [LaneKey] = []
+    private var queues: [[Mail]] = []
+    private var heads: [Int] = []
+    private var byKey: [LaneKey: Int] = [:]
+    private(set) var runnable: [Int] = []
+    private var position: [Int] = []
+
+    var count: Int { keys.count }
+
+    /// The lane for `key`, opened on first use.
+    mutating func lane(_ key: LaneKey) -> Int {
+        if let id = byKey[key] { return id }
+        let id = keys.count
+        keys.append(key)
+        queues.append([])
+        heads.append(0)
+        position.append(-1)
+        byKey[key] = id
+        return id
+    }
+
+    func existing(_ key: LaneKey) -> Int? { byKey[key] }
+
+    func isRunnable(_ id: Int) -> Bool { position[id] >= 0 }
+
+    mutating func setRunnable(_ id: Int, _ runnable: Bool) {
+        if runnable, position[id] < 0 {
+            position[id] = self.runnable.count
+            self.runnable.append(id)
+        } else if !runnable, position[id] >= 0 {
+            let at = position[id]
+            let last = self.runnable.removeLast()
+            if last != id {
+                self.runnable[at] = last
+                position[last] = at
+            }
+            position[id] = -1
+        }
+    }
+
+    // MARK: - Mail lanes
+
+    mutating func push(_ mail: Mail, on id: Int) {
+        queues[id].append(mail)
+        setRunnable(id, true)
+    }
+
+    func peek(_ id: Int) -> Mail? {
+        heads[id] < queues[id].count ? queues[id][heads[id]] : nil
+    }
+
+    mutating func pop(_ id: Int) -> Mail {
+        let mail = queues[id][heads[id]]
+        heads[id] += 1
+        if heads[id] == queues[id].count {
+            queues[id].removeAll(keepingCapacity: true)
+            heads[id] = 0
+            setRunnable(id, false)
+        }
+        return mail
+    }
+
+    /// Mail waiting on a lane, oldest first.
+    func waiting(_ id: Int) -> ArraySlice<Mail> { queues[id][heads[id]...] }
+}

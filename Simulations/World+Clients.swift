@@ -1,0 +1,213 @@
+import ChatCore
+
+// What clients do: connect, type, hang up, stop reading, read.
+extension World {
+    mutating func connect(_ number: Int) -> Outcome {
+        guard let client = client(number) else { return .inapplicable("there is no client c\(number)") }
+        guard client.current == nil else { return .inapplicable("c\(number) is already connected") }
+        guard client.slots.count < 999 else { return .inapplicable("c\(number) has used all its connections") }
+        beginStep()
+        let slot = sessions.count
+        let name = ConnectionName(client: number, number: client.slots.count + 1)
+        let id = SessionID(UInt64(slot + 1))
+        var actor = Actors.SessionActor(id: id, address: "10.0.0.\(number)", limits: limits, now: now)
+        let effects = actor.opened(now: now)
+        actorSteps += 1
+        sessions.append(SessionSlot(
+            name: name, id: id, actor: actor,
+            netLane: lanes.lane(.net(slot: slot)), readLane: lanes.lane(.read(slot: slot)), tickLane: lanes.lane(.tick(slot: slot))
+        ))
+        stamps.append(0)
+        clients[number - 1].slots.append(slot)
+        clients[number - 1].current = slot
+        clients[number - 1].belief = .anonymous
+        clients[number - 1].room = "global"
+        perform(effects, from: .session(name))
+        endStep(.connect(client: number), effects) { _ in ("c\(number)", "connects: \(name)") }
+        return .applied
+    }
+
+    mutating func type(_ number: Int, _ line: String) -> Outcome {
+        guard let client = client(number), let slot = client.current else { return .inapplicable("c\(number) is not connected") }
+        guard !line.contains("\n") else { return .inapplicable("a typed line has no newline in it") }
+        beginStep()
+        account(typed: line, on: slot)
+        clients[number - 1].linesTyped += 1
+        clients[number - 1].note(typed: line)
+        if !sessions[slot].serverClosed {
+            sessions[slot].inbound.append(contentsOf: World.wire(line).utf8)
+            sessions[slot].inbound.append(UInt8(ascii: "\n"))
+            refreshNet(slot)
+        }
+        endStep(.type(client: number, line: line), []) { _ in ("c\(number)", "types: \(line)") }
+        return .applied
+    }
+
+    /// The checker's part of typing: count the line, and note a tagged text as typed.
+    private mutating func account(typed line: String, on slot: Int) {
+        let isCommand = line.hasPrefix("/")
+        if isCommand { sessions[slot].audit.commandsSent += 1 } else { sessions[slot].audit.saysSent += 1 }
+        let words = line.split(separator: " ", maxSplits: 2)
+        let tagged: (TextTag, String?)?
+        if !isCommand {
+            tagged = TextTag(line).map { ($0, nil) }
+        } else if words.count == 3, words[0] == "/whisper" {
+            tagged = TextTag(String(words[2])).map { ($0, words[1].lowercased()) }
+        } else {
+            tagged = nil
+        }
+        guard let (tag, target) = tagged, tag.whisper == (target != nil), tag.client <= clients.count,
+              messages[tag].stage == .unused else { return }
+        messages[tag] = MessageEntry(stage: .typed, target: target)
+        let client = tag.client - 1
+        clients[client].nextText = max(clients[client].nextText, tag.number + 1)
+    }
+
+    /// The line as it goes on the wire: the placeholders become passwords.
+    static func wire(_ line: String) -> String {
+        guard line.contains("<") else { return line }
+        let words = line.split(separator: " ", omittingEmptySubsequences: false)
+        let account = words.count > 1 ? words[1] : ""
+        return words.map { word -> String in
+            switch word {
+            case "<password>": return WorldSetup.password(for: account)
+            case "<wrong-password>": return "not-the-password"
+            default: return String(word)
+            }
+        }.joined(separator: " ")
+    }
+
+    mutating func hangUp(_ number: Int, dropUnsent: Bool) -> Outcome {
+        guard let client = client(number), let slot = client.current else { return .inapplicable("c\(number) is not connected") }
+        beginStep()
+        if dropUnsent {
+            sessions[slot].inbound.removeSubrange(sessions[slot].inboundHead...)
+        }
+        if !sessions[slot].serverClosed { sessions[slot].hangUpQueued = true }
+        forget(client: number, slot: slot)
+        refreshNet(slot)
+        endStep(.hangUp(client: number, dropUnsent: dropUnsent), []) { _ in
+            ("c\(number)", dropUnsent ? "hangs up, dropping unsent bytes" : "hangs up")
+        }
+        return .applied
+    }
+
+    /// The client is done with this connection: nothing more reaches it.
+    private mutating func forget(client number: Int, slot: Int) {
+        sessions[slot].clientGone = true
+        sessions[slot].outbound.removeAll()
+        sessions[slot].outboundHead = 0
+        refreshRead(slot)
+        if clients[number - 1].current == slot {
+            clients[number - 1].current = nil
+            clients[number - 1].belief = .offline
+        }
+    }
+
+    mutating func setReading(_ number: Int, _ reading: Bool) -> Outcome {
+        guard let client = client(number) else { return .inapplicable("there is no client c\(number)") }
+        guard client.reading != reading else { return .inapplicable("c\(number) is already \(reading ? "reading" : "not reading")") }
+        beginStep()
+        clients[number - 1].reading = reading
+        for slot in client.slots { refreshRead(slot) }
+        endStep(reading ? .resumeReading(client: number) : .stopReading(client: number), []) { _ in
+            ("c\(number)", reading ? "reads again" : "stops reading")
+        }
+        return .applied
+    }
+
+    mutating func read(_ name: ConnectionName) -> Outcome {
+        guard let slot = slot(of: name), lanes.isRunnable(sessions[slot].readLane) else {
+            return .inapplicable("nothing waits to be read on \(name)")
+        }
+        beginStep()
+        let item = sessions[slot].outbound[sessions[slot].outboundHead]
+        sessions[slot].outboundHead += 1
+        if !sessions[slot].hasOutbound {
+            sessions[slot].outbound.removeAll(keepingCapacity: true)
+            sessions[slot].outboundHead = 0
+        }
+        if let line = item {
+            // The connection's writer reports the bytes sent, as production's does.
+            if !sessions[slot].retired { sessions[slot].actor.outputSent(bytes: line.wireSize) }
+            clientRead(line, on: slot)
+        } else {
+            forget(client: name.client, slot: slot)
+        }
+        refreshRead(slot)
+        endStep(.read(name), []) { _ in ("c\(name.client)", item.map { "reads: \($0.rendered.dropLast())" } ?? "sees \(name) close") }
+        return .applied
+    }
+
+    /// The checker's and the client's part of reading a line.
+    private mutating func clientRead(_ line: ServerLine, on slot: Int) {
+        clients[sessions[slot].name.client - 1].note(read: line)
+        switch line {
+        case .ok, .error, .users, .rooms:
+            sessions[slot].audit.answersRead += 1
+        case .message(_, _, let text):
+            sessions[slot].audit.messagesRead += 1
+            guard let tag = TextTag(text), !tag.whisper, messages[tag].stage == .settled else {
+                return fail(.storeMatchesDeliveries, "\(sessions[slot].name) read \(text), which no room delivered")
+            }
+            readInOrder(messages[tag], tag, on: slot)
+        case .whisper, .event, .bye:
+            break
+        }
+    }
+
+    /// Each connection reads a room's messages in the room's order.
+    private mutating func readInOrder(_ entry: MessageEntry, _ tag: TextTag, on slot: Int) {
+        if let index = sessions[slot].audit.lastRead.firstIndex(where: { $0.room == entry.room }) {
+            guard sessions[slot].audit.lastRead[index].seq < entry.seq else {
+                return fail(.roomOrder, "\(sessions[slot].name) read \(tag.text) (number \(entry.seq) in \(entry.room)) after number \(sessions[slot].audit.lastRead[index].seq)")
+            }
+            sessions[slot].audit.lastRead[index].seq = entry.seq
+        } else {
+            sessions[slot].audit.lastRead.append((entry.room, entry.seq))
+        }
+    }
+
+    // MARK: - Which lanes can run
+
+    mutating func refreshNet(_ slot: Int) {
+        let session = sessions[slot]
+        lanes.setRunnable(session.netLane, !session.serverClosed && (session.pendingInbound > 0 || session.hangUpQueued))
+    }
+
+    mutating func refreshRead(_ slot: Int) {
+        let session = sessions[slot]
+        let reading = clients[session.name.client - 1].reading
+        lanes.setRunnable(session.readLane, reading && !session.clientGone && session.hasOutbound)
+    }
+
+    mutating func refreshTick(_ slot: Int) {
+        let session = sessions[slot]
+        lanes.setRunnable(session.tickLane, !session.retired && session.wake.map { $0 <= now } == true)
+    }
+}
+
+extension ClientState {
+    /// What typing a line makes the client expect.
+    mutating func note(typed line: String) {
+        if line.hasPrefix("/login ") || line.hasPrefix("/register "), belief == .anonymous { belief = .loggingIn }
+    }
+
+    /// What a line tells the client about where it is.
+    mutating func note(read line: ServerLine) {
+        switch line {
+        case .ok(let text):
+            if text.hasPrefix("registered ") || text.hasPrefix("logged in as ") || text.hasPrefix("left ") {
+                belief = .present
+                room = "global"
+            } else if text.hasPrefix("created ") || text.hasPrefix("joined ") {
+                belief = .present
+                room = String(text.split(separator: " ")[1].split(separator: ";")[0])
+            }
+        case .error:
+            if belief == .loggingIn { belief = .anonymous }
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import ChatCore
+
+// Carrying out what actors ask for, as production's shell does.
+extension World {
+    mutating func perform(_ effects: [Effect], from sender: Endpoint) {
+        for effect in effects {
+            switch effect {
+            case .send(let mail): post(mail, from: sender)
+            case .write(let id, let line): write(line, to: id)
+            case .closeConnection(let id): close(id)
+            case .wake(let id, let at): wake(id, at: at)
+            case .spawnRoom(let id, let name): spawn(id, name)
+            case .retireRoom(let id): retireRoom(id)
+            case .retireSession(let id): retireSession(id)
+            }
+        }
+    }
+
+    /// Puts mail on the lane from its sender to its recipient; a hashing job on a lane of its own.
+    private mutating func post(_ mail: Mail, from sender: Endpoint) {
+        if case .hasher(let request) = mail {
+            let ticket: Ticket
+            switch request {
+            case .hash(let t, _), .verify(let t, _, _): ticket = t
+            }
+            lanes.push(mail, on: lanes.lane(.hash(ticket: ticket.rawValue)))
+            return
+        }
+        guard let recipient = endpoint(mail.address) else {
+            return fail(.noMailLost, "\(sender) sent \(describe(mail)) to \(mail.address), which never existed")
+        }
+        lanes.push(mail, on: lanes.lane(.mail(from: sender, to: recipient)))
+    }
+
+    func endpoint(_ address: Address) -> Endpoint? {
+        switch address {
+        case .session(let id):
+            let slot = Int(id.rawValue) - 1
+            return slot >= 0 && slot < sessions.count ? .session(sessions[slot].name) : nil
+        case .gate: return .gate
+        case .lobby, .room(.global): return .lobby
+        case .room(let id): return .room(id)
+        case .store: return .store
+        case .hasher: return nil
+        }
+    }
+
+    func slot(_ id: SessionID) -> Int? {
+        let slot = Int(id.rawValue) - 1
+        return slot >= 0 && slot < sessions.count ? slot : nil
+    }
+
+    private mutating func write(_ line: ServerLine, to id: SessionID) {
+        guard let slot = slot(id) else { return fail(.linesReachConnection, "a line was written to \(id), which never existed") }
+        if case .bye(let reason, _) = line {
+            if reason == .slowReader { hazards.insert(.slowReader) }
+            if reason == .flood { hazards.insert(.flood) }
+        }
+        // Lines after the close, or for a client that has gone, go nowhere.
+        guard !sessions[slot].serverClosed, !sessions[slot].clientGone else { return }
+        sessions[slot].outbound.append(line)
+        refreshRead(slot)
+    }
+
+    /// The connection closes once the lines written before are read; nothing more is read from it.
+    private mutating func close(_ id: SessionID) {
+        guard let slot = slot(id), !sessions[slot].serverClosed else { return }
+        sessions[slot].serverClosed = true
+        sessions[slot].inbound.removeAll()
+        sessions[slot].inboundHead = 0
+        sessions[slot].hangUpQueued = false
+        if !sessions[slot].clientGone { sessions[slot].outbound.append(nil) }
+        refreshNet(slot)
+        refreshRead(slot)
+    }
+
+    private mutating func wake(_ id: SessionID, at: Instant) {
+        guard let slot = slot(id), !sessions[slot].retired else { return }
+        sessions[slot].wake = at
+        refreshTick(slot)
+    }
+
+    private mutating func spawn(_ id: RoomID, _ name: Name) {
+        guard roomIndex[id] == nil, id != .global else {
+            return fail(.uniqueRoomNames, "\(id) was spawned twice")
+        }
+        if let twin = rooms.first(where: { !$0.retired && $0.actor.isOpen && $0.actor.ref.name == name }) {
+            fail(.uniqueRoomNames, "\(id) opened as \(name) while \(twin.actor.ref.id) named \(twin.actor.ref.name) is open")
+        }
+        roomIndex[id] = rooms.count
+        rooms.append(RoomSlot(actor: Actors.RoomActor(id: id, name: name)))
+    }
+
+    private mutating func retireRoom(_ id: RoomID) {
+        guard let index = roomIndex[id] else { return }
+        rooms[index].retired = true
+        if let member = rooms[index].book.members.first {
+            fail(.membershipAgrees, "\(id) retired with \(sessions[member].name) still in it")
+        }
+    }
+
+    private mutating func retireSession(_ id: SessionID) {
+        guard let slot = slot(id) else { return }
+        sessions[slot].retired = true
+        sessions[slot].wake = nil
+        refreshTick(slot)
+        refreshNet(slot)
+        if let room = sessions[slot].memberOf {
+            fail(.membershipAgrees, "\(sessions[slot].name) retired while still a member of \(roomName(room))")
+        }
+    }
+
+    /// A room's name as people know it.
+    func roomName(_ id: RoomID) -> String {
+        if id == .global { return "global" }
+        guard let index = roomIndex[id] else { return "\(id)" }
+        return "\(rooms[index].actor.ref.name) (\(id))"
+    }
+}
