@@ -26,5 +26,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "ParleySimulation"]),
+        // Fixture replays, seed sweeps, determinism, and broken actors the simulator must catch.
+        .testTarget(name: "SimulationTests", dependencies: ["ParleySimulation", "ChatCore"]),
     ]
 )

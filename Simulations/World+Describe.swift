@@ -17,7 +17,7 @@ extension World {
     func describe(_ effect: Effect) -> String {
         switch effect {
         case .send(let mail): return "→ \(label(mail.address)): \(describe(mail))"
-        case .write(let id, let line): return "⇒ \(label(id)) reads \(line.rendered.dropLast())"
+        case .write(let id, let line): return "⇒ \(label(id)): \(line.rendered.dropLast())"
         case .closeConnection(let id): return "close \(label(id))"
         case .wake(let id, let at): return "wake \(label(id)) at \(at)"
         case .spawnRoom(let id, let name): return "spawn \(id) \(name)"
