@@ -6,16 +6,27 @@ struct ClientModel: Sendable {
     let plan: ExplorationPlan
     var random: SeededRandom
 
-    /// Clients that may act now, in order.
-    func able<Actors>(in world: World<Actors>) -> [Int] {
-        world.clients.filter { canAct($0, world) }.map(\.number)
+    /// How many clients may act now.
+    func ableCount<Actors>(in world: World<Actors>) -> Int {
+        var count = 0
+        for index in world.clients.indices where canAct(index, world) { count += 1 }
+        return count
     }
 
-    private func canAct<Actors>(_ client: ClientState, _ world: World<Actors>) -> Bool {
-        guard client.linesTyped < plan.linesPerClient else { return false }
-        guard let slot = client.current else { return client.slots.count < plan.connectionsPerClient }
-        let audit = world.sessions[slot].audit
-        let outstanding = audit.commandsSent - audit.answersRead
+    /// The `n`-th client (from 0) that may act now, in client order.
+    func able<Actors>(_ n: Int, in world: World<Actors>) -> Int {
+        var seen = 0
+        for index in world.clients.indices where canAct(index, world) {
+            if seen == n { return index + 1 }
+            seen += 1
+        }
+        preconditionFailure("fewer than \(n + 1) clients may act")
+    }
+
+    private func canAct<Actors>(_ index: Int, _ world: World<Actors>) -> Bool {
+        guard world.clients[index].linesTyped < plan.linesPerClient else { return false }
+        guard let slot = world.clients[index].current else { return world.clients[index].slots.count < plan.connectionsPerClient }
+        let outstanding = world.sessions[slot].audit.commandsSent - world.sessions[slot].audit.answersRead
         return outstanding <= Int(plan.pipelining * 4)
     }
 

@@ -20,39 +20,50 @@ struct Exploration<Actors: ActorKit> {
 
     mutating func run() {
         for _ in 0..<plan.steps {
-            guard world.violation == nil, let decision = next() else { break }
-            let outcome = world.apply(decision)
-            precondition(outcome == .applied, "a generated decision did not apply: \(decision): \(outcome)")
+            guard world.violation == nil, let choice = next() else { break }
+            switch choice {
+            case .lane(let lane):
+                world.run(lane: lane)
+            case .decision(let decision):
+                let outcome = world.apply(decision)
+                precondition(outcome == .applied, "a generated decision did not apply: \(decision): \(outcome)")
+            }
         }
         world.settle()
     }
 
+    /// What to do next: run a lane as it stands, or a decision made up here.
+    private enum Choice {
+        case lane(Int)
+        case decision(Decision)
+    }
+
     /// What happens next, or nil when nothing is left to do.
-    private mutating func next() -> Decision? {
+    private mutating func next() -> Choice? {
         let lanes = world.runnableLanes
-        let able = clients.able(in: world)
-        if lanes.isEmpty, able.isEmpty {
+        let able = clients.ableCount(in: world)
+        if lanes.isEmpty, able == 0 {
             guard let wake = world.earliestWake else { return nil }
-            return .advanceClock(milliseconds: Int(max(1, (wake.nanoseconds - world.now.nanoseconds + 999_999) / 1_000_000)))
+            return .decision(.advanceClock(milliseconds: Int(max(1, (wake.nanoseconds - world.now.nanoseconds + 999_999) / 1_000_000))))
         }
         let deliver = lanes.isEmpty ? 0 : plan.deliverWeight
-        let act = able.isEmpty ? 0 : plan.clientWeight
+        let act = able == 0 ? 0 : plan.clientWeight
         var roll = choices.below(deliver + act + plan.clockWeight + plan.faultWeight)
         if roll < deliver { return delivery(lanes) }
         roll -= deliver
-        if roll < act { return clients.next(for: world.clients[able[choices.below(able.count)] - 1]) }
+        if roll < act { return .decision(clients.next(for: world.clients[clients.able(choices.below(able), in: world) - 1])) }
         roll -= act
-        if roll < plan.clockWeight { return .advanceClock(milliseconds: choices.within(1...300)) }
-        return fault() ?? .advanceClock(milliseconds: choices.within(1...50))
+        if roll < plan.clockWeight { return .decision(.advanceClock(milliseconds: choices.within(1...300))) }
+        return .decision(fault() ?? .advanceClock(milliseconds: choices.within(1...50)))
     }
 
-    private mutating func delivery(_ lanes: [Int]) -> Decision {
+    private mutating func delivery(_ lanes: [Int]) -> Choice {
         let lane = scheduler.pick(from: lanes, laneCount: world.lanes.count)
-        let decision = world.decision(forLane: lane)
-        if case .receive(let name, let bytes) = decision, bytes > 1, faults.chance(plan.partialDelivery) {
-            return .receive(name, bytes: faults.within(1...(bytes - 1)))
+        if case .net = world.lanes.keys[lane], faults.chance(plan.partialDelivery),
+           case .receive(let name, let bytes) = world.decision(forLane: lane), bytes > 1 {
+            return .decision(.receive(name, bytes: faults.within(1...(bytes - 1))))
         }
-        return decision
+        return .lane(lane)
     }
 
     /// A fault, when the one drawn is switched on for this seed.

@@ -18,8 +18,12 @@ enum LaneKey: Hashable, Sendable {
 struct LaneTable: Sendable {
     private(set) var keys: [LaneKey] = []
     private var queues: [[Mail]] = []
+    /// The kind of each waiting mail, kept beside it so that reading a lane's head copies nothing.
+    private var kinds: [[MailKind]] = []
     private var heads: [Int] = []
     private var byKey: [LaneKey: Int] = [:]
+    /// Mail lanes by (sender code, recipient code): an index, not a hash, on the hot path.
+    private var mailIndex: [[Int]] = []
     private(set) var runnable: [Int] = []
     private var position: [Int] = []
 
@@ -28,16 +32,33 @@ struct LaneTable: Sendable {
     /// The lane for `key`, opened on first use.
     mutating func lane(_ key: LaneKey) -> Int {
         if let id = byKey[key] { return id }
-        let id = keys.count
-        keys.append(key)
-        queues.append([])
-        heads.append(0)
-        position.append(-1)
+        let id = open(key)
         byKey[key] = id
         return id
     }
 
+    /// A new lane that is never looked up by key (a connection's own lanes live in its slot).
+    mutating func open(_ key: LaneKey) -> Int {
+        let id = keys.count
+        keys.append(key)
+        queues.append([])
+        kinds.append([])
+        heads.append(0)
+        position.append(-1)
+        return id
+    }
+
     func existing(_ key: LaneKey) -> Int? { byKey[key] }
+
+    /// The mail lane between two endpoints by their codes (see `World.code`), opened on first use.
+    mutating func mailLane(from: Int, to: Int, _ key: @autoclosure () -> LaneKey) -> Int {
+        if from < mailIndex.count, to < mailIndex[from].count, mailIndex[from][to] >= 0 { return mailIndex[from][to] }
+        let id = lane(key())
+        while mailIndex.count <= from { mailIndex.append([]) }
+        while mailIndex[from].count <= to { mailIndex[from].append(-1) }
+        mailIndex[from][to] = id
+        return id
+    }
 
     func isRunnable(_ id: Int) -> Bool { position[id] >= 0 }
 
@@ -59,6 +80,7 @@ struct LaneTable: Sendable {
     // MARK: - Mail lanes
 
     mutating func push(_ mail: Mail, on id: Int) {
+        kinds[id].append(MailKind(mail))
         queues[id].append(mail)
         setRunnable(id, true)
     }
@@ -67,11 +89,17 @@ struct LaneTable: Sendable {
         heads[id] < queues[id].count ? queues[id][heads[id]] : nil
     }
 
+    /// The kind of the mail at the head of a lane, read in place.
+    func headKind(_ id: Int) -> MailKind? {
+        heads[id] < kinds[id].count ? kinds[id][heads[id]] : nil
+    }
+
     mutating func pop(_ id: Int) -> Mail {
         let mail = queues[id][heads[id]]
         heads[id] += 1
         if heads[id] == queues[id].count {
             queues[id].removeAll(keepingCapacity: true)
+            kinds[id].removeAll(keepingCapacity: true)
             heads[id] = 0
             setRunnable(id, false)
         }

@@ -16,9 +16,22 @@ public struct TraceHasher: Sendable {
     }
 
     public mutating func combine(_ text: String) {
-        var local = value
-        for byte in text.utf8 { local = (local ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        value = local
+        var copy = text
+        // Eight bytes at a time from the string's own UTF-8 storage.
+        let done: Void? = copy.withUTF8 { bytes -> Void in
+            var index = 0
+            while index + 8 <= bytes.count {
+                combine(UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)))
+                index += 8
+            }
+            var tail: UInt64 = 0
+            while index < bytes.count {
+                tail = tail << 8 | UInt64(bytes[index])
+                index += 1
+            }
+            combine(tail)
+        }
+        _ = done
         combine(UInt64(text.utf8.count))
     }
 
@@ -31,7 +44,7 @@ public struct TraceHasher: Sendable {
         case .hangUp(let client, let drop): combine(3); combine(UInt64(client)); combine(drop ? 1 : 0)
         case .stopReading(let client): combine(4); combine(UInt64(client))
         case .resumeReading(let client): combine(5); combine(UInt64(client))
-        case .deliver(let from, let to, let kind): combine(6); combine(from); combine(to); combine(kind.rawValue)
+        case .deliver(let from, let to, let kind): combine(6); combine(from); combine(to); combine(kind)
         case .receive(let name, let bytes): combine(7); combine(name); combine(UInt64(bytes))
         case .lose(let name): combine(8); combine(name)
         case .read(let name): combine(9); combine(name)
@@ -87,8 +100,14 @@ public struct TraceHasher: Sendable {
         case .store: combine(5)
         case .hasher: combine(6)
         }
-        combine(MailKind(mail).rawValue)
+        combine(MailKind(mail))
         if case .session(_, .deliver(let line)) = mail { combine(line) }
+    }
+
+    /// A kind by its case number: fixed for a given build, which is all a trace hash
+    /// promises (the same binary, the same seed, the same hash).
+    mutating func combine(_ kind: MailKind) {
+        combine(UInt64(withUnsafeBytes(of: kind) { $0.load(as: UInt8.self) }))
     }
 
     mutating func combine(_ line: ServerLine) {

@@ -15,7 +15,7 @@ extension World {
         actorSteps += 1
         sessions.append(SessionSlot(
             name: name, id: id, actor: actor,
-            netLane: lanes.lane(.net(slot: slot)), readLane: lanes.lane(.read(slot: slot)), tickLane: lanes.lane(.tick(slot: slot))
+            netLane: lanes.open(.net(slot: slot)), readLane: lanes.open(.read(slot: slot)), tickLane: lanes.open(.tick(slot: slot))
         ))
         stamps.append(0)
         clients[number - 1].slots.append(slot)
@@ -29,7 +29,7 @@ extension World {
 
     mutating func type(_ number: Int, _ line: String) -> Outcome {
         guard let client = client(number), let slot = client.current else { return .inapplicable("c\(number) is not connected") }
-        guard !line.contains("\n") else { return .inapplicable("a typed line has no newline in it") }
+        guard !line.utf8.contains(UInt8(ascii: "\n")) else { return .inapplicable("a typed line has no newline in it") }
         beginStep()
         account(typed: line, on: slot)
         clients[number - 1].linesTyped += 1
@@ -45,13 +45,12 @@ extension World {
 
     /// The checker's part of typing: count the line, and note a tagged text as typed.
     private mutating func account(typed line: String, on slot: Int) {
-        let isCommand = line.hasPrefix("/")
+        let isCommand = line.utf8.first == UInt8(ascii: "/")
         if isCommand { sessions[slot].audit.commandsSent += 1 } else { sessions[slot].audit.saysSent += 1 }
-        let words = line.split(separator: " ", maxSplits: 2)
         let tagged: (TextTag, String?)?
         if !isCommand {
             tagged = TextTag(line).map { ($0, nil) }
-        } else if words.count == 3, words[0] == "/whisper" {
+        } else if line.hasPrefix("/whisper "), case let words = line.split(separator: " ", maxSplits: 2), words.count == 3 {
             tagged = TextTag(String(words[2])).map { ($0, words[1].lowercased()) }
         } else {
             tagged = nil
@@ -63,18 +62,17 @@ extension World {
         clients[client].nextText = max(clients[client].nextText, tag.number + 1)
     }
 
-    /// The line as it goes on the wire: the placeholders become passwords.
+    /// The line as it goes on the wire: a placeholder at its end (`/login NAME <password>`)
+    /// becomes the account's password, or a wrong one.
     static func wire(_ line: String) -> String {
-        guard line.contains("<") else { return line }
-        let words = line.split(separator: " ", omittingEmptySubsequences: false)
-        let account = words.count > 1 ? words[1] : ""
-        return words.map { word -> String in
-            switch word {
-            case "<password>": return WorldSetup.password(for: account)
-            case "<wrong-password>": return "not-the-password"
-            default: return String(word)
-            }
-        }.joined(separator: " ")
+        guard line.utf8.last == UInt8(ascii: ">") else { return line }
+        let words = line.split(separator: " ")
+        guard words.count == 3 else { return line }
+        switch words[2] {
+        case "<password>": return "\(words[0]) \(words[1]) \(WorldSetup.password(for: words[1]))"
+        case "<wrong-password>": return "\(words[0]) \(words[1]) not-the-password"
+        default: return line
+        }
     }
 
     mutating func hangUp(_ number: Int, dropUnsent: Bool) -> Outcome {
@@ -170,20 +168,21 @@ extension World {
 
     // MARK: - Which lanes can run
 
+    // These read single fields: copying a whole slot costs more than the rest of a step.
+
     mutating func refreshNet(_ slot: Int) {
-        let session = sessions[slot]
-        lanes.setRunnable(session.netLane, !session.serverClosed && (session.pendingInbound > 0 || session.hangUpQueued))
+        let runnable = !sessions[slot].serverClosed && (sessions[slot].pendingInbound > 0 || sessions[slot].hangUpQueued)
+        lanes.setRunnable(sessions[slot].netLane, runnable)
     }
 
     mutating func refreshRead(_ slot: Int) {
-        let session = sessions[slot]
-        let reading = clients[session.name.client - 1].reading
-        lanes.setRunnable(session.readLane, reading && !session.clientGone && session.hasOutbound)
+        let reading = clients[sessions[slot].name.client - 1].reading
+        lanes.setRunnable(sessions[slot].readLane, reading && !sessions[slot].clientGone && sessions[slot].hasOutbound)
     }
 
     mutating func refreshTick(_ slot: Int) {
-        let session = sessions[slot]
-        lanes.setRunnable(session.tickLane, !session.retired && session.wake.map { $0 <= now } == true)
+        let due = !sessions[slot].retired && sessions[slot].wake.map { $0 <= now } == true
+        lanes.setRunnable(sessions[slot].tickLane, due)
     }
 }
 

@@ -29,7 +29,18 @@ extension World {
         guard let recipient = endpoint(mail.address) else {
             return fail(.noMailLost, "\(sender) sent \(describe(mail)) to \(mail.address), which never existed")
         }
-        lanes.push(mail, on: lanes.lane(.mail(from: sender, to: recipient)))
+        lanes.push(mail, on: lanes.mailLane(from: code(sender), to: code(recipient), .mail(from: sender, to: recipient)))
+    }
+
+    /// A small number for each endpoint, so that mail lanes are found by index.
+    func code(_ endpoint: Endpoint) -> Int {
+        switch endpoint {
+        case .gate: return 0
+        case .lobby: return 1
+        case .store: return 2
+        case .session(let name): return 3 + 2 * (slot(of: name) ?? 0)
+        case .room(let id): return 4 + 2 * Int(id.rawValue - 1)
+        }
     }
 
     func endpoint(_ address: Address) -> Endpoint? {

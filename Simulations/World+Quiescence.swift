@@ -14,9 +14,7 @@ extension World {
         var budget = maxSteps
         while violation == nil {
             if let lane = lanes.runnable.min() {
-                if case .inapplicable(let why) = apply(decision(forLane: lane)) {
-                    preconditionFailure("a runnable lane could not run: \(why)")
-                }
+                run(lane: lane)
             } else if let wake = earliestWake {
                 let wait = wake.nanoseconds - now.nanoseconds
                 apply(.advanceClock(milliseconds: Int(max(1, (wait + 999_999) / 1_000_000))))

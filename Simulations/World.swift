@@ -110,7 +110,7 @@ public struct World<Actors: ActorKit> {
     func decision(forLane id: Int) -> Decision {
         switch lanes.keys[id] {
         case .mail(let from, let to):
-            return .deliver(from: from, to: to, kind: MailKind(lanes.peek(id)!))
+            return .deliver(from: from, to: to, kind: lanes.headKind(id)!)
         case .net(let slot):
             let session = sessions[slot]
             return session.pendingInbound > 0 ? .receive(session.name, bytes: session.pendingInbound) : .lose(session.name)

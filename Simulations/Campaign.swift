@@ -1,0 +1,136 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Many seeds, spread across the machine's cores: each worker runs whole seeds, so a
+/// run stays a pure function of its seed whichever thread runs it. A share of seeds
+/// (one in twenty, as FoundationDB repeats 5%) runs twice and the traces are compared:
+/// non-determinism is a failure of its own. Failing seeds are shrunk into fixtures.
+public struct Campaign: Sendable {
+    public var firstSeed: UInt64
+    public var count: Int
+    public var options: SimulationOptions
+    public var workers: Int
+    /// Every `repeatEvery`-th seed runs twice.
+    public var repeatEvery: UInt64 = 20
+    /// Replays the shrinker may spend on each failure.
+    public var shrinkBudget = 2_000
+    /// Where fixtures of failures go; nil writes none.
+    public var fixturesDirectory: String?
+
+    public init(firstSeed: UInt64, count: Int, options: SimulationOptions, workers: Int, fixturesDirectory: String?) {
+        precondition(count > 0 && workers > 0, "a campaign needs seeds and workers")
+        self.firstSeed = firstSeed
+        self.count = count
+        self.options = options
+        self.workers = workers
+        self.fixturesDirectory = fixturesDirectory
+    }
+
+    /// One seed that failed.
+    public struct Failure: Sendable {
+        public let seed: UInt64
+        public let violation: Violation
+        /// The fixture written for it, if any.
+        public let fixture: String?
+        public let shrunkDecisions: Int?
+    }
+
+    public struct Summary: Sendable {
+        public var runs = 0
+        public var repeated = 0
+        public var steps = 0
+        public var actorSteps = 0
+        public var seconds = 0.0
+        public var failures: [Failure] = []
+        public var hazards: [Hazard: Int] = [:]
+
+        public var stepsPerSecond: Double { seconds > 0 ? Double(steps) / seconds : 0 }
+        public var actorStepsPerSecond: Double { seconds > 0 ? Double(actorSteps) / seconds : 0 }
+    }
+
+    /// Runs every seed; `progress` is called now and then with the summary so far.
+    public func run(progress: @Sendable (Summary) -> Void = { _ in }) -> Summary {
+        let state = Mutex((next: 0, summary: Summary()))
+        let started = DispatchTime.now()
+        let lastReport = Mutex(DispatchTime.now())
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let index = state.withLock({ box -> Int? in
+                guard box.next < count else { return nil }
+                defer { box.next += 1 }
+                return box.next
+            }) {
+                let outcome = runSeed(firstSeed + UInt64(index))
+                let snapshot = state.withLock { box -> Summary in
+                    box.summary.add(outcome)
+                    box.summary.seconds = Campaign.seconds(since: started)
+                    return box.summary
+                }
+                let due = lastReport.withLock { last -> Bool in
+                    guard Campaign.seconds(since: last) >= 0.5 else { return false }
+                    last = DispatchTime.now()
+                    return true
+                }
+                if due { progress(snapshot) }
+            }
+        }
+        var summary = state.withLock { $0.summary }
+        summary.seconds = Campaign.seconds(since: started)
+        summary.failures.sort { $0.seed < $1.seed }
+        return summary
+    }
+
+    struct Outcome: Sendable {
+        let report: RunReport
+        let repeated: Bool
+        let failure: Failure?
+    }
+
+    private func runSeed(_ seed: UInt64) -> Outcome {
+        let twice = seed % repeatEvery == 0
+        let report = Simulation.run(seed: seed, options: options, recordDecisions: true, recordStepHashes: twice)
+        if twice, let divergence = Campaign.divergence(report, Simulation.run(seed: seed, options: options, recordStepHashes: true)) {
+            return Outcome(report: report, repeated: true, failure: Failure(seed: seed, violation: divergence, fixture: nil, shrunkDecisions: nil))
+        }
+        guard let violation = report.violation else { return Outcome(report: report, repeated: twice, failure: nil) }
+        return Outcome(report: report, repeated: twice, failure: shrink(report, violation))
+    }
+
+    /// Where two runs of one seed part, if they do.
+    static func divergence(_ first: RunReport, _ second: RunReport) -> Violation? {
+        guard first.traceHash != second.traceHash else { return nil }
+        let a = first.stepHashes ?? [], b = second.stepHashes ?? []
+        let step = (a.indices.first { $0 < b.count && a[$0] != b[$0] } ?? min(a.count, b.count)) + 1
+        return Violation(invariant: .determinism, step: step,
+                         detail: "the same seed ran twice and the traces part at step \(step) (hashes \(String(first.traceHash, radix: 16)) and \(String(second.traceHash, radix: 16)))")
+    }
+
+    private func shrink(_ report: RunReport, _ violation: Violation) -> Failure {
+        guard let directory = fixturesDirectory,
+              let fixture = Simulation.fixture(for: report, goal: .violation(violation.invariant), actors: ProductionActors.self, budget: shrinkBudget)
+        else { return Failure(seed: report.seed, violation: violation, fixture: nil, shrunkDecisions: nil) }
+        let path = (directory as NSString).appendingPathComponent(fixture.fileName)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try fixture.save(to: path)
+            return Failure(seed: report.seed, violation: violation, fixture: path, shrunkDecisions: fixture.decisions.count)
+        } catch {
+            return Failure(seed: report.seed, violation: violation, fixture: nil, shrunkDecisions: fixture.decisions.count)
+        }
+    }
+
+    static func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}
+
+extension Campaign.Summary {
+    mutating func add(_ outcome: Campaign.Outcome) {
+        runs += 1
+        if outcome.repeated { repeated += 1 }
+        steps += outcome.report.steps
+        actorSteps += outcome.report.actorSteps
+        for hazard in outcome.report.hazards.all { hazards[hazard, default: 0] += 1 }
+        if let failure = outcome.failure { failures.append(failure) }
+    }
+}
