@@ -49,7 +49,8 @@ struct ClientModel: Sendable {
         case 0..<80:
             let password = random.chance(plan.wrongPassword) ? "<wrong-password>" : "<password>"
             return "/login \(account()) \(password)"
-        case 80..<86: return "/register n\(client.number)x\(client.nextText) <password>"
+        // New names from a small pool, so that registrations race each other and logins.
+        case 80..<86: return "/register n\(random.within(1...3)) <password>"
         case 86..<91: return "/register \(account()) <password>"
         case 91..<94: return "/help"
         case 94..<97: return "m\(client.number).\(client.nextText)"
@@ -57,20 +58,32 @@ struct ClientModel: Sendable {
         }
     }
 
+    /// What a logged-in client may type, in the order of `ExplorationPlan.commandWeights`.
+    static let commands = ["message", "whisper", "create", "join", "leave", "users", "chatrooms", "help", "quit", "garbage", "login"]
+
     private mutating func presentLine(_ client: ClientState) -> String {
         let c = client.number, n = client.nextText
-        let roll = random.below(100)
-        switch roll {
-        case 0..<34: return "m\(c).\(n)"
-        case 34..<46: return "/whisper \(account()) w\(c).\(n)"
-        case 46..<54: return random.chance(0.5) ? "/create \(roomName())" : "/createchatroom \(roomName())"
-        case 54..<64: return "/join \(roomName())"
-        case 64..<71: return "/leave"
-        case 71..<76: return "/users"
-        case 76..<81: return "/chatrooms"
-        case 81..<83: return "/help"
-        case 83..<85: return "/quit"
-        default: return garbage()
+        let weights = plan.commandWeights
+        let total = weights.reduce(0, +)
+        guard total > 0 else { return "m\(c).\(n)" }
+        var roll = random.below(total)
+        var command = 0
+        while roll >= weights[command] {
+            roll -= weights[command]
+            command += 1
+        }
+        switch command {
+        case 0: return "m\(c).\(n)"
+        case 1: return "/whisper \(random.chance(0.1) ? "u\(c)" : account()) w\(c).\(n)"
+        case 2: return random.chance(0.5) ? "/create \(roomName())" : "/createchatroom \(roomName())"
+        case 3: return "/join \(roomName())"
+        case 4: return "/leave"
+        case 5: return "/users"
+        case 6: return "/chatrooms"
+        case 7: return "/help"
+        case 8: return "/quit"
+        case 9: return garbage()
+        default: return "/login \(account()) <password>"
         }
     }
 

@@ -27,8 +27,10 @@ public enum Decision: Equatable, Sendable, CustomStringConvertible {
     case read(ConnectionName)
     /// A wake the session asked for is due and fires.
     case tick(ConnectionName)
-    /// The hashing pool finishes one job (in any order) and answers the Gate.
-    case hash(ticket: UInt64)
+    /// The hashing pool finishes the job of this connection's login (jobs finish in any
+    /// order) and answers the Gate. Named by connection, not by the Gate's ticket number,
+    /// so that removing one login does not renumber every later job.
+    case hash(ConnectionName)
     /// The simulated clock moves on.
     case advanceClock(milliseconds: Int)
     /// Every write to the store fails from now on, or succeeds again.
@@ -47,7 +49,7 @@ public enum Decision: Equatable, Sendable, CustomStringConvertible {
         case .lose(let name): return "net → \(name): hang-up"
         case .read(let name): return "\(name) → client: line"
         case .tick(let name): return "clock → \(name): tick"
-        case .hash(let ticket): return "hasher → gate: #\(ticket)"
+        case .hash(let name): return "hasher → gate: \(name)"
         case .advanceClock(let ms): return "clock +\(ms) ms"
         case .storeFailing(true): return "store starts failing"
         case .storeFailing(false): return "store recovers"
@@ -95,8 +97,8 @@ public enum Decision: Equatable, Sendable, CustomStringConvertible {
         case ("clock", "tick"):
             return ConnectionName(parsing: to).map { .tick($0) }
         case ("hasher", _):
-            guard to == "gate", what.first == "#", let ticket = UInt64(what.dropFirst()) else { return nil }
-            return .hash(ticket: ticket)
+            guard to == "gate", let name = ConnectionName(parsing: what) else { return nil }
+            return .hash(name)
         case (_, "line") where to == "client":
             return ConnectionName(parsing: from).map { .read($0) }
         default:

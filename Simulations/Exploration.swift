@@ -73,8 +73,10 @@ struct Exploration<Actors: ActorKit> {
         case 0 where !connected.isEmpty && faults.chance(plan.hangUp):
             return .hangUp(client: connected[faults.below(connected.count)], dropUnsent: faults.chance(plan.dropUnsent))
         case 1 where faults.chance(plan.slowReader):
+            // A slow reader stays slow for a while: it reads again only one time in four.
             let client = world.clients[faults.below(world.clients.count)]
-            return client.reading ? .stopReading(client: client.number) : .resumeReading(client: client.number)
+            if client.reading { return .stopReading(client: client.number) }
+            return faults.chance(0.25) ? .resumeReading(client: client.number) : nil
         case 2 where world.storeFailing:
             return .storeFailing(false)
         case 2 where faults.chance(plan.storeFailure):

@@ -22,6 +22,10 @@ public struct ExplorationPlan: Codable, Equatable, Sendable {
     /// Chance that a login goes to the first account (a burst of logins for one account).
     public var hotAccount: Double
     public var wrongPassword: Double
+    /// Relative weights of what a logged-in client types, drawn per seed (some are zero,
+    /// so a seed of creates and leaves stresses rooms, one of whispers stresses whispers):
+    /// message, whisper, create, join, leave, users, chatrooms, help, quit, garbage, login again.
+    public var commandWeights: [Int]
 
     // Faults (all zero when faults are off).
     public var hangUp: Double

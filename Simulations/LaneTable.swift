@@ -9,7 +9,8 @@ enum LaneKey: Hashable, Sendable {
     case net(slot: Int)
     case read(slot: Int)
     case tick(slot: Int)
-    case hash(ticket: UInt64)
+    /// Hashing jobs of one connection's logins (one at a time, in practice).
+    case hash(slot: Int)
 }
 
 /// Every lane a run has opened, with the mail waiting on mail lanes, and the set of

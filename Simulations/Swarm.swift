@@ -23,7 +23,7 @@ public enum Swarm {
         }
         limits.maxHeldLines = random.within(4...40)
         // Small outboxes make slow readers meet the limit within a short run.
-        limits.maxOutboxBytes = options.faults && random.chance(0.5) ? random.within(200...4000) : 512 * 1024
+        limits.maxOutboxBytes = options.faults && random.chance(0.5) ? random.within(100...1500) : 512 * 1024
         limits.loginDeadlineMilliseconds = random.within(5...60) * 1000
         limits.maxFailedLogins = random.within(2...5)
         limits.maxPendingLogins = random.chance(0.2) ? random.within(1...3) : 512
@@ -45,6 +45,7 @@ public enum Swarm {
             pipelining: Double(random.within(0...100)) / 100,
             hotAccount: Double(random.within(0...100)) / 100,
             wrongPassword: random.chance(0.5) ? 0 : 0.1,
+            commandWeights: (0..<ClientModel.commands.count).map { _ in random.chance(0.15) ? 0 : random.within(1...10) },
             hangUp: faults ? random.swarmProbability(max: 1) : 0,
             dropUnsent: faults ? random.swarmProbability(max: 1) : 0,
             partialDelivery: faults ? random.swarmProbability(max: 0.5) : 0,

@@ -49,7 +49,7 @@ public struct TraceHasher: Sendable {
         case .lose(let name): combine(8); combine(name)
         case .read(let name): combine(9); combine(name)
         case .tick(let name): combine(10); combine(name)
-        case .hash(let ticket): combine(11); combine(ticket)
+        case .hash(let name): combine(11); combine(name)
         case .advanceClock(let ms): combine(12); combine(UInt64(bitPattern: Int64(ms)))
         case .storeFailing(let on): combine(13); combine(on ? 1 : 0)
         }

@@ -93,9 +93,26 @@ extension World {
         beginStep()
         let effects = gate.receive(message, now: now)
         actorSteps += 1
+        noteTickets(message, effects)
         checkGate(message, effects)
         perform(effects, from: .gate)
         endStep(decision, effects) { ("gate", event($0)) }
+    }
+
+    /// A login or registration takes a ticket: remember whose it is.
+    private mutating func noteTickets(_ message: GateMessage, _ effects: [Effect]) {
+        let session: SessionID
+        switch message {
+        case .login(let id, _, _, _), .register(let id, _, _, _): session = id
+        default: return
+        }
+        guard let owner = slot(session) else { return }
+        for case .send(let mail) in effects {
+            switch mail {
+            case .store(.fetchAccount(let ticket, _, _)), .hasher(.hash(let ticket, _)): ticketOwners[ticket] = owner
+            default: break
+            }
+        }
     }
 
     private mutating func storeStep(_ request: StoreRequest, as decision: Decision, event: (World) -> String) {
@@ -171,15 +188,15 @@ extension World {
         return .applied
     }
 
-    mutating func hash(_ ticket: UInt64) -> Outcome {
-        guard let lane = lanes.existing(.hash(ticket: ticket)), case .hasher(let request)? = lanes.peek(lane) else {
-            return .inapplicable("no hashing job #\(ticket) is waiting")
+    mutating func hash(_ name: ConnectionName) -> Outcome {
+        guard let slot = slot(of: name), let lane = lanes.existing(.hash(slot: slot)), case .hasher(let request)? = lanes.peek(lane) else {
+            return .inapplicable("no hashing job for \(name) is waiting")
         }
         _ = lanes.pop(lane)
         guard case .gate(let answer) = SimulatedHasher().handle(request) else {
             preconditionFailure("the hasher answers the Gate")
         }
-        gateStep(answer, as: .hash(ticket: ticket)) { "← hasher: \($0.describe(.gate(answer)))" }
+        gateStep(answer, as: .hash(name)) { "← hasher: \($0.describe(.gate(answer)))" }
         return .applied
     }
 

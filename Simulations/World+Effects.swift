@@ -23,7 +23,10 @@ extension World {
             switch request {
             case .hash(let t, _), .verify(let t, _, _): ticket = t
             }
-            lanes.push(mail, on: lanes.lane(.hash(ticket: ticket.rawValue)))
+            guard let owner = ticketOwners[ticket] else {
+                return fail(.noMailLost, "the Gate asked for a hash for ticket \(ticket), which no login holds")
+            }
+            lanes.push(mail, on: lanes.lane(.hash(slot: owner)))
             return
         }
         guard let recipient = endpoint(mail.address) else {

@@ -28,6 +28,8 @@ public struct World<Actors: ActorKit> {
     var holders: [String: Int] = [:]
     var messages: MessageLedger
     var storeTickets: [StoreTicket: TextTag] = [:]
+    /// Which connection's login each Gate ticket serves, to name hashing jobs by connection.
+    var ticketOwners: [Ticket: Int] = [:]
     /// Scratch marks, one per session, for finding duplicates in one step without a Set.
     var stamps: [Int] = []
 
@@ -95,7 +97,7 @@ public struct World<Actors: ActorKit> {
         case .lose(let name): return lose(name)
         case .read(let name): return read(name)
         case .tick(let name): return tick(name)
-        case .hash(let ticket): return hash(ticket)
+        case .hash(let name): return hash(name)
         case .advanceClock(let ms): return advanceClock(milliseconds: ms)
         case .storeFailing(let on): return setStoreFailing(on)
         }
@@ -116,7 +118,7 @@ public struct World<Actors: ActorKit> {
             return session.pendingInbound > 0 ? .receive(session.name, bytes: session.pendingInbound) : .lose(session.name)
         case .read(let slot): return .read(sessions[slot].name)
         case .tick(let slot): return .tick(sessions[slot].name)
-        case .hash(let ticket): return .hash(ticket: ticket)
+        case .hash(let slot): return .hash(sessions[slot].name)
         }
     }
 
