@@ -12,15 +12,24 @@ struct HazardSearch {
     let options: SimulationOptions
     let fixtures: String
 
+    /// Seeds meeting the hazard to shrink; the shortest result is kept.
+    var candidates = 5
+
     func run() throws {
-        for seed in firstSeed..<(firstSeed + UInt64(seeds)) {
+        var best: Fixture?
+        var found = 0
+        for seed in firstSeed..<(firstSeed + UInt64(seeds)) where found < candidates {
             let report = Simulation.run(seed: seed, options: options, recordDecisions: true)
             guard report.violation == nil, report.hazards.contains(hazard),
                   let fixture = Simulation.fixture(for: report, goal: .hazard(hazard), actors: ProductionActors.self) else { continue }
-            try FileManager.default.createDirectory(atPath: fixtures, withIntermediateDirectories: true)
-            let path = (fixtures as NSString).appendingPathComponent(fixture.fileName)
-            try fixture.save(to: path)
+            found += 1
             print("seed \(seed) met \(hazard.rawValue); \(report.decisions.count) decisions shrunk to \(fixture.decisions.count)")
+            if best.map({ fixture.decisions.count < $0.decisions.count }) ?? true { best = fixture }
+        }
+        if let best {
+            try FileManager.default.createDirectory(atPath: fixtures, withIntermediateDirectories: true)
+            let path = (fixtures as NSString).appendingPathComponent(best.fileName)
+            try best.save(to: path)
             print("wrote \(path) — replay: parley replay \(path)")
             return
         }

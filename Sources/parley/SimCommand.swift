@@ -66,6 +66,9 @@ struct Sim: ParsableCommand {
     @Option(help: "Find a run that meets this hazard, shrink it, and write it as a fixture.")
     var hazard: Hazard?
 
+    @Option(help: "With --hazard: how many seeds that meet it to shrink; the shortest is kept.")
+    var candidates = 5
+
     @Flag(help: "Measure actor steps per second on one core, every invariant checked.")
     var bench = false
 
@@ -86,7 +89,9 @@ struct Sim: ParsableCommand {
 
     func run() throws {
         if bench { return SimBenchmark(options: options, seconds: benchSeconds).run() }
-        if let hazard { return try HazardSearch(hazard: hazard, firstSeed: firstSeed, seeds: seeds, options: options, fixtures: fixtures).run() }
+        if let hazard {
+            return try HazardSearch(hazard: hazard, firstSeed: firstSeed, seeds: seeds, options: options, fixtures: fixtures, candidates: candidates).run()
+        }
         if let seed { return try runOne(seed) }
         try runMany()
     }
