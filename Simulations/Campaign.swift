@@ -5,7 +5,9 @@ import Synchronization
 /// Many seeds, spread across the machine's cores: each worker runs whole seeds, so a
 /// run stays a pure function of its seed whichever thread runs it. A share of seeds
 /// (one in twenty, as FoundationDB repeats 5%) runs twice and the traces are compared:
-/// non-determinism is a failure of its own. Failing seeds are shrunk into fixtures.
+/// non-determinism is a failure of its own. Once every seed has run, the lowest failing
+/// seed of each broken invariant is shrunk into a fixture (one bug fails many seeds;
+/// shrinking each would cost more than finding them).
 public struct Campaign: Sendable {
     public var firstSeed: UInt64
     public var count: Int
@@ -77,7 +79,28 @@ public struct Campaign: Sendable {
         var summary = state.withLock { $0.summary }
         summary.seconds = Campaign.seconds(since: started)
         summary.failures.sort { $0.seed < $1.seed }
+        summary.failures = shrinkFirstOfEach(summary.failures)
         return summary
+    }
+
+    /// Shrinks the lowest failing seed of each invariant, in parallel; the others keep
+    /// their seed, which replays them.
+    private func shrinkFirstOfEach(_ failures: [Failure]) -> [Failure] {
+        var found: [Int] = []
+        for (index, failure) in failures.enumerated()
+        where failure.violation.invariant != .determinism && !found.contains(where: { failures[$0].violation.invariant == failure.violation.invariant }) {
+            found.append(index)
+        }
+        let firsts = found
+        let shrunk = Mutex([Int: Failure]())
+        DispatchQueue.concurrentPerform(iterations: firsts.count) { position in
+            let failure = failures[firsts[position]]
+            let report = Simulation.run(seed: failure.seed, options: options, recordDecisions: true)
+            let result = shrink(report, failure.violation)
+            shrunk.withLock { $0[firsts[position]] = result }
+        }
+        let results = shrunk.withLock { $0 }
+        return failures.indices.map { results[$0] ?? failures[$0] }
     }
 
     struct Outcome: Sendable {
@@ -88,12 +111,12 @@ public struct Campaign: Sendable {
 
     private func runSeed(_ seed: UInt64) -> Outcome {
         let twice = seed % repeatEvery == 0
-        let report = Simulation.run(seed: seed, options: options, recordDecisions: true, recordStepHashes: twice)
+        let report = Simulation.run(seed: seed, options: options, recordStepHashes: twice)
         if twice, let divergence = Campaign.divergence(report, Simulation.run(seed: seed, options: options, recordStepHashes: true)) {
             return Outcome(report: report, repeated: true, failure: Failure(seed: seed, violation: divergence, fixture: nil, shrunkDecisions: nil))
         }
-        guard let violation = report.violation else { return Outcome(report: report, repeated: twice, failure: nil) }
-        return Outcome(report: report, repeated: twice, failure: shrink(report, violation))
+        let failure = report.violation.map { Failure(seed: seed, violation: $0, fixture: nil, shrunkDecisions: nil) }
+        return Outcome(report: report, repeated: twice, failure: failure)
     }
 
     /// Where two runs of one seed part, if they do.

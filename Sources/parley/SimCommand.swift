@@ -121,9 +121,13 @@ struct Sim: ParsableCommand {
         print("throughput \(Int(summary.stepsPerSecond)) steps/s · \(Int(summary.actorStepsPerSecond)) actor steps/s · failures \(summary.failures.count)")
         let met = Hazard.allCases.compactMap { h in summary.hazards[h].map { "\(h.rawValue) \($0)" } }
         print("hazards met: \(met.isEmpty ? "none" : met.joined(separator: ", "))")
-        for failure in summary.failures {
+        for failure in summary.failures.prefix(20) {
             let replay = failure.fixture.map { "parley replay \($0)" } ?? "parley sim --seed \(failure.seed)\(flags)"
-            print("FAIL seed \(failure.seed): \(failure.violation) — replay: \(replay)")
+            let shrunk = failure.shrunkDecisions.map { " (shrunk to \($0) decisions)" } ?? ""
+            print("FAIL seed \(failure.seed): \(failure.violation)\(shrunk) — replay: \(replay)")
+        }
+        if summary.failures.count > 20 {
+            print("… and \(summary.failures.count - 20) more failing seeds; the lowest of each invariant was shrunk above")
         }
         if !summary.failures.isEmpty { throw ExitCode(1) }
     }
