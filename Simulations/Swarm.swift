@@ -30,6 +30,17 @@ public enum Swarm {
         return limits
     }
 
+    /// The command mix: usually each command on or off at random; one seed in three is
+    /// all room churn (create, join, leave, and a few messages), where rooms empty while
+    /// someone is on the way in.
+    private static func commandWeights(_ random: inout SeededRandom) -> [Int] {
+        if random.chance(0.33) {
+            // message, whisper, create, join, leave, users, chatrooms, help, quit, garbage, login
+            return [3, 1, 8, 10, 10, 1, 2, 0, 0, 0, 0]
+        }
+        return (0..<ClientModel.commands.count).map { _ in random.chance(0.15) ? 0 : random.within(1...10) }
+    }
+
     private static func plan(_ random: inout SeededRandom, _ options: SimulationOptions) -> ExplorationPlan {
         let faults = options.faults
         return ExplorationPlan(
@@ -45,7 +56,7 @@ public enum Swarm {
             pipelining: Double(random.within(0...100)) / 100,
             hotAccount: Double(random.within(0...100)) / 100,
             wrongPassword: random.chance(0.5) ? 0 : 0.1,
-            commandWeights: (0..<ClientModel.commands.count).map { _ in random.chance(0.15) ? 0 : random.within(1...10) },
+            commandWeights: commandWeights(&random),
             hangUp: faults ? random.swarmProbability(max: 1) : 0,
             dropUnsent: faults ? random.swarmProbability(max: 1) : 0,
             partialDelivery: faults ? random.swarmProbability(max: 0.5) : 0,
