@@ -19,6 +19,9 @@ public struct Campaign: Sendable {
     public var shrinkBudget = 2_000
     /// Where fixtures of failures go; nil writes none.
     public var fixturesDirectory: String?
+    /// Told which seed a worker starts (nil: it finished one), so that a crash inside an
+    /// actor can still name its seed.
+    public var seedStarted: (@Sendable (_ worker: Int, _ seed: UInt64?) -> Void)?
 
     public init(firstSeed: UInt64, count: Int, options: SimulationOptions, workers: Int, fixturesDirectory: String?) {
         precondition(count > 0 && workers > 0, "a campaign needs seeds and workers")
@@ -56,13 +59,15 @@ public struct Campaign: Sendable {
         let state = Mutex((next: 0, summary: Summary()))
         let started = DispatchTime.now()
         let lastReport = Mutex(DispatchTime.now())
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
             while let index = state.withLock({ box -> Int? in
                 guard box.next < count else { return nil }
                 defer { box.next += 1 }
                 return box.next
             }) {
+                seedStarted?(worker, firstSeed + UInt64(index))
                 let outcome = runSeed(firstSeed + UInt64(index))
+                seedStarted?(worker, nil)
                 let snapshot = state.withLock { box -> Summary in
                     box.summary.add(outcome)
                     box.summary.seconds = Campaign.seconds(since: started)

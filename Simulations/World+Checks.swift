@@ -109,7 +109,9 @@ extension World {
         if moves || members.count != book.members.count { sync(&book, room, members) }
         switch request {
         case .say(let id, let text)?: accept(text, target: nil, from: id, in: room, effects)
-        case .whisper(let id, let to, let text)?: accept(text, target: to.key, from: id, in: room, effects)
+        case .whisper(let id, let to, let text)?:
+            accept(text, target: to.key, from: id, in: room, effects)
+            storedOnlyForMember(to, text, in: room, members, effects)
         default: break
         }
         let resolving = reply.flatMap { storeTickets.removeValue(forKey: StoreTicket(room: room, ticket: $0.ticket)) }
@@ -168,6 +170,18 @@ extension World {
             entry.stage = .refused
         }
         messages[tag] = entry
+    }
+
+    /// None invented: a room keeps a whisper only if its target is in the room when the
+    /// room takes it. (A target who leaves while the store writes is the race the room
+    /// answers with an error afterwards; one who was never there must be refused at once.)
+    private mutating func storedOnlyForMember(_ target: Name, _ text: String, in room: RoomID, _ members: [SessionID: Name], _ effects: [Effect]) {
+        let stored = effects.contains { effect in
+            if case .send(.store(.appendMessage(_, let record, _))) = effect { return record.text == text }
+            return false
+        }
+        guard stored, !members.values.contains(where: { $0.key == target.key }) else { return }
+        fail(.storeMatchesDeliveries, "\(roomName(room)) asked the store to keep \(text) for \(target), who is not in it")
     }
 
     private func answers(to sender: Int, _ effects: [Effect]) -> (errors: Int, oks: Int, whispers: Int) {

@@ -88,6 +88,7 @@ struct Sim: ParsableCommand {
     }
 
     func run() throws {
+        CrashReport.install(flags: flags)
         if bench { return SimBenchmark(options: options, seconds: benchSeconds).run() }
         if let hazard {
             return try HazardSearch(hazard: hazard, firstSeed: firstSeed, seeds: seeds, options: options, fixtures: fixtures, candidates: candidates).run()
@@ -97,6 +98,7 @@ struct Sim: ParsableCommand {
     }
 
     private func runOne(_ seed: UInt64) throws {
+        CrashReport.running(seed, worker: 0)
         let report = Simulation.run(seed: seed, options: options, recordDecisions: true, recordTimeline: timeline)
         if timeline, let records = report.timeline { TimelineText.render(records).forEach { print($0) } }
         let setup = report.setup
@@ -110,8 +112,9 @@ struct Sim: ParsableCommand {
     }
 
     private func runMany() throws {
-        let campaign = Campaign(firstSeed: firstSeed, count: seeds, options: options,
+        var campaign = Campaign(firstSeed: firstSeed, count: seeds, options: options,
                                 workers: workers ?? ProcessInfo.processInfo.activeProcessorCount, fixturesDirectory: fixtures)
+        campaign.seedStarted = { worker, seed in CrashReport.running(seed, worker: worker) }
         let total = seeds
         let summary = campaign.run { so in
             FileHandle.standardError.write(Data("\r  \(so.runs)/\(total) seeds · \(so.steps) steps · \(Int(so.stepsPerSecond)) steps/s · \(so.failures.count) failures   ".utf8))
