@@ -6,6 +6,11 @@ struct ClientModel: Sendable {
     let plan: ExplorationPlan
     var random: SeededRandom
 
+    /// Whether any client may act now (stops at the first).
+    func anyAble<Actors>(in world: World<Actors>) -> Bool {
+        world.clients.indices.contains { canAct($0, world) }
+    }
+
     /// How many clients may act now.
     func ableCount<Actors>(in world: World<Actors>) -> Int {
         var count = 0

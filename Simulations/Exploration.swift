@@ -41,17 +41,20 @@ struct Exploration<Actors: ActorKit> {
     /// What happens next, or nil when nothing is left to do.
     private mutating func next() -> Choice? {
         let lanes = world.runnableLanes
-        let able = clients.ableCount(in: world)
-        if lanes.isEmpty, able == 0 {
+        let anyAble = clients.anyAble(in: world)
+        if lanes.isEmpty, !anyAble {
             guard let wake = world.earliestWake else { return nil }
             return .decision(.advanceClock(milliseconds: Int(max(1, (wake.nanoseconds - world.now.nanoseconds + 999_999) / 1_000_000))))
         }
         let deliver = lanes.isEmpty ? 0 : plan.deliverWeight
-        let act = able == 0 ? 0 : plan.clientWeight
+        let act = anyAble ? plan.clientWeight : 0
         var roll = choices.below(deliver + act + plan.clockWeight + plan.faultWeight)
         if roll < deliver { return delivery(lanes) }
         roll -= deliver
-        if roll < act { return .decision(clients.next(for: world.clients[clients.able(choices.below(able), in: world) - 1])) }
+        if roll < act {
+            let able = clients.ableCount(in: world)
+            return .decision(clients.next(for: world.clients[clients.able(choices.below(able), in: world) - 1]))
+        }
         roll -= act
         if roll < plan.clockWeight { return .decision(.advanceClock(milliseconds: choices.within(1...300))) }
         return .decision(fault() ?? .advanceClock(milliseconds: choices.within(1...50)))

@@ -22,25 +22,21 @@ struct LaneTable: Sendable {
     /// The kind of each waiting mail, kept beside it so that reading a lane's head copies nothing.
     private var kinds: [[MailKind]] = []
     private var heads: [Int] = []
-    private var byKey: [LaneKey: Int] = [:]
-    /// Mail lanes by (sender code, recipient code): an index, not a hash, on the hot path.
+    /// Mail lanes by (sender code, recipient code): an index, not a hash.
     private var mailIndex: [[Int]] = []
     private(set) var runnable: [Int] = []
     private var position: [Int] = []
+    /// Each lane's place in the settling order: what kind of lane it is and whose, never
+    /// the order lanes were opened in (that changes with the code, and fixtures must not).
+    private var ranks: [UInt64] = []
 
     var count: Int { keys.count }
 
-    /// The lane for `key`, opened on first use.
-    mutating func lane(_ key: LaneKey) -> Int {
-        if let id = byKey[key] { return id }
-        let id = open(key)
-        byKey[key] = id
-        return id
-    }
-
-    /// A new lane that is never looked up by key (a connection's own lanes live in its slot).
-    mutating func open(_ key: LaneKey) -> Int {
+    /// A new lane. Mail lanes are found again through `mailLane`; a connection's own
+    /// lanes live in its slot.
+    mutating func open(_ key: LaneKey, rank: UInt64) -> Int {
         let id = keys.count
+        ranks.append(rank)
         keys.append(key)
         queues.append([])
         kinds.append([])
@@ -49,12 +45,16 @@ struct LaneTable: Sendable {
         return id
     }
 
-    func existing(_ key: LaneKey) -> Int? { byKey[key] }
+    /// The mail lane between two endpoints by their codes (see `World.code`), if opened.
+    func existingMailLane(from: Int, to: Int) -> Int? {
+        from < mailIndex.count && to < mailIndex[from].count && mailIndex[from][to] >= 0 ? mailIndex[from][to] : nil
+    }
 
     /// The mail lane between two endpoints by their codes (see `World.code`), opened on first use.
     mutating func mailLane(from: Int, to: Int, _ key: @autoclosure () -> LaneKey) -> Int {
-        if from < mailIndex.count, to < mailIndex[from].count, mailIndex[from][to] >= 0 { return mailIndex[from][to] }
-        let id = lane(key())
+        if let id = existingMailLane(from: from, to: to) { return id }
+        // Mail settles before connections and clocks: the server drains first.
+        let id = open(key(), rank: UInt64(from) << 24 | UInt64(to))
         while mailIndex.count <= from { mailIndex.append([]) }
         while mailIndex[from].count <= to { mailIndex[from].append(-1) }
         mailIndex[from][to] = id
@@ -62,6 +62,13 @@ struct LaneTable: Sendable {
     }
 
     func isRunnable(_ id: Int) -> Bool { position[id] >= 0 }
+
+    /// The runnable lane that settles first.
+    var firstToSettle: Int? {
+        var best: Int?
+        for id in runnable where best.map({ ranks[id] < ranks[$0] }) ?? true { best = id }
+        return best
+    }
 
     mutating func setRunnable(_ id: Int, _ runnable: Bool) {
         if runnable, position[id] < 0 {

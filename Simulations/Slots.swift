@@ -14,6 +14,11 @@ struct SessionSlot<Actor: SessionBehaviour> {
     // The wire, client to server: bytes the network has not handed over yet, then the hang-up.
     var inbound: [UInt8] = []
     var inboundHead = 0
+    /// Bytes ever typed on this connection, and where in that stream passwords are.
+    var inboundTotal = 0
+    var secrets: [Range<Int>] = []
+    /// The stream position of `inbound[inboundHead]`.
+    var consumedPosition: Int { inboundTotal - pendingInbound }
     var hangUpQueued = false
     // The wire, server to client: lines not yet read; nil is the close.
     var outbound: [ServerLine?] = []
@@ -26,6 +31,8 @@ struct SessionSlot<Actor: SessionBehaviour> {
     let netLane: Int
     let readLane: Int
     let tickLane: Int
+    /// The hashing pool's jobs for this connection's logins.
+    let hashLane: Int
 
     // What the checker knows.
     /// The room the checker last saw this session join, from the rooms' own member lists.

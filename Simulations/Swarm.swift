@@ -7,7 +7,9 @@ public enum Swarm {
     public static func draw(seed: UInt64, options: SimulationOptions) -> (WorldSetup, ExplorationPlan) {
         var random = SeededRandom(seed: seed, stream: 1)
         let clients = options.clients ?? random.within(2...6)
-        let accounts = (1...random.within(1...max(1, clients))).map { "u\($0)" }
+        // Most seeds give every client an account of its own (chat); some share a few
+        // (logins replace each other).
+        let accounts = (1...(random.chance(0.35) ? random.within(1...clients) : clients)).map { "u\($0)" }
         let roomNames = Array(["den", "loft", "attic"].prefix(random.within(1...3)))
         let world = WorldSetup(clients: clients, accounts: accounts, roomNames: roomNames, limits: limits(&random, options))
         return (world, plan(&random, options))
@@ -54,7 +56,7 @@ public enum Swarm {
             linesPerClient: random.within(4...40),
             connectionsPerClient: random.within(1...4),
             pipelining: Double(random.within(0...100)) / 100,
-            hotAccount: Double(random.within(0...100)) / 100,
+            hotAccount: random.chance(0.5) ? 0 : Double(random.within(1...100)) / 100,
             wrongPassword: random.chance(0.5) ? 0 : 0.1,
             commandWeights: commandWeights(&random),
             hangUp: faults ? random.swarmProbability(max: 1) : 0,

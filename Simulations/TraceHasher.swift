@@ -89,8 +89,9 @@ public struct TraceHasher: Sendable {
         }
     }
 
-    /// Mail: its address, its kind, and the line it carries if any (the part of the
-    /// payload that reaches people). Tickets and records follow from those.
+    /// Mail: its address and its kind. The line a delivery carries is hashed when the
+    /// session writes it (or, if it does not, the trace differs there); tickets and
+    /// records follow from the decisions and kinds.
     mutating func combine(_ mail: Mail) {
         switch mail.address {
         case .session(let id): combine(1); combine(id.rawValue)
@@ -101,7 +102,6 @@ public struct TraceHasher: Sendable {
         case .hasher: combine(6)
         }
         combine(MailKind(mail))
-        if case .session(_, .deliver(let line)) = mail { combine(line) }
     }
 
     /// A kind by its case number: fixed for a given build, which is all a trace hash

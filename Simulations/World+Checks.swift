@@ -6,14 +6,15 @@ import ChatCore
 extension World {
     // MARK: - Sessions
 
-    mutating func checkSession(_ slot: Int, before: SessionView, message: SessionMessage?, _ effects: [Effect]) {
+    /// `wasClosing`: the session was closing before the step (only that is needed of before).
+    mutating func checkSession(_ slot: Int, wasClosing: Bool, message: SessionMessage?, _ effects: [Effect]) {
         let account = sessions[slot].actor.account
         if account != sessions[slot].account { hold(account, by: slot) }
         guard let message else { return }
         switch message {
         case .deliver(let line):
             // A line for a session reaches its connection, unless the session is closing.
-            if !before.closing, !sessions[slot].actor.isClosing, !effects.contains(.write(sessions[slot].id, line)) {
+            if !wasClosing, !sessions[slot].actor.isClosing, !effects.contains(.write(sessions[slot].id, line)) {
                 fail(.linesReachConnection, "\(sessions[slot].name) was sent \"\(line.rendered.dropLast())\" and did not write it")
             }
             if case .message(_, _, let text) = line, let tag = TextTag(text), messages[tag].room != sessions[slot].memberOf {

@@ -15,7 +15,8 @@ extension World {
         actorSteps += 1
         sessions.append(SessionSlot(
             name: name, id: id, actor: actor,
-            netLane: lanes.open(.net(slot: slot)), readLane: lanes.open(.read(slot: slot)), tickLane: lanes.open(.tick(slot: slot))
+            netLane: lanes.open(.net(slot: slot), rank: World.rank(1, slot)), readLane: lanes.open(.read(slot: slot), rank: World.rank(2, slot)),
+            tickLane: lanes.open(.tick(slot: slot), rank: World.rank(3, slot)), hashLane: lanes.open(.hash(slot: slot), rank: World.rank(0, slot))
         ))
         stamps.append(0)
         clients[number - 1].slots.append(slot)
@@ -35,8 +36,22 @@ extension World {
         clients[number - 1].linesTyped += 1
         clients[number - 1].note(typed: line)
         if !sessions[slot].serverClosed {
-            sessions[slot].inbound.append(contentsOf: World.wire(line).utf8)
+            if line.utf8.last == UInt8(ascii: ">") {
+                if wireLines[line] == nil { wireLines[line] = World.wire(line) }
+                let wire = wireLines[line]!
+                // Where the password sits in the stream, so a timeline can hide exactly it.
+                let bytes = Array(wire.utf8)
+                let passwordStart = (bytes.lastIndex(of: UInt8(ascii: " ")) ?? -1) + 1
+                let base = sessions[slot].inboundTotal
+                sessions[slot].secrets.append((base + passwordStart)..<(base + bytes.count))
+                sessions[slot].inbound.append(contentsOf: wire.utf8)
+                sessions[slot].inboundTotal += wire.utf8.count
+            } else {
+                sessions[slot].inbound.append(contentsOf: line.utf8)
+                sessions[slot].inboundTotal += line.utf8.count
+            }
             sessions[slot].inbound.append(UInt8(ascii: "\n"))
+            sessions[slot].inboundTotal += 1
             refreshNet(slot)
         }
         endStep(.type(client: number, line: line), []) { _ in ("c\(number)", "types: \(line)") }
@@ -62,15 +77,19 @@ extension World {
         clients[client].nextText = max(clients[client].nextText, tag.number + 1)
     }
 
+    /// A connection's lane in the settling order: after all mail, by kind, then by slot
+    /// (slots follow the decisions: the order clients connected).
+    static func rank(_ kind: UInt64, _ slot: Int) -> UInt64 { 1 << 60 | kind << 40 | UInt64(slot) }
+
     /// The line as it goes on the wire: a placeholder at its end (`/login NAME <password>`)
     /// becomes the account's password, or a wrong one.
     static func wire(_ line: String) -> String {
-        guard line.utf8.last == UInt8(ascii: ">") else { return line }
-        let words = line.split(separator: " ")
-        guard words.count == 3 else { return line }
-        switch words[2] {
-        case "<password>": return "\(words[0]) \(words[1]) \(WorldSetup.password(for: words[1]))"
-        case "<wrong-password>": return "\(words[0]) \(words[1]) not-the-password"
+        guard line.utf8.last == UInt8(ascii: ">"), let space = line.lastIndex(of: " ") else { return line }
+        let head = line[..<space], placeholder = line[line.index(after: space)...]
+        guard let account = head.split(separator: " ").last else { return line }
+        switch placeholder {
+        case "<password>": return head + " " + WorldSetup.password(for: account)
+        case "<wrong-password>": return head + " not-the-password"
         default: return line
         }
     }

@@ -4,7 +4,8 @@ import ChatCore
 // wakes, and the hashing pool's answers.
 extension World {
     mutating func deliver(from: Endpoint, to: Endpoint, kind: MailKind, lenient: Bool) -> Outcome {
-        guard let lane = lanes.existing(.mail(from: from, to: to)), let actual = lanes.headKind(lane) else {
+        guard let sender = codeIfKnown(from), let recipient = codeIfKnown(to),
+              let lane = lanes.existingMailLane(from: sender, to: recipient), let actual = lanes.headKind(lane) else {
             return .inapplicable("no mail waits on \(from) → \(to)")
         }
         guard actual == kind || lenient else {
@@ -66,10 +67,10 @@ extension World {
             return drop(.session(id, message), as: decision)
         }
         beginStep()
-        let before = SessionView(sessions[slot].actor)
+        let wasClosing = sessions[slot].actor.isClosing
         let effects = sessions[slot].actor.receive(message, now: now)
         actorSteps += 1
-        checkSession(slot, before: before, message: message, effects)
+        checkSession(slot, wasClosing: wasClosing, message: message, effects)
         perform(effects, from: .session(sessions[slot].name))
         let name = sessions[slot].name
         endStep(decision, effects) { ("\(name)", "← \(from): \($0.describe(.session(id, message)))") }
@@ -139,18 +140,19 @@ extension World {
         beginStep()
         let start = sessions[slot].inboundHead
         let chunk = sessions[slot].inbound[start..<(start + count)]
+        let position = sessions[slot].consumedPosition, secrets = sessions[slot].secrets
         sessions[slot].inboundHead += count
         if sessions[slot].pendingInbound == 0 {
             sessions[slot].inbound.removeAll(keepingCapacity: true)
             sessions[slot].inboundHead = 0
         }
-        let before = SessionView(sessions[slot].actor)
+        let wasClosing = sessions[slot].actor.isClosing
         let effects = sessions[slot].actor.bytesReceived(chunk, now: now)
         actorSteps += 1
-        checkSession(slot, before: before, message: nil, effects)
+        checkSession(slot, wasClosing: wasClosing, message: nil, effects)
         perform(effects, from: .session(name))
         refreshNet(slot)
-        endStep(.receive(name, bytes: count), effects) { _ in ("\(name)", "← net: \(World.showBytes(chunk))") }
+        endStep(.receive(name, bytes: count), effects) { _ in ("\(name)", "← net: \(World.showBytes(chunk, at: position, hiding: secrets))") }
         return .applied
     }
 
@@ -161,11 +163,11 @@ extension World {
         }
         beginStep()
         sessions[slot].hangUpQueued = false
-        let before = SessionView(sessions[slot].actor)
-        if before.account != nil, before.room == nil, !before.closing { hazards.insert(.disconnectMidMove) }
+        let wasClosing = sessions[slot].actor.isClosing
+        if !wasClosing, sessions[slot].actor.room == nil, sessions[slot].actor.account != nil { hazards.insert(.disconnectMidMove) }
         let effects = sessions[slot].actor.connectionLost(now: now)
         actorSteps += 1
-        checkSession(slot, before: before, message: nil, effects)
+        checkSession(slot, wasClosing: wasClosing, message: nil, effects)
         perform(effects, from: .session(name))
         refreshNet(slot)
         endStep(.lose(name), effects) { _ in ("\(name)", "← net: the client hung up") }
@@ -179,20 +181,20 @@ extension World {
         beginStep()
         sessions[slot].wake = nil
         refreshTick(slot)
-        let before = SessionView(sessions[slot].actor)
+        let wasClosing = sessions[slot].actor.isClosing
         let effects = sessions[slot].actor.tick(now: now)
         actorSteps += 1
-        checkSession(slot, before: before, message: nil, effects)
+        checkSession(slot, wasClosing: wasClosing, message: nil, effects)
         perform(effects, from: .session(name))
         endStep(.tick(name), effects) { _ in ("\(name)", "← clock: tick") }
         return .applied
     }
 
     mutating func hash(_ name: ConnectionName) -> Outcome {
-        guard let slot = slot(of: name), let lane = lanes.existing(.hash(slot: slot)), case .hasher(let request)? = lanes.peek(lane) else {
+        guard let slot = slot(of: name), case .hasher(let request)? = lanes.peek(sessions[slot].hashLane) else {
             return .inapplicable("no hashing job for \(name) is waiting")
         }
-        _ = lanes.pop(lane)
+        _ = lanes.pop(sessions[slot].hashLane)
         guard case .gate(let answer) = SimulatedHasher().handle(request) else {
             preconditionFailure("the hasher answers the Gate")
         }
@@ -217,26 +219,16 @@ extension World {
         return .applied
     }
 
-    /// Bytes as a person reads them, passwords hidden.
-    static func showBytes(_ bytes: ArraySlice<UInt8>) -> String {
-        var text = String(decoding: bytes, as: UTF8.self)
-        for word in text.split(whereSeparator: { $0 == " " || $0 == "\n" }) where word.hasPrefix("pw-") || word.hasPrefix("not-the-password") {
-            text = text.replacingAll(word, with: "********")
+    /// Bytes as a person reads them, every byte of a password (or a piece of one, when
+    /// the network split it) shown as `*`.
+    static func showBytes(_ bytes: ArraySlice<UInt8>, at position: Int, hiding secrets: [Range<Int>]) -> String {
+        var shown = Array(bytes)
+        for secret in secrets {
+            for offset in max(secret.lowerBound, position)..<max(max(secret.lowerBound, position), min(secret.upperBound, position + shown.count)) {
+                shown[offset - position] = UInt8(ascii: "*")
+            }
         }
-        return "\"" + text.replacingAll("\n", with: "\\n") + "\""
-    }
-}
-
-/// What the checker compares before and after a session's step.
-struct SessionView {
-    let account: Name?
-    let room: RoomRef?
-    let closing: Bool
-
-    init(_ actor: some SessionBehaviour) {
-        account = actor.account
-        room = actor.room
-        closing = actor.isClosing
+        return "\"" + String(decoding: shown, as: UTF8.self).replacingAll("\n", with: "\\n") + "\""
     }
 }
 

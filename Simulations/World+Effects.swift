@@ -2,10 +2,14 @@ import ChatCore
 
 // Carrying out what actors ask for, as production's shell does.
 extension World {
+    /// Carries out a step's effects and hashes each into the trace in the same pass.
     mutating func perform(_ effects: [Effect], from sender: Endpoint) {
+        trace.combine(UInt64(effects.count))
+        let senderCode = code(sender)
         for effect in effects {
+            trace.combine(effect)
             switch effect {
-            case .send(let mail): post(mail, from: sender)
+            case .send(let mail): post(mail, from: sender, code: senderCode)
             case .write(let id, let line): write(line, to: id)
             case .closeConnection(let id): close(id)
             case .wake(let id, let at): wake(id, at: at)
@@ -17,7 +21,7 @@ extension World {
     }
 
     /// Puts mail on the lane from its sender to its recipient; a hashing job on a lane of its own.
-    private mutating func post(_ mail: Mail, from sender: Endpoint) {
+    private mutating func post(_ mail: Mail, from sender: Endpoint, code senderCode: Int) {
         if case .hasher(let request) = mail {
             let ticket: Ticket
             switch request {
@@ -26,13 +30,37 @@ extension World {
             guard let owner = ticketOwners[ticket] else {
                 return fail(.noMailLost, "the Gate asked for a hash for ticket \(ticket), which no login holds")
             }
-            lanes.push(mail, on: lanes.lane(.hash(slot: owner)))
+            lanes.push(mail, on: sessions[owner].hashLane)
             return
         }
-        guard let recipient = endpoint(mail.address) else {
-            return fail(.noMailLost, "\(sender) sent \(describe(mail)) to \(mail.address), which never existed")
+        let address = mail.address
+        guard let recipientCode = code(address) else {
+            return fail(.noMailLost, "\(sender) sent \(describe(mail)) to \(address), which never existed")
         }
-        lanes.push(mail, on: lanes.mailLane(from: code(sender), to: code(recipient), .mail(from: sender, to: recipient)))
+        var lane = lanes.existingMailLane(from: senderCode, to: recipientCode)
+        if lane == nil {
+            let key = LaneKey.mail(from: sender, to: endpoint(address)!)
+            lane = lanes.mailLane(from: senderCode, to: recipientCode, key)
+        }
+        lanes.push(mail, on: lane!)
+    }
+
+    /// The code of the endpoint an address names (see `code(_: Endpoint)`), without building it.
+    func code(_ address: Address) -> Int? {
+        switch address {
+        case .gate: return 0
+        case .lobby, .room(.global): return 1
+        case .store: return 2
+        case .session(let id): return slot(id).map { 3 + 2 * $0 }
+        case .room(let id): return 4 + 2 * Int(id.rawValue - 1)
+        case .hasher: return nil
+        }
+    }
+
+    /// The code of an endpoint a decision names, if it exists in this world.
+    func codeIfKnown(_ endpoint: Endpoint) -> Int? {
+        if case .session(let name) = endpoint, slot(of: name) == nil { return nil }
+        return code(endpoint)
     }
 
     /// A small number for each endpoint, so that mail lanes are found by index.

@@ -4,7 +4,7 @@ import ChatCore
 // when nothing is left to happen.
 extension World {
     /// Stops the faults (the store recovers, every client reads), runs every lane in a
-    /// fixed order (the lowest lane first) and every wake as its time comes, then checks
+    /// fixed order (mail before connections, by whose it is) and every wake as its time comes, then checks
     /// quiescence. Not recorded as decisions: it is the same for every run.
     public mutating func settle(maxSteps: Int = 50_000) {
         guard violation == nil else { return }
@@ -13,7 +13,7 @@ extension World {
         for client in clients where !client.reading { apply(.resumeReading(client: client.number)) }
         var budget = maxSteps
         while violation == nil {
-            if let lane = lanes.runnable.min() {
+            if let lane = lanes.firstToSettle {
                 run(lane: lane)
             } else if let wake = earliestWake {
                 let wait = wake.nanoseconds - now.nanoseconds

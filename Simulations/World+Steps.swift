@@ -9,8 +9,8 @@ extension World {
     /// Ends a step. `story` names the actor and the event for the timeline; it is called
     /// only when a timeline is kept, so a fast run builds no strings.
     mutating func endStep(_ decision: Decision, _ effects: [Effect], story: (World) -> (actor: String, event: String)) {
+        // The effects went into the trace as they were performed.
         trace.combine(decision)
-        trace.combine(effects)
         stepHashes?.append(trace.value)
         if !settling { applied?.append(decision) }
         if timeline != nil {

@@ -30,6 +30,8 @@ public struct World<Actors: ActorKit> {
     var storeTickets: [StoreTicket: TextTag] = [:]
     /// Which connection's login each Gate ticket serves, to name hashing jobs by connection.
     var ticketOwners: [Ticket: Int] = [:]
+    /// Lines with a password placeholder as they go on the wire; a run types few distinct ones.
+    var wireLines: [String: String] = [:]
     /// Scratch marks, one per session, for finding duplicates in one step without a Set.
     var stamps: [Int] = []
 
@@ -127,8 +129,10 @@ public struct World<Actors: ActorKit> {
     }
 
     func slot(of name: ConnectionName) -> Int? {
-        guard let client = client(name.client), name.number >= 1, name.number <= client.slots.count else { return nil }
-        return client.slots[name.number - 1]
+        // Index in place: copying a client's state would cost more than the look-up.
+        guard name.client >= 1, name.client <= clients.count, name.number >= 1,
+              name.number <= clients[name.client - 1].slots.count else { return nil }
+        return clients[name.client - 1].slots[name.number - 1]
     }
 
     /// The earliest wake any live session waits for.

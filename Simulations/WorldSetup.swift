@@ -19,7 +19,10 @@ public struct WorldSetup: Codable, Equatable, Sendable {
     }
 
     /// The password of a simulated account. Never written anywhere: fixtures say `<password>`.
-    static func password(for account: Substring) -> String { "pw-\(account.lowercased())-sim" }
+    static func password(for account: Substring) -> String {
+        let lower = account.utf8.contains { (65...90).contains($0) } ? account.lowercased() : String(account)
+        return "pw-" + lower + "-sim"
+    }
 }
 
 /// `ChatCore.Limits` as a fixture spells it.
