@@ -138,12 +138,9 @@ public struct World<Actors: ActorKit> {
     /// The earliest wake any live session waits for.
     var earliestWake: Instant? {
         var earliest: Instant?
-        for session in sessions where !session.retired {
-            if let wake = session.wake, earliest.map({ wake < $0 }) ?? true { earliest = wake }
+        for slot in sessions.indices where !sessions[slot].retired {
+            if let wake = sessions[slot].wake, earliest.map({ wake < $0 }) ?? true { earliest = wake }
         }
         return earliest
     }
-
-    /// True when no lane can run and no wake is pending.
-    var isQuiet: Bool { lanes.runnable.isEmpty && earliestWake == nil }
 }
