@@ -54,26 +54,13 @@ extension World {
     // MARK: - The Lobby and rooms
 
     mutating func checkLobby(_ message: LobbyMessage, _ effects: [Effect]) {
-        var request: MemberRequest?, reply: StoreReply?, moves = false
         switch message {
-        case .member(let member):
-            request = member
-            if case .leave = member { moves = true }
-        case .store(let answer):
-            reply = answer
-        case .enter, .join:
-            moves = true
-        case .create(let session, let name):
-            moves = true
-            noteCreateRace(session, name, effects)
-        case .admitRefused:
-            moves = true
-            hazards.insert(.joinRacingLastLeave)
-        case .listRooms, .roomEmptied:
-            break
+        case .create(let session, let name): noteCreateRace(session, name, effects)
+        case .admitRefused: hazards.insert(.joinRacingLastLeave)
+        default: break
         }
         var book = globalBook
-        checkRoomStep(.global, lobby.globalMembers, &book, request: request, reply: reply, moves: moves, effects)
+        checkRoomStep(.global, lobby.globalMembers, &book, RoomInput(message), effects)
         globalBook = book
     }
 
@@ -86,36 +73,22 @@ extension World {
     }
 
     mutating func checkRoom(_ index: Int, _ message: RoomMessage, _ effects: [Effect]) {
-        var request: MemberRequest?, reply: StoreReply?, moves = false
-        switch message {
-        case .member(let member):
-            request = member
-            if case .leave = member { moves = true }
-        case .store(let answer):
-            reply = answer
-        case .admit:
-            moves = true
-        case .shutdown:
-            break
-        }
         var book = rooms[index].book
-        checkRoomStep(rooms[index].actor.ref.id, rooms[index].actor.members, &book, request: request, reply: reply, moves: moves, effects)
+        checkRoomStep(rooms[index].actor.ref.id, rooms[index].actor.members, &book, RoomInput(message), effects)
         rooms[index].book = book
     }
 
-    private mutating func checkRoomStep(
-        _ room: RoomID, _ members: [SessionID: Name], _ book: inout RoomBook,
-        request: MemberRequest?, reply: StoreReply?, moves: Bool, _ effects: [Effect]
-    ) {
-        if moves || members.count != book.members.count { sync(&book, room, members) }
-        switch request {
+    private mutating func checkRoomStep(_ room: RoomID, _ members: [SessionID: Name], _ book: inout RoomBook,
+                                        _ input: RoomInput, _ effects: [Effect]) {
+        if input.moves || members.count != book.members.count { sync(&book, room, members) }
+        switch input.request {
         case .say(let id, let text)?: accept(text, target: nil, from: id, in: room, effects)
         case .whisper(let id, let to, let text)?:
             accept(text, target: to.key, from: id, in: room, effects)
             storedOnlyForMember(to, text, in: room, members, effects)
         default: break
         }
-        let resolving = reply.flatMap { storeTickets.removeValue(forKey: StoreTicket(room: room, ticket: $0.ticket)) }
+        let resolving = input.reply.flatMap { storeTickets.removeValue(forKey: StoreTicket(room: room, ticket: $0.ticket)) }
         resolve(resolving, in: room, &book, members, effects)
     }
 
@@ -318,6 +291,37 @@ extension World {
         if !stored { hazards.insert(.storeFailure) }
         messages[tag] = entry
         storeTickets[StoreTicket(room: owner, ticket: ticket)] = tag
+    }
+}
+
+/// What the checks need of a message to the Lobby or a room: a member's request, a store
+/// reply, and whether the room's members may change.
+struct RoomInput {
+    var request: MemberRequest?
+    var reply: StoreReply?
+    var moves = false
+
+    init(_ message: LobbyMessage) {
+        switch message {
+        case .member(let member): (request, moves) = (member, RoomInput.isLeave(member))
+        case .store(let answer): reply = answer
+        case .enter, .join, .create, .admitRefused: moves = true
+        case .listRooms, .roomEmptied: break
+        }
+    }
+
+    init(_ message: RoomMessage) {
+        switch message {
+        case .member(let member): (request, moves) = (member, RoomInput.isLeave(member))
+        case .store(let answer): reply = answer
+        case .admit: moves = true
+        case .shutdown: break
+        }
+    }
+
+    private static func isLeave(_ member: MemberRequest) -> Bool {
+        if case .leave = member { return true }
+        return false
     }
 }
 
