@@ -16,7 +16,9 @@ let package = Package(
     ],
     targets: [
         // Pure: the protocol and every actor as a state machine. Standard library only.
-        .target(name: "ChatCore"),
+        // Cross-module optimization lets the simulator and the server specialize ChatCore's
+        // generic entry points (bytesReceived over any byte collection) in release builds.
+        .target(name: "ChatCore", swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
         // Drives ChatCore's actors with no threads: the FIFO driver and the simulator.
         .target(name: "ParleySimulation", dependencies: ["ChatCore"], path: "Simulations"),
 
@@ -65,5 +67,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Fixture replays, seed sweeps, determinism, and broken actors the simulator must catch.
+        .testTarget(name: "SimulationTests", dependencies: ["ParleySimulation", "ChatCore"], exclude: ["Planted"]),
     ]
 )

@@ -8,20 +8,3 @@ struct Parley: ParsableCommand {
         subcommands: [Serve.self, Chat.self, Sim.self, Replay.self, Load.self]
     )
 }
-
-/// Subcommands that are planned but not built yet say so and exit non-zero.
-struct NotYet: Error, CustomStringConvertible {
-    let command: String
-    var description: String { "parley \(command): not yet built" }
-}
-
-struct Sim: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the deterministic simulator over many seeds.")
-    func run() throws { throw NotYet(command: "sim") }
-}
-
-struct Replay: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Replay a fixture as a timeline.")
-    func run() throws { throw NotYet(command: "replay") }
-}
-

@@ -1,0 +1,108 @@
+/// What simulated clients type: the protocol's commands in a seeded mix, shaped by what
+/// each client believes from the lines it has read. Clients may type ahead of their
+/// answers (pipelining), which is how commands meet moves in flight.
+struct ClientModel: Sendable {
+    let setup: WorldSetup
+    let plan: ExplorationPlan
+    var random: SeededRandom
+
+    /// Whether any client may act now (stops at the first).
+    func anyAble<Actors>(in world: World<Actors>) -> Bool {
+        world.clients.indices.contains { canAct($0, world) }
+    }
+
+    /// How many clients may act now.
+    func ableCount<Actors>(in world: World<Actors>) -> Int {
+        var count = 0
+        for index in world.clients.indices where canAct(index, world) { count += 1 }
+        return count
+    }
+
+    /// The `n`-th client (from 0) that may act now, in client order.
+    func able<Actors>(_ n: Int, in world: World<Actors>) -> Int {
+        var seen = 0
+        for index in world.clients.indices where canAct(index, world) {
+            if seen == n { return index + 1 }
+            seen += 1
+        }
+        preconditionFailure("fewer than \(n + 1) clients may act")
+    }
+
+    private func canAct<Actors>(_ index: Int, _ world: World<Actors>) -> Bool {
+        guard world.clients[index].linesTyped < plan.linesPerClient else { return false }
+        guard let slot = world.clients[index].current else { return world.clients[index].slots.count < plan.connectionsPerClient }
+        let outstanding = world.sessions[slot].audit.commandsSent - world.sessions[slot].audit.answersRead
+        return outstanding <= Int(plan.pipelining * 4)
+    }
+
+    /// The next thing this client does.
+    mutating func next(for client: ClientState) -> Decision {
+        guard client.current != nil else { return .connect(client: client.number) }
+        return .type(client: client.number, line: line(for: client))
+    }
+
+    private mutating func line(for client: ClientState) -> String {
+        switch client.belief {
+        case .offline, .anonymous: return anonymousLine(client)
+        case .loggingIn, .present: return presentLine(client)
+        }
+    }
+
+    private mutating func anonymousLine(_ client: ClientState) -> String {
+        let roll = random.below(100)
+        switch roll {
+        case 0..<80:
+            let password = random.chance(plan.wrongPassword) ? "<wrong-password>" : "<password>"
+            return "/login \(account()) \(password)"
+        // New names from a small pool, so that registrations race each other and logins.
+        case 80..<86: return "/register n\(random.within(1...3)) <password>"
+        case 86..<91: return "/register \(account()) <password>"
+        case 91..<94: return "/help"
+        case 94..<97: return "m\(client.number).\(client.nextText)"
+        default: return "/join \(roomName())"
+        }
+    }
+
+    /// What a logged-in client may type, in the order of `ExplorationPlan.commandWeights`.
+    static let commands = ["message", "whisper", "create", "join", "leave", "users", "chatrooms", "help", "quit", "garbage", "login"]
+
+    private mutating func presentLine(_ client: ClientState) -> String {
+        let c = client.number, n = client.nextText
+        let weights = plan.commandWeights
+        let total = weights.reduce(0, +)
+        guard total > 0 else { return "m\(c).\(n)" }
+        var roll = random.below(total)
+        var command = 0
+        while roll >= weights[command] {
+            roll -= weights[command]
+            command += 1
+        }
+        switch command {
+        case 0: return "m\(c).\(n)"
+        case 1: return "/whisper \(random.chance(0.1) ? "u\(c)" : account()) w\(c).\(n)"
+        case 2: return random.chance(0.5) ? "/create \(roomName())" : "/createchatroom \(roomName())"
+        case 3: return "/join \(roomName())"
+        case 4: return "/leave"
+        case 5: return "/users"
+        case 6: return "/chatrooms"
+        case 7: return "/help"
+        case 8: return "/quit"
+        case 9: return garbage()
+        default: return "/login \(account()) <password>"
+        }
+    }
+
+    private mutating func garbage() -> String {
+        let lines = ["/frob", "/join", "/whisper", "/users now", "/login \(account()) <password>", "/create global", "/join global"]
+        return lines[random.below(lines.count)]
+    }
+
+    /// An account to log in as or whisper to; a hot account draws bursts of logins.
+    private mutating func account() -> String {
+        random.chance(plan.hotAccount) ? setup.accounts[0] : setup.accounts[random.below(setup.accounts.count)]
+    }
+
+    private mutating func roomName() -> String {
+        setup.roomNames[random.below(setup.roomNames.count)]
+    }
+}

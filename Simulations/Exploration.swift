@@ -1,0 +1,93 @@
+/// One generated run: draws each decision from the seed (what runs next, what a client
+/// types, which fault strikes), applies it, and stops at the first broken invariant or
+/// when the plan's steps are spent; then the world settles and quiescence is checked.
+struct Exploration<Actors: ActorKit> {
+    private(set) var world: World<Actors>
+    private let plan: ExplorationPlan
+    private var scheduler: Scheduler
+    private var clients: ClientModel
+    private var choices: SeededRandom
+    private var faults: SeededRandom
+
+    init(seed: UInt64, setup: WorldSetup, plan: ExplorationPlan, world: World<Actors>) {
+        self.world = world
+        self.plan = plan
+        scheduler = Scheduler(kind: plan.scheduler, depth: plan.depth, expectedSteps: plan.steps, random: SeededRandom(seed: seed, stream: 2))
+        clients = ClientModel(setup: setup, plan: plan, random: SeededRandom(seed: seed, stream: 3))
+        choices = SeededRandom(seed: seed, stream: 4)
+        faults = SeededRandom(seed: seed, stream: 5)
+    }
+
+    mutating func run() {
+        for _ in 0..<plan.steps {
+            guard world.violation == nil, let choice = next() else { break }
+            switch choice {
+            case .lane(let lane):
+                world.run(lane: lane)
+            case .decision(let decision):
+                let outcome = world.apply(decision)
+                precondition(outcome == .applied, "a generated decision did not apply: \(decision): \(outcome)")
+            }
+        }
+        world.settle()
+    }
+
+    /// What to do next: run a lane as it stands, or a decision made up here.
+    private enum Choice {
+        case lane(Int)
+        case decision(Decision)
+    }
+
+    /// What happens next, or nil when nothing is left to do.
+    private mutating func next() -> Choice? {
+        let lanes = world.runnableLanes
+        let anyAble = clients.anyAble(in: world)
+        if lanes.isEmpty, !anyAble {
+            guard let wake = world.earliestWake else { return nil }
+            return .decision(.advanceClock(milliseconds: Int(max(1, (wake.nanoseconds - world.now.nanoseconds + 999_999) / 1_000_000))))
+        }
+        let deliver = lanes.isEmpty ? 0 : plan.deliverWeight
+        let act = anyAble ? plan.clientWeight : 0
+        var roll = choices.below(deliver + act + plan.clockWeight + plan.faultWeight)
+        if roll < deliver { return delivery(lanes) }
+        roll -= deliver
+        if roll < act {
+            let able = clients.ableCount(in: world)
+            return .decision(clients.next(for: world.clients[clients.able(choices.below(able), in: world) - 1]))
+        }
+        roll -= act
+        if roll < plan.clockWeight { return .decision(.advanceClock(milliseconds: choices.within(1...300))) }
+        return .decision(fault() ?? .advanceClock(milliseconds: choices.within(1...50)))
+    }
+
+    private mutating func delivery(_ lanes: [Int]) -> Choice {
+        let lane = scheduler.pick(from: lanes, laneCount: world.lanes.count)
+        if case .net = world.lanes.keys[lane], faults.chance(plan.partialDelivery),
+           case .receive(let name, let bytes) = world.decision(forLane: lane), bytes > 1 {
+            return .decision(.receive(name, bytes: faults.within(1...(bytes - 1))))
+        }
+        return .lane(lane)
+    }
+
+    /// A fault, when the one drawn is switched on for this seed.
+    private mutating func fault() -> Decision? {
+        let connected = world.clients.filter { $0.current != nil }.map(\.number)
+        switch faults.below(4) {
+        case 0 where !connected.isEmpty && faults.chance(plan.hangUp):
+            return .hangUp(client: connected[faults.below(connected.count)], dropUnsent: faults.chance(plan.dropUnsent))
+        case 1 where faults.chance(plan.slowReader):
+            // A slow reader stays slow for a while: it reads again only one time in four.
+            let client = world.clients[faults.below(world.clients.count)]
+            if client.reading { return .stopReading(client: client.number) }
+            return faults.chance(0.25) ? .resumeReading(client: client.number) : nil
+        case 2 where world.storeFailing:
+            return .storeFailing(false)
+        case 2 where faults.chance(plan.storeFailure):
+            return .storeFailing(true)
+        case 3 where faults.chance(plan.clockJump):
+            return .advanceClock(milliseconds: faults.within(2...90) * 1000)
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,38 @@
+/// The races of DESIGN.md's table, noticed when a run meets one. A fixture made for a
+/// hazard fails on replay if the run no longer meets it: it never passes untested.
+public enum Hazard: String, Codable, Sendable, CaseIterable {
+    /// A join the Lobby forwarded reached a room that had just lost its last member.
+    case joinRacingLastLeave = "join-racing-last-leave"
+    /// A create lost to another create of the same name that was still landing.
+    case createRacingCreate = "create-racing-create"
+    /// An account logged in while it already had a live session.
+    case secondLogin = "second-login"
+    /// A login was granted by the logout of the session it replaced, or a newer one overtook it.
+    case logoutRacingLogin = "logout-racing-login"
+    /// A connection dropped while its session was between rooms or logging in.
+    case disconnectMidMove = "disconnect-mid-move"
+    /// A room message reached a session that had already left the room.
+    case messageAfterLeaving = "message-after-leaving"
+    /// A whisper's target left while the store was writing it.
+    case whisperTargetLeft = "whisper-target-left"
+    /// The store failed a write.
+    case storeFailure = "store-failure"
+    /// A reader too slow to keep up was cut off.
+    case slowReader = "slow-reader"
+    /// A flooder was cut off.
+    case flood
+
+    var bit: UInt32 { 1 << UInt32(Hazard.allCases.firstIndex(of: self)!) }
+}
+
+/// The hazards a run has met so far.
+public struct Hazards: Equatable, Sendable {
+    public private(set) var bits: UInt32 = 0
+
+    public init() {}
+
+    public func contains(_ hazard: Hazard) -> Bool { bits & hazard.bit != 0 }
+    mutating func insert(_ hazard: Hazard) { bits |= hazard.bit }
+
+    public var all: [Hazard] { Hazard.allCases.filter(contains) }
+}

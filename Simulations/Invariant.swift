@@ -1,0 +1,61 @@
+/// The invariants of DESIGN.md, one case each, as the simulator checks them.
+public enum Invariant: String, Codable, Sendable, CaseIterable {
+    /// An account has at most one live session (checked after every step).
+    case oneSessionPerAccount = "one-session-per-account"
+    /// A session is a member of at most one room at any moment (after every step).
+    case oneRoomAtATime = "one-room-at-a-time"
+    /// A room message reaches every member present from before it was sent until it was
+    /// delivered, exactly once, and no one outside the room (at each delivery).
+    case roomDelivery = "room-delivery"
+    /// Every member sees a room's messages in one order, and one sender's keep theirs.
+    case roomOrder = "room-order"
+    /// A whisper reaches its target alone, or its sender gets an error; never both, never neither.
+    case whisperOutcome = "whisper-outcome"
+    /// Room names are unique among open rooms.
+    case uniqueRoomNames = "unique-room-names"
+    /// At quiescence every temporary room has members; empty ones are gone.
+    case emptyRoomsGone = "empty-rooms-gone"
+    /// At quiescence every logged-in session is in exactly one room, the room agrees, and
+    /// the Gate's list of who is online agrees.
+    case membershipAgrees = "membership-agrees"
+    /// What the store holds matches what was delivered: no delivered message missing from
+    /// it, none invented, none stored twice, every stored room message delivered.
+    case storeMatchesDeliveries = "store-matches-deliveries"
+    /// A line a session is sent reaches its connection unless the session is closing.
+    case linesReachConnection = "lines-reach-connection"
+    /// No mail is addressed to an actor that has retired (but a stale takeover notice).
+    case noMailLost = "no-mail-lost"
+    /// Once faults stop, every mailbox drains, every session settles, every command is answered.
+    case liveness
+    /// The same seed gives the same trace.
+    case determinism
+
+    /// A line for a person.
+    public var summary: String {
+        switch self {
+        case .oneSessionPerAccount: return "an account has at most one live session"
+        case .oneRoomAtATime: return "a session is in at most one room at a time"
+        case .roomDelivery: return "a room message reaches every member present throughout, exactly once, and no one outside"
+        case .roomOrder: return "members see a room's messages in one order; one sender's keep their order"
+        case .whisperOutcome: return "a whisper reaches its target alone, or its sender gets an error"
+        case .uniqueRoomNames: return "room names are unique among live rooms"
+        case .emptyRoomsGone: return "an empty temporary room is gone at quiescence"
+        case .membershipAgrees: return "every logged-in user is in exactly one room, and the room agrees"
+        case .storeMatchesDeliveries: return "what the store holds matches what was delivered"
+        case .linesReachConnection: return "a line for a session reaches its connection"
+        case .noMailLost: return "no mail is sent to an actor that has retired"
+        case .liveness: return "once faults stop, every command is answered and every mailbox drains"
+        case .determinism: return "the same seed gives the same trace"
+        }
+    }
+}
+
+/// A broken invariant: which, when, and what was seen.
+public struct Violation: Equatable, Sendable, CustomStringConvertible {
+    public let invariant: Invariant
+    /// The step after which it was seen (the quiescence checks report the last step).
+    public let step: Int
+    public let detail: String
+
+    public var description: String { "\(invariant.rawValue) at step \(step): \(detail)" }
+}

@@ -1,0 +1,111 @@
+import ChatCore
+
+/// What kind of mail sits at the head of a lane: recorded with each delivery so that a
+/// fixture whose code has moved on notices that the mail it meant is not there.
+public enum MailKind: String, Sendable, CaseIterable {
+    // To a session.
+    case loggedIn, loginRefused, replaced, entered, moveRefused, left, deliver
+    // From a member to its room.
+    case say, whisper, users, leave
+    // To the Gate.
+    case register, login, logout, hashed, hashFailed, verified
+    // To the Lobby.
+    case enter, create, join, listRooms, roomEmptied, admitRefused
+    // To a room.
+    case admit, shutdown
+    // To the store.
+    case createAccount, fetchAccount, updatePasswordHash, appendMessage, audit
+    // From the store.
+    case accountCreated, accountNameTaken, accountFound, accountMissing, messageStored, failed
+    // To the hashing pool.
+    case hash, verify
+
+    public init(_ mail: Mail) {
+        switch mail {
+        case .session(_, let message): self.init(message)
+        case .gate(let message): self.init(message)
+        case .lobby(let message): self.init(message)
+        case .room(_, let message): self.init(message)
+        case .store(let request): self.init(request)
+        case .hasher(.hash): self = .hash
+        case .hasher(.verify): self = .verify
+        }
+    }
+
+    init(_ message: SessionMessage) {
+        switch message {
+        case .loggedIn: self = .loggedIn
+        case .loginRefused: self = .loginRefused
+        case .replaced: self = .replaced
+        case .entered: self = .entered
+        case .moveRefused: self = .moveRefused
+        case .left: self = .left
+        case .deliver: self = .deliver
+        }
+    }
+
+    init(_ request: MemberRequest) {
+        switch request {
+        case .say: self = .say
+        case .whisper: self = .whisper
+        case .users: self = .users
+        case .leave: self = .leave
+        }
+    }
+
+    init(_ message: GateMessage) {
+        switch message {
+        case .register: self = .register
+        case .login: self = .login
+        case .logout: self = .logout
+        case .hashed: self = .hashed
+        case .hashFailed: self = .hashFailed
+        case .verified: self = .verified
+        case .store(let reply): self.init(reply)
+        }
+    }
+
+    init(_ message: LobbyMessage) {
+        switch message {
+        case .member(let request): self.init(request)
+        case .enter: self = .enter
+        case .create: self = .create
+        case .join: self = .join
+        case .listRooms: self = .listRooms
+        case .roomEmptied: self = .roomEmptied
+        case .admitRefused: self = .admitRefused
+        case .store(let reply): self.init(reply)
+        }
+    }
+
+    init(_ message: RoomMessage) {
+        switch message {
+        case .member(let request): self.init(request)
+        case .admit: self = .admit
+        case .shutdown: self = .shutdown
+        case .store(let reply): self.init(reply)
+        }
+    }
+
+    init(_ request: StoreRequest) {
+        switch request {
+        case .createAccount: self = .createAccount
+        case .fetchAccount: self = .fetchAccount
+        case .updatePasswordHash: self = .updatePasswordHash
+        case .appendMessage: self = .appendMessage
+        case .audit: self = .audit
+        }
+    }
+
+    init(_ reply: StoreReply) {
+        switch reply {
+        case .accountCreated: self = .accountCreated
+        case .accountNameTaken: self = .accountNameTaken
+        case .accountFound: self = .accountFound
+        case .accountMissing: self = .accountMissing
+        case .messageStored: self = .messageStored
+        case .failed: self = .failed
+        }
+    }
+
+}

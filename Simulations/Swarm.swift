@@ -1,0 +1,70 @@
+import ChatCore
+
+/// Draws a seed's world and plan. Every seed gets its own mix: how many clients and
+/// accounts, how few room names (few names make creates and joins collide), how tight
+/// the limits, and which faults at what rates.
+public enum Swarm {
+    public static func draw(seed: UInt64, options: SimulationOptions) -> (WorldSetup, ExplorationPlan) {
+        var random = SeededRandom(seed: seed, stream: 1)
+        let clients = options.clients ?? random.within(2...6)
+        // Most seeds give every client an account of its own (chat); some share a few
+        // (logins replace each other).
+        let accounts = (1...(random.chance(0.35) ? random.within(1...clients) : clients)).map { "u\($0)" }
+        let roomNames = Array(["den", "loft", "attic"].prefix(random.within(1...3)))
+        let world = WorldSetup(clients: clients, accounts: accounts, roomNames: roomNames, limits: limits(&random, options))
+        return (world, plan(&random, options))
+    }
+
+    private static func limits(_ random: inout SeededRandom, _ options: SimulationOptions) -> LimitSetup {
+        var limits = LimitSetup()
+        if random.chance(0.3) {
+            limits.linesPerSecond = nil
+        } else {
+            limits.linesPerSecond = random.within(2...20)
+            limits.burst = random.within(1...20)
+        }
+        limits.maxHeldLines = random.within(4...40)
+        // Small outboxes make slow readers meet the limit within a short run.
+        limits.maxOutboxBytes = options.faults && random.chance(0.5) ? random.within(100...1500) : 512 * 1024
+        limits.loginDeadlineMilliseconds = random.within(5...60) * 1000
+        limits.maxFailedLogins = random.within(2...5)
+        limits.maxPendingLogins = random.chance(0.2) ? random.within(1...3) : 512
+        return limits
+    }
+
+    /// The command mix: usually each command on or off at random; one seed in three is
+    /// all room churn (create, join, leave, and a few messages), where rooms empty while
+    /// someone is on the way in.
+    private static func commandWeights(_ random: inout SeededRandom) -> [Int] {
+        if random.chance(0.33) {
+            // message, whisper, create, join, leave, users, chatrooms, help, quit, garbage, login
+            return [3, 1, 8, 10, 10, 1, 2, 0, 0, 0, 0]
+        }
+        return (0..<ClientModel.commands.count).map { _ in random.chance(0.15) ? 0 : random.within(1...10) }
+    }
+
+    private static func plan(_ random: inout SeededRandom, _ options: SimulationOptions) -> ExplorationPlan {
+        let faults = options.faults
+        return ExplorationPlan(
+            scheduler: options.scheduler,
+            depth: options.depth,
+            steps: options.steps,
+            deliverWeight: random.within(20...60),
+            clientWeight: random.within(5...30),
+            clockWeight: random.within(1...6),
+            faultWeight: faults ? random.within(1...6) : 0,
+            linesPerClient: random.within(4...40),
+            connectionsPerClient: random.within(1...4),
+            pipelining: Double(random.within(0...100)) / 100,
+            hotAccount: random.chance(0.5) ? 0 : Double(random.within(1...100)) / 100,
+            wrongPassword: random.chance(0.5) ? 0 : 0.1,
+            commandWeights: commandWeights(&random),
+            hangUp: faults ? random.swarmProbability(max: 1) : 0,
+            dropUnsent: faults ? random.swarmProbability(max: 1) : 0,
+            partialDelivery: faults ? random.swarmProbability(max: 0.5) : 0,
+            slowReader: faults ? random.swarmProbability(max: 1) : 0,
+            storeFailure: faults ? random.swarmProbability(max: 1) : 0,
+            clockJump: faults ? random.swarmProbability(max: 1) : 0
+        )
+    }
+}

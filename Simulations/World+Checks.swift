@@ -1,0 +1,336 @@
+import ChatCore
+
+// The invariants checked after every step. Each check looks only at what the step
+// changed (its actor, its input, its effects), so checking costs about as much as the
+// step itself; the global ones wait for quiescence (World+Quiescence).
+extension World {
+    // MARK: - Sessions
+
+    /// `wasClosing`: the session was closing before the step (only that is needed of before).
+    mutating func checkSession(_ slot: Int, wasClosing: Bool, message: SessionMessage?, _ effects: [Effect]) {
+        let account = sessions[slot].actor.account
+        if account != sessions[slot].account { hold(account, by: slot) }
+        guard let message else { return }
+        switch message {
+        case .deliver(let line):
+            // A line for a session reaches its connection, unless the session is closing.
+            if !wasClosing, !sessions[slot].actor.isClosing, !effects.contains(.write(sessions[slot].id, line)) {
+                fail(.linesReachConnection, "\(sessions[slot].name) was sent \"\(line.rendered.dropLast())\" and did not write it")
+            }
+            if case .message(_, _, let text) = line, let tag = TextTag(text), messages[tag].room != sessions[slot].memberOf {
+                hazards.insert(.messageAfterLeaving)
+            }
+        case .entered(let room) where !room.isGlobal:
+            if let index = roomIndex[room.id] { rooms[index].creatorPending = false }
+        default:
+            break
+        }
+    }
+
+    /// An account has at most one live session: the holder lets go before another takes it.
+    private mutating func hold(_ account: Name?, by slot: Int) {
+        if let old = sessions[slot].account, holders[old.key] == slot { holders[old.key] = nil }
+        sessions[slot].account = account
+        guard let account else { return }
+        if let other = holders[account.key], other != slot {
+            fail(.oneSessionPerAccount, "\(sessions[slot].name) logged in as \(account) while \(sessions[other].name) still holds it")
+        }
+        holders[account.key] = slot
+    }
+
+    // MARK: - The Gate
+
+    mutating func checkGate(_ message: GateMessage, _ effects: [Effect]) {
+        for case .send(.session(_, let answer)) in effects {
+            switch answer {
+            case .replaced: hazards.insert(.secondLogin)
+            case .loginRefused(.superseded, _): hazards.insert(.logoutRacingLogin)
+            case .loggedIn: if case .logout = message { hazards.insert(.logoutRacingLogin) }
+            default: break
+            }
+        }
+    }
+
+    // MARK: - The Lobby and rooms
+
+    mutating func checkLobby(_ message: LobbyMessage, _ effects: [Effect]) {
+        switch message {
+        case .create(let session, let name): noteCreateRace(session, name, effects)
+        case .admitRefused: hazards.insert(.joinRacingLastLeave)
+        default: break
+        }
+        var book = globalBook
+        checkRoomStep(.global, lobby.globalMembers, &book, RoomInput(message), effects)
+        globalBook = book
+    }
+
+    /// A create refused for a name whose room's creator has not even entered it yet.
+    private mutating func noteCreateRace(_ session: SessionID, _ name: Name, _ effects: [Effect]) {
+        guard effects.contains(.send(.session(session, .moveRefused(.nameTaken, "a room named \(name) already exists")))) else { return }
+        if rooms.contains(where: { !$0.retired && $0.creatorPending && $0.actor.ref.name == name }) {
+            hazards.insert(.createRacingCreate)
+        }
+    }
+
+    mutating func checkRoom(_ index: Int, _ message: RoomMessage, _ effects: [Effect]) {
+        var book = rooms[index].book
+        checkRoomStep(rooms[index].actor.ref.id, rooms[index].actor.members, &book, RoomInput(message), effects)
+        rooms[index].book = book
+    }
+
+    private mutating func checkRoomStep(_ room: RoomID, _ members: [SessionID: Name], _ book: inout RoomBook,
+                                        _ input: RoomInput, _ effects: [Effect]) {
+        if input.moves || members.count != book.members.count { sync(&book, room, members) }
+        switch input.request {
+        case .say(let id, let text)?: accept(text, target: nil, from: id, in: room, effects)
+        case .whisper(let id, let to, let text)?:
+            accept(text, target: to.key, from: id, in: room, effects)
+            storedOnlyForMember(to, text, in: room, members, effects)
+        default: break
+        }
+        let resolving = input.reply.flatMap { storeTickets.removeValue(forKey: StoreTicket(room: room, ticket: $0.ticket)) }
+        resolve(resolving, in: room, &book, members, effects)
+    }
+
+    /// Brings the checker's member list in line with the room's own; joining a second
+    /// room, or a room after retiring, is a broken invariant.
+    private mutating func sync(_ book: inout RoomBook, _ room: RoomID, _ members: [SessionID: Name]) {
+        var kept: [Int] = []
+        for slot in book.members {
+            if members[sessions[slot].id] != nil { kept.append(slot) } else { sessions[slot].memberOf = nil }
+        }
+        var added: [Int] = []
+        for id in members.keys {
+            guard let slot = slot(id) else { return fail(.membershipAgrees, "\(roomName(room)) lists \(id), which never existed") }
+            if sessions[slot].memberOf != room { added.append(slot) }
+        }
+        for slot in added.sorted() {
+            if let other = sessions[slot].memberOf {
+                fail(.oneRoomAtATime, "\(sessions[slot].name) joined \(roomName(room)) while still in \(roomName(other))")
+            }
+            if sessions[slot].retired {
+                fail(.membershipAgrees, "\(sessions[slot].name) joined \(roomName(room)) after it retired")
+            }
+            sessions[slot].memberOf = room
+            sessions[slot].joinedStep = steps
+            kept.append(slot)
+        }
+        book.members = kept
+    }
+
+    /// A room took a member's text: it must ask the store first; a whisper it turns away
+    /// gets exactly one error to its sender.
+    private mutating func accept(_ text: String, target: String?, from id: SessionID, in room: RoomID, _ effects: [Effect]) {
+        guard let tag = TextTag(text), tag.whisper == (target != nil), let sender = slot(id) else { return }
+        var entry = messages[tag]
+        let asked = effects.contains { effect in
+            if case .send(.store(.appendMessage(_, let record, _))) = effect { return record.text == text }
+            return false
+        }
+        if asked {
+            guard entry.stage == .typed else {
+                return fail(.storeMatchesDeliveries, "\(roomName(room)) took \(text), which was not waiting to be taken")
+            }
+            entry.stage = .accepted
+            entry.sender = sender
+            entry.room = room
+            entry.acceptStep = steps
+            if target == nil { sessions[sender].audit.saysAccepted += 1 }
+        } else if target != nil {
+            let (errors, oks, whispers) = answers(to: sender, effects)
+            guard errors == 1, oks == 0, whispers == 0 else {
+                return fail(.whisperOutcome, "\(roomName(room)) turned \(text) away with \(errors) errors, \(oks) confirmations and \(whispers) whispers")
+            }
+            entry.stage = .refused
+        }
+        messages[tag] = entry
+    }
+
+    /// None invented: a room keeps a whisper only if its target is in the room when the
+    /// room takes it. (A target who leaves while the store writes is the race the room
+    /// answers with an error afterwards; one who was never there must be refused at once.)
+    private mutating func storedOnlyForMember(_ target: Name, _ text: String, in room: RoomID, _ members: [SessionID: Name], _ effects: [Effect]) {
+        let stored = effects.contains { effect in
+            if case .send(.store(.appendMessage(_, let record, _))) = effect { return record.text == text }
+            return false
+        }
+        guard stored, !members.values.contains(where: { $0.key == target.key }) else { return }
+        fail(.storeMatchesDeliveries, "\(roomName(room)) asked the store to keep \(text) for \(target), who is not in it")
+    }
+
+    private func answers(to sender: Int, _ effects: [Effect]) -> (errors: Int, oks: Int, whispers: Int) {
+        var errors = 0, oks = 0, whispers = 0
+        for case .send(.session(let id, .deliver(let line))) in effects {
+            switch line {
+            case .error where slot(id) == sender: errors += 1
+            case .ok where slot(id) == sender: oks += 1
+            case .whisper: whispers += 1
+            default: break
+            }
+        }
+        return (errors, oks, whispers)
+    }
+
+    /// The store answered for a text: now, and only now, may it be delivered.
+    private mutating func resolve(_ tag: TextTag?, in room: RoomID, _ book: inout RoomBook, _ members: [SessionID: Name], _ effects: [Effect]) {
+        var recipients: [Int] = [], whispered: [Int] = []
+        for case .send(.session(let id, .deliver(let line))) in effects {
+            let text: String
+            switch line {
+            case .message(_, _, let said), .whisper(_, _, let said): text = said
+            default: continue
+            }
+            guard let tag, TextTag(text) == tag, let slot = slot(id) else {
+                return fail(.storeMatchesDeliveries, "\(roomName(room)) delivered \(text) to \(label(id)) without the store's word for it")
+            }
+            if case .message = line { recipients.append(slot) } else { whispered.append(slot) }
+        }
+        guard let tag else { return }
+        var entry = messages[tag]
+        let (errors, oks, _) = answers(to: entry.sender, effects)
+        switch (tag.whisper, entry.stage) {
+        case (false, .stored):
+            guard whispered.isEmpty else { return fail(.roomDelivery, "\(tag.text) was delivered as a whisper") }
+            deliver(tag, &entry, in: room, &book, members, to: recipients)
+        case (false, .failed):
+            guard recipients.isEmpty, errors == 1 else {
+                return fail(.storeMatchesDeliveries, "the store failed \(tag.text), yet \(recipients.count) got it and its sender \(errors) errors")
+            }
+            sessions[entry.sender].audit.sayFailuresOwed += 1
+        case (true, .stored):
+            whisper(tag, entry, in: room, to: whispered, errors: errors, oks: oks)
+        case (true, .failed):
+            guard whispered.isEmpty, errors == 1, oks == 0 else {
+                return fail(.whisperOutcome, "the store failed \(tag.text), yet it reached \(whispered.count) and its sender got \(errors) errors")
+            }
+        default:
+            return fail(.storeMatchesDeliveries, "\(roomName(room)) settled \(tag.text) before the store had answered")
+        }
+        entry.stage = .settled
+        messages[tag] = entry
+    }
+
+    /// A room message reaches every member present from before it was taken until now,
+    /// once, and no one outside; it gets the room's next number; a sender's keep their order.
+    private mutating func deliver(_ tag: TextTag, _ entry: inout MessageEntry, in room: RoomID, _ book: inout RoomBook,
+                                  _ members: [SessionID: Name], to recipients: [Int]) {
+        let mark = steps
+        for slot in recipients {
+            guard sessions[slot].memberOf == room else {
+                return fail(.roomDelivery, "\(roomName(room)) delivered \(tag.text) to \(sessions[slot].name), which is not in it")
+            }
+            guard stamps[slot] != mark else {
+                return fail(.roomDelivery, "\(roomName(room)) delivered \(tag.text) to \(sessions[slot].name) twice")
+            }
+            stamps[slot] = mark
+        }
+        var missed: Int?
+        for id in members.keys {
+            guard let slot = slot(id), sessions[slot].joinedStep < entry.acceptStep, stamps[slot] != mark else { continue }
+            missed = min(missed ?? slot, slot)
+        }
+        if let missed {
+            return fail(.roomDelivery, "\(sessions[missed].name) was in \(roomName(room)) from before \(tag.text) was sent and did not get it")
+        }
+        entry.seq = book.nextSeq
+        book.nextSeq += 1
+        keepSenderOrder(tag, sender: entry.sender, in: room)
+        for slot in recipients { sessions[slot].audit.messagesOwed += 1 }
+    }
+
+    private mutating func keepSenderOrder(_ tag: TextTag, sender: Int, in room: RoomID) {
+        if let index = sessions[sender].audit.lastDelivered.firstIndex(where: { $0.room == room }) {
+            let last = sessions[sender].audit.lastDelivered[index].number
+            guard last < tag.number else {
+                return fail(.roomOrder, "\(roomName(room)) delivered \(tag.text) after m\(tag.client).\(last), which was sent later")
+            }
+            sessions[sender].audit.lastDelivered[index].number = tag.number
+        } else {
+            sessions[sender].audit.lastDelivered.append((room, tag.number))
+        }
+    }
+
+    /// A stored whisper reaches its target (a member of the room holding the account) and
+    /// the sender hears so, or the target has gone and the sender gets one error.
+    private mutating func whisper(_ tag: TextTag, _ entry: MessageEntry, in room: RoomID, to whispered: [Int], errors: Int, oks: Int) {
+        if whispered.count == 1, errors == 0, oks == 1 {
+            let target = whispered[0]
+            guard sessions[target].account?.key == entry.target, sessions[target].memberOf == room else {
+                return fail(.whisperOutcome, "\(tag.text) for \(entry.target ?? "?") reached \(sessions[target].name)")
+            }
+        } else if whispered.isEmpty, errors == 1, oks == 0 {
+            hazards.insert(.whisperTargetLeft)
+        } else {
+            fail(.whisperOutcome, "\(tag.text) reached \(whispered.count) sessions; its sender got \(errors) errors and \(oks) confirmations")
+        }
+    }
+
+    // MARK: - The store
+
+    /// The store keeps only texts a room took, once each, and says which room it was.
+    mutating func checkStore(_ request: StoreRequest, reply: Mail?) {
+        guard case .appendMessage(let ticket, let record, let replyTo) = request else { return }
+        guard let tag = TextTag(record.text), messages[tag].stage == .accepted else {
+            return fail(.storeMatchesDeliveries, "the store was asked to keep \(record.text), which no room was waiting to keep")
+        }
+        var entry = messages[tag]
+        let owner: RoomID
+        switch replyTo {
+        case .room(let id): owner = id
+        default: owner = .global
+        }
+        guard owner == entry.room, record.recipient?.key == entry.target else {
+            return fail(.storeMatchesDeliveries, "the store was asked to keep \(tag.text) for \(replyTo), not as it was sent")
+        }
+        let stored: Bool
+        switch reply {
+        case .lobby(.store(.messageStored))?, .room(_, .store(.messageStored))?: stored = true
+        default: stored = false
+        }
+        entry.stage = stored ? .stored : .failed
+        if !stored { hazards.insert(.storeFailure) }
+        messages[tag] = entry
+        storeTickets[StoreTicket(room: owner, ticket: ticket)] = tag
+    }
+}
+
+/// What the checks need of a message to the Lobby or a room: a member's request, a store
+/// reply, and whether the room's members may change.
+struct RoomInput {
+    var request: MemberRequest?
+    var reply: StoreReply?
+    var moves = false
+
+    init(_ message: LobbyMessage) {
+        switch message {
+        case .member(let member): (request, moves) = (member, RoomInput.isLeave(member))
+        case .store(let answer): reply = answer
+        case .enter, .join, .create, .admitRefused: moves = true
+        case .listRooms, .roomEmptied: break
+        }
+    }
+
+    init(_ message: RoomMessage) {
+        switch message {
+        case .member(let member): (request, moves) = (member, RoomInput.isLeave(member))
+        case .store(let answer): reply = answer
+        case .admit: moves = true
+        case .shutdown: break
+        }
+    }
+
+    private static func isLeave(_ member: MemberRequest) -> Bool {
+        if case .leave = member { return true }
+        return false
+    }
+}
+
+extension StoreReply {
+    var ticket: Ticket {
+        switch self {
+        case .accountCreated(let ticket, _), .accountNameTaken(let ticket), .accountFound(let ticket, _, _),
+             .accountMissing(let ticket), .messageStored(let ticket), .failed(let ticket):
+            return ticket
+        }
+    }
+}

@@ -1,0 +1,231 @@
+import ChatCore
+
+// What clients do: connect, type, hang up, stop reading, read.
+extension World {
+    mutating func connect(_ number: Int) -> Outcome {
+        guard let client = client(number) else { return .inapplicable("there is no client c\(number)") }
+        guard client.current == nil else { return .inapplicable("c\(number) is already connected") }
+        guard client.slots.count < 999 else { return .inapplicable("c\(number) has used all its connections") }
+        beginStep()
+        let slot = sessions.count
+        let name = ConnectionName(client: number, number: client.slots.count + 1)
+        let id = SessionID(UInt64(slot + 1))
+        var actor = Actors.SessionActor(id: id, address: "10.0.0.\(number)", limits: limits, now: now)
+        let effects = actor.opened(now: now)
+        actorSteps += 1
+        sessions.append(SessionSlot(
+            name: name, id: id, actor: actor,
+            netLane: lanes.open(.net(slot: slot), rank: World.rank(1, slot)), readLane: lanes.open(.read(slot: slot), rank: World.rank(2, slot)),
+            tickLane: lanes.open(.tick(slot: slot), rank: World.rank(3, slot)), hashLane: lanes.open(.hash(slot: slot), rank: World.rank(0, slot))
+        ))
+        stamps.append(0)
+        clients[number - 1].slots.append(slot)
+        clients[number - 1].current = slot
+        clients[number - 1].belief = .anonymous
+        clients[number - 1].room = "global"
+        perform(effects, from: .session(name))
+        endStep(.connect(client: number), effects) { _ in ("c\(number)", "connects: \(name)") }
+        return .applied
+    }
+
+    mutating func type(_ number: Int, _ line: String) -> Outcome {
+        guard let client = client(number), let slot = client.current else { return .inapplicable("c\(number) is not connected") }
+        guard !line.utf8.contains(UInt8(ascii: "\n")) else { return .inapplicable("a typed line has no newline in it") }
+        beginStep()
+        account(typed: line, on: slot)
+        clients[number - 1].linesTyped += 1
+        clients[number - 1].note(typed: line)
+        if !sessions[slot].serverClosed {
+            if line.utf8.last == UInt8(ascii: ">") {
+                if wireLines[line] == nil { wireLines[line] = World.wire(line) }
+                let wire = wireLines[line]!
+                // Where the password sits in the stream, so a timeline can hide exactly it.
+                let bytes = Array(wire.utf8)
+                let passwordStart = (bytes.lastIndex(of: UInt8(ascii: " ")) ?? -1) + 1
+                let base = sessions[slot].inboundTotal
+                sessions[slot].secrets.append((base + passwordStart)..<(base + bytes.count))
+                sessions[slot].inbound.append(contentsOf: wire.utf8)
+                sessions[slot].inboundTotal += wire.utf8.count
+            } else {
+                sessions[slot].inbound.append(contentsOf: line.utf8)
+                sessions[slot].inboundTotal += line.utf8.count
+            }
+            sessions[slot].inbound.append(UInt8(ascii: "\n"))
+            sessions[slot].inboundTotal += 1
+            refreshNet(slot)
+        }
+        endStep(.type(client: number, line: line), []) { _ in ("c\(number)", "types: \(line)") }
+        return .applied
+    }
+
+    /// The checker's part of typing: count the line, and note a tagged text as typed.
+    private mutating func account(typed line: String, on slot: Int) {
+        let isCommand = line.utf8.first == UInt8(ascii: "/")
+        if isCommand { sessions[slot].audit.commandsSent += 1 } else { sessions[slot].audit.saysSent += 1 }
+        let tagged: (TextTag, String?)?
+        if !isCommand {
+            tagged = TextTag(line).map { ($0, nil) }
+        } else if line.hasPrefix("/whisper "), case let words = line.split(separator: " ", maxSplits: 2), words.count == 3 {
+            tagged = TextTag(String(words[2])).map { ($0, words[1].lowercased()) }
+        } else {
+            tagged = nil
+        }
+        guard let (tag, target) = tagged, tag.whisper == (target != nil), tag.client <= clients.count,
+              messages[tag].stage == .unused else { return }
+        messages[tag] = MessageEntry(stage: .typed, target: target)
+        let client = tag.client - 1
+        clients[client].nextText = max(clients[client].nextText, tag.number + 1)
+    }
+
+    /// A connection's lane in the settling order: after all mail, by kind, then by slot
+    /// (slots follow the decisions: the order clients connected).
+    static func rank(_ kind: UInt64, _ slot: Int) -> UInt64 { 1 << 60 | kind << 40 | UInt64(slot) }
+
+    /// The line as it goes on the wire: a placeholder at its end (`/login NAME <password>`)
+    /// becomes the account's password, or a wrong one.
+    static func wire(_ line: String) -> String {
+        guard line.utf8.last == UInt8(ascii: ">"), let space = line.lastIndex(of: " ") else { return line }
+        let head = line[..<space], placeholder = line[line.index(after: space)...]
+        guard let account = head.split(separator: " ").last else { return line }
+        switch placeholder {
+        case "<password>": return head + " " + WorldSetup.password(for: account)
+        case "<wrong-password>": return head + " not-the-password"
+        default: return line
+        }
+    }
+
+    mutating func hangUp(_ number: Int, dropUnsent: Bool) -> Outcome {
+        guard let client = client(number), let slot = client.current else { return .inapplicable("c\(number) is not connected") }
+        beginStep()
+        if dropUnsent {
+            sessions[slot].inbound.removeSubrange(sessions[slot].inboundHead...)
+        }
+        if !sessions[slot].serverClosed { sessions[slot].hangUpQueued = true }
+        forget(client: number, slot: slot)
+        refreshNet(slot)
+        endStep(.hangUp(client: number, dropUnsent: dropUnsent), []) { _ in
+            ("c\(number)", dropUnsent ? "hangs up, dropping unsent bytes" : "hangs up")
+        }
+        return .applied
+    }
+
+    /// The client is done with this connection: nothing more reaches it.
+    private mutating func forget(client number: Int, slot: Int) {
+        sessions[slot].clientGone = true
+        sessions[slot].outbound.removeAll()
+        sessions[slot].outboundHead = 0
+        refreshRead(slot)
+        if clients[number - 1].current == slot {
+            clients[number - 1].current = nil
+            clients[number - 1].belief = .offline
+        }
+    }
+
+    mutating func setReading(_ number: Int, _ reading: Bool) -> Outcome {
+        guard let client = client(number) else { return .inapplicable("there is no client c\(number)") }
+        guard client.reading != reading else { return .inapplicable("c\(number) is already \(reading ? "reading" : "not reading")") }
+        beginStep()
+        clients[number - 1].reading = reading
+        for slot in client.slots { refreshRead(slot) }
+        endStep(reading ? .resumeReading(client: number) : .stopReading(client: number), []) { _ in
+            ("c\(number)", reading ? "reads again" : "stops reading")
+        }
+        return .applied
+    }
+
+    mutating func read(_ name: ConnectionName) -> Outcome {
+        guard let slot = slot(of: name), lanes.isRunnable(sessions[slot].readLane) else {
+            return .inapplicable("nothing waits to be read on \(name)")
+        }
+        beginStep()
+        let item = sessions[slot].outbound[sessions[slot].outboundHead]
+        sessions[slot].outboundHead += 1
+        if !sessions[slot].hasOutbound {
+            sessions[slot].outbound.removeAll(keepingCapacity: true)
+            sessions[slot].outboundHead = 0
+        }
+        if let line = item {
+            // The connection's writer reports the bytes sent, as production's does.
+            if !sessions[slot].retired { sessions[slot].actor.outputSent(bytes: line.wireSize) }
+            clientRead(line, on: slot)
+        } else {
+            forget(client: name.client, slot: slot)
+        }
+        refreshRead(slot)
+        endStep(.read(name), []) { _ in ("c\(name.client)", item.map { "reads: \($0.rendered.dropLast())" } ?? "sees \(name) close") }
+        return .applied
+    }
+
+    /// The checker's and the client's part of reading a line.
+    private mutating func clientRead(_ line: ServerLine, on slot: Int) {
+        clients[sessions[slot].name.client - 1].note(read: line)
+        switch line {
+        case .ok, .error, .users, .rooms:
+            sessions[slot].audit.answersRead += 1
+        case .message(_, _, let text):
+            sessions[slot].audit.messagesRead += 1
+            guard let tag = TextTag(text), !tag.whisper, messages[tag].stage == .settled else {
+                return fail(.storeMatchesDeliveries, "\(sessions[slot].name) read \(text), which no room delivered")
+            }
+            readInOrder(messages[tag], tag, on: slot)
+        case .whisper, .event, .bye:
+            break
+        }
+    }
+
+    /// Each connection reads a room's messages in the room's order.
+    private mutating func readInOrder(_ entry: MessageEntry, _ tag: TextTag, on slot: Int) {
+        if let index = sessions[slot].audit.lastRead.firstIndex(where: { $0.room == entry.room }) {
+            guard sessions[slot].audit.lastRead[index].seq < entry.seq else {
+                return fail(.roomOrder, "\(sessions[slot].name) read \(tag.text) (number \(entry.seq) in \(entry.room)) after number \(sessions[slot].audit.lastRead[index].seq)")
+            }
+            sessions[slot].audit.lastRead[index].seq = entry.seq
+        } else {
+            sessions[slot].audit.lastRead.append((entry.room, entry.seq))
+        }
+    }
+
+    // MARK: - Which lanes can run
+
+    // These read single fields: copying a whole slot costs more than the rest of a step.
+
+    mutating func refreshNet(_ slot: Int) {
+        let runnable = !sessions[slot].serverClosed && (sessions[slot].pendingInbound > 0 || sessions[slot].hangUpQueued)
+        lanes.setRunnable(sessions[slot].netLane, runnable)
+    }
+
+    mutating func refreshRead(_ slot: Int) {
+        let reading = clients[sessions[slot].name.client - 1].reading
+        lanes.setRunnable(sessions[slot].readLane, reading && !sessions[slot].clientGone && sessions[slot].hasOutbound)
+    }
+
+    mutating func refreshTick(_ slot: Int) {
+        let due = !sessions[slot].retired && sessions[slot].wake.map { $0 <= now } == true
+        lanes.setRunnable(sessions[slot].tickLane, due)
+    }
+}
+
+extension ClientState {
+    /// What typing a line makes the client expect.
+    mutating func note(typed line: String) {
+        if line.hasPrefix("/login ") || line.hasPrefix("/register "), belief == .anonymous { belief = .loggingIn }
+    }
+
+    /// What a line tells the client about where it is.
+    mutating func note(read line: ServerLine) {
+        switch line {
+        case .ok(let text):
+            if text.hasPrefix("registered ") || text.hasPrefix("logged in as ") || text.hasPrefix("left ") {
+                belief = .present
+                room = "global"
+            } else if text.hasPrefix("created ") || text.hasPrefix("joined ") {
+                belief = .present
+                room = String(text.split(separator: " ")[1].split(separator: ";")[0])
+            }
+        case .error:
+            if belief == .loggingIn { belief = .anonymous }
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import ChatCore
+
+// Carrying out what actors ask for, as production's shell does.
+extension World {
+    /// Carries out a step's effects and hashes each into the trace in the same pass.
+    mutating func perform(_ effects: [Effect], from sender: Endpoint) {
+        trace.combine(UInt64(effects.count))
+        let senderCode = code(sender)
+        for effect in effects {
+            trace.combine(effect)
+            switch effect {
+            case .send(let mail): post(mail, from: sender, code: senderCode)
+            case .write(let id, let line): write(line, to: id)
+            case .closeConnection(let id): close(id)
+            case .wake(let id, let at): wake(id, at: at)
+            case .spawnRoom(let id, let name): spawn(id, name)
+            case .retireRoom(let id): retireRoom(id)
+            case .retireSession(let id): retireSession(id)
+            }
+        }
+    }
+
+    /// Puts mail on the lane from its sender to its recipient; a hashing job on a lane of its own.
+    private mutating func post(_ mail: Mail, from sender: Endpoint, code senderCode: Int) {
+        if case .hasher(let request) = mail {
+            let ticket: Ticket
+            switch request {
+            case .hash(let t, _), .verify(let t, _, _): ticket = t
+            }
+            guard let owner = ticketOwners[ticket] else {
+                return fail(.noMailLost, "the Gate asked for a hash for ticket \(ticket), which no login holds")
+            }
+            lanes.push(mail, on: sessions[owner].hashLane)
+            return
+        }
+        let address = mail.address
+        guard let recipientCode = code(address) else {
+            return fail(.noMailLost, "\(sender) sent \(describe(mail)) to \(address), which never existed")
+        }
+        var lane = lanes.existingMailLane(from: senderCode, to: recipientCode)
+        if lane == nil {
+            let key = LaneKey.mail(from: sender, to: endpoint(address)!)
+            lane = lanes.mailLane(from: senderCode, to: recipientCode, key)
+        }
+        lanes.push(mail, on: lane!)
+    }
+
+    /// The code of the endpoint an address names (see `code(_: Endpoint)`), without building it.
+    func code(_ address: Address) -> Int? {
+        switch address {
+        case .gate: return 0
+        case .lobby, .room(.global): return 1
+        case .store: return 2
+        case .session(let id): return slot(id).map { 3 + 2 * $0 }
+        case .room(let id): return 4 + 2 * Int(id.rawValue - 1)
+        case .hasher: return nil
+        }
+    }
+
+    /// The code of an endpoint a decision names, if it exists in this world.
+    func codeIfKnown(_ endpoint: Endpoint) -> Int? {
+        if case .session(let name) = endpoint, slot(of: name) == nil { return nil }
+        return code(endpoint)
+    }
+
+    /// A small number for each endpoint, so that mail lanes are found by index.
+    func code(_ endpoint: Endpoint) -> Int {
+        switch endpoint {
+        case .gate: return 0
+        case .lobby: return 1
+        case .store: return 2
+        case .session(let name): return 3 + 2 * (slot(of: name) ?? 0)
+        case .room(let id): return 4 + 2 * Int(id.rawValue - 1)
+        }
+    }
+
+    func endpoint(_ address: Address) -> Endpoint? {
+        switch address {
+        case .session(let id):
+            let slot = Int(id.rawValue) - 1
+            return slot >= 0 && slot < sessions.count ? .session(sessions[slot].name) : nil
+        case .gate: return .gate
+        case .lobby, .room(.global): return .lobby
+        case .room(let id): return .room(id)
+        case .store: return .store
+        case .hasher: return nil
+        }
+    }
+
+    func slot(_ id: SessionID) -> Int? {
+        let slot = Int(id.rawValue) - 1
+        return slot >= 0 && slot < sessions.count ? slot : nil
+    }
+
+    private mutating func write(_ line: ServerLine, to id: SessionID) {
+        guard let slot = slot(id) else { return fail(.linesReachConnection, "a line was written to \(id), which never existed") }
+        if case .bye(let reason, _) = line {
+            if reason == .slowReader { hazards.insert(.slowReader) }
+            if reason == .flood { hazards.insert(.flood) }
+        }
+        // Lines after the close, or for a client that has gone, go nowhere.
+        guard !sessions[slot].serverClosed, !sessions[slot].clientGone else { return }
+        sessions[slot].outbound.append(line)
+        refreshRead(slot)
+    }
+
+    /// The connection closes once the lines written before are read; nothing more is read from it.
+    private mutating func close(_ id: SessionID) {
+        guard let slot = slot(id), !sessions[slot].serverClosed else { return }
+        sessions[slot].serverClosed = true
+        sessions[slot].inbound.removeAll()
+        sessions[slot].inboundHead = 0
+        sessions[slot].hangUpQueued = false
+        if !sessions[slot].clientGone { sessions[slot].outbound.append(nil) }
+        refreshNet(slot)
+        refreshRead(slot)
+    }
+
+    private mutating func wake(_ id: SessionID, at: Instant) {
+        guard let slot = slot(id), !sessions[slot].retired else { return }
+        sessions[slot].wake = at
+        refreshTick(slot)
+    }
+
+    private mutating func spawn(_ id: RoomID, _ name: Name) {
+        guard roomIndex[id] == nil, id != .global else {
+            return fail(.uniqueRoomNames, "\(id) was spawned twice")
+        }
+        if let twin = rooms.first(where: { !$0.retired && $0.actor.isOpen && $0.actor.ref.name == name }) {
+            fail(.uniqueRoomNames, "\(id) opened as \(name) while \(twin.actor.ref.id) named \(twin.actor.ref.name) is open")
+        }
+        roomIndex[id] = rooms.count
+        rooms.append(RoomSlot(actor: Actors.RoomActor(id: id, name: name)))
+    }
+
+    private mutating func retireRoom(_ id: RoomID) {
+        guard let index = roomIndex[id] else { return }
+        rooms[index].retired = true
+        if let member = rooms[index].book.members.first {
+            fail(.membershipAgrees, "\(id) retired with \(sessions[member].name) still in it")
+        }
+    }
+
+    private mutating func retireSession(_ id: SessionID) {
+        guard let slot = slot(id) else { return }
+        sessions[slot].retired = true
+        sessions[slot].wake = nil
+        refreshTick(slot)
+        refreshNet(slot)
+        if let room = sessions[slot].memberOf {
+            fail(.membershipAgrees, "\(sessions[slot].name) retired while still a member of \(roomName(room))")
+        }
+    }
+
+    /// A room's name as people know it.
+    func roomName(_ id: RoomID) -> String {
+        if id == .global { return "global" }
+        guard let index = roomIndex[id] else { return "\(id)" }
+        return "\(rooms[index].actor.ref.name) (\(id))"
+    }
+}

@@ -1,0 +1,65 @@
+import ChatCore
+
+/// Everything a world is built from, drawn once per seed and written into each fixture,
+/// so that replaying a fixture does not depend on how today's code draws a swarm.
+public struct WorldSetup: Codable, Equatable, Sendable {
+    /// Clients, numbered from 1.
+    public var clients: Int
+    /// Accounts that exist before the run starts; each has a password only the world knows.
+    public var accounts: [String]
+    /// The names clients create and join rooms by.
+    public var roomNames: [String]
+    public var limits: LimitSetup
+
+    public init(clients: Int, accounts: [String], roomNames: [String], limits: LimitSetup) {
+        self.clients = clients
+        self.accounts = accounts
+        self.roomNames = roomNames
+        self.limits = limits
+    }
+
+    /// The password of a simulated account. Never written anywhere: fixtures say `<password>`.
+    static func password(for account: Substring) -> String {
+        let lower = account.utf8.contains { (65...90).contains($0) } ? account.lowercased() : String(account)
+        return "pw-" + lower + "-sim"
+    }
+}
+
+/// `ChatCore.Limits` as a fixture spells it.
+public struct LimitSetup: Codable, Equatable, Sendable {
+    /// Lines a second and burst of the token bucket; nil turns flood control off.
+    public var linesPerSecond: Int?
+    public var burst: Int
+    public var maxHeldLines: Int
+    public var maxOutboxBytes: Int
+    public var maxUnterminatedBytes: Int
+    public var loginDeadlineMilliseconds: Int
+    public var maxFailedLogins: Int
+    public var failedLoginWindowMilliseconds: Int
+    public var maxPendingLogins: Int
+
+    public init(_ limits: Limits = .standard) {
+        linesPerSecond = limits.rate?.linesPerSecond
+        burst = limits.rate?.burst ?? 20
+        maxHeldLines = limits.maxHeldLines
+        maxOutboxBytes = limits.maxOutboxBytes
+        maxUnterminatedBytes = limits.maxUnterminatedBytes
+        loginDeadlineMilliseconds = Int(limits.loginDeadline.nanoseconds / 1_000_000)
+        maxFailedLogins = limits.maxFailedLogins
+        failedLoginWindowMilliseconds = Int(limits.failedLoginWindow.nanoseconds / 1_000_000)
+        maxPendingLogins = limits.maxPendingLogins
+    }
+
+    public var limits: Limits {
+        var limits = Limits()
+        limits.rate = linesPerSecond.map { RateLimit(linesPerSecond: $0, burst: burst) }
+        limits.maxHeldLines = maxHeldLines
+        limits.maxOutboxBytes = maxOutboxBytes
+        limits.maxUnterminatedBytes = maxUnterminatedBytes
+        limits.loginDeadline = .milliseconds(loginDeadlineMilliseconds)
+        limits.maxFailedLogins = maxFailedLogins
+        limits.failedLoginWindow = .milliseconds(failedLoginWindowMilliseconds)
+        limits.maxPendingLogins = maxPendingLogins
+        return limits
+    }
+}

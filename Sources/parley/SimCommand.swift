@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import ParleySimulation
+
+/// `parley sim`: the deterministic simulator.
+struct Sim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the deterministic simulator over many seeds.",
+        discussion: """
+        Each seed drives the real ChatCore actors through one interleaving of simulated
+        clients, network faults, store failures and clock jumps, and checks every invariant
+        of the design after every step and once everything has drained. A run is a pure
+        function of its seed and options: the same seed prints the same trace hash.
+
+        A failing seed is shrunk to a short run and written under --fixtures as a JSON
+        fixture; `parley replay FILE` shows it as a timeline. One seed in twenty runs twice
+        and a difference in the traces fails the run as non-determinism.
+
+        Exit status: 0 when every run holds, 1 when an invariant broke (or a run was not
+        deterministic).
+
+        Examples:
+          parley sim --seed 4242                 one run, its trace hash
+          parley sim --seeds 300                 300 runs on every core, with a summary
+          parley sim --seeds 1000 --scheduler pct --depth 3
+          parley sim --seed 7 --timeline         one run, step by step
+          parley sim --hazard join-racing-last-leave --seeds 500
+                                                 a short fixture that exercises that race
+          parley sim --bench                     actor steps per second on one core
+        """
+    )
+
+    @Option(help: "Run this one seed and print its trace hash.")
+    var seed: UInt64?
+
+    @Option(help: "How many seeds to run.")
+    var seeds: Int = 100
+
+    @Option(help: "The first seed of --seeds.")
+    var firstSeed: UInt64 = 1
+
+    @Option(help: "How to pick the next lane: random or pct.")
+    var scheduler: SimulationOptions.SchedulerKind = .random
+
+    @Option(help: "PCT's depth d (d - 1 priority change points).")
+    var depth: Int = 3
+
+    @Flag(inversion: .prefixedNo, help: "Inject faults: disconnects, partial delivery, slow readers, store failures, clock jumps.")
+    var faults = true
+
+    @Option(help: "Decisions in the faulty phase of each run.")
+    var steps: Int = 400
+
+    @Option(help: "Clients per run (default: each seed draws 2 to 6).")
+    var clients: Int?
+
+    @Option(help: "Worker threads for --seeds (default: one per core).")
+    var workers: Int?
+
+    @Option(help: "Where fixtures of failing runs go.")
+    var fixtures = "fixtures"
+
+    @Flag(help: "With --seed: print the run's timeline.")
+    var timeline = false
+
+    @Option(help: "Find a run that meets this hazard, shrink it, and write it as a fixture.")
+    var hazard: Hazard?
+
+    @Option(help: "With --hazard: how many seeds that meet it to shrink; the shortest is kept.")
+    var candidates = 5
+
+    @Flag(help: "Measure actor steps per second on one core, every invariant checked.")
+    var bench = false
+
+    @Option(help: "Seconds the benchmark runs.")
+    var benchSeconds: Double = 5
+
+    var options: SimulationOptions {
+        SimulationOptions(scheduler: scheduler, faults: faults, steps: steps, clients: clients, depth: depth)
+    }
+
+    func validate() throws {
+        guard seeds > 0 else { throw ValidationError("--seeds must be at least 1") }
+        guard steps > 0 else { throw ValidationError("--steps must be at least 1") }
+        guard depth > 0 else { throw ValidationError("--depth must be at least 1") }
+        guard (clients ?? 1) > 0, (clients ?? 1) < 1000 else { throw ValidationError("--clients must be 1 to 999") }
+        guard (workers ?? 1) > 0 else { throw ValidationError("--workers must be at least 1") }
+    }
+
+    func run() throws {
+        CrashReport.install(flags: flags)
+        if bench { return SimBenchmark(options: options, seconds: benchSeconds).run() }
+        if let hazard {
+            return try HazardSearch(hazard: hazard, firstSeed: firstSeed, seeds: seeds, options: options, fixtures: fixtures, candidates: candidates).run()
+        }
+        if let seed { return try runOne(seed) }
+        try runMany()
+    }
+
+    private func runOne(_ seed: UInt64) throws {
+        CrashReport.running(seed, worker: 0)
+        let report = Simulation.run(seed: seed, options: options, recordDecisions: true, recordTimeline: timeline)
+        if timeline, let records = report.timeline { TimelineText.render(records).forEach { print($0) } }
+        let setup = report.setup
+        print("seed \(seed): \(report.steps) steps (\(report.actorSteps) actor steps), \(scheduler.rawValue) scheduler, faults \(faults ? "on" : "off"), \(setup.clients) clients")
+        print("trace \(TimelineText.hash(report.traceHash))")
+        guard let violation = report.violation else { return print("every invariant holds") }
+        let path = writeFixture(report, violation)
+        print("FAIL seed \(seed): \(violation)")
+        print("  replay: \(path.map { "parley replay \($0)" } ?? "parley sim --seed \(seed)\(flags)")")
+        throw ExitCode(1)
+    }
+
+    private func runMany() throws {
+        var campaign = Campaign(firstSeed: firstSeed, count: seeds, options: options,
+                                workers: workers ?? ProcessInfo.processInfo.activeProcessorCount, fixturesDirectory: fixtures)
+        campaign.seedStarted = { worker, seed in CrashReport.running(seed, worker: worker) }
+        let total = seeds
+        let summary = campaign.run { so in
+            FileHandle.standardError.write(Data("\r  \(so.runs)/\(total) seeds · \(so.steps) steps · \(Int(so.stepsPerSecond)) steps/s · \(so.failures.count) failures   ".utf8))
+        }
+        FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 79) + "\r").utf8))
+        print("runs \(summary.runs) (\(summary.repeated) run twice) · steps \(summary.steps) (\(summary.actorSteps) actor steps) in \(String(format: "%.2f", summary.seconds)) s on \(campaign.workers) workers")
+        print("throughput \(Int(summary.stepsPerSecond)) steps/s · \(Int(summary.actorStepsPerSecond)) actor steps/s · failures \(summary.failures.count)")
+        let met = Hazard.allCases.compactMap { h in summary.hazards[h].map { "\(h.rawValue) \($0)" } }
+        print("hazards met: \(met.isEmpty ? "none" : met.joined(separator: ", "))")
+        for failure in summary.failures.prefix(20) {
+            let replay = failure.fixture.map { "parley replay \($0)" } ?? "parley sim --seed \(failure.seed)\(flags)"
+            let shrunk = failure.shrunkDecisions.map { " (shrunk to \($0) decisions)" } ?? ""
+            print("FAIL seed \(failure.seed): \(failure.violation)\(shrunk) — replay: \(replay)")
+        }
+        if summary.failures.count > 20 {
+            print("… and \(summary.failures.count - 20) more failing seeds; the lowest of each invariant was shrunk above")
+        }
+        if !summary.failures.isEmpty { throw ExitCode(1) }
+    }
+
+    private func writeFixture(_ report: RunReport, _ violation: Violation) -> String? {
+        guard let fixture = Simulation.fixture(for: report, goal: .violation(violation.invariant), actors: ProductionActors.self) else { return nil }
+        let path = (fixtures as NSString).appendingPathComponent(fixture.fileName)
+        try? FileManager.default.createDirectory(atPath: fixtures, withIntermediateDirectories: true)
+        return (try? fixture.save(to: path)).map { path }
+    }
+
+    /// The options that differ from the defaults, so a printed command replays the run.
+    private var flags: String {
+        var flags = ""
+        if scheduler != .random { flags += " --scheduler \(scheduler.rawValue)" }
+        if depth != 3 { flags += " --depth \(depth)" }
+        if !faults { flags += " --no-faults" }
+        if steps != 400 { flags += " --steps \(steps)" }
+        if let clients { flags += " --clients \(clients)" }
+        return flags
+    }
+}
+
+extension SimulationOptions.SchedulerKind: ExpressibleByArgument {}
+extension Hazard: ExpressibleByArgument {}

@@ -1,0 +1,140 @@
+import ChatCore
+import ParleySimulation
+
+// Broken actors that live only here, to prove the simulator has teeth. Each wraps the
+// real actor and rewrites its effects into one bug of DESIGN.md's hazard table.
+
+/// A room that keeps delivering its messages to members who have left.
+struct LeakyRoom: RoomBehaviour {
+    private var inner: Room
+    private var departed: [SessionID] = []
+
+    init(id: RoomID, name: Name) { inner = Room(id: id, name: name) }
+
+    var ref: RoomRef { inner.ref }
+    var members: [SessionID: Name] { inner.members }
+    var isOpen: Bool { inner.isOpen }
+    var isRetired: Bool { inner.isRetired }
+
+    mutating func receive(_ message: RoomMessage, now: Instant) -> [Effect] {
+        var effects = inner.receive(message, now: now)
+        if case .member(.leave(let session)) = message { departed.append(session) }
+        if case .admit(let session, _, _) = message { departed.removeAll { $0 == session } }
+        let line = effects.lazy.compactMap { effect -> ServerLine? in
+            if case .send(.session(_, .deliver(let line))) = effect, case .message = line { return line }
+            return nil
+        }.first
+        if let line {
+            for session in departed { effects.append(.send(.session(session, .deliver(line)))) }
+        }
+        return effects
+    }
+}
+
+/// A lobby that lets a second create of a taken name succeed.
+struct TwinLobby: LobbyBehaviour {
+    private var inner = Lobby()
+
+    init() {}
+
+    var globalMembers: [SessionID: Name] { inner.globalMembers }
+    var rooms: [RoomRef] { inner.rooms }
+
+    mutating func receive(_ message: LobbyMessage, now: Instant) -> [Effect] {
+        // The directory is keyed by name, so the twin goes in under another key and
+        // comes out under the taken name.
+        guard case .create(let session, let name) = message, inner.rooms.contains(where: { $0.name == name }),
+              let alias = Name(name.text.prefix(Name.maxLength - 5) + "-twin") else {
+            return inner.receive(message, now: now)
+        }
+        return inner.receive(.create(session, room: alias), now: now).map { effect in
+            if case .spawnRoom(let id, _) = effect { return .spawnRoom(id, name) }
+            return effect
+        }
+    }
+}
+
+/// A gate that grants a second login of an account at once, without waiting for the
+/// first session to log out.
+struct EagerGate: GateBehaviour {
+    private var inner: Gate
+    private var claimants: [Ticket: (SessionID, Name)] = [:]
+
+    init(limits: Limits) { inner = Gate(limits: limits) }
+
+    var onlineAccounts: [String: SessionID] { inner.onlineAccounts }
+    var attemptsInFlight: Int { inner.attemptsInFlight }
+
+    mutating func receive(_ message: GateMessage, now: Instant) -> [Effect] {
+        var effects = inner.receive(message, now: now)
+        switch message {
+        case .login(let session, let name, _, _):
+            for case .send(.store(.fetchAccount(let ticket, _, _))) in effects { claimants[ticket] = (session, name) }
+        case .verified(let ticket, _, _):
+            if let (session, name) = claimants.removeValue(forKey: ticket),
+               effects.contains(where: { if case .send(.session(_, .replaced)) = $0 { return true }; return false }) {
+                effects.append(.send(.session(session, .loggedIn(name, registered: false))))
+            }
+        default:
+            break
+        }
+        return effects
+    }
+}
+
+/// A session that, when its connection drops in the middle of a move, logs out and
+/// retires at once instead of waiting for the move to land.
+struct HastySession: SessionBehaviour {
+    private var inner: Session
+    private var gone = false
+
+    init(id: SessionID, address: String, limits: Limits, now: Instant) {
+        inner = Session(id: id, address: address, limits: limits, now: now)
+    }
+
+    var account: Name? { gone ? nil : inner.account }
+    var room: RoomRef? { gone ? nil : inner.room }
+    var isFinished: Bool { gone || inner.isFinished }
+    var isClosing: Bool { gone || inner.isClosing }
+
+    mutating func opened(now: Instant) -> [Effect] { inner.opened(now: now) }
+    mutating func bytesReceived(_ bytes: ArraySlice<UInt8>, now: Instant) -> [Effect] { gone ? [] : inner.bytesReceived(bytes, now: now) }
+    mutating func tick(now: Instant) -> [Effect] { gone ? [] : inner.tick(now: now) }
+    mutating func outputSent(bytes: Int) { inner.outputSent(bytes: bytes) }
+    mutating func receive(_ message: SessionMessage, now: Instant) -> [Effect] { gone ? [] : inner.receive(message, now: now) }
+
+    mutating func connectionLost(now: Instant) -> [Effect] {
+        guard let account = inner.account, inner.room == nil, !inner.isClosing else { return inner.connectionLost(now: now) }
+        gone = true
+        let id = inner.id
+        return [.closeConnection(id), .send(.gate(.logout(id, account, reason: .disconnected))), .retireSession(id)]
+    }
+}
+
+enum LeakyRoomActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = Gate
+    typealias LobbyActor = Lobby
+    typealias RoomActor = LeakyRoom
+}
+
+enum TwinLobbyActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = Gate
+    typealias LobbyActor = TwinLobby
+    typealias RoomActor = Room
+}
+
+enum EagerGateActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = EagerGate
+    typealias LobbyActor = Lobby
+    typealias RoomActor = Room
+}
+
+enum HastySessionActors: ActorKit {
+    typealias SessionActor = HastySession
+    typealias GateActor = Gate
+    typealias LobbyActor = Lobby
+    typealias RoomActor = Room
+}

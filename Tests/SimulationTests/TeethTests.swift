@@ -1,0 +1,61 @@
+import ChatCore
+import Foundation
+import ParleySimulation
+import Testing
+
+@Suite("The simulator catches planted bugs")
+struct TeethTests {
+    /// Runs seeds from 1 with the plant until one breaks an invariant (at most 1,000),
+    /// shrinks it, and checks the fixture is short and still fails with the plant.
+    func hunt(_ plant: Plant) throws {
+        var caught: (seed: UInt64, report: RunReport)?
+        for seed in UInt64(1)...1_000 {
+            let report = plant.run(seed: seed, options: testOptions)
+            if report.violation != nil {
+                caught = (seed, report)
+                break
+            }
+        }
+        let (seed, report) = try #require(caught, "\(plant.rawValue) was not caught within 1,000 seeds")
+        let violation = try #require(report.violation)
+        let fixture = try #require(plant.fixture(for: report, goal: .violation(violation.invariant)))
+        print("\(plant.rawValue): caught by seed \(seed) (the \(seed)th tried) as \(violation.invariant.rawValue); \(report.decisions.count) decisions shrunk to \(fixture.decisions.count)")
+        #expect(fixture.decisions.count <= 36, "a planted bug shrinks to a few dozen decisions at most")
+        let replayed = try plant.replay(fixture)
+        #expect(replayed.verdict.violation?.invariant == violation.invariant)
+        // Production's actors never break on it: the fixture either holds or no longer fits.
+        #expect(try Simulation.replay(fixture).verdict.violation == nil)
+        if ProcessInfo.processInfo.environment["PARLEY_WRITE_PLANTED"] != nil {
+            let directory = packageRoot.appendingPathComponent("Tests/SimulationTests/Planted")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try fixture.save(to: directory.appendingPathComponent(fixture.fileName).path)
+        }
+    }
+
+    @Test("a room that still delivers to a member who left is caught and shrunk")
+    func leakyRoom() throws { try hunt(.leakyRoom) }
+
+    @Test("a lobby that lets two rooms share a name is caught and shrunk")
+    func twinLobby() throws { try hunt(.twinLobby) }
+
+    @Test("a gate that lets one account have two live sessions is caught and shrunk")
+    func eagerGate() throws { try hunt(.eagerGate) }
+
+    @Test("a session that forgets a move in flight is caught and shrunk")
+    func hastySession() throws { try hunt(.hastySession) }
+
+    @Test("every planted fixture still fails with its plant", arguments: plantedFixtures)
+    func plantedFixtureFails(_ file: URL) throws {
+        let fixture = try Fixture.load(from: file.path)
+        let plant = try #require(fixture.plant.flatMap(Plant.init(rawValue:)), "\(file.lastPathComponent) names no known plant")
+        let result = try plant.replay(fixture)
+        #expect(result.verdict.violation?.invariant == fixture.invariant, "\(file.lastPathComponent): \(result.verdict)")
+    }
+}
+
+extension ReplayResult.Verdict {
+    var violation: Violation? {
+        if case .broken(let violation) = self { return violation }
+        return nil
+    }
+}
