@@ -43,23 +43,43 @@ public enum ServerLine: Equatable, Sendable {
 
     /// The line as sent, ending in a newline.
     public var rendered: String {
+        var bytes: [UInt8] = []
+        render(into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the line as sent, newline included, to a connection's output buffer:
+    /// the fan-out path, so no intermediate string is built.
+    public func render(into bytes: inout [UInt8]) {
         switch self {
         case .ok(let text):
-            return "OK \(text)\n"
+            bytes.append(contentsOf: "OK ".utf8)
+            bytes.append(contentsOf: text.utf8)
         case .error(let code, let text):
-            return "ERR \(code.rawValue) \(text)\n"
+            ServerLine.words(["ERR", code.rawValue, text], into: &bytes)
         case .message(let room, let from, let text):
-            return "MSG \(room.text) \(from.text) \(text)\n"
+            bytes.append(contentsOf: "MSG ".utf8)
+            ServerLine.words([room.text, from.text, text], into: &bytes)
         case .whisper(let from, let to, let text):
-            return "WHISPER \(from.text) \(to.text) \(text)\n"
+            bytes.append(contentsOf: "WHISPER ".utf8)
+            ServerLine.words([from.text, to.text, text], into: &bytes)
         case .event(let room, let text):
-            return "EVENT \(room.text) \(text)\n"
+            bytes.append(contentsOf: "EVENT ".utf8)
+            ServerLine.words([room.text, text], into: &bytes)
         case .users(let room, let names):
-            return (["USERS", room.text] + names.map(\.text)).joined(separator: " ") + "\n"
+            ServerLine.words(["USERS", room.text] + names.map(\.text), into: &bytes)
         case .rooms(let names):
-            return (["ROOMS"] + names.map(\.text)).joined(separator: " ") + "\n"
+            ServerLine.words(["ROOMS"] + names.map(\.text), into: &bytes)
         case .bye(let reason, let text):
-            return "BYE \(reason.rawValue) \(text)\n"
+            ServerLine.words(["BYE", reason.rawValue, text], into: &bytes)
+        }
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    private static func words(_ words: [String], into bytes: inout [UInt8]) {
+        for (index, word) in words.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: " ")) }
+            bytes.append(contentsOf: word.utf8)
         }
     }
 

@@ -156,9 +156,15 @@ public struct Session: Sendable {
 
     public mutating func receive(_ message: SessionMessage, now: Instant) -> [Effect] {
         var effects: [Effect] = []
+        receive(message, now: now, into: &effects)
+        return effects
+    }
+
+    /// The same, appending to the caller's buffer: the shell's fan-out path reuses one.
+    public mutating func receive(_ message: SessionMessage, now: Instant, into effects: inout [Effect]) {
         if case .closing(let account, let unwind, let reason) = state {
             settle(message, account: account, unwind: unwind, reason: reason, &effects)
-            return effects
+            return
         }
         switch (state, message) {
         case (_, .deliver(let line)):
@@ -187,7 +193,6 @@ public struct Session: Sendable {
             break // Out of place for this state: stale mail from a world that moved on.
         }
         pump(now: now, &effects)
-        return effects
     }
 
     // MARK: - Lines

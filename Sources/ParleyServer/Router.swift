@@ -67,21 +67,27 @@ final class Router: @unchecked Sendable {
     /// (keeping each session's order) and handed over once per session: a room's
     /// batch of lines for a member becomes one call, one TLS write.
     func deliver(_ effects: [Effect]) {
-        var order: [SessionID] = []
-        var bySession: [SessionID: [SessionMessage]] = [:]
+        var toSessions: [(id: SessionID, order: Int, message: SessionMessage)] = []
         for effect in effects {
             guard case .send(let mail) = effect else { continue }
             if case .session(let id, let message) = mail {
-                if bySession[id] == nil { order.append(id) }
-                bySession[id, default: []].append(message)
+                toSessions.append((id, toSessions.count, message))
             } else {
                 send(mail)
             }
         }
-        guard !order.isEmpty else { return }
-        let hosts = sessions.withLock { table in order.map { table[$0] } }
-        for (host, id) in zip(hosts, order) {
-            host?.receive(bySession[id]!)
+        guard !toSessions.isEmpty else { return }
+        // Group by session, keeping each session's order (the second key).
+        if toSessions.count > 1 { toSessions.sort { ($0.id, $0.order) < ($1.id, $1.order) } }
+        var runs: [Range<Int>] = []
+        var start = 0
+        for index in 1...toSessions.count where index == toSessions.count || toSessions[index].id != toSessions[start].id {
+            runs.append(start..<index)
+            start = index
+        }
+        let hosts = sessions.withLock { table in runs.map { table[toSessions[$0.lowerBound].id] } }
+        for (host, run) in zip(hosts, runs) {
+            host?.receive(toSessions[run].lazy.map(\.message))
         }
     }
 

@@ -37,6 +37,8 @@ final class SessionHost: @unchecked Sendable {
     private var retired = false
     /// Set when an event changed what the connection's thread waits for.
     private var planChanged = false
+    /// A buffer for the session's effects, reused so a delivery allocates nothing.
+    private var scratchEffects: [Effect] = []
 
     init?(id: SessionID, session: Session, tls: TLSConnection, router: Router, clock: ServerClock,
           closeGrace: Duration, logger: Logger) {
@@ -58,10 +60,17 @@ final class SessionHost: @unchecked Sendable {
     // MARK: - From any thread
 
     /// Mail for the session, in the order its sender sent it.
-    func receive(_ messages: [SessionMessage]) {
+    func receive(_ messages: some Collection<SessionMessage>) {
         let nudge = lock.withLock {
             let now = clock.now()
-            for message in messages { carryOut(session.receive(message, now: now), now: now) }
+            var effects = scratchEffects
+            for message in messages {
+                effects.removeAll(keepingCapacity: true)
+                session.receive(message, now: now, into: &effects)
+                carryOut(effects, now: now)
+            }
+            scratchEffects = effects
+            scratchEffects.removeAll(keepingCapacity: true)
             flush()
             return needsConnectionThread
         }
@@ -183,7 +192,7 @@ final class SessionHost: @unchecked Sendable {
                 if case .session = message { preconditionFailure("a session never mails a session") }
                 mail = true
             case .write(_, let line):
-                if socketOpen, !peerGone { output.append(contentsOf: line.rendered.utf8) }
+                if socketOpen, !peerGone { line.render(into: &output) }
             case .closeConnection:
                 if closeBy == nil { closeBy = now + closeGrace }
                 planChanged = true
