@@ -27,8 +27,6 @@ public struct AddressQuota: Sendable {
         open[address] = count > 1 ? count - 1 : nil
     }
 
-    public func connections(from address: String) -> Int { open[address, default: 0] }
-
     static func isLoopback(_ address: String) -> Bool {
         address == "::1" || address.hasPrefix("127.") || address.hasPrefix("::ffff:127.")
     }

@@ -19,9 +19,6 @@ public struct LineFramer: Equatable, Sendable {
         self.maxUnterminatedBytes = maxUnterminatedBytes
     }
 
-    /// Bytes received and not yet part of a finished line.
-    public var bufferedBytes: Int { buffer.count }
-
     public mutating func append(_ bytes: some Collection<UInt8>) -> [Output] {
         var outputs: [Output] = []
         guard !overflowed else { return outputs }

@@ -87,9 +87,6 @@ public struct Session: Sendable {
         }
     }
 
-    /// Bytes written to the connection that the shell has not yet reported sent.
-    public var unsentBytes: Int { outboxBytes }
-
     // MARK: - Events from the shell
 
     /// The connection is open: arm the login deadline.

@@ -68,10 +68,4 @@ final class BlockingMailbox<Item: Sendable>: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         return items.isEmpty && takerWaiting
     }
-
-    var count: Int {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return items.count
-    }
 }
