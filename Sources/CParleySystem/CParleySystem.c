@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <malloc.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -36,4 +37,8 @@ int parley_epoll_wait(int epoll, uint64_t *tags, int capacity, int timeout_ms) {
     int count = epoll_wait(epoll, events, capacity, timeout_ms);
     for (int i = 0; i < count; i++) tags[i] = events[i].data.u64;
     return count;
+}
+
+void parley_release_free_memory(void) {
+    malloc_trim(0);
 }

@@ -44,6 +44,7 @@ public final class ChatServer: @unchecked Sendable {
                                  router: router, logger: logger)
             && ActorThreads.startGate(limits: configuration.limits, router: router, clock: clock)
             && ActorThreads.startLobby(router: router, clock: clock, logger: logger)
+            && Housekeeping.start()
         guard started else { throw ServerError("cannot start the server's threads") }
 
         let loop = AcceptLoop(listener: listener, maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,

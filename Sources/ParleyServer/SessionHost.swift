@@ -235,7 +235,7 @@ final class SessionHost: @unchecked Sendable {
                 return
             }
         }
-        output.removeAll(keepingCapacity: output.capacity <= 16 * 1024)
+        output.removeAll(keepingCapacity: output.capacity <= 1024) // an idle connection keeps no big buffer
         outputSent = 0
     }
 

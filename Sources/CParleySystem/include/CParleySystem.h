@@ -11,6 +11,10 @@ void parley_set_thread_name(const char *name);
 
 #include <stdint.h>
 
+/* Gives free heap pages back to the kernel (glibc's malloc_trim): after a wave of TLS
+   handshakes, the buffers they freed would otherwise stay resident as holes. */
+void parley_release_free_memory(void);
+
 /* epoll, flattened to plain integers: an event loop over many sockets that wakes only
    for the ready ones. Each descriptor is registered with a caller's 64-bit tag. */
 int parley_epoll_create(void);
