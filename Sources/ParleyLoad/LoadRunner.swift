@@ -25,7 +25,7 @@ public struct LoadRunner: Sendable {
             _ = try parallel(configuration.clients) { i in try connectAndEnter(i, context: context).tls.close() }
             let started = LoadClock.now()
             connections = try parallel(configuration.clients, width: configuration.clients) { i in
-                try connectAndEnter(i, context: context)
+                try connectAndEnter(i, context: context, accountExists: true)
             }
             report.loginBurstSeconds = Double(LoadClock.now() - started) / 1e9
         } else {
@@ -50,11 +50,18 @@ public struct LoadRunner: Sendable {
     private func name(_ index: Int) -> String { "\(configuration.namePrefix)\(index)" }
     private func room(_ index: Int) -> String { "\(configuration.namePrefix)-room\(index % max(1, configuration.rooms))" }
 
-    /// Connects, then registers the account or logs in if it exists already.
-    private func connectAndEnter(_ index: Int, context: TLSContext) throws -> LoadConnection {
+    /// Connects, then registers the account or logs in if it exists already. When the
+    /// account is known to exist (a timed login burst) it logs in at once: a registration
+    /// attempt would cost the server a second password hash.
+    private func connectAndEnter(_ index: Int, context: TLSContext, accountExists: Bool = false) throws -> LoadConnection {
         let tls = try TLSConnection.connect(host: configuration.host, port: configuration.port, context: context,
-                                            timeout: .seconds(30))
+                                            timeout: .seconds(120))
         let connection = LoadConnection(index: index, name: name(index), room: room(index), tls: tls)
+        if accountExists, configuration.wire == .parley {
+            try connection.send(dialect.login(connection.name, configuration.password))
+            guard case .yes = try connection.await(dialect) else { throw LoadError("\(connection.name): login refused") }
+            return connection
+        }
         try connection.send(dialect.register(connection.name, configuration.password))
         switch try connection.await(dialect) {
         case .yes: return connection
