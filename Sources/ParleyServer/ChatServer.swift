@@ -39,11 +39,14 @@ public final class ChatServer: @unchecked Sendable {
         let listener = try TCPListener(host: configuration.host, port: configuration.port)
         port = listener.port
 
+        guard let gate = ActorThreads.startGate(limits: configuration.limits, router: router, clock: clock),
+              let lobby = ActorThreads.startLobby(router: router, clock: clock, logger: logger) else {
+            throw ServerError("cannot start the server's threads")
+        }
+        router.start(gate: gate, lobby: lobby)
         let started = StorageThread(database: database, router: router, clock: clock, logger: logger).start()
             && HashingPool.start(workers: configuration.hashingWorkers, hasher: PasswordHasher(cost: configuration.scryptCost),
                                  router: router, logger: logger)
-            && ActorThreads.startGate(limits: configuration.limits, router: router, clock: clock)
-            && ActorThreads.startLobby(router: router, clock: clock, logger: logger)
             && Housekeeping.start()
         guard started else { throw ServerError("cannot start the server's threads") }
 

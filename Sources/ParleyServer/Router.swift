@@ -13,12 +13,13 @@ enum StorageInbox: Sendable {
 /// Carries mail to the mailbox of the actor it is addressed to. The shells' only
 /// shared table; it decides nothing about the chat.
 final class Router: @unchecked Sendable {
-    let gate = BlockingMailbox<GateMessage>()
-    let lobby = BlockingMailbox<LobbyMessage>()
+    /// Set once at start, before any mail flows.
+    private(set) var gate: ActorHost<Gate>!
+    private(set) var lobby: ActorHost<Lobby>!
     let store = BlockingMailbox<StorageInbox>()
     let hasher = BlockingMailbox<HashRequest>()
     private let sessions = Mutex<[SessionID: SessionHost]>([:])
-    private let rooms = Mutex<[RoomID: BlockingMailbox<RoomMessage>]>([:])
+    private let rooms = Mutex<[RoomID: ActorHost<Room>]>([:])
     private let logger: Logger
     /// Set when the server stops: a session that registers afterwards is told at once.
     private let stopping = Atomic<Bool>(false)
@@ -44,12 +45,19 @@ final class Router: @unchecked Sendable {
         sessions.withLock { $0[session] = nil }
     }
 
-    func register(_ room: RoomID, _ mailbox: BlockingMailbox<RoomMessage>) {
-        rooms.withLock { $0[room] = mailbox }
+    func start(gate: ActorHost<Gate>, lobby: ActorHost<Lobby>) {
+        self.gate = gate
+        self.lobby = lobby
     }
 
-    func unregister(_ room: RoomID) {
-        rooms.withLock { $0[room] = nil }
+    func register(_ room: RoomID, _ host: ActorHost<Room>) {
+        rooms.withLock { $0[room] = host }
+    }
+
+    /// The room has retired: forget it and let its thread go.
+    func retire(_ room: RoomID) {
+        let host = rooms.withLock { $0.removeValue(forKey: room) }
+        host?.mailbox.close()
     }
 
     var sessionHosts: [SessionHost] {
@@ -58,8 +66,8 @@ final class Router: @unchecked Sendable {
 
     var liveSessionCount: Int { sessions.withLock { $0.count } }
 
-    func gateIsSettled() -> Bool { gate.isSettled }
-    func lobbyIsSettled() -> Bool { lobby.isSettled }
+    func gateIsSettled() -> Bool { gate.mailbox.isSettled }
+    func lobbyIsSettled() -> Bool { lobby.mailbox.isSettled }
 
     // MARK: - Delivery
 
@@ -97,19 +105,48 @@ final class Router: @unchecked Sendable {
             let host = sessions.withLock { $0[id] }
             host?.receive([message])
         case .gate(let message):
-            gate.post(message)
+            gate.mailbox.post(message)
         case .lobby(let message):
-            lobby.post(message)
+            lobby.mailbox.post(message)
         case .room(let id, let message):
-            guard let box = rooms.withLock({ $0[id] }) else {
+            guard let host = rooms.withLock({ $0[id] }) else {
                 logger.debug("mail for a room that has retired", metadata: ["room": "\(id)"])
                 return
             }
-            box.post(message)
+            host.mailbox.post(message)
         case .store(let request):
             store.post(.request(request))
         case .hasher(let request):
             hasher.post(request)
+        }
+    }
+}
+
+extension Router {
+    /// The store's replies to one batch, run by the storage thread itself right after its
+    /// commit, under each recipient's lock (see `ActorHost`): one thread hand-off fewer
+    /// per stored message. Replies to one actor are run together, in order, so a room's
+    /// fan-out of the whole batch is one write per member.
+    func deliverStoreReplies(_ replies: [Mail]) {
+        var gateReplies: [GateMessage] = []
+        var lobbyReplies: [LobbyMessage] = []
+        var roomOrder: [RoomID] = []
+        var roomReplies: [RoomID: [RoomMessage]] = [:]
+        for reply in replies {
+            switch reply {
+            case .gate(let message): gateReplies.append(message)
+            case .lobby(let message): lobbyReplies.append(message)
+            case .room(let id, let message):
+                if roomReplies[id] == nil { roomOrder.append(id) }
+                roomReplies[id, default: []].append(message)
+            case .session, .store, .hasher: send(reply)
+            }
+        }
+        if !gateReplies.isEmpty { gate.run(gateReplies) }
+        if !lobbyReplies.isEmpty { lobby.run(lobbyReplies) }
+        for id in roomOrder {
+            guard let host = rooms.withLock({ $0[id] }) else { continue }
+            if host.run(roomReplies[id]!, done: \.isRetired) { retire(id) }
         }
     }
 }

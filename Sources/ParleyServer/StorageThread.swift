@@ -54,7 +54,7 @@ final class StorageThread: @unchecked Sendable {
             logger.error("store commit failed; \(requests.count) requests refused", metadata: ["error": "\(error)"])
             replies = requests.compactMap(StorageThread.failure)
         }
-        for reply in replies { router.send(reply) }
+        router.deliverStoreReplies(replies)
         for barrier in barriers { barrier.signal() }
     }
 
