@@ -11,18 +11,22 @@ enum ActorThreads {
     }
 
     static func startLobby(router: Router, clock: ServerClock, logger: Logger) -> ActorHost<Lobby>? {
-        let host = ActorHost(Lobby(), router: router, clock: clock, prepare: { effects in
-            // A room's host must exist before the Lobby's `admit` is sent to it.
+        let host = ActorHost(Lobby(), router: router, clock: clock, reach: { $0.globalMembers.count }, prepare: { effects in
+            // A room's host must be registered before the Lobby's `admit` is sent to it;
+            // its mailbox keeps that mail until the thread is running.
             for case .spawnRoom(let id, let name) in effects {
-                startRoom(id: id, name: name, router: router, clock: clock, logger: logger)
+                router.register(id, ActorHost(Room(id: id, name: name), router: router, clock: clock, reach: { $0.members.count }))
+            }
+        }, finish: { effects in
+            for case .spawnRoom(let id, let name) in effects {
+                startRoom(id: id, name: name, router: router, logger: logger)
             }
         })
         return spawnThread(name: "parley-lobby") { host.serveMailbox() } ? host : nil
     }
 
-    static func startRoom(id: RoomID, name: Name, router: Router, clock: ServerClock, logger: Logger) {
-        let host = ActorHost(Room(id: id, name: name), router: router, clock: clock)
-        router.register(id, host)
+    static func startRoom(id: RoomID, name: Name, router: Router, logger: Logger) {
+        guard let host = router.roomHost(id) else { return }
         logger.info("room opened", metadata: ["room": "\(name)"])
         // A room without a thread would strand everyone sent to it: keep trying. Threads
         // run short only when connections are past the server's cap.

@@ -31,6 +31,13 @@ final class BlockingMailbox<Item: Sendable>: @unchecked Sendable {
         pthread_cond_signal(condition)
     }
 
+    func post(contentsOf batch: [Item]) {
+        pthread_mutex_lock(mutex)
+        items.append(contentsOf: batch)
+        pthread_mutex_unlock(mutex)
+        pthread_cond_signal(condition)
+    }
+
     /// Waits for at least one item; returns them all. Empty only once closed and drained.
     func takeAll() -> [Item] {
         pthread_mutex_lock(mutex)
@@ -59,6 +66,12 @@ final class BlockingMailbox<Item: Sendable>: @unchecked Sendable {
         closed = true
         pthread_mutex_unlock(mutex)
         pthread_cond_broadcast(condition)
+    }
+
+    var isEmpty: Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return items.isEmpty
     }
 
     /// True when nothing is queued and the taker has finished its last batch: every

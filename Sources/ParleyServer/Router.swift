@@ -54,6 +54,10 @@ final class Router: @unchecked Sendable {
         rooms.withLock { $0[room] = host }
     }
 
+    func roomHost(_ room: RoomID) -> ActorHost<Room>? {
+        rooms.withLock { $0[room] }
+    }
+
     /// The room has retired: forget it and let its thread go.
     func retire(_ room: RoomID) {
         let host = rooms.withLock { $0.removeValue(forKey: room) }
@@ -123,10 +127,15 @@ final class Router: @unchecked Sendable {
 }
 
 extension Router {
+
     /// The store's replies to one batch, run by the storage thread itself right after its
     /// commit, under each recipient's lock (see `ActorHost`): one thread hand-off fewer
     /// per stored message. Replies to one actor are run together, in order, so a room's
-    /// fan-out of the whole batch is one write per member.
+    /// fan-out of the whole batch is one write per member. An actor with a large fan-out
+    /// gets its replies through its mailbox instead, so its writes do not hold up the next
+    /// commit and every other room (replies to one actor keep their order either way:
+    /// a reply runs inline only when every reply posted to the actor's mailbox before it
+    /// has been run).
     func deliverStoreReplies(_ replies: [Mail]) {
         var gateReplies: [GateMessage] = []
         var lobbyReplies: [LobbyMessage] = []
@@ -142,11 +151,19 @@ extension Router {
             case .session, .store, .hasher: send(reply)
             }
         }
-        if !gateReplies.isEmpty { gate.run(gateReplies) }
-        if !lobbyReplies.isEmpty { lobby.run(lobbyReplies) }
+        if !gateReplies.isEmpty {
+            if gate.runsInline { gate.run(gateReplies) } else { gate.postReplies(gateReplies) }
+        }
+        if !lobbyReplies.isEmpty {
+            if lobby.runsInline { lobby.run(lobbyReplies) } else { lobby.postReplies(lobbyReplies) }
+        }
         for id in roomOrder {
             guard let host = rooms.withLock({ $0[id] }) else { continue }
-            if host.run(roomReplies[id]!, done: \.isRetired) { retire(id) }
+            if !host.runsInline {
+                host.postReplies(roomReplies[id]!)
+            } else if host.run(roomReplies[id]!, done: \.isRetired) {
+                retire(id)
+            }
         }
     }
 }

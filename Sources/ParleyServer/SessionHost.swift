@@ -202,13 +202,14 @@ final class SessionHost: @unchecked Sendable {
             case .retireSession:
                 retired = true
                 planChanged = true
-                router.unregister(id)
             case .spawnRoom, .retireRoom:
                 preconditionFailure("a session neither spawns nor retires rooms")
             }
         }
         // Routed under the lock: mail from this session keeps its order on every channel.
         if mail { router.deliver(effects) }
+        // Only after its last mail (the logout) is posted: shutdown counts live sessions.
+        if retired { router.unregister(id) }
     }
 
     /// Writes as much of the output as the socket takes now, as few records as it can.

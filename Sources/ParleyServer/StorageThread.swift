@@ -55,7 +55,13 @@ final class StorageThread: @unchecked Sendable {
             replies = requests.compactMap(StorageThread.failure)
         }
         router.deliverStoreReplies(replies)
-        for barrier in barriers { barrier.signal() }
+        // Replies run here may have posted more for the store (audits): a barrier waits
+        // behind them, so it is signalled only when everything before it is committed.
+        if router.store.isEmpty {
+            for barrier in barriers { barrier.signal() }
+        } else {
+            for barrier in barriers { router.store.post(.barrier(barrier)) }
+        }
     }
 
     /// One request in its own savepoint; a failure is logged and answered, never dropped.
