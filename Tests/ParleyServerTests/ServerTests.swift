@@ -124,6 +124,29 @@ struct ServerTests {
         #expect(late.expect("USERS") == "USERS global alice bob late")
     }
 
+    @Test("in a room too big for inline fan-out, every member gets every message in one order")
+    func bigRoomOrder() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        // More members than the storage thread fans out to itself: replies go through the
+        // room's mailbox, and the order must still be one order.
+        let members = try (0..<140).map { try LineClient.registered("m\($0)", port: server.port) }
+        let senders = Array(members.prefix(3))
+        for round in 0..<10 {
+            for (index, sender) in senders.enumerated() { try sender.send("r\(round)s\(index)") }
+        }
+        var orders: Set<[String]> = []
+        for member in members {
+            var seen: [String] = []
+            while seen.count < 30, let line = member.nextLine() {
+                if line.hasPrefix("MSG global") { seen.append(String(line.split(separator: " ").last!)) }
+            }
+            #expect(seen.count == 30)
+            orders.insert(seen)
+        }
+        #expect(orders.count == 1)
+    }
+
     @Test("a client that half-closes after its last lines still gets their answers")
     func halfClose() throws {
         let server = try TestServer()
