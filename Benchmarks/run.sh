@@ -124,6 +124,7 @@ if [[ " $SCENARIOS " == *" burst "* ]]; then
         > "$WORK/parley.out" 2> "$WORK/parley.err" &
     SERVER=$!; PIDS+=("$SERVER"); sleep 1
     "$BIN" load 127.0.0.1:$PARLEY_PORT --server-pid "$SERVER" --json --clients 200 --login-burst \
+        --chatters 20 --senders 5 --rate 10 --duration 30 \
         2>> "$WORK/load.err" > "$OUT/parley-burst.json" || true
     stop_server
 fi

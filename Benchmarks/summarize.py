@@ -62,4 +62,6 @@ for label, key in [("Parley", "parley-idle"), ("ngircd", "irc-idle")]:
 
 if "parley-burst" in runs:
     print("\n### A burst of 200 logins at the default scrypt cost (N=2^15, r=8, p=3), server on 2 cores\n")
-    print(f"All 200 in global after {fmt(median('parley-burst', 'loginBurstSeconds'), '{:.1f} s')}.")
+    print(f"All 200 in global after {fmt(median('parley-burst', 'loginBurstSeconds'), '{:.1f} s')}; "
+          f"20 users already in a room chatting meanwhile saw p50 {fmt(median('parley-burst', 'latencyMicroseconds', 'p50'), '{:.0f} µs')}, "
+          f"p99 {fmt(median('parley-burst', 'latencyMicroseconds', 'p99'), '{:.0f} µs')}.")

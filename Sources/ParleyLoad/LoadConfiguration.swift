@@ -25,6 +25,8 @@ public struct LoadConfiguration: Sendable {
     public var idle = false
     /// Log in all clients at once and time it (the accounts are registered first).
     public var loginBurst = false
+    /// With a login burst: clients already logged in that chat in a room meanwhile.
+    public var chatters = 0
     /// The server's process id: its CPU time over the run is read from /proc.
     public var serverPID: Int32?
 

@@ -23,11 +23,24 @@ public struct LoadRunner: Sendable {
         let connections: [LoadConnection]
         if configuration.loginBurst {
             _ = try parallel(configuration.clients) { i in try connectAndEnter(i, context: context).tls.close() }
+            // Users already chatting while the burst hashes: their latency is measured
+            // over the same window.
+            let chat = try startChatters(context: context)
             let started = LoadClock.now()
             connections = try parallel(configuration.clients, width: configuration.clients) { i in
                 try connectAndEnter(i, context: context, accountExists: true)
             }
             report.loginBurstSeconds = Double(LoadClock.now() - started) / 1e9
+            if let chat {
+                chat.done.wait()
+                if let chatReport = chat.report.withLock({ $0 }) {
+                    report.latencyMicroseconds = chatReport.latencyMicroseconds
+                    report.sent = chatReport.sent
+                    report.delivered = chatReport.delivered
+                    report.deliveriesPerSecond = chatReport.deliveriesPerSecond
+                    report.errors = chatReport.errors
+                }
+            }
         } else {
             connections = try parallel(configuration.clients) { i in try connectAndEnter(i, context: context) }
         }
@@ -46,6 +59,28 @@ public struct LoadRunner: Sendable {
     }
 
     // MARK: - Setup
+
+    /// For a login burst: `chatters` clients log in and join a room of their own, then
+    /// chat (the configured senders and rate) for the configured duration on a thread.
+    private func startChatters(context: TLSContext) throws -> ChatDuringBurst? {
+        guard configuration.chatters > 0 else { return nil }
+        var chatConfiguration = configuration
+        chatConfiguration.namePrefix = configuration.namePrefix + "chat"
+        chatConfiguration.rooms = 1
+        chatConfiguration.senders = min(configuration.senders, configuration.chatters)
+        let chat = LoadRunner(configuration: chatConfiguration, progress: progress)
+        let chatters = try chat.parallel(configuration.chatters) { i in try chat.connectAndEnter(i, context: context) }
+        try chat.enterRooms(chatters)
+        let running = ChatDuringBurst()
+        running.done.enter()
+        let empty = LoadReport(configuration: chatConfiguration)
+        Thread.detachNewThread {
+            let measured = try? chat.measure(chatters, into: empty)
+            running.report.withLock { $0 = measured }
+            running.done.leave()
+        }
+        return running
+    }
 
     private func name(_ index: Int) -> String { "\(configuration.namePrefix)\(index)" }
     private func room(_ index: Int) -> String { "\(configuration.namePrefix)-room\(index % max(1, configuration.rooms))" }
@@ -179,4 +214,10 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
+}
+
+/// The chat measured while a login burst runs.
+final class ChatDuringBurst: Sendable {
+    let done = DispatchGroup()
+    let report = Mutex<LoadReport?>(nil)
 }

@@ -17,7 +17,7 @@ struct Load: ParsableCommand {
               parley load 127.0.0.1:7878 --clients 100 --senders 10 --rate 50 --duration 10
               parley load 127.0.0.1:7878 --clients 1000 --rooms 20 --senders 100
               parley load 127.0.0.1:7878 --clients 5000 --idle --duration 30
-              parley load 127.0.0.1:7878 --clients 200 --login-burst
+              parley load 127.0.0.1:7878 --clients 200 --login-burst --chatters 20 --senders 5 --duration 30
               parley load 127.0.0.1:6697 --protocol irc --clients 100 --senders 10
             """
     )
@@ -35,6 +35,8 @@ struct Load: ParsableCommand {
     @Option(help: "The accounts' password.") var password = "load-password"
     @Flag(help: "Hold the connections without sending.") var idle = false
     @Flag(help: "Time N logins at once (accounts are registered first).") var loginBurst = false
+    @Option(help: "With --login-burst: users already in a room who chat during the burst (their latency is reported).")
+    var chatters = 0
     @Option(help: "The server's process id, to report its CPU per delivery and its memory from /proc.")
     var serverPid: Int32?
     @Flag(help: "Print the report as JSON.") var json = false
@@ -61,6 +63,7 @@ struct Load: ParsableCommand {
         configuration.password = password
         configuration.idle = idle
         configuration.loginBurst = loginBurst
+        configuration.chatters = chatters
         configuration.serverPID = serverPid
         let runner = LoadRunner(configuration: configuration) { @Sendable line in
             FileHandle.standardError.write(Data(("load: " + line + "\n").utf8))
