@@ -54,11 +54,7 @@ struct Roster: Sendable {
 
     /// Removes the session (if it is a member) and confirms to it that it is out.
     mutating func remove(_ session: SessionID, _ effects: inout [Effect]) {
-        if let name = members.removeValue(forKey: session) {
-            byName[name.key] = nil
-            order.removeAll { $0 == session }
-            broadcast(.event(room: room.name, text: "\(name) left"), except: nil, &effects)
-        }
+        _ = release(session, &effects)
         effects.append(.send(.session(session, .left(room.id))))
     }
 

@@ -24,7 +24,7 @@ enum ConnectionThread {
             let session = Session(id: id, address: socket.remoteHost, limits: context.configuration.limits,
                                   now: context.clock.now())
             guard let host = SessionHost(id: id, session: session, tls: tls, router: context.router, clock: context.clock,
-                                         closeGrace: context.configuration.closeGrace, logger: context.logger) else {
+                                         closeGrace: context.configuration.closeGrace) else {
                 Sockets.close(socket.fileDescriptor)
                 return
             }

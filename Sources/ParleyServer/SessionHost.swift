@@ -1,7 +1,6 @@
 import CParleySystem
 import ChatCore
 import Glibc
-import Logging
 import ParleyTLS
 
 /// One connection: its Session actor, its TLS stream and its unsent output, behind one
@@ -17,7 +16,6 @@ final class SessionHost: @unchecked Sendable {
     private let router: Router
     private let clock: ServerClock
     private let closeGrace: Duration
-    private let logger: Logger
     private let wakeFD: Int32
     private let lock = Lock()
 
@@ -41,7 +39,7 @@ final class SessionHost: @unchecked Sendable {
     private var scratchEffects: [Effect] = []
 
     init?(id: SessionID, session: Session, tls: TLSConnection, router: Router, clock: ServerClock,
-          closeGrace: Duration, logger: Logger) {
+          closeGrace: Duration) {
         let fd = parley_eventfd()
         guard fd >= 0 else { return nil }
         self.id = id
@@ -51,7 +49,6 @@ final class SessionHost: @unchecked Sendable {
         self.router = router
         self.clock = clock
         self.closeGrace = closeGrace
-        self.logger = logger
         self.wakeFD = fd
     }
 
