@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-1}
-SCENARIOS=${SCENARIOS:-"fanout rooms idle burst"}
+SCENARIOS=${SCENARIOS:-"fanout rooms idle idle10k burst"}
 STEPS=${STEPS:-"10 50 100 200 400"}
 DURATION=${DURATION:-8}
 OUT=Benchmarks/results
@@ -112,7 +112,13 @@ for server in parley irc; do
         if [[ " $SCENARIOS " == *" idle "* ]]; then
             echo "== $server: 5,000 idle logged-in connections (run $run)"
             if [ $server = parley ]; then start_parley 10; port=$PARLEY_PORT; else start_ngircd; port=$IRC_PORT; fi
-            load $server $port "$server-idle-run$run" --clients 5000 --idle --duration 2
+            load $server $port "$server-idle-run$run" --clients 5000 --idle --duration 8
+            stop_server
+        fi
+        if [[ " $SCENARIOS " == *" idle10k "* ]]; then
+            echo "== $server: 10,000 idle logged-in connections over 100 rooms (run $run)"
+            if [ $server = parley ]; then start_parley 10; port=$PARLEY_PORT; else start_ngircd; port=$IRC_PORT; fi
+            load $server $port "$server-idle10k-run$run" --clients 10000 --rooms 100 --idle --duration 8
             stop_server
         fi
     done

@@ -52,13 +52,17 @@ for label, key in [("Parley", "parley-rooms"), ("ngircd", "irc-rooms")]:
               f"| {fmt(median(key, 'latencyMicroseconds', 'p50'), '{:.0f} µs')} | {fmt(median(key, 'latencyMicroseconds', 'p99'), '{:.0f} µs')} "
               f"| {fmt(median(key, 'errors'))} |")
 
-print("\n### 5,000 idle logged-in TLS connections\n")
-print("| server | connections held | resident | per connection |")
-print("|---|---|---|---|")
-for label, key in [("Parley", "parley-idle"), ("ngircd", "irc-idle")]:
-    if key in runs:
-        print(f"| {label} | {fmt(median(key, 'connectionsHeld'))} | {fmt(median(key, 'serverResidentKiB'), '{:.0f} KiB')} "
-              f"| {fmt(median(key, 'serverResidentBytesPerClient'), '{:.0f} bytes')} |")
+for title, suffix in [("5,000 idle logged-in TLS connections, one room", "idle"),
+                      ("10,000 idle logged-in TLS connections over 100 rooms", "idle10k")]:
+    if f"parley-{suffix}" not in runs and f"irc-{suffix}" not in runs:
+        continue
+    print(f"\n### {title}\n")
+    print("| server | connections held | resident | per connection |")
+    print("|---|---|---|---|")
+    for label, key in [("Parley", f"parley-{suffix}"), ("ngircd", f"irc-{suffix}")]:
+        if key in runs:
+            print(f"| {label} | {fmt(median(key, 'connectionsHeld'))} | {fmt(median(key, 'serverResidentKiB'), '{:.0f} KiB')} "
+                  f"| {fmt(median(key, 'serverResidentBytesPerClient'), '{:.0f} bytes')} |")
 
 if "parley-burst" in runs:
     print("\n### A burst of 200 logins at the default scrypt cost (N=2^15, r=8, p=3), server on 2 cores\n")

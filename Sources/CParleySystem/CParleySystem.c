@@ -27,6 +27,11 @@ int parley_epoll_add(int epoll, int fd, uint64_t tag) {
     return epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
 }
 
+int parley_epoll_add_oneshot(int epoll, int fd, uint64_t tag) {
+    struct epoll_event event = { .events = EPOLLIN | EPOLLONESHOT, .data.u64 = tag };
+    return epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
+}
+
 int parley_epoll_remove(int epoll, int fd) {
     return epoll_ctl(epoll, EPOLL_CTL_DEL, fd, NULL);
 }
@@ -37,6 +42,10 @@ int parley_epoll_wait(int epoll, uint64_t *tags, int capacity, int timeout_ms) {
     int count = epoll_wait(epoll, events, capacity, timeout_ms);
     for (int i = 0; i < count; i++) tags[i] = events[i].data.u64;
     return count;
+}
+
+void parley_limit_malloc_arenas(int arenas) {
+    mallopt(M_ARENA_MAX, arenas);
 }
 
 void parley_release_free_memory(void) {

@@ -115,6 +115,11 @@ public struct Session: Sendable {
         return effects
     }
 
+    /// The wake the session still wants, if any. An earlier `Effect.wake` whose reason
+    /// has gone (the login deadline, once logged in) is no longer wanted: a shell may
+    /// sleep past it, and an idle connection can wait without any timer.
+    public var pendingWake: Instant? { requestedWake }
+
     /// A wake requested with `Effect.wake` is due (or the shell is just checking).
     public mutating func tick(now: Instant) -> [Effect] {
         var effects: [Effect] = []
@@ -316,6 +321,7 @@ public struct Session: Sendable {
 
     private mutating func scheduleWake(now: Instant, _ effects: inout [Effect]) {
         var wanted: Instant?
+        defer { if wanted == nil { requestedWake = nil } }
         if state == .anonymous || state == .authenticating { wanted = loginDeadline }
         if isSettled, !held.isEmpty, let bucket {
             let next = bucket.nextToken(now: now)

@@ -41,21 +41,48 @@ public struct LoadRunner: Sendable {
                     report.errors = chatReport.errors
                 }
             }
+            progress("\(connections.count) clients logged in")
+            try enterRooms(connections)
         } else {
-            connections = try parallel(configuration.clients) { i in try connectAndEnter(i, context: context) }
+            // Each client enters its room as soon as it is logged in, then the drain
+            // reads what it is sent until the measurement starts.
+            let drain = LoadDrain(dialect: dialect)
+            defer { drain.stop() }
+            connections = try parallel(configuration.clients) { i in
+                let connection = try connectAndEnter(i, context: context)
+                try enterRoom(connection)
+                drain.add(connection)
+                return connection
+            }
+            if configuration.idle { report.connectionsHeld = connections.count }
+            progress("\(connections.count) clients logged in, each in its room")
+            if configuration.idle {
+                // Held (and drained) for the duration, then measured.
+                holdIdle()
+                recordResident(into: &report, baseline: baseline, clients: connections.count)
+                return report
+            }
+            drain.stop()
+            return try measure(connections, into: recordResident(report, baseline: baseline, clients: connections.count))
         }
-        progress("\(connections.count) clients logged in")
-        try enterRooms(connections)
         report.connectionsHeld = connections.count
+        recordResident(into: &report, baseline: baseline, clients: connections.count)
+        return report
+    }
+
+    /// The server's resident memory now, and per client above the baseline.
+    private func recordResident(into report: inout LoadReport, baseline: Int?, clients: Int) {
+        report.connectionsHeld = clients
         if let pid = configuration.serverPID, let resident = ServerProcess.residentKiB(pid) {
             report.serverResidentKiB = resident
-            if let baseline { report.serverResidentBytesPerClient = (resident - baseline) * 1024 / max(1, connections.count) }
+            if let baseline { report.serverResidentBytesPerClient = (resident - baseline) * 1024 / max(1, clients) }
         }
-        if configuration.idle || configuration.loginBurst {
-            if configuration.idle { holdIdle() }
-            return report
-        }
-        return try measure(connections, into: report)
+    }
+
+    private func recordResident(_ report: LoadReport, baseline: Int?, clients: Int) -> LoadReport {
+        var report = report
+        recordResident(into: &report, baseline: baseline, clients: clients)
+        return report
     }
 
     // MARK: - Setup
@@ -108,6 +135,19 @@ public struct LoadRunner: Sendable {
             throw LoadError("\(connection.name): the server refused the registration: \(line)")
         case .nameTaken, .other:
             throw LoadError("\(connection.name): the server refused the registration")
+        }
+    }
+
+    /// Creates the client's room, or joins it if it exists.
+    private func enterRoom(_ connection: LoadConnection) throws {
+        try connection.send(dialect.create(connection.room))
+        switch try connection.await(dialect) {
+        case .yes: return
+        case .nameTaken:
+            try connection.send(dialect.join(connection.room))
+            guard case .yes = try connection.await(dialect) else { throw LoadError("\(connection.name) cannot join \(connection.room)") }
+        case .no(let line): throw LoadError("\(connection.name) cannot create \(connection.room): \(line)")
+        case .other: throw LoadError("\(connection.name) cannot create \(connection.room)")
         }
     }
 

@@ -1,3 +1,4 @@
+import CParleySystem
 import ChatCore
 import Foundation
 import Glibc
@@ -20,6 +21,10 @@ public final class ChatServer: @unchecked Sendable {
     private let clock = ServerClock()
     private let router: Router
     private var acceptLoop: AcceptLoop?
+    private var lot: ParkingLot?
+
+    /// Connections waiting without a thread of their own right now (`ParkingLot`).
+    public var parkedConnections: Int { lot?.parkedCount ?? 0 }
 
     public init(configuration: ServerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -31,6 +36,7 @@ public final class ChatServer: @unchecked Sendable {
     public func start() throws {
         signal(SIGPIPE, SIG_IGN)
         umask(0o077) // the database, its WAL and the key are for this user alone
+        parley_limit_malloc_arenas(Int32(clamping: max(1, configuration.hashingWorkers))) // one per core
         try DataDirectory.prepare(configuration.dataDirectory)
         let context = try tlsContext()
         let database = try ParleyDatabase.open(
@@ -52,8 +58,12 @@ public final class ChatServer: @unchecked Sendable {
 
         let loop = AcceptLoop(listener: listener, maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
                               maxConnections: configuration.maxConnections ?? ChatServer.connectionsTheDescriptorsAllow())
+        guard let lot = ParkingLot() else { throw ServerError("cannot create the parking lot's epoll") }
         let connectionContext = ConnectionThread.Context(
-            tls: context, router: router, clock: clock, configuration: configuration, logger: logger)
+            tls: context, router: router, clock: clock, configuration: configuration, lot: lot, logger: logger)
+        guard lot.start(resume: { ConnectionThread.resume($0, context: connectionContext) }, logger: logger) else {
+            throw ServerError("cannot start the parking lot's thread")
+        }
         let accepting = loop.start({ socket, id in
             let started = ConnectionThread.start(socket, id: id, context: connectionContext,
                                                  onExit: { loop.release(socket.remoteHost) })
@@ -65,6 +75,7 @@ public final class ChatServer: @unchecked Sendable {
         }, logger: logger)
         guard accepting else { throw ServerError("cannot start the accept thread") }
         acceptLoop = loop
+        self.lot = lot
         logger.info("listening", metadata: ["address": "\(listener.localAddress)", "data": "\(configuration.dataDirectory)"])
     }
 
@@ -90,8 +101,9 @@ public final class ChatServer: @unchecked Sendable {
     }
 
     /// Raises the soft descriptor limit to the hard one and returns how many connections
-    /// fit: two descriptors each (socket, eventfd), with room kept for the database,
-    /// the listener and logs.
+    /// fit: a socket each, plus an eventfd for each that has a thread (a parked one has
+    /// none), with room kept for the database, the listener and logs. If the eventfds
+    /// run short, threads poll every 50 ms instead of being woken.
     static func connectionsTheDescriptorsAllow() -> Int {
         var limit = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
@@ -99,7 +111,8 @@ public final class ChatServer: @unchecked Sendable {
             limit.rlim_cur = limit.rlim_max
             setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         }
-        return max(16, (Int(clamping: limit.rlim_cur) - 64) / 2)
+        let descriptors = Int(clamping: limit.rlim_cur)
+        return max(16, descriptors - 64 - descriptors / 10)
     }
 
     private func tlsContext() throws -> TLSContext {

@@ -4,33 +4,53 @@ import Logging
 import ParleyTLS
 
 /// Starts a connection's thread: TCP options, the TLS handshake within its deadline,
-/// then the session's host serves it until the session retires.
+/// then the session's host serves it until the session retires or parks. A parked
+/// session gets a new thread from `resume` when it stirs.
 enum ConnectionThread {
     struct Context: Sendable {
         let tls: TLSContext
         let router: Router
         let clock: ServerClock
         let configuration: ServerConfiguration
+        let lot: ParkingLot
         let logger: Logger
     }
 
+    /// Deep enough for a TLS handshake; only the pages touched are resident, and a
+    /// thread's stack is gone once its connection parks.
+    static let stackSize = 128 * 1024
+
     static func start(_ socket: AcceptedSocket, id: SessionID, context: Context, onExit: @escaping @Sendable () -> Void) -> Bool {
-        spawnThread(name: "parley-conn", stackSize: 128 * 1024) {
-            defer { onExit() }
+        spawnThread(name: "parley-conn", stackSize: stackSize) {
             guard let tls = handshake(socket, context: context) else {
                 Sockets.close(socket.fileDescriptor)
+                onExit()
                 return
             }
             let session = Session(id: id, address: socket.remoteHost, limits: context.configuration.limits,
                                   now: context.clock.now())
-            guard let host = SessionHost(id: id, session: session, tls: tls, router: context.router, clock: context.clock,
-                                         closeGrace: context.configuration.closeGrace) else {
-                Sockets.close(socket.fileDescriptor)
-                return
-            }
+            let host = SessionHost(id: id, session: session, tls: tls, router: context.router, clock: context.clock,
+                                   closeGrace: context.configuration.closeGrace, lot: context.lot, whenFinished: onExit)
             context.router.register(id, host)
-            host.run()
-            context.router.unregister(id)
+            host.open()
+            serve(host, context: context)
+        }
+    }
+
+    /// A new thread for a session leaving the parking lot.
+    static func resume(_ host: SessionHost, context: Context) -> Bool {
+        spawnThread(name: "parley-conn", stackSize: stackSize) {
+            serve(host, context: context)
+        }
+    }
+
+    private static func serve(_ host: SessionHost, context: Context) {
+        switch host.serve(parkAfter: context.configuration.parkIdleConnectionsAfter) {
+        case .parked:
+            return
+        case .finished:
+            context.router.unregister(host.id)
+            host.whenFinished()
         }
     }
 

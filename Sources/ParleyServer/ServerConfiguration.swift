@@ -19,10 +19,12 @@ public struct ServerConfiguration: Sendable {
     public var handshakeTimeout: Duration = .seconds(10)
     /// Time a closing connection has to take its last lines.
     public var closeGrace: Duration = .seconds(2)
+    /// A connection quiet this long gives up its thread until it stirs (`ParkingLot`).
+    public var parkIdleConnectionsAfter: Duration = .seconds(2)
     /// Connections one remote address may hold at once (loopback is exempt).
     public var maxConnectionsPerAddress = 20
     /// Connections held at once, all addresses together; nil: as many as the process's
-    /// descriptor limit allows (each takes a socket and an eventfd).
+    /// descriptor limit allows (a socket each, and an eventfd while it has a thread).
     public var maxConnections: Int?
     public var synchronous: ParleyDatabase.SynchronousMode = .normal
     /// How long a write waits for another process's lock before it fails (`ERR store-failed`).

@@ -11,21 +11,38 @@ import ParleyTLS
 /// thread hand-off per delivered line. A room's batch of lines for a member becomes one
 /// TLS write made by the room's thread; the connection's thread is woken only for what
 /// needs it (a full socket, a timer, a close).
+///
+/// A connection that stays quiet gives up its thread: the session waits in the
+/// `ParkingLot` until its socket or a waker needs a thread again (see there).
 final class SessionHost: @unchecked Sendable {
+    /// Who serves the connection's socket and timers now.
+    private enum Thread {
+        /// A thread runs `serve()`; it waits in poll() on the socket and `wakeFD`.
+        case running
+        /// In the parking lot: no thread, the lot's epoll watches the socket.
+        case parked
+        /// Out of the lot; a thread is being started for it.
+        case resuming
+    }
+
     let id: SessionID
     private let router: Router
     private let clock: ServerClock
     private let closeGrace: Duration
-    private let wakeFD: Int32
+    private let lot: ParkingLot
     private let lock = Lock()
+    let socketDescriptor: Int32
+    /// Runs once, when the connection is over (frees its place in the accept quota).
+    let whenFinished: @Sendable () -> Void
 
     // Guarded by `lock`.
     private var session: Session
     private let tls: TLSConnection
-    private let socket: Int32
+    private var thread = Thread.running
+    /// The running thread's eventfd (-1 when parked, or when none could be made).
+    private var wakeFD: Int32 = -1
     private var output: [UInt8] = []
     private var outputSent = 0
-    private var wakeAt: Instant?
     private var closeBy: Instant?
     private var socketOpen = true
     /// The peer can no longer take bytes (a reset, a failed write).
@@ -38,27 +55,24 @@ final class SessionHost: @unchecked Sendable {
     /// A buffer for the session's effects, reused so a delivery allocates nothing.
     private var scratchEffects: [Effect] = []
 
-    init?(id: SessionID, session: Session, tls: TLSConnection, router: Router, clock: ServerClock,
-          closeGrace: Duration) {
-        let fd = parley_eventfd()
-        guard fd >= 0 else { return nil }
+    init(id: SessionID, session: Session, tls: TLSConnection, router: Router, clock: ServerClock,
+         closeGrace: Duration, lot: ParkingLot, whenFinished: @escaping @Sendable () -> Void) {
         self.id = id
         self.session = session
         self.tls = tls
-        self.socket = tls.fileDescriptor
+        self.socketDescriptor = tls.fileDescriptor
         self.router = router
         self.clock = clock
         self.closeGrace = closeGrace
-        self.wakeFD = fd
+        self.lot = lot
+        self.whenFinished = whenFinished
     }
-
-    deinit { close(wakeFD) }
 
     // MARK: - From any thread
 
     /// Mail for the session, in the order its sender sent it.
     func receive(_ messages: some Collection<SessionMessage>) {
-        let nudge = lock.withLock {
+        lock.withLock {
             let now = clock.now()
             var effects = scratchEffects
             for message in messages {
@@ -69,9 +83,8 @@ final class SessionHost: @unchecked Sendable {
             scratchEffects = effects
             scratchEffects.removeAll(keepingCapacity: true)
             flush()
-            return needsConnectionThread
+            if needsConnectionThread { wakeConnectionThread() }
         }
-        if nudge { wakeConnectionThread() }
     }
 
     /// The server is stopping: the session says goodbye and unwinds.
@@ -80,33 +93,84 @@ final class SessionHost: @unchecked Sendable {
             let now = clock.now()
             carryOut(session.shutdown(now: now), now: now)
             flush()
+            wakeConnectionThread()
         }
-        wakeConnectionThread()
     }
 
     // MARK: - The connection's own thread
 
-    /// Serves the connection until the session has retired and the socket is closed.
-    func run() {
+    /// The connection is open: the session greets it. Once, before the first `serve()`.
+    func open() {
         lock.withLock {
             let now = clock.now()
             carryOut(session.opened(now: now), now: now)
         }
+    }
+
+    enum Outcome {
+        /// The session waits in the parking lot; the thread may end.
+        case parked
+        /// The session has retired and the socket is closed.
+        case finished
+    }
+
+    /// Serves the connection on the calling thread until the session retires, or until
+    /// nothing has happened for `parkAfter` and the session parks.
+    func serve(parkAfter: Duration) -> Outcome {
+        let fd = parley_eventfd() // -1 when descriptors run out: then polls wake every 50 ms
+        lock.withLock {
+            thread = .running
+            wakeFD = fd
+        }
+        defer { if fd >= 0 { close(fd) } }
+        let parkAfterMilliseconds = SessionHost.milliseconds(parkAfter)
         while true {
-            let (events, timeout, done) = lock.withLock { pollPlan() }
+            let (events, plannedTimeout, done) = lock.withLock { pollPlan() }
             if done { break }
+            let idle = events == Int16(POLLIN) && plannedTimeout < 0
+            var timeout = idle ? parkAfterMilliseconds : plannedTimeout
+            if fd < 0 { timeout = timeout < 0 ? 50 : min(timeout, 50) }
+            // The socket only when there is something to wait for on it: a hung-up socket
+            // polled for nothing would still report POLLHUP, at once, every time.
             var descriptors = [
-                pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: socket, events: events, revents: 0),
+                pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: events == 0 ? -1 : socketDescriptor, events: events, revents: 0),
             ]
-            _ = poll(&descriptors, events == 0 ? 1 : 2, timeout)
+            let ready = poll(&descriptors, 2, timeout)
+            if idle, ready == 0, lock.withLock({ park() }) { return .parked }
             if descriptors[0].revents != 0 {
                 var counter: UInt64 = 0
-                _ = read(wakeFD, &counter, 8)
+                _ = read(fd, &counter, 8)
             }
             lock.withLock { serviceSocket() }
         }
-        lock.withLock { closeSocket() }
+        lock.withLock {
+            closeSocket()
+            wakeFD = -1
+        }
+        return .finished
+    }
+
+    /// Under the lock: hands the session to the parking lot if it still has nothing to
+    /// wait for but input (a waker may have changed that since the poll).
+    private func park() -> Bool {
+        let (events, timeout, done) = pollPlan()
+        guard !done, events == Int16(POLLIN), timeout < 0 else { return false }
+        thread = .parked
+        guard lot.park(self) else {
+            thread = .running
+            return false
+        }
+        wakeFD = -1
+        // A parked connection keeps no buffers: its lines are rare, a new one is cheap.
+        output = []
+        scratchEffects = []
+        return true
+    }
+
+    /// The parking lot saw the socket stir: a thread is being started for the session.
+    func leaveParking() {
+        lock.withLock { thread = .resuming }
     }
 
     /// What to wait for: socket events, a timeout in ms, or nothing more (done).
@@ -121,7 +185,7 @@ final class SessionHost: @unchecked Sendable {
         var timeout: Int32 = -1
         if socketOpen, !peerGone, !inputEnded, closeBy == nil, tls.pending > 0 { timeout = 0 }
         let now = clock.now()
-        for deadline in [wakeAt, socketOpen ? closeBy : nil].compactMap({ $0 }) {
+        for deadline in [session.pendingWake, socketOpen ? closeBy : nil].compactMap({ $0 }) {
             let wait = SessionHost.milliseconds(deadline - now)
             timeout = timeout < 0 ? wait : min(timeout, wait)
         }
@@ -131,8 +195,7 @@ final class SessionHost: @unchecked Sendable {
     private func serviceSocket() {
         let now = clock.now()
         readAvailable(now: now)
-        if let wake = wakeAt, wake <= now {
-            wakeAt = nil
+        if let wake = session.pendingWake, wake <= now {
             carryOut(session.tick(now: now), now: now)
         }
         flush()
@@ -193,9 +256,8 @@ final class SessionHost: @unchecked Sendable {
             case .closeConnection:
                 if closeBy == nil { closeBy = now + closeGrace }
                 planChanged = true
-            case .wake(_, let at):
-                wakeAt = at
-                planChanged = true
+            case .wake:
+                planChanged = true // the time itself is the session's `pendingWake`
             case .retireSession:
                 retired = true
                 planChanged = true
@@ -241,14 +303,24 @@ final class SessionHost: @unchecked Sendable {
         guard socketOpen else { return }
         socketOpen = false
         if !peerGone { tls.shutdown() }
-        Sockets.close(socket)
+        Sockets.close(socketDescriptor)
         output = []
         outputSent = 0
     }
 
+    /// Under the lock: a running thread looks at its plan again; a parked session gets
+    /// a thread back.
     private func wakeConnectionThread() {
-        var one: UInt64 = 1
-        _ = write(wakeFD, &one, 8)
+        switch thread {
+        case .running:
+            guard wakeFD >= 0 else { return }
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
+        case .parked:
+            if lot.withdraw(self) { thread = .resuming }
+        case .resuming:
+            break
+        }
     }
 
     private static func milliseconds(_ duration: Duration) -> Int32 {

@@ -20,6 +20,18 @@ struct SessionTests {
         #expect(session.opened(now: t0) == [.wake(id, at: t0 + .seconds(60))])
     }
 
+    @Test("a logged-in session no longer wants the login deadline's wake")
+    func loginDropsTheDeadlineWake() {
+        var session = Session(id: id, address: "a", now: t0)
+        _ = session.opened(now: t0)
+        #expect(session.pendingWake == t0 + .seconds(60))
+        _ = session.bytesReceived(bytes("/login alice hunter22"), now: t0)
+        #expect(session.pendingWake == t0 + .seconds(60))
+        _ = session.receive(.loggedIn(name("alice"), registered: false), now: t0)
+        _ = session.receive(.entered(.global), now: t0)
+        #expect(session.pendingWake == nil)
+    }
+
     @Test("text before login gets an error and sends no mail")
     func textBeforeLogin() {
         var session = Session(id: id, address: "a", now: t0)

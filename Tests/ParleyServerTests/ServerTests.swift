@@ -49,6 +49,48 @@ struct ServerTests {
         #expect(bob.waitForClose())
     }
 
+    /// Waits until `condition` holds (or a few seconds pass).
+    private func eventually(_ condition: () -> Bool) -> Bool {
+        for _ in 0..<300 {
+            if condition() { return true }
+            usleep(10_000)
+        }
+        return condition()
+    }
+
+    @Test("a quiet connection gives up its thread and still receives, sends and says goodbye")
+    func quietConnectionsPark() throws {
+        let server = try TestServer { $0.parkIdleConnectionsAfter = .milliseconds(100) }
+        let alice = try LineClient.registered("alice", port: server.port)
+        let bob = try LineClient.registered("bob", port: server.port)
+        #expect(eventually { server.server.parkedConnections == 2 })
+
+        try alice.send("are you there")  // wakes alice's connection; bob's stays parked
+        #expect(alice.expect("MSG global alice") == "MSG global alice are you there")
+        #expect(bob.expect("MSG global alice") == "MSG global alice are you there")
+        try bob.send("/users")
+        #expect(bob.expect("USERS") == "USERS global alice bob")
+
+        #expect(eventually { server.server.parkedConnections == 2 })
+        server.stop()
+        #expect(alice.expect("BYE") == "BYE shutdown the server is shutting down")
+        #expect(bob.expect("BYE") == "BYE shutdown the server is shutting down")
+        #expect(server.server.parkedConnections == 0)
+    }
+
+    @Test("a parked connection that hangs up is logged out")
+    func parkedHangUp() throws {
+        let server = try TestServer { $0.parkIdleConnectionsAfter = .milliseconds(100) }
+        defer { server.stop() }
+        let alice = try LineClient.registered("alice", port: server.port)
+        let bob = try LineClient.registered("bob", port: server.port)
+        #expect(eventually { server.server.parkedConnections == 2 })
+        alice.connection.close()
+        #expect(bob.expect("EVENT global alice left") == "EVENT global alice left")
+        try bob.send("/users")
+        #expect(bob.expect("USERS") == "USERS global bob")
+    }
+
     @Test("the server speaks TLS 1.3, accepts 1.2 and refuses 1.1")
     func versions() throws {
         let server = try TestServer()

@@ -15,10 +15,17 @@ void parley_set_thread_name(const char *name);
    handshakes, the buffers they freed would otherwise stay resident as holes. */
 void parley_release_free_memory(void);
 
+/* Caps glibc's malloc arenas (M_ARENA_MAX). By default a busy thread gets an arena of
+   its own, up to 8 per core; each connection's long-lived TLS state then lies scattered
+   among other threads' freed handshake buffers, and the pages holding it stay resident. */
+void parley_limit_malloc_arenas(int arenas);
+
 /* epoll, flattened to plain integers: an event loop over many sockets that wakes only
    for the ready ones. Each descriptor is registered with a caller's 64-bit tag. */
 int parley_epoll_create(void);
 int parley_epoll_add(int epoll, int fd, uint64_t tag);
+/* Watches fd for one readable (or error, or end-of-stream) event, then stays disarmed. */
+int parley_epoll_add_oneshot(int epoll, int fd, uint64_t tag);
 int parley_epoll_remove(int epoll, int fd);
 /* Waits up to timeout_ms; writes the tags of ready descriptors; returns how many (or -1). */
 int parley_epoll_wait(int epoll, uint64_t *tags, int capacity, int timeout_ms);
