@@ -1,19 +1,11 @@
-import Glibc
+import Synchronization
 
-/// A plain mutex for state spread over several fields of one object.
+/// A plain mutex for state spread over several fields of one object. The mutex lives
+/// inside this object: one allocation, which matters with a lock per connection.
 final class Lock: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-
-    init() { pthread_mutex_init(mutex, nil) }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
+    private let mutex = Mutex(())
 
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
+        try mutex.withLock { _ in try body() }
     }
 }
