@@ -53,44 +53,64 @@ public enum ServerLine: Equatable, Sendable {
     public func render(into bytes: inout [UInt8]) {
         switch self {
         case .ok(let text):
-            bytes.append(contentsOf: "OK ".utf8)
-            bytes.append(contentsOf: text.utf8)
+            ServerLine.words("OK", text, into: &bytes)
         case .error(let code, let text):
-            ServerLine.words(["ERR", code.rawValue, text], into: &bytes)
+            ServerLine.words("ERR", code.rawValue, text, into: &bytes)
         case .message(let room, let from, let text):
-            bytes.append(contentsOf: "MSG ".utf8)
-            ServerLine.words([room.text, from.text, text], into: &bytes)
+            ServerLine.words("MSG", room.text, from.text, text, into: &bytes)
         case .whisper(let from, let to, let text):
-            bytes.append(contentsOf: "WHISPER ".utf8)
-            ServerLine.words([from.text, to.text, text], into: &bytes)
+            ServerLine.words("WHISPER", from.text, to.text, text, into: &bytes)
         case .event(let room, let text):
-            bytes.append(contentsOf: "EVENT ".utf8)
-            ServerLine.words([room.text, text], into: &bytes)
+            ServerLine.words("EVENT", room.text, text, into: &bytes)
         case .users(let room, let names):
-            ServerLine.words(["USERS", room.text] + names.map(\.text), into: &bytes)
+            ServerLine.words("USERS", room.text, into: &bytes)
+            for name in names { ServerLine.words("", name.text, into: &bytes) }
         case .rooms(let names):
-            ServerLine.words(["ROOMS"] + names.map(\.text), into: &bytes)
+            bytes.append(contentsOf: "ROOMS".utf8)
+            for name in names { ServerLine.words("", name.text, into: &bytes) }
         case .bye(let reason, let text):
-            ServerLine.words(["BYE", reason.rawValue, text], into: &bytes)
+            ServerLine.words("BYE", reason.rawValue, text, into: &bytes)
         }
         bytes.append(UInt8(ascii: "\n"))
     }
 
-    private static func words(_ words: [String], into bytes: inout [UInt8]) {
-        for (index, word) in words.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: " ")) }
-            bytes.append(contentsOf: word.utf8)
-        }
+    /// Words joined by single spaces. Variadic over `String`s would build an array per
+    /// line; this is the fan-out path, so each shape is spelled out.
+    private static func words(_ first: String, _ second: String, into bytes: inout [UInt8]) {
+        bytes.append(contentsOf: first.utf8)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: second.utf8)
+    }
+
+    private static func words(_ first: String, _ second: String, _ third: String, into bytes: inout [UInt8]) {
+        words(first, second, into: &bytes)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: third.utf8)
+    }
+
+    private static func words(_ first: String, _ second: String, _ third: String, _ fourth: String,
+                              into bytes: inout [UInt8]) {
+        words(first, second, third, into: &bytes)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: fourth.utf8)
     }
 
     /// Bytes on the wire (before TLS): what the outbound queue's bound counts.
     public var wireSize: Int {
         switch self {
+        case .ok(let text):
+            return 4 + text.utf8.count
+        case .error(let code, let text):
+            return 6 + code.rawValue.utf8.count + text.utf8.count
         case .message(let room, let from, let text):
             return 7 + room.text.utf8.count + from.text.utf8.count + text.utf8.count
         case .whisper(let from, let to, let text):
             return 11 + from.text.utf8.count + to.text.utf8.count + text.utf8.count
-        default:
+        case .event(let room, let text):
+            return 8 + room.text.utf8.count + text.utf8.count
+        case .bye(let reason, let text):
+            return 6 + reason.rawValue.utf8.count + text.utf8.count
+        case .users, .rooms:
             return rendered.utf8.count
         }
     }

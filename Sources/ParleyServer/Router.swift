@@ -79,27 +79,31 @@ final class Router: @unchecked Sendable {
     /// (keeping each session's order) and handed over once per session: a room's
     /// batch of lines for a member becomes one call, one TLS write.
     func deliver(_ effects: [Effect]) {
-        var toSessions: [(id: SessionID, order: Int, message: SessionMessage)] = []
-        for effect in effects {
-            guard case .send(let mail) = effect else { continue }
-            if case .session(let id, let message) = mail {
-                toSessions.append((id, toSessions.count, message))
-            } else {
+        // Only (session, position) pairs are sorted: plain integers, no enum copies.
+        var targets: [(id: UInt64, index: Int)] = []
+        for index in effects.indices {
+            if case .send(.session(let id, _)) = effects[index] {
+                targets.append((id.rawValue, index))
+            } else if case .send(let mail) = effects[index] {
                 send(mail)
             }
         }
-        guard !toSessions.isEmpty else { return }
-        // Group by session, keeping each session's order (the second key).
-        if toSessions.count > 1 { toSessions.sort { ($0.id, $0.order) < ($1.id, $1.order) } }
+        guard !targets.isEmpty else { return }
+        // Group by session, keeping each session's order (the second key). A room's
+        // members come in join order, often already sorted.
+        if !targets.isSorted(by: <) { targets.sort(by: <) }
         var runs: [Range<Int>] = []
         var start = 0
-        for index in 1...toSessions.count where index == toSessions.count || toSessions[index].id != toSessions[start].id {
+        for index in 1...targets.count where index == targets.count || targets[index].id != targets[start].id {
             runs.append(start..<index)
             start = index
         }
-        let hosts = sessions.withLock { table in runs.map { table[toSessions[$0.lowerBound].id] } }
+        let hosts = sessions.withLock { table in runs.map { table[SessionID(targets[$0.lowerBound].id)] } }
         for (host, run) in zip(hosts, runs) {
-            host?.receive(toSessions[run].lazy.map(\.message))
+            host?.receive(targets[run].lazy.map { target in
+                guard case .send(.session(_, let message)) = effects[target.index] else { preconditionFailure() }
+                return message
+            })
         }
     }
 
@@ -123,6 +127,12 @@ final class Router: @unchecked Sendable {
         case .hasher(let request):
             hasher.post(request)
         }
+    }
+}
+
+extension Array where Element == (id: UInt64, index: Int) {
+    fileprivate func isSorted(by less: (Element, Element) -> Bool) -> Bool {
+        indices.dropFirst().allSatisfy { !less(self[$0], self[$0 - 1]) }
     }
 }
 

@@ -119,6 +119,12 @@ struct ServerLineTests {
             .message(room: .global, from: alice, text: "héllo"),
             .whisper(from: alice, to: alice, text: "x"),
             .ok("fine"),
+            .error(.noSuchUser, "bob is not in lounge"),
+            .event(room: .global, text: "bob jöined"),
+            .bye(.slowReader, "you are not reading fast enough"),
+            .users(room: .global, names: [alice, alice]),
+            .rooms([.global, alice]),
+            .rooms([]),
         ]
         for line in lines { #expect(line.wireSize == line.rendered.utf8.count) }
     }
