@@ -39,9 +39,12 @@ struct LoadWorker {
     func run(start: Int64, end: Int64) -> LoadTally {
         var tally = LoadTally()
         let interval = Int64(1_000_000_000 / max(configuration.rate, 0.001))
-        // Spread the senders' first messages over one interval so they do not beat in step.
-        var nextSend = connections.enumerated().map { offset, connection in
-            senders.contains(connection.index) ? start + interval * Int64(offset) / Int64(max(1, connections.count)) : Int64.max
+        // Spread the senders' first messages evenly over one interval (by their rank among
+        // all senders), so messages arrive one at a time, as from independent people,
+        // not in bursts that a server would get to batch for free.
+        let ranks = Dictionary(uniqueKeysWithValues: senders.sorted().enumerated().map { ($1, $0) })
+        var nextSend = connections.map { connection in
+            ranks[connection.index].map { start + interval * Int64($0) / Int64(max(1, senders.count)) } ?? Int64.max
         }
         var alive = Array(repeating: true, count: connections.count)
         var lastDelivery = LoadClock.now()

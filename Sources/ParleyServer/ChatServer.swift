@@ -42,6 +42,16 @@ public final class ChatServer: @unchecked Sendable {
         let database = try ParleyDatabase.open(
             path: configuration.databasePath, synchronous: configuration.synchronous,
             busyTimeoutMilliseconds: Int32(clamping: configuration.databaseBusyTimeout.nanoseconds / 1_000_000))
+        // Checkpoints run beside the storage thread, not inside its commits. If the second
+        // connection cannot be had, SQLite's automatic checkpoints stay on.
+        if let checkpoints = try? ParleyDatabase.open(
+            path: configuration.databasePath, synchronous: configuration.synchronous,
+            busyTimeoutMilliseconds: Int32(clamping: configuration.databaseBusyTimeout.nanoseconds / 1_000_000)),
+           (try? database.setAutomaticCheckpoints(false)) != nil {
+            guard Checkpointer(database: checkpoints, logger: logger).start() else {
+                throw ServerError("cannot start the checkpoint thread")
+            }
+        }
         let listener = try TCPListener(host: configuration.host, port: configuration.port)
         port = listener.port
 
@@ -50,7 +60,7 @@ public final class ChatServer: @unchecked Sendable {
             throw ServerError("cannot start the server's threads")
         }
         router.start(gate: gate, lobby: lobby)
-        let started = StorageThread(database: database, router: router, clock: clock, logger: logger).start()
+        let started = StorageThread(database: database, router: router, clock: clock, logger: logger).start(window: configuration.commitWindow)
             && HashingPool.start(workers: configuration.hashingWorkers, hasher: PasswordHasher(cost: configuration.scryptCost),
                                  router: router, logger: logger)
             && Housekeeping.start()

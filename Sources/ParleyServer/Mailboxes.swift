@@ -52,6 +52,15 @@ final class BlockingMailbox<Item: Sendable>: @unchecked Sendable {
         return batch
     }
 
+    /// Everything posted so far, without waiting (possibly nothing).
+    func takeAvailable() -> [Item] {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        let batch = items
+        items = []
+        return batch
+    }
+
     /// Waits for one item, for worker pools; nil once closed and drained.
     func takeOne() -> Item? {
         pthread_mutex_lock(mutex)

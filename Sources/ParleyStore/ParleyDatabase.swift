@@ -1,3 +1,5 @@
+import CSQLite
+
 /// Parley's persistent store: accounts, chat messages and the audit log in one SQLite file.
 ///
 /// ## Threading
@@ -134,6 +136,42 @@ public final class ParleyDatabase {
     /// The journal mode SQLite reports (`"wal"` for a read-write open).
     public func journalMode() throws -> String {
         try connection.scalarText("PRAGMA journal_mode") ?? ""
+    }
+
+    // MARK: Checkpoints
+
+    /// Turns SQLite's automatic WAL checkpoints off (or back on). A checkpoint copies the
+    /// WAL into the database file and syncs it: milliseconds on a real disk, spent by
+    /// whichever commit crosses the threshold. A server with another connection doing
+    /// `checkpoint()` on a thread of its own keeps its commits free of that pause.
+    public func setAutomaticCheckpoints(_ enabled: Bool) throws {
+        try connection.execute(enabled ? "PRAGMA wal_autocheckpoint = 1000" : "PRAGMA wal_autocheckpoint = 0")
+    }
+
+    /// How a checkpoint may treat the writer.
+    public enum CheckpointMode: Sendable {
+        /// Copies what it can without waiting for or blocking the writer.
+        case passive
+        /// Waits for the writer, copies everything, and makes the next write start the
+        /// WAL over: what keeps the WAL bounded while writes never stop (passive ones
+        /// alone never catch up with a writer that always adds more).
+        case restart
+    }
+
+    /// Copies WAL pages into the database file; returns the WAL's size in pages.
+    @discardableResult
+    public func checkpoint(_ mode: CheckpointMode = .passive) throws -> Int {
+        var walPages: Int32 = 0
+        var copied: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(connection.handle, nil,
+                                           mode == .passive ? SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_RESTART,
+                                           &walPages, &copied)
+        // BUSY from a restart means the writer kept the lock past the busy timeout: what
+        // could be copied was; the next round tries again.
+        guard rc == SQLITE_OK || rc == SQLITE_BUSY else {
+            throw SQLiteError(resultCode: rc, connection: connection.handle, sql: "checkpoint")
+        }
+        return Int(walPages)
     }
 
     // MARK: Statement cache

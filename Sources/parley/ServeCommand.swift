@@ -37,6 +37,8 @@ struct Serve: ParsableCommand {
     var maxConnectionsPerAddress = 20
     @Option(help: "Database durability: normal (survives a crash of the server) or full (also a power loss).")
     var synchronous = "normal"
+    @Option(help: "Group commit window in microseconds: under load, messages this close together share a commit and each member's write (0: none).")
+    var commitWindow = 500
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func validate() throws {
@@ -45,6 +47,7 @@ struct Serve: ParsableCommand {
         }
         guard (10...22).contains(scryptLogN) else { throw ValidationError("--scrypt-log-n must be from 10 to 22") }
         guard ["normal", "full"].contains(synchronous) else { throw ValidationError("--synchronous is normal or full") }
+        guard (0...100_000).contains(commitWindow) else { throw ValidationError("--commit-window must be from 0 to 100000 microseconds") }
         guard maxConnectionsPerAddress > 0 else { throw ValidationError("--max-connections-per-address must be more than 0") }
         guard (0...10_000).contains(rate), (1...100_000).contains(burst) else {
             throw ValidationError("--rate must be from 0 to 10000 and --burst from 1 to 100000")
@@ -111,6 +114,7 @@ struct Serve: ParsableCommand {
         configuration.scryptCost = ScryptCost(logN: UInt8(scryptLogN), r: 8, p: 3)
         configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
         configuration.synchronous = synchronous == "full" ? .full : .normal
+        configuration.commitWindow = .microseconds(commitWindow)
         configuration.limits.rate = rate == 0 ? nil : RateLimit(linesPerSecond: rate, burst: burst)
         return configuration
     }

@@ -61,3 +61,26 @@ struct DurabilityTests {
         }
     }
 }
+
+@Suite("Checkpoints from a second connection")
+struct CheckpointTests {
+    @Test("with automatic checkpoints off, a passive checkpoint from another connection copies the WAL and a restart lets it start over")
+    func backgroundCheckpoints() throws {
+        try withTemporaryDirectory { dir in
+            let path = databasePath(in: dir)
+            let writer = try ParleyDatabase.open(path: path)
+            try writer.setAutomaticCheckpoints(false)
+            let checkpointer = try ParleyDatabase.open(path: path)
+            for index in 0..<1_500 { // more pages than SQLite's automatic threshold (1000)
+                try writer.appendMessage(room: "r", sender: "Ann", recipient: nil, body: "m\(index)", atMs: Int64(index))
+            }
+            let walPages = try checkpointer.checkpoint(.passive)
+            #expect(walPages > 1_000) // nothing checkpointed it behind our back
+            try checkpointer.checkpoint(.restart)
+            try writer.appendMessage(room: "r", sender: "Ann", recipient: nil, body: "after", atMs: 9_999)
+            #expect(try checkpointer.checkpoint(.passive) < 10) // the WAL started over
+            let reader = try ParleyDatabase.open(path: path)
+            #expect(try reader.messages(room: "r").count == 1_501)
+        }
+    }
+}
