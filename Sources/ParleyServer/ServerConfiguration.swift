@@ -27,10 +27,10 @@ public struct ServerConfiguration: Sendable {
     /// descriptor limit allows (a socket each, and an eventfd while it has a thread).
     public var maxConnections: Int?
     public var synchronous: ParleyDatabase.SynchronousMode = .normal
-    /// Group commit window (`StorageThread.start(window:)`): under load, messages that
-    /// arrive this close together share a commit and each member's write. Zero: commit
-    /// as soon as anything waits.
-    public var commitWindow: Duration = .microseconds(500)
+    /// Group commit window (`StorageThread.start(window:)`): once the storage thread is
+    /// busy, messages this close together share a commit and each member's write. Zero:
+    /// commit as soon as anything waits.
+    public var commitWindow: Duration = .milliseconds(2)
     /// How long a write waits for another process's lock before it fails (`ERR store-failed`).
     public var databaseBusyTimeout: Duration = .seconds(5)
 

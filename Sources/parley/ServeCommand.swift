@@ -37,8 +37,8 @@ struct Serve: ParsableCommand {
     var maxConnectionsPerAddress = 20
     @Option(help: "Database durability: normal (survives a crash of the server) or full (also a power loss).")
     var synchronous = "normal"
-    @Option(help: "Group commit window in microseconds: under load, messages this close together share a commit and each member's write (0: none).")
-    var commitWindow = 500
+    @Option(help: "Group commit window in microseconds: once the server is busy, messages this close together share a commit and each member's write (0: none).")
+    var commitWindow = 2000
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func validate() throws {
