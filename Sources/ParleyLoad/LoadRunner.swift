@@ -154,17 +154,7 @@ public struct LoadRunner: Sendable {
     /// The first member of each room creates it (or joins it if it exists); the rest join.
     private func enterRooms(_ connections: [LoadConnection]) throws {
         let rooms = max(1, configuration.rooms)
-        for connection in connections.prefix(rooms) {
-            try connection.send(dialect.create(connection.room))
-            switch try connection.await(dialect) {
-            case .yes: continue
-            case .nameTaken:
-                try connection.send(dialect.join(connection.room))
-                guard case .yes = try connection.await(dialect) else { throw LoadError("cannot join \(connection.room)") }
-            case .no(let line): throw LoadError("cannot create \(connection.room): \(line)")
-            case .other: throw LoadError("cannot create \(connection.room)")
-            }
-        }
+        for connection in connections.prefix(rooms) { try enterRoom(connection) }
         let rest = Array(connections.dropFirst(rooms))
         _ = try parallel(rest.count) { i in
             try rest[i].send(dialect.join(rest[i].room))
