@@ -22,6 +22,7 @@ public final class ChatServer: @unchecked Sendable {
     private let router: Router
     private var acceptLoop: AcceptLoop?
     private var lot: ParkingLot?
+    private var checkpointer: Checkpointer?
 
     /// Connections waiting without a thread of their own right now (`ParkingLot`).
     public var parkedConnections: Int { lot?.parkedCount ?? 0 }
@@ -44,13 +45,14 @@ public final class ChatServer: @unchecked Sendable {
             busyTimeoutMilliseconds: Int32(clamping: configuration.databaseBusyTimeout.nanoseconds / 1_000_000))
         // Checkpoints run beside the storage thread, not inside its commits. If the second
         // connection cannot be had, SQLite's automatic checkpoints stay on.
-        if let checkpoints = try? ParleyDatabase.open(
-            path: configuration.databasePath, synchronous: configuration.synchronous,
-            busyTimeoutMilliseconds: Int32(clamping: configuration.databaseBusyTimeout.nanoseconds / 1_000_000)),
+        // Its connection waits only briefly for locks: it gives up a round rather than
+        // keep the writer waiting.
+        if let connection = try? ParleyDatabase.open(
+            path: configuration.databasePath, synchronous: configuration.synchronous, busyTimeoutMilliseconds: 100),
            (try? database.setAutomaticCheckpoints(false)) != nil {
-            guard Checkpointer(database: checkpoints, logger: logger).start() else {
-                throw ServerError("cannot start the checkpoint thread")
-            }
+            let checkpoints = Checkpointer(database: connection, logger: logger)
+            guard checkpoints.start() else { throw ServerError("cannot start the checkpoint thread") }
+            checkpointer = checkpoints
         }
         let listener = try TCPListener(host: configuration.host, port: configuration.port)
         port = listener.port
@@ -66,9 +68,12 @@ public final class ChatServer: @unchecked Sendable {
             && Housekeeping.start()
         guard started else { throw ServerError("cannot start the server's threads") }
 
+        let descriptors = ChatServer.descriptorBudget()
         let loop = AcceptLoop(listener: listener, maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
-                              maxConnections: configuration.maxConnections ?? ChatServer.connectionsTheDescriptorsAllow())
-        guard let lot = ParkingLot() else { throw ServerError("cannot create the parking lot's epoll") }
+                              maxConnections: configuration.maxConnections ?? descriptors.connections)
+        guard let lot = ParkingLot(wakeDescriptors: descriptors.wakeDescriptors) else {
+            throw ServerError("cannot create the parking lot's epoll")
+        }
         let connectionContext = ConnectionThread.Context(
             tls: context, router: router, clock: clock, configuration: configuration, lot: lot, logger: logger)
         guard lot.start(resume: { ConnectionThread.resume($0, context: connectionContext) }, logger: logger) else {
@@ -107,14 +112,16 @@ public final class ChatServer: @unchecked Sendable {
         if !flushed.wait(until: clock.now() + .seconds(1), clock: clock) {
             logger.error("the store did not confirm its last batch in time")
         }
+        checkpointer?.stop()
+        lot?.stop()
         logger.info("stopped", metadata: ["sessions-left": "\(router.liveSessionCount)"])
     }
 
-    /// Raises the soft descriptor limit to the hard one and returns how many connections
-    /// fit: a socket each, plus an eventfd for each that has a thread (a parked one has
-    /// none), with room kept for the database, the listener and logs. If the eventfds
-    /// run short, threads poll every 50 ms instead of being woken.
-    static func connectionsTheDescriptorsAllow() -> Int {
+    /// Raises the soft descriptor limit to the hard one and splits it: a socket for each
+    /// connection, an eventfd for each connection that has a thread (a parked one has
+    /// none) up to a tenth of the limit, and room kept for the database, the listener
+    /// and logs. Past the eventfds' share, threads poll every 50 ms instead of being woken.
+    static func descriptorBudget() -> (connections: Int, wakeDescriptors: Int) {
         var limit = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         if limit.rlim_cur < limit.rlim_max {
@@ -122,7 +129,8 @@ public final class ChatServer: @unchecked Sendable {
             setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         }
         let descriptors = Int(clamping: limit.rlim_cur)
-        return max(16, descriptors - 64 - descriptors / 10)
+        let wake = max(8, descriptors / 10)
+        return (max(16, descriptors - 64 - wake), wake)
     }
 
     private func tlsContext() throws -> TLSContext {

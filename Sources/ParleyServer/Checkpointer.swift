@@ -1,33 +1,46 @@
 import Glibc
 import Logging
 import ParleyStore
+import Synchronization
 
 /// Checkpoints the database's WAL once a second on a connection and a thread of its
 /// own, so that no commit on the storage thread (and no message waiting behind it)
-/// pays for copying pages into the database file and syncing it. Passive checkpoints
-/// never block the writer, but under writes that never pause they never finish either;
-/// once the WAL passes `restartAbove` pages a restarting checkpoint (which waits for
-/// the writer, briefly, as SQLite's own would) starts it over, keeping it bounded.
+/// pays for copying pages into the database file and syncing it.
+///
+/// Passive checkpoints never block the writer. A restarting one (which makes the next
+/// write start the WAL over) holds the writer off while it works, so it runs only when
+/// the passive one just copied everything (little left to do), or, as a bound, when
+/// the WAL has grown past `hardLimit` pages because writes never paused long enough.
+/// Its connection waits at most a moment for locks (`busyTimeout` at open): a reader
+/// that holds the WAL (a backup, an operator's shell) makes it give up until the next
+/// round rather than keep the writer waiting.
 final class Checkpointer: @unchecked Sendable { // the connection is used by its thread only
     private let database: ParleyDatabase
     private let logger: Logger
+    private let stopping = Atomic<Bool>(false)
 
     init(database: ParleyDatabase, logger: Logger) {
         self.database = database
         self.logger = logger
     }
 
-    func start(every seconds: UInt32 = 1, restartAbove: Int = 4096) -> Bool {
+    func start(every seconds: UInt32 = 1, restartAbove: Int = 4_096, hardLimit: Int = 16_384) -> Bool {
         spawnThread(name: "parley-checkpoint", stackSize: 256 * 1024) { [self] in
-            while true {
+            while !stopping.load(ordering: .relaxed) {
                 sleep(seconds)
+                if stopping.load(ordering: .relaxed) { break }
                 do {
-                    let walPages = try database.checkpoint(.passive)
-                    if walPages > restartAbove { try database.checkpoint(.restart) }
+                    let progress = try database.checkpoint(.passive)
+                    if progress.walPages > restartAbove, progress.isComplete || progress.walPages > hardLimit {
+                        try database.checkpoint(.restart)
+                    }
                 } catch {
                     logger.warning("WAL checkpoint failed; will try again", metadata: ["error": "\(error)"])
                 }
             }
         }
     }
+
+    /// The thread ends within a round; its connection closes with this object.
+    func stop() { stopping.store(true, ordering: .relaxed) }
 }

@@ -30,12 +30,48 @@ final class ParkingLot: @unchecked Sendable {
     private let epoll: Int32
     private let wakeFD: Int32
     private let table = Mutex(Table())
+    private let stopping = Atomic<Bool>(false)
     private static let wakeTag = UInt64.max
+    /// Eventfds the connections' threads may hold at once (`takeWakeDescriptor`).
+    private let wakeDescriptorsLeft: Atomic<Int>
 
-    init?() {
+    init?(wakeDescriptors: Int) {
         epoll = parley_epoll_create()
         wakeFD = parley_eventfd()
+        wakeDescriptorsLeft = Atomic(wakeDescriptors)
         guard epoll >= 0, wakeFD >= 0, parley_epoll_add(epoll, wakeFD, ParkingLot.wakeTag) == 0 else { return nil }
+    }
+
+    /// An eventfd for a connection's thread, or -1 when their share of the descriptor
+    /// limit is used up (the thread then polls every 50 ms instead of being woken).
+    func takeWakeDescriptor() -> Int32 {
+        guard wakeDescriptorsLeft.subtract(1, ordering: .relaxed).newValue >= 0 else {
+            wakeDescriptorsLeft.add(1, ordering: .relaxed)
+            return -1
+        }
+        let fd = parley_eventfd()
+        if fd < 0 { wakeDescriptorsLeft.add(1, ordering: .relaxed) }
+        return fd
+    }
+
+    func returnWakeDescriptor(_ fd: Int32) {
+        guard fd >= 0 else { return }
+        close(fd)
+        wakeDescriptorsLeft.add(1, ordering: .relaxed)
+    }
+
+    deinit {
+        close(epoll)
+        close(wakeFD)
+    }
+
+    /// Ends the lot's thread (after the server has stopped its sessions). Its
+    /// descriptors stay open until the lot itself is gone, so a late waker never writes
+    /// to a number the process has reused.
+    func stop() {
+        stopping.store(true, ordering: .relaxed)
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
     }
 
     var parkedCount: Int { table.withLock { $0.parked.count } }
@@ -46,7 +82,8 @@ final class ParkingLot: @unchecked Sendable {
         spawnThread(name: "parley-parking", stackSize: 128 * 1024) { [self] in
             var tags = [UInt64](repeating: 0, count: 256)
             var retrying = false
-            while true {
+            var lastWarning = 0
+            while !stopping.load(ordering: .relaxed) {
                 let count = tags.withUnsafeMutableBufferPointer {
                     parley_epoll_wait(epoll, $0.baseAddress, Int32($0.count), retrying ? 20 : -1)
                 }
@@ -70,8 +107,13 @@ final class ParkingLot: @unchecked Sendable {
                 var failed: [SessionHost] = []
                 for host in waiting where !resume(host) { failed.append(host) }
                 if !failed.isEmpty {
-                    logger.warning("cannot start a thread for a waking connection; retrying",
-                                   metadata: ["waiting": "\(failed.count)"])
+                    var now = timespec()
+                    clock_gettime(CLOCK_MONOTONIC, &now)
+                    if now.tv_sec > lastWarning { // at most once a second
+                        lastWarning = now.tv_sec
+                        logger.warning("cannot start a thread for a waking connection; retrying",
+                                       metadata: ["waiting": "\(failed.count)"])
+                    }
                     table.withLock { $0.resuming.append(contentsOf: failed) }
                 }
                 retrying = !failed.isEmpty

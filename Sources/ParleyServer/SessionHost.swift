@@ -117,12 +117,12 @@ final class SessionHost: @unchecked Sendable {
     /// Serves the connection on the calling thread until the session retires, or until
     /// nothing has happened for `parkAfter` and the session parks.
     func serve(parkAfter: Duration) -> Outcome {
-        let fd = parley_eventfd() // -1 when descriptors run out: then polls wake every 50 ms
+        let fd = lot.takeWakeDescriptor() // -1 when their share runs out: then polls wake every 50 ms
         lock.withLock {
             thread = .running
             wakeFD = fd
         }
-        defer { if fd >= 0 { close(fd) } }
+        defer { lot.returnWakeDescriptor(fd) }
         let parkAfterMilliseconds = SessionHost.milliseconds(parkAfter)
         while true {
             let (events, plannedTimeout, done) = lock.withLock { pollPlan() }

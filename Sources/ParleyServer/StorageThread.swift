@@ -35,6 +35,7 @@ final class StorageThread: @unchecked Sendable {
             var busy = false
             var measuredSince = clock.now()
             var cpuAtStart = StorageThread.threadCPUTime()
+            var lingered = Duration.zero
             while true {
                 var batch = router.store.takeAll()
                 if batch.isEmpty { return }
@@ -42,6 +43,7 @@ final class StorageThread: @unchecked Sendable {
                     let wait = window - (clock.now() - previousStart)
                     if wait > .zero {
                         usleep(UInt32(clamping: wait.nanoseconds / 1000))
+                        lingered += wait
                         batch += router.store.takeAvailable()
                     }
                 }
@@ -50,8 +52,11 @@ final class StorageThread: @unchecked Sendable {
                 let ended = clock.now()
                 if ended - measuredSince >= .milliseconds(200) {
                     let cpu = StorageThread.threadCPUTime()
-                    busy = (cpu - cpuAtStart) * 10 > (ended - measuredSince) * 8
+                    // The window's own waits count as busy: otherwise the window, by
+                    // saving CPU, would switch itself off every other round.
+                    busy = (cpu - cpuAtStart + lingered) * 10 > (ended - measuredSince) * 8
                     cpuAtStart = cpu
+                    lingered = .zero
                     measuredSince = ended
                 }
             }

@@ -158,20 +158,29 @@ public final class ParleyDatabase {
         case restart
     }
 
-    /// Copies WAL pages into the database file; returns the WAL's size in pages.
+    /// What a checkpoint found: the WAL's size and how much of it is now in the database
+    /// file, both in pages.
+    public struct CheckpointProgress: Sendable, Equatable {
+        public var walPages: Int
+        public var copiedPages: Int
+        /// Everything in the WAL is in the database file.
+        public var isComplete: Bool { copiedPages >= walPages }
+    }
+
+    /// Copies WAL pages into the database file.
     @discardableResult
-    public func checkpoint(_ mode: CheckpointMode = .passive) throws -> Int {
+    public func checkpoint(_ mode: CheckpointMode = .passive) throws -> CheckpointProgress {
         var walPages: Int32 = 0
         var copied: Int32 = 0
         let rc = sqlite3_wal_checkpoint_v2(connection.handle, nil,
                                            mode == .passive ? SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_RESTART,
                                            &walPages, &copied)
-        // BUSY from a restart means the writer kept the lock past the busy timeout: what
-        // could be copied was; the next round tries again.
+        // BUSY from a restart means the writer or a reader kept its lock past this
+        // connection's busy timeout: what could be copied was; the next round tries again.
         guard rc == SQLITE_OK || rc == SQLITE_BUSY else {
             throw SQLiteError(resultCode: rc, connection: connection.handle, sql: "checkpoint")
         }
-        return Int(walPages)
+        return CheckpointProgress(walPages: Int(max(0, walPages)), copiedPages: Int(max(0, copied)))
     }
 
     // MARK: Statement cache

@@ -98,10 +98,18 @@ struct Serve: ParsableCommand {
     /// it parks, and each cached stack keeps pages resident. Together, about 1 KiB per
     /// idle connection. An operator's own GLIBC_TUNABLES is left as it is.
     static func restartWithoutThreadCaches() {
+        // Once only, even where glibc drops GLIBC_TUNABLES (a binary with file
+        // capabilities runs in secure mode): the marker says this is the second run.
+        if getenv("PARLEY_SERVE_RESTARTED") != nil {
+            unsetenv("PARLEY_SERVE_RESTARTED")
+            return
+        }
         guard getenv("GLIBC_TUNABLES") == nil else { return }
         setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0:glibc.pthread.stack_cache_size=4194304", 1)
+        setenv("PARLEY_SERVE_RESTARTED", "1", 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         unsetenv("GLIBC_TUNABLES") // exec failed: carry on as we are
+        unsetenv("PARLEY_SERVE_RESTARTED")
     }
 
     private func serverConfiguration() -> ServerConfiguration {
