@@ -21,8 +21,9 @@ final class StorageThread: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Group commit, with a window once the thread is busy. While its own CPU time is more
-    /// than 80% of the time passing (measured over the last fifth of a second), a batch that
+    /// Group commit, with a window once the thread is busy. Once its own CPU time is more
+    /// than 90% of the time passing (measured over a fifth of a second; it stays on until
+    /// that falls below 60%), a batch that
     /// begins less than `window` after the previous one waits out the rest of the window
     /// and takes what came meanwhile into the same transaction: each commit, and each
     /// member's write of the fan-out after it, then carries several messages (one TLS
@@ -35,7 +36,6 @@ final class StorageThread: @unchecked Sendable {
             var busy = false
             var measuredSince = clock.now()
             var cpuAtStart = StorageThread.threadCPUTime()
-            var lingered = Duration.zero
             while true {
                 var batch = router.store.takeAll()
                 if batch.isEmpty { return }
@@ -43,7 +43,6 @@ final class StorageThread: @unchecked Sendable {
                     let wait = window - (clock.now() - previousStart)
                     if wait > .zero {
                         usleep(UInt32(clamping: wait.nanoseconds / 1000))
-                        lingered += wait
                         batch += router.store.takeAvailable()
                     }
                 }
@@ -52,11 +51,12 @@ final class StorageThread: @unchecked Sendable {
                 let ended = clock.now()
                 if ended - measuredSince >= .milliseconds(200) {
                     let cpu = StorageThread.threadCPUTime()
-                    // The window's own waits count as busy: otherwise the window, by
-                    // saving CPU, would switch itself off every other round.
-                    busy = (cpu - cpuAtStart + lingered) * 10 > (ended - measuredSince) * 8
+                    // On above 90%, off only below 60%: the window saves CPU, and would
+                    // otherwise switch itself off every other round.
+                    let share = (cpu - cpuAtStart) * 10
+                    let elapsed = ended - measuredSince
+                    busy = busy ? share > elapsed * 6 : share > elapsed * 9
                     cpuAtStart = cpu
-                    lingered = .zero
                     measuredSince = ended
                 }
             }
