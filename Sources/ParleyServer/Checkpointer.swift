@@ -7,10 +7,10 @@ import Synchronization
 /// own, so that no commit on the storage thread (and no message waiting behind it)
 /// pays for copying pages into the database file and syncing it.
 ///
-/// Passive checkpoints never block the writer. A restarting one (which makes the next
-/// write start the WAL over) holds the writer off while it works, so it runs only when
-/// the passive one just copied everything (little left to do), or, as a bound, when
-/// the WAL has grown past `hardLimit` pages because writes never paused long enough.
+/// Passive checkpoints never block the writer, but while writes never pause they never
+/// finish, and the WAL would grow without end. Past `restartAbove` pages a restarting
+/// one (which holds the writer off while it copies what the passive one left, and makes
+/// the next write start the WAL over) bounds it.
 /// Its connection waits at most a moment for locks (`busyTimeout` at open): a reader
 /// that holds the WAL (a backup, an operator's shell) makes it give up until the next
 /// round rather than keep the writer waiting.
@@ -24,14 +24,14 @@ final class Checkpointer: @unchecked Sendable { // the connection is used by its
         self.logger = logger
     }
 
-    func start(every seconds: UInt32 = 1, restartAbove: Int = 4_096, hardLimit: Int = 16_384) -> Bool {
+    func start(every seconds: UInt32 = 1, restartAbove: Int = 4_096) -> Bool {
         spawnThread(name: "parley-checkpoint", stackSize: 256 * 1024) { [self] in
             while !stopping.load(ordering: .relaxed) {
                 sleep(seconds)
                 if stopping.load(ordering: .relaxed) { break }
                 do {
                     let progress = try database.checkpoint(.passive)
-                    if progress.walPages > restartAbove, progress.isComplete || progress.walPages > hardLimit {
+                    if progress.walPages > restartAbove {
                         try database.checkpoint(.restart)
                     }
                 } catch {

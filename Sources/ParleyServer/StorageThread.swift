@@ -22,7 +22,7 @@ final class StorageThread: @unchecked Sendable {
     }
 
     /// Group commit, with a window once the thread is busy. Once its own CPU time is more
-    /// than 90% of the time passing (measured over a fifth of a second; it stays on until
+    /// than 80% of the time passing (measured over a fifth of a second; it stays on until
     /// that falls below 60%), a batch that
     /// begins less than `window` after the previous one waits out the rest of the window
     /// and takes what came meanwhile into the same transaction: each commit, and each
@@ -51,11 +51,11 @@ final class StorageThread: @unchecked Sendable {
                 let ended = clock.now()
                 if ended - measuredSince >= .milliseconds(200) {
                     let cpu = StorageThread.threadCPUTime()
-                    // On above 90%, off only below 60%: the window saves CPU, and would
+                    // On above 80%, off only below 60%: the window saves CPU, and would
                     // otherwise switch itself off every other round.
                     let share = (cpu - cpuAtStart) * 10
                     let elapsed = ended - measuredSince
-                    busy = busy ? share > elapsed * 6 : share > elapsed * 9
+                    busy = busy ? share > elapsed * 6 : share > elapsed * 8
                     cpuAtStart = cpu
                     measuredSince = ended
                 }
