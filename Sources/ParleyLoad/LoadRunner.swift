@@ -54,18 +54,13 @@ public struct LoadRunner: Sendable {
                 drain.add(connection)
                 return connection
             }
-            if configuration.idle { report.connectionsHeld = connections.count }
             progress("\(connections.count) clients logged in, each in its room")
-            if configuration.idle {
-                // Held (and drained) for the duration, then measured.
-                holdIdle()
-                recordResident(into: &report, baseline: baseline, clients: connections.count)
-                return report
-            }
+            if configuration.idle { holdIdle() } // held (and drained) for the duration, then measured
+            recordResident(into: &report, baseline: baseline, clients: connections.count)
+            if configuration.idle { return report }
             drain.stop()
-            return try measure(connections, into: recordResident(report, baseline: baseline, clients: connections.count))
+            return try measure(connections, into: report)
         }
-        report.connectionsHeld = connections.count
         recordResident(into: &report, baseline: baseline, clients: connections.count)
         return report
     }
@@ -77,12 +72,6 @@ public struct LoadRunner: Sendable {
             report.serverResidentKiB = resident
             if let baseline { report.serverResidentBytesPerClient = (resident - baseline) * 1024 / max(1, clients) }
         }
-    }
-
-    private func recordResident(_ report: LoadReport, baseline: Int?, clients: Int) -> LoadReport {
-        var report = report
-        recordResident(into: &report, baseline: baseline, clients: clients)
-        return report
     }
 
     // MARK: - Setup

@@ -37,7 +37,7 @@ public final class ChatServer: @unchecked Sendable {
     public func start() throws {
         signal(SIGPIPE, SIG_IGN)
         umask(0o077) // the database, its WAL and the key are for this user alone
-        parley_limit_malloc_arenas(Int32(clamping: max(1, configuration.hashingWorkers))) // one per core
+        parley_limit_malloc_arenas(Int32(clamping: max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))) // one per core
         try DataDirectory.prepare(configuration.dataDirectory)
         let context = try tlsContext()
         let database = try ParleyDatabase.open(

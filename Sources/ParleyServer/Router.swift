@@ -89,9 +89,9 @@ final class Router: @unchecked Sendable {
             }
         }
         guard !targets.isEmpty else { return }
-        // Group by session, keeping each session's order (the second key). A room's
-        // members come in join order, often already sorted.
-        if !targets.isSorted(by: <) { targets.sort(by: <) }
+        // Group by session, keeping each session's order (the second key). Swift's sort
+        // finds runs, so a room's members, often already in order, cost one pass.
+        targets.sort(by: <)
         var runs: [Range<Int>] = []
         var start = 0
         for index in 1...targets.count where index == targets.count || targets[index].id != targets[start].id {
@@ -127,12 +127,6 @@ final class Router: @unchecked Sendable {
         case .hasher(let request):
             hasher.post(request)
         }
-    }
-}
-
-extension Array where Element == (id: UInt64, index: Int) {
-    fileprivate func isSorted(by less: (Element, Element) -> Bool) -> Bool {
-        indices.dropFirst().allSatisfy { !less(self[$0], self[$0 - 1]) }
     }
 }
 
