@@ -1,18 +1,20 @@
 import ChatCore
 
 // The world is generic over these small protocols so that a test can plant a broken
-// actor (a wrapper that rewrites the real one's effects) without copying ChatCore.
-// ChatCore's actors conform as they are; production code never sees these protocols.
+// actor (a wrapper that rewrites the real one's outputs) without copying ChatCore. Each
+// is ChatCore's `ChatActor` contract, the one production's hosts use, plus what the
+// checker may read; ChatCore's actors conform as they are.
 
 /// What the world needs of a session actor.
-public protocol SessionBehaviour {
+public protocol SessionBehaviour: ChatActor where Message == SessionMessage, Output == SessionEffect {
     init(id: SessionID, address: String, limits: Limits, now: Instant)
-    mutating func opened(now: Instant) -> [Effect]
-    mutating func bytesReceived(_ bytes: ArraySlice<UInt8>, now: Instant) -> [Effect]
-    mutating func tick(now: Instant) -> [Effect]
+    mutating func opened(now: Instant) -> [SessionEffect]
+    mutating func bytesReceived(_ bytes: ArraySlice<UInt8>, now: Instant) -> [SessionEffect]
+    mutating func tick(now: Instant) -> [SessionEffect]
     mutating func outputSent(bytes: Int)
-    mutating func connectionLost(now: Instant) -> [Effect]
-    mutating func receive(_ message: SessionMessage, now: Instant) -> [Effect]
+    mutating func connectionLost(now: Instant) -> [SessionEffect]
+    /// The session's one timer, read after every event (as production reads it).
+    var pendingWake: Instant? { get }
     var account: Name? { get }
     var room: RoomRef? { get }
     var isFinished: Bool { get }
@@ -20,25 +22,22 @@ public protocol SessionBehaviour {
 }
 
 /// What the world needs of the Gate.
-public protocol GateBehaviour {
+public protocol GateBehaviour: ChatActor where Message == GateMessage, Output == GateEffect {
     init(limits: Limits)
-    mutating func receive(_ message: GateMessage, now: Instant) -> [Effect]
     var onlineAccounts: [String: SessionID] { get }
     var attemptsInFlight: Int { get }
 }
 
 /// What the world needs of the Lobby.
-public protocol LobbyBehaviour {
+public protocol LobbyBehaviour: ChatActor where Message == LobbyMessage, Output == LobbyEffect {
     init()
-    mutating func receive(_ message: LobbyMessage, now: Instant) -> [Effect]
     var globalMembers: [SessionID: Name] { get }
     var rooms: [RoomRef] { get }
 }
 
 /// What the world needs of a temporary room.
-public protocol RoomBehaviour {
+public protocol RoomBehaviour: ChatActor where Message == RoomMessage, Output == RoomEffect {
     init(id: RoomID, name: Name)
-    mutating func receive(_ message: RoomMessage, now: Instant) -> [Effect]
     var ref: RoomRef { get }
     var members: [SessionID: Name] { get }
     var isOpen: Bool { get }

@@ -22,12 +22,21 @@ public struct ChatDriver: Sendable {
     public var slowReaders: Set<SessionID> = []
     /// Mail addressed to an actor that had already retired.
     public private(set) var undeliverable: [Mail] = []
-    /// Every effect, in order, for tests that look at the whole story.
-    public private(set) var log: [Effect] = []
+    /// Everything the actors did, in order, for tests that look at the whole story.
+    public private(set) var log: [Happening] = []
+
+    /// One thing an actor did, as the driver carried it out.
+    public enum Happening: Equatable, Sendable {
+        case sent(Mail)
+        case wrote(SessionID, ServerLine)
+        case closedConnection(SessionID)
+        case retiredSession(SessionID)
+        case spawnedRoom(RoomID, Name)
+        case retiredRoom(RoomID)
+    }
 
     private var queue: [Mail] = []
     private var head = 0
-    private var wakes: [SessionID: Instant] = [:]
     private var nextSession: UInt64 = 1
 
     public init(limits: Limits = .standard) {
@@ -45,7 +54,7 @@ public struct ChatDriver: Sendable {
         let effects = session.opened(now: now)
         sessions[id] = session
         transcripts[id] = []
-        apply(effects)
+        apply(effects, of: id)
         run()
         return id
     }
@@ -93,13 +102,23 @@ public struct ChatDriver: Sendable {
     /// Moves the clock on, firing every wake that falls due, and lets everything settle.
     public mutating func advance(by duration: Duration) {
         let end = now + duration
-        while let (session, due) = wakes.filter({ $0.value <= end }).min(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
+        while let (session, due) = nextWake(before: end) {
             now = max(now, due)
-            wakes[session] = nil
             act(on: session) { $0.tick(now: $1) }
             run()
         }
         now = end
+    }
+
+    /// The earliest timer of a live session due by `end`, read from `pendingWake`, as
+    /// production's connection threads read it.
+    private func nextWake(before end: Instant) -> (SessionID, Instant)? {
+        var next: (SessionID, Instant)?
+        for (id, session) in sessions where !session.isFinished {
+            guard let due = session.pendingWake, due <= end else { continue }
+            if next.map({ (due, id) < ($0.1, $0.0) }) ?? true { next = (id, due) }
+        }
+        return next
     }
 
     /// A slow reader catches up: everything written to it counts as sent.
@@ -143,39 +162,73 @@ public struct ChatDriver: Sendable {
             apply(lobby.receive(message, now: now))
         case .room(let id, let message):
             guard rooms[id] != nil else { return undeliverable.append(mail) }
-            apply(rooms[id]!.receive(message, now: now))
+            apply(rooms[id]!.receive(message, now: now), of: id)
         case .store(let request):
-            if let reply = store.handle(request) { queue.append(reply) }
+            if let reply = store.handle(request) { post(reply) }
         case .hasher(let request):
-            queue.append(hasher.handle(request))
+            post(hasher.handle(request))
         }
     }
 
-    private mutating func act(on id: SessionID, _ body: (inout Session, Instant) -> [Effect]) {
+    private mutating func act(on id: SessionID, _ body: (inout Session, Instant) -> [SessionEffect]) {
         guard sessions[id] != nil else { return }
         let effects = body(&sessions[id]!, now)
-        apply(effects)
+        apply(effects, of: id)
     }
 
-    private mutating func apply(_ effects: [Effect]) {
-        log.append(contentsOf: effects)
+    private mutating func post(_ mail: Mail) {
+        log.append(.sent(mail))
+        queue.append(mail)
+    }
+
+    private mutating func apply(_ effects: [SessionEffect], of id: SessionID) {
         for effect in effects {
             switch effect {
             case .send(let mail):
-                queue.append(mail)
-            case .write(let id, let line):
+                post(mail.mail)
+            case .write(let line):
+                log.append(.wrote(id, line))
                 transcripts[id, default: []].append(line)
                 if !slowReaders.contains(id) { sessions[id]?.outputSent(bytes: line.wireSize) }
-            case .closeConnection(let id):
+            case .closeConnection:
+                log.append(.closedConnection(id))
                 closedConnections.insert(id)
-            case .wake(let id, let at):
-                wakes[id] = at
+            case .retire:
+                log.append(.retiredSession(id))
+            }
+        }
+    }
+
+    private mutating func apply(_ effects: [GateEffect]) {
+        for effect in effects {
+            switch effect {
+            case .session, .store, .hasher: post(effect.mail)
+            }
+        }
+    }
+
+    private mutating func apply(_ effects: [LobbyEffect]) {
+        for effect in effects {
+            switch effect {
+            case .session(let id, let message): post(.session(id, message))
+            case .room(let id, let message): post(.room(id, message))
+            case .store(let request): post(.store(request))
             case .spawnRoom(let id, let name):
+                log.append(.spawnedRoom(id, name))
                 rooms[id] = Room(id: id, name: name)
-            case .retireRoom(let id):
-                rooms[id] = nil
-            case .retireSession(let id):
-                wakes[id] = nil
+            }
+        }
+    }
+
+    private mutating func apply(_ effects: [RoomEffect], of room: RoomID) {
+        for effect in effects {
+            switch effect {
+            case .session(let id, let message): post(.session(id, message))
+            case .lobby(let message): post(.lobby(message))
+            case .store(let request): post(.store(request))
+            case .retire:
+                log.append(.retiredRoom(room))
+                rooms[room] = nil
             }
         }
     }

@@ -69,24 +69,18 @@ public struct TraceHasher: Sendable {
         }
     }
 
-    mutating func combine(_ effects: [Effect]) {
-        combine(UInt64(effects.count))
-        for effect in effects { combine(effect) }
+    mutating func combine(_ effect: SessionEffect) {
+        switch effect {
+        case .send(let mail): combine(1); combine(mail.mail)
+        case .write(let line): combine(2); combine(line)
+        case .closeConnection: combine(3)
+        case .retire: combine(7)
+        }
     }
 
-    mutating func combine(_ effect: Effect) {
-        switch effect {
-        case .send(let mail):
-            combine(1)
-            combine(mail)
-        case .write(let id, let line):
-            combine(2); combine(id.rawValue); combine(line)
-        case .closeConnection(let id): combine(3); combine(id.rawValue)
-        case .wake(let id, let at): combine(4); combine(id.rawValue); combine(UInt64(bitPattern: at.nanoseconds))
-        case .spawnRoom(let id, let name): combine(5); combine(id.rawValue); combine(name)
-        case .retireRoom(let id): combine(6); combine(id.rawValue)
-        case .retireSession(let id): combine(7); combine(id.rawValue)
-        }
+    /// A session's timer after a step.
+    mutating func combine(_ wake: Instant?) {
+        if let wake { combine(4); combine(UInt64(bitPattern: wake.nanoseconds)) } else { combine(0) }
     }
 
     /// Mail: its address and its kind. The line a delivery carries is hashed when the

@@ -7,14 +7,14 @@ extension World {
     // MARK: - Sessions
 
     /// `wasClosing`: the session was closing before the step (only that is needed of before).
-    mutating func checkSession(_ slot: Int, wasClosing: Bool, message: SessionMessage?, _ effects: [Effect]) {
+    mutating func checkSession(_ slot: Int, wasClosing: Bool, message: SessionMessage?, _ effects: [SessionEffect]) {
         let account = sessions[slot].actor.account
         if account != sessions[slot].account { hold(account, by: slot) }
         guard let message else { return }
         switch message {
         case .deliver(let line):
             // A line for a session reaches its connection, unless the session is closing.
-            if !wasClosing, !sessions[slot].actor.isClosing, !effects.contains(.write(sessions[slot].id, line)) {
+            if !wasClosing, !sessions[slot].actor.isClosing, !effects.contains(.write(line)) {
                 fail(.linesReachConnection, "\(sessions[slot].name) was sent \"\(line.rendered.dropLast())\" and did not write it")
             }
             if case .message(_, _, let text) = line, let tag = TextTag(text), messages[tag].room != sessions[slot].memberOf {
@@ -40,8 +40,8 @@ extension World {
 
     // MARK: - The Gate
 
-    mutating func checkGate(_ message: GateMessage, _ effects: [Effect]) {
-        for case .send(.session(_, let answer)) in effects {
+    mutating func checkGate(_ message: GateMessage, _ effects: [GateEffect]) {
+        for case .session(_, let answer) in effects {
             switch answer {
             case .replaced: hazards.insert(.secondLogin)
             case .loginRefused(.superseded, _): hazards.insert(.logoutRacingLogin)
@@ -53,7 +53,7 @@ extension World {
 
     // MARK: - The Lobby and rooms
 
-    mutating func checkLobby(_ message: LobbyMessage, _ effects: [Effect]) {
+    mutating func checkLobby(_ message: LobbyMessage, _ effects: [LobbyEffect]) {
         switch message {
         case .create(let session, let name): noteCreateRace(session, name, effects)
         case .admitRefused: hazards.insert(.joinRacingLastLeave)
@@ -65,21 +65,21 @@ extension World {
     }
 
     /// A create refused for a name whose room's creator has not even entered it yet.
-    private mutating func noteCreateRace(_ session: SessionID, _ name: Name, _ effects: [Effect]) {
-        guard effects.contains(.send(.session(session, .moveRefused(.nameTaken, "a room named \(name) already exists")))) else { return }
+    private mutating func noteCreateRace(_ session: SessionID, _ name: Name, _ effects: [LobbyEffect]) {
+        guard effects.contains(.session(session, .moveRefused(.nameTaken, "a room named \(name) already exists"))) else { return }
         if rooms.contains(where: { !$0.retired && $0.creatorPending && $0.actor.ref.name == name }) {
             hazards.insert(.createRacingCreate)
         }
     }
 
-    mutating func checkRoom(_ index: Int, _ message: RoomMessage, _ effects: [Effect]) {
+    mutating func checkRoom(_ index: Int, _ message: RoomMessage, _ effects: [RoomEffect]) {
         var book = rooms[index].book
         checkRoomStep(rooms[index].actor.ref.id, rooms[index].actor.members, &book, RoomInput(message), effects)
         rooms[index].book = book
     }
 
-    private mutating func checkRoomStep(_ room: RoomID, _ members: [SessionID: Name], _ book: inout RoomBook,
-                                        _ input: RoomInput, _ effects: [Effect]) {
+    private mutating func checkRoomStep<Output: MailingOutput>(_ room: RoomID, _ members: [SessionID: Name], _ book: inout RoomBook,
+                                        _ input: RoomInput, _ effects: [Output]) {
         if input.moves || members.count != book.members.count { sync(&book, room, members) }
         switch input.request {
         case .say(let id, let text)?: accept(text, target: nil, from: id, in: room, effects)
@@ -120,11 +120,11 @@ extension World {
 
     /// A room took a member's text: it must ask the store first; a whisper it turns away
     /// gets exactly one error to its sender.
-    private mutating func accept(_ text: String, target: String?, from id: SessionID, in room: RoomID, _ effects: [Effect]) {
+    private mutating func accept<Output: MailingOutput>(_ text: String, target: String?, from id: SessionID, in room: RoomID, _ effects: [Output]) {
         guard let tag = TextTag(text), tag.whisper == (target != nil), let sender = slot(id) else { return }
         var entry = messages[tag]
         let asked = effects.contains { effect in
-            if case .send(.store(.appendMessage(_, let record, _))) = effect { return record.text == text }
+            if case .store(.appendMessage(_, let record, _))? = effect.mail { return record.text == text }
             return false
         }
         if asked {
@@ -149,18 +149,18 @@ extension World {
     /// None invented: a room keeps a whisper only if its target is in the room when the
     /// room takes it. (A target who leaves while the store writes is the race the room
     /// answers with an error afterwards; one who was never there must be refused at once.)
-    private mutating func storedOnlyForMember(_ target: Name, _ text: String, in room: RoomID, _ members: [SessionID: Name], _ effects: [Effect]) {
+    private mutating func storedOnlyForMember<Output: MailingOutput>(_ target: Name, _ text: String, in room: RoomID, _ members: [SessionID: Name], _ effects: [Output]) {
         let stored = effects.contains { effect in
-            if case .send(.store(.appendMessage(_, let record, _))) = effect { return record.text == text }
+            if case .store(.appendMessage(_, let record, _))? = effect.mail { return record.text == text }
             return false
         }
         guard stored, !members.values.contains(where: { $0.key == target.key }) else { return }
         fail(.storeMatchesDeliveries, "\(roomName(room)) asked the store to keep \(text) for \(target), who is not in it")
     }
 
-    private func answers(to sender: Int, _ effects: [Effect]) -> (errors: Int, oks: Int, whispers: Int) {
+    private func answers<Output: MailingOutput>(to sender: Int, _ effects: [Output]) -> (errors: Int, oks: Int, whispers: Int) {
         var errors = 0, oks = 0, whispers = 0
-        for case .send(.session(let id, .deliver(let line))) in effects {
+        for case .session(let id, .deliver(let line))? in effects.lazy.map(\.mail) {
             switch line {
             case .error where slot(id) == sender: errors += 1
             case .ok where slot(id) == sender: oks += 1
@@ -172,9 +172,9 @@ extension World {
     }
 
     /// The store answered for a text: now, and only now, may it be delivered.
-    private mutating func resolve(_ tag: TextTag?, in room: RoomID, _ book: inout RoomBook, _ members: [SessionID: Name], _ effects: [Effect]) {
+    private mutating func resolve<Output: MailingOutput>(_ tag: TextTag?, in room: RoomID, _ book: inout RoomBook, _ members: [SessionID: Name], _ effects: [Output]) {
         var recipients: [Int] = [], whispered: [Int] = []
-        for case .send(.session(let id, .deliver(let line))) in effects {
+        for case .session(let id, .deliver(let line))? in effects.lazy.map(\.mail) {
             let text: String
             switch line {
             case .message(_, _, let said), .whisper(_, _, let said): text = said
@@ -293,6 +293,14 @@ extension World {
         storeTickets[StoreTicket(room: owner, ticket: ticket)] = tag
     }
 }
+
+/// What the checker reads of the Lobby's and a room's outputs alike: the mail they send.
+protocol MailingOutput {
+    var mail: Mail? { get }
+}
+
+extension LobbyEffect: MailingOutput {}
+extension RoomEffect: MailingOutput {}
 
 /// What the checks need of a message to the Lobby or a room: a member's request, a store
 /// reply, and whether the room's members may change.

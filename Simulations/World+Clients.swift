@@ -23,8 +23,8 @@ extension World {
         clients[number - 1].current = slot
         clients[number - 1].belief = .anonymous
         clients[number - 1].room = "global"
-        perform(effects, from: .session(name))
-        endStep(.connect(client: number), effects) { _ in ("c\(number)", "connects: \(name)") }
+        perform(effects, of: slot)
+        endStep(.connect(client: number)) { world in ("c\(number)", "connects: \(name)", effects.map(world.describe)) }
         return .applied
     }
 
@@ -54,7 +54,7 @@ extension World {
             sessions[slot].inboundTotal += 1
             refreshNet(slot)
         }
-        endStep(.type(client: number, line: line), []) { _ in ("c\(number)", "types: \(line)") }
+        endStep(.type(client: number, line: line)) { _ in ("c\(number)", "types: \(line)", []) }
         return .applied
     }
 
@@ -103,8 +103,8 @@ extension World {
         if !sessions[slot].serverClosed { sessions[slot].hangUpQueued = true }
         forget(client: number, slot: slot)
         refreshNet(slot)
-        endStep(.hangUp(client: number, dropUnsent: dropUnsent), []) { _ in
-            ("c\(number)", dropUnsent ? "hangs up, dropping unsent bytes" : "hangs up")
+        endStep(.hangUp(client: number, dropUnsent: dropUnsent)) { _ in
+            ("c\(number)", dropUnsent ? "hangs up, dropping unsent bytes" : "hangs up", [])
         }
         return .applied
     }
@@ -127,8 +127,8 @@ extension World {
         beginStep()
         clients[number - 1].reading = reading
         for slot in client.slots { refreshRead(slot) }
-        endStep(reading ? .resumeReading(client: number) : .stopReading(client: number), []) { _ in
-            ("c\(number)", reading ? "reads again" : "stops reading")
+        endStep(reading ? .resumeReading(client: number) : .stopReading(client: number)) { _ in
+            ("c\(number)", reading ? "reads again" : "stops reading", [])
         }
         return .applied
     }
@@ -152,7 +152,7 @@ extension World {
             forget(client: name.client, slot: slot)
         }
         refreshRead(slot)
-        endStep(.read(name), []) { _ in ("c\(name.client)", item.map { "reads: \($0.rendered.dropLast())" } ?? "sees \(name) close") }
+        endStep(.read(name)) { _ in ("c\(name.client)", item.map { "reads: \($0.rendered.dropLast())" } ?? "sees \(name) close", []) }
         return .applied
     }
 

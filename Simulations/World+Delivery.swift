@@ -44,16 +44,16 @@ extension World {
             let effects = lobby.receive(message, now: now)
             actorSteps += 1
             checkLobby(message, effects)
-            perform(effects, from: .lobby)
-            endStep(decision, effects) { ("lobby", "← \(from): \($0.describe(mail))") }
+            perform(effects)
+            endStep(decision) { ("lobby", "← \(from): \($0.describe(mail))", effects.map($0.describe)) }
         case .room(let id, let message):
             guard let index = roomIndex[id], !rooms[index].retired else { return drop(mail, as: decision) }
             beginStep()
             let effects = rooms[index].actor.receive(message, now: now)
             actorSteps += 1
             checkRoom(index, message, effects)
-            perform(effects, from: .room(id))
-            endStep(decision, effects) { ("\(id)", "← \(from): \($0.describe(mail))") }
+            perform(effects, of: id)
+            endStep(decision) { ("\(id)", "← \(from): \($0.describe(mail))", effects.map($0.describe)) }
         case .store(let request):
             storeStep(request, as: decision) { "← \(from): \($0.describe(mail))" }
         case .hasher:
@@ -71,9 +71,9 @@ extension World {
         let effects = sessions[slot].actor.receive(message, now: now)
         actorSteps += 1
         checkSession(slot, wasClosing: wasClosing, message: message, effects)
-        perform(effects, from: .session(sessions[slot].name))
+        perform(effects, of: slot)
         let name = sessions[slot].name
-        endStep(decision, effects) { ("\(name)", "← \(from): \($0.describe(.session(id, message)))") }
+        endStep(decision) { ("\(name)", "← \(from): \($0.describe(Mail.session(id, message)))", effects.map($0.describe)) }
     }
 
     /// Mail for an actor that has retired: production's mailbox is gone, so it is lost.
@@ -87,7 +87,7 @@ extension World {
         case .session(_, .replaced), .session(_, .deliver): break
         default: fail(.noMailLost, "\(describe(mail)) for \(label(mail.address)) arrived after it retired")
         }
-        endStep(decision, []) { ($0.label(mail.address), "has retired; lost: \($0.describe(mail))") }
+        endStep(decision) { ($0.label(mail.address), "has retired; lost: \($0.describe(mail))", []) }
     }
 
     private mutating func gateStep(_ message: GateMessage, as decision: Decision, event: (World) -> String) {
@@ -96,22 +96,22 @@ extension World {
         actorSteps += 1
         noteTickets(message, effects)
         checkGate(message, effects)
-        perform(effects, from: .gate)
-        endStep(decision, effects) { ("gate", event($0)) }
+        perform(effects)
+        endStep(decision) { ("gate", event($0), effects.map($0.describe)) }
     }
 
     /// A login or registration takes a ticket: remember whose it is.
-    private mutating func noteTickets(_ message: GateMessage, _ effects: [Effect]) {
+    private mutating func noteTickets(_ message: GateMessage, _ effects: [GateEffect]) {
         let session: SessionID
         switch message {
         case .login(let id, _, _, _), .register(let id, _, _, _): session = id
         default: return
         }
         guard let owner = slot(session) else { return }
-        for case .send(let mail) in effects {
-            switch mail {
+        for effect in effects {
+            switch effect {
             case .store(.fetchAccount(let ticket, _, _)), .hasher(.hash(let ticket, _)): ticketOwners[ticket] = owner
-            default: break
+            case .session, .store, .hasher: break
             }
         }
     }
@@ -122,9 +122,8 @@ extension World {
         let reply = store.handle(request)
         actorSteps += 1
         checkStore(request, reply: reply)
-        let effects: [Effect] = reply.map { [.send($0)] } ?? []
-        perform(effects, from: .store)
-        endStep(decision, effects) { ("store", event($0)) }
+        perform(storeReply: reply)
+        endStep(decision) { world in ("store", event(world), reply.map { ["→ \(world.label($0.address)): \(world.describe($0))"] } ?? []) }
     }
 
     mutating func receive(_ name: ConnectionName, bytes: Int, lenient: Bool) -> Outcome {
@@ -150,9 +149,9 @@ extension World {
         let effects = sessions[slot].actor.bytesReceived(chunk, now: now)
         actorSteps += 1
         checkSession(slot, wasClosing: wasClosing, message: nil, effects)
-        perform(effects, from: .session(name))
+        perform(effects, of: slot)
         refreshNet(slot)
-        endStep(.receive(name, bytes: count), effects) { _ in ("\(name)", "← net: \(World.showBytes(chunk, at: position, hiding: secrets))") }
+        endStep(.receive(name, bytes: count)) { world in ("\(name)", "← net: \(World.showBytes(chunk, at: position, hiding: secrets))", effects.map(world.describe)) }
         return .applied
     }
 
@@ -168,9 +167,9 @@ extension World {
         let effects = sessions[slot].actor.connectionLost(now: now)
         actorSteps += 1
         checkSession(slot, wasClosing: wasClosing, message: nil, effects)
-        perform(effects, from: .session(name))
+        perform(effects, of: slot)
         refreshNet(slot)
-        endStep(.lose(name), effects) { _ in ("\(name)", "← net: the client hung up") }
+        endStep(.lose(name)) { world in ("\(name)", "← net: the client hung up", effects.map(world.describe)) }
         return .applied
     }
 
@@ -179,14 +178,12 @@ extension World {
             return .inapplicable("no wake is due for \(name)")
         }
         beginStep()
-        sessions[slot].wake = nil
-        refreshTick(slot)
         let wasClosing = sessions[slot].actor.isClosing
         let effects = sessions[slot].actor.tick(now: now)
         actorSteps += 1
         checkSession(slot, wasClosing: wasClosing, message: nil, effects)
-        perform(effects, from: .session(name))
-        endStep(.tick(name), effects) { _ in ("\(name)", "← clock: tick") }
+        perform(effects, of: slot)
+        endStep(.tick(name)) { world in ("\(name)", "← clock: tick", effects.map(world.describe)) }
         return .applied
     }
 
@@ -207,7 +204,7 @@ extension World {
         beginStep()
         now = now + .milliseconds(milliseconds)
         for slot in sessions.indices where sessions[slot].wake != nil { refreshTick(slot) }
-        endStep(.advanceClock(milliseconds: milliseconds), []) { _ in ("clock", "+\(milliseconds) ms") }
+        endStep(.advanceClock(milliseconds: milliseconds)) { _ in ("clock", "+\(milliseconds) ms", []) }
         return .applied
     }
 
@@ -215,7 +212,7 @@ extension World {
         guard storeFailing != failing else { return .inapplicable("the store is already \(failing ? "failing" : "well")") }
         beginStep()
         storeFailing = failing
-        endStep(.storeFailing(failing), []) { _ in ("store", failing ? "starts failing every write" : "recovers") }
+        endStep(.storeFailing(failing)) { _ in ("store", failing ? "starts failing every write" : "recovers", []) }
         return .applied
     }
 

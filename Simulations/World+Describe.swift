@@ -14,17 +14,33 @@ extension World {
         }
     }
 
-    func describe(_ effect: Effect) -> String {
+    func describe(_ effect: SessionEffect) -> String {
         switch effect {
-        case .send(let mail): return "→ \(label(mail.address)): \(describe(mail))"
-        case .write(let id, let line): return "⇒ \(label(id)): \(line.rendered.dropLast())"
-        case .closeConnection(let id): return "close \(label(id))"
-        case .wake(let id, let at): return "wake \(label(id)) at \(at)"
-        case .spawnRoom(let id, let name): return "spawn \(id) \(name)"
-        case .retireRoom(let id): return "retire \(id)"
-        case .retireSession(let id): return "retire \(label(id))"
+        case .send(let mail): return describe(mail: mail.mail)
+        case .write(let line): return "⇒ \(line.rendered.dropLast())"
+        case .closeConnection: return "close"
+        case .retire: return "retire"
         }
     }
+
+    func describe(_ effect: GateEffect) -> String { describe(mail: effect.mail) }
+
+    func describe(_ effect: LobbyEffect) -> String {
+        switch effect {
+        case .session, .room, .store: return effect.mail.map { describe(mail: $0) } ?? ""
+        case .spawnRoom(let id, let name): return "spawn \(id) \(name)"
+        }
+    }
+
+    func describe(_ effect: RoomEffect) -> String {
+        switch effect {
+        case .session, .lobby, .store: return effect.mail.map { describe(mail: $0) } ?? ""
+        case .retire: return "retire"
+        }
+    }
+
+    /// Mail as one arrow in a timeline.
+    private func describe(mail: Mail) -> String { "→ \(label(mail.address)): \(describe(mail))" }
 
     func describe(_ mail: Mail) -> String {
         switch mail {

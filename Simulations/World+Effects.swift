@@ -2,22 +2,84 @@ import ChatCore
 
 // Carrying out what actors ask for, as production's shell does.
 extension World {
-    /// Carries out a step's effects and hashes each into the trace in the same pass.
-    mutating func perform(_ effects: [Effect], from sender: Endpoint) {
+    // Each kind of actor's outputs, carried out in one exhaustive switch and hashed into
+    // the trace in the same pass, as production's shell carries them out.
+
+    /// A session's effects, then its timer: `pendingWake` read after the event, as
+    /// production's connection thread reads it (a withdrawn wake is gone here too).
+    mutating func perform(_ effects: [SessionEffect], of slot: Int) {
         trace.combine(UInt64(effects.count))
+        let sender = Endpoint.session(sessions[slot].name)
         let senderCode = code(sender)
+        let id = sessions[slot].id
         for effect in effects {
             trace.combine(effect)
             switch effect {
-            case .send(let mail): post(mail, from: sender, code: senderCode)
-            case .write(let id, let line): write(line, to: id)
-            case .closeConnection(let id): close(id)
-            case .wake(let id, let at): wake(id, at: at)
-            case .spawnRoom(let id, let name): spawn(id, name)
-            case .retireRoom(let id): retireRoom(id)
-            case .retireSession(let id): retireSession(id)
+            case .send(let mail): post(mail.mail, from: sender, code: senderCode)
+            case .write(let line): write(line, to: id)
+            case .closeConnection: close(id)
+            case .retire: retireSession(id)
             }
         }
+        let wake = sessions[slot].retired ? nil : sessions[slot].actor.pendingWake
+        trace.combine(wake)
+        if wake != sessions[slot].wake {
+            sessions[slot].wake = wake
+            refreshTick(slot)
+        }
+    }
+
+    mutating func perform(_ effects: [GateEffect]) {
+        trace.combine(UInt64(effects.count))
+        let code = code(Endpoint.gate)
+        for effect in effects {
+            switch effect {
+            case .session, .store, .hasher: postHashed(effect.mail, from: .gate, code: code)
+            }
+        }
+    }
+
+    mutating func perform(_ effects: [LobbyEffect]) {
+        trace.combine(UInt64(effects.count))
+        let code = code(Endpoint.lobby)
+        for effect in effects {
+            switch effect {
+            case .session(let id, let message): postHashed(.session(id, message), from: .lobby, code: code)
+            case .room(let id, let message): postHashed(.room(id, message), from: .lobby, code: code)
+            case .store(let request): postHashed(.store(request), from: .lobby, code: code)
+            case .spawnRoom(let id, let name):
+                trace.combine(5); trace.combine(id.rawValue); trace.combine(name)
+                spawn(id, name)
+            }
+        }
+    }
+
+    mutating func perform(_ effects: [RoomEffect], of room: RoomID) {
+        trace.combine(UInt64(effects.count))
+        let sender = Endpoint.room(room)
+        let code = code(sender)
+        for effect in effects {
+            switch effect {
+            case .session(let id, let message): postHashed(.session(id, message), from: sender, code: code)
+            case .lobby(let message): postHashed(.lobby(message), from: sender, code: code)
+            case .store(let request): postHashed(.store(request), from: sender, code: code)
+            case .retire:
+                trace.combine(6); trace.combine(room.rawValue)
+                retireRoom(room)
+            }
+        }
+    }
+
+    /// The store's reply, on its lane back to the actor that asked.
+    mutating func perform(storeReply reply: Mail?) {
+        trace.combine(UInt64(reply == nil ? 0 : 1))
+        guard let reply else { return }
+        postHashed(reply, from: .store, code: code(Endpoint.store))
+    }
+
+    private mutating func postHashed(_ mail: Mail, from sender: Endpoint, code senderCode: Int) {
+        trace.combine(mail)
+        post(mail, from: sender, code: senderCode)
     }
 
     /// Puts mail on the lane from its sender to its recipient; a hashing job on a lane of its own.

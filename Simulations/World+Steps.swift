@@ -6,18 +6,18 @@ extension World {
         steps += 1
     }
 
-    /// Ends a step. `story` names the actor and the event for the timeline; it is called
-    /// only when a timeline is kept, so a fast run builds no strings.
-    mutating func endStep(_ decision: Decision, _ effects: [Effect], story: (World) -> (actor: String, event: String)) {
+    /// Ends a step. `story` names the actor, the event and its outputs for the timeline; it
+    /// is called only when a timeline is kept, so a fast run builds no strings.
+    mutating func endStep(_ decision: Decision, story: (World) -> (actor: String, event: String, effects: [String])) {
         // The effects went into the trace as they were performed.
         trace.combine(decision)
         stepHashes?.append(trace.value)
         if !settling { applied?.append(decision) }
         if timeline != nil {
-            let (actor, event) = story(self)
+            let (actor, event, effects) = story(self)
             timeline!.append(StepRecord(
                 step: steps, time: now, actor: actor, event: event,
-                effects: effects.map(describe), settling: settling, violation: violation
+                effects: effects, settling: settling, violation: violation
             ))
         }
     }

@@ -6,7 +6,7 @@
 /// until the older has left its room and logged out, so an account never has two live
 /// sessions and the newcomer finds `global` without its ghost. Registration hashes
 /// first, then lets the store's unique index decide who gets the name.
-public struct Gate: Sendable {
+public struct Gate: ChatActor {
     private let limits: Limits
     private var tickets = TicketCounter()
     private var inFlight: [Ticket: Attempt] = [:]
@@ -44,8 +44,7 @@ public struct Gate: Sendable {
 
     // MARK: - Mail
 
-    public mutating func receive(_ message: GateMessage, now: Instant) -> [Effect] {
-        var effects: [Effect] = []
+    public mutating func receive(_ message: GateMessage, now: Instant, into effects: inout [GateEffect]) {
         switch message {
         case .register(let session, let name, let password, let address):
             begin(Attempt(kind: .register, session: session, name: name, password: password, address: address), now: now, &effects)
@@ -53,7 +52,7 @@ public struct Gate: Sendable {
             begin(Attempt(kind: .login, session: session, name: name, password: password, address: address), now: now, &effects)
         case .hashed(let ticket, let hash):
             guard let attempt = inFlight[ticket] else { break }
-            effects.append(.send(.store(.createAccount(ticket, attempt.name, hash, at: now, replyTo: .gate))))
+            effects.append(.store(.createAccount(ticket, attempt.name, hash, at: now, replyTo: .gate)))
         case .hashFailed(let ticket):
             guard let attempt = inFlight.removeValue(forKey: ticket) else { break }
             refuse(attempt.session, .serverBusy, "the server could not hash your password; try again", &effects)
@@ -64,10 +63,9 @@ public struct Gate: Sendable {
         case .logout(let session, let name, let reason):
             logout(session, name, reason: reason, now: now, &effects)
         }
-        return effects
     }
 
-    private mutating func begin(_ attempt: Attempt, now: Instant, _ effects: inout [Effect]) {
+    private mutating func begin(_ attempt: Attempt, now: Instant, _ effects: inout [GateEffect]) {
         if attempt.kind == .login, failures.isLockedOut(account: attempt.name.key, address: attempt.address, now: now, limits: limits) {
             return refuse(attempt.session, .rateLimited, "too many failed logins; wait a minute", &effects)
         }
@@ -77,17 +75,17 @@ public struct Gate: Sendable {
         let ticket = tickets.take()
         inFlight[ticket] = attempt
         switch attempt.kind {
-        case .register: effects.append(.send(.hasher(.hash(ticket, attempt.password))))
-        case .login: effects.append(.send(.store(.fetchAccount(ticket, attempt.name, replyTo: .gate))))
+        case .register: effects.append(.hasher(.hash(ticket, attempt.password)))
+        case .login: effects.append(.store(.fetchAccount(ticket, attempt.name, replyTo: .gate)))
         }
     }
 
-    private mutating func stored(_ reply: StoreReply, now: Instant, _ effects: inout [Effect]) {
+    private mutating func stored(_ reply: StoreReply, now: Instant, _ effects: inout [GateEffect]) {
         switch reply {
         case .accountFound(let ticket, let name, let hash):
             guard let attempt = inFlight[ticket] else { return }
             inFlight[ticket] = Attempt(kind: .login, session: attempt.session, name: name, password: attempt.password, address: attempt.address)
-            effects.append(.send(.hasher(.verify(ticket, attempt.password, against: hash))))
+            effects.append(.hasher(.verify(ticket, attempt.password, against: hash)))
         case .accountMissing(let ticket):
             guard let attempt = inFlight.removeValue(forKey: ticket) else { return }
             failed(attempt, now: now, &effects)
@@ -106,22 +104,22 @@ public struct Gate: Sendable {
         }
     }
 
-    private mutating func verified(_ ticket: Ticket, matches: Bool, rehashed: PasswordHash?, now: Instant, _ effects: inout [Effect]) {
+    private mutating func verified(_ ticket: Ticket, matches: Bool, rehashed: PasswordHash?, now: Instant, _ effects: inout [GateEffect]) {
         guard let attempt = inFlight.removeValue(forKey: ticket) else { return }
         guard matches else { return failed(attempt, now: now, &effects) }
-        if let rehashed { effects.append(.send(.store(.updatePasswordHash(attempt.name, rehashed)))) }
+        if let rehashed { effects.append(.store(.updatePasswordHash(attempt.name, rehashed))) }
         failures.forget(account: attempt.name.key)
         claim(Claim(session: attempt.session, name: attempt.name, registered: false), address: attempt.address, now: now, &effects)
     }
 
-    private mutating func failed(_ attempt: Attempt, now: Instant, _ effects: inout [Effect]) {
+    private mutating func failed(_ attempt: Attempt, now: Instant, _ effects: inout [GateEffect]) {
         failures.record(account: attempt.name.key, address: attempt.address, now: now, limits: limits)
         audit(.loginFailed, attempt.name, attempt.address, now, &effects)
         refuse(attempt.session, .wrongCredentials, "wrong name or password", &effects)
     }
 
     /// Grants the account, or, if a session holds it, asks that session to go first.
-    private mutating func claim(_ claim: Claim, address: String, now: Instant, _ effects: inout [Effect]) {
+    private mutating func claim(_ claim: Claim, address: String, now: Instant, _ effects: inout [GateEffect]) {
         let key = claim.name.key
         guard let holder = online[key] else {
             return grant(claim, address: address, now: now, &effects)
@@ -129,33 +127,33 @@ public struct Gate: Sendable {
         if let overtaken = waiting[key] {
             refuse(overtaken.session, .superseded, "a newer login for \(claim.name) took over", &effects)
         } else {
-            effects.append(.send(.session(holder, .replaced)))
+            effects.append(.session(holder, .replaced))
         }
         waiting[key] = claim
     }
 
-    private mutating func grant(_ claim: Claim, address: String?, now: Instant, _ effects: inout [Effect]) {
+    private mutating func grant(_ claim: Claim, address: String?, now: Instant, _ effects: inout [GateEffect]) {
         online[claim.name.key] = claim.session
         if !claim.registered { audit(.login, claim.name, address, now, &effects) }
-        effects.append(.send(.session(claim.session, .loggedIn(claim.name, registered: claim.registered))))
+        effects.append(.session(claim.session, .loggedIn(claim.name, registered: claim.registered)))
     }
 
-    private mutating func logout(_ session: SessionID, _ name: Name, reason: LogoutReason, now: Instant, _ effects: inout [Effect]) {
+    private mutating func logout(_ session: SessionID, _ name: Name, reason: LogoutReason, now: Instant, _ effects: inout [GateEffect]) {
         let key = name.key
         guard online[key] == session else { return } // Stale: this session no longer holds it.
         online[key] = nil
-        effects.append(.send(.store(.audit(AuditRecord(.logout, account: name, detail: reason.rawValue, at: now)))))
+        effects.append(.store(.audit(AuditRecord(.logout, account: name, detail: reason.rawValue, at: now))))
         if let next = waiting.removeValue(forKey: key) {
             grant(next, address: nil, now: now, &effects)
         }
     }
 
-    private func refuse(_ session: SessionID, _ code: ErrorCode, _ text: String, _ effects: inout [Effect]) {
-        effects.append(.send(.session(session, .loginRefused(code, text))))
+    private func refuse(_ session: SessionID, _ code: ErrorCode, _ text: String, _ effects: inout [GateEffect]) {
+        effects.append(.session(session, .loginRefused(code, text)))
     }
 
-    private func audit(_ kind: AuditRecord.Kind, _ name: Name, _ address: String?, _ now: Instant, _ effects: inout [Effect]) {
-        effects.append(.send(.store(.audit(AuditRecord(kind, account: name, address: address, at: now)))))
+    private func audit(_ kind: AuditRecord.Kind, _ name: Name, _ address: String?, _ now: Instant, _ effects: inout [GateEffect]) {
+        effects.append(.store(.audit(AuditRecord(kind, account: name, address: address, at: now))))
     }
 }
 

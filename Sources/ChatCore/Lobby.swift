@@ -6,7 +6,7 @@
 /// between them. Two creates of one name meet here, one after the other: the first
 /// wins. A room that empties tells the Lobby; until the Lobby hears it, a join may
 /// still be sent there, and the room sends that session back (`admitRefused`).
-public struct Lobby: Sendable {
+public struct Lobby: ChatActor {
     private var global = Roster(room: .global, owner: .lobby)
     /// Live temporary rooms by name key.
     private var directory: [String: RoomRef] = [:]
@@ -23,70 +23,69 @@ public struct Lobby: Sendable {
 
     // MARK: - Mail
 
-    public mutating func receive(_ message: LobbyMessage, now: Instant) -> [Effect] {
-        var effects: [Effect] = []
+    public mutating func receive(_ message: LobbyMessage, now: Instant, into effects: inout [LobbyEffect]) {
         switch message {
         case .member(let request):
             global.handle(request, now: now, &effects)
         case .enter(let session, let name):
             global.add(session, name, &effects)
-            effects.append(.send(.session(session, .entered(.global))))
+            effects.append(.session(session, .entered(.global)))
         case .create(let session, let name):
             create(name, for: session, now: now, &effects)
         case .join(let session, let name):
             join(name, for: session, &effects)
         case .listRooms(let session):
             let line = ServerLine.rooms([Name.global] + rooms.map(\.name))
-            effects.append(.send(.session(session, .deliver(line))))
+            effects.append(.session(session, .deliver(line)))
         case .roomEmptied(let id):
             close(id, now: now, &effects)
         case .admitRefused(_, let session, let name):
             global.add(session, name, &effects)
-            effects.append(.send(.session(session, .moveRefused(.noSuchRoom, "that room just closed"))))
+            effects.append(.session(session, .moveRefused(.noSuchRoom, "that room just closed")))
         case .store(let reply):
             global.handle(reply, &effects)
         }
-        return effects
     }
 
-    private mutating func create(_ name: Name, for session: SessionID, now: Instant, _ effects: inout [Effect]) {
+    private mutating func create(_ name: Name, for session: SessionID, now: Instant, _ effects: inout [LobbyEffect]) {
         guard global.contains(session) else {
             return refuse(session, .notInGlobal, "rooms are created from global", &effects)
         }
         guard !name.isReservedForRooms, directory[name.key] == nil else {
             return refuse(session, .nameTaken, "a room named \(name) already exists", &effects)
         }
+        // Every check is behind us: from here the step is whole.
+        let account = global.release(session, &effects)
         let room = RoomRef(id: RoomID(nextRoom), name: name)
         nextRoom += 1
         directory[name.key] = room
-        guard let account = global.release(session, &effects) else { return }
         effects.append(.spawnRoom(room.id, name))
-        effects.append(.send(.room(room.id, .admit(session, account, created: true))))
-        effects.append(.send(.store(.audit(AuditRecord(.roomCreated, account: account, detail: name.text, at: now)))))
+        effects.append(.room(room.id, .admit(session, account, created: true)))
+        effects.append(.store(.audit(AuditRecord(.roomCreated, account: account, detail: name.text, at: now))))
         global.broadcast(.event(room: Name.global, text: "\(account) created \(name)"), except: nil, &effects)
     }
 
-    private mutating func join(_ name: Name, for session: SessionID, _ effects: inout [Effect]) {
+    private mutating func join(_ name: Name, for session: SessionID, _ effects: inout [LobbyEffect]) {
         guard global.contains(session) else {
             return refuse(session, .notInGlobal, "rooms are joined from global", &effects)
         }
         guard let room = directory[name.key] else {
             return refuse(session, .noSuchRoom, "no room named \(name); /chatrooms lists them", &effects)
         }
-        guard let account = global.release(session, &effects) else { return }
-        effects.append(.send(.room(room.id, .admit(session, account, created: false))))
+        let account = global.release(session, &effects)
+        effects.append(.room(room.id, .admit(session, account, created: false)))
     }
 
-    private mutating func close(_ id: RoomID, now: Instant, _ effects: inout [Effect]) {
+    private mutating func close(_ id: RoomID, now: Instant, _ effects: inout [LobbyEffect]) {
         guard let entry = directory.first(where: { $0.value.id == id }) else { return }
         directory[entry.key] = nil
         // Last mail to the room: every admit the Lobby sent it is already ahead of this.
-        effects.append(.send(.room(id, .shutdown)))
-        effects.append(.send(.store(.audit(AuditRecord(.roomClosed, account: nil, detail: entry.value.name.text, at: now)))))
+        effects.append(.room(id, .shutdown))
+        effects.append(.store(.audit(AuditRecord(.roomClosed, account: nil, detail: entry.value.name.text, at: now))))
         global.broadcast(.event(room: Name.global, text: "\(entry.value.name) closed"), except: nil, &effects)
     }
 
-    private func refuse(_ session: SessionID, _ code: ErrorCode, _ text: String, _ effects: inout [Effect]) {
-        effects.append(.send(.session(session, .moveRefused(code, text))))
+    private func refuse(_ session: SessionID, _ code: ErrorCode, _ text: String, _ effects: inout [LobbyEffect]) {
+        effects.append(.session(session, .moveRefused(code, text)))
     }
 }

@@ -5,7 +5,7 @@
 /// becomes `emptied` (tells the Lobby, turns away any join already on its way, sending
 /// that session back to the Lobby); when the Lobby's `shutdown` arrives and the store
 /// has answered everything asked of it, the room retires.
-public struct Room: Sendable {
+public struct Room: ChatActor {
     public let ref: RoomRef
     private var roster: Roster
     private var state: State = .open
@@ -32,29 +32,50 @@ public struct Room: Sendable {
 
     // MARK: - Mail
 
-    public mutating func receive(_ message: RoomMessage, now: Instant) -> [Effect] {
-        var effects: [Effect] = []
+    public mutating func receive(_ message: RoomMessage, now: Instant, into effects: inout [RoomEffect]) {
+        switch state {
+        case .open, .emptied, .shuttingDown:
+            break
+        case .retired:
+            preconditionFailure("\(ref.id) got mail after it retired: its shell stops at `.retire`")
+        }
         switch message {
-        case .admit(let session, let name, _) where state == .open:
-            roster.add(session, name, &effects)
-            effects.append(.send(.session(session, .entered(ref))))
         case .admit(let session, let name, _):
-            effects.append(.send(.lobby(.admitRefused(ref.id, session, name))))
+            admit(session, name, &effects)
         case .member(let request):
             roster.handle(request, now: now, &effects)
-            if state == .open, roster.isEmpty {
+            switch state {
+            case .open where roster.isEmpty:
                 state = .emptied
-                effects.append(.send(.lobby(.roomEmptied(ref.id))))
+                effects.append(.lobby(.roomEmptied(ref.id)))
+            case .open, .emptied, .shuttingDown, .retired:
+                break // Still has members, or already past its last.
             }
         case .shutdown:
-            state = .shuttingDown
+            switch state {
+            case .emptied: state = .shuttingDown
+            case .open, .shuttingDown, .retired:
+                preconditionFailure("the Lobby shuts a room down once, after it emptied")
+            }
         case .store(let reply):
             roster.handle(reply, &effects)
         }
         if state == .shuttingDown, !roster.hasPendingStores {
             state = .retired
-            effects.append(.retireRoom(ref.id))
+            effects.append(.retire)
         }
-        return effects
+    }
+
+    /// A session the Lobby sent here: a member while the room is open, sent back once it emptied.
+    private mutating func admit(_ session: SessionID, _ name: Name, _ effects: inout [RoomEffect]) {
+        switch state {
+        case .open:
+            roster.add(session, name, &effects)
+            effects.append(.session(session, .entered(ref)))
+        case .emptied, .shuttingDown:
+            effects.append(.lobby(.admitRefused(ref.id, session, name)))
+        case .retired:
+            preconditionFailure("checked in receive")
+        }
     }
 }

@@ -41,7 +41,7 @@ struct Roster: Sendable {
     var memberNames: [Name] { members.values.sorted { $0.key < $1.key } }
 
     /// Adds a member and tells the others; the caller tells the member why it is here.
-    mutating func add(_ session: SessionID, _ name: Name, _ effects: inout [Effect]) {
+    mutating func add<Output: RosterOutput>(_ session: SessionID, _ name: Name, _ effects: inout [Output]) {
         if let previous = members[session] {
             byName[previous.key] = nil
         } else {
@@ -53,21 +53,23 @@ struct Roster: Sendable {
     }
 
     /// Removes the session (if it is a member) and confirms to it that it is out.
-    mutating func remove(_ session: SessionID, _ effects: inout [Effect]) {
-        _ = release(session, &effects)
-        effects.append(.send(.session(session, .left(room.id))))
+    mutating func remove<Output: RosterOutput>(_ session: SessionID, _ effects: inout [Output]) {
+        if contains(session) { _ = release(session, &effects) }
+        effects.append(.session(session, .left(room.id)))
     }
 
     /// Takes a member out silently: it is moving to another room, which will answer it.
-    mutating func release(_ session: SessionID, _ effects: inout [Effect]) -> Name? {
-        guard let name = members.removeValue(forKey: session) else { return nil }
+    mutating func release<Output: RosterOutput>(_ session: SessionID, _ effects: inout [Output]) -> Name {
+        guard let name = members.removeValue(forKey: session) else {
+            preconditionFailure("\(session) is not a member of \(room.name): callers check `contains` first")
+        }
         byName[name.key] = nil
         order.removeAll { $0 == session }
         broadcast(.event(room: room.name, text: "\(name) left"), except: nil, &effects)
         return name
     }
 
-    mutating func handle(_ request: MemberRequest, now: Instant, _ effects: inout [Effect]) {
+    mutating func handle<Output: RosterOutput>(_ request: MemberRequest, now: Instant, _ effects: inout [Output]) {
         switch request {
         case .say(let session, let text):
             guard let sender = members[session] else { return notMember(session, &effects) }
@@ -77,20 +79,20 @@ struct Roster: Sendable {
             guard let sender = members[session] else { return notMember(session, &effects) }
             guard byName[target.key] != nil else {
                 let line = ServerLine.error(.noSuchUser, "\(target) is not in \(room.name)")
-                effects.append(.send(.session(session, .deliver(line))))
+                effects.append(.session(session, .deliver(line)))
                 return
             }
             let record = ChatRecord(room: room.name, sender: sender, recipient: target, text: text, at: now)
             store(record, .whisper(from: session, sender: sender, to: target, text: text), &effects)
         case .users(let session):
             let line = ServerLine.users(room: room.name, names: memberNames)
-            effects.append(.send(.session(session, .deliver(line))))
+            effects.append(.session(session, .deliver(line)))
         case .leave(let session):
             remove(session, &effects)
         }
     }
 
-    mutating func handle(_ reply: StoreReply, _ effects: inout [Effect]) {
+    mutating func handle<Output: RosterOutput>(_ reply: StoreReply, _ effects: inout [Output]) {
         switch reply {
         case .messageStored(let ticket):
             guard let pending = awaitingStore.removeValue(forKey: ticket) else { return }
@@ -98,45 +100,45 @@ struct Roster: Sendable {
         case .failed(let ticket):
             guard let pending = awaitingStore.removeValue(forKey: ticket) else { return }
             let line = ServerLine.error(.storeFailed, "your message could not be saved; nobody got it")
-            effects.append(.send(.session(pending.sender, .deliver(line))))
+            effects.append(.session(pending.sender, .deliver(line)))
         case .accountCreated, .accountNameTaken, .accountFound, .accountMissing:
             break // Not a room's business.
         }
     }
 
     /// A line for every member but one.
-    func broadcast(_ line: ServerLine, except excluded: SessionID?, _ effects: inout [Effect]) {
+    func broadcast<Output: RosterOutput>(_ line: ServerLine, except excluded: SessionID?, _ effects: inout [Output]) {
         effects.reserveCapacity(effects.count + members.count)
         for session in order where session != excluded {
-            effects.append(.send(.session(session, .deliver(line))))
+            effects.append(.session(session, .deliver(line)))
         }
     }
 
-    private mutating func store(_ record: ChatRecord, _ pending: Pending, _ effects: inout [Effect]) {
+    private mutating func store<Output: RosterOutput>(_ record: ChatRecord, _ pending: Pending, _ effects: inout [Output]) {
         let ticket = tickets.take()
         awaitingStore[ticket] = pending
-        effects.append(.send(.store(.appendMessage(ticket, record, replyTo: owner))))
+        effects.append(.store(.appendMessage(ticket, record, replyTo: owner)))
     }
 
-    private func deliver(_ pending: Pending, _ effects: inout [Effect]) {
+    private func deliver<Output: RosterOutput>(_ pending: Pending, _ effects: inout [Output]) {
         switch pending {
         case .message(_, let sender, let text):
             broadcast(.message(room: room.name, from: sender, text: text), except: nil, &effects)
         case .whisper(let from, let sender, let target, let text):
             // The target may have left while the store was writing: then only the sender hears.
             if let recipient = byName[target.key] {
-                effects.append(.send(.session(recipient, .deliver(.whisper(from: sender, to: target, text: text)))))
-                effects.append(.send(.session(from, .deliver(.ok("whisper sent to \(target)")))))
+                effects.append(.session(recipient, .deliver(.whisper(from: sender, to: target, text: text))))
+                effects.append(.session(from, .deliver(.ok("whisper sent to \(target)"))))
             } else {
                 let line = ServerLine.error(.noSuchUser, "\(target) left \(room.name) before it arrived")
-                effects.append(.send(.session(from, .deliver(line))))
+                effects.append(.session(from, .deliver(line)))
             }
         }
     }
 
     /// A request from a session that is not here: answer, so no command goes unanswered.
-    private func notMember(_ session: SessionID, _ effects: inout [Effect]) {
+    private func notMember<Output: RosterOutput>(_ session: SessionID, _ effects: inout [Output]) {
         let line = ServerLine.error(.noSuchRoom, "you are not in \(room.name)")
-        effects.append(.send(.session(session, .deliver(line))))
+        effects.append(.session(session, .deliver(line)))
     }
 }

@@ -6,7 +6,7 @@
 /// answered in the context its user saw. When the connection ends, the session stays
 /// alive until whatever it had in flight has settled, it is out of its room, and the
 /// Gate knows the account is free: only then does it retire.
-public struct Session: Sendable {
+public struct Session: ChatActor {
     public let id: SessionID
     /// The peer's address, for the audit log and failed-login limits.
     public let address: String
@@ -17,7 +17,8 @@ public struct Session: Sendable {
     private var held: [LineFramer.Output] = []
     private var state: State = .anonymous
     private var outboxBytes = 0
-    private var requestedWake: Instant?
+    /// When the session wants `tick`: the one timer both drivers read (`pendingWake`).
+    private var timer: Instant?
     private let loginDeadline: Instant
 
     enum State: Equatable, Sendable {
@@ -83,22 +84,28 @@ public struct Session: Sendable {
     public var isClosing: Bool {
         switch state {
         case .closing, .finished: return true
-        default: return false
+        case .anonymous, .authenticating, .entering, .present, .moving, .leaving: return false
         }
     }
+
+    /// When the session wants its `tick`, if at all: the login deadline while it is not
+    /// logged in, the next token while lines wait for the bucket. Both drivers read this
+    /// after every event and honour its latest value, "no timer" included; a shell may
+    /// sleep as long as it likes when it is nil.
+    public var pendingWake: Instant? { timer }
 
     // MARK: - Events from the shell
 
     /// The connection is open: arm the login deadline.
-    public mutating func opened(now: Instant) -> [Effect] {
-        var effects: [Effect] = []
-        scheduleWake(now: now, &effects)
-        return effects
+    public mutating func opened(now: Instant) -> [SessionEffect] {
+        refreshTimer(now: now)
+        return []
     }
 
     /// Bytes arrived from the client.
-    public mutating func bytesReceived(_ bytes: some Collection<UInt8>, now: Instant) -> [Effect] {
-        var effects: [Effect] = []
+    public mutating func bytesReceived(_ bytes: some Collection<UInt8>, now: Instant) -> [SessionEffect] {
+        var effects: [SessionEffect] = []
+        defer { refreshTimer(now: now) }
         guard !isClosing else { return effects }
         for output in framer.append(bytes) {
             if output == .overflow {
@@ -115,16 +122,11 @@ public struct Session: Sendable {
         return effects
     }
 
-    /// The wake the session still wants, if any. An earlier `Effect.wake` whose reason
-    /// has gone (the login deadline, once logged in) is no longer wanted: a shell may
-    /// sleep past it, and an idle connection can wait without any timer.
-    public var pendingWake: Instant? { requestedWake }
-
-    /// A wake requested with `Effect.wake` is due (or the shell is just checking).
-    public mutating func tick(now: Instant) -> [Effect] {
-        var effects: [Effect] = []
-        if let wake = requestedWake, wake <= now { requestedWake = nil }
-        if state == .anonymous || state == .authenticating, now >= loginDeadline {
+    /// The time in `pendingWake` has come (a shell may also call it early: it only looks).
+    public mutating func tick(now: Instant) -> [SessionEffect] {
+        var effects: [SessionEffect] = []
+        defer { refreshTimer(now: now) }
+        if isAwaitingLogin, now >= loginDeadline {
             close(.loginTimeout, "no login within \(limits.loginDeadline)", reason: .disconnected, &effects)
             return effects
         }
@@ -138,17 +140,19 @@ public struct Session: Sendable {
     }
 
     /// The peer hung up, or the network failed.
-    public mutating func connectionLost(now: Instant) -> [Effect] {
-        var effects: [Effect] = []
+    public mutating func connectionLost(now: Instant) -> [SessionEffect] {
+        var effects: [SessionEffect] = []
+        defer { refreshTimer(now: now) }
         guard !isClosing else { return effects }
-        effects.append(.closeConnection(id))
+        effects.append(.closeConnection)
         unwind(reason: .disconnected, &effects)
         return effects
     }
 
     /// The server is shutting down: say goodbye and unwind like any other close.
-    public mutating func shutdown(now: Instant) -> [Effect] {
-        var effects: [Effect] = []
+    public mutating func shutdown(now: Instant) -> [SessionEffect] {
+        var effects: [SessionEffect] = []
+        defer { refreshTimer(now: now) }
         guard !isClosing else { return effects }
         close(.shutdown, "the server is shutting down", reason: .shutdown, &effects)
         return effects
@@ -156,51 +160,81 @@ public struct Session: Sendable {
 
     // MARK: - Mail from other actors
 
-    public mutating func receive(_ message: SessionMessage, now: Instant) -> [Effect] {
-        var effects: [Effect] = []
-        receive(message, now: now, into: &effects)
-        return effects
+    public mutating func receive(_ message: SessionMessage, now: Instant, into effects: inout [SessionEffect]) {
+        defer { refreshTimer(now: now) }
+        switch state {
+        case .closing(let account, let unwind, let reason):
+            settle(message, account: account, unwind: unwind, reason: reason, &effects)
+        case .finished:
+            break // Retired: a shell sends nothing more here, and stale mail changes nothing.
+        case .anonymous, .authenticating, .entering, .present, .moving, .leaving:
+            handle(message, &effects)
+            pump(now: now, &effects)
+        }
     }
 
-    /// The same, appending to the caller's buffer: the shell's fan-out path reuses one.
-    public mutating func receive(_ message: SessionMessage, now: Instant, into effects: inout [Effect]) {
-        if case .closing(let account, let unwind, let reason) = state {
-            settle(message, account: account, unwind: unwind, reason: reason, &effects)
-            return
-        }
-        switch (state, message) {
-        case (_, .deliver(let line)):
+    /// Mail for a session that is still open.
+    private mutating func handle(_ message: SessionMessage, _ effects: inout [SessionEffect]) {
+        switch message {
+        case .deliver(let line):
             write(line, &effects)
-        case (.authenticating, .loggedIn(let name, let registered)):
-            effects.append(.send(.lobby(.enter(id, name))))
-            state = .entering(name, .login(registered: registered))
-        case (.authenticating, .loginRefused(let code, let text)):
-            state = .anonymous
-            write(.error(code, text), &effects)
-        case (.entering(let name, let entry), .entered(let room)):
-            state = .present(name, room)
-            write(.ok(entry.greeting(account: name)), &effects)
-        case (.moving(let name, let move), .entered(let room)):
-            state = .present(name, room)
-            write(.ok(move.greeting(room: room.name)), &effects)
-        case (.moving(let name, _), .moveRefused(let code, let text)):
-            state = .present(name, .global)
-            write(.error(code, text), &effects)
-        case (.leaving(let name, let room), .left(let id)) where id == room.id:
-            effects.append(.send(.lobby(.enter(self.id, name))))
-            state = .entering(name, .returning(from: room.name))
-        case (.entering, .replaced), (.present, .replaced), (.moving, .replaced), (.leaving, .replaced):
-            close(.replaced, "your account logged in from elsewhere", reason: .replaced, &effects)
-        default:
-            break // Out of place for this state: stale mail from a world that moved on.
+        case .loggedIn(let name, let registered):
+            switch state {
+            case .authenticating:
+                effects.append(.send(.lobby(.enter(id, name))))
+                state = .entering(name, .login(registered: registered))
+            case .anonymous, .entering, .present, .moving, .leaving, .closing, .finished:
+                break // Stale: no login of this session is in flight.
+            }
+        case .loginRefused(let code, let text):
+            switch state {
+            case .authenticating:
+                state = .anonymous
+                write(.error(code, text), &effects)
+            case .anonymous, .entering, .present, .moving, .leaving, .closing, .finished:
+                break // Stale: no login of this session is in flight.
+            }
+        case .entered(let room):
+            switch state {
+            case .entering(let name, let entry):
+                state = .present(name, room)
+                write(.ok(entry.greeting(account: name)), &effects)
+            case .moving(let name, let move):
+                state = .present(name, room)
+                write(.ok(move.greeting(room: room.name)), &effects)
+            case .anonymous, .authenticating, .present, .leaving, .closing, .finished:
+                break // Stale: the session asked for no entry.
+            }
+        case .moveRefused(let code, let text):
+            switch state {
+            case .moving(let name, _):
+                state = .present(name, .global)
+                write(.error(code, text), &effects)
+            case .anonymous, .authenticating, .entering, .present, .leaving, .closing, .finished:
+                break // Stale: no move is in flight.
+            }
+        case .left(let left):
+            switch state {
+            case .leaving(let name, let room) where room.id == left:
+                effects.append(.send(.lobby(.enter(id, name))))
+                state = .entering(name, .returning(from: room.name))
+            case .anonymous, .authenticating, .entering, .present, .moving, .leaving, .closing, .finished:
+                break // Stale: not leaving that room.
+            }
+        case .replaced:
+            switch state {
+            case .entering, .present, .moving, .leaving:
+                close(.replaced, "your account logged in from elsewhere", reason: .replaced, &effects)
+            case .anonymous, .authenticating, .closing, .finished:
+                break // Holds no account: the notice is for a session already gone.
+            }
         }
-        pump(now: now, &effects)
     }
 
     // MARK: - Lines
 
     /// Handles waiting lines while the session is settled and the bucket allows.
-    private mutating func pump(now: Instant, _ effects: inout [Effect]) {
+    private mutating func pump(now: Instant, _ effects: inout [SessionEffect]) {
         while !held.isEmpty, isSettled {
             if bucket != nil, !bucket!.take(now: now) { break }
             let output = held.removeFirst()
@@ -215,28 +249,35 @@ public struct Session: Sendable {
                 write(CommandError.lineTooLong.serverLine, &effects)
             }
         }
-        scheduleWake(now: now, &effects)
     }
 
     private var isSettled: Bool {
         switch state {
         case .anonymous, .present: return true
-        default: return false
+        case .authenticating, .entering, .moving, .leaving, .closing, .finished: return false
         }
     }
 
-    private mutating func handle(_ command: Command, now: Instant, _ effects: inout [Effect]) {
+    /// Not logged in yet: the login deadline runs.
+    private var isAwaitingLogin: Bool {
+        switch state {
+        case .anonymous, .authenticating: return true
+        case .entering, .present, .moving, .leaving, .closing, .finished: return false
+        }
+    }
+
+    private mutating func handle(_ command: Command, now: Instant, _ effects: inout [SessionEffect]) {
         switch state {
         case .anonymous:
             handleAnonymous(command, &effects)
         case .present(let name, let room):
             handlePresent(command, account: name, room: room, &effects)
-        default:
-            preconditionFailure("a session reads lines only when settled")
+        case .authenticating, .entering, .moving, .leaving, .closing, .finished:
+            preconditionFailure("a session reads lines only when settled (pump checked)")
         }
     }
 
-    private mutating func handleAnonymous(_ command: Command, _ effects: inout [Effect]) {
+    private mutating func handleAnonymous(_ command: Command, _ effects: inout [SessionEffect]) {
         switch command {
         case .register(let name, let password):
             guard !name.isReservedForRooms else {
@@ -252,19 +293,19 @@ public struct Session: Sendable {
             write(.ok("commands: /register NAME PASSWORD, /login NAME PASSWORD, /help, /quit"), &effects)
         case .quit:
             close(.goodbye, "see you", reason: .quit, &effects)
-        default:
+        case .say, .users, .whisper, .createRoom, .join, .listRooms, .leave:
             write(.error(.notLoggedIn, "log in first: /register NAME PASSWORD or /login NAME PASSWORD"), &effects)
         }
     }
 
-    private mutating func handlePresent(_ command: Command, account: Name, room: RoomRef, _ effects: inout [Effect]) {
+    private mutating func handlePresent(_ command: Command, account: Name, room: RoomRef, _ effects: inout [SessionEffect]) {
         switch command {
         case .say(let text):
-            effects.append(.send(.toRoom(room.id, .say(id, text: text))))
+            effects.append(.send(SessionMail.toRoom(room.id, .say(id, text: text))))
         case .whisper(let target, let text):
-            effects.append(.send(.toRoom(room.id, .whisper(id, to: target, text: text))))
+            effects.append(.send(SessionMail.toRoom(room.id, .whisper(id, to: target, text: text))))
         case .users:
-            effects.append(.send(.toRoom(room.id, .users(id))))
+            effects.append(.send(SessionMail.toRoom(room.id, .users(id))))
         case .createRoom(let name), .join(let name):
             guard room.isGlobal else {
                 write(.error(.notInGlobal, "rooms are created and joined from global; /leave first"), &effects)
@@ -290,7 +331,7 @@ public struct Session: Sendable {
         case .leave where room.isGlobal:
             close(.goodbye, "you left global", reason: .quit, &effects)
         case .leave:
-            effects.append(.send(.toRoom(room.id, .leave(id))))
+            effects.append(.send(SessionMail.toRoom(room.id, .leave(id))))
             state = .leaving(account, room)
         case .help:
             write(.ok(Session.help(inGlobal: room.isGlobal)), &effects)
@@ -309,41 +350,38 @@ public struct Session: Sendable {
 
     // MARK: - Output
 
-    private mutating func write(_ line: ServerLine, _ effects: inout [Effect]) {
+    private mutating func write(_ line: ServerLine, _ effects: inout [SessionEffect]) {
         guard !isClosing else { return }
         let size = line.wireSize
         guard outboxBytes + size <= limits.maxOutboxBytes else {
             return close(.slowReader, "you are not reading fast enough", reason: .slowReader, &effects)
         }
         outboxBytes += size
-        effects.append(.write(id, line))
+        effects.append(.write(line))
     }
 
-    private mutating func scheduleWake(now: Instant, _ effects: inout [Effect]) {
-        var wanted: Instant?
-        defer { if wanted == nil { requestedWake = nil } }
-        if state == .anonymous || state == .authenticating { wanted = loginDeadline }
+    /// Recomputes the one timer after every event.
+    private mutating func refreshTimer(now: Instant) {
+        var wanted: Instant? = isAwaitingLogin ? loginDeadline : nil
         if isSettled, !held.isEmpty, let bucket {
             let next = bucket.nextToken(now: now)
             wanted = wanted.map { min($0, next) } ?? next
         }
-        guard let wanted, wanted != requestedWake else { return }
-        requestedWake = wanted
-        effects.append(.wake(id, at: wanted))
+        timer = wanted
     }
 
     // MARK: - Closing
 
     /// Says goodbye, closes the connection, and unwinds.
-    private mutating func close(_ bye: ByeReason, _ text: String, reason: LogoutReason, _ effects: inout [Effect]) {
+    private mutating func close(_ bye: ByeReason, _ text: String, reason: LogoutReason, _ effects: inout [SessionEffect]) {
         guard !isClosing else { return }
-        effects.append(.write(id, .bye(bye, text)))
-        effects.append(.closeConnection(id))
+        effects.append(.write(.bye(bye, text)))
+        effects.append(.closeConnection)
         unwind(reason: reason, &effects)
     }
 
     /// Leaves whatever the session is in, or waits for what is in flight to land first.
-    private mutating func unwind(reason: LogoutReason, _ effects: inout [Effect]) {
+    private mutating func unwind(reason: LogoutReason, _ effects: inout [SessionEffect]) {
         held.removeAll()
         switch state {
         case .anonymous:
@@ -353,7 +391,7 @@ public struct Session: Sendable {
         case .entering(let name, _), .moving(let name, _):
             state = .closing(name, .awaitEntry, reason)
         case .present(let name, let room):
-            effects.append(.send(.toRoom(room.id, .leave(id))))
+            effects.append(.send(SessionMail.toRoom(room.id, .leave(id))))
             state = .closing(name, .awaitLeft(room.id), reason)
         case .leaving(let name, let room):
             state = .closing(name, .awaitLeft(room.id), reason)
@@ -363,31 +401,49 @@ public struct Session: Sendable {
     }
 
     /// Mail while closing: only what settles the unwinding matters.
-    private mutating func settle(_ message: SessionMessage, account: Name?, unwind: Unwind, reason: LogoutReason, _ effects: inout [Effect]) {
-        switch (unwind, message) {
-        case (.awaitLogin, .loggedIn(let name, _)):
-            effects.append(.send(.gate(.logout(id, name, reason: reason))))
-            finish(&effects)
-        case (.awaitLogin, .loginRefused):
-            finish(&effects)
-        case (.awaitEntry, .entered(let room)):
-            effects.append(.send(.toRoom(room.id, .leave(id))))
-            state = .closing(account, .awaitLeft(room.id), reason)
-        case (.awaitEntry, .moveRefused):
-            effects.append(.send(.toRoom(RoomID.global, .leave(id))))
-            state = .closing(account, .awaitLeft(.global), reason)
-        case (.awaitLeft(let room), .left(let left)) where room == left:
-            if let account { effects.append(.send(.gate(.logout(id, account, reason: reason)))) }
-            finish(&effects)
-        default:
-            break // Lines for a closed connection, or a takeover notice: already going.
+    private mutating func settle(_ message: SessionMessage, account: Name?, unwind: Unwind, reason: LogoutReason, _ effects: inout [SessionEffect]) {
+        switch message {
+        case .loggedIn(let name, _):
+            switch unwind {
+            case .awaitLogin:
+                effects.append(.send(.gate(.logout(id, name, reason: reason))))
+                finish(&effects)
+            case .awaitEntry, .awaitLeft: break // Stale: no login in flight.
+            }
+        case .loginRefused:
+            switch unwind {
+            case .awaitLogin: finish(&effects)
+            case .awaitEntry, .awaitLeft: break // Stale: no login in flight.
+            }
+        case .entered(let room):
+            switch unwind {
+            case .awaitEntry:
+                effects.append(.send(SessionMail.toRoom(room.id, .leave(id))))
+                state = .closing(account, .awaitLeft(room.id), reason)
+            case .awaitLogin, .awaitLeft: break // Stale: no entry in flight.
+            }
+        case .moveRefused:
+            switch unwind {
+            case .awaitEntry:
+                effects.append(.send(SessionMail.toRoom(RoomID.global, .leave(id))))
+                state = .closing(account, .awaitLeft(.global), reason)
+            case .awaitLogin, .awaitLeft: break // Stale: no move in flight.
+            }
+        case .left(let left):
+            switch unwind {
+            case .awaitLeft(let room) where room == left:
+                if let account { effects.append(.send(.gate(.logout(id, account, reason: reason)))) }
+                finish(&effects)
+            case .awaitLogin, .awaitEntry, .awaitLeft: break // Stale: not that room.
+            }
+        case .deliver, .replaced:
+            break // A line for a closed connection, or a takeover notice: already going.
         }
     }
 
-    private mutating func finish(_ effects: inout [Effect]) {
+    private mutating func finish(_ effects: inout [SessionEffect]) {
         state = .finished
-        requestedWake = nil
-        effects.append(.retireSession(id))
+        effects.append(.retire)
     }
 }
 

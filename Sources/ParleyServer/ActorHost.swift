@@ -1,36 +1,21 @@
 import ChatCore
 import Synchronization
 
-/// The ChatCore actors that a thread of their own serves.
-protocol HostedActor: Sendable {
-    associatedtype Message: Sendable
-    mutating func receive(_ message: Message, now: Instant) -> [Effect]
+/// The ChatCore actors that a thread of their own serves, and how the shell carries out
+/// each kind's outputs: one exhaustive `switch` per kind, in `HostedActors.swift`.
+protocol HostedActor: ChatActor {
     /// Whether the message is a store reply (whose order the storage thread keeps).
     static func isStoreReply(_ message: Message) -> Bool
-}
-
-extension Gate: HostedActor {
-    static func isStoreReply(_ message: GateMessage) -> Bool {
-        if case .store = message { return true } else { return false }
-    }
-}
-
-extension Lobby: HostedActor {
-    static func isStoreReply(_ message: LobbyMessage) -> Bool {
-        if case .store = message { return true } else { return false }
-    }
-}
-
-extension Room: HostedActor {
-    static func isStoreReply(_ message: RoomMessage) -> Bool {
-        if case .store = message { return true } else { return false }
-    }
+    /// Carries out one run's outputs, in order, under the actor's lock.
+    static func carryOut(_ outputs: [Output], of actor: Self, router: Router)
+    /// True once the actor has said its last output (`.retire`): it takes no more mail.
+    var hasRetired: Bool { get }
 }
 
 /// An actor, its mailbox and its lock. Its own thread drains the mailbox; the storage
 /// thread runs the store's replies directly, under the same lock, right after its
 /// commit, which spares a message one thread hand-off between being stored and being
-/// delivered. Effects are carried out before the lock is released, so the mail the actor
+/// delivered. Outputs are carried out before the lock is released, so the mail the actor
 /// sends keeps its order on every channel whichever thread ran it. Lock order: an
 /// actor's lock, then sessions' locks (fan-out); nothing takes an actor's lock while
 /// holding a session's, and actors mail each other through mailboxes only.
@@ -39,11 +24,9 @@ final class ActorHost<Actor: HostedActor>: @unchecked Sendable {
     private let lock = Lock()
     private let router: Router
     private let clock: ServerClock
-    /// Carried out under the lock before the effects go out (the Lobby registers rooms here).
-    private let prepare: ([Effect]) -> Void
     /// Carried out after the lock is released (the Lobby starts rooms' threads here: that
     /// may have to wait, and nothing may wait while holding an actor's lock).
-    private let finish: ([Effect]) -> Void
+    private let afterRun: ([Actor.Output]) -> Void
     /// How many sessions a run may fan out to (members), read without the lock.
     private let reach: (Actor) -> Int
     private let lastReach = Atomic<Int>(0)
@@ -51,15 +34,15 @@ final class ActorHost<Actor: HostedActor>: @unchecked Sendable {
     private let repliesWaiting = Atomic<Int>(0)
     // Guarded by `lock`.
     private var actor: Actor
+    private var outputs: [Actor.Output] = []
 
     init(_ actor: Actor, router: Router, clock: ServerClock, reach: @escaping (Actor) -> Int = { _ in 1 },
-         prepare: @escaping ([Effect]) -> Void = { _ in }, finish: @escaping ([Effect]) -> Void = { _ in }) {
+         afterRun: @escaping ([Actor.Output]) -> Void = { _ in }) {
         self.actor = actor
         self.router = router
         self.clock = clock
         self.reach = reach
-        self.prepare = prepare
-        self.finish = finish
+        self.afterRun = afterRun
     }
 
     /// Fan-outs up to this many sessions may be run by the storage thread itself.
@@ -78,31 +61,34 @@ final class ActorHost<Actor: HostedActor>: @unchecked Sendable {
         mailbox.post(contentsOf: replies)
     }
 
-    /// Runs the actor over the messages and carries out what it asks; returns whether
-    /// `done` holds for the actor afterwards.
-    @discardableResult
-    func run(_ messages: some Collection<Actor.Message>, done: (Actor) -> Bool = { _ in false }) -> Bool {
-        let (effects, isDone) = lock.withLock {
-            var effects: [Effect] = []
-            for message in messages { effects += actor.receive(message, now: clock.now()) }
-            prepare(effects)
-            router.deliver(effects)
+    /// Runs the actor over the messages and carries out what it asks. Mail that reaches a
+    /// retired actor (a sender that looked it up just before it retired) is dropped, as
+    /// the simulator drops mail for a retired actor.
+    func run(_ messages: some Collection<Actor.Message>) {
+        let outputs = lock.withLock {
+            var outputs = self.outputs
+            outputs.removeAll(keepingCapacity: true)
+            for message in messages where !actor.hasRetired {
+                actor.receive(message, now: clock.now(), into: &outputs)
+            }
+            Actor.carryOut(outputs, of: actor, router: router)
             lastReach.store(reach(actor), ordering: .relaxed)
-            return (effects, done(actor))
+            self.outputs = outputs
+            return outputs
         }
-        finish(effects)
-        return isDone
+        afterRun(outputs)
     }
 
-    /// The actor's own thread: serves the mailbox until `done` holds (or it is closed).
-    func serveMailbox(done: (Actor) -> Bool = { _ in false }) {
+    /// The actor's own thread: serves the mailbox until it is closed and drained (a room's
+    /// `.retire` closes it; the others' at shutdown).
+    func serveMailbox() {
         while true {
             let batch = mailbox.takeAll()
-            let finished = run(batch, done: done)
+            if batch.isEmpty { return }
+            run(batch)
             // Only now may the storage thread run the next reply itself.
             let replies = batch.reduce(0) { $0 + (Actor.isStoreReply($1) ? 1 : 0) }
             if replies > 0 { repliesWaiting.subtract(replies, ordering: .releasing) }
-            if finished || batch.isEmpty { return }
         }
     }
 }

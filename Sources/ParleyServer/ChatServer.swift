@@ -30,7 +30,7 @@ public final class ChatServer: @unchecked Sendable {
     public init(configuration: ServerConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.router = Router(logger: logger)
+        self.router = Router(clock: clock, logger: logger)
     }
 
     /// Starts serving; throws with a message an operator can act on.

@@ -20,11 +20,13 @@ final class Router: @unchecked Sendable {
     let hasher = BlockingMailbox<HashRequest>()
     private let sessions = Mutex<[SessionID: SessionHost]>([:])
     private let rooms = Mutex<[RoomID: ActorHost<Room>]>([:])
+    private let clock: ServerClock
     private let logger: Logger
     /// Set when the server stops: a session that registers afterwards is told at once.
     private let stopping = Atomic<Bool>(false)
 
-    init(logger: Logger) {
+    init(clock: ServerClock, logger: Logger) {
+        self.clock = clock
         self.logger = logger
     }
 
@@ -75,23 +77,14 @@ final class Router: @unchecked Sendable {
 
     // MARK: - Delivery
 
-    /// Sends every `.send` among the effects. Mail for sessions is grouped by session
-    /// (keeping each session's order) and handed over once per session: a room's
-    /// batch of lines for a member becomes one call, one TLS write.
-    func deliver(_ effects: [Effect]) {
-        // Only (session, position) pairs are sorted: plain integers, no enum copies.
-        var targets: [(id: UInt64, index: Int)] = []
-        for index in effects.indices {
-            if case .send(.session(let id, _)) = effects[index] {
-                targets.append((id.rawValue, index))
-            } else if case .send(let mail) = effects[index] {
-                send(mail)
-            }
-        }
+    /// Hands each session its mail, grouped by session and in the order it was sent: a
+    /// room's batch of lines for a member becomes one call, one TLS write. `targets`
+    /// pairs each session with the position of its mail among the outputs.
+    func deliverToSessions(_ targets: inout [SessionTarget], message: (Int) -> SessionMessage) {
         guard !targets.isEmpty else { return }
-        // Group by session, keeping each session's order (the second key). Swift's sort
-        // finds runs, so a room's members, often already in order, cost one pass.
-        targets.sort(by: <)
+        // Only (session, position) pairs are sorted: plain integers, no enum copies.
+        // Swift's sort finds runs, so a room's members, often already in order, cost one pass.
+        targets.sort { ($0.id, $0.index) < ($1.id, $1.index) }
         var runs: [Range<Int>] = []
         var start = 0
         for index in 1...targets.count where index == targets.count || targets[index].id != targets[start].id {
@@ -99,12 +92,17 @@ final class Router: @unchecked Sendable {
             start = index
         }
         let hosts = sessions.withLock { table in runs.map { table[SessionID(targets[$0.lowerBound].id)] } }
-        for (host, run) in zip(hosts, runs) {
-            host?.receive(targets[run].lazy.map { target in
-                guard case .send(.session(_, let message)) = effects[target.index] else { preconditionFailure() }
-                return message
-            })
+        withoutActuallyEscaping(message) { message in
+            for (host, run) in zip(hosts, runs) {
+                host?.receive(targets[run].lazy.map { message($0.index) })
+            }
         }
+    }
+
+    /// A room the Lobby opened: registered before the Lobby's `admit` is sent to it; its
+    /// mailbox keeps that mail until its thread runs.
+    func openRoom(_ id: RoomID, _ name: Name) {
+        register(id, ActorHost(Room(id: id, name: name), router: self, clock: clock, reach: { $0.members.count }))
     }
 
     func send(_ mail: Mail) {
@@ -163,13 +161,15 @@ extension Router {
         }
         for id in roomOrder {
             guard let host = rooms.withLock({ $0[id] }) else { continue }
-            if !host.runsInline {
-                host.postReplies(roomReplies[id]!)
-            } else if host.run(roomReplies[id]!, done: \.isRetired) {
-                retire(id)
-            }
+            if host.runsInline { host.run(roomReplies[id]!) } else { host.postReplies(roomReplies[id]!) }
         }
     }
+}
+
+/// A session's mail among an actor's outputs: which session, and where in the outputs.
+struct SessionTarget {
+    let id: UInt64
+    let index: Int
 }
 
 /// A one-shot signal between threads.

@@ -53,7 +53,7 @@ final class SessionHost: @unchecked Sendable {
     /// Set when an event changed what the connection's thread waits for.
     private var planChanged = false
     /// A buffer for the session's effects, reused so a delivery allocates nothing.
-    private var scratchEffects: [Effect] = []
+    private var scratchEffects: [SessionEffect] = []
 
     init(id: SessionID, session: Session, tls: TLSConnection, router: Router, clock: ServerClock,
          closeGrace: Duration, lot: ParkingLot, whenFinished: @escaping @Sendable () -> Void) {
@@ -77,8 +77,9 @@ final class SessionHost: @unchecked Sendable {
             var effects = scratchEffects
             for message in messages {
                 effects.removeAll(keepingCapacity: true)
+                let timer = session.pendingWake
                 session.receive(message, now: now, into: &effects)
-                carryOut(effects, now: now)
+                carryOut(effects, timerWas: timer, now: now)
             }
             scratchEffects = effects
             scratchEffects.removeAll(keepingCapacity: true)
@@ -91,7 +92,7 @@ final class SessionHost: @unchecked Sendable {
     func shutdown() {
         lock.withLock {
             let now = clock.now()
-            carryOut(session.shutdown(now: now), now: now)
+            handle(now: now) { $0.shutdown(now: now) }
             flush()
             wakeConnectionThread()
         }
@@ -103,7 +104,7 @@ final class SessionHost: @unchecked Sendable {
     func open() {
         lock.withLock {
             let now = clock.now()
-            carryOut(session.opened(now: now), now: now)
+            handle(now: now) { $0.opened(now: now) }
         }
     }
 
@@ -196,7 +197,7 @@ final class SessionHost: @unchecked Sendable {
         let now = clock.now()
         readAvailable(now: now)
         if let wake = session.pendingWake, wake <= now {
-            carryOut(session.tick(now: now), now: now)
+            handle(now: now) { $0.tick(now: now) }
         }
         flush()
         if let closeBy, socketOpen, outputSent == output.count || peerGone || clock.now() >= closeBy {
@@ -213,7 +214,7 @@ final class SessionHost: @unchecked Sendable {
             for _ in 0..<16 {
                 switch tls.read(into: buffer) {
                 case .bytes(let count):
-                    carryOut(session.bytesReceived(UnsafeRawBufferPointer(rebasing: buffer[..<count]), now: now), now: now)
+                    handle(now: now) { $0.bytesReceived(UnsafeRawBufferPointer(rebasing: buffer[..<count]), now: now) }
                     if closeBy != nil { return }
                 case .wantRead, .wantWrite:
                     return
@@ -221,11 +222,11 @@ final class SessionHost: @unchecked Sendable {
                     // A client that half-closes after its last line still gets the
                     // answers already waiting: flush them, then close.
                     inputEnded = true
-                    carryOut(session.connectionLost(now: now), now: now)
+                    handle(now: now) { $0.connectionLost(now: now) }
                     return
                 case .failed:
                     peerGone = true
-                    carryOut(session.connectionLost(now: now), now: now)
+                    handle(now: now) { $0.connectionLost(now: now) }
                     return
                 }
             }
@@ -242,33 +243,33 @@ final class SessionHost: @unchecked Sendable {
         return planChanged || (socketOpen && outputSent < output.count)
     }
 
-    private func carryOut(_ effects: [Effect], now: Instant) {
-        var mail = false
+    /// Runs one event of the session's own (not mail) and carries out what it asks.
+    private func handle(now: Instant, _ event: (inout Session) -> [SessionEffect]) {
+        let timer = session.pendingWake
+        carryOut(event(&session), timerWas: timer, now: now)
+    }
+
+    /// Carries out the session's effects in order. The session's timer is not an effect:
+    /// it is `pendingWake`, and a change to it is news for the connection's thread.
+    private func carryOut(_ effects: [SessionEffect], timerWas timer: Instant?, now: Instant) {
+        if session.pendingWake != timer { planChanged = true }
         for effect in effects {
             switch effect {
-            case .send(let message):
-                // Session locks must never nest: a session mailing a session would take a
-                // second session lock under its own.
-                if case .session = message { preconditionFailure("a session never mails a session") }
-                mail = true
-            case .write(_, let line):
+            case .send(let mail):
+                // Routed under the lock: mail from this session keeps its order on every channel.
+                router.send(mail.mail)
+            case .write(let line):
                 if socketOpen, !peerGone { line.render(into: &output) }
             case .closeConnection:
                 if closeBy == nil { closeBy = now + closeGrace }
                 planChanged = true
-            case .wake:
-                planChanged = true // the time itself is the session's `pendingWake`
-            case .retireSession:
+            case .retire:
                 retired = true
                 planChanged = true
-            case .spawnRoom, .retireRoom:
-                preconditionFailure("a session neither spawns nor retires rooms")
+                // Only after its last mail (the logout) is posted: shutdown counts live sessions.
+                router.unregister(id)
             }
         }
-        // Routed under the lock: mail from this session keeps its order on every channel.
-        if mail { router.deliver(effects) }
-        // Only after its last mail (the logout) is posted: shutdown counts live sessions.
-        if retired { router.unregister(id) }
     }
 
     /// Writes as much of the output as the socket takes now, as few records as it can.
@@ -291,7 +292,7 @@ final class SessionHost: @unchecked Sendable {
                 output.removeAll()
                 outputSent = 0
                 let now = clock.now()
-                carryOut(session.connectionLost(now: now), now: now)
+                handle(now: now) { $0.connectionLost(now: now) }
                 return
             }
         }

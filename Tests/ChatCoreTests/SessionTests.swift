@@ -17,7 +17,8 @@ struct SessionTests {
     @Test("opening arms the login deadline")
     func openingArmsDeadline() {
         var session = Session(id: id, address: "a", now: t0)
-        #expect(session.opened(now: t0) == [.wake(id, at: t0 + .seconds(60))])
+        #expect(session.opened(now: t0) == [])
+        #expect(session.pendingWake == t0 + .seconds(60))
     }
 
     @Test("a logged-in session no longer wants the login deadline's wake")
@@ -50,7 +51,7 @@ struct SessionTests {
         #expect(granted == [.send(.lobby(.enter(id, name("alice"))))])
         let entered = session.receive(.entered(.global), now: t0)
         #expect(entered == [
-            .write(id, .ok("logged in as alice; you are in global")),
+            .write(.ok("logged in as alice; you are in global")),
             .send(.lobby(.member(.say(id, text: "hi all")))),
         ])
         #expect(session.room == .global)
@@ -60,10 +61,10 @@ struct SessionTests {
     func lostDuringLogin() {
         var session = Session(id: id, address: "a", now: t0)
         _ = session.bytesReceived(bytes("/login alice hunter22"), now: t0)
-        #expect(session.connectionLost(now: t0) == [.closeConnection(id)])
+        #expect(session.connectionLost(now: t0) == [.closeConnection])
         #expect(!session.isFinished)
         let answer = session.receive(.loggedIn(name("alice"), registered: false), now: t0)
-        #expect(answer == [.send(.gate(.logout(id, name("alice"), reason: .disconnected))), .retireSession(id)])
+        #expect(answer == [.send(.gate(.logout(id, name("alice"), reason: .disconnected))), .retire])
     }
 
     @Test("a connection lost during a join leaves the room it lands in, then logs out")
@@ -74,7 +75,7 @@ struct SessionTests {
         _ = session.connectionLost(now: t0)
         #expect(session.receive(.entered(lounge), now: t0) == [.send(.room(RoomID(3), .member(.leave(id))))])
         #expect(session.receive(.left(RoomID(3)), now: t0) == [
-            .send(.gate(.logout(id, name("alice"), reason: .disconnected))), .retireSession(id),
+            .send(.gate(.logout(id, name("alice"), reason: .disconnected))), .retire,
         ])
     }
 
@@ -84,8 +85,8 @@ struct SessionTests {
         _ = session.opened(now: t0)
         #expect(session.tick(now: t0 + .seconds(59)).isEmpty)
         let effects = session.tick(now: t0 + .seconds(60))
-        #expect(effects.first == .write(id, .bye(.loginTimeout, "no login within 60.0 seconds")))
-        #expect(effects.contains(.closeConnection(id)))
+        #expect(effects.first == .write(.bye(.loginTimeout, "no login within 60.0 seconds")))
+        #expect(effects.contains(.closeConnection))
         #expect(session.isFinished)
     }
 
@@ -95,10 +96,10 @@ struct SessionTests {
         _ = session.opened(now: t0)
         _ = session.bytesReceived(bytes("/login alice hunter22"), now: t0)
         let effects = session.tick(now: t0 + .seconds(60))
-        #expect(effects.contains(.closeConnection(id)))
+        #expect(effects.contains(.closeConnection))
         #expect(!session.isFinished)
         #expect(session.receive(.loggedIn(name("alice"), registered: false), now: t0 + .seconds(61))
-            == [.send(.gate(.logout(id, name("alice"), reason: .disconnected))), .retireSession(id)])
+            == [.send(.gate(.logout(id, name("alice"), reason: .disconnected))), .retire])
     }
 
     @Test("past the burst, lines wait for the bucket and are read later in order")
@@ -107,7 +108,7 @@ struct SessionTests {
         let burst = (1...25).flatMap { bytes("line \($0)") }
         let now = session.bytesReceived(burst, now: t0)
         #expect(now.mail.count == 19) // the login line took one token
-        #expect(now.last == .wake(id, at: t0 + .milliseconds(100)))
+        #expect(session.pendingWake == t0 + .milliseconds(100))
         let later = session.tick(now: t0 + .seconds(1))
         #expect(later.mail == (20...25).map { .lobby(.member(.say(id, text: "line \($0)"))) })
     }
@@ -117,8 +118,8 @@ struct SessionTests {
         var session = loggedInSession()
         let flood = (1...200).flatMap { bytes("spam \($0)") }
         let effects = session.bytesReceived(flood, now: t0)
-        #expect(effects.contains(.write(id, .bye(.flood, "too many lines too fast"))))
-        #expect(effects.contains(.closeConnection(id)))
+        #expect(effects.contains(.write(.bye(.flood, "too many lines too fast"))))
+        #expect(effects.contains(.closeConnection))
         #expect(effects.mail.contains(.lobby(.member(.leave(id)))))
     }
 
@@ -128,19 +129,19 @@ struct SessionTests {
         limits.maxOutboxBytes = 1000
         var session = loggedInSession(limits: limits)
         let line = ServerLine.message(room: .global, from: name("bob"), text: String(repeating: "z", count: 200))
-        var effects: [Effect] = []
+        var effects: [SessionEffect] = []
         for _ in 0..<10 { effects += session.receive(.deliver(line), now: t0) }
-        #expect(effects.contains(.write(id, .bye(.slowReader, "you are not reading fast enough"))))
+        #expect(effects.contains(.write(.bye(.slowReader, "you are not reading fast enough"))))
         #expect(effects.written.filter { $0 == line }.count == 4)
     }
 
     @Test("megabytes without a newline close the connection")
     func unterminated() {
         var session = loggedInSession()
-        var effects: [Effect] = []
+        var effects: [SessionEffect] = []
         for _ in 0..<80 { effects += session.bytesReceived([UInt8](repeating: 0x41, count: 16_384), now: t0) }
         #expect(effects.written.first == .error(.lineTooLong, "lines are at most 4096 bytes; the line was dropped"))
-        #expect(effects.contains(.closeConnection(id)))
+        #expect(effects.contains(.closeConnection))
     }
 
     @Test("create and join are for global only")
@@ -161,7 +162,7 @@ struct SessionTests {
     func leaveFromGlobal() {
         var session = loggedInSession()
         let effects = session.bytesReceived(bytes("/leave"), now: t0)
-        #expect(effects.prefix(2) == [.write(id, .bye(.goodbye, "you left global")), .closeConnection(id)])
+        #expect(effects.prefix(2) == [.write(.bye(.goodbye, "you left global")), .closeConnection])
         #expect(effects.mail == [.lobby(.member(.leave(id)))])
     }
 
@@ -170,12 +171,12 @@ struct SessionTests {
         var session = loggedInSession()
         let effects = session.receive(.replaced, now: t0)
         #expect(effects == [
-            .write(id, .bye(.replaced, "your account logged in from elsewhere")),
-            .closeConnection(id),
+            .write(.bye(.replaced, "your account logged in from elsewhere")),
+            .closeConnection,
             .send(.lobby(.member(.leave(id)))),
         ])
         #expect(session.receive(.left(.global), now: t0) == [
-            .send(.gate(.logout(id, name("alice"), reason: .replaced))), .retireSession(id),
+            .send(.gate(.logout(id, name("alice"), reason: .replaced))), .retire,
         ])
     }
 }

@@ -2,7 +2,7 @@ import ChatCore
 import ParleySimulation
 
 // Broken actors that live only here, to prove the simulator has teeth. Each wraps the
-// real actor and rewrites its effects into one bug of DESIGN.md's hazard table.
+// real actor and rewrites its outputs into one bug of DESIGN.md's hazard table.
 
 /// A room that keeps delivering its messages to members who have left.
 struct LeakyRoom: RoomBehaviour {
@@ -16,18 +16,18 @@ struct LeakyRoom: RoomBehaviour {
     var isOpen: Bool { inner.isOpen }
     var isRetired: Bool { inner.isRetired }
 
-    mutating func receive(_ message: RoomMessage, now: Instant) -> [Effect] {
-        var effects = inner.receive(message, now: now)
+    mutating func receive(_ message: RoomMessage, now: Instant, into effects: inout [RoomEffect]) {
+        let start = effects.count
+        inner.receive(message, now: now, into: &effects)
         if case .member(.leave(let session)) = message { departed.append(session) }
         if case .admit(let session, _, _) = message { departed.removeAll { $0 == session } }
-        let line = effects.lazy.compactMap { effect -> ServerLine? in
-            if case .send(.session(_, .deliver(let line))) = effect, case .message = line { return line }
+        let line = effects[start...].lazy.compactMap { effect -> ServerLine? in
+            if case .session(_, .deliver(let line)) = effect, case .message = line { return line }
             return nil
         }.first
         if let line {
-            for session in departed { effects.append(.send(.session(session, .deliver(line)))) }
+            for session in departed { effects.append(.session(session, .deliver(line))) }
         }
-        return effects
     }
 }
 
@@ -40,14 +40,14 @@ struct TwinLobby: LobbyBehaviour {
     var globalMembers: [SessionID: Name] { inner.globalMembers }
     var rooms: [RoomRef] { inner.rooms }
 
-    mutating func receive(_ message: LobbyMessage, now: Instant) -> [Effect] {
+    mutating func receive(_ message: LobbyMessage, now: Instant, into effects: inout [LobbyEffect]) {
         // The directory is keyed by name, so the twin goes in under another key and
         // comes out under the taken name.
         guard case .create(let session, let name) = message, inner.rooms.contains(where: { $0.name == name }),
               let alias = Name(name.text.prefix(Name.maxLength - 5) + "-twin") else {
-            return inner.receive(message, now: now)
+            return inner.receive(message, now: now, into: &effects)
         }
-        return inner.receive(.create(session, room: alias), now: now).map { effect in
+        effects += inner.receive(.create(session, room: alias), now: now).map { effect in
             if case .spawnRoom(let id, _) = effect { return .spawnRoom(id, name) }
             return effect
         }
@@ -65,20 +65,21 @@ struct EagerGate: GateBehaviour {
     var onlineAccounts: [String: SessionID] { inner.onlineAccounts }
     var attemptsInFlight: Int { inner.attemptsInFlight }
 
-    mutating func receive(_ message: GateMessage, now: Instant) -> [Effect] {
-        var effects = inner.receive(message, now: now)
+    mutating func receive(_ message: GateMessage, now: Instant, into effects: inout [GateEffect]) {
+        let start = effects.count
+        inner.receive(message, now: now, into: &effects)
+        let added = effects[start...]
         switch message {
         case .login(let session, let name, _, _):
-            for case .send(.store(.fetchAccount(let ticket, _, _))) in effects { claimants[ticket] = (session, name) }
+            for case .store(.fetchAccount(let ticket, _, _)) in added { claimants[ticket] = (session, name) }
         case .verified(let ticket, _, _):
             if let (session, name) = claimants.removeValue(forKey: ticket),
-               effects.contains(where: { if case .send(.session(_, .replaced)) = $0 { return true }; return false }) {
-                effects.append(.send(.session(session, .loggedIn(name, registered: false))))
+               added.contains(where: { if case .session(_, .replaced) = $0 { return true }; return false }) {
+                effects.append(.session(session, .loggedIn(name, registered: false)))
             }
         default:
             break
         }
-        return effects
     }
 }
 
@@ -97,17 +98,21 @@ struct HastySession: SessionBehaviour {
     var isFinished: Bool { gone || inner.isFinished }
     var isClosing: Bool { gone || inner.isClosing }
 
-    mutating func opened(now: Instant) -> [Effect] { inner.opened(now: now) }
-    mutating func bytesReceived(_ bytes: ArraySlice<UInt8>, now: Instant) -> [Effect] { gone ? [] : inner.bytesReceived(bytes, now: now) }
-    mutating func tick(now: Instant) -> [Effect] { gone ? [] : inner.tick(now: now) }
-    mutating func outputSent(bytes: Int) { inner.outputSent(bytes: bytes) }
-    mutating func receive(_ message: SessionMessage, now: Instant) -> [Effect] { gone ? [] : inner.receive(message, now: now) }
+    var pendingWake: Instant? { gone ? nil : inner.pendingWake }
 
-    mutating func connectionLost(now: Instant) -> [Effect] {
+    mutating func opened(now: Instant) -> [SessionEffect] { inner.opened(now: now) }
+    mutating func bytesReceived(_ bytes: ArraySlice<UInt8>, now: Instant) -> [SessionEffect] { gone ? [] : inner.bytesReceived(bytes, now: now) }
+    mutating func tick(now: Instant) -> [SessionEffect] { gone ? [] : inner.tick(now: now) }
+    mutating func outputSent(bytes: Int) { inner.outputSent(bytes: bytes) }
+
+    mutating func receive(_ message: SessionMessage, now: Instant, into effects: inout [SessionEffect]) {
+        if !gone { inner.receive(message, now: now, into: &effects) }
+    }
+
+    mutating func connectionLost(now: Instant) -> [SessionEffect] {
         guard let account = inner.account, inner.room == nil, !inner.isClosing else { return inner.connectionLost(now: now) }
         gone = true
-        let id = inner.id
-        return [.closeConnection(id), .send(.gate(.logout(id, account, reason: .disconnected))), .retireSession(id)]
+        return [.closeConnection, .send(.gate(.logout(inner.id, account, reason: .disconnected))), .retire]
     }
 }
 

@@ -1,22 +1,3 @@
-/// What an actor asks its shell to do. Effects are data: tests compare them with `==`,
-/// the simulator schedules them, production carries them out on real threads.
-public enum Effect: Equatable, Sendable {
-    /// Put a message in another actor's mailbox.
-    case send(Mail)
-    /// Queue a line on this session's connection.
-    case write(SessionID, ServerLine)
-    /// Close this session's connection once the lines written before are sent (or given up on).
-    case closeConnection(SessionID)
-    /// Call the session's `tick` at or after this instant; replaces any earlier request.
-    case wake(SessionID, at: Instant)
-    /// Start a temporary room's actor before the mail addressed to it is delivered.
-    case spawnRoom(RoomID, Name)
-    /// The room's actor has finished: its mailbox and thread may go.
-    case retireRoom(RoomID)
-    /// The session's actor has finished: it is out of every room and logged out.
-    case retireSession(SessionID)
-}
-
 /// Where a message goes.
 public enum Address: Hashable, Sendable, CustomStringConvertible {
     case session(SessionID)
@@ -38,7 +19,9 @@ public enum Address: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// A message and its recipient.
+/// The envelope every mailbox and lane carries: a message and its recipient. Actors never
+/// produce `Mail` themselves: each has its own output type (`ActorOutputs.swift`), which
+/// names only the recipients that actor may reach.
 public enum Mail: Equatable, Sendable {
     case session(SessionID, SessionMessage)
     case gate(GateMessage)
@@ -56,11 +39,6 @@ public enum Mail: Equatable, Sendable {
         case .store: return .store
         case .hasher: return .hasher
         }
-    }
-
-    /// A request from a member to the room it is in, wherever that room lives.
-    public static func toRoom(_ room: RoomID, _ request: MemberRequest) -> Mail {
-        room == .global ? .lobby(.member(request)) : .room(room, .member(request))
     }
 
     /// The store's reply, addressed to the actor that asked.

@@ -1,0 +1,80 @@
+import ChatCore
+
+// How the shell carries out each actor kind's outputs: one exhaustive switch per kind.
+// Mail for sessions is grouped by session (`Router.deliverToSessions`), so a room's batch
+// of lines for a member becomes one call and one TLS write; all other mail goes to its
+// mailbox at once, in order.
+
+extension Gate: HostedActor {
+    static func isStoreReply(_ message: GateMessage) -> Bool {
+        if case .store = message { return true } else { return false }
+    }
+
+    var hasRetired: Bool { false }
+
+    static func carryOut(_ outputs: [GateEffect], of gate: Gate, router: Router) {
+        var targets: [SessionTarget] = []
+        for index in outputs.indices {
+            switch outputs[index] {
+            case .session(let id, _): targets.append(SessionTarget(id: id.rawValue, index: index))
+            case .store(let request): router.store.post(.request(request))
+            case .hasher(let request): router.hasher.post(request)
+            }
+        }
+        router.deliverToSessions(&targets) { index in
+            guard case .session(_, let message) = outputs[index] else { preconditionFailure("indexed as session mail") }
+            return message
+        }
+    }
+}
+
+extension Lobby: HostedActor {
+    static func isStoreReply(_ message: LobbyMessage) -> Bool {
+        if case .store = message { return true } else { return false }
+    }
+
+    var hasRetired: Bool { false }
+
+    static func carryOut(_ outputs: [LobbyEffect], of lobby: Lobby, router: Router) {
+        var targets: [SessionTarget] = []
+        for index in outputs.indices {
+            switch outputs[index] {
+            case .session(let id, _): targets.append(SessionTarget(id: id.rawValue, index: index))
+            case .room(let id, let message): router.send(.room(id, message))
+            case .store(let request): router.store.post(.request(request))
+            // Registered before the `admit` that follows it is sent; its mailbox keeps that
+            // mail until the room's thread runs (started once the Lobby's lock is released).
+            case .spawnRoom(let id, let name): router.openRoom(id, name)
+            }
+        }
+        router.deliverToSessions(&targets) { index in
+            guard case .session(_, let message) = outputs[index] else { preconditionFailure("indexed as session mail") }
+            return message
+        }
+    }
+}
+
+extension Room: HostedActor {
+    static func isStoreReply(_ message: RoomMessage) -> Bool {
+        if case .store = message { return true } else { return false }
+    }
+
+    var hasRetired: Bool { isRetired }
+
+    static func carryOut(_ outputs: [RoomEffect], of room: Room, router: Router) {
+        var targets: [SessionTarget] = []
+        for index in outputs.indices {
+            switch outputs[index] {
+            case .session(let id, _): targets.append(SessionTarget(id: id.rawValue, index: index))
+            case .lobby(let message): router.lobby.mailbox.post(message)
+            case .store(let request): router.store.post(.request(request))
+            // Out of the table, its mailbox closed: its thread ends once it has drained.
+            case .retire: router.retire(room.ref.id)
+            }
+        }
+        router.deliverToSessions(&targets) { index in
+            guard case .session(_, let message) = outputs[index] else { preconditionFailure("indexed as session mail") }
+            return message
+        }
+    }
+}
