@@ -58,6 +58,18 @@ struct ServerTests {
         return condition()
     }
 
+    @Test("a login deadline withdrawn by logging in never closes the connection")
+    func withdrawnLoginDeadline() throws {
+        let server = try TestServer { $0.limits.loginDeadline = .milliseconds(700) }
+        defer { server.stop() }
+        let alice = try LineClient.registered("alice", port: server.port)
+        usleep(1_200_000)
+        try alice.send("still here")
+        #expect(alice.expect("MSG global alice") == "MSG global alice still here")
+        let waiting = try LineClient(port: server.port)
+        #expect(waiting.expect("BYE", timeout: .seconds(3)) == "BYE login-timeout no login within 0.7 seconds")
+    }
+
     @Test("a quiet connection gives up its thread and still receives, sends and says goodbye")
     func quietConnectionsPark() throws {
         let server = try TestServer { $0.parkIdleConnectionsAfter = .milliseconds(100) }
