@@ -9,7 +9,7 @@ extension World {
     /// `wasClosing`: the session was closing before the step (only that is needed of before).
     mutating func checkSession(_ slot: Int, wasClosing: Bool, message: SessionMessage?, _ effects: [SessionEffect]) {
         let account = sessions[slot].actor.account
-        if account != sessions[slot].account { hold(account, by: slot) }
+        if account != observed.sessions[slot].account { hold(account, by: slot) }
         guard let message else { return }
         switch message {
         case .deliver(let line):
@@ -17,11 +17,11 @@ extension World {
             if !wasClosing, !sessions[slot].actor.isClosing, !effects.contains(.write(line)) {
                 fail(.linesReachConnection, "\(sessions[slot].name) was sent \"\(line.rendered.dropLast())\" and did not write it")
             }
-            if case .message(_, _, let text) = line, let tag = TextTag(text), messages[tag].room != sessions[slot].memberOf {
+            if case .message(_, _, let text) = line, let tag = TextTag(text), observed.messages[tag].room != observed.sessions[slot].memberOf {
                 hazards.insert(.messageAfterLeaving)
             }
         case .entered(let room) where !room.isGlobal:
-            if let index = roomIndex[room.id] { rooms[index].creatorPending = false }
+            if let index = roomIndex[room.id] { observed.rooms[index].creatorPending = false }
         default:
             break
         }
@@ -29,13 +29,13 @@ extension World {
 
     /// An account has at most one live session: the holder lets go before another takes it.
     private mutating func hold(_ account: Name?, by slot: Int) {
-        if let old = sessions[slot].account, holders[old.key] == slot { holders[old.key] = nil }
-        sessions[slot].account = account
+        if let old = observed.sessions[slot].account, observed.holders[old.key] == slot { observed.holders[old.key] = nil }
+        observed.sessions[slot].account = account
         guard let account else { return }
-        if let other = holders[account.key], other != slot {
+        if let other = observed.holders[account.key], other != slot {
             fail(.oneSessionPerAccount, "\(sessions[slot].name) logged in as \(account) while \(sessions[other].name) still holds it")
         }
-        holders[account.key] = slot
+        observed.holders[account.key] = slot
     }
 
     // MARK: - The Gate
@@ -59,23 +59,23 @@ extension World {
         case .admitRefused: hazards.insert(.joinRacingLastLeave)
         default: break
         }
-        var book = globalBook
+        var book = observed.global
         checkRoomStep(.global, lobby.globalMembers, &book, RoomInput(message), effects)
-        globalBook = book
+        observed.global = book
     }
 
     /// A create refused for a name whose room's creator has not even entered it yet.
     private mutating func noteCreateRace(_ session: SessionID, _ name: Name, _ effects: [LobbyEffect]) {
         guard effects.contains(.session(session, .moveRefused(.nameTaken, "a room named \(name) already exists"))) else { return }
-        if rooms.contains(where: { !$0.retired && $0.creatorPending && $0.actor.ref.name == name }) {
+        if rooms.indices.contains(where: { !rooms[$0].retired && observed.rooms[$0].creatorPending && rooms[$0].actor.ref.name == name }) {
             hazards.insert(.createRacingCreate)
         }
     }
 
     mutating func checkRoom(_ index: Int, _ message: RoomMessage, _ effects: [RoomEffect]) {
-        var book = rooms[index].book
+        var book = observed.rooms[index].book
         checkRoomStep(rooms[index].actor.ref.id, rooms[index].actor.members, &book, RoomInput(message), effects)
-        rooms[index].book = book
+        observed.rooms[index].book = book
     }
 
     private mutating func checkRoomStep<Output: MailingOutput>(_ room: RoomID, _ members: [SessionID: Name], _ book: inout RoomBook,
@@ -88,7 +88,7 @@ extension World {
             storedOnlyForMember(to, text, in: room, members, effects)
         default: break
         }
-        let resolving = input.reply.flatMap { storeTickets.removeValue(forKey: StoreTicket(room: room, ticket: $0.ticket)) }
+        let resolving = input.reply.flatMap { observed.storeTickets.removeValue(forKey: StoreTicket(room: room, ticket: $0.ticket)) }
         resolve(resolving, in: room, &book, members, effects)
     }
 
@@ -97,22 +97,22 @@ extension World {
     private mutating func sync(_ book: inout RoomBook, _ room: RoomID, _ members: [SessionID: Name]) {
         var kept: [Int] = []
         for slot in book.members {
-            if members[sessions[slot].id] != nil { kept.append(slot) } else { sessions[slot].memberOf = nil }
+            if members[sessions[slot].id] != nil { kept.append(slot) } else { observed.sessions[slot].memberOf = nil }
         }
         var added: [Int] = []
         for id in members.keys {
             guard let slot = slot(id) else { return fail(.membershipAgrees, "\(roomName(room)) lists \(id), which never existed") }
-            if sessions[slot].memberOf != room { added.append(slot) }
+            if observed.sessions[slot].memberOf != room { added.append(slot) }
         }
         for slot in added.sorted() {
-            if let other = sessions[slot].memberOf {
+            if let other = observed.sessions[slot].memberOf {
                 fail(.oneRoomAtATime, "\(sessions[slot].name) joined \(roomName(room)) while still in \(roomName(other))")
             }
             if sessions[slot].retired {
                 fail(.membershipAgrees, "\(sessions[slot].name) joined \(roomName(room)) after it retired")
             }
-            sessions[slot].memberOf = room
-            sessions[slot].joinedStep = steps
+            observed.sessions[slot].memberOf = room
+            observed.sessions[slot].joinedStep = steps
             kept.append(slot)
         }
         book.members = kept
@@ -122,7 +122,7 @@ extension World {
     /// gets exactly one error to its sender.
     private mutating func accept<Output: MailingOutput>(_ text: String, target: String?, from id: SessionID, in room: RoomID, _ effects: [Output]) {
         guard let tag = TextTag(text), tag.whisper == (target != nil), let sender = slot(id) else { return }
-        var entry = messages[tag]
+        var entry = observed.messages[tag]
         let asked = effects.contains { effect in
             if case .store(.appendMessage(_, let record, _))? = effect.mail { return record.text == text }
             return false
@@ -135,7 +135,7 @@ extension World {
             entry.sender = sender
             entry.room = room
             entry.acceptStep = steps
-            if target == nil { sessions[sender].audit.saysAccepted += 1 }
+            if target == nil { observed.sessions[sender].audit.saysAccepted += 1 }
         } else if target != nil {
             let (errors, oks, whispers) = answers(to: sender, effects)
             guard errors == 1, oks == 0, whispers == 0 else {
@@ -143,7 +143,7 @@ extension World {
             }
             entry.stage = .refused
         }
-        messages[tag] = entry
+        observed.messages[tag] = entry
     }
 
     /// None invented: a room keeps a whisper only if its target is in the room when the
@@ -186,7 +186,7 @@ extension World {
             if case .message = line { recipients.append(slot) } else { whispered.append(slot) }
         }
         guard let tag else { return }
-        var entry = messages[tag]
+        var entry = observed.messages[tag]
         let (errors, oks, _) = answers(to: entry.sender, effects)
         switch (tag.whisper, entry.stage) {
         case (false, .stored):
@@ -196,7 +196,7 @@ extension World {
             guard recipients.isEmpty, errors == 1 else {
                 return fail(.storeMatchesDeliveries, "the store failed \(tag.text), yet \(recipients.count) got it and its sender \(errors) errors")
             }
-            sessions[entry.sender].audit.sayFailuresOwed += 1
+            observed.sessions[entry.sender].audit.sayFailuresOwed += 1
         case (true, .stored):
             whisper(tag, entry, in: room, to: whispered, errors: errors, oks: oks)
         case (true, .failed):
@@ -207,7 +207,7 @@ extension World {
             return fail(.storeMatchesDeliveries, "\(roomName(room)) settled \(tag.text) before the store had answered")
         }
         entry.stage = .settled
-        messages[tag] = entry
+        observed.messages[tag] = entry
     }
 
     /// A room message reaches every member present from before it was taken until now,
@@ -216,17 +216,17 @@ extension World {
                                   _ members: [SessionID: Name], to recipients: [Int]) {
         let mark = steps
         for slot in recipients {
-            guard sessions[slot].memberOf == room else {
+            guard observed.sessions[slot].memberOf == room else {
                 return fail(.roomDelivery, "\(roomName(room)) delivered \(tag.text) to \(sessions[slot].name), which is not in it")
             }
-            guard stamps[slot] != mark else {
+            guard observed.stamps[slot] != mark else {
                 return fail(.roomDelivery, "\(roomName(room)) delivered \(tag.text) to \(sessions[slot].name) twice")
             }
-            stamps[slot] = mark
+            observed.stamps[slot] = mark
         }
         var missed: Int?
         for id in members.keys {
-            guard let slot = slot(id), sessions[slot].joinedStep < entry.acceptStep, stamps[slot] != mark else { continue }
+            guard let slot = slot(id), observed.sessions[slot].joinedStep < entry.acceptStep, observed.stamps[slot] != mark else { continue }
             missed = min(missed ?? slot, slot)
         }
         if let missed {
@@ -235,18 +235,18 @@ extension World {
         entry.seq = book.nextSeq
         book.nextSeq += 1
         keepSenderOrder(tag, sender: entry.sender, in: room)
-        for slot in recipients { sessions[slot].audit.messagesOwed += 1 }
+        for slot in recipients { observed.sessions[slot].audit.messagesOwed += 1 }
     }
 
     private mutating func keepSenderOrder(_ tag: TextTag, sender: Int, in room: RoomID) {
-        if let index = sessions[sender].audit.lastDelivered.firstIndex(where: { $0.room == room }) {
-            let last = sessions[sender].audit.lastDelivered[index].number
+        if let index = observed.sessions[sender].audit.lastDelivered.firstIndex(where: { $0.room == room }) {
+            let last = observed.sessions[sender].audit.lastDelivered[index].number
             guard last < tag.number else {
                 return fail(.roomOrder, "\(roomName(room)) delivered \(tag.text) after m\(tag.client).\(last), which was sent later")
             }
-            sessions[sender].audit.lastDelivered[index].number = tag.number
+            observed.sessions[sender].audit.lastDelivered[index].number = tag.number
         } else {
-            sessions[sender].audit.lastDelivered.append((room, tag.number))
+            observed.sessions[sender].audit.lastDelivered.append((room, tag.number))
         }
     }
 
@@ -255,7 +255,7 @@ extension World {
     private mutating func whisper(_ tag: TextTag, _ entry: MessageEntry, in room: RoomID, to whispered: [Int], errors: Int, oks: Int) {
         if whispered.count == 1, errors == 0, oks == 1 {
             let target = whispered[0]
-            guard sessions[target].account?.key == entry.target, sessions[target].memberOf == room else {
+            guard observed.sessions[target].account?.key == entry.target, observed.sessions[target].memberOf == room else {
                 return fail(.whisperOutcome, "\(tag.text) for \(entry.target ?? "?") reached \(sessions[target].name)")
             }
         } else if whispered.isEmpty, errors == 1, oks == 0 {
@@ -270,10 +270,10 @@ extension World {
     /// The store keeps only texts a room took, once each, and says which room it was.
     mutating func checkStore(_ request: StoreRequest, reply: Mail?) {
         guard case .appendMessage(let ticket, let record, let replyTo) = request else { return }
-        guard let tag = TextTag(record.text), messages[tag].stage == .accepted else {
+        guard let tag = TextTag(record.text), observed.messages[tag].stage == .accepted else {
             return fail(.storeMatchesDeliveries, "the store was asked to keep \(record.text), which no room was waiting to keep")
         }
-        var entry = messages[tag]
+        var entry = observed.messages[tag]
         let owner: RoomID
         switch replyTo {
         case .room(let id): owner = id
@@ -289,8 +289,8 @@ extension World {
         }
         entry.stage = stored ? .stored : .failed
         if !stored { hazards.insert(.storeFailure) }
-        messages[tag] = entry
-        storeTickets[StoreTicket(room: owner, ticket: ticket)] = tag
+        observed.messages[tag] = entry
+        observed.storeTickets[StoreTicket(room: owner, ticket: ticket)] = tag
     }
 }
 

@@ -193,12 +193,13 @@ extension World {
         }
         roomIndex[id] = rooms.count
         rooms.append(RoomSlot(actor: Actors.RoomActor(id: id, name: name)))
+        observed.rooms.append(RoomObservation())
     }
 
     private mutating func retireRoom(_ id: RoomID) {
         guard let index = roomIndex[id] else { return }
         rooms[index].retired = true
-        if let member = rooms[index].book.members.first {
+        if let member = observed.rooms[index].book.members.first {
             fail(.membershipAgrees, "\(id) retired with \(sessions[member].name) still in it")
         }
     }
@@ -209,7 +210,7 @@ extension World {
         sessions[slot].wake = nil
         refreshTick(slot)
         refreshNet(slot)
-        if let room = sessions[slot].memberOf {
+        if let room = observed.sessions[slot].memberOf {
             fail(.membershipAgrees, "\(sessions[slot].name) retired while still a member of \(roomName(room))")
         }
     }

@@ -31,7 +31,7 @@ struct ClientModel: Sendable {
     private func canAct<Actors>(_ index: Int, _ world: World<Actors>) -> Bool {
         guard world.clients[index].linesTyped < plan.linesPerClient else { return false }
         guard let slot = world.clients[index].current else { return world.clients[index].slots.count < plan.connectionsPerClient }
-        let outstanding = world.sessions[slot].audit.commandsSent - world.sessions[slot].audit.answersRead
+        let outstanding = world.observed.sessions[slot].audit.commandsSent - world.observed.sessions[slot].audit.answersRead
         return outstanding <= Int(plan.pipelining * 4)
     }
 

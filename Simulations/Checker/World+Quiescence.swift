@@ -40,6 +40,7 @@ extension World {
     /// logged in and in none; its connection has every answer and every message it is owed.
     private mutating func checkSettled(_ slot: Int) {
         let session = sessions[slot]
+        let seen = observed.sessions[slot]
         let name = session.name
         if session.retired {
             guard session.serverClosed else { return fail(.liveness, "\(name) retired and left its connection open") }
@@ -50,14 +51,14 @@ extension World {
             guard let room = session.actor.room else {
                 return fail(.liveness, "\(name) is logged in as \(account) but stuck between rooms")
             }
-            guard session.memberOf == room.id, members(of: room.id)?[session.id] == account else {
-                return fail(.membershipAgrees, "\(name) believes it is in \(room.name), but \(session.memberOf.map(roomName) ?? "no room") lists it")
+            guard seen.memberOf == room.id, members(of: room.id)?[session.id] == account else {
+                return fail(.membershipAgrees, "\(name) believes it is in \(room.name), but \(seen.memberOf.map(roomName) ?? "no room") lists it")
             }
-        } else if let room = session.memberOf {
+        } else if let room = seen.memberOf {
             return fail(.membershipAgrees, "\(name) is not logged in, yet \(roomName(room)) lists it")
         }
         guard session.isOpen else { return }
-        let audit = session.audit
+        let audit = seen.audit
         guard audit.answersRead == audit.answersOwed else {
             return fail(.liveness, "\(name) got \(audit.answersRead) answers for \(audit.answersOwed) owed")
         }
@@ -123,10 +124,10 @@ extension World {
 
     /// Every text the store kept was delivered; none is still waiting on the store.
     private mutating func checkMessagesSettled() {
-        if let tag = messages.tags(where: .stored).first {
+        if let tag = observed.messages.tags(where: .stored).first {
             return fail(.storeMatchesDeliveries, "the store kept \(tag.text), but it was never delivered")
         }
-        if let tag = (messages.tags(where: .accepted) + messages.tags(where: .failed)).first {
+        if let tag = (observed.messages.tags(where: .accepted) + observed.messages.tags(where: .failed)).first {
             return fail(.liveness, "\(tag.text) is still waiting for the store")
         }
     }

@@ -18,7 +18,7 @@ extension World {
             netLane: lanes.open(.net(slot: slot), rank: World.rank(1, slot)), readLane: lanes.open(.read(slot: slot), rank: World.rank(2, slot)),
             tickLane: lanes.open(.tick(slot: slot), rank: World.rank(3, slot)), hashLane: lanes.open(.hash(slot: slot), rank: World.rank(0, slot))
         ))
-        stamps.append(0)
+        observed.addSession()
         clients[number - 1].slots.append(slot)
         clients[number - 1].current = slot
         clients[number - 1].belief = .anonymous
@@ -61,7 +61,7 @@ extension World {
     /// The checker's part of typing: count the line, and note a tagged text as typed.
     private mutating func account(typed line: String, on slot: Int) {
         let isCommand = line.utf8.first == UInt8(ascii: "/")
-        if isCommand { sessions[slot].audit.commandsSent += 1 } else { sessions[slot].audit.saysSent += 1 }
+        if isCommand { observed.sessions[slot].audit.commandsSent += 1 } else { observed.sessions[slot].audit.saysSent += 1 }
         let tagged: (TextTag, String?)?
         if !isCommand {
             tagged = TextTag(line).map { ($0, nil) }
@@ -71,8 +71,8 @@ extension World {
             tagged = nil
         }
         guard let (tag, target) = tagged, tag.whisper == (target != nil), tag.client <= clients.count,
-              messages[tag].stage == .unused else { return }
-        messages[tag] = MessageEntry(stage: .typed, target: target)
+              observed.messages[tag].stage == .unused else { return }
+        observed.messages[tag] = MessageEntry(stage: .typed, target: target)
         let client = tag.client - 1
         clients[client].nextText = max(clients[client].nextText, tag.number + 1)
     }
@@ -161,13 +161,13 @@ extension World {
         clients[sessions[slot].name.client - 1].note(read: line)
         switch line {
         case .ok, .error, .users, .rooms:
-            sessions[slot].audit.answersRead += 1
+            observed.sessions[slot].audit.answersRead += 1
         case .message(_, _, let text):
-            sessions[slot].audit.messagesRead += 1
-            guard let tag = TextTag(text), !tag.whisper, messages[tag].stage == .settled else {
+            observed.sessions[slot].audit.messagesRead += 1
+            guard let tag = TextTag(text), !tag.whisper, observed.messages[tag].stage == .settled else {
                 return fail(.storeMatchesDeliveries, "\(sessions[slot].name) read \(text), which no room delivered")
             }
-            readInOrder(messages[tag], tag, on: slot)
+            readInOrder(observed.messages[tag], tag, on: slot)
         case .whisper, .event, .bye:
             break
         }
@@ -175,13 +175,13 @@ extension World {
 
     /// Each connection reads a room's messages in the room's order.
     private mutating func readInOrder(_ entry: MessageEntry, _ tag: TextTag, on slot: Int) {
-        if let index = sessions[slot].audit.lastRead.firstIndex(where: { $0.room == entry.room }) {
-            guard sessions[slot].audit.lastRead[index].seq < entry.seq else {
-                return fail(.roomOrder, "\(sessions[slot].name) read \(tag.text) (number \(entry.seq) in \(entry.room)) after number \(sessions[slot].audit.lastRead[index].seq)")
+        if let index = observed.sessions[slot].audit.lastRead.firstIndex(where: { $0.room == entry.room }) {
+            guard observed.sessions[slot].audit.lastRead[index].seq < entry.seq else {
+                return fail(.roomOrder, "\(sessions[slot].name) read \(tag.text) (number \(entry.seq) in \(entry.room)) after number \(observed.sessions[slot].audit.lastRead[index].seq)")
             }
-            sessions[slot].audit.lastRead[index].seq = entry.seq
+            observed.sessions[slot].audit.lastRead[index].seq = entry.seq
         } else {
-            sessions[slot].audit.lastRead.append((entry.room, entry.seq))
+            observed.sessions[slot].audit.lastRead.append((entry.room, entry.seq))
         }
     }
 

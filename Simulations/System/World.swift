@@ -15,7 +15,6 @@ public struct World<Actors: ActorKit> {
 
     var gate: Actors.GateActor
     var lobby: Actors.LobbyActor
-    var globalBook = RoomBook()
     var rooms: [RoomSlot<Actors.RoomActor>] = []
     var roomIndex: [RoomID: Int] = [:]
     var sessions: [SessionSlot<Actors.SessionActor>] = []
@@ -24,16 +23,13 @@ public struct World<Actors: ActorKit> {
     var storeFailing = false
     var lanes = LaneTable()
 
-    // What the checker keeps.
-    var holders: [String: Int] = [:]
-    var messages: MessageLedger
-    var storeTickets: [StoreTicket: TextTag] = [:]
+    /// The checker's own model of the run (Checker/Observations.swift): never read from
+    /// the actors, never stored in their slots.
+    var observed: Observations
     /// Which connection's login each Gate ticket serves, to name hashing jobs by connection.
     var ticketOwners: [Ticket: Int] = [:]
     /// Lines with a password placeholder as they go on the wire; a run types few distinct ones.
     var wireLines: [String: String] = [:]
-    /// Scratch marks, one per session, for finding duplicates in one step without a Set.
-    var stamps: [Int] = []
 
     // What a run leaves behind.
     public internal(set) var violation: Violation?
@@ -58,7 +54,7 @@ public struct World<Actors: ActorKit> {
         self.gate = Actors.GateActor(limits: limits)
         self.lobby = Actors.LobbyActor()
         self.clients = (1...setup.clients).map { ClientState(number: $0) }
-        self.messages = MessageLedger(clients: setup.clients)
+        self.observed = Observations(clients: setup.clients)
         if recordTimeline { timeline = [] }
         if recordStepHashes { stepHashes = [] }
         if recordDecisions { applied = [] }
