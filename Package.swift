@@ -43,7 +43,7 @@ let package = Package(
         // The load generator: Parley's protocol or IRC over TLS, latency histograms.
         .target(
             name: "ParleyLoad",
-            dependencies: ["ParleyTLS", "CParleySystem", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["ChatCore", "ParleyTLS", "CParleySystem", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         // The terminal client: known servers, trust on first use, rendering, the line editor.
         .target(name: "ParleyClient", dependencies: ["ChatCore", "ParleyTLS"]),

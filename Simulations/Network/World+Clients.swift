@@ -214,14 +214,12 @@ extension ClientState {
     /// What a line tells the client about where it is.
     mutating func note(read line: ServerLine) {
         switch line {
-        case .ok(let text):
-            if text.hasPrefix("registered ") || text.hasPrefix("logged in as ") || text.hasPrefix("left ") {
-                belief = .present
-                room = "global"
-            } else if text.hasPrefix("created ") || text.hasPrefix("joined ") {
-                belief = .present
-                room = String(text.split(separator: " ")[1].split(separator: ";")[0])
-            }
+        case .ok(.registered), .ok(.loggedIn), .ok(.returnedToGlobal):
+            belief = .present
+            room = Name.global.text
+        case .ok(.created(let name)), .ok(.joined(let name)):
+            belief = .present
+            room = name.text
         case .error:
             if belief == .loggingIn { belief = .anonymous }
         default:

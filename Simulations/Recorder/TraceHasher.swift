@@ -106,7 +106,7 @@ public struct TraceHasher: Sendable {
 
     mutating func combine(_ line: ServerLine) {
         switch line {
-        case .ok(let text): combine(1); combine(text)
+        case .ok(let outcome): combine(1); combine(outcome.text)
         case .error(let code, let text): combine(2); combine(code.rawValue); combine(text)
         case .message(let room, let from, let text): combine(3); combine(room); combine(from); combine(text)
         case .whisper(let from, let to, let text): combine(4); combine(from); combine(to); combine(text)

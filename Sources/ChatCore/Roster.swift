@@ -128,7 +128,7 @@ struct Roster: Sendable {
             // The target may have left while the store was writing: then only the sender hears.
             if let recipient = byName[target.key] {
                 effects.append(.session(recipient, .deliver(.whisper(from: sender, to: target, text: text))))
-                effects.append(.session(from, .deliver(.ok("whisper sent to \(target)"))))
+                effects.append(.session(from, .deliver(.ok(.whisperSent(to: target)))))
             } else {
                 let line = ServerLine.error(.noSuchUser, "\(target) left \(room.name) before it arrived")
                 effects.append(.session(from, .deliver(line)))

@@ -30,9 +30,10 @@ public enum ByeReason: String, Sendable, CaseIterable {
     case shutdown
 }
 
-/// One line from the server to a client, as typed data. `rendered` is the wire form.
+/// One line from the server to a client, as typed data. `rendered` is the wire form;
+/// `ServerLine(parsing:)` (ServerLine+Parsing.swift) reads it back.
 public enum ServerLine: Equatable, Sendable {
-    case ok(String)
+    case ok(Outcome)
     case error(ErrorCode, String)
     case message(room: Name, from: Name, text: String)
     case whisper(from: Name, to: Name, text: String)
@@ -52,8 +53,9 @@ public enum ServerLine: Equatable, Sendable {
     /// the fan-out path, so no intermediate string is built.
     public func render(into bytes: inout [UInt8]) {
         switch self {
-        case .ok(let text):
-            ServerLine.words("OK", text, into: &bytes)
+        case .ok(let outcome):
+            bytes.append(contentsOf: "OK ".utf8)
+            outcome.render(into: &bytes)
         case .error(let code, let text):
             ServerLine.words("ERR", code.rawValue, text, into: &bytes)
         case .message(let room, let from, let text):
@@ -98,8 +100,8 @@ public enum ServerLine: Equatable, Sendable {
     /// Bytes on the wire (before TLS): what the outbound queue's bound counts.
     public var wireSize: Int {
         switch self {
-        case .ok(let text):
-            return 4 + text.utf8.count
+        case .ok(let outcome):
+            return 4 + outcome.wireSize
         case .error(let code, let text):
             return 6 + code.rawValue.utf8.count + text.utf8.count
         case .message(let room, let from, let text):

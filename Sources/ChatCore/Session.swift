@@ -290,7 +290,7 @@ public struct Session: ChatActor {
             effects.append(.send(.gate(.login(id, name, password, address: address))))
             state = .authenticating
         case .help:
-            write(.ok("commands: /register NAME PASSWORD, /login NAME PASSWORD, /help, /quit"), &effects)
+            write(.ok(.help("commands: /register NAME PASSWORD, /login NAME PASSWORD, /help, /quit")), &effects)
         case .quit:
             close(.goodbye, "see you", reason: .quit, &effects)
         case .say, .users, .whisper, .createRoom, .join, .listRooms, .leave:
@@ -334,7 +334,7 @@ public struct Session: ChatActor {
             effects.append(.send(SessionMail.toRoom(room.id, .leave(id))))
             state = .leaving(account, room)
         case .help:
-            write(.ok(Session.help(inGlobal: room.isGlobal)), &effects)
+            write(.ok(.help(Session.help(inGlobal: room.isGlobal))), &effects)
         case .quit:
             close(.goodbye, "see you", reason: .quit, &effects)
         case .register, .login:
@@ -448,20 +448,20 @@ public struct Session: ChatActor {
 }
 
 extension Session.Entry {
-    func greeting(account: Name) -> String {
+    func greeting(account: Name) -> ServerLine.Outcome {
         switch self {
-        case .login(registered: true): return "registered \(account); you are in global"
-        case .login(registered: false): return "logged in as \(account); you are in global"
-        case .returning(let room): return "left \(room); you are in global"
+        case .login(registered: true): return .registered(account)
+        case .login(registered: false): return .loggedIn(account)
+        case .returning(let room): return .returnedToGlobal(from: room)
         }
     }
 }
 
 extension Session.Move {
-    func greeting(room: Name) -> String {
+    func greeting(room: Name) -> ServerLine.Outcome {
         switch self {
-        case .create: return "created \(room); you are in \(room)"
-        case .join: return "joined \(room)"
+        case .create: return .created(room)
+        case .join: return .joined(room)
         }
     }
 }

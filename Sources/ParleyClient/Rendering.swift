@@ -1,3 +1,5 @@
+import ChatCore
+
 /// How a line on the screen should look. The terminal layer maps styles to ANSI SGR
 /// codes, or to nothing when colour is off.
 public enum DisplayStyle: Equatable, Sendable {
@@ -39,58 +41,44 @@ public struct DisplayLine: Equatable, Sendable {
 
 /// Renders the server's protocol lines (docs/PROTOCOL.md) for a person.
 public enum LineRenderer {
-    /// `line` is one line from the server without its newline, possibly hostile: every
-    /// field is sanitised before it is shown.
+    /// `line` is one line from the server without its newline, possibly hostile: it is
+    /// read with `ServerLine(parsing:)` (names are well formed by then) and every text is
+    /// sanitised before it is shown; a line that does not parse is shown sanitised, as is.
     public static func render(_ line: String, view: ChatView = ChatView()) -> DisplayLine {
-        let clean = Sanitizer.clean(line)
-        let (word, rest) = clean.splitWord()
-        switch word {
-        case "MSG":
-            let (room, afterRoom) = rest.splitWord()
-            let (from, text) = afterRoom.splitWord()
-            guard !room.isEmpty, !from.isEmpty else { break }
+        guard let parsed = ServerLine(parsing: line) else { return DisplayLine(Sanitizer.clean(line), .unknown) }
+        switch parsed {
+        case .message(let room, let from, let text):
             let head = "[\(room)] \(from):"
-            let own = view.name.map { $0.lowercased() == from.lowercased() } ?? false
-            return DisplayLine("\(head) \(text)", own ? .ownMessage : .message, emphasis: head.count)
-        case "WHISPER":
-            let (from, afterFrom) = rest.splitWord()
-            let (to, text) = afterFrom.splitWord()
-            guard !from.isEmpty, !to.isEmpty else { break }
+            let own = view.name.flatMap { Name($0) } == from
+            return DisplayLine("\(head) \(Sanitizer.clean(text))", own ? .ownMessage : .message, emphasis: head.count)
+        case .whisper(let from, _, let text):
             let head = "[whisper] \(from) -> you:"
-            return DisplayLine("\(head) \(text)", .whisper, emphasis: head.count)
-        case "EVENT":
-            let (room, text) = rest.splitWord()
-            guard !room.isEmpty else { break }
-            let elsewhere = view.room.map { $0.lowercased() != room.lowercased() } ?? false
+            return DisplayLine("\(head) \(Sanitizer.clean(text))", .whisper, emphasis: head.count)
+        case .event(let room, let text):
+            let elsewhere = view.room.map { Name($0) != room } ?? false
+            let text = Sanitizer.clean(text)
             return DisplayLine(elsewhere ? "* [\(room)] \(text)" : "* \(text)", .event)
-        case "USERS":
-            let (room, names) = rest.splitWord()
-            guard !room.isEmpty else { break }
-            return DisplayLine("users in \(room): \(names.words().joined(separator: ", "))", .success)
-        case "ROOMS":
-            return DisplayLine("rooms: \(rest.words().joined(separator: ", "))", .success)
-        case "OK":
-            return DisplayLine(rest, .success)
-        case "ERR":
-            let (code, text) = rest.splitWord()
-            guard !code.isEmpty else { break }
-            return DisplayLine(text.isEmpty ? "error: \(code)" : "error: \(text) (\(code))", .error)
-        case "BYE":
-            let (reason, text) = rest.splitWord()
-            let detail = text.isEmpty ? reason : text
-            let suffix = reason == "goodbye" || text.isEmpty ? "" : " (\(reason))"
+        case .users(let room, let names):
+            return DisplayLine("users in \(room): \(names.map(\.text).joined(separator: ", "))", .success)
+        case .rooms(let names):
+            return DisplayLine("rooms: \(names.map(\.text).joined(separator: ", "))", .success)
+        case .ok(let outcome):
+            return DisplayLine(Sanitizer.clean(outcome.text), .success)
+        case .error(let code, let text):
+            let text = Sanitizer.clean(text)
+            return DisplayLine(text.isEmpty ? "error: \(code.rawValue)" : "error: \(text) (\(code.rawValue))", .error)
+        case .bye(let reason, let text):
+            let text = Sanitizer.clean(text)
+            let detail = text.isEmpty ? reason.rawValue : text
+            let suffix = reason == .goodbye || text.isEmpty ? "" : " (\(reason.rawValue))"
             return DisplayLine("disconnected: \(detail)\(suffix)", .goodbye)
-        default:
-            break
         }
-        return DisplayLine(clean, .unknown)
     }
 }
 
 /// What the client has learnt about its own session from the server's answers: who it is
 /// and which room it is in. Used for the prompt and to tell your messages from others'.
-/// Best effort: it reads the `OK` texts of docs/PROTOCOL.md, and a server that words them
-/// differently only costs the prompt its room name.
+/// It reads the typed `OK` outcomes (`ServerLine.Outcome`), never their wording.
 public struct ChatView: Equatable, Sendable {
     public var name: String?
     public var room: String?
@@ -102,21 +90,17 @@ public struct ChatView: Equatable, Sendable {
 
     /// Updates what is known from one server line (raw, without its newline).
     public mutating func observe(_ line: String) {
-        let clean = Sanitizer.clean(line)
-        let (word, rest) = clean.splitWord()
-        guard word == "OK" else { return }
-        let words = rest.words()
-        if rest.hasSuffix("; you are in global") {
-            if words.first == "registered", words.count == 6 {
-                name = String(words[1].dropLast())  // "registered alice; you are in global"
-            } else if rest.hasPrefix("logged in as "), words.count == 8 {
-                name = String(words[3].dropLast())  // "logged in as alice; you are in global"
-            }
-            room = "global"  // also "left lounge; you are in global"
-        } else if words.first == "created", words.count == 6 {
-            room = words[5]  // "created lounge; you are in lounge"
-        } else if words.first == "joined", words.count == 2 {
-            room = words[1]
+        guard case .ok(let outcome)? = ServerLine(parsing: line) else { return }
+        switch outcome {
+        case .registered(let account), .loggedIn(let account):
+            name = account.text
+            room = Name.global.text
+        case .returnedToGlobal:
+            room = Name.global.text
+        case .created(let joined), .joined(let joined):
+            room = joined.text
+        case .whisperSent, .help:
+            break
         }
     }
 }
@@ -147,18 +131,5 @@ public enum Sanitizer {
         let value = scalar.value
         return value < 0x20 || (0x7F...0x9F).contains(value)
             || (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value)
-    }
-}
-
-extension StringProtocol {
-    /// The first space-separated word and the rest after one space.
-    func splitWord() -> (String, String) {
-        guard let space = firstIndex(of: " ") else { return (String(self), "") }
-        return (String(self[..<space]), String(self[index(after: space)...]))
-    }
-
-    /// The words separated by spaces, without empty ones.
-    func words() -> [String] {
-        split(whereSeparator: { $0 == " " }).map { String($0) }
     }
 }

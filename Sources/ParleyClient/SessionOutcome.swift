@@ -1,8 +1,10 @@
+import ChatCore
+
 /// How a chat session ended, and what that means for the exit status: a pure function,
 /// so "did the server close normally" is decided in one place and tested.
 public struct SessionOutcome: Equatable, Sendable {
-    /// The reason word of the server's `BYE` line, if one came.
-    public var byeReason: String?
+    /// The reason of the server's `BYE` line, if one came.
+    public var byeReason: ByeReason?
     /// The text after the reason, if a `BYE` came.
     public var byeText: String?
     /// The person (or the end of the script's input) asked to quit.
@@ -10,7 +12,7 @@ public struct SessionOutcome: Equatable, Sendable {
     /// The connection failed rather than closed (a TLS or socket error), as one line.
     public var transportFailure: String?
 
-    public init(byeReason: String? = nil, byeText: String? = nil, userQuit: Bool = false, transportFailure: String? = nil) {
+    public init(byeReason: ByeReason? = nil, byeText: String? = nil, userQuit: Bool = false, transportFailure: String? = nil) {
         self.byeReason = byeReason
         self.byeText = byeText
         self.userQuit = userQuit
@@ -19,19 +21,17 @@ public struct SessionOutcome: Equatable, Sendable {
 
     /// Records a `BYE reason text` line (raw, without its newline); ignores other lines.
     public mutating func observe(_ line: String) {
-        let (word, rest) = Sanitizer.clean(line).splitWord()
-        guard word == "BYE" else { return }
-        let (reason, text) = rest.splitWord()
+        guard case .bye(let reason, let text)? = ServerLine(parsing: line) else { return }
         byeReason = reason
-        byeText = text
+        byeText = Sanitizer.clean(text)
     }
 
     /// nil when the session ended normally (exit 0): the server said `BYE goodbye`, or the
     /// connection closed after the person quit. Otherwise the one-line error to print.
     public func error(endpoint: Endpoint) -> ClientError? {
-        if byeReason == "goodbye" { return nil }
+        if byeReason == .goodbye { return nil }
         if let byeReason {
-            let why = (byeText ?? "").isEmpty ? byeReason : "\(byeText!) (\(byeReason))"
+            let why = (byeText ?? "").isEmpty ? byeReason.rawValue : "\(byeText!) (\(byeReason.rawValue))"
             return ClientError(.serverGone, "disconnected by \(endpoint): \(why)")
         }
         if let transportFailure {
@@ -95,14 +95,11 @@ public struct PendingReplies: Equatable, Sendable {
 
     /// A server line arrived; `me` is the account this session is logged in as, if known.
     public mutating func observe(_ line: String, me: String?) {
-        let (word, rest) = line.splitWord()
         let isAnswer: Bool
-        switch word {
-        case "OK", "ERR", "USERS", "ROOMS", "BYE": isAnswer = true
-        case "MSG":
-            let from = rest.splitWord().1.splitWord().0
-            isAnswer = me.map { $0.lowercased() == from.lowercased() } ?? false
-        default: isAnswer = false
+        switch ServerLine(parsing: line) {
+        case .ok?, .error?, .users?, .rooms?, .bye?: isAnswer = true
+        case .message(_, let from, _)?: isAnswer = me.flatMap { Name($0) } == from
+        case .whisper?, .event?, nil: isAnswer = false
         }
         if isAnswer { outstanding = max(0, outstanding - 1) }
     }

@@ -1,3 +1,5 @@
+import ChatCore
+
 /// The two protocols the load generator speaks: Parley's lines and IRC, so one
 /// generator measures both servers the same way.
 struct WireDialect: Sendable {
@@ -39,10 +41,12 @@ struct WireDialect: Sendable {
     func answer(to line: String) -> Answer {
         switch wire {
         case .parley:
-            if line.hasPrefix("OK ") { return .yes }
-            if line.hasPrefix("ERR name-taken") { return .nameTaken }
-            if line.hasPrefix("ERR ") || line.hasPrefix("BYE ") { return .no(line) }
-            return .other
+            switch ServerLine(parsing: line) {
+            case .ok?: return .yes
+            case .error(.nameTaken, _)?: return .nameTaken
+            case .error?, .bye?: return .no(line)
+            default: return .other
+            }
         case .irc:
             let words = line.split(separator: " ", maxSplits: 3)
             guard words.count >= 2 else { return .other }

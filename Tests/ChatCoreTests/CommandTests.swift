@@ -102,7 +102,7 @@ struct ServerLineTests {
         let global = Name.global
         let alice = try #require(Name("alice"))
         let bob = try #require(Name("bob"))
-        #expect(ServerLine.ok("joined x").rendered == "OK joined x\n")
+        #expect(ServerLine.ok(.joined(try #require(Name("x")))).rendered == "OK joined x\n")
         #expect(ServerLine.error(.noSuchRoom, "none").rendered == "ERR no-such-room none\n")
         #expect(ServerLine.message(room: global, from: alice, text: "hi").rendered == "MSG global alice hi\n")
         #expect(ServerLine.whisper(from: alice, to: bob, text: "psst").rendered == "WHISPER alice bob psst\n")
@@ -118,7 +118,13 @@ struct ServerLineTests {
         let lines: [ServerLine] = [
             .message(room: .global, from: alice, text: "héllo"),
             .whisper(from: alice, to: alice, text: "x"),
-            .ok("fine"),
+            .ok(.registered(alice)),
+            .ok(.loggedIn(alice)),
+            .ok(.returnedToGlobal(from: alice)),
+            .ok(.created(alice)),
+            .ok(.joined(alice)),
+            .ok(.whisperSent(to: alice)),
+            .ok(.help("commands: /help, /quit")),
             .error(.noSuchUser, "bob is not in lounge"),
             .event(room: .global, text: "bob jöined"),
             .bye(.slowReader, "you are not reading fast enough"),

@@ -51,7 +51,7 @@ struct SessionTests {
         #expect(granted == [.send(.lobby(.enter(id, name("alice"))))])
         let entered = session.receive(.entered(.global), now: t0)
         #expect(entered == [
-            .write(.ok("logged in as alice; you are in global")),
+            .write(.ok(.loggedIn(name("alice")))),
             .send(.lobby(.member(.say(id, text: "hi all")))),
         ])
         #expect(session.room == .global)

@@ -1,0 +1,72 @@
+extension ServerLine {
+    /// What an `OK` line says worked: every `OK` the server sends, typed, so a client reads
+    /// where it is from data rather than from the wording. Each case renders to one fixed
+    /// text (docs/PROTOCOL.md), shown in its comment.
+    public enum Outcome: Equatable, Sendable {
+        /// `registered alice; you are in global`
+        case registered(Name)
+        /// `logged in as alice; you are in global`
+        case loggedIn(Name)
+        /// `left lounge; you are in global`
+        case returnedToGlobal(from: Name)
+        /// `created lounge; you are in lounge`
+        case created(Name)
+        /// `joined lounge`
+        case joined(Name)
+        /// `whisper sent to bob`
+        case whisperSent(to: Name)
+        /// The commands one may use where one is; the text starts with `commands: `.
+        case help(String)
+
+        /// The text after `OK `, as sent.
+        public var text: String {
+            var bytes: [UInt8] = []
+            render(into: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+
+        /// Appends the text after `OK ` (no newline): the fan-out path, so no string is built.
+        public func render(into bytes: inout [UInt8]) {
+            switch self {
+            case .registered(let account):
+                bytes.append(contentsOf: "registered ".utf8)
+                bytes.append(contentsOf: account.text.utf8)
+                bytes.append(contentsOf: "; you are in global".utf8)
+            case .loggedIn(let account):
+                bytes.append(contentsOf: "logged in as ".utf8)
+                bytes.append(contentsOf: account.text.utf8)
+                bytes.append(contentsOf: "; you are in global".utf8)
+            case .returnedToGlobal(let room):
+                bytes.append(contentsOf: "left ".utf8)
+                bytes.append(contentsOf: room.text.utf8)
+                bytes.append(contentsOf: "; you are in global".utf8)
+            case .created(let room):
+                bytes.append(contentsOf: "created ".utf8)
+                bytes.append(contentsOf: room.text.utf8)
+                bytes.append(contentsOf: "; you are in ".utf8)
+                bytes.append(contentsOf: room.text.utf8)
+            case .joined(let room):
+                bytes.append(contentsOf: "joined ".utf8)
+                bytes.append(contentsOf: room.text.utf8)
+            case .whisperSent(let target):
+                bytes.append(contentsOf: "whisper sent to ".utf8)
+                bytes.append(contentsOf: target.text.utf8)
+            case .help(let text):
+                bytes.append(contentsOf: text.utf8)
+            }
+        }
+
+        /// Bytes of `text`, counted without building it.
+        var wireSize: Int {
+            switch self {
+            case .registered(let account): return 11 + account.text.utf8.count + 19
+            case .loggedIn(let account): return 13 + account.text.utf8.count + 19
+            case .returnedToGlobal(let room): return 5 + room.text.utf8.count + 19
+            case .created(let room): return 8 + 2 * room.text.utf8.count + 13
+            case .joined(let room): return 7 + room.text.utf8.count
+            case .whisperSent(let target): return 16 + target.text.utf8.count
+            case .help(let text): return text.utf8.count
+            }
+        }
+    }
+}
