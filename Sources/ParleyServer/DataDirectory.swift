@@ -41,7 +41,11 @@ enum DataDirectory {
         case S_IFDIR:
             break
         case S_IFLNK:
-            let target = linkTarget(path) ?? "?"
+            var target = linkTarget(path) ?? "?"
+            if let resolved = realpath(path, nil) {
+                target = String(cString: resolved)
+                free(resolved)
+            }
             throw ServerError("refusing the data directory \(path): it is a symbolic link (to \(target)), which whoever "
                               + "made it can point elsewhere; give the directory itself: --data-dir \(target)")
         default:
@@ -55,7 +59,7 @@ enum DataDirectory {
         }
         let mode = info.st_mode & 0o7777
         guard mode & 0o022 == 0 else {
-            throw ServerError("refusing the data directory \(path): others can write to it (mode \(octal(mode))) and so replace "
+            throw ServerError("refusing the data directory \(path): group or other users can write to it (mode \(octal(mode))) and so replace "
                               + "the key or the database; chmod 700 \(path)")
         }
     }

@@ -42,6 +42,4 @@ public struct ServerConfiguration: Sendable {
     public var connectionLogLinesPerSecond = 10
 
     public init() {}
-
-    var databasePath: String { dataDirectory + "/parley.sqlite3" }
 }
