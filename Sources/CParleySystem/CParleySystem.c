@@ -2,6 +2,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include "CParleySystem.h"
@@ -50,4 +51,12 @@ void parley_limit_malloc_arenas(int arenas) {
 
 void parley_release_free_memory(void) {
     malloc_trim(0);
+}
+
+int parley_set_dumpable(int dumpable) {
+    return prctl(PR_SET_DUMPABLE, (unsigned long)dumpable, 0, 0, 0);
+}
+
+int parley_get_dumpable(void) {
+    return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 }

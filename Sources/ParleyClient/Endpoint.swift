@@ -1,3 +1,5 @@
+import Glibc
+
 /// Where to connect: `HOST[:PORT]` as a person types it.
 ///
 /// HOST is a name, an IPv4 address, or an IPv6 address in brackets (`[::1]:7878`). A bare
@@ -64,11 +66,40 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     /// True when the host is an IPv6 address (it needs brackets before a port).
     public var isIPv6: Bool { host.contains(":") }
 
-    /// The key this server has in known_servers: `host:port`, IPv6 in brackets, names in
-    /// lower case (DNS names are not case-sensitive, so `Example.org` is `example.org`).
+    /// The key this server has in known_servers: `host:port` with the host canonical, so
+    /// every spelling of one address shares one pin. An IPv4 address in any form the
+    /// resolver accepts (`127.1`, `2130706433`, `0x7f.1`: inet_aton's rules, which
+    /// getaddrinfo follows too) is written dotted-quad; an IPv6 address in inet_ntop's
+    /// form, in brackets, and an IPv4-mapped one (`[::ffff:127.0.0.1]`) as its IPv4
+    /// address. A DNS name is keyed by its name, not by what it resolves to: lower case
+    /// (DNS names are not case-sensitive), without a trailing dot, so `localhost` is a key
+    /// of its own, apart from `127.0.0.1`.
     public var knownServersKey: String {
-        let folded = host.lowercased()
-        return isIPv6 ? "[\(folded)]:\(port)" : "\(folded):\(port)"
+        let canonical = Endpoint.canonicalHost(host)
+        return canonical.contains(":") ? "[\(canonical)]:\(port)" : "\(canonical):\(port)"
+    }
+
+    /// The host as known_servers keys it (see `knownServersKey`), without brackets.
+    public static func canonicalHost(_ host: String) -> String {
+        var name = host.lowercased()
+        if name.count > 1 && name.hasSuffix(".") { name.removeLast() }
+        if name.contains(":") {
+            // An IPv6 zone ("fe80::1%eth0") is kept as written after the address.
+            let parts = name.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false)
+            var address = in6_addr()
+            guard inet_pton(AF_INET6, String(parts[0]), &address) == 1 else { return name }
+            let bytes = withUnsafeBytes(of: address) { Array($0) }
+            if parts.count == 1, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+                return bytes[12...].map(String.init).joined(separator: ".")
+            }
+            var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            guard inet_ntop(AF_INET6, &address, &text, socklen_t(text.count)) != nil else { return name }
+            let canonical = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return parts.count == 2 ? canonical + "%" + parts[1] : canonical
+        }
+        var address = in_addr()
+        guard inet_aton(name, &address) != 0 else { return name }
+        return withUnsafeBytes(of: address.s_addr) { $0.map(String.init).joined(separator: ".") }
     }
 
     /// `host:port` as a person reads it (IPv6 in brackets).

@@ -23,6 +23,7 @@ public final class ChatServer: @unchecked Sendable {
     private var acceptLoop: AcceptLoop?
     private var lot: ParkingLot?
     private var checkpointer: Checkpointer?
+    private var lock: ServerLock?
 
     /// Connections waiting without a thread of their own right now (`ParkingLot`).
     public var parkedConnections: Int { lot?.parkedCount ?? 0 }
@@ -38,22 +39,50 @@ public final class ChatServer: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)
         umask(0o077) // the database, its WAL and the key are for this user alone
         parley_limit_malloc_arenas(Int32(clamping: max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))) // one per core
-        try DataDirectory.prepare(configuration.dataDirectory)
-        let context = try tlsContext()
+        // No core file and no same-user debugger sees the key or the hashes in flight.
+        if !ProcessHardening.setDumpable(false) { logger.warning("cannot make the process undumpable") }
+        let directory = try DataDirectory.prepare(configuration.dataDirectory)
+        let lock = try ServerLock.acquire(directory: directory)
+        do {
+            try start(in: directory)
+            self.lock = lock
+        } catch {
+            lock.release()
+            throw error
+        }
+    }
+
+    /// `start` once the data directory is checked and locked (`directory` is its real path).
+    private func start(in directory: String) throws {
+        let context = try tlsContext(directory: directory)
+        let databasePath = directory + "/parley.sqlite3"
+        let busyTimeout = Int32(clamping: configuration.databaseBusyTimeout.nanoseconds / 1_000_000)
         let database = try ParleyDatabase.open(
-            path: configuration.databasePath, synchronous: configuration.synchronous,
-            busyTimeoutMilliseconds: Int32(clamping: configuration.databaseBusyTimeout.nanoseconds / 1_000_000))
+            path: databasePath, synchronous: configuration.synchronous,
+            busyTimeoutMilliseconds: busyTimeout, refuseSymlinks: true)
         // Checkpoints run beside the storage thread, not inside its commits. If the second
         // connection cannot be had, SQLite's automatic checkpoints stay on.
         // Its connection waits only briefly for locks: it gives up a round rather than
         // keep the writer waiting.
         if let connection = try? ParleyDatabase.open(
-            path: configuration.databasePath, synchronous: configuration.synchronous, busyTimeoutMilliseconds: 100),
+            path: databasePath, synchronous: configuration.synchronous, busyTimeoutMilliseconds: 100, refuseSymlinks: true),
            (try? database.setAutomaticCheckpoints(false)) != nil {
             let checkpoints = Checkpointer(database: connection, logger: logger)
             guard checkpoints.start() else { throw ServerError("cannot start the checkpoint thread") }
             checkpointer = checkpoints
         }
+        var retention: Housekeeping.Retention?
+        if let keep = configuration.keepMessagesFor {
+            let connection = try ParleyDatabase.open(path: databasePath, synchronous: configuration.synchronous,
+                                                     busyTimeoutMilliseconds: busyTimeout, refuseSymlinks: true)
+            if checkpointer != nil { try connection.setAutomaticCheckpoints(false) }
+            retention = Housekeeping.Retention(database: connection, keep: keep)
+        }
+        // Lines about connections, which any stranger can cause, are rate-limited.
+        let logLimit = configuration.connectionLogLinesPerSecond > 0
+            ? LogRateLimit(linesPerWindow: configuration.connectionLogLinesPerSecond, upstream: logger.handler, clock: clock)
+            : nil
+        let connectionLogger = logLimit?.logger(wrapping: logger) ?? logger
         let listener = try TCPListener(host: configuration.host, port: configuration.port)
         port = listener.port
 
@@ -65,7 +94,7 @@ public final class ChatServer: @unchecked Sendable {
         let started = StorageThread(database: database, router: router, clock: clock, logger: logger).start(window: configuration.commitWindow)
             && HashingPool.start(workers: configuration.hashingWorkers, hasher: PasswordHasher(cost: configuration.scryptCost),
                                  router: router, logger: logger)
-            && Housekeeping.start()
+            && Housekeeping(retention: retention, logLimit: logLimit, clock: clock, logger: logger).start()
         guard started else { throw ServerError("cannot start the server's threads") }
 
         let descriptors = ChatServer.descriptorBudget()
@@ -75,7 +104,7 @@ public final class ChatServer: @unchecked Sendable {
             throw ServerError("cannot create the parking lot's epoll")
         }
         let connectionContext = ConnectionThread.Context(
-            tls: context, router: router, clock: clock, configuration: configuration, lot: lot, logger: logger)
+            tls: context, router: router, clock: clock, configuration: configuration, lot: lot, logger: connectionLogger)
         guard lot.start(resume: { ConnectionThread.resume($0, context: connectionContext) }, logger: logger) else {
             throw ServerError("cannot start the parking lot's thread")
         }
@@ -87,11 +116,11 @@ public final class ChatServer: @unchecked Sendable {
                 Sockets.close(socket.fileDescriptor)
                 loop.release(socket.remoteHost)
             }
-        }, logger: logger)
+        }, logger: connectionLogger)
         guard accepting else { throw ServerError("cannot start the accept thread") }
         acceptLoop = loop
         self.lot = lot
-        logger.info("listening", metadata: ["address": "\(listener.localAddress)", "data": "\(configuration.dataDirectory)"])
+        logger.info("listening", metadata: ["address": "\(listener.localAddress)", "data": "\(directory)"])
     }
 
     /// Stops accepting, says `BYE` to every client, waits (up to `within`) for the
@@ -114,6 +143,7 @@ public final class ChatServer: @unchecked Sendable {
         }
         checkpointer?.stop()
         lot?.stop()
+        lock?.release() // the data directory is free for the next server
         logger.info("stopped", metadata: ["sessions-left": "\(router.liveSessionCount)"])
     }
 
@@ -133,14 +163,17 @@ public final class ChatServer: @unchecked Sendable {
         return (max(16, descriptors - 64 - wake), wake)
     }
 
-    private func tlsContext() throws -> TLSContext {
+    private func tlsContext(directory: String) throws -> TLSContext {
         switch (configuration.certificateFile, configuration.keyFile) {
         case (let cert?, let key?):
+            // An operator's own files may be symbolic links (Let's Encrypt's live/ are);
+            // the key they lead to must still be this user's (or root's) and private.
+            try CertificateFiles.checkPrivateKeyFile(key)
             let context = try TLSContext.server(certificateFile: cert, privateKeyFile: key)
             fingerprint = try Fingerprint(certificatePEM: String(contentsOfFile: cert, encoding: .utf8))
             return context
         case (nil, nil):
-            let files = try CertificateFiles.loadOrCreate(directory: configuration.dataDirectory)
+            let files = try CertificateFiles.loadOrCreate(directory: directory)
             fingerprint = files.fingerprint
             certificateWasCreated = files.wasCreated
             return try TLSContext.server(files)
@@ -153,18 +186,4 @@ public final class ChatServer: @unchecked Sendable {
 public struct ServerError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// The data directory: made 0700 at first start, refused if it is not a directory.
-enum DataDirectory {
-    static func prepare(_ path: String) throws {
-        var info = stat()
-        if stat(path, &info) == 0 {
-            guard info.st_mode & S_IFMT == S_IFDIR else { throw ServerError("\(path) is not a directory") }
-            return
-        }
-        guard mkdir(path, 0o700) == 0 else {
-            throw ServerError("cannot create the data directory \(path): \(String(cString: strerror(errno)))")
-        }
-    }
 }

@@ -1,16 +1,61 @@
 import CParleySystem
+import ChatCore
 import Glibc
+import Logging
+import ParleyStore
 
-/// A thread that periodically returns freed heap pages to the kernel. Every handshake
-/// allocates and frees tens of KiB inside OpenSSL; with thousands of connections those
-/// freed pages stay resident as holes between live allocations unless trimmed.
-enum Housekeeping {
-    static func start(every seconds: UInt32 = 5) -> Bool {
-        spawnThread(name: "parley-trim", stackSize: 64 * 1024) {
+/// The housekeeping thread, waking each second:
+/// - returns freed heap pages to the kernel every 5 s: every handshake allocates and
+///   frees tens of KiB inside OpenSSL; with thousands of connections those freed pages
+///   stay resident as holes between live allocations unless trimmed;
+/// - writes the counts of rate-limited log lines whose second is over;
+/// - with `--keep-days`, deletes older messages at start and then hourly, on a database
+///   connection of its own (in batches, so the storage thread waits one batch at most).
+final class Housekeeping: @unchecked Sendable { // the retention connection is used by its thread only
+    struct Retention {
+        let database: ParleyDatabase
+        let keep: Duration
+        var every: Duration = .seconds(3600)
+    }
+
+    private let retention: Retention?
+    private let logLimit: LogRateLimit?
+    private let clock: ServerClock
+    private let logger: Logger
+
+    init(retention: Retention?, logLimit: LogRateLimit?, clock: ServerClock, logger: Logger) {
+        self.retention = retention
+        self.logLimit = logLimit
+        self.clock = clock
+        self.logger = logger
+    }
+
+    func start(trimEvery: Int = 5) -> Bool {
+        spawnThread(name: "parley-house", stackSize: 256 * 1024) { [self] in
+            var nextRetention = clock.now()
+            var seconds = 0
             while true {
-                sleep(seconds)
-                parley_release_free_memory()
+                if let retention, clock.now() >= nextRetention {
+                    deleteOldMessages(retention)
+                    nextRetention = clock.now() + retention.every
+                }
+                sleep(1)
+                seconds += 1
+                logLimit?.flush()
+                if seconds % trimEvery == 0 { parley_release_free_memory() }
             }
+        }
+    }
+
+    private func deleteOldMessages(_ retention: Retention) {
+        let cutoff = clock.epochMilliseconds(clock.now()) - retention.keep.nanoseconds / 1_000_000
+        do {
+            let deleted = try retention.database.deleteMessages(sentBefore: cutoff)
+            if deleted > 0 {
+                logger.info("deleted old messages", metadata: ["count": "\(deleted)", "older-than-days": "\(retention.keep.nanoseconds / 86_400_000_000_000)"])
+            }
+        } catch {
+            logger.warning("deleting old messages failed; will try again in an hour", metadata: ["error": "\(error)"])
         }
     }
 }

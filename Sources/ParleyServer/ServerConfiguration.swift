@@ -34,7 +34,12 @@ public struct ServerConfiguration: Sendable {
     /// How long a write waits for another process's lock before it fails (`ERR store-failed`).
     public var databaseBusyTimeout: Duration = .seconds(5)
 
-    public init() {}
+    /// Messages older than this are deleted at start and then hourly (`--keep-days`);
+    /// nil keeps them all.
+    public var keepMessagesFor: Duration?
+    /// Log lines of one kind about connections (handshake failures, refused connections)
+    /// written per second at most; the rest are counted in one line. 0: no limit.
+    public var connectionLogLinesPerSecond = 10
 
-    var databasePath: String { dataDirectory + "/parley.sqlite3" }
+    public init() {}
 }

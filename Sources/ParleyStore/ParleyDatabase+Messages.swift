@@ -1,4 +1,4 @@
-private enum MessageSQL {
+enum MessageSQL {
     static let insert = """
         INSERT INTO messages (room, sender, recipient, body, sent_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
         """
@@ -13,6 +13,12 @@ private enum MessageSQL {
         ) ORDER BY id
         """
     static let count = "SELECT count(*) FROM messages"
+    // A batch of the oldest messages, found through the sent_at_ms index.
+    static let deleteOlder = """
+        DELETE FROM messages WHERE id IN (
+            SELECT id FROM messages WHERE sent_at_ms < ?1 ORDER BY sent_at_ms LIMIT ?2
+        )
+        """
 }
 
 extension ParleyDatabase {
@@ -51,6 +57,27 @@ extension ParleyDatabase {
             try statement.bind(room, at: 1)
             try statement.bind(Int64(max(0, limit)), at: 2)
             return try readMessages(statement)
+        }
+    }
+
+    /// Deletes every message sent before `cutoffMs` (milliseconds since the Unix epoch),
+    /// `batchSize` rows per transaction, so a writer on another connection waits at most
+    /// one batch. Not inside ``withTransaction(_:)``: it commits its own batches.
+    /// - Returns: How many messages were deleted.
+    @discardableResult
+    public func deleteMessages(sentBefore cutoffMs: Int64, batchSize: Int = 1_000) throws -> Int {
+        precondition(!transactionIsOpen, "deleteMessages commits its own batches")
+        let size = max(1, batchSize)
+        var deleted = 0
+        while true {
+            let batch = try withStatement(MessageSQL.deleteOlder) { statement in
+                try statement.bind(cutoffMs, at: 1)
+                try statement.bind(Int64(size), at: 2)
+                try statement.run()
+                return connection.changes
+            }
+            deleted += batch
+            if batch < size { return deleted }
         }
     }
 

@@ -73,17 +73,22 @@ public final class ParleyDatabase {
     ///     survives power loss).
     ///   - access: `.readWrite` (default) or `.readOnly` for tools.
     ///   - busyTimeoutMilliseconds: How long to wait for another connection's lock.
+    ///   - refuseSymlinks: Refuse a path that is or passes through a symbolic link
+    ///     (``ParleyDatabaseError/symbolicLink(path:)``); resolve the directory first.
     /// - Throws: ``ParleyDatabaseError/schemaTooNew(fileVersion:latestKnownVersion:)`` for a
-    ///   file from newer code (which is left untouched), other ``ParleyDatabaseError``s, or
-    ///   ``SQLiteError``.
+    ///   file from newer code (which is left untouched),
+    ///   ``ParleyDatabaseError/readOnlyFile(path:)`` for a read-write open of a file that
+    ///   cannot be written, other ``ParleyDatabaseError``s, or ``SQLiteError``.
     public static func open(
         path: String,
         synchronous: SynchronousMode = .normal,
         access: Access = .readWrite,
-        busyTimeoutMilliseconds: Int32 = 5_000
+        busyTimeoutMilliseconds: Int32 = 5_000,
+        refuseSymlinks: Bool = false
     ) throws -> ParleyDatabase {
         try open(path: path, synchronous: synchronous, access: access,
-                 busyTimeoutMilliseconds: busyTimeoutMilliseconds, migrations: ParleySchema.migrations)
+                 busyTimeoutMilliseconds: busyTimeoutMilliseconds, refuseSymlinks: refuseSymlinks,
+                 migrations: ParleySchema.migrations)
     }
 
     /// The same as the public `open`, with a replaceable migration list (for tests).
@@ -92,9 +97,18 @@ public final class ParleyDatabase {
         synchronous: SynchronousMode = .normal,
         access: Access = .readWrite,
         busyTimeoutMilliseconds: Int32 = 5_000,
+        refuseSymlinks: Bool = false,
         migrations: [Migration]
     ) throws -> ParleyDatabase {
-        let connection = try SQLiteConnection(path: path, mode: access == .readOnly ? .readOnly : .readWriteCreate)
+        let connection: SQLiteConnection
+        do {
+            connection = try SQLiteConnection(path: path, mode: access == .readOnly ? .readOnly : .readWriteCreate,
+                                              refuseSymlinks: refuseSymlinks)
+        } catch let error as SQLiteError where error.isSymbolicLink {
+            throw ParleyDatabaseError.symbolicLink(path: path)
+        }
+        // SQLite falls back to reading when the file cannot be opened for writing.
+        if access == .readWrite && connection.isReadOnly { throw ParleyDatabaseError.readOnlyFile(path: path) }
         // The busy timeout comes first so that the pragmas below wait for locks too.
         try connection.setBusyTimeout(milliseconds: busyTimeoutMilliseconds)
         try connection.execute("PRAGMA foreign_keys = ON")
@@ -124,7 +138,23 @@ public final class ParleyDatabase {
             // synchronous is per connection and must be set after choosing the journal mode.
             try connection.execute(synchronous == .full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
             let applied = try migrator.migrate()
+            try probeWrite(connection, path: path)
             return ParleyDatabase(connection: connection, access: access, appliedMigrationVersions: applied)
+        }
+    }
+
+    /// Takes the write lock and gives it back: a file SQLite opened for writing may still
+    /// refuse writes (a directory where the WAL's files cannot be made, a read-only
+    /// mount). Another connection holding the lock (busy) proves nothing either way.
+    private static func probeWrite(_ connection: SQLiteConnection, path: String) throws {
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+            try connection.execute("ROLLBACK")
+        } catch let error as SQLiteError {
+            if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+            if error.isBusyOrLocked { return }
+            if error.isReadOnly { throw ParleyDatabaseError.readOnlyFile(path: path) }
+            throw error
         }
     }
 

@@ -11,6 +11,11 @@ public enum ParleyDatabaseError: Error, Sendable, Equatable, CustomStringConvert
     case walUnavailable(journalMode: String)
     /// The code's migration list is not numbered 1, 2, 3, ... (a programming error).
     case invalidMigrationList(String)
+    /// A read-write open got a database SQLite can only read (the file, its directory or
+    /// the file system refuses writes): every write would fail, so it is refused at once.
+    case readOnlyFile(path: String)
+    /// An open that refuses symbolic links met one at the database's path.
+    case symbolicLink(path: String)
 
     public var description: String {
         switch self {
@@ -22,6 +27,12 @@ public enum ParleyDatabaseError: Error, Sendable, Equatable, CustomStringConvert
             return "could not enable WAL journal mode (journal_mode is '\(mode)')"
         case let .invalidMigrationList(reason):
             return "invalid migration list: \(reason)"
+        case let .readOnlyFile(path):
+            return "the database \(path) is read-only for this user (its file, its directory or the file system refuses writes); "
+                + "make both writable (chmod u+w \(path) and its directory; chattr -i if lsattr shows i; or remount read-write)"
+        case let .symbolicLink(path):
+            return "refusing the database \(path): it is a symbolic link, which could send writes anywhere; "
+                + "put the file itself there (mv \"$(readlink -f \(path))\" \(path))"
         }
     }
 }

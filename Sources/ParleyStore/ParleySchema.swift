@@ -29,6 +29,11 @@ public enum ParleySchema {
                 detail TEXT NULL
             );
             """),
+        Migration(version: 2, summary: "index messages by time, for retention", sql: """
+            -- parley serve --keep-days deletes the oldest messages hourly; without this
+            -- index each round would read the whole table.
+            CREATE INDEX messages_sent_at ON messages (sent_at_ms);
+            """),
     ]
 
     /// The newest schema version this code knows (the `user_version` of a fully migrated file).

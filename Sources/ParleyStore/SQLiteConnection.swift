@@ -24,14 +24,17 @@ public final class SQLiteConnection {
     /// - Parameters:
     ///   - path: A file path, or `":memory:"` for a private in-memory database.
     ///   - mode: Read-write-create (default), read-write or read-only.
+    ///   - refuseSymlinks: Refuse a path that is, or passes through, a symbolic link
+    ///     (`SQLITE_OPEN_NOFOLLOW`; the error's extended code is `SQLITE_CANTOPEN_SYMLINK`).
+    ///     Resolve the directory first (`realpath`) when only the file itself matters.
     /// - Throws: ``SQLiteError`` if the file cannot be opened.
-    public init(path: String, mode: OpenMode = .readWriteCreate) throws {
+    public init(path: String, mode: OpenMode = .readWriteCreate, refuseSymlinks: Bool = false) throws {
         // A NUL would silently truncate the C string and open a different file.
         guard !path.utf8.contains(0) else {
             throw SQLiteError(code: SQLITE_CANTOPEN, message: "database path contains a NUL byte")
         }
         var db: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &db, mode.flags, nil)
+        let rc = sqlite3_open_v2(path, &db, mode.flags | (refuseSymlinks ? SQLITE_OPEN_NOFOLLOW : 0), nil)
         guard rc == SQLITE_OK, let db else {
             let error = SQLiteError(resultCode: rc == SQLITE_OK ? SQLITE_NOMEM : rc, connection: db)
             // SQLite usually allocates a handle even when opening fails; it must still be closed.

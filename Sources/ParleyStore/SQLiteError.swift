@@ -55,6 +55,10 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
     // Extended codes are `primary | (n << 8)` macros that Swift cannot import; values from sqlite3.h.
     static let constraintPrimaryKey = SQLITE_CONSTRAINT | (6 << 8)
     static let constraintUnique = SQLITE_CONSTRAINT | (8 << 8)
+    static let cantOpenSymlink = SQLITE_CANTOPEN | (6 << 8)
+
+    /// The open was refused because the path is (or passes through) a symbolic link.
+    public var isSymbolicLink: Bool { extendedCode == Self.cantOpenSymlink }
 
     /// A low-level I/O error from the operating system (other than "disk full").
     public var isIOError: Bool { code == SQLITE_IOERR }

@@ -39,9 +39,34 @@ public struct CertificateFiles: Sendable, Hashable {
         }
     }
 
+    /// Refuses a private key file other users could read or change, or one that belongs
+    /// to another user than the one running this process (root's own is accepted: a
+    /// key an administrator installed). Follows symbolic links: this is for an
+    /// operator's explicit `--key`, which may well be a link (Let's Encrypt's `live/`
+    /// directory is made of them); the data directory's own `key.pem` is read with
+    /// `loadOrCreate`, which refuses links.
+    public static func checkPrivateKeyFile(_ path: String) throws(TLSError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw TLSError(.fileSystem, "cannot read the private key \(path)", errno: errno) }
+        try checkPrivateKey(info, path: path, allowRoot: true)
+    }
+
+    static func checkPrivateKey(_ info: stat, path: String, allowRoot: Bool) throws(TLSError) {
+        let user = geteuid()
+        if info.st_uid != user && !(allowRoot && info.st_uid == 0) {
+            throw TLSError(.fileSystem, "refusing the private key \(path): it belongs to uid \(info.st_uid), not to uid \(user) "
+                           + "that runs the server; chown \(user) \(path)")
+        }
+        let mode = info.st_mode & 0o7777
+        if mode & 0o077 != 0 {
+            throw TLSError(.fileSystem, "refusing the private key \(path): other users can read or change it (mode 0\(String(mode, radix: 8))); "
+                           + "chmod 600 \(path)")
+        }
+    }
+
     private static func load(certificatePath: String, keyPath: String) throws(TLSError) -> CertificateFiles {
         let certificatePEM = try readTextFile(certificatePath)
-        let keyPEM = try readTextFile(keyPath)
+        let keyPEM = try readTextFile(keyPath, checkedAsPrivateKey: true)
         let certificate = try X509Certificate(pem: certificatePEM)
         let key = try PrivateKey(pem: keyPEM)
         OpenSSLErrorQueue.clear()
@@ -73,9 +98,10 @@ public struct CertificateFiles: Sendable, Hashable {
 
 // MARK: - Small file helpers (Glibc only, so the module does not need Foundation)
 
+/// Whether anything is at `path`, a dangling symbolic link included (`lstat`).
 private func fileExists(_ path: String) -> Bool {
     var info = stat()
-    return stat(path, &info) == 0
+    return lstat(path, &info) == 0
 }
 
 /// `mkdir -p` with mode 0700 for any directory it has to create.
@@ -90,9 +116,10 @@ private func makeDirectories(_ path: String) throws(TLSError) {
 }
 
 /// Creates `path` with mode 0600 from the first instant (O_CREAT|O_EXCL), writes `text`,
-/// fsyncs. O_EXCL also means two processes racing to create cannot clobber each other.
+/// fsyncs. O_EXCL also means two processes racing to create cannot clobber each other,
+/// and (with O_NOFOLLOW) that a planted symbolic link is never written through.
 private func writeNewPrivateFile(_ path: String, _ text: String) throws(TLSError) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
     guard fd >= 0 else {
         throw TLSError(.fileSystem, "cannot create \(path)", errno: errno)
     }
@@ -118,13 +145,25 @@ private func writeNewPrivateFile(_ path: String, _ text: String) throws(TLSError
     }
 }
 
-/// Reads a small text file (PEM); refuses anything over 1 MiB.
-private func readTextFile(_ path: String) throws(TLSError) -> String {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+/// Reads a small text file (PEM) of the data directory; refuses a symbolic link, a
+/// non-regular file, anything over 1 MiB, and (for a key) one `checkPrivateKey` refuses.
+private func readTextFile(_ path: String, checkedAsPrivateKey: Bool = false) throws(TLSError) -> String {
+    let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
     guard fd >= 0 else {
+        if errno == ELOOP {
+            throw TLSError(.fileSystem, "refusing \(path): it is a symbolic link, and the data directory's certificate and key "
+                           + "must be real files; replace it with what it points to (cp --remove-destination \"$(readlink -f \(path))\" \(path)) "
+                           + "or give your files with --cert and --key")
+        }
         throw TLSError(.fileSystem, "cannot open \(path)", errno: errno)
     }
     defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw TLSError(.fileSystem, "cannot read \(path)", errno: errno) }
+    guard info.st_mode & S_IFMT == S_IFREG else {
+        throw TLSError(.fileSystem, "refusing \(path): it is not a regular file; put the PEM file itself there")
+    }
+    if checkedAsPrivateKey { try CertificateFiles.checkPrivateKey(info, path: path, allowRoot: false) }
     var contents: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 4096)
     while true {

@@ -180,6 +180,15 @@ public final class TLSConnection: @unchecked Sendable {
         return String(cString: name)
     }
 
+    /// The key-exchange group the handshake used, as OpenSSL names it ("x25519",
+    /// "secp256r1"); nil before the handshake.
+    public var negotiatedGroup: String? {
+        guard isHandshakeComplete else { return nil }
+        let group = parley_SSL_get_negotiated_group(ssl)
+        guard group != 0, let name = SSL_group_to_name(ssl, group) else { return nil }
+        return String(cString: name)
+    }
+
     /// SHA-256 fingerprint of the certificate the peer presented; `nil` before the handshake
     /// or when the peer sent none (clients send none to Parley servers). Clients compare it
     /// with the pinned value: the context does no CA verification.

@@ -4,7 +4,8 @@ import CParleyTLSShim
 /// A configured OpenSSL `SSL_CTX`: the shared settings for many `TLSConnection`s.
 ///
 /// Policy for both roles: TLS 1.3 preferred, TLS 1.2 the lowest; TLS 1.2 limited to ECDHE
-/// with AES-GCM or ChaCha20-Poly1305; no compression, no renegotiation, no session
+/// with AES-GCM or ChaCha20-Poly1305; key exchange over X25519 or P-256 only (see
+/// `keyExchangeGroupChoices`); no compression, no renegotiation, no session
 /// resumption; `SSL_MODE_RELEASE_BUFFERS` so idle connections give their 16+ KiB record
 /// buffers back, plus partial writes and moving write buffers for non-blocking use.
 ///
@@ -27,13 +28,18 @@ public final class TLSContext: @unchecked Sendable {
         /// OpenSSL 3 refuses TLS 1.0/1.1 outright at the default level 1, so this is the
         /// only way a test client can really send a TLS 1.1 ClientHello. Never in production.
         public var allowInsecureLegacyProtocols: Bool
+        /// The key-exchange groups offered, in OpenSSL's list syntax ("X25519:P-256");
+        /// nil offers Parley's own (`TLSContext.keyExchangeGroups`). Tests use it to play
+        /// a client that offers only expensive finite-field groups.
+        public var groups: String?
 
-        /// Defaults: TLS 1.2 to TLS 1.3, OpenSSL's normal security level.
+        /// Defaults: TLS 1.2 to TLS 1.3, OpenSSL's normal security level, Parley's groups.
         public init(minimumVersion: TLSVersion = .tls1_2, maximumVersion: TLSVersion = .tls1_3,
-                    allowInsecureLegacyProtocols: Bool = false) {
+                    allowInsecureLegacyProtocols: Bool = false, groups: String? = nil) {
             self.minimumVersion = minimumVersion
             self.maximumVersion = maximumVersion
             self.allowInsecureLegacyProtocols = allowInsecureLegacyProtocols
+            self.groups = groups
         }
 
         /// A client that can only speak TLS 1.1, for testing that servers refuse it.
@@ -50,6 +56,13 @@ public final class TLSContext: @unchecked Sendable {
 
     /// TLS 1.3 suites (all three are AEAD; this is OpenSSL's default, stated explicitly).
     static let tls13CipherSuites = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+
+    /// Key-exchange groups, most preferred first: the post-quantum hybrid where the
+    /// system's OpenSSL has it (3.5 and later), else X25519 and P-256 alone. Never the
+    /// finite-field (ffdhe) groups: a ClientHello offering only ffdhe8192 costs the
+    /// server 124-140 ms of CPU, a cheap way to burn its cores; the elliptic curves cost
+    /// well under a millisecond. A client that offers none of these is refused.
+    public static let keyExchangeGroupChoices = ["X25519MLKEM768:X25519:P-256", "X25519:P-256"]
 
     /// The role connections made from this context take.
     public let role: Role
@@ -117,6 +130,11 @@ public final class TLSContext: @unchecked Sendable {
             try context.setCipherList(tls12CipherList)
         }
         try context.applyCommonPolicy(minimum: options.minimumVersion, maximum: options.maximumVersion)
+        if let groups = options.groups {
+            guard parley_SSL_CTX_set1_groups_list(pointer, groups) == 1 else {
+                throw .drainingQueue(.configuration, "cannot set key-exchange groups \(groups)")
+            }
+        }
         return context
     }
 
@@ -152,6 +170,7 @@ public final class TLSContext: @unchecked Sendable {
             throw .drainingQueue(.configuration, "cannot set protocol versions \(minimum)...\(maximum)")
         }
         SSL_CTX_set_options(pointer, parley_SSL_OP_NO_COMPRESSION | parley_SSL_OP_NO_RENEGOTIATION | parley_SSL_OP_NO_TICKET)
+        try setKeyExchangeGroups()
         if role == .server {
             // A client that half-closes TCP without close_notify (a script's last line,
             // then EOF) reads as a clean end of input rather than a fatal error, so the
@@ -163,6 +182,21 @@ public final class TLSContext: @unchecked Sendable {
         // report progress record by record and be retried from a buffer that has moved.
         _ = parley_SSL_CTX_set_mode(pointer, Int(SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE
                                                 | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
+    }
+
+    /// The key-exchange groups this process's OpenSSL accepts from `keyExchangeGroupChoices`.
+    public static let keyExchangeGroups: String = {
+        guard let context = SSL_CTX_new(TLS_method()) else { return keyExchangeGroupChoices.last! }
+        defer { SSL_CTX_free(context) }
+        let usable = keyExchangeGroupChoices.first { parley_SSL_CTX_set1_groups_list(context, $0) == 1 }
+        OpenSSLErrorQueue.clear() // an unknown group name leaves an error behind
+        return usable ?? keyExchangeGroupChoices.last!
+    }()
+
+    private func setKeyExchangeGroups() throws(TLSError) {
+        guard parley_SSL_CTX_set1_groups_list(pointer, Self.keyExchangeGroups) == 1 else {
+            throw .drainingQueue(.configuration, "cannot set key-exchange groups \(Self.keyExchangeGroups)")
+        }
     }
 
     private func checkPrivateKey() throws(TLSError) {

@@ -15,10 +15,15 @@ struct Serve: ParsableCommand {
             SQLite database; the certificate's SHA-256 fingerprint is printed at every start
             so clients can pin it. SIGTERM or SIGINT stops the server gracefully.
 
+            The data directory must be a real directory (no symbolic link) of the user
+            running the server that nobody else can write to, its key.pem readable by
+            that user alone; one server at a time uses it (parley.lock holds its pid).
+
             Examples:
               parley serve
               parley serve --host 0.0.0.0 --port 7878 --data-dir /var/lib/parley
               parley serve --cert fullchain.pem --key privkey.pem
+              parley serve --keep-days 30
             """
     )
 
@@ -39,6 +44,10 @@ struct Serve: ParsableCommand {
     var synchronous = "normal"
     @Option(help: "Group commit window in microseconds: once the server is busy, messages this close together share a commit and each member's write (0: none).")
     var commitWindow = 2000
+    @Option(help: "Delete messages older than this many days, at start and then hourly (default: keep them all).")
+    var keepDays: Int?
+    @Option(help: "Log lines of one kind about connections (failed handshakes, refused connections) per second at most; the rest are counted in one line (0: no limit).")
+    var connectionLogRate = 10
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func validate() throws {
@@ -49,6 +58,10 @@ struct Serve: ParsableCommand {
         guard ["normal", "full"].contains(synchronous) else { throw ValidationError("--synchronous is normal or full") }
         guard (0...100_000).contains(commitWindow) else { throw ValidationError("--commit-window must be from 0 to 100000 microseconds") }
         guard maxConnectionsPerAddress > 0 else { throw ValidationError("--max-connections-per-address must be more than 0") }
+        if let keepDays, !(1...36_500).contains(keepDays) {
+            throw ValidationError("--keep-days must be from 1 to 36500 (leave it out to keep every message)")
+        }
+        guard (0...100_000).contains(connectionLogRate) else { throw ValidationError("--connection-log-rate must be from 0 to 100000") }
         guard (0...10_000).contains(rate), (1...100_000).contains(burst) else {
             throw ValidationError("--rate must be from 0 to 10000 and --burst from 1 to 100000")
         }
@@ -124,6 +137,8 @@ struct Serve: ParsableCommand {
         configuration.synchronous = synchronous == "full" ? .full : .normal
         configuration.commitWindow = .microseconds(commitWindow)
         configuration.limits.rate = rate == 0 ? nil : RateLimit(linesPerSecond: rate, burst: burst)
+        configuration.keepMessagesFor = keepDays.map { .seconds(Int64($0) * 86_400) }
+        configuration.connectionLogLinesPerSecond = connectionLogRate
         return configuration
     }
 }

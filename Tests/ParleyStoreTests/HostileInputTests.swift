@@ -42,7 +42,7 @@ struct HostileInputTests {
             #expect(try db.accountCount() == count)
             #expect(try db.messageCount() == count)
             #expect(try db.auditCount() == count)
-            #expect(try schemaObjects(db.connection) == ["accounts", "messages", "audit", "messages_room_id"])
+            #expect(try schemaObjects(db.connection) == ["accounts", "messages", "audit", "messages_room_id", "messages_sent_at"])
         }
     }
 

@@ -10,12 +10,12 @@ struct SchemaMigrationTests {
             let db = try ParleyDatabase.open(path: databasePath(in: dir))
             #expect(db.appliedMigrationVersions == ParleySchema.migrations.map(\.version))
             #expect(try db.schemaVersion() == ParleyDatabase.latestSchemaVersion)
-            #expect(ParleyDatabase.latestSchemaVersion == 1)
+            #expect(ParleyDatabase.latestSchemaVersion == 2)
             #expect(try db.journalMode() == "wal")
             #expect(try db.connection.scalarInt64("PRAGMA foreign_keys") == 1)
             #expect(try db.connection.scalarInt64("PRAGMA synchronous") == 1)
             let objects = try schemaObjects(db.connection)
-            #expect(objects == ["accounts", "messages", "audit", "messages_room_id"])
+            #expect(objects == ["accounts", "messages", "audit", "messages_room_id", "messages_sent_at"])
         }
     }
 
@@ -67,13 +67,14 @@ struct SchemaMigrationTests {
         try withTemporaryDirectory { dir in
             let path = databasePath(in: dir)
             _ = try ParleyDatabase.open(path: path)
-            let v2 = Migration(version: 2, summary: "extra table", sql: "CREATE TABLE extra (x INTEGER)")
-            let v3 = Migration(version: 3, summary: "extra column") { connection in
+            let next = ParleySchema.latestVersion + 1
+            let v2 = Migration(version: next, summary: "extra table", sql: "CREATE TABLE extra (x INTEGER)")
+            let v3 = Migration(version: next + 1, summary: "extra column") { connection in
                 try connection.execute("ALTER TABLE extra ADD COLUMN y TEXT")
             }
             let db = try ParleyDatabase.open(path: path, migrations: ParleySchema.migrations + [v2, v3])
-            #expect(db.appliedMigrationVersions == [2, 3])
-            #expect(try db.schemaVersion() == 3)
+            #expect(db.appliedMigrationVersions == [next, next + 1])
+            #expect(try db.schemaVersion() == next + 1)
             #expect(try schemaObjects(db.connection).contains("extra"))
         }
     }
@@ -82,7 +83,7 @@ struct SchemaMigrationTests {
     func failingMigrationRollsBack() throws {
         try withTemporaryDirectory { dir in
             let path = databasePath(in: dir)
-            let broken = Migration(version: 2, summary: "broken", sql: """
+            let broken = Migration(version: ParleySchema.latestVersion + 1, summary: "broken", sql: """
                 CREATE TABLE half_done (x INTEGER);
                 INSERT INTO no_such_table VALUES (1);
                 """)
@@ -91,7 +92,7 @@ struct SchemaMigrationTests {
             }
             let db = try ParleyDatabase.open(path: path)
             #expect(db.appliedMigrationVersions.isEmpty)
-            #expect(try db.schemaVersion() == 1)
+            #expect(try db.schemaVersion() == ParleySchema.latestVersion)
             #expect(!(try schemaObjects(db.connection).contains("half_done")))
         }
     }
@@ -99,7 +100,7 @@ struct SchemaMigrationTests {
     @Test("A migration list with a gap in its versions is rejected")
     func gappedMigrationListRejected() throws {
         try withTemporaryDirectory { dir in
-            let gap = Migration(version: 3, summary: "skips 2", sql: "CREATE TABLE t (x)")
+            let gap = Migration(version: ParleySchema.latestVersion + 2, summary: "skips one", sql: "CREATE TABLE t (x)")
             #expect(throws: ParleyDatabaseError.self) {
                 try ParleyDatabase.open(path: databasePath(in: dir), migrations: ParleySchema.migrations + [gap])
             }

@@ -30,4 +30,11 @@ int parley_epoll_remove(int epoll, int fd);
 /* Waits up to timeout_ms; writes the tags of ready descriptors; returns how many (or -1). */
 int parley_epoll_wait(int epoll, uint64_t *tags, int capacity, int timeout_ms);
 
+/* prctl(PR_SET_DUMPABLE) and prctl(PR_GET_DUMPABLE): prctl is variadic, which Swift
+   cannot call. An undumpable process leaves no core file and cannot be attached to by
+   other processes of its user (ptrace), so its memory (the private key, password hashes
+   in flight) stays its own. Set returns 0 or -1 (errno); get returns 0 or 1. */
+int parley_set_dumpable(int dumpable);
+int parley_get_dumpable(void);
+
 #endif

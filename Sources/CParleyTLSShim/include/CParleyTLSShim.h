@@ -14,6 +14,8 @@ long parley_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
 long parley_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode);
 int parley_SSL_set_tlsext_host_name(SSL *ssl, const char *name);
 long parley_BIO_get_mem_data(BIO *bio, char **data);
+int parley_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list);
+int parley_SSL_get_negotiated_group(SSL *ssl);
 
 // SSL_OP_* are built with the SSL_OP_BIT(n) macro, so they do not import either.
 extern const uint64_t parley_SSL_OP_NO_COMPRESSION;
