@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "CParleyTLSShim", dependencies: ["COpenSSL"], path: "Sources/CParleyTLSShim"),
         .target(name: "ParleyTLS", dependencies: ["COpenSSL", "CParleyTLSShim"]),
 
+        // The threaded shell's one interface to threads and the OS (see Platform.swift).
+        .target(name: "ParleyPlatform", dependencies: ["ChatCore"]),
         // The threaded shell that runs ChatCore's actors in production.
         .target(name: "CParleySystem"),
         .target(
