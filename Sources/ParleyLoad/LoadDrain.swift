@@ -10,7 +10,7 @@ import Synchronization
 /// A connection belongs to the drain from `add` until `stop()` returns.
 final class LoadDrain: @unchecked Sendable {
     private let epoll = parley_epoll_create()
-    private let connections = Mutex<[LoadConnection]>([])
+    private let connections = Protected<[LoadConnection]>([])
     private let stopping = Atomic<Bool>(false)
     private let stopped = DispatchSemaphore(value: 0)
     private let dialect: WireDialect

@@ -171,7 +171,7 @@ public struct LoadRunner: Sendable {
         let serverBefore = configuration.serverPID.flatMap(ServerProcess.cpuSeconds)
         let start = LoadClock.now() + 50_000_000
         let end = start + configuration.duration.nanosecondsValue
-        let tallies = Mutex<[LoadTally]>([])
+        let tallies = Protected<[LoadTally]>([])
         let done = DispatchGroup()
         for (share, counter) in zip(shares, counters) {
             done.enter()
@@ -207,7 +207,7 @@ public struct LoadRunner: Sendable {
 
     /// Runs `body` for 0..<count on up to `width` threads at once, in index order.
     private func parallel<T: Sendable>(_ count: Int, width: Int = 16, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
-        let results = Mutex<[Int: Result<T, any Error>]>([:])
+        let results = Protected<[Int: Result<T, any Error>]>([:])
         let next = Atomic<Int>(0)
         let group = DispatchGroup()
         for _ in 0..<min(max(1, width), max(1, count)) {
@@ -238,5 +238,5 @@ extension Duration {
 /// The chat measured while a login burst runs.
 final class ChatDuringBurst: Sendable {
     let done = DispatchGroup()
-    let report = Mutex<LoadReport?>(nil)
+    let report = Protected<LoadReport?>(nil)
 }

@@ -11,13 +11,13 @@ final class AcceptLoop: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let stopped = Barrier()
     private let nextSession = Atomic<UInt64>(1)
-    private let quota: Mutex<AddressQuota>
+    private let quota: Protected<AddressQuota>
     private let open = Atomic<Int>(0)
     private let maxConnections: Int
 
     init(listener: TCPListener, maxConnectionsPerAddress: Int, maxConnections: Int) {
         self.listener = listener
-        self.quota = Mutex(AddressQuota(limit: maxConnectionsPerAddress))
+        self.quota = Protected(AddressQuota(limit: maxConnectionsPerAddress))
         self.maxConnections = maxConnections
     }
 

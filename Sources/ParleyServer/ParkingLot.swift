@@ -29,7 +29,7 @@ final class ParkingLot: @unchecked Sendable {
 
     private let epoll: Int32
     private let wakeFD: Int32
-    private let table = Mutex(Table())
+    private let table = Protected(Table())
     private let stopping = Atomic<Bool>(false)
     private static let wakeTag = UInt64.max
     /// Eventfds the connections' threads may hold at once (`takeWakeDescriptor`).

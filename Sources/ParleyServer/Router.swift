@@ -18,8 +18,8 @@ final class Router: @unchecked Sendable {
     private(set) var lobby: ActorHost<Lobby>!
     let store = BlockingMailbox<StorageInbox>()
     let hasher = BlockingMailbox<HashRequest>()
-    private let sessions = Mutex<[SessionID: SessionHost]>([:])
-    private let rooms = Mutex<[RoomID: ActorHost<Room>]>([:])
+    private let sessions = Protected<[SessionID: SessionHost]>([:])
+    private let rooms = Protected<[RoomID: ActorHost<Room>]>([:])
     private let clock: ServerClock
     private let logger: Logger
     /// Set when the server stops: a session that registers afterwards is told at once.

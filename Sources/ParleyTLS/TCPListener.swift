@@ -29,7 +29,7 @@ public final class TCPListener: Sendable {
     /// The bound port; the real one when you asked for port 0.
     public let port: UInt16
 
-    private let isClosed = Mutex(false)
+    private let isClosed = Atomic<Bool>(false)
 
     /// Binds and listens.
     /// - Parameters:
@@ -102,7 +102,7 @@ public final class TCPListener: Sendable {
     /// connections that were aborted before we got to them.
     public func accept() throws(SocketError) -> AcceptedSocket {
         while true {
-            if isClosed.withLock({ $0 }) { throw .closed }
+            if isClosed.load(ordering: .acquiring) { throw .closed }
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let fd = withUnsafeMutablePointer(to: &storage) {
@@ -128,7 +128,7 @@ public final class TCPListener: Sendable {
                 throw .wouldBlock
             case EINVAL, EBADF:
                 // shutdown() from close() makes a blocked accept fail with EINVAL.
-                if isClosed.withLock({ $0 }) { throw .closed }
+                if isClosed.load(ordering: .acquiring) { throw .closed }
                 throw .system(operation: "accept", errno: code)
             default:
                 throw .system(operation: "accept", errno: code)
@@ -139,10 +139,7 @@ public final class TCPListener: Sendable {
     /// Stops listening and releases the descriptor. Safe to call more than once and from
     /// another thread than the one blocked in `accept()`.
     public func close() {
-        let wasClosed = isClosed.withLock { closed -> Bool in
-            defer { closed = true }
-            return closed
-        }
+        let wasClosed = isClosed.exchange(true, ordering: .acquiringAndReleasing)
         guard !wasClosed else { return }
         _ = Glibc.shutdown(fileDescriptor, Int32(SHUT_RDWR))
         _ = Glibc.close(fileDescriptor)
