@@ -32,19 +32,31 @@ final class Housekeeping: @unchecked Sendable { // the retention connection is u
 
     func start(trimEvery: Int = 5) -> Bool {
         spawnThread(name: "parley-house", stackSize: 256 * 1024) { [self] in
-            var nextRetention = clock.now()
-            var seconds = 0
-            while true {
-                if let retention, clock.now() >= nextRetention {
-                    deleteOldMessages(retention)
-                    nextRetention = clock.now() + retention.every
-                }
-                sleep(1)
-                seconds += 1
-                logLimit?.flush()
-                if seconds % trimEvery == 0 { parley_release_free_memory() }
-            }
+            var round = Round(nextRetention: clock.now())
+            while true { round = next(after: round, trimEvery: trimEvery) }
         }
+    }
+
+    private struct Round {
+        var nextRetention: Instant
+        var seconds = 0
+    }
+
+    /// One second of housekeeping. Not inlined into the endless loop above: Swift 6.3's
+    /// loop-invariant code motion spent over 15 minutes of a release build on that loop
+    /// with this body inside it.
+    @inline(never)
+    private func next(after round: Round, trimEvery: Int) -> Round {
+        var round = round
+        if let retention, clock.now() >= round.nextRetention {
+            deleteOldMessages(retention)
+            round.nextRetention = clock.now() + retention.every
+        }
+        sleep(1)
+        round.seconds += 1
+        logLimit?.flush()
+        if round.seconds % trimEvery == 0 { parley_release_free_memory() }
+        return round
     }
 
     private func deleteOldMessages(_ retention: Retention) {
