@@ -46,7 +46,7 @@ let package = Package(
         // a time, every Platform call a scheduling point) and the harness that drives it.
         .target(
             name: "ParleyShellSimulation",
-            dependencies: ["ChatCore", "ParleyPlatform", "ParleyStore", "ParleySimulation"],
+            dependencies: ["ChatCore", "ParleyPlatform", "ParleyStore", "CSQLite", "ParleySimulation"],
             path: "ShellSimulation"
         ),
         // The load generator: Parley's protocol or IRC over TLS, latency histograms.

@@ -45,6 +45,7 @@ extension ShellScheduler {
         if let index = set.watched.firstIndex(where: { $0.stream === stream }) {
             set.watched.remove(at: index)
             hazards.count(.resumeByWaker)
+            onUnpark?(stream)
             trace.record(.unpark, stream.nameHash, 1, text: "takes \(stream.name) out of \(set.role) (resumed by a waker)")
         }
         if stream.parkedIn === set { stream.parkedIn = nil }
@@ -78,6 +79,7 @@ extension ShellScheduler {
                 tags.append(entry.tag)
                 entry.stream.parkedIn = nil
                 hazards.count(.resumeBySocket)
+                onUnpark?(entry.stream)
                 trace.record(.unpark, entry.stream.nameHash, 2, text: "\(set.role) reports \(entry.stream.name) ready (resumed by its socket)")
             } else {
                 kept.append(entry)

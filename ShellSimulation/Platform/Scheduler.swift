@@ -31,6 +31,9 @@ public final class ShellScheduler: @unchecked Sendable {
     public var threadNamer: ((_ requested: String, _ spawner: ControlledThread?) -> String)?
     /// Told of every write the server makes to a stream (the harness's checker reads lines here).
     public var onWrite: ((_ thread: ControlledThread?, _ stream: PipeStream, _ bytes: UnsafeRawBufferPointer) -> Void)?
+    /// Told when a stream leaves the ready set (reported or withdrawn): the harness names
+    /// the next connection thread the parking lot starts after it.
+    public var onUnpark: ((PipeStream) -> Void)?
     /// Spawns refused so far (a fault the harness may plant).
     public var refuseSpawns: ((_ name: String) -> Bool)?
     /// Thread slices run.
