@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ChatCore", "ParleySimulation", "ParleyServer", "ParleyTLS", "ParleyLoad", "ParleyClient",
+                "ChatCore", "ParleySimulation", "ParleyShellSimulation", "ParleyServer", "ParleyTLS", "ParleyLoad", "ParleyClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
