@@ -35,7 +35,7 @@ public struct ShellSetup: Codable, Equatable, Sendable {
     /// Shutdown begins during the run (not only at its end).
     public var shutdownMidRun: Bool
 
-    public static func password(for account: String) -> String { "pw-\(account)" }
+    public static func password(for account: String) -> String { "pw-\(account)-secret" }
 }
 
 /// How the person running `parley sim --shell` chooses to explore.
@@ -78,9 +78,9 @@ extension ShellSetup {
             commitWindowMicroseconds: random.chance(0.8) ? 2000 : 0,
             steps: options.steps,
             runWeight: random.within(50...80),
-            clientWeight: random.within(15...40),
+            clientWeight: random.within(25...50),
             clockWeight: random.within(1...6),
-            linesPerClient: random.within(3...10),
+            linesPerClient: random.within(5...14),
             connectionsPerClient: random.within(1...3),
             partialSends: rate(0.6),
             partialReads: rate(0.6),
@@ -94,7 +94,7 @@ extension ShellSetup {
 
     /// The limits the shell's sessions run with: flood control off (the core simulator
     /// covers it), a small outbox where the seed says so.
-    var limits: Limits {
+    public var limits: Limits {
         var limits = Limits()
         limits.rate = nil
         limits.maxOutboxBytes = maxOutboxBytes
