@@ -26,6 +26,9 @@ public enum ShellSimulation {
     /// command and the tests).
     nonisolated(unsafe) public static var maker: ShellMaker?
 
+    /// ParleyServer's `ChatShell` on the controlled platform (see ChatShellMaker.swift).
+    public static var defaultMaker: ShellMaker? { nil }
+
     /// A generated run: the seed draws the world and every choice.
     public static func run(seed: UInt64, options: ShellOptions, plant: Plant? = nil, recordTimeline: Bool = false, maker: ShellMaker? = nil) -> ShellRunReport {
         let setup = ShellSetup.draw(seed: seed, options: options)
@@ -41,7 +44,7 @@ public enum ShellSimulation {
 
     private static func execute(seed: UInt64, options: ShellOptions, setup: ShellSetup, plant: Plant?, recordTimeline: Bool,
                                 maker: ShellMaker?, script: [ShellDecision]?, lenient: Bool) -> ShellRunReport {
-        guard let maker = maker ?? ShellSimulation.maker else { preconditionFailure("ShellSimulation.maker is not set") }
+        guard let maker = maker ?? ShellSimulation.maker ?? ShellSimulation.defaultMaker else { preconditionFailure("ShellSimulation.maker is not set") }
         let world: ShellWorld
         do {
             world = try ShellWorld(seed: seed, options: options, setup: setup, plant: plant, recordTimeline: recordTimeline, maker: maker)
