@@ -29,25 +29,27 @@ final class HarnessTests: XCTestCase {
     }
 }
 
-final class HarnessLookTests: XCTestCase {
-    func testShowOneRun() {
-        for seed in 1...12 as ClosedRange<UInt64> {
-            let r = ShellSimulation.run(seed: seed, options: ShellOptions(), recordTimeline: true, maker: MiniShell.maker)
-            let t = r.timeline ?? []
-            print("seed \(seed): clients \(r.setup.clients) slices \(r.slices) OK in \(t.filter { $0.text.contains("OK registered") || $0.text.contains("OK logged") }.count) MSG \(t.filter { $0.text.contains(": MSG") }.count) ERR \(t.filter { $0.text.contains(": ERR") }.count) typed \(t.filter { $0.text.contains("types:") }.count)")
-        }
-        let report = ShellSimulation.run(seed: 3, options: ShellOptions(), recordTimeline: true, maker: MiniShell.maker)
-        print("slices \(report.slices) client steps \(report.clientSteps) decisions \(report.decisions.count) violation \(String(describing: report.violation)) hazards \(report.hazards.summary)")
-        let records = report.timeline ?? []
-        print("MSG writes \(records.filter { $0.text.contains(": MSG") }.count), whispers \(records.filter { $0.text.contains(": WHISPER") }.count), OK joined \(records.filter { $0.text.contains("OK joined") || $0.text.contains("OK created") }.count), BYE \(records.filter { $0.text.contains("BYE") }.count)")
-        var failures = 0, slices = 0
-        for seed in 1...2 as ClosedRange<UInt64> {
+final class HarnessSweepTests: XCTestCase {
+    /// Both schedulers over 60 seeds of the small shell: every invariant holds.
+    func testSweepHolds() {
+        var failures: [String] = []
+        for seed in 1...30 as ClosedRange<UInt64> {
             for kind in SimulationOptions.SchedulerKind.allCases {
-                let r = ShellSimulation.run(seed: seed, options: ShellOptions(scheduler: kind), maker: MiniShell.maker)
-                slices += r.slices
-                if let v = r.violation { failures += 1; print("seed \(seed) \(kind): \(v)") }
+                let report = ShellSimulation.run(seed: seed, options: ShellOptions(scheduler: kind), maker: MiniShell.maker)
+                if let violation = report.violation { failures.append("seed \(seed) \(kind.rawValue): \(violation)") }
             }
         }
-        print("400 runs: \(failures) failures, \(slices) slices")
+        XCTAssertEqual(failures, [])
+    }
+
+    /// The shell that forgets a connection accepted during shutdown is caught.
+    func testCampaignFindsAndShrinks() {
+        let campaign = ShellCampaign(firstSeed: 1, count: 4, options: ShellOptions(), workers: 2, fixturesDirectory: nil)
+        var withMaker = campaign
+        withMaker.maker = MiniShell.maker
+        let summary = withMaker.run()
+        XCTAssertEqual(summary.runs, 4)
+        XCTAssertEqual(summary.failures.map(\.violation.description), [])
+        XCTAssertGreaterThan(summary.slices, 0)
     }
 }

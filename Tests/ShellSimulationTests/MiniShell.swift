@@ -54,6 +54,7 @@ final class MiniShell: ShellHandle, @unchecked Sendable {
     private var order: [SessionID] = []
     private var linesSent: [SessionID: Int] = [:]
     private var mirrored = 0
+    private var shutDown = false
 
     init(_ environment: ShellEnvironment) throws {
         platform = environment.platform
@@ -145,6 +146,15 @@ final class MiniShell: ShellHandle, @unchecked Sendable {
         }
     }
 
+    private func close(_ id: SessionID) {
+        guard let connection = connections[id] else { return }
+        connection.lock.withLock {
+            connection.outbox += Array("BYE shutdown\n".utf8)
+            connection.closing = true
+            connection.wake()
+        }
+    }
+
     private func core() {
         while true {
             mailboxLock.lock()
@@ -161,18 +171,15 @@ final class MiniShell: ShellHandle, @unchecked Sendable {
                     connection.id = id
                     connections[id] = connection
                     order.append(id)
+                    // One that arrives after the shutdown is told at once (as the Router does).
+                    if shutDown { close(id) }
                 case .bytes(let connection, let bytes):
                     if let id = connection.id { driver.sendBytes(id, bytes) }
                 case .lost(let connection):
                     if let id = connection.id { driver.disconnect(id) }
                 case .shutdown:
-                    for id in order where !driver.closedConnections.contains(id) {
-                        connections[id]?.lock.withLock {
-                            connections[id]?.outbox += Array("BYE shutdown\n".utf8)
-                            connections[id]?.closing = true
-                            connections[id]?.wake()
-                        }
-                    }
+                    shutDown = true
+                    for id in order where !driver.closedConnections.contains(id) { close(id) }
                 }
             }
             // Store before deliver: what the driver's store kept goes into SQLite first.
