@@ -26,8 +26,10 @@ public enum ShellSimulation {
     /// command and the tests).
     nonisolated(unsafe) public static var maker: ShellMaker?
 
-    /// ParleyServer's `ChatShell` on the controlled platform (see ChatShellMaker.swift).
-    public static var defaultMaker: ShellMaker? { nil }
+    /// The shell `parley sim --shell` runs: ParleyServer's `ChatShell` on the controlled
+    /// platform once the seam is merged; until then the stand-in `MiniShell`.
+    public static var defaultMaker: ShellMaker? { MiniShell.maker }
+    public static var defaultShellName: String { "MiniShell (a stand-in: ParleyServer's ChatShell is not on the Platform yet)" }
 
     /// A generated run: the seed draws the world and every choice.
     public static func run(seed: UInt64, options: ShellOptions, plant: Plant? = nil, recordTimeline: Bool = false, maker: ShellMaker? = nil) -> ShellRunReport {

@@ -16,6 +16,7 @@ struct ShellSimCommand {
     let flags: String
 
     func run() throws {
+        print("shell: \(ShellSimulation.defaultShellName)")
         if let seed { return try runOne(seed) }
         try runMany()
     }

@@ -1,16 +1,16 @@
 import ChatCore
 import ParleyPlatform
-import ParleyShellSimulation
 import ParleySimulation
 import ParleyStore
 
-/// A small threaded chat shell over the Platform, for testing the harness on its own:
+/// A small threaded chat shell over the Platform, the harness's own test subject (and what
+/// `parley sim --shell` runs until ParleyServer's `ChatShell` is generic over the Platform):
 /// an accept thread, a thread per connection (poll on its stream and its waker), and one
 /// core thread that runs every ChatCore actor through the FIFO `ChatDriver`, mirrors what
 /// the store keeps into SQLite before anyone sees it, and hands each connection its lines
 /// under the connection's lock. Not the production shell (that is ParleyServer's); its
 /// races are few on purpose, so the harness's own checks can be tested against it.
-final class MiniShell: ShellHandle, @unchecked Sendable {
+public final class MiniShell: ShellHandle, @unchecked Sendable {
     private enum Event {
         case open(Connection)
         case bytes(Connection, [UInt8])
@@ -68,14 +68,14 @@ final class MiniShell: ShellHandle, @unchecked Sendable {
         live = platform.makeAtomic(0, role: "live connections")
     }
 
-    static let maker: ShellMaker = { try MiniShell($0) }
+    public static let maker: ShellMaker = { try MiniShell($0) }
 
-    func start() throws {
-        _ = platform.spawnThread(name: "parley-store", stackSize: 1 << 20) { [self] in core() }
+    public func start() throws {
+        _ = platform.spawnThread(name: "parley-core", stackSize: 1 << 20) { [self] in core() }
         _ = platform.spawnThread(name: "parley-accept", stackSize: 1 << 20) { [self] in accept() }
     }
 
-    func stop(within limit: Duration) {
+    public func stop(within limit: Duration) {
         let deadline = platform.now() + limit
         stopping.store(1)
         post(.shutdown)
