@@ -42,6 +42,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The threaded shell under a seeded scheduler: ControlledPlatform (real threads, one at
+        // a time, every Platform call a scheduling point) and the harness that drives it.
+        .target(
+            name: "ParleyShellSimulation",
+            dependencies: ["ChatCore", "ParleyPlatform", "ParleyStore", "CSQLite", "ParleySimulation"],
+            path: "ShellSimulation"
+        ),
         // The load generator: Parley's protocol or IRC over TLS, latency histograms.
         .target(
             name: "ParleyLoad",
@@ -52,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ChatCore", "ParleySimulation", "ParleyServer", "ParleyTLS", "ParleyLoad", "ParleyClient",
+                "ChatCore", "ParleySimulation", "ParleyShellSimulation", "ParleyServer", "ParleyTLS", "ParleyLoad", "ParleyClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -70,6 +77,8 @@ let package = Package(
             ]
         ),
         // Fixture replays, seed sweeps, determinism, and broken actors the simulator must catch.
+        // The controlled platform's own tests, shell fixtures, and broken platforms it must catch.
+        .testTarget(name: "ShellSimulationTests", dependencies: ["ParleyShellSimulation", "ParleyPlatform", "ChatCore"]),
         .testTarget(name: "SimulationTests", dependencies: ["ParleySimulation", "ChatCore"], exclude: ["Planted"]),
     ]
 )

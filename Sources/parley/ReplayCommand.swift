@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import ParleyShellSimulation
 import ParleySimulation
 
 /// `parley replay FILE`: a fixture as a timeline, and whether its invariant holds now.
@@ -33,6 +35,7 @@ struct Replay: ParsableCommand {
     }
 
     private func replay(_ file: String) throws -> Int32 {
+        if let data = FileManager.default.contents(atPath: file), ShellFixture.isShellFixture(data) { return try replayShell(file) }
         let fixture = try Fixture.load(from: file)
         let result = try Simulation.replay(fixture, recordTimeline: !quiet)
         if !quiet {
@@ -59,6 +62,42 @@ struct Replay: ParsableCommand {
         case .hazardMissed(let hazard):
             print("STALE \(file): the run no longer meets \(hazard.rawValue), so it tests nothing; remake it with: parley sim --hazard \(hazard.rawValue) --first-seed \(fixture.seed) --seeds 1")
             return 2
+        }
+    }
+
+    /// A shell fixture: its choice stream again, shown as which thread ran, which lock or
+    /// mailbox it touched, what it wrote to whom.
+    private func replayShell(_ file: String) throws -> Int32 {
+        let fixture = try ShellFixture.load(from: file)
+        let result = try fixture.replay(recordTimeline: !quiet)
+        if !quiet {
+            print("shell fixture \(file)")
+            print("  \(fixture.summary)")
+            let setup = fixture.setup
+            print("  seed \(fixture.seed) · \(fixture.options.scheduler.rawValue) scheduler · \(setup.clients) clients · accounts \(setup.accounts.joined(separator: " ")) · rooms \(setup.roomNames.joined(separator: " ")) · pipes of \(setup.pipeCapacity) bytes · \(fixture.decisions.count) decisions (of \(fixture.originalDecisions))\(fixture.plant.map { " · planted: \($0.rawValue)" } ?? "")")
+            print("  threads: \(fixture.threads.joined(separator: ", "))")
+            print("")
+            ShellTimeline.render(result.timeline ?? []).forEach { print($0) }
+            print("")
+        }
+        let trace = "trace \(TimelineText.hash(result.traceHash)), \(result.slices) slices"
+        if let (index, text) = result.stale {
+            print("STALE \(file): decision \(index) \"\(text)\" no longer fits; remake it with: parley sim --shell --seed \(fixture.seed)")
+            return 2
+        }
+        switch (fixture.invariant, result.violation) {
+        case (nil, nil):
+            print("PASS \(file): every invariant holds (\(trace))")
+            return 0
+        case (let expected?, let found?) where fixture.plant != nil && found.invariant == expected:
+            print("PASS \(file): the planted \(fixture.plant!.rawValue) is caught: \(found) (\(trace))")
+            return 0
+        case (_, let found?):
+            print("FAIL \(file): \(found) (\(trace)) — replay: parley replay \(file)")
+            return 1
+        case (let expected?, nil):
+            print("PASS \(file): \(expected.rawValue) holds now, and so does every other invariant (\(trace))")
+            return 0
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ParleyShellSimulation
 import ParleySimulation
 
 /// `parley sim`: the deterministic simulator.
@@ -27,6 +28,10 @@ struct Sim: ParsableCommand {
           parley sim --hazard join-racing-last-leave --seeds 500
                                                  a short fixture that exercises that race
           parley sim --bench                     actor steps per second on one core
+          parley sim --shell --seeds 500         the threaded shell (ParleyServer) under the
+                                                 controlled platform: real threads, one at a
+                                                 time, a seeded scheduler at every Platform call
+          parley sim --shell --seed 11 --timeline
         """
     )
 
@@ -48,8 +53,14 @@ struct Sim: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Inject faults: disconnects, partial delivery, slow readers, store failures, clock jumps.")
     var faults = true
 
-    @Option(help: "Decisions in the faulty phase of each run.")
-    var steps: Int = 400
+    @Option(help: "Decisions in the faulty phase of each run (default 400; 300 with --shell).")
+    var steps: Int?
+
+    @Flag(help: "Run the threaded shell itself (ParleyServer's threads, locks, mailboxes, parking lot, storage thread) under the controlled platform; failing runs are shrunk into fixtures/shell/.")
+    var shell = false
+
+    @Option(help: "With --shell: a broken platform to plant (for showing the simulator's teeth).")
+    var plant: Plant?
 
     @Option(help: "Clients per run (default: each seed draws 2 to 6).")
     var clients: Int?
@@ -75,13 +86,19 @@ struct Sim: ParsableCommand {
     @Option(help: "Seconds the benchmark runs.")
     var benchSeconds: Double = 5
 
+    var shellOptions: ShellOptions {
+        ShellOptions(scheduler: scheduler, depth: depth, steps: steps ?? 300, clients: clients, faults: faults)
+    }
+
     var options: SimulationOptions {
-        SimulationOptions(scheduler: scheduler, faults: faults, steps: steps, clients: clients, depth: depth)
+        SimulationOptions(scheduler: scheduler, faults: faults, steps: steps ?? 400, clients: clients, depth: depth)
     }
 
     func validate() throws {
         guard seeds > 0 else { throw ValidationError("--seeds must be at least 1") }
-        guard steps > 0 else { throw ValidationError("--steps must be at least 1") }
+        guard (steps ?? 1) > 0 else { throw ValidationError("--steps must be at least 1") }
+        if !shell, plant != nil { throw ValidationError("--plant goes with --shell") }
+        if shell, bench || hazard != nil { throw ValidationError("--shell does not take --bench or --hazard") }
         guard depth > 0 else { throw ValidationError("--depth must be at least 1") }
         guard (clients ?? 1) > 0, (clients ?? 1) < 1000 else { throw ValidationError("--clients must be 1 to 999") }
         guard (workers ?? 1) > 0 else { throw ValidationError("--workers must be at least 1") }
@@ -89,6 +106,12 @@ struct Sim: ParsableCommand {
 
     func run() throws {
         CrashReport.install(flags: flags)
+        if shell {
+            let command = ShellSimCommand(options: shellOptions, seed: seed, seeds: seeds, firstSeed: firstSeed, workers: workers,
+                                          fixtures: (fixtures as NSString).appendingPathComponent("shell"), timeline: timeline, plant: plant,
+                                          flags: flags)
+            return try command.run()
+        }
         if bench { return SimBenchmark(options: options, seconds: benchSeconds).run() }
         if let hazard {
             return try HazardSearch(hazard: hazard, firstSeed: firstSeed, seeds: seeds, options: options, fixtures: fixtures, candidates: candidates).run()
@@ -148,7 +171,9 @@ struct Sim: ParsableCommand {
         if scheduler != .random { flags += " --scheduler \(scheduler.rawValue)" }
         if depth != 3 { flags += " --depth \(depth)" }
         if !faults { flags += " --no-faults" }
-        if steps != 400 { flags += " --steps \(steps)" }
+        if let steps { flags += " --steps \(steps)" }
+        if shell { flags += " --shell" }
+        if let plant { flags += " --plant \(plant.rawValue)" }
         if let clients { flags += " --clients \(clients)" }
         return flags
     }
@@ -156,3 +181,4 @@ struct Sim: ParsableCommand {
 
 extension SimulationOptions.SchedulerKind: ExpressibleByArgument {}
 extension Hazard: ExpressibleByArgument {}
+extension Plant: ExpressibleByArgument {}

@@ -1,0 +1,149 @@
+import ChatCore
+
+// Once faults stop: let everything drain, then check what must hold when nothing is left
+// to happen; then shut the shell down and check that too.
+extension ShellWorld {
+    /// How long (simulated) an owed answer may wait with nothing but timeouts to bring it.
+    static let stallLimit: Duration = .milliseconds(1500)
+
+    /// Faults stop (the store recovers, every client reads and sends what it typed), then
+    /// threads run (picked from the seed's settling stream) and the clock moves to the next
+    /// deadline whenever nothing can run, until every open connection has its answers.
+    /// Not recorded: it is a function of the seed and what came before.
+    public func settle(picker: inout ThreadPicker, maxSlices: Int = 60_000) {
+        guard violation == nil else { return }
+        settling = true
+        if storeFailing { apply(.storeFailing(false)) }
+        for client in clients where !client.reading { apply(.resumeReading(client: client.number)) }
+        var lastProgress = platform.now()
+        var budget = maxSlices
+        while violation == nil {
+            let (progress, acted) = clientsAct()
+            if progress { lastProgress = platform.now() }
+            if violation != nil { return }
+            let ready = scheduler.runnable
+            if !ready.isEmpty {
+                guard budget > 0 else { return scheduler.fail(.liveness, "still busy \(maxSlices) slices after faults stopped; every thread: \(scheduler.waitsReport)") }
+                budget -= 1
+                scheduler.run(picker.pick(from: ready))
+                continue
+            }
+            if acted { continue }
+            let owed = owedAnswers
+            if owed.isEmpty, !shutdownBegun || shutdownFinished { break }
+            guard let next = scheduler.earliestDeadline else {
+                scheduler.checkDeadlock()
+                if violation == nil {
+                    scheduler.fail(owed.isEmpty ? .deadlock : .liveness,
+                                   "nothing can run and nothing waits for a time\(owed.isEmpty ? "" : " while \(owed.joined(separator: "; "))"); every thread: \(scheduler.waitsReport)")
+                }
+                return
+            }
+            if !owed.isEmpty, next - lastProgress > ShellWorld.stallLimit {
+                return scheduler.fail(.stall, "\(owed.joined(separator: "; ")), and for \(ShellWorld.stallLimit) nothing has come but timeouts: an event waits for a thread; every thread: \(scheduler.waitsReport)")
+            }
+            if shutdownBegun, !shutdownFinished, next - lastProgress > .seconds(30) {
+                return scheduler.fail(.shutdown, "the shutdown has not finished 30 s after the last client read; every thread: \(scheduler.waitsReport)")
+            }
+            scheduler.advanceClock(to: next)
+        }
+    }
+
+    /// Every client sends what it typed and reads what came, in client order.
+    private func clientsAct() -> (progress: Bool, acted: Bool) {
+        var progress = false, acted = false
+        for client in clients {
+            while apply(.send(client: client.number, bytes: Int.max)) { acted = true }
+            while apply(.read(client: client.number, bytes: Int.max)) { progress = true; acted = true }
+        }
+        return (progress, acted)
+    }
+
+    /// "c2.1 is owed 1 answer (to /join den)", for each open connection still owed.
+    var owedAnswers: [String] {
+        var owed: [String] = []
+        for client in clients {
+            for connection in client.connections where connection.isOpen && !connection.stream.serverClosed && connection.outstanding > 0 {
+                let waiting = connection.sent.suffix(connection.outstanding).joined(separator: ", ")
+                owed.append("\(connection.name) is owed \(connection.outstanding) answer\(connection.outstanding == 1 ? "" : "s") (to \(waiting))")
+            }
+        }
+        return owed
+    }
+
+    /// Quiescence: every answer came, every member present throughout read each message
+    /// of its room, every whisper acknowledged reached its target, nothing refused was
+    /// delivered or kept, every actor waits on an empty mailbox.
+    public func checkQuiescence() {
+        guard violation == nil else { return }
+        if let owed = owedAnswers.first { return scheduler.fail(.liveness, owed) }
+        let connections = clients.flatMap(\.connections)
+        for tag in messages.keys.sorted() {
+            let message = messages[tag]!
+            if message.failed {
+                if row(for: tag) != nil {
+                    return scheduler.fail(.storeBeforeDeliver, "\(tag) was refused to its sender, yet the store keeps it")
+                }
+                continue
+            }
+            guard let sentAt = message.sentAt, let acknowledgedAt = message.acknowledgedAt else { continue }
+            if let room = message.room {
+                for member in connections where member.name != message.connection && member.isOpen && member.room == room
+                    && member.enteredAt < sentAt && (member.leavingSince.map { $0 > acknowledgedAt } ?? true) {
+                    guard member.read.contains(tag) else {
+                        return scheduler.fail(.roomDelivery, "\(member.name) was in \(room) from before \(tag) was sent until after its sender read it, and never got it")
+                    }
+                }
+            } else if let target = message.whisperTo, message.deliveries.isEmpty {
+                if let holder = connections.first(where: { $0.isOpen && $0.account == target && $0.enteredAt < sentAt && $0.leavingSince == nil }) {
+                    return scheduler.fail(.whisperOutcome, "\(tag) to \(target) was acknowledged, but \(holder.name), logged in as \(target) throughout, never got it")
+                }
+            }
+            if message.deliveries.count > 1, message.room == nil {
+                return scheduler.fail(.whisperOutcome, "\(tag) reached \(message.deliveries.joined(separator: " and "))")
+            }
+        }
+        checkMailboxesDrained()
+    }
+
+    /// At quiescence each actor's thread waits on its mailbox's condition (an empty one:
+    /// a post signals it). One waiting for anything else has work it cannot get to.
+    private func checkMailboxesDrained() {
+        for thread in scheduler.liveThreads {
+            let role = thread.name
+            guard ["gate", "lobby", "storage"].contains(role) || role.hasPrefix("room") || role.hasPrefix("hash") else { continue }
+            switch thread.wait {
+            case .signal(let condition, _) where condition.role.contains("mailbox") || condition.role.contains("hash"):
+                continue
+            case .signal:
+                continue
+            default:
+                return scheduler.fail(.mailboxDrains, "at quiescence \(role) waits for \(thread.wait.describe(now: platform.now())), not for mail")
+            }
+        }
+    }
+
+    /// Stops the shell (if shutdown has not begun already), lets it finish with every
+    /// client reading, and checks that every connection got its goodbye and was closed.
+    public func shutDown(picker: inout ThreadPicker) {
+        guard violation == nil else { return }
+        let openAtShutdown = Set(clients.flatMap(\.connections).filter { $0.isOpen && !$0.stream.serverClosed }.map(\.name))
+        if !shutdownBegun { apply(.shutdown) }
+        settle(picker: &picker)
+        guard violation == nil else { return }
+        guard shutdownFinished else { return scheduler.fail(.shutdown, "stop() never returned; every thread: \(scheduler.waitsReport)") }
+        for connection in clients.flatMap(\.connections) {
+            guard connection.stream.serverClosed || connection.hungUp else {
+                return scheduler.fail(.shutdown, "\(connection.name) is still open after stop()")
+            }
+            if openAtShutdown.contains(connection.name), !connection.hungUp, connection.sawBye == nil {
+                return scheduler.fail(.shutdown, "\(connection.name) was closed without a BYE")
+            }
+        }
+        for tag in messages.keys.sorted() where messages[tag]!.acknowledgedAt != nil && !messages[tag]!.failed {
+            guard row(for: tag) != nil else {
+                return scheduler.fail(.storeBeforeDeliver, "\(tag) was acknowledged, but after stop() the store does not hold it")
+            }
+        }
+    }
+}

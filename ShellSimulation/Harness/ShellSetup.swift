@@ -1,0 +1,103 @@
+import ChatCore
+import ParleySimulation
+
+/// A shell run's world and plan, drawn from its seed: how many clients, which accounts and
+/// room names, how small the pipes, how the shell is configured, which faults at what rates.
+public struct ShellSetup: Codable, Equatable, Sendable {
+    public var clients: Int
+    public var accounts: [String]
+    public var roomNames: [String]
+    /// Bytes each direction of a connection holds.
+    public var pipeCapacity: Int
+    /// At most this many bytes per server write; nil: as many as fit.
+    public var writeChunk: Int?
+    /// A session past this many unsent bytes says `BYE slow-reader`.
+    public var maxOutboxBytes: Int
+    public var parkAfterMilliseconds: Int
+    public var hashingWorkers: Int
+    /// The storage thread's CPU share as its busy measure sees it (above 0.8: commit windows).
+    public var cpuShare: Double
+    public var commitWindowMicroseconds: Int
+
+    // The plan.
+    public var steps: Int
+    public var runWeight: Int
+    public var clientWeight: Int
+    public var clockWeight: Int
+    public var linesPerClient: Int
+    public var connectionsPerClient: Int
+    public var partialSends: Double
+    public var partialReads: Double
+    public var hangUp: Double
+    public var dropUnsent: Double
+    public var slowReader: Double
+    public var storeFailure: Double
+    /// Shutdown begins during the run (not only at its end).
+    public var shutdownMidRun: Bool
+
+    public static func password(for account: String) -> String { "pw-\(account)-secret" }
+}
+
+/// How the person running `parley sim --shell` chooses to explore.
+public struct ShellOptions: Codable, Equatable, Sendable {
+    public var scheduler: SimulationOptions.SchedulerKind
+    public var depth: Int
+    /// Decisions in the faulty phase of a run.
+    public var steps: Int
+    /// Clients per run; nil lets each seed draw 2 to 4.
+    public var clients: Int?
+    public var faults: Bool
+
+    public init(scheduler: SimulationOptions.SchedulerKind = .random, depth: Int = 3, steps: Int = 300, clients: Int? = nil, faults: Bool = true) {
+        self.scheduler = scheduler
+        self.depth = depth
+        self.steps = steps
+        self.clients = clients
+        self.faults = faults
+    }
+}
+
+extension ShellSetup {
+    public static func draw(seed: UInt64, options: ShellOptions) -> ShellSetup {
+        var random = SeededRandom(seed: seed, stream: 101)
+        let clients = options.clients ?? random.within(2...4)
+        let shared = random.chance(0.25)
+        let accounts = (1...(shared ? random.within(1...clients) : clients)).map { "u\($0)" }
+        let faults = options.faults
+        func rate(_ max: Double) -> Double { faults ? random.swarmProbability(max: max) : 0 }
+        return ShellSetup(
+            clients: clients,
+            accounts: accounts,
+            roomNames: Array(["den", "loft"].prefix(random.within(1...2))),
+            pipeCapacity: random.chance(0.5) ? random.within(24...200) : random.within(512...4096),
+            writeChunk: random.chance(0.3) ? random.within(1...40) : nil,
+            maxOutboxBytes: faults && random.chance(0.4) ? random.within(200...1200) : 512 * 1024,
+            parkAfterMilliseconds: random.chance(0.6) ? random.within(5...400) : 2000,
+            hashingWorkers: random.within(1...2),
+            cpuShare: random.chance(0.4) ? 0.95 : 0,
+            commitWindowMicroseconds: random.chance(0.8) ? 2000 : 0,
+            steps: options.steps,
+            runWeight: random.within(50...80),
+            clientWeight: random.within(25...50),
+            clockWeight: random.within(1...6),
+            linesPerClient: random.within(5...14),
+            connectionsPerClient: random.within(1...3),
+            partialSends: rate(0.6),
+            partialReads: rate(0.6),
+            hangUp: rate(0.15),
+            dropUnsent: random.chance(0.5) ? 0.5 : 0,
+            slowReader: rate(0.3),
+            storeFailure: rate(0.15),
+            shutdownMidRun: random.chance(0.3)
+        )
+    }
+
+    /// The limits the shell's sessions run with: flood control off (the core simulator
+    /// covers it), a small outbox where the seed says so.
+    public var limits: Limits {
+        var limits = Limits()
+        limits.rate = nil
+        limits.maxOutboxBytes = maxOutboxBytes
+        return limits
+    }
+}

@@ -1,0 +1,51 @@
+import ParleyPlatform
+
+/// An integer read without a lock: every access is a scheduling point, so the scheduler
+/// can put any other thread between a load and the store that depends on it.
+public final class ControlledAtomic: PlatformAtomicInt, @unchecked Sendable {
+    public let role: String
+    let nameHash: UInt64
+    private unowned let scheduler: ShellScheduler
+    var value: Int
+    /// A planted bug may make loads lie (tests only; see `PlatformOptions.plant`).
+    let loadsAsZero: Bool
+
+    init(_ value: Int, role: String, scheduler: ShellScheduler) {
+        self.value = value
+        self.role = role
+        self.nameHash = ShellTrace.hash(role)
+        self.scheduler = scheduler
+        self.loadsAsZero = scheduler.options.plant.map { $0.loadsAsZero(role) } ?? false
+    }
+
+    public func load() -> Int {
+        scheduler.yield()
+        let seen = loadsAsZero ? 0 : value
+        scheduler.atomicAccess(self, "reads", seen)
+        return seen
+    }
+
+    public func store(_ newValue: Int) {
+        scheduler.yield()
+        value = newValue
+        scheduler.atomicAccess(self, "stores", newValue)
+    }
+
+    @discardableResult public func add(_ delta: Int) -> Int {
+        scheduler.yield()
+        value += delta
+        if delta > 0, role.contains(scheduler.options.repliesWaitingRole),
+           scheduler.current?.requestedName == scheduler.options.storageThreadName {
+            scheduler.hazards.count(.mailboxReply)
+        }
+        scheduler.atomicAccess(self, delta < 0 ? "subtracts \(-delta), now" : "adds \(delta), now", value)
+        return value
+    }
+}
+
+extension ShellScheduler {
+    func atomicAccess(_ atomic: ControlledAtomic, _ what: @autoclosure () -> String, _ value: Int) {
+        trace.record(.atomic, atomic.nameHash, UInt64(bitPattern: Int64(value)),
+                     text: options.recordAtomicEvents ? "\(atomic.role): \(what()) \(value)" : nil)
+    }
+}
