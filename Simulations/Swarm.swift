@@ -11,8 +11,10 @@ public enum Swarm {
         // (logins replace each other).
         let accounts = (1...(random.chance(0.35) ? random.within(1...clients) : clients)).map { "u\($0)" }
         let roomNames = Array(["den", "loft", "attic"].prefix(random.within(1...3)))
-        let world = WorldSetup(clients: clients, accounts: accounts, roomNames: roomNames, limits: limits(&random, options))
-        return (world, plan(&random, options))
+        var world = WorldSetup(clients: clients, accounts: accounts, roomNames: roomNames, limits: limits(&random, options))
+        var plan = plan(&random, options)
+        plan.guessing = GuessingPlan.draw(&random, world: &world)
+        return (world, plan)
     }
 
     private static func limits(_ random: inout SeededRandom, _ options: SimulationOptions) -> LimitSetup {
@@ -27,7 +29,7 @@ public enum Swarm {
         // Small outboxes make slow readers meet the limit within a short run.
         limits.maxOutboxBytes = options.faults && random.chance(0.5) ? random.within(100...1500) : 512 * 1024
         limits.loginDeadlineMilliseconds = random.within(5...60) * 1000
-        limits.maxFailedLogins = random.within(2...5)
+        LoginPolicySetup.draw(&random, into: &limits)
         limits.maxPendingLogins = random.chance(0.2) ? random.within(1...3) : 512
         return limits
     }

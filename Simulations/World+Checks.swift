@@ -41,6 +41,7 @@ extension World {
     // MARK: - The Gate
 
     mutating func checkGate(_ message: GateMessage, _ effects: [Effect]) {
+        checkLoginPolicy(message, effects)
         for case .send(.session(_, let answer)) in effects {
             switch answer {
             case .replaced: hazards.insert(.secondLogin)
