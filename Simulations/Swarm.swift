@@ -13,7 +13,10 @@ public enum Swarm {
         let roomNames = Array(["den", "loft", "attic"].prefix(random.within(1...3)))
         var world = WorldSetup(clients: clients, accounts: accounts, roomNames: roomNames, limits: limits(&random, options))
         var plan = plan(&random, options)
-        plan.guessing = GuessingPlan.draw(&random, world: &world)
+        // The login policy draws from a stream of its own, so every other draw is as before.
+        var login = SeededRandom(seed: seed, stream: 6)
+        LoginPolicySetup.draw(&login, into: &world.limits)
+        plan.guessing = GuessingPlan.draw(&login, world: &world)
         return (world, plan)
     }
 
@@ -29,7 +32,7 @@ public enum Swarm {
         // Small outboxes make slow readers meet the limit within a short run.
         limits.maxOutboxBytes = options.faults && random.chance(0.5) ? random.within(100...1500) : 512 * 1024
         limits.loginDeadlineMilliseconds = random.within(5...60) * 1000
-        LoginPolicySetup.draw(&random, into: &limits)
+        limits.maxFailedLogins = random.within(2...5)
         limits.maxPendingLogins = random.chance(0.2) ? random.within(1...3) : 512
         return limits
     }
