@@ -45,36 +45,70 @@ public struct LoginPolicySetup: Codable, Equatable, Sendable {
     }
 }
 
-/// What the checker knows of logins and password checks.
+/// What the checker knows of logins and password checks. A run meets a handful of
+/// accounts and addresses; each gets a small number, so a step hashes no strings.
 struct LoginLedger: Sendable {
     /// A login the Gate took on (it asked the store for the account).
     struct Login: Sendable {
-        let account: String
-        let address: String
+        let account: Int
+        let address: Int
         let session: SessionID
     }
 
     /// A password check: a verify the Gate sent the hashing pool for a login.
     struct Check: Sendable {
-        let account: String
-        let address: String
+        let account: Int
         let sent: Instant
         var open = true
         var matched = false
     }
 
+    /// Account name keys and addresses by number.
+    var accounts: [String] = []
+    var addresses: [String] = []
     var logins: [Ticket: Login] = [:]
     var checks: [Check] = []
-    var checkIndex: [Ticket: Int] = [:]
-    /// Addresses that failed a check at least once.
-    var failedFrom: Set<String> = []
-    /// Logins the Gate has and has not answered, by session; how many per address.
-    var openLogins: [SessionID: String] = [:]
-    var openPerAddress: [String: Int] = [:]
+    /// Where each check in flight is in `checks`.
+    var checkIndex: [Ticket: (check: Int, address: Int)] = [:]
+    /// Per address: the checks that may still count (in flight, or failed within the
+    /// window; one that matched or left its window never counts again), whether one ever
+    /// failed, and how many logins it has at the Gate unanswered.
+    var live: [[Int]] = []
+    var failedFrom: [Bool] = []
+    var openPerAddress: [Int] = []
+    /// The address of each session's login at the Gate, by session number (-1: none).
+    var openLogins: [Int] = []
     /// When each (account, address) pair last had as many checks as its limit.
-    var filled: [String: Instant] = [:]
+    var filled: [Int: Instant] = [:]
 
-    static func pair(_ account: String, _ address: String) -> String { account + " " + address }
+    mutating func account(_ key: String) -> Int {
+        if let index = accounts.firstIndex(of: key) { return index }
+        accounts.append(key)
+        return accounts.count - 1
+    }
+
+    mutating func address(_ address: String) -> Int {
+        if let index = addresses.firstIndex(of: address) { return index }
+        addresses.append(address)
+        live.append([])
+        failedFrom.append(false)
+        openPerAddress.append(0)
+        return addresses.count - 1
+    }
+
+    mutating func open(_ session: SessionID, at address: Int) {
+        let slot = Int(session.rawValue)
+        while openLogins.count <= slot { openLogins.append(-1) }
+        openLogins[slot] = address
+        openPerAddress[address] += 1
+    }
+
+    mutating func close(_ session: SessionID) {
+        let slot = Int(session.rawValue)
+        guard slot < openLogins.count, openLogins[slot] >= 0 else { return }
+        openPerAddress[openLogins[slot]] -= 1
+        openLogins[slot] = -1
+    }
 }
 
 extension World {
@@ -82,39 +116,39 @@ extension World {
     mutating func checkLoginPolicy(_ message: GateMessage, _ effects: [Effect]) {
         switch message {
         case .login(let session, let name, _, let address):
+            let from = logins.address(address)
             if refusedAsRateLimited(session, effects) {
                 hazards.insert(.loginThrottled)
-                if !logins.failedFrom.contains(address), logins.openPerAddress[address, default: 0] == 0 {
+                if !logins.failedFrom[from], logins.openPerAddress[from] == 0 {
                     fail(.noStrangerLockout, "\(label(session)) logging in as \(name) from \(address), which never failed a check and had nothing else in flight, was refused as rate-limited")
                 }
             }
-            logins.openLogins[session] = address
-            logins.openPerAddress[address, default: 0] += 1
+            logins.open(session, at: from)
             for case .send(.store(.fetchAccount(let ticket, _, _))) in effects {
-                logins.logins[ticket] = LoginLedger.Login(account: name.key, address: address, session: session)
+                logins.logins[ticket] = LoginLedger.Login(account: logins.account(name.key), address: from, session: session)
             }
         case .register(let session, _, _, _):
             if refusedAsRateLimited(session, effects) { hazards.insert(.loginThrottled) }
         case .verified(let ticket, let matches, _):
-            if let index = logins.checkIndex.removeValue(forKey: ticket) {
+            if let (index, address) = logins.checkIndex.removeValue(forKey: ticket) {
                 logins.checks[index].open = false
                 logins.checks[index].matched = matches
-                if !matches { logins.failedFrom.insert(logins.checks[index].address) }
+                if !matches { logins.failedFrom[address] = true }
             }
         case .store(.accountFound(let ticket, _, _)), .store(.accountMissing(let ticket)):
             noteQueued(ticket, effects)
         default:
             break
         }
-        for case .send(let mail) in effects {
-            switch mail {
-            case .hasher(.verify(let ticket, _, _)):
+        for effect in effects {
+            switch effect {
+            case .send(.hasher(.verify(let ticket, _, _))):
                 checked(ticket)
-            case .session(let id, .loginRefused(let code, _)):
+            case .send(.session(let id, .loginRefused(let code, _))):
                 if code == .wrongCredentials { requireCheck(before: id, message) }
-                closeLogin(id)
-            case .session(let id, .loggedIn):
-                closeLogin(id)
+                logins.close(id)
+            case .send(.session(let id, .loggedIn)):
+                logins.close(id)
             default:
                 break
             }
@@ -148,8 +182,11 @@ extension World {
         }
         let window = limits.failedLoginWindow
         var pair = 0, pairOpen = 0, address = 0
-        for check in logins.checks where check.address == login.address {
+        var live: [Int] = []
+        for index in logins.live[login.address] {
+            let check = logins.checks[index]
             guard check.open || (!check.matched && now - check.sent < window) else { continue }
+            live.append(index)
             address += 1
             if check.account == login.account {
                 pair += 1
@@ -159,16 +196,19 @@ extension World {
         pair += 1
         address += 1
         pairOpen += 1
-        logins.checkIndex[ticket] = logins.checks.count
-        logins.checks.append(LoginLedger.Check(account: login.account, address: login.address, sent: now))
-        let key = LoginLedger.pair(login.account, login.address)
+        logins.checkIndex[ticket] = (logins.checks.count, login.address)
+        live.append(logins.checks.count)
+        logins.live[login.address] = live
+        logins.checks.append(LoginLedger.Check(account: login.account, sent: now))
+        let key = login.account << 16 | login.address
         if let filled = logins.filled[key], now - filled >= window { hazards.insert(.guessWindowReopened) }
         if pair >= limits.maxFailedLogins { logins.filled[key] = now }
+        let account = logins.accounts[login.account], from = logins.addresses[login.address]
         if pair > limits.maxFailedLogins {
-            return fail(.failedLoginBound, "\(pair) checks of \(login.account) from \(login.address) within \(window) (\(pairOpen) in flight); the limit is \(limits.maxFailedLogins)")
+            return fail(.failedLoginBound, "\(pair) checks of \(account) from \(from) within \(window) (\(pairOpen) in flight); the limit is \(limits.maxFailedLogins)")
         }
-        if address > limits.maxFailedLoginsPerAddress, !exempt(login.address) {
-            fail(.failedLoginBound, "\(address) checks from \(login.address) within \(window); the limit is \(limits.maxFailedLoginsPerAddress)")
+        if address > limits.maxFailedLoginsPerAddress, !exempt(from) {
+            fail(.failedLoginBound, "\(address) checks from \(from) within \(window); the limit is \(limits.maxFailedLoginsPerAddress)")
         }
     }
 
@@ -176,11 +216,6 @@ extension World {
     private mutating func requireCheck(before session: SessionID, _ message: GateMessage) {
         if case .verified(let ticket, _, _) = message, logins.logins[ticket]?.session == session { return }
         fail(.wrongCredentialsChecked, "\(label(session)) was told wrong-credentials on \(describe(.gate(message))), with no password check")
-    }
-
-    private mutating func closeLogin(_ session: SessionID) {
-        guard let address = logins.openLogins.removeValue(forKey: session) else { return }
-        logins.openPerAddress[address, default: 1] -= 1
     }
 
     private func exempt(_ address: String) -> Bool {

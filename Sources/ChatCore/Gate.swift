@@ -84,10 +84,10 @@ public struct Gate: Sendable {
                 begin(Attempt(kind: .register, session: session, name: name, password: password, address: address), &effects)
             }
         case .login(let session, let name, let password, let address):
-            if let refusal = throttle.refusal(login: name, from: address, now: now) {
+            guard admit(session, &effects) else { break }
+            if let refusal = throttle.admit(login: name, from: address, now: now) {
                 refuse(session, .rateLimited, refusal, &effects)
-            } else if admit(session, &effects) {
-                throttle.reserve(login: name.key, from: address)
+            } else {
                 begin(Attempt(kind: .login, session: session, name: name, password: password, address: address), &effects)
             }
         case .hashed(let ticket, let hash):

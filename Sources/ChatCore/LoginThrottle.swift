@@ -46,27 +46,33 @@ struct LoginThrottle: Sendable {
 
     // MARK: - Logins
 
-    /// Why a login may not start now, as the text of its `ERR rate-limited`; nil: it may.
-    func refusal(login name: Name, from address: String, now: Instant) -> String? {
-        if let pair = pairs[PairKey(account: name.key, address: address)] {
+    /// Takes a login's places in its pair and its address, to hold until it is answered;
+    /// or, if it may not start now, says why, as the text of its `ERR rate-limited`.
+    mutating func admit(login name: Name, from address: String, now: Instant) -> String? {
+        let window = limits.failedLoginWindow
+        let key = PairKey(account: name.key, address: address)
+        let pairIndex = pairs.index(forKey: key)
+        if let pairIndex {
+            let pair = pairs.values[pairIndex]
             if let until = pair.lockedUntil, now < until {
                 return "too many failed logins for \(name) from your address; wait \(LoginThrottle.seconds(until - now)) s"
             }
-            if LoginThrottle.recent(pair.failures, now, limits.failedLoginWindow) + pair.pending >= limits.maxFailedLogins {
+            if LoginThrottle.recent(pair.failures, now, window) + pair.pending >= limits.maxFailedLogins {
                 return "too many \(what(pair.failures, now)) for \(name) from your address; wait \(wait(pair.failures, now)) s"
             }
+        } else if limits.maxFailedLogins <= 0 {
+            return "logins are closed"
         }
-        if !isExempt(address), let source = sources[address],
-           LoginThrottle.recent(source.failures, now, limits.failedLoginWindow) + source.pending >= limits.maxFailedLoginsPerAddress {
-            return "too many \(what(source.failures, now)) from your address; wait \(wait(source.failures, now)) s"
+        let sourceIndex = sources.index(forKey: address)
+        if let sourceIndex, !isExempt(address) {
+            let source = sources.values[sourceIndex]
+            if LoginThrottle.recent(source.failures, now, window) + source.pending >= limits.maxFailedLoginsPerAddress {
+                return "too many \(what(source.failures, now)) from your address; wait \(wait(source.failures, now)) s"
+            }
         }
+        if let pairIndex { pairs.values[pairIndex].pending += 1 } else { pairs[key] = Pair(pending: 1) }
+        if let sourceIndex { sources.values[sourceIndex].pending += 1 } else { sources[address] = Source(pending: 1) }
         return nil
-    }
-
-    /// A login is accepted: it holds a place in its pair and its address until answered.
-    mutating func reserve(login account: String, from address: String) {
-        pairs[PairKey(account: account, address: address), default: Pair()].pending += 1
-        sources[address, default: Source()].pending += 1
     }
 
     /// A login ends before its password was checked (the store failed, its session left):
@@ -82,29 +88,31 @@ struct LoginThrottle: Sendable {
     /// failure keeps its places for the window, and a pair that fills its window waits,
     /// twice as long each time.
     mutating func checked(login account: String, from address: String, matched: Bool, now: Instant) {
-        let key = PairKey(account: account, address: address)
-        var pair = pairs[key] ?? Pair()
-        var source = sources[address] ?? Source()
+        LoginThrottle.checked(&pairs[PairKey(account: account, address: address), default: Pair()], matched: matched, now: now, limits)
+        LoginThrottle.checked(&sources[address, default: Source()], matched: matched, now: now, limits)
+        if !matched { pruneIfLarge(now: now) }
+    }
+
+    private static func checked(_ pair: inout Pair, matched: Bool, now: Instant, _ limits: Limits) {
         pair.pending = max(0, pair.pending - 1)
-        source.pending = max(0, source.pending - 1)
-        if !matched {
-            // A pair that stayed quiet for the longest backoff after its last wait ended
-            // starts its strikes over (one that just waited out the longest keeps them).
-            if let until = pair.lockedUntil, now - until >= limits.maxLoginBackoff { pair.strikes = 0 }
-            LoginThrottle.append(now, to: &pair.failures, keeping: limits.maxFailedLogins)
-            LoginThrottle.append(now, to: &source.failures, keeping: limits.maxFailedLoginsPerAddress)
-            if LoginThrottle.recent(pair.failures, now, limits.failedLoginWindow) >= limits.maxFailedLogins {
-                pair.strikes = min(pair.strikes + 1, 64)
-                pair.lockedUntil = now + backoff(strikes: pair.strikes)
-            }
+        guard !matched else { return }
+        // A pair that stayed quiet for the longest backoff after its last wait ended
+        // starts its strikes over (one that just waited out the longest keeps them).
+        if let until = pair.lockedUntil, now - until >= limits.maxLoginBackoff { pair.strikes = 0 }
+        append(now, to: &pair.failures, keeping: limits.maxFailedLogins)
+        if recent(pair.failures, now, limits.failedLoginWindow) >= limits.maxFailedLogins {
+            pair.strikes = min(pair.strikes + 1, 64)
+            pair.lockedUntil = now + backoff(strikes: pair.strikes, limits)
         }
-        pairs[key] = pair
-        sources[address] = source
-        pruneIfLarge(now: now)
+    }
+
+    private static func checked(_ source: inout Source, matched: Bool, now: Instant, _ limits: Limits) {
+        source.pending = max(0, source.pending - 1)
+        if !matched { append(now, to: &source.failures, keeping: limits.maxFailedLoginsPerAddress) }
     }
 
     /// `failedLoginWindow`, doubled for each strike after the first, at most `maxLoginBackoff`.
-    func backoff(strikes: Int) -> Duration {
+    static func backoff(strikes: Int, _ limits: Limits) -> Duration {
         let cap = limits.maxLoginBackoff.nanoseconds
         var wait = limits.failedLoginWindow.nanoseconds
         for _ in 1..<max(1, strikes) where wait < cap { wait = wait > cap / 2 ? cap : wait * 2 }
@@ -201,32 +209,37 @@ struct HashQueue: Sendable {
         }
     }
 
-    private var waiting: [String: [Job]] = [:]
+    /// One address's jobs, while it has any waiting or at the pool.
+    private struct Line: Sendable {
+        var waiting: [Job] = []
+        /// When it last sent a job to the pool (a serial number; 0: not since it was idle).
+        var lastServed: UInt64 = 0
+        var atPool = 0
+    }
+
+    private var lines: [String: Line] = [:]
     /// Addresses with jobs waiting, in the order they came.
     private var arrivals: [String] = []
-    /// When each address last sent a job to the pool (a serial number), while it has
-    /// jobs waiting or at the pool; an idle address is forgotten.
-    private var lastServed: [String: UInt64] = [:]
     private var serial: UInt64 = 0
     private(set) var atPool = 0
-    private var atPoolFrom: [String: Int] = [:]
     private var accountsAtPool: [String: Int] = [:]
 
     var isEmpty: Bool { arrivals.isEmpty }
 
     mutating func add(_ job: Job, from address: String) {
-        if waiting[address] == nil { arrivals.append(address) }
-        waiting[address, default: []].append(job)
+        let wasWaiting = !(lines[address]?.waiting.isEmpty ?? true)
+        lines[address, default: Line()].waiting.append(job)
+        if !wasWaiting { arrivals.append(address) }
     }
 
     /// Takes a job out before it went to the pool; false if it was not waiting.
     mutating func remove(_ ticket: Ticket, from address: String) -> Bool {
-        guard var jobs = waiting[address], let index = jobs.firstIndex(where: { $0.ticket == ticket }) else { return false }
-        jobs.remove(at: index)
-        waiting[address] = jobs.isEmpty ? nil : jobs
-        if jobs.isEmpty {
+        guard let line = lines.index(forKey: address),
+              let index = lines.values[line].waiting.firstIndex(where: { $0.ticket == ticket }) else { return false }
+        lines.values[line].waiting.remove(at: index)
+        if lines.values[line].waiting.isEmpty {
             arrivals.removeAll { $0 == address }
-            forgetIfIdle(address)
+            if lines.values[line].atPool == 0 { lines.remove(at: line) }
         }
         return true
     }
@@ -234,28 +247,24 @@ struct HashQueue: Sendable {
     /// The next job that may go to the pool now, if any; it counts as at the pool until `done`.
     mutating func next(slots: Int?, exempt: (String) -> Bool) -> Job? {
         if let slots, atPool >= slots { return nil }
-        var best: (position: Int, index: Int, served: UInt64)?
+        var best: (position: Int, line: Dictionary<String, Line>.Index, job: Int, served: UInt64)?
         for (position, address) in arrivals.enumerated() {
-            let served = lastServed[address] ?? 0
+            guard let line = lines.index(forKey: address) else { continue }
+            let served = lines.values[line].lastServed
             if let best, best.served <= served { continue }
-            if !exempt(address), atPoolFrom[address, default: 0] > 0 { continue }
-            guard let index = waiting[address]?.firstIndex(where: { job in job.account.map { accountsAtPool[$0] == nil } ?? true }) else { continue }
-            best = (position, index, served)
+            if lines.values[line].atPool > 0, !exempt(address) { continue }
+            guard let job = lines.values[line].waiting.firstIndex(where: { job in
+                job.account.map { accountsAtPool[$0] == nil } ?? true
+            }) else { continue }
+            best = (position, line, job, served)
         }
         guard let best else { return nil }
-        let address = arrivals[best.position]
-        var jobs = waiting[address]!
-        let job = jobs.remove(at: best.index)
-        if jobs.isEmpty {
-            waiting[address] = nil
-            arrivals.remove(at: best.position)
-        } else {
-            waiting[address] = jobs
-        }
+        let job = lines.values[best.line].waiting.remove(at: best.job)
+        if lines.values[best.line].waiting.isEmpty { arrivals.remove(at: best.position) }
         serial += 1
-        lastServed[address] = serial
+        lines.values[best.line].lastServed = serial
+        lines.values[best.line].atPool += 1
         atPool += 1
-        atPoolFrom[address, default: 0] += 1
         if let account = job.account { accountsAtPool[account, default: 0] += 1 }
         return job
     }
@@ -263,14 +272,12 @@ struct HashQueue: Sendable {
     /// The pool answered a job.
     mutating func done(_ job: Job, from address: String) {
         atPool = max(0, atPool - 1)
-        if let count = atPoolFrom[address] { atPoolFrom[address] = count > 1 ? count - 1 : nil }
+        if let line = lines.index(forKey: address) {
+            lines.values[line].atPool = max(0, lines.values[line].atPool - 1)
+            if lines.values[line].atPool == 0, lines.values[line].waiting.isEmpty { lines.remove(at: line) }
+        }
         if let account = job.account, let count = accountsAtPool[account] {
             accountsAtPool[account] = count > 1 ? count - 1 : nil
         }
-        forgetIfIdle(address)
-    }
-
-    private mutating func forgetIfIdle(_ address: String) {
-        if waiting[address] == nil, atPoolFrom[address] == nil { lastServed[address] = nil }
     }
 }
