@@ -21,6 +21,14 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     case slowReader = "slow-reader"
     /// A flooder was cut off.
     case flood
+    /// The Gate refused a login or registration as rate-limited.
+    case loginThrottled = "login-throttled"
+    /// A login's password check waited in the Gate's queue (its account or address had one
+    /// in flight, or the hashing pool was full).
+    case loginQueued = "login-queued"
+    /// One address filled its window of checks for one account, and was checked again
+    /// after the window had passed.
+    case guessWindowReopened = "guess-window-reopened"
 
     var bit: UInt32 { 1 << UInt32(Hazard.allCases.firstIndex(of: self)!) }
 }

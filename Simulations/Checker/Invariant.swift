@@ -25,6 +25,16 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     case linesReachConnection = "lines-reach-connection"
     /// No mail is addressed to an actor that has retired (but a stale takeover notice).
     case noMailLost = "no-mail-lost"
+    /// Password checks (verifies the Gate sends the hashing pool for logins) for one account
+    /// from one address, and from one address over all accounts, stay within their limits
+    /// in every window, those in flight included (LoginPolicyCheck.swift).
+    case failedLoginBound = "failed-login-bound"
+    /// A login from an address that never failed a check and has no other login in flight
+    /// is never refused as rate-limited, whatever others guessed at the account.
+    case noStrangerLockout = "no-stranger-lockout"
+    /// `wrong-credentials` answers a password check, for a missing account too (no shortcut
+    /// whose timing tells which accounts exist).
+    case wrongCredentialsChecked = "wrong-credentials-checked"
     /// Once faults stop, every mailbox drains, every session settles, every command is answered.
     case liveness
     /// The same seed gives the same trace.
@@ -44,6 +54,9 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
         case .storeMatchesDeliveries: return "what the store holds matches what was delivered"
         case .linesReachConnection: return "a line for a session reaches its connection"
         case .noMailLost: return "no mail is sent to an actor that has retired"
+        case .failedLoginBound: return "password checks per account and address, and per address, stay within the limit in every window"
+        case .noStrangerLockout: return "a login from an address with no failed check is never refused as rate-limited"
+        case .wrongCredentialsChecked: return "wrong-credentials always answers a password check, for missing accounts too"
         case .liveness: return "once faults stop, every command is answered and every mailbox drains"
         case .determinism: return "the same seed gives the same trace"
         }

@@ -41,6 +41,7 @@ extension World {
     // MARK: - The Gate
 
     mutating func checkGate(_ message: GateMessage, _ effects: [GateEffect]) {
+        checkLoginPolicy(message, effects)
         for case .session(_, let answer) in effects {
             switch answer {
             case .replaced: hazards.insert(.secondLogin)

@@ -26,6 +26,8 @@ public struct ExplorationPlan: Codable, Equatable, Sendable {
     /// so a seed of creates and leaves stresses rooms, one of whispers stresses whispers):
     /// message, whisper, create, join, leave, users, chatrooms, help, quit, garbage, login again.
     public var commandWeights: [Int]
+    /// Clients that guess passwords, if this seed has any (GuesserPersona.swift).
+    public var guessing: GuessingPlan? = nil
 
     // Faults (all zero when faults are off).
     public var hangUp: Double

@@ -11,8 +11,13 @@ public enum Swarm {
         // (logins replace each other).
         let accounts = (1...(random.chance(0.35) ? random.within(1...clients) : clients)).map { "u\($0)" }
         let roomNames = Array(["den", "loft", "attic"].prefix(random.within(1...3)))
-        let world = WorldSetup(clients: clients, accounts: accounts, roomNames: roomNames, limits: limits(&random, options))
-        return (world, plan(&random, options))
+        var world = WorldSetup(clients: clients, accounts: accounts, roomNames: roomNames, limits: limits(&random, options))
+        var plan = plan(&random, options)
+        // The login policy draws from a stream of its own, so every other draw is as before.
+        var login = SeededRandom(seed: seed, stream: 6)
+        LoginPolicySetup.draw(&login, into: &world.limits)
+        plan.guessing = GuessingPlan.draw(&login, world: &world)
+        return (world, plan)
     }
 
     private static func limits(_ random: inout SeededRandom, _ options: SimulationOptions) -> LimitSetup {

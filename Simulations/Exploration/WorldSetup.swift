@@ -10,6 +10,8 @@ public struct WorldSetup: Codable, Equatable, Sendable {
     /// The names clients create and join rooms by.
     public var roomNames: [String]
     public var limits: LimitSetup
+    /// Each client's remote address; nil: client n is 10.0.0.n. Guessers may share one.
+    public var addresses: [String]?
 
     public init(clients: Int, accounts: [String], roomNames: [String], limits: LimitSetup) {
         self.clients = clients
@@ -37,6 +39,8 @@ public struct LimitSetup: Codable, Equatable, Sendable {
     public var maxFailedLogins: Int
     public var failedLoginWindowMilliseconds: Int
     public var maxPendingLogins: Int
+    /// The rest of the login policy; nil in fixtures made before it (standard values).
+    public var loginPolicy: LoginPolicySetup?
 
     public init(_ limits: Limits = .standard) {
         linesPerSecond = limits.rate?.linesPerSecond
@@ -48,6 +52,7 @@ public struct LimitSetup: Codable, Equatable, Sendable {
         maxFailedLogins = limits.maxFailedLogins
         failedLoginWindowMilliseconds = Int(limits.failedLoginWindow.nanoseconds / 1_000_000)
         maxPendingLogins = limits.maxPendingLogins
+        loginPolicy = LoginPolicySetup(limits)
     }
 
     public var limits: Limits {
@@ -60,6 +65,7 @@ public struct LimitSetup: Codable, Equatable, Sendable {
         limits.maxFailedLogins = maxFailedLogins
         limits.failedLoginWindow = .milliseconds(failedLoginWindowMilliseconds)
         limits.maxPendingLogins = maxPendingLogins
+        loginPolicy?.apply(to: &limits)
         return limits
     }
 }

@@ -30,9 +30,12 @@ struct ClientModel: Sendable {
 
     private func canAct<Actors>(_ index: Int, _ world: World<Actors>) -> Bool {
         guard world.clients[index].linesTyped < plan.linesPerClient else { return false }
-        guard let slot = world.clients[index].current else { return world.clients[index].slots.count < plan.connectionsPerClient }
+        let guesser = plan.guessing?.isGuesser(index + 1) == true
+        guard let slot = world.clients[index].current else {
+            return world.clients[index].slots.count < (guesser ? plan.guessing!.connections : plan.connectionsPerClient)
+        }
         let outstanding = world.observed.sessions[slot].audit.commandsSent - world.observed.sessions[slot].audit.answersRead
-        return outstanding <= Int(plan.pipelining * 4)
+        return outstanding <= (guesser ? plan.guessing!.typeAhead : Int(plan.pipelining * 4))
     }
 
     /// The next thing this client does.
@@ -42,6 +45,9 @@ struct ClientModel: Sendable {
     }
 
     private mutating func line(for client: ClientState) -> String {
+        if let guessing = plan.guessing, guessing.isGuesser(client.number), client.belief != .present {
+            return guessing.guess(&random)
+        }
         switch client.belief {
         case .offline, .anonymous: return anonymousLine(client)
         case .loggingIn, .present: return presentLine(client)

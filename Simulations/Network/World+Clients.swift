@@ -10,7 +10,7 @@ extension World {
         let slot = sessions.count
         let name = ConnectionName(client: number, number: client.slots.count + 1)
         let id = SessionID(UInt64(slot + 1))
-        var actor = Actors.SessionActor(id: id, address: "10.0.0.\(number)", limits: limits, now: now)
+        var actor = Actors.SessionActor(id: id, address: address(ofClient: number), limits: limits, now: now)
         let effects = actor.opened(now: now)
         actorSteps += 1
         sessions.append(SessionSlot(

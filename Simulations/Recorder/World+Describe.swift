@@ -80,6 +80,7 @@ extension World {
         case .register(let id, let name, _, _): return "register \(label(id)) as \(name)"
         case .login(let id, let name, _, _): return "login \(label(id)) as \(name)"
         case .logout(let id, let name, let reason): return "logout \(label(id)) from \(name) (\(reason.rawValue))"
+        case .loginAbandoned(let id): return "loginAbandoned \(label(id))"
         case .hashed(let ticket, _): return "hashed \(ticket)"
         case .hashFailed(let ticket): return "hash failed \(ticket)"
         case .verified(let ticket, let matches, _): return "verified \(ticket): \(matches ? "matches" : "does not match")"

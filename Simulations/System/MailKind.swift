@@ -8,7 +8,7 @@ public enum MailKind: String, Sendable, CaseIterable {
     // From a member to its room.
     case say, whisper, users, leave
     // To the Gate.
-    case register, login, logout, hashed, hashFailed, verified
+    case register, login, logout, loginAbandoned, hashed, hashFailed, verified
     // To the Lobby.
     case enter, create, join, listRooms, roomEmptied, admitRefused
     // To a room.
@@ -58,6 +58,7 @@ public enum MailKind: String, Sendable, CaseIterable {
         case .register: self = .register
         case .login: self = .login
         case .logout: self = .logout
+        case .loginAbandoned: self = .loginAbandoned
         case .hashed: self = .hashed
         case .hashFailed: self = .hashFailed
         case .verified: self = .verified

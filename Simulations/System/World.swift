@@ -28,6 +28,8 @@ public struct World<Actors: ActorKit> {
     var observed: Observations
     /// Which connection's login each Gate ticket serves, to name hashing jobs by connection.
     var ticketOwners: [Ticket: Int] = [:]
+    /// The checker's own account of password checks (LoginPolicyCheck.swift).
+    var logins = LoginLedger()
     /// Lines with a password placeholder as they go on the wire; a run types few distinct ones.
     var wireLines: [String: String] = [:]
 

@@ -13,9 +13,27 @@ public struct Limits: Equatable, Sendable {
     public var maxOutboxBytes: Int = 512 * 1024
     /// Time from connecting to a finished login before `BYE login-timeout`.
     public var loginDeadline: Duration = .seconds(60)
-    /// Failed logins per account and per address within `failedLoginWindow`.
+    /// Password checks one address may have for one account within `failedLoginWindow`,
+    /// those in flight included; a check that matches gives its place back. A pair that
+    /// fills its window waits `failedLoginWindow`, twice that the next time, and so on up
+    /// to `maxLoginBackoff`.
     public var maxFailedLogins: Int = 5
     public var failedLoginWindow: Duration = .seconds(60)
+    public var maxLoginBackoff: Duration = .seconds(3600)
+    /// Password checks one address may have over all accounts within `failedLoginWindow`,
+    /// those in flight included; a check that matches gives its place back.
+    public var maxFailedLoginsPerAddress: Int = 20
+    /// Registrations one address may ask for within `registrationWindow`.
+    public var maxRegistrationsPerAddress: Int = 10
+    public var registrationWindow: Duration = .seconds(3600)
+    /// Password hashes the Gate has at the hashing pool at once; the rest wait in the
+    /// Gate's queue, taken in turn by address. nil: no limit (the pool's own queue).
+    /// `parley serve` sets it to its number of hashing workers.
+    public var hashingSlots: Int?
+    /// Loopback is exempt from the per-address login limits (the address-wide cap, one
+    /// login at a time, registrations), as it is from the connection quota: local tools,
+    /// tunnels and benchmarks come from there. The per-account limits still apply.
+    public var exemptLoopback = true
     /// Logins and registrations in flight at once before `ERR server-busy`.
     public var maxPendingLogins: Int = 512
 

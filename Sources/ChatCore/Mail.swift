@@ -84,6 +84,9 @@ public enum GateMessage: Equatable, Sendable {
     case login(SessionID, Name, Password, address: String)
     /// The session is out of every room and done with the account.
     case logout(SessionID, Name, reason: LogoutReason)
+    /// The session closed while its login or registration was in flight: work for it that
+    /// has not reached the hashing pool is dropped. The Gate still answers the session.
+    case loginAbandoned(SessionID)
     case hashed(Ticket, PasswordHash)
     /// The hashing pool could not hash (out of memory): the registration is refused.
     case hashFailed(Ticket)

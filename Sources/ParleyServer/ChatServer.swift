@@ -86,7 +86,10 @@ public final class ChatServer: @unchecked Sendable {
         let listener = try TCPListener(host: configuration.host, port: configuration.port)
         port = listener.port
 
-        guard let gate = ActorThreads.startGate(limits: configuration.limits, router: router, clock: clock),
+        // The Gate keeps one hash per worker at the pool and queues the rest, fairly by address.
+        var gateLimits = configuration.limits
+        gateLimits.hashingSlots = gateLimits.hashingSlots ?? max(1, configuration.hashingWorkers)
+        guard let gate = ActorThreads.startGate(limits: gateLimits, router: router, clock: clock),
               let lobby = ActorThreads.startLobby(router: router, clock: clock, logger: logger) else {
             throw ServerError("cannot start the server's threads")
         }

@@ -5,18 +5,37 @@ import ParleyTLS
 /// A fixed pool of threads that run scrypt for the Gate, about one per core: a burst of
 /// logins queues here, bounded in memory (each hash holds its own scrypt buffer), while
 /// the rooms' threads keep chatting.
+///
+/// The pool takes jobs in the order the Gate sends them. Fairness is the Gate's: it keeps
+/// at most `Limits.hashingSlots` jobs here (the server sets that to the number of
+/// workers) and holds the rest in its own queue, in turn by address, where the work of a
+/// session that has gone can still be dropped (`GateMessage.loginAbandoned`).
 enum HashingPool {
     static func start(workers: Int, hasher: PasswordHasher, router: Router, logger: Logger) -> Bool {
-        (0..<max(1, workers)).allSatisfy { index in
+        let dummy = dummyHash(hasher, logger: logger)
+        return (0..<max(1, workers)).allSatisfy { index in
             spawnThread(name: "parley-hash-\(index)", stackSize: 1 << 20) {
                 while let request = router.hasher.takeOne() {
-                    router.send(answer(request, hasher: hasher, logger: logger))
+                    router.send(answer(request, hasher: hasher, dummy: dummy, logger: logger))
                 }
             }
         }
     }
 
-    static func answer(_ request: HashRequest, hasher: PasswordHasher, logger: Logger) -> Mail {
+    /// A hash of a random password at the pool's cost, made once: what a login for a
+    /// missing account (`PasswordHash.noAccount`) is verified against, so that it costs
+    /// what a login for an existing account does and its timing tells nothing.
+    static func dummyHash(_ hasher: PasswordHasher, logger: Logger) -> String? {
+        do {
+            let secret = try SecureRandom.bytes(24).map { String($0, radix: 16) }.joined()
+            return try hasher.hash(password: secret)
+        } catch {
+            logger.error("could not make the dummy password hash; logins for missing accounts will answer sooner", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    static func answer(_ request: HashRequest, hasher: PasswordHasher, dummy: String?, logger: Logger) -> Mail {
         switch request {
         case .hash(let ticket, let password):
             do {
@@ -25,6 +44,10 @@ enum HashingPool {
                 logger.error("password hashing failed", metadata: ["error": "\(error)"])
                 return .gate(.hashFailed(ticket))
             }
+        case .verify(let ticket, let password, let stored) where stored == .noAccount:
+            // The same work as a real verify; never a match.
+            _ = dummy.map { hasher.verify(password: password.secret, encoded: $0) }
+            return .gate(.verified(ticket, matches: false, rehashed: nil))
         case .verify(let ticket, let password, let stored):
             let verdict = hasher.verify(password: password.secret, encoded: stored.encoded)
             // Raise an old cost while the password is at hand: the only time it is.

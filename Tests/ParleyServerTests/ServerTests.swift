@@ -226,4 +226,26 @@ struct ServerTests {
         try second.send("/users")
         #expect(second.expect("USERS") == "USERS global alice")
     }
+
+    @Test("a login for a missing account costs a password check, like a wrong password for an existing one")
+    func missingAccountTiming() throws {
+        let server = try TestServer(configure: { $0.scryptCost = .owaspDefault })
+        defer { server.stop() }
+        _ = try LineClient.registered("alice", port: server.port)
+        let guesser = try LineClient(port: server.port)
+        /// The fastest of two wrong logins, in seconds.
+        func fastest(_ account: String) throws -> Double {
+            var best = Double.infinity
+            for _ in 0..<2 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try guesser.send("/login \(account) not-the-password")
+                #expect(guesser.expect("ERR") == "ERR wrong-credentials wrong name or password")
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            return best
+        }
+        let existing = try fastest("alice"), missing = try fastest("nobody")
+        // Before the dummy hash: 0.4 ms against 300 ms. Now both are one scrypt.
+        #expect(missing > existing * 0.3, "missing account \(missing) s, existing \(existing) s")
+    }
 }

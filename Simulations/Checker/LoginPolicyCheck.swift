@@ -1,0 +1,224 @@
+import ChatCore
+
+// The login policy as the simulator sees it: the limits a seed draws, and the checker's
+// own model of password checks, kept from the mail between the Gate, the store and the
+// hashing pool. It never reads the Gate's state.
+
+/// The login policy's limits beyond those `LimitSetup` always had, as a fixture spells them.
+public struct LoginPolicySetup: Codable, Equatable, Sendable {
+    public var maxLoginBackoffMilliseconds: Int
+    public var maxFailedLoginsPerAddress: Int
+    public var maxRegistrationsPerAddress: Int
+    public var registrationWindowMilliseconds: Int
+    /// nil: no limit.
+    public var hashingSlots: Int?
+
+    public init(_ limits: Limits) {
+        maxLoginBackoffMilliseconds = Int(limits.maxLoginBackoff.nanoseconds / 1_000_000)
+        maxFailedLoginsPerAddress = limits.maxFailedLoginsPerAddress
+        maxRegistrationsPerAddress = limits.maxRegistrationsPerAddress
+        registrationWindowMilliseconds = Int(limits.registrationWindow.nanoseconds / 1_000_000)
+        hashingSlots = limits.hashingSlots
+    }
+
+    func apply(to limits: inout Limits) {
+        limits.maxLoginBackoff = .milliseconds(maxLoginBackoffMilliseconds)
+        limits.maxFailedLoginsPerAddress = maxFailedLoginsPerAddress
+        limits.maxRegistrationsPerAddress = maxRegistrationsPerAddress
+        limits.registrationWindow = .milliseconds(registrationWindowMilliseconds)
+        limits.hashingSlots = hashingSlots
+    }
+
+    /// Draws a seed's login limits, small and short, so that guessers fill their windows
+    /// and the windows (and the backoffs after them) run out within a run.
+    static func draw(_ random: inout SeededRandom, into limits: inout LimitSetup) {
+        limits.maxFailedLogins = random.within(1...5)
+        let window = random.within(1...40) * 500
+        limits.failedLoginWindowMilliseconds = window
+        var policy = LoginPolicySetup(.standard)
+        policy.maxLoginBackoffMilliseconds = window * random.within(1...8)
+        policy.maxFailedLoginsPerAddress = limits.maxFailedLogins + random.within(0...6)
+        policy.maxRegistrationsPerAddress = random.within(1...6)
+        policy.registrationWindowMilliseconds = random.within(1...60) * 500
+        policy.hashingSlots = random.chance(0.6) ? nil : random.within(1...3)
+        limits.loginPolicy = policy
+    }
+}
+
+/// What the checker knows of logins and password checks. A run meets a handful of
+/// accounts and addresses; each gets a small number, so a step hashes no strings.
+struct LoginLedger: Sendable {
+    /// A login the Gate took on (it asked the store for the account).
+    struct Login: Sendable {
+        let account: Int
+        let address: Int
+        let session: SessionID
+    }
+
+    /// A password check: a verify the Gate sent the hashing pool for a login.
+    struct Check: Sendable {
+        let account: Int
+        let sent: Instant
+        var open = true
+        var matched = false
+    }
+
+    /// Account name keys and addresses by number.
+    var accounts: [String] = []
+    var addresses: [String] = []
+    var logins: [Ticket: Login] = [:]
+    var checks: [Check] = []
+    /// Where each check in flight is in `checks`.
+    var checkIndex: [Ticket: (check: Int, address: Int)] = [:]
+    /// Per address: the checks that may still count (in flight, or failed within the
+    /// window; one that matched or left its window never counts again), whether one ever
+    /// failed, and how many logins it has at the Gate unanswered.
+    var live: [[Int]] = []
+    var failedFrom: [Bool] = []
+    var openPerAddress: [Int] = []
+    /// The address of each session's login at the Gate, by session number (-1: none).
+    var openLogins: [Int] = []
+    /// When each (account, address) pair last had as many checks as its limit.
+    var filled: [Int: Instant] = [:]
+
+    mutating func account(_ key: String) -> Int {
+        if let index = accounts.firstIndex(of: key) { return index }
+        accounts.append(key)
+        return accounts.count - 1
+    }
+
+    mutating func address(_ address: String) -> Int {
+        if let index = addresses.firstIndex(of: address) { return index }
+        addresses.append(address)
+        live.append([])
+        failedFrom.append(false)
+        openPerAddress.append(0)
+        return addresses.count - 1
+    }
+
+    mutating func open(_ session: SessionID, at address: Int) {
+        let slot = Int(session.rawValue)
+        while openLogins.count <= slot { openLogins.append(-1) }
+        openLogins[slot] = address
+        openPerAddress[address] += 1
+    }
+
+    mutating func close(_ session: SessionID) {
+        let slot = Int(session.rawValue)
+        guard slot < openLogins.count, openLogins[slot] >= 0 else { return }
+        openPerAddress[openLogins[slot]] -= 1
+        openLogins[slot] = -1
+    }
+}
+
+extension World {
+    /// The login policy's invariants, for one step of the Gate.
+    mutating func checkLoginPolicy(_ message: GateMessage, _ effects: [GateEffect]) {
+        switch message {
+        case .login(let session, let name, _, let address):
+            let from = logins.address(address)
+            if refusedAsRateLimited(session, effects) {
+                hazards.insert(.loginThrottled)
+                if !logins.failedFrom[from], logins.openPerAddress[from] == 0 {
+                    fail(.noStrangerLockout, "\(label(session)) logging in as \(name) from \(address), which never failed a check and had nothing else in flight, was refused as rate-limited")
+                }
+            }
+            logins.open(session, at: from)
+            for case .store(.fetchAccount(let ticket, _, _)) in effects {
+                logins.logins[ticket] = LoginLedger.Login(account: logins.account(name.key), address: from, session: session)
+            }
+        case .register(let session, _, _, _):
+            if refusedAsRateLimited(session, effects) { hazards.insert(.loginThrottled) }
+        case .verified(let ticket, let matches, _):
+            if let (index, address) = logins.checkIndex.removeValue(forKey: ticket) {
+                logins.checks[index].open = false
+                logins.checks[index].matched = matches
+                if !matches { logins.failedFrom[address] = true }
+            }
+        case .store(.accountFound(let ticket, _, _)), .store(.accountMissing(let ticket)):
+            noteQueued(ticket, effects)
+        default:
+            break
+        }
+        for effect in effects {
+            switch effect {
+            case .hasher(.verify(let ticket, _, _)):
+                checked(ticket)
+            case .session(let id, .loginRefused(let code, _)):
+                if code == .wrongCredentials { requireCheck(before: id, message) }
+                logins.close(id)
+            case .session(let id, .loggedIn):
+                logins.close(id)
+            default:
+                break
+            }
+        }
+    }
+
+    private func refusedAsRateLimited(_ session: SessionID, _ effects: [GateEffect]) -> Bool {
+        effects.contains { effect in
+            if case .session(session, .loginRefused(.rateLimited, _)) = effect { return true }
+            return false
+        }
+    }
+
+    /// A login whose account the store has answered for, and whose check the Gate holds back.
+    private mutating func noteQueued(_ ticket: Ticket, _ effects: [GateEffect]) {
+        guard let login = logins.logins[ticket] else { return }
+        let answered = effects.contains { effect in
+            switch effect {
+            case .hasher(.verify(ticket, _, _)), .session(login.session, _): return true
+            default: return false
+            }
+        }
+        if !answered { hazards.insert(.loginQueued) }
+    }
+
+    /// A check goes out: count it, with every other check of its pair and of its address
+    /// that is in flight or failed within the window.
+    private mutating func checked(_ ticket: Ticket) {
+        guard let login = logins.logins[ticket] else {
+            return fail(.failedLoginBound, "the Gate checked a password for ticket \(ticket), which no login holds")
+        }
+        let window = limits.failedLoginWindow
+        var pair = 0, pairOpen = 0, address = 0
+        var live: [Int] = []
+        for index in logins.live[login.address] {
+            let check = logins.checks[index]
+            guard check.open || (!check.matched && now - check.sent < window) else { continue }
+            live.append(index)
+            address += 1
+            if check.account == login.account {
+                pair += 1
+                if check.open { pairOpen += 1 }
+            }
+        }
+        pair += 1
+        address += 1
+        pairOpen += 1
+        logins.checkIndex[ticket] = (logins.checks.count, login.address)
+        live.append(logins.checks.count)
+        logins.live[login.address] = live
+        logins.checks.append(LoginLedger.Check(account: login.account, sent: now))
+        let key = login.account << 16 | login.address
+        if let filled = logins.filled[key], now - filled >= window { hazards.insert(.guessWindowReopened) }
+        if pair >= limits.maxFailedLogins { logins.filled[key] = now }
+        let account = logins.accounts[login.account], from = logins.addresses[login.address]
+        if pair > limits.maxFailedLogins {
+            return fail(.failedLoginBound, "\(pair) checks of \(account) from \(from) within \(window) (\(pairOpen) in flight); the limit is \(limits.maxFailedLogins)")
+        }
+        if address > limits.maxFailedLoginsPerAddress, !exempt(from) {
+            fail(.failedLoginBound, "\(address) checks from \(from) within \(window); the limit is \(limits.maxFailedLoginsPerAddress)")
+        }
+    }
+
+    /// `wrong-credentials` must answer the check of this session's login.
+    private mutating func requireCheck(before session: SessionID, _ message: GateMessage) {
+        if case .verified(let ticket, _, _) = message, logins.logins[ticket]?.session == session { return }
+        fail(.wrongCredentialsChecked, "\(label(session)) was told wrong-credentials on \(describe(.gate(message))), with no password check")
+    }
+
+    private func exempt(_ address: String) -> Bool {
+        limits.exemptLoopback && (address == "::1" || address.hasPrefix("127.") || address.hasPrefix("::ffff:127."))
+    }
+}
