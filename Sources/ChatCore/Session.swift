@@ -19,11 +19,14 @@ public struct Session: ChatActor {
     private var outboxBytes = 0
     /// When the session wants `tick`: the one timer both drivers read (`pendingWake`).
     private var timer: Instant?
-    private let loginDeadline: Instant
+    /// Moves later by the time a login spends with the Gate: the server's own queue is
+    /// not the client's delay.
+    private var loginDeadline: Instant
 
     enum State: Equatable, Sendable {
         case anonymous
-        case authenticating
+        /// A login or registration is with the Gate, sent at this instant.
+        case authenticating(since: Instant)
         case entering(Name, Entry)
         case present(Name, RoomRef)
         case moving(Name, Move)
@@ -168,13 +171,13 @@ public struct Session: ChatActor {
         case .finished:
             break // Retired: a shell sends nothing more here, and stale mail changes nothing.
         case .anonymous, .authenticating, .entering, .present, .moving, .leaving:
-            handle(message, &effects)
+            handle(message, now: now, &effects)
             pump(now: now, &effects)
         }
     }
 
     /// Mail for a session that is still open.
-    private mutating func handle(_ message: SessionMessage, _ effects: inout [SessionEffect]) {
+    private mutating func handle(_ message: SessionMessage, now: Instant, _ effects: inout [SessionEffect]) {
         switch message {
         case .deliver(let line):
             write(line, &effects)
@@ -188,8 +191,9 @@ public struct Session: ChatActor {
             }
         case .loginRefused(let code, let text):
             switch state {
-            case .authenticating:
+            case .authenticating(let since):
                 state = .anonymous
+                loginDeadline = loginDeadline + (now - since)
                 write(.error(code, text), &effects)
             case .anonymous, .entering, .present, .moving, .leaving, .closing, .finished:
                 break // Stale: no login of this session is in flight.
@@ -258,18 +262,18 @@ public struct Session: ChatActor {
         }
     }
 
-    /// Not logged in yet: the login deadline runs.
+    /// Not logged in and not waiting for the Gate: the login deadline runs.
     private var isAwaitingLogin: Bool {
         switch state {
-        case .anonymous, .authenticating: return true
-        case .entering, .present, .moving, .leaving, .closing, .finished: return false
+        case .anonymous: return true
+        case .authenticating, .entering, .present, .moving, .leaving, .closing, .finished: return false
         }
     }
 
     private mutating func handle(_ command: Command, now: Instant, _ effects: inout [SessionEffect]) {
         switch state {
         case .anonymous:
-            handleAnonymous(command, &effects)
+            handleAnonymous(command, now: now, &effects)
         case .present(let name, let room):
             handlePresent(command, account: name, room: room, &effects)
         case .authenticating, .entering, .moving, .leaving, .closing, .finished:
@@ -277,7 +281,7 @@ public struct Session: ChatActor {
         }
     }
 
-    private mutating func handleAnonymous(_ command: Command, _ effects: inout [SessionEffect]) {
+    private mutating func handleAnonymous(_ command: Command, now: Instant, _ effects: inout [SessionEffect]) {
         switch command {
         case .register(let name, let password):
             guard !name.isReservedForRooms else {
@@ -285,10 +289,10 @@ public struct Session: ChatActor {
                 return
             }
             effects.append(.send(.gate(.register(id, name, password, address: address))))
-            state = .authenticating
+            state = .authenticating(since: now)
         case .login(let name, let password):
             effects.append(.send(.gate(.login(id, name, password, address: address))))
-            state = .authenticating
+            state = .authenticating(since: now)
         case .help:
             write(.ok(.help("commands: /register NAME PASSWORD, /login NAME PASSWORD, /help, /quit")), &effects)
         case .quit:
@@ -387,6 +391,8 @@ public struct Session: ChatActor {
         case .anonymous:
             finish(&effects)
         case .authenticating:
+            // The Gate drops the login's queued work; it still answers, which settles this.
+            effects.append(.send(.gate(.loginAbandoned(id))))
             state = .closing(nil, .awaitLogin, reason)
         case .entering(let name, _), .moving(let name, _):
             state = .closing(name, .awaitEntry, reason)

@@ -21,13 +21,13 @@ struct SessionTests {
         #expect(session.pendingWake == t0 + .seconds(60))
     }
 
-    @Test("a logged-in session no longer wants the login deadline's wake")
+    @Test("the login deadline's wake pauses while the Gate has the login and is gone once logged in")
     func loginDropsTheDeadlineWake() {
         var session = Session(id: id, address: "a", now: t0)
         _ = session.opened(now: t0)
         #expect(session.pendingWake == t0 + .seconds(60))
         _ = session.bytesReceived(bytes("/login alice hunter22"), now: t0)
-        #expect(session.pendingWake == t0 + .seconds(60))
+        #expect(session.pendingWake == nil)
         _ = session.receive(.loggedIn(name("alice"), registered: false), now: t0)
         _ = session.receive(.entered(.global), now: t0)
         #expect(session.pendingWake == nil)
@@ -61,7 +61,7 @@ struct SessionTests {
     func lostDuringLogin() {
         var session = Session(id: id, address: "a", now: t0)
         _ = session.bytesReceived(bytes("/login alice hunter22"), now: t0)
-        #expect(session.connectionLost(now: t0) == [.closeConnection])
+        #expect(session.connectionLost(now: t0) == [.closeConnection, .send(.gate(.loginAbandoned(id)))])
         #expect(!session.isFinished)
         let answer = session.receive(.loggedIn(name("alice"), registered: false), now: t0)
         #expect(answer == [.send(.gate(.logout(id, name("alice"), reason: .disconnected))), .retire])
@@ -90,16 +90,16 @@ struct SessionTests {
         #expect(session.isFinished)
     }
 
-    @Test("a login still unanswered at the deadline closes the connection and waits for the gate")
+    @Test("time a login spends with the Gate does not count against the login deadline")
     func loginDeadlineWhileAuthenticating() {
         var session = Session(id: id, address: "a", now: t0)
         _ = session.opened(now: t0)
-        _ = session.bytesReceived(bytes("/login alice hunter22"), now: t0)
-        let effects = session.tick(now: t0 + .seconds(60))
-        #expect(effects.contains(.closeConnection))
-        #expect(!session.isFinished)
-        #expect(session.receive(.loggedIn(name("alice"), registered: false), now: t0 + .seconds(61))
-            == [.send(.gate(.logout(id, name("alice"), reason: .disconnected))), .retire])
+        _ = session.bytesReceived(bytes("/login alice wrong-one"), now: t0 + .seconds(10))
+        #expect(session.tick(now: t0 + .seconds(60)).isEmpty)
+        _ = session.receive(.loginRefused(.wrongCredentials, "wrong name or password"), now: t0 + .seconds(40))
+        #expect(session.pendingWake == t0 + .seconds(90))
+        #expect(session.tick(now: t0 + .seconds(80)).isEmpty)
+        #expect(session.tick(now: t0 + .seconds(90)).contains(.closeConnection))
     }
 
     @Test("past the burst, lines wait for the bucket and are read later in order")
