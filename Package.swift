@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "ParleyServer",
             dependencies: [
-                "ChatCore", "ParleyStore", "ParleyTLS", "CParleySystem",
+                "ChatCore", "ParleyPlatform", "ParleyStore", "ParleyTLS", "CParleySystem",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

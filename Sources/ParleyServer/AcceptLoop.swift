@@ -1,59 +1,66 @@
 import ChatCore
-import Glibc
 import Logging
-import ParleyTLS
-import Synchronization
+import ParleyPlatform
 
 /// The accept thread: takes connections and gives each its own thread. It checks a
-/// stop flag between polls, so `stop()` takes effect within a fraction of a second.
-final class AcceptLoop: @unchecked Sendable {
-    private let listener: TCPListener
-    private let stopping = Atomic<Bool>(false)
-    private let stopped = Barrier()
-    private let nextSession = Atomic<UInt64>(1)
-    private let quota: Protected<AddressQuota>
-    private let open = Atomic<Int>(0)
+/// stop flag between waits, so `stop()` takes effect within a fraction of a second.
+final class AcceptLoop<P: Platform>: @unchecked Sendable {
+    private let platform: P
+    private let listener: P.Listener
+    private let stopping: P.AtomicInt
+    private let stopped: Barrier<P>
+    private let lastSession: P.AtomicInt
+    private let quotaLock: P.Lock
+    private var quota: AddressQuota // guarded by `quotaLock`
+    private let open: P.AtomicInt
     private let maxConnections: Int
 
-    init(listener: TCPListener, maxConnectionsPerAddress: Int, maxConnections: Int) {
+    init(platform: P, listener: P.Listener, maxConnectionsPerAddress: Int, maxConnections: Int) {
+        self.platform = platform
         self.listener = listener
-        self.quota = Protected(AddressQuota(limit: maxConnectionsPerAddress))
+        self.quota = AddressQuota(limit: maxConnectionsPerAddress)
         self.maxConnections = maxConnections
+        stopping = platform.makeAtomic(0, role: "accept stopping")
+        stopped = Barrier(platform: platform, role: "accept stopped")
+        lastSession = platform.makeAtomic(0, role: "accept session ids")
+        quotaLock = platform.makeLock(role: "accept quota")
+        open = platform.makeAtomic(0, role: "accept open connections")
     }
 
     /// A connection from this address has ended: its place is free again.
     func release(_ address: String) {
-        quota.withLock { $0.release(address) }
-        open.subtract(1, ordering: .relaxed)
+        quotaLock.withLock { quota.release(address) }
+        open.add(-1)
     }
 
     /// Takes a place for a connection, under both the server's cap and the address's.
     private func admit(_ address: String) -> Bool {
-        guard open.load(ordering: .relaxed) < maxConnections else { return false }
-        guard quota.withLock({ $0.admit(address) }) else { return false }
-        open.add(1, ordering: .relaxed)
+        guard open.load() < maxConnections else { return false }
+        guard quotaLock.withLock({ quota.admit(address) }) else { return false }
+        open.add(1)
         return true
     }
 
-    func start(_ serve: @escaping @Sendable (AcceptedSocket, SessionID) -> Void, logger: Logger) -> Bool {
-        spawnThread(name: "parley-accept") { [self] in
-            var pollFD = pollfd(fd: listener.fileDescriptor, events: Int16(POLLIN), revents: 0)
-            while !stopping.load(ordering: .relaxed) {
-                guard poll(&pollFD, 1, 200) > 0 else { continue }
-                do {
-                    let socket = try listener.accept()
-                    guard admit(socket.remoteHost) else {
-                        logger.notice("connection refused: too many connections", metadata: ["peer": "\(socket.remoteHost)"])
-                        Sockets.close(socket.fileDescriptor)
+    /// `serve` gets each admitted connection: its stream, the peer's host and address,
+    /// and the session's id.
+    func start(_ serve: @escaping @Sendable (P.Stream, String, String, SessionID) -> Void, logger: Logger) -> Bool {
+        platform.spawnThread(name: "parley-accept", stackSize: 256 * 1024) { [self] in
+            while stopping.load() == 0 {
+                switch listener.accept(timeout: .milliseconds(200)) {
+                case .nothing:
+                    continue
+                case .connection(let stream, let remoteHost, let remoteAddress):
+                    guard admit(remoteHost) else {
+                        logger.notice("connection refused: too many connections", metadata: ["peer": "\(remoteHost)"])
+                        stream.close()
                         continue
                     }
-                    let id = SessionID(nextSession.wrappingAdd(1, ordering: .relaxed).oldValue)
-                    serve(socket, id)
-                } catch {
+                    serve(stream, remoteHost, remoteAddress, SessionID(UInt64(lastSession.add(1))))
+                case .failed(let error):
                     // Out of descriptors or a connection reset before accept: wait, go on
                     // (long enough not to flood the log while descriptors are short).
                     logger.warning("accept failed", metadata: ["error": "\(error)"])
-                    usleep(100_000)
+                    platform.sleep(for: .milliseconds(100))
                 }
             }
             listener.close()
@@ -61,10 +68,9 @@ final class AcceptLoop: @unchecked Sendable {
         }
     }
 
-    /// Stops accepting and closes the listening socket.
+    /// Stops accepting and closes the listener.
     func stop() {
-        stopping.store(true, ordering: .relaxed)
-        let clock = ServerClock()
-        _ = stopped.wait(until: clock.now() + .seconds(1), clock: clock)
+        stopping.store(1)
+        _ = stopped.wait(until: platform.now() + .seconds(1))
     }
 }

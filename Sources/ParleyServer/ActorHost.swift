@@ -1,5 +1,5 @@
 import ChatCore
-import Synchronization
+import ParleyPlatform
 
 /// The ChatCore actors that a thread of their own serves, and how the shell carries out
 /// each kind's outputs: one exhaustive `switch` per kind, in `HostedActors.swift`.
@@ -7,7 +7,7 @@ protocol HostedActor: ChatActor {
     /// Whether the message is a store reply (whose order the storage thread keeps).
     static func isStoreReply(_ message: Message) -> Bool
     /// Carries out one run's outputs, in order, under the actor's lock.
-    static func carryOut(_ outputs: [Output], of actor: Self, router: Router)
+    static func carryOut<P: Platform>(_ outputs: [Output], of actor: Self, router: Router<P>)
     /// True once the actor has said its last output (`.retire`): it takes no more mail.
     var hasRetired: Bool { get }
 }
@@ -19,30 +19,35 @@ protocol HostedActor: ChatActor {
 /// sends keeps its order on every channel whichever thread ran it. Lock order: an
 /// actor's lock, then sessions' locks (fan-out); nothing takes an actor's lock while
 /// holding a session's, and actors mail each other through mailboxes only.
-final class ActorHost<Actor: HostedActor>: @unchecked Sendable {
-    let mailbox = BlockingMailbox<Actor.Message>()
-    private let lock = Lock()
-    private let router: Router
-    private let clock: ServerClock
+final class ActorHost<Actor: HostedActor, P: Platform>: @unchecked Sendable {
+    let mailbox: BlockingMailbox<Actor.Message, P>
+    private let lock: P.Lock
+    private let platform: P
+    private let router: Router<P>
     /// Carried out after the lock is released (the Lobby starts rooms' threads here: that
     /// may have to wait, and nothing may wait while holding an actor's lock).
     private let afterRun: ([Actor.Output]) -> Void
     /// How many sessions a run may fan out to (members), read without the lock.
     private let reach: (Actor) -> Int
-    private let lastReach = Atomic<Int>(0)
+    private let lastReach: P.AtomicInt
     /// Store replies posted to the mailbox and not yet run.
-    private let repliesWaiting = Atomic<Int>(0)
+    private let repliesWaiting: P.AtomicInt
     // Guarded by `lock`.
     private var actor: Actor
     private var outputs: [Actor.Output] = []
 
-    init(_ actor: Actor, router: Router, clock: ServerClock, reach: @escaping (Actor) -> Int = { _ in 1 },
+    /// `role` names the actor by kind ("gate", "lobby", "room").
+    init(_ actor: Actor, role: String, platform: P, router: Router<P>, reach: @escaping (Actor) -> Int = { _ in 1 },
          afterRun: @escaping ([Actor.Output]) -> Void = { _ in }) {
         self.actor = actor
+        self.platform = platform
         self.router = router
-        self.clock = clock
         self.reach = reach
         self.afterRun = afterRun
+        mailbox = BlockingMailbox(platform: platform, role: role)
+        lock = platform.makeLock(role: role)
+        lastReach = platform.makeAtomic(0, role: role + " reach")
+        repliesWaiting = platform.makeAtomic(0, role: role + " replies waiting")
     }
 
     /// Fan-outs up to this many sessions may be run by the storage thread itself.
@@ -52,12 +57,12 @@ final class ActorHost<Actor: HostedActor>: @unchecked Sendable {
     /// room must not hold up the next commit and every other room), and no reply posted
     /// to the mailbox earlier is still waiting (the store's order on this channel).
     var runsInline: Bool {
-        lastReach.load(ordering: .relaxed) <= ActorHost.inlineReach && repliesWaiting.load(ordering: .acquiring) == 0
+        lastReach.load() <= ActorHost.inlineReach && repliesWaiting.load() == 0
     }
 
     /// Store replies for the actor's own thread to run, counted so none is overtaken.
     func postReplies(_ replies: [Actor.Message]) {
-        repliesWaiting.add(replies.count, ordering: .releasing)
+        repliesWaiting.add(replies.count)
         mailbox.post(contentsOf: replies)
     }
 
@@ -69,10 +74,10 @@ final class ActorHost<Actor: HostedActor>: @unchecked Sendable {
             var outputs = self.outputs
             outputs.removeAll(keepingCapacity: true)
             for message in messages where !actor.hasRetired {
-                actor.receive(message, now: clock.now(), into: &outputs)
+                actor.receive(message, now: platform.now(), into: &outputs)
             }
             Actor.carryOut(outputs, of: actor, router: router)
-            lastReach.store(reach(actor), ordering: .relaxed)
+            lastReach.store(reach(actor))
             self.outputs = outputs
             return outputs
         }
@@ -88,7 +93,7 @@ final class ActorHost<Actor: HostedActor>: @unchecked Sendable {
             run(batch)
             // Only now may the storage thread run the next reply itself.
             let replies = batch.reduce(0) { $0 + (Actor.isStoreReply($1) ? 1 : 0) }
-            if replies > 0 { repliesWaiting.subtract(replies, ordering: .releasing) }
+            if replies > 0 { repliesWaiting.add(-replies) }
         }
     }
 }

@@ -6,9 +6,11 @@ import Logging
 import ParleyStore
 import ParleyTLS
 
-/// The production server: opens the data directory, the certificate and the database,
-/// then starts the actor threads, the hashing pool, the storage thread and the accept
-/// thread. It holds no chat state itself; that all lives in ChatCore's actors.
+/// The production server: checks and locks the data directory, loads (or makes) the
+/// certificate, opens the database, then runs the threaded shell on the operating system
+/// (`ChatShell<OSPlatform>`: the actor threads, the hashing pool, the storage thread, the
+/// parking lot and the accept thread) beside the checkpoint and housekeeping threads. It
+/// holds no chat state itself; that all lives in ChatCore's actors.
 public final class ChatServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
     /// The certificate clients pin.
@@ -18,20 +20,16 @@ public final class ChatServer: @unchecked Sendable {
     public private(set) var port: UInt16 = 0
 
     private let logger: Logger
-    private let clock = ServerClock()
-    private let router: Router
-    private var acceptLoop: AcceptLoop?
-    private var lot: ParkingLot?
-    private var checkpointer: Checkpointer?
+    private var shell: ChatShell<OSPlatform>?
+    private var checkpointer: Checkpointer<OSPlatform>?
     private var lock: ServerLock?
 
     /// Connections waiting without a thread of their own right now (`ParkingLot`).
-    public var parkedConnections: Int { lot?.parkedCount ?? 0 }
+    public var parkedConnections: Int { shell?.parkedConnections ?? 0 }
 
     public init(configuration: ServerConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.router = Router(clock: clock, logger: logger)
     }
 
     /// Starts serving; throws with a message an operator can act on.
@@ -60,6 +58,8 @@ public final class ChatServer: @unchecked Sendable {
         let database = try ParleyDatabase.open(
             path: databasePath, synchronous: configuration.synchronous,
             busyTimeoutMilliseconds: busyTimeout, refuseSymlinks: true)
+        let descriptors = ChatServer.descriptorBudget()
+        let platform = OSPlatform(wakeDescriptors: descriptors.wakeDescriptors)
         // Checkpoints run beside the storage thread, not inside its commits. If the second
         // connection cannot be had, SQLite's automatic checkpoints stay on.
         // Its connection waits only briefly for locks: it gives up a round rather than
@@ -67,62 +67,35 @@ public final class ChatServer: @unchecked Sendable {
         if let connection = try? ParleyDatabase.open(
             path: databasePath, synchronous: configuration.synchronous, busyTimeoutMilliseconds: 100, refuseSymlinks: true),
            (try? database.setAutomaticCheckpoints(false)) != nil {
-            let checkpoints = Checkpointer(database: connection, logger: logger)
+            let checkpoints = Checkpointer(database: connection, platform: platform, logger: logger)
             guard checkpoints.start() else { throw ServerError("cannot start the checkpoint thread") }
             checkpointer = checkpoints
         }
-        var retention: Housekeeping.Retention?
+        var retention: Housekeeping<OSPlatform>.Retention?
         if let keep = configuration.keepMessagesFor {
             let connection = try ParleyDatabase.open(path: databasePath, synchronous: configuration.synchronous,
                                                      busyTimeoutMilliseconds: busyTimeout, refuseSymlinks: true)
             if checkpointer != nil { try connection.setAutomaticCheckpoints(false) }
-            retention = Housekeeping.Retention(database: connection, keep: keep)
+            retention = Housekeeping<OSPlatform>.Retention(database: connection, keep: keep)
         }
         // Lines about connections, which any stranger can cause, are rate-limited.
         let logLimit = configuration.connectionLogLinesPerSecond > 0
-            ? LogRateLimit(linesPerWindow: configuration.connectionLogLinesPerSecond, upstream: logger.handler, clock: clock)
+            ? LogRateLimit(linesPerWindow: configuration.connectionLogLinesPerSecond, upstream: logger.handler, platform: platform)
             : nil
         let connectionLogger = logLimit?.logger(wrapping: logger) ?? logger
-        let listener = try TCPListener(host: configuration.host, port: configuration.port)
+        let listener = try OSListener(host: configuration.host, port: configuration.port, context: context)
         port = listener.port
 
-        // The Gate keeps one hash per worker at the pool and queues the rest, fairly by address.
-        var gateLimits = configuration.limits
-        gateLimits.hashingSlots = gateLimits.hashingSlots ?? max(1, configuration.hashingWorkers)
-        guard let gate = ActorThreads.startGate(limits: gateLimits, router: router, clock: clock),
-              let lobby = ActorThreads.startLobby(router: router, clock: clock, logger: logger) else {
+        var shellConfiguration = configuration
+        shellConfiguration.maxConnections = configuration.maxConnections ?? descriptors.connections
+        let shell = ChatShell(platform: platform, configuration: shellConfiguration, database: database, listener: listener,
+                              hasher: ScryptHashing(cost: configuration.scryptCost), logger: logger,
+                              connectionLogger: connectionLogger)
+        guard shell.start() else { throw ServerError(shell.startFailure ?? "cannot start the server's threads") }
+        self.shell = shell
+        guard Housekeeping(retention: retention, logLimit: logLimit, platform: platform, logger: logger).start() else {
             throw ServerError("cannot start the server's threads")
         }
-        router.start(gate: gate, lobby: lobby)
-        let started = StorageThread(database: database, router: router, clock: clock, logger: logger).start(window: configuration.commitWindow)
-            && HashingPool.start(workers: configuration.hashingWorkers, hasher: PasswordHasher(cost: configuration.scryptCost),
-                                 router: router, logger: logger)
-            && Housekeeping(retention: retention, logLimit: logLimit, clock: clock, logger: logger).start()
-        guard started else { throw ServerError("cannot start the server's threads") }
-
-        let descriptors = ChatServer.descriptorBudget()
-        let loop = AcceptLoop(listener: listener, maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
-                              maxConnections: configuration.maxConnections ?? descriptors.connections)
-        guard let lot = ParkingLot(wakeDescriptors: descriptors.wakeDescriptors) else {
-            throw ServerError("cannot create the parking lot's epoll")
-        }
-        let connectionContext = ConnectionThread.Context(
-            tls: context, router: router, clock: clock, configuration: configuration, lot: lot, logger: connectionLogger)
-        guard lot.start(resume: { ConnectionThread.resume($0, context: connectionContext) }, logger: logger) else {
-            throw ServerError("cannot start the parking lot's thread")
-        }
-        let accepting = loop.start({ socket, id in
-            let started = ConnectionThread.start(socket, id: id, context: connectionContext,
-                                                 onExit: { loop.release(socket.remoteHost) })
-            if !started {
-                self.logger.error("could not start a connection thread")
-                Sockets.close(socket.fileDescriptor)
-                loop.release(socket.remoteHost)
-            }
-        }, logger: connectionLogger)
-        guard accepting else { throw ServerError("cannot start the accept thread") }
-        acceptLoop = loop
-        self.lot = lot
         logger.info("listening", metadata: ["address": "\(listener.localAddress)", "data": "\(directory)"])
     }
 
@@ -131,23 +104,10 @@ public final class ChatServer: @unchecked Sendable {
     /// flushes the store. Every acknowledged message is committed when this returns
     /// (durable against a process crash; against power loss with `--synchronous full`).
     public func stop(within limit: Duration = .seconds(4)) {
-        let deadline = clock.now() + limit
-        acceptLoop?.stop()
-        router.shutDownSessions()
-        while router.liveSessionCount > 0, clock.now() < deadline { usleep(10_000) }
-        // Logouts go to the Gate, room closings to the Lobby; their audits then go to the store.
-        for mailbox in [router.gateIsSettled, router.lobbyIsSettled, router.gateIsSettled] {
-            while !mailbox(), clock.now() < deadline { usleep(2_000) }
-        }
-        let flushed = Barrier()
-        router.store.post(.barrier(flushed))
-        if !flushed.wait(until: clock.now() + .seconds(1), clock: clock) {
-            logger.error("the store did not confirm its last batch in time")
-        }
+        shell?.stop(within: limit)
         checkpointer?.stop()
-        lot?.stop()
         lock?.release() // the data directory is free for the next server
-        logger.info("stopped", metadata: ["sessions-left": "\(router.liveSessionCount)"])
+        logger.info("stopped", metadata: ["sessions-left": "\(shell?.liveSessionCount ?? 0)"])
     }
 
     /// Raises the soft descriptor limit to the hard one and splits it: a socket for each

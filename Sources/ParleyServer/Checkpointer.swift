@@ -1,7 +1,6 @@
-import Glibc
 import Logging
+import ParleyPlatform
 import ParleyStore
-import Synchronization
 
 /// Checkpoints the database's WAL once a second on a connection and a thread of its
 /// own, so that no commit on the storage thread (and no message waiting behind it)
@@ -14,21 +13,24 @@ import Synchronization
 /// Its connection waits at most a moment for locks (`busyTimeout` at open): a reader
 /// that holds the WAL (a backup, an operator's shell) makes it give up until the next
 /// round rather than keep the writer waiting.
-final class Checkpointer: @unchecked Sendable { // the connection is used by its thread only
+final class Checkpointer<P: Platform>: @unchecked Sendable { // the connection is used by its thread only
     private let database: ParleyDatabase
+    private let platform: P
     private let logger: Logger
-    private let stopping = Atomic<Bool>(false)
+    private let stopping: P.AtomicInt
 
-    init(database: ParleyDatabase, logger: Logger) {
+    init(database: ParleyDatabase, platform: P, logger: Logger) {
         self.database = database
+        self.platform = platform
         self.logger = logger
+        stopping = platform.makeAtomic(0, role: "checkpoint stopping")
     }
 
-    func start(every seconds: UInt32 = 1, restartAbove: Int = 4_096) -> Bool {
-        spawnThread(name: "parley-checkpoint", stackSize: 256 * 1024) { [self] in
-            while !stopping.load(ordering: .relaxed) {
-                sleep(seconds)
-                if stopping.load(ordering: .relaxed) { break }
+    func start(every interval: Duration = .seconds(1), restartAbove: Int = 4_096) -> Bool {
+        platform.spawnThread(name: "parley-checkpoint", stackSize: 256 * 1024) { [self] in
+            while stopping.load() == 0 {
+                platform.sleep(for: interval)
+                if stopping.load() != 0 { break }
                 do {
                     let progress = try database.checkpoint(.passive)
                     if progress.walPages > restartAbove {
@@ -42,5 +44,5 @@ final class Checkpointer: @unchecked Sendable { // the connection is used by its
     }
 
     /// The thread ends within a round; its connection closes with this object.
-    func stop() { stopping.store(true, ordering: .relaxed) }
+    func stop() { stopping.store(1) }
 }

@@ -1,36 +1,36 @@
 import ChatCore
-import Glibc
 import Logging
-import ParleyTLS
+import ParleyPlatform
 
-/// Starts a connection's thread: TCP options, the TLS handshake within its deadline,
-/// then the session's host serves it until the session retires or parks. A parked
-/// session gets a new thread from `resume` when it stirs.
-enum ConnectionThread {
+/// Starts a connection's thread: the stream's handshake within its deadline, then the
+/// session's host serves it until the session retires or parks. A parked session gets
+/// a new thread from `resume` when it stirs.
+enum ConnectionThread<P: Platform> {
     struct Context: Sendable {
-        let tls: TLSContext
-        let router: Router
-        let clock: ServerClock
+        let platform: P
+        let router: Router<P>
         let configuration: ServerConfiguration
-        let lot: ParkingLot
+        let lot: ParkingLot<P>
         let logger: Logger
     }
 
     /// Deep enough for a TLS handshake; only the pages touched are resident, and a
     /// thread's stack is gone once its connection parks.
-    static let stackSize = 128 * 1024
+    static var stackSize: Int { 128 * 1024 }
 
-    static func start(_ socket: AcceptedSocket, id: SessionID, context: Context, onExit: @escaping @Sendable () -> Void) -> Bool {
-        spawnThread(name: "parley-conn", stackSize: stackSize) {
-            guard let tls = handshake(socket, context: context) else {
-                Sockets.close(socket.fileDescriptor)
+    static func start(_ stream: P.Stream, remoteHost: String, remoteAddress: String, id: SessionID,
+                      context: Context, onExit: @escaping @Sendable () -> Void) -> Bool {
+        context.platform.spawnThread(name: "parley-conn", stackSize: stackSize) {
+            guard handshake(stream, remoteAddress: remoteAddress, context: context) else {
+                stream.close()
                 onExit()
                 return
             }
-            let session = Session(id: id, address: socket.remoteHost, limits: context.configuration.limits,
-                                  now: context.clock.now())
-            let host = SessionHost(id: id, session: session, tls: tls, router: context.router, clock: context.clock,
-                                   closeGrace: context.configuration.closeGrace, lot: context.lot, whenFinished: onExit)
+            let session = Session(id: id, address: remoteHost, limits: context.configuration.limits,
+                                  now: context.platform.now())
+            let host = SessionHost(id: id, session: session, stream: stream, platform: context.platform,
+                                   router: context.router, closeGrace: context.configuration.closeGrace,
+                                   lot: context.lot, whenFinished: onExit)
             context.router.register(id, host)
             host.open()
             serve(host, context: context)
@@ -38,13 +38,13 @@ enum ConnectionThread {
     }
 
     /// A new thread for a session leaving the parking lot.
-    static func resume(_ host: SessionHost, context: Context) -> Bool {
-        spawnThread(name: "parley-conn", stackSize: stackSize) {
+    static func resume(_ host: SessionHost<P>, context: Context) -> Bool {
+        context.platform.spawnThread(name: "parley-conn", stackSize: stackSize) {
             serve(host, context: context)
         }
     }
 
-    private static func serve(_ host: SessionHost, context: Context) {
+    private static func serve(_ host: SessionHost<P>, context: Context) {
         switch host.serve(parkAfter: context.configuration.parkIdleConnectionsAfter) {
         case .parked:
             return
@@ -54,36 +54,30 @@ enum ConnectionThread {
         }
     }
 
-    private static func handshake(_ socket: AcceptedSocket, context: Context) -> TLSConnection? {
-        let tls: TLSConnection
-        do {
-            try Sockets.setNoDelay(socket.fileDescriptor)
-            try Sockets.setNonBlocking(socket.fileDescriptor)
-            tls = try TLSConnection(context: context.tls, fileDescriptor: socket.fileDescriptor, ownership: .borrowed)
-        } catch {
-            context.logger.warning("connection setup failed", metadata: ["error": "\(error)"])
-            return nil
-        }
-        let deadline = context.clock.now() + context.configuration.handshakeTimeout
+    /// The stream's handshake, each step that must wait waiting on the stream, until the
+    /// configuration's deadline. True once it is complete.
+    private static func handshake(_ stream: P.Stream, remoteAddress: String, context: Context) -> Bool {
+        let platform = context.platform
+        let deadline = platform.now() + context.configuration.handshakeTimeout
         while true {
-            let remaining = deadline - context.clock.now()
+            let remaining = deadline - platform.now()
             guard remaining > .zero else {
-                context.logger.info("TLS handshake timed out", metadata: ["peer": "\(socket.remoteAddress)"])
-                return nil
+                context.logger.info("TLS handshake timed out", metadata: ["peer": "\(remoteAddress)"])
+                return false
             }
-            var descriptor = pollfd(fd: socket.fileDescriptor, events: 0, revents: 0)
-            switch tls.handshake() {
-            case .complete:
-                return tls
+            let events: StreamEvents
+            switch stream.handshake() {
+            case .bytes:
+                return true
             case .wantRead:
-                descriptor.events = Int16(POLLIN)
+                events = .readable
             case .wantWrite:
-                descriptor.events = Int16(POLLOUT)
-            case .failed:
-                context.logger.info("TLS handshake failed", metadata: ["peer": "\(socket.remoteAddress)"])
-                return nil
+                events = .writable
+            case .closed, .failed:
+                context.logger.info("TLS handshake failed", metadata: ["peer": "\(remoteAddress)"])
+                return false
             }
-            _ = poll(&descriptor, 1, Int32(clamping: remaining.nanoseconds / 1_000_000 + 1))
+            _ = platform.wait(for: events, on: stream, waker: nil, timeout: remaining)
         }
     }
 }

@@ -1,20 +1,20 @@
 import ChatCore
 import Logging
-import ParleyTLS
+import ParleyPlatform
 
-/// A fixed pool of threads that run scrypt for the Gate, about one per core: a burst of
-/// logins queues here, bounded in memory (each hash holds its own scrypt buffer), while
-/// the rooms' threads keep chatting.
+/// A fixed pool of threads that run the password hasher (scrypt) for the Gate, about one
+/// per core: a burst of logins queues here, bounded in memory (each hash holds its own
+/// scrypt buffer), while the rooms' threads keep chatting.
 ///
 /// The pool takes jobs in the order the Gate sends them. Fairness is the Gate's: it keeps
 /// at most `Limits.hashingSlots` jobs here (the server sets that to the number of
 /// workers) and holds the rest in its own queue, in turn by address, where the work of a
 /// session that has gone can still be dropped (`GateMessage.loginAbandoned`).
-enum HashingPool {
-    static func start(workers: Int, hasher: PasswordHasher, router: Router, logger: Logger) -> Bool {
+enum HashingPool<P: Platform> {
+    static func start(workers: Int, hasher: any PasswordHashing, router: Router<P>, logger: Logger) -> Bool {
         let dummy = dummyHash(hasher, logger: logger)
         return (0..<max(1, workers)).allSatisfy { index in
-            spawnThread(name: "parley-hash-\(index)", stackSize: 1 << 20) {
+            router.platform.spawnThread(name: "parley-hash-\(index)", stackSize: 1 << 20) {
                 while let request = router.hasher.takeOne() {
                     router.send(answer(request, hasher: hasher, dummy: dummy, logger: logger))
                 }
@@ -25,34 +25,35 @@ enum HashingPool {
     /// A hash of a random password at the pool's cost, made once: what a login for a
     /// missing account (`PasswordHash.noAccount`) is verified against, so that it costs
     /// what a login for an existing account does and its timing tells nothing.
-    static func dummyHash(_ hasher: PasswordHasher, logger: Logger) -> String? {
+    static func dummyHash(_ hasher: any PasswordHashing, logger: Logger) -> PasswordHash? {
         do {
-            let secret = try SecureRandom.bytes(24).map { String($0, radix: 16) }.joined()
-            return try hasher.hash(password: secret)
+            var generator = SystemRandomNumberGenerator()
+            let secret = (0..<24).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }.joined()
+            return try hasher.hash(Password(secret))
         } catch {
-            logger.error("could not make the dummy password hash; logins for missing accounts will answer sooner", metadata: ["error": "\(error)"])
+            logger.error("could not make the dummy password hash; logins for missing accounts will answer sooner",
+                         metadata: ["error": "\(error)"])
             return nil
         }
     }
 
-    static func answer(_ request: HashRequest, hasher: PasswordHasher, dummy: String?, logger: Logger) -> Mail {
+    static func answer(_ request: HashRequest, hasher: any PasswordHashing, dummy: PasswordHash?, logger: Logger) -> Mail {
         switch request {
         case .hash(let ticket, let password):
             do {
-                return .gate(.hashed(ticket, PasswordHash(try hasher.hash(password: password.secret))))
+                return .gate(.hashed(ticket, try hasher.hash(password)))
             } catch {
                 logger.error("password hashing failed", metadata: ["error": "\(error)"])
                 return .gate(.hashFailed(ticket))
             }
         case .verify(let ticket, let password, let stored) where stored == .noAccount:
             // The same work as a real verify; never a match.
-            _ = dummy.map { hasher.verify(password: password.secret, encoded: $0) }
+            _ = dummy.map { hasher.verify(password, against: $0) }
             return .gate(.verified(ticket, matches: false, rehashed: nil))
         case .verify(let ticket, let password, let stored):
-            let verdict = hasher.verify(password: password.secret, encoded: stored.encoded)
+            let verdict = hasher.verify(password, against: stored)
             // Raise an old cost while the password is at hand: the only time it is.
-            let upgraded = verdict.matches && verdict.needsRehash
-                ? (try? hasher.hash(password: password.secret)).map(PasswordHash.init) : nil
+            let upgraded = verdict.matches && verdict.needsRehash ? try? hasher.hash(password) : nil
             return .gate(.verified(ticket, matches: verdict.matches, rehashed: upgraded))
         }
     }

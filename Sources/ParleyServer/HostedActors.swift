@@ -1,4 +1,5 @@
 import ChatCore
+import ParleyPlatform
 
 // How the shell carries out each actor kind's outputs: one exhaustive switch per kind.
 // Mail for sessions is grouped by session (`Router.deliverToSessions`), so a room's batch
@@ -12,7 +13,7 @@ extension Gate: HostedActor {
 
     var hasRetired: Bool { false }
 
-    static func carryOut(_ outputs: [GateEffect], of gate: Gate, router: Router) {
+    static func carryOut<P: Platform>(_ outputs: [GateEffect], of gate: Gate, router: Router<P>) {
         var targets: [SessionTarget] = []
         for index in outputs.indices {
             switch outputs[index] {
@@ -35,7 +36,7 @@ extension Lobby: HostedActor {
 
     var hasRetired: Bool { false }
 
-    static func carryOut(_ outputs: [LobbyEffect], of lobby: Lobby, router: Router) {
+    static func carryOut<P: Platform>(_ outputs: [LobbyEffect], of lobby: Lobby, router: Router<P>) {
         var targets: [SessionTarget] = []
         for index in outputs.indices {
             switch outputs[index] {
@@ -61,7 +62,7 @@ extension Room: HostedActor {
 
     var hasRetired: Bool { isRetired }
 
-    static func carryOut(_ outputs: [RoomEffect], of room: Room, router: Router) {
+    static func carryOut<P: Platform>(_ outputs: [RoomEffect], of room: Room, router: Router<P>) {
         var targets: [SessionTarget] = []
         for index in outputs.indices {
             switch outputs[index] {

@@ -1,7 +1,7 @@
 import CParleySystem
 import ChatCore
-import Glibc
 import Logging
+import ParleyPlatform
 import ParleyStore
 
 /// The housekeeping thread, waking each second:
@@ -11,7 +11,7 @@ import ParleyStore
 /// - writes the counts of rate-limited log lines whose second is over;
 /// - with `--keep-days`, deletes older messages at start and then hourly, on a database
 ///   connection of its own (in batches, so the storage thread waits one batch at most).
-final class Housekeeping: @unchecked Sendable { // the retention connection is used by its thread only
+final class Housekeeping<P: Platform>: @unchecked Sendable { // the retention connection is used by its thread only
     struct Retention {
         let database: ParleyDatabase
         let keep: Duration
@@ -19,20 +19,20 @@ final class Housekeeping: @unchecked Sendable { // the retention connection is u
     }
 
     private let retention: Retention?
-    private let logLimit: LogRateLimit?
-    private let clock: ServerClock
+    private let logLimit: LogRateLimit<P>?
+    private let platform: P
     private let logger: Logger
 
-    init(retention: Retention?, logLimit: LogRateLimit?, clock: ServerClock, logger: Logger) {
+    init(retention: Retention?, logLimit: LogRateLimit<P>?, platform: P, logger: Logger) {
         self.retention = retention
         self.logLimit = logLimit
-        self.clock = clock
+        self.platform = platform
         self.logger = logger
     }
 
     func start(trimEvery: Int = 5) -> Bool {
-        spawnThread(name: "parley-house", stackSize: 256 * 1024) { [self] in
-            var round = Round(nextRetention: clock.now())
+        platform.spawnThread(name: "parley-house", stackSize: 256 * 1024) { [self] in
+            var round = Round(nextRetention: platform.now())
             while true { round = next(after: round, trimEvery: trimEvery) }
         }
     }
@@ -48,11 +48,11 @@ final class Housekeeping: @unchecked Sendable { // the retention connection is u
     @inline(never)
     private func next(after round: Round, trimEvery: Int) -> Round {
         var round = round
-        if let retention, clock.now() >= round.nextRetention {
+        if let retention, platform.now() >= round.nextRetention {
             deleteOldMessages(retention)
-            round.nextRetention = clock.now() + retention.every
+            round.nextRetention = platform.now() + retention.every
         }
-        sleep(1)
+        platform.sleep(for: .seconds(1))
         round.seconds += 1
         logLimit?.flush()
         if round.seconds % trimEvery == 0 { parley_release_free_memory() }
@@ -60,7 +60,7 @@ final class Housekeeping: @unchecked Sendable { // the retention connection is u
     }
 
     private func deleteOldMessages(_ retention: Retention) {
-        let cutoff = clock.epochMilliseconds(clock.now()) - retention.keep.nanoseconds / 1_000_000
+        let cutoff = platform.epochMilliseconds(platform.now()) - retention.keep.nanoseconds / 1_000_000
         do {
             let deleted = try retention.database.deleteMessages(sentBefore: cutoff)
             if deleted > 0 {

@@ -1,93 +1,77 @@
-import Glibc
-import Synchronization
+import ParleyPlatform
 
 /// A mailbox an actor thread blocks on. Many threads post; one thread (or a worker
 /// pool) takes. Taking everything at once lets an actor handle a whole batch per
-/// wake-up, which is what keeps hand-offs cheap under load.
-final class BlockingMailbox<Item: Sendable>: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    // Guarded by `mutex`.
+/// wake-up, which is what keeps hand-offs cheap under load. Built on the platform's lock
+/// and condition variable: the same code runs in production and in the shell simulation.
+final class BlockingMailbox<Item: Sendable, P: Platform>: @unchecked Sendable {
+    private let lock: P.Lock
+    private let condition: P.Condition
+    // Guarded by `lock`.
     private var items: [Item] = []
     private var closed = false
     private var takerWaiting = false
 
-    init() {
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-        condition.deallocate()
+    /// `role` names the mailbox's owner ("gate", "store", ...).
+    init(platform: P, role: String) {
+        lock = platform.makeLock(role: "mailbox " + role)
+        condition = platform.makeCondition(role: "mailbox " + role)
     }
 
     func post(_ item: Item) {
-        pthread_mutex_lock(mutex)
-        items.append(item)
-        pthread_mutex_unlock(mutex)
-        pthread_cond_signal(condition)
+        lock.withLock { items.append(item) }
+        condition.signal()
     }
 
     func post(contentsOf batch: [Item]) {
-        pthread_mutex_lock(mutex)
-        items.append(contentsOf: batch)
-        pthread_mutex_unlock(mutex)
-        pthread_cond_signal(condition)
+        lock.withLock { items.append(contentsOf: batch) }
+        condition.signal()
     }
 
     /// Waits for at least one item; returns them all. Empty only once closed and drained.
     func takeAll() -> [Item] {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while items.isEmpty, !closed {
-            takerWaiting = true
-            pthread_cond_wait(condition, mutex)
+        lock.withLock {
+            while items.isEmpty, !closed {
+                takerWaiting = true
+                condition.wait(lock)
+            }
+            takerWaiting = false
+            let batch = items
+            items = []
+            return batch
         }
-        takerWaiting = false
-        let batch = items
-        items = []
-        return batch
     }
 
     /// Everything posted so far, without waiting (possibly nothing).
     func takeAvailable() -> [Item] {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        let batch = items
-        items = []
-        return batch
+        lock.withLock {
+            let batch = items
+            items = []
+            return batch
+        }
     }
 
     /// Waits for one item, for worker pools; nil once closed and drained.
     func takeOne() -> Item? {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while items.isEmpty, !closed { pthread_cond_wait(condition, mutex) }
-        return items.isEmpty ? nil : items.removeFirst()
+        lock.withLock {
+            while items.isEmpty, !closed { condition.wait(lock) }
+            return items.isEmpty ? nil : items.removeFirst()
+        }
     }
 
     /// Wakes every taker; what is already posted is still handed out.
     func close() {
-        pthread_mutex_lock(mutex)
-        closed = true
-        pthread_mutex_unlock(mutex)
-        pthread_cond_broadcast(condition)
+        lock.withLock { closed = true }
+        condition.broadcast()
     }
 
     var isEmpty: Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return items.isEmpty
+        lock.withLock { items.isEmpty }
     }
 
     /// True when nothing is queued and the taker has finished its last batch: every
     /// message posted so far has been handled. (For a single taker using `takeAll`.)
     var isSettled: Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return items.isEmpty && takerWaiting
+        lock.withLock { items.isEmpty && takerWaiting }
     }
 }

@@ -1,6 +1,6 @@
 import ChatCore
 import Logging
-import Synchronization
+import ParleyPlatform
 
 /// One kind of log line, for `LogRateLimiter`: its level and its message (metadata such
 /// as the peer's address varies from line to line and does not count).
@@ -10,15 +10,17 @@ struct LogLineKind: Hashable, Sendable {
 }
 
 /// The limiter shared by every logger made from it, with the handler summaries go to.
-final class LogRateLimit: Sendable {
-    private let limiter: Mutex<LogRateLimiter<LogLineKind>>
-    private let clock: ServerClock
+final class LogRateLimit<P: Platform>: @unchecked Sendable {
+    private let lock: P.Lock
+    private var limiter: LogRateLimiter<LogLineKind> // guarded by `lock`
+    private let platform: P
     private let upstream: any LogHandler
     let window: Duration
 
-    init(linesPerWindow: Int, window: Duration = .seconds(1), upstream: any LogHandler, clock: ServerClock) {
-        limiter = Mutex(LogRateLimiter(limit: linesPerWindow, window: window))
-        self.clock = clock
+    init(linesPerWindow: Int, window: Duration = .seconds(1), upstream: any LogHandler, platform: P) {
+        lock = platform.makeLock(role: "log limit")
+        limiter = LogRateLimiter(limit: linesPerWindow, window: window)
+        self.platform = platform
         self.upstream = upstream
         self.window = window
     }
@@ -31,8 +33,8 @@ final class LogRateLimit: Sendable {
 
     /// Whether to write this line; writes the summaries that are due first.
     func admit(_ kind: LogLineKind, through handler: any LogHandler) -> Bool {
-        let now = clock.now()
-        let (admitted, due) = limiter.withLock { limiter in
+        let now = platform.now()
+        let (admitted, due) = lock.withLock {
             let admitted = limiter.admit(kind, at: now)
             return (admitted, limiter.dueSummaries(at: now))
         }
@@ -43,8 +45,8 @@ final class LogRateLimit: Sendable {
     /// Writes the summaries of windows that are over (the housekeeping thread calls this
     /// each second, so a burst that stopped is still counted).
     func flush() {
-        let now = clock.now()
-        write(limiter.withLock { $0.dueSummaries(at: now) }, through: upstream)
+        let now = platform.now()
+        write(lock.withLock { limiter.dueSummaries(at: now) }, through: upstream)
     }
 
     private func write(_ summaries: [LogRateLimiter<LogLineKind>.Summary], through handler: any LogHandler) {
@@ -56,13 +58,13 @@ final class LogRateLimit: Sendable {
         }
     }
 
-    private var limiterLimit: Int { limiter.withLock { $0.limit } }
+    private var limiterLimit: Int { lock.withLock { limiter.limit } }
 }
 
 /// Passes lines to `upstream` as `LogRateLimit` allows.
-struct RateLimitedLogHandler: LogHandler {
+struct RateLimitedLogHandler<P: Platform>: LogHandler {
     var upstream: any LogHandler
-    let limit: LogRateLimit
+    let limit: LogRateLimit<P>
 
     func log(event: LogEvent) {
         guard limit.admit(LogLineKind(level: event.level, message: event.message.description), through: upstream) else { return }

@@ -1,76 +1,83 @@
 import ChatCore
-import Glibc
 import Logging
-import Synchronization
+import ParleyPlatform
 
 /// What the storage thread finds in its mailbox.
-enum StorageInbox: Sendable {
+enum StorageInbox<P: Platform>: Sendable {
     case request(StoreRequest)
     /// Signalled once everything posted before it is committed.
-    case barrier(Barrier)
+    case barrier(Barrier<P>)
 }
 
 /// Carries mail to the mailbox of the actor it is addressed to. The shells' only
 /// shared table; it decides nothing about the chat.
-final class Router: @unchecked Sendable {
+final class Router<P: Platform>: @unchecked Sendable {
     /// Set once at start, before any mail flows.
-    private(set) var gate: ActorHost<Gate>!
-    private(set) var lobby: ActorHost<Lobby>!
-    let store = BlockingMailbox<StorageInbox>()
-    let hasher = BlockingMailbox<HashRequest>()
-    private let sessions = Protected<[SessionID: SessionHost]>([:])
-    private let rooms = Protected<[RoomID: ActorHost<Room>]>([:])
-    private let clock: ServerClock
+    private(set) var gate: ActorHost<Gate, P>!
+    private(set) var lobby: ActorHost<Lobby, P>!
+    let store: BlockingMailbox<StorageInbox<P>, P>
+    let hasher: BlockingMailbox<HashRequest, P>
+    let platform: P
+    private let sessionsLock: P.Lock
+    private let roomsLock: P.Lock
+    // Guarded by `sessionsLock` and `roomsLock`.
+    private var sessions: [SessionID: SessionHost<P>] = [:]
+    private var rooms: [RoomID: ActorHost<Room, P>] = [:]
     private let logger: Logger
-    /// Set when the server stops: a session that registers afterwards is told at once.
-    private let stopping = Atomic<Bool>(false)
+    /// Set (1) when the server stops: a session that registers afterwards is told at once.
+    private let stopping: P.AtomicInt
 
-    init(clock: ServerClock, logger: Logger) {
-        self.clock = clock
+    init(platform: P, logger: Logger) {
+        self.platform = platform
         self.logger = logger
+        store = BlockingMailbox(platform: platform, role: "store")
+        hasher = BlockingMailbox(platform: platform, role: "hasher")
+        sessionsLock = platform.makeLock(role: "router sessions")
+        roomsLock = platform.makeLock(role: "router rooms")
+        stopping = platform.makeAtomic(0, role: "router stopping")
     }
 
     // MARK: - Registration
 
-    func register(_ session: SessionID, _ host: SessionHost) {
-        sessions.withLock { $0[session] = host }
-        if stopping.load(ordering: .acquiring) { host.shutdown() }
+    func register(_ session: SessionID, _ host: SessionHost<P>) {
+        sessionsLock.withLock { sessions[session] = host }
+        if stopping.load() != 0 { host.shutdown() }
     }
 
     /// Stops the sessions: those registered now, and any that finish a handshake later.
     func shutDownSessions() {
-        stopping.store(true, ordering: .releasing)
+        stopping.store(1)
         for host in sessionHosts { host.shutdown() }
     }
 
     func unregister(_ session: SessionID) {
-        sessions.withLock { $0[session] = nil }
+        sessionsLock.withLock { sessions[session] = nil }
     }
 
-    func start(gate: ActorHost<Gate>, lobby: ActorHost<Lobby>) {
+    func start(gate: ActorHost<Gate, P>, lobby: ActorHost<Lobby, P>) {
         self.gate = gate
         self.lobby = lobby
     }
 
-    func register(_ room: RoomID, _ host: ActorHost<Room>) {
-        rooms.withLock { $0[room] = host }
+    func register(_ room: RoomID, _ host: ActorHost<Room, P>) {
+        roomsLock.withLock { rooms[room] = host }
     }
 
-    func roomHost(_ room: RoomID) -> ActorHost<Room>? {
-        rooms.withLock { $0[room] }
+    func roomHost(_ room: RoomID) -> ActorHost<Room, P>? {
+        roomsLock.withLock { rooms[room] }
     }
 
     /// The room has retired: forget it and let its thread go.
     func retire(_ room: RoomID) {
-        let host = rooms.withLock { $0.removeValue(forKey: room) }
+        let host = roomsLock.withLock { rooms.removeValue(forKey: room) }
         host?.mailbox.close()
     }
 
-    var sessionHosts: [SessionHost] {
-        sessions.withLock { Array($0.values) }
+    var sessionHosts: [SessionHost<P>] {
+        sessionsLock.withLock { Array(sessions.values) }
     }
 
-    var liveSessionCount: Int { sessions.withLock { $0.count } }
+    var liveSessionCount: Int { sessionsLock.withLock { sessions.count } }
 
     func gateIsSettled() -> Bool { gate.mailbox.isSettled }
     func lobbyIsSettled() -> Bool { lobby.mailbox.isSettled }
@@ -91,7 +98,7 @@ final class Router: @unchecked Sendable {
             runs.append(start..<index)
             start = index
         }
-        let hosts = sessions.withLock { table in runs.map { table[SessionID(targets[$0.lowerBound].id)] } }
+        let hosts = sessionsLock.withLock { runs.map { sessions[SessionID(targets[$0.lowerBound].id)] } }
         withoutActuallyEscaping(message) { message in
             for (host, run) in zip(hosts, runs) {
                 host?.receive(targets[run].lazy.map { message($0.index) })
@@ -102,20 +109,21 @@ final class Router: @unchecked Sendable {
     /// A room the Lobby opened: registered before the Lobby's `admit` is sent to it; its
     /// mailbox keeps that mail until its thread runs.
     func openRoom(_ id: RoomID, _ name: Name) {
-        register(id, ActorHost(Room(id: id, name: name), router: self, clock: clock, reach: { $0.members.count }))
+        register(id, ActorHost(Room(id: id, name: name), role: "room", platform: platform, router: self,
+                               reach: { $0.members.count }))
     }
 
     func send(_ mail: Mail) {
         switch mail {
         case .session(let id, let message):
-            let host = sessions.withLock { $0[id] }
+            let host = sessionsLock.withLock { sessions[id] }
             host?.receive([message])
         case .gate(let message):
             gate.mailbox.post(message)
         case .lobby(let message):
             lobby.mailbox.post(message)
         case .room(let id, let message):
-            guard let host = rooms.withLock({ $0[id] }) else {
+            guard let host = roomsLock.withLock({ rooms[id] }) else {
                 logger.debug("mail for a room that has retired", metadata: ["room": "\(id)"])
                 return
             }
@@ -160,7 +168,7 @@ extension Router {
             if lobby.runsInline { lobby.run(lobbyReplies) } else { lobby.postReplies(lobbyReplies) }
         }
         for id in roomOrder {
-            guard let host = rooms.withLock({ $0[id] }) else { continue }
+            guard let host = roomsLock.withLock({ rooms[id] }) else { continue }
             if host.runsInline { host.run(roomReplies[id]!) } else { host.postReplies(roomReplies[id]!) }
         }
     }
@@ -173,15 +181,22 @@ struct SessionTarget {
 }
 
 /// A one-shot signal between threads.
-final class Barrier: @unchecked Sendable {
-    private let signalled = Atomic<Bool>(false)
-    func signal() { signalled.store(true, ordering: .releasing) }
+final class Barrier<P: Platform>: @unchecked Sendable {
+    private let platform: P
+    private let signalled: P.AtomicInt
+
+    init(platform: P, role: String) {
+        self.platform = platform
+        signalled = platform.makeAtomic(0, role: role)
+    }
+
+    func signal() { signalled.store(1) }
 
     /// Waits for the signal until the deadline; true if it came.
-    func wait(until deadline: Instant, clock: ServerClock) -> Bool {
-        while !signalled.load(ordering: .acquiring) {
-            guard clock.now() < deadline else { return false }
-            usleep(2_000)
+    func wait(until deadline: Instant) -> Bool {
+        while signalled.load() == 0 {
+            guard platform.now() < deadline else { return false }
+            platform.sleep(for: .milliseconds(2))
         }
         return true
     }

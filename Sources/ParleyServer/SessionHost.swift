@@ -1,9 +1,7 @@
-import CParleySystem
 import ChatCore
-import Glibc
-import ParleyTLS
+import ParleyPlatform
 
-/// One connection: its Session actor, its TLS stream and its unsent output, behind one
+/// One connection: its Session actor, its byte stream and its unsent output, behind one
 /// lock. The actor runs on whichever thread has mail for it: the connection's own
 /// thread for bytes and ticks, a room's thread for the lines that room delivers. Under
 /// the lock it is still one actor handling one event at a time, in the order each
@@ -13,38 +11,38 @@ import ParleyTLS
 /// needs it (a full socket, a timer, a close).
 ///
 /// A connection that stays quiet gives up its thread: the session waits in the
-/// `ParkingLot` until its socket or a waker needs a thread again (see there).
-final class SessionHost: @unchecked Sendable {
-    /// Who serves the connection's socket and timers now.
+/// `ParkingLot` until its stream or a waker needs a thread again (see there).
+final class SessionHost<P: Platform>: @unchecked Sendable {
+    /// Who serves the connection's stream and timers now.
     private enum Thread {
-        /// A thread runs `serve()`; it waits in poll() on the socket and `wakeFD`.
+        /// A thread runs `serve()`; it waits on the stream and its `waker`.
         case running
-        /// In the parking lot: no thread, the lot's epoll watches the socket.
+        /// In the parking lot: no thread, the lot's ready set watches the stream.
         case parked
         /// Out of the lot; a thread is being started for it.
         case resuming
     }
 
     let id: SessionID
-    private let router: Router
-    private let clock: ServerClock
+    private let platform: P
+    private let router: Router<P>
     private let closeGrace: Duration
-    private let lot: ParkingLot
-    private let lock = Lock()
-    let socketDescriptor: Int32
+    private let lot: ParkingLot<P>
+    private let lock: P.Lock
+    /// The connection's byte stream; only its identity is used outside the lock (the lot).
+    let stream: P.Stream
     /// Runs once, when the connection is over (frees its place in the accept quota).
     let whenFinished: @Sendable () -> Void
 
     // Guarded by `lock`.
     private var session: Session
-    private let tls: TLSConnection
     private var thread = Thread.running
-    /// The running thread's eventfd (-1 when parked, or when none could be made).
-    private var wakeFD: Int32 = -1
+    /// The running thread's waker (nil when parked, or when none could be had).
+    private var waker: P.Waker?
     private var output: [UInt8] = []
     private var outputSent = 0
     private var closeBy: Instant?
-    private var socketOpen = true
+    private var streamOpen = true
     /// The peer can no longer take bytes (a reset, a failed write).
     private var peerGone = false
     /// The peer has finished sending (end of stream); it may still read what is pending.
@@ -55,14 +53,14 @@ final class SessionHost: @unchecked Sendable {
     /// A buffer for the session's effects, reused so a delivery allocates nothing.
     private var scratchEffects: [SessionEffect] = []
 
-    init(id: SessionID, session: Session, tls: TLSConnection, router: Router, clock: ServerClock,
-         closeGrace: Duration, lot: ParkingLot, whenFinished: @escaping @Sendable () -> Void) {
+    init(id: SessionID, session: Session, stream: P.Stream, platform: P, router: Router<P>,
+         closeGrace: Duration, lot: ParkingLot<P>, whenFinished: @escaping @Sendable () -> Void) {
         self.id = id
         self.session = session
-        self.tls = tls
-        self.socketDescriptor = tls.fileDescriptor
+        self.stream = stream
+        self.platform = platform
+        self.lock = platform.makeLock(role: "session")
         self.router = router
-        self.clock = clock
         self.closeGrace = closeGrace
         self.lot = lot
         self.whenFinished = whenFinished
@@ -73,7 +71,7 @@ final class SessionHost: @unchecked Sendable {
     /// Mail for the session, in the order its sender sent it.
     func receive(_ messages: some Collection<SessionMessage>) {
         lock.withLock {
-            let now = clock.now()
+            let now = platform.now()
             var effects = scratchEffects
             for message in messages {
                 effects.removeAll(keepingCapacity: true)
@@ -91,7 +89,7 @@ final class SessionHost: @unchecked Sendable {
     /// The server is stopping: the session says goodbye and unwinds.
     func shutdown() {
         lock.withLock {
-            let now = clock.now()
+            let now = platform.now()
             handle(now: now) { $0.shutdown(now: now) }
             flush()
             wakeConnectionThread()
@@ -103,7 +101,7 @@ final class SessionHost: @unchecked Sendable {
     /// The connection is open: the session greets it. Once, before the first `serve()`.
     func open() {
         lock.withLock {
-            let now = clock.now()
+            let now = platform.now()
             handle(now: now) { $0.opened(now: now) }
         }
     }
@@ -111,108 +109,103 @@ final class SessionHost: @unchecked Sendable {
     enum Outcome {
         /// The session waits in the parking lot; the thread may end.
         case parked
-        /// The session has retired and the socket is closed.
+        /// The session has retired and the stream is closed.
         case finished
     }
 
     /// Serves the connection on the calling thread until the session retires, or until
     /// nothing has happened for `parkAfter` and the session parks.
     func serve(parkAfter: Duration) -> Outcome {
-        let fd = lot.takeWakeDescriptor() // -1 when their share runs out: then polls wake every 50 ms
+        let waker = platform.makeWaker() // nil when their share runs out: then waits wake every 50 ms
         lock.withLock {
             thread = .running
-            wakeFD = fd
+            self.waker = waker
         }
-        defer { lot.returnWakeDescriptor(fd) }
-        let parkAfterMilliseconds = SessionHost.milliseconds(parkAfter)
+        defer { waker?.close() }
         while true {
-            let (events, plannedTimeout, done) = lock.withLock { pollPlan() }
+            let (events, plannedTimeout, done) = lock.withLock { waitPlan() }
             if done { break }
-            let idle = events == Int16(POLLIN) && plannedTimeout < 0
-            var timeout = idle ? parkAfterMilliseconds : plannedTimeout
-            if fd < 0 { timeout = timeout < 0 ? 50 : min(timeout, 50) }
-            // The socket only when there is something to wait for on it: a hung-up socket
-            // polled for nothing would still report POLLHUP, at once, every time.
-            var descriptors = [
-                pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: events == 0 ? -1 : socketDescriptor, events: events, revents: 0),
-            ]
-            let ready = poll(&descriptors, 2, timeout)
-            if idle, ready == 0, lock.withLock({ park() }) { return .parked }
-            if descriptors[0].revents != 0 {
-                var counter: UInt64 = 0
-                _ = read(fd, &counter, 8)
-            }
-            lock.withLock { serviceSocket() }
+            let idle = events == .readable && plannedTimeout == nil
+            var timeout = idle ? parkAfter : plannedTimeout
+            if waker == nil { timeout = min(timeout ?? .milliseconds(50), .milliseconds(50)) }
+            // The stream only when there is something to wait for on it (see `Platform.wait`).
+            let outcome = platform.wait(for: events, on: events.isEmpty ? nil : stream, waker: waker, timeout: timeout)
+            if idle, outcome.timedOut, lock.withLock({ park() }) { return .parked }
+            if outcome.wakerFired { waker?.clear() }
+            lock.withLock { serviceStream() }
         }
         lock.withLock {
-            closeSocket()
-            wakeFD = -1
+            closeStream()
+            self.waker = nil
         }
         return .finished
     }
 
     /// Under the lock: hands the session to the parking lot if it still has nothing to
-    /// wait for but input (a waker may have changed that since the poll).
+    /// wait for but input (a waker may have changed that since the wait).
     private func park() -> Bool {
-        let (events, timeout, done) = pollPlan()
-        guard !done, events == Int16(POLLIN), timeout < 0 else { return false }
+        let (events, timeout, done) = waitPlan()
+        guard !done, events == .readable, timeout == nil else { return false }
         thread = .parked
         guard lot.park(self) else {
             thread = .running
             return false
         }
-        wakeFD = -1
+        waker = nil
         // A parked connection keeps no buffers: its lines are rare, a new one is cheap.
         output = []
         scratchEffects = []
         return true
     }
 
-    /// The parking lot saw the socket stir: a thread is being started for the session.
+    /// The parking lot saw the stream stir: a thread is being started for the session.
     func leaveParking() {
         lock.withLock { thread = .resuming }
     }
 
-    /// What to wait for: socket events, a timeout in ms, or nothing more (done).
-    private func pollPlan() -> (Int16, Int32, Bool) {
-        if retired, !socketOpen { return (0, 0, true) }
-        if retired, closeBy == nil { closeBy = clock.now() }
-        var events: Int32 = 0
-        if socketOpen, !peerGone {
-            if closeBy == nil, !inputEnded { events |= POLLIN }
-            if outputSent < output.count { events |= POLLOUT }
+    /// What to wait for: stream events, a timeout (nil: none), or nothing more (done).
+    private func waitPlan() -> (StreamEvents, Duration?, Bool) {
+        if retired, !streamOpen { return ([], .zero, true) }
+        if retired, closeBy == nil { closeBy = platform.now() }
+        var events: StreamEvents = []
+        if streamOpen, !peerGone {
+            if closeBy == nil, !inputEnded { events.insert(.readable) }
+            if outputSent < output.count { events.insert(.writable) }
         }
-        var timeout: Int32 = -1
-        if socketOpen, !peerGone, !inputEnded, closeBy == nil, tls.pending > 0 { timeout = 0 }
-        let now = clock.now()
-        for deadline in [session.pendingWake, socketOpen ? closeBy : nil].compactMap({ $0 }) {
-            let wait = SessionHost.milliseconds(deadline - now)
-            timeout = timeout < 0 ? wait : min(timeout, wait)
-        }
-        return (Int16(events), timeout, false)
+        var timeout: Duration?
+        if streamOpen, !peerGone, !inputEnded, closeBy == nil, stream.pending > 0 { timeout = .zero }
+        let now = platform.now()
+        if let wake = session.pendingWake { timeout = SessionHost.sooner(timeout, wake - now) }
+        if streamOpen, let closeBy { timeout = SessionHost.sooner(timeout, closeBy - now) }
+        return (events, timeout, false)
     }
 
-    private func serviceSocket() {
-        let now = clock.now()
+    private static func sooner(_ timeout: Duration?, _ wait: Duration) -> Duration {
+        let wait = max(.zero, wait)
+        guard let timeout else { return wait }
+        return min(timeout, wait)
+    }
+
+    private func serviceStream() {
+        let now = platform.now()
         readAvailable(now: now)
         if let wake = session.pendingWake, wake <= now {
             handle(now: now) { $0.tick(now: now) }
         }
         flush()
-        if let closeBy, socketOpen, outputSent == output.count || peerGone || clock.now() >= closeBy {
-            closeSocket()
+        if let closeBy, streamOpen, outputSent == output.count || peerGone || platform.now() >= closeBy {
+            closeStream()
         }
     }
 
-    /// Reads what TLS has, a bounded amount per round so one peer cannot hold the lock
-    /// long. The buffer is small and on the stack: every page a connection's stack
+    /// Reads what the stream has, a bounded amount per round so one peer cannot hold the
+    /// lock long. The buffer is small and on the stack: every page a connection's stack
     /// touches stays resident for as long as the connection lives.
     private func readAvailable(now: Instant) {
-        guard socketOpen, !peerGone, !inputEnded, closeBy == nil else { return }
+        guard streamOpen, !peerGone, !inputEnded, closeBy == nil else { return }
         withUnsafeTemporaryAllocation(byteCount: 4 * 1024, alignment: 1) { buffer in
             for _ in 0..<16 {
-                switch tls.read(into: buffer) {
+                switch stream.read(into: buffer) {
                 case .bytes(let count):
                     handle(now: now) { $0.bytesReceived(UnsafeRawBufferPointer(rebasing: buffer[..<count]), now: now) }
                     if closeBy != nil { return }
@@ -236,11 +229,11 @@ final class SessionHost: @unchecked Sendable {
     // MARK: - Under the lock
 
     /// True when the connection's thread must look again: output waits for a full
-    /// socket, or a timer, a close or the retirement is new. Waking it for every line
+    /// stream, or a timer, a close or the retirement is new. Waking it for every line
     /// would cost a thread switch per line, the very thing this design avoids.
     private var needsConnectionThread: Bool {
         defer { planChanged = false }
-        return planChanged || (socketOpen && outputSent < output.count)
+        return planChanged || (streamOpen && outputSent < output.count)
     }
 
     /// Runs one event of the session's own (not mail) and carries out what it asks.
@@ -259,7 +252,7 @@ final class SessionHost: @unchecked Sendable {
                 // Routed under the lock: mail from this session keeps its order on every channel.
                 router.send(mail.mail)
             case .write(let line):
-                if socketOpen, !peerGone { line.render(into: &output) }
+                if streamOpen, !peerGone { line.render(into: &output) }
             case .closeConnection:
                 if closeBy == nil { closeBy = now + closeGrace }
                 planChanged = true
@@ -272,11 +265,11 @@ final class SessionHost: @unchecked Sendable {
         }
     }
 
-    /// Writes as much of the output as the socket takes now, as few records as it can.
+    /// Writes as much of the output as the stream takes now, as few records as it can.
     private func flush() {
-        guard socketOpen, !peerGone, outputSent < output.count else { return }
+        guard streamOpen, !peerGone, outputSent < output.count else { return }
         while outputSent < output.count {
-            let result = output.withUnsafeBytes { tls.write(UnsafeRawBufferPointer(rebasing: $0[outputSent...])) }
+            let result = output.withUnsafeBytes { stream.write(UnsafeRawBufferPointer(rebasing: $0[outputSent...])) }
             switch result {
             case .bytes(let count):
                 outputSent += count
@@ -291,7 +284,7 @@ final class SessionHost: @unchecked Sendable {
                 peerGone = true
                 output.removeAll()
                 outputSent = 0
-                let now = clock.now()
+                let now = platform.now()
                 handle(now: now) { $0.connectionLost(now: now) }
                 return
             }
@@ -300,11 +293,11 @@ final class SessionHost: @unchecked Sendable {
         outputSent = 0
     }
 
-    private func closeSocket() {
-        guard socketOpen else { return }
-        socketOpen = false
-        if !peerGone { tls.shutdown() }
-        Sockets.close(socketDescriptor)
+    private func closeStream() {
+        guard streamOpen else { return }
+        streamOpen = false
+        if !peerGone { stream.shutdown() }
+        stream.close()
         output = []
         outputSent = 0
     }
@@ -314,18 +307,11 @@ final class SessionHost: @unchecked Sendable {
     private func wakeConnectionThread() {
         switch thread {
         case .running:
-            guard wakeFD >= 0 else { return }
-            var one: UInt64 = 1
-            _ = write(wakeFD, &one, 8)
+            waker?.signal()
         case .parked:
             if lot.withdraw(self) { thread = .resuming }
         case .resuming:
             break
         }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int32 {
-        let ns = duration.nanoseconds
-        return Int32(clamping: max(0, ns / 1_000_000 + (ns % 1_000_000 > 0 ? 1 : 0)))
     }
 }

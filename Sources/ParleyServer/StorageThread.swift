@@ -1,6 +1,6 @@
 import ChatCore
-import Glibc
 import Logging
+import ParleyPlatform
 import ParleyStore
 
 /// The one thread that writes the database. It serves the Store's requests in the
@@ -8,16 +8,16 @@ import ParleyStore
 /// transaction (group commit), each request in its own savepoint so one failure does
 /// not undo the others. Replies are sent only after the commit: a message is durable
 /// before any room delivers it.
-final class StorageThread: @unchecked Sendable {
+final class StorageThread<P: Platform>: @unchecked Sendable {
     private let database: ParleyDatabase
-    private let router: Router
-    private let clock: ServerClock
+    private let router: Router<P>
+    private let platform: P
     private let logger: Logger
 
-    init(database: ParleyDatabase, router: Router, clock: ServerClock, logger: Logger) {
+    init(database: ParleyDatabase, router: Router<P>, logger: Logger) {
         self.database = database
         self.router = router
-        self.clock = clock
+        self.platform = router.platform
         self.logger = logger
     }
 
@@ -31,26 +31,28 @@ final class StorageThread: @unchecked Sendable {
     /// what a delivery costs). At a quiet moment nothing waits, so latency is untouched
     /// until the load would otherwise queue messages anyway.
     func start(window: Duration) -> Bool {
-        spawnThread(name: "parley-store", stackSize: 1 << 20) { [self] in
+        platform.spawnThread(name: "parley-store", stackSize: 1 << 20) { [self] in
             var previousStart: Instant?
             var busy = false
-            var measuredSince = clock.now()
-            var cpuAtStart = StorageThread.threadCPUTime()
+            var measuredSince = platform.now()
+            var cpuAtStart = platform.threadCPUTime()
             while true {
                 var batch = router.store.takeAll()
                 if batch.isEmpty { return }
                 if busy, let previousStart, window > .zero {
-                    let wait = window - (clock.now() - previousStart)
+                    let wait = window - (platform.now() - previousStart)
                     if wait > .zero {
-                        usleep(UInt32(clamping: wait.nanoseconds / 1000))
+                        platform.sleep(for: wait)
                         batch += router.store.takeAvailable()
                     }
                 }
-                previousStart = clock.now()
+                previousStart = platform.now()
                 serve(batch)
-                let ended = clock.now()
+                let ended = platform.now()
                 if ended - measuredSince >= .milliseconds(200) {
-                    let cpu = StorageThread.threadCPUTime()
+                    // CPU time, not wall time: that would count the moments other threads
+                    // on the same core preempt this one, and call that busy.
+                    let cpu = platform.threadCPUTime()
                     // On above 80%, off only below 60%: the window saves CPU, and would
                     // otherwise switch itself off every other round.
                     let share = (cpu - cpuAtStart) * 10
@@ -63,17 +65,9 @@ final class StorageThread: @unchecked Sendable {
         }
     }
 
-    /// CPU time this thread has used (wall time would count the moments other threads
-    /// on the same core preempt it, and call that busy).
-    static func threadCPUTime() -> Duration {
-        var now = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
-        return .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)
-    }
-
-    private func serve(_ batch: [StorageInbox]) {
+    private func serve(_ batch: [StorageInbox<P>]) {
         var replies: [Mail] = []
-        var barriers: [Barrier] = []
+        var barriers: [Barrier<P>] = []
         let requests = batch.compactMap { item -> StoreRequest? in
             switch item {
             case .request(let request): return request
@@ -119,7 +113,7 @@ final class StorageThread: @unchecked Sendable {
         switch request {
         case .createAccount(let ticket, let name, let hash, let at, let replyTo):
             let created = try database.createAccount(
-                name: name.text, nameKey: name.key, passwordHash: hash.encoded, atMs: clock.epochMilliseconds(at))
+                name: name.text, nameKey: name.key, passwordHash: hash.encoded, atMs: platform.epochMilliseconds(at))
             return Mail.storeReply(to: replyTo, created == .created ? .accountCreated(ticket, name) : .accountNameTaken(ticket))
         case .fetchAccount(let ticket, let name, let replyTo):
             guard let account = try database.account(nameKey: name.key), let stored = Name(account.name) else {
@@ -132,12 +126,12 @@ final class StorageThread: @unchecked Sendable {
         case .appendMessage(let ticket, let record, let replyTo):
             _ = try database.appendMessage(
                 room: record.room.text, sender: record.sender.text, recipient: record.recipient?.text,
-                body: record.text, atMs: clock.epochMilliseconds(record.at))
+                body: record.text, atMs: platform.epochMilliseconds(record.at))
             return Mail.storeReply(to: replyTo, .messageStored(ticket))
         case .audit(let entry):
             try database.appendAudit(
                 kind: entry.kind.rawValue, account: entry.account?.text, address: entry.address,
-                detail: entry.detail, atMs: clock.epochMilliseconds(entry.at))
+                detail: entry.detail, atMs: platform.epochMilliseconds(entry.at))
             return nil
         }
     }

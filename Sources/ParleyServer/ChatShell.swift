@@ -1,0 +1,139 @@
+import ChatCore
+import Logging
+import ParleyPlatform
+import ParleyStore
+
+/// The threaded shell, generic over its platform: everything that runs ChatCore's actors
+/// on threads, given the platform, an open database, a listener and a password hasher.
+/// `ChatServer` runs a `ChatShell<OSPlatform>` (pthreads, TLS over TCP, scrypt); the
+/// shell simulation runs a `ChatShell<ControlledPlatform>`, the very same code.
+///
+///     let shell = ChatShell(platform: platform, configuration: configuration,
+///                           database: try ParleyDatabase.open(path: ...),
+///                           listener: listener, hasher: hasher, logger: logger)
+///     guard shell.start() else { fatalError(shell.startFailure ?? "") }
+///     ...
+///     shell.stop(within: .seconds(4))
+///
+/// - `init(platform:configuration:database:listener:hasher:logger:connectionLogger:)`
+///   assembles the router; nothing runs yet. The configuration's `limits`,
+///   `handshakeTimeout`, `closeGrace`, `parkIdleConnectionsAfter`,
+///   `maxConnectionsPerAddress`, `maxConnections` (nil: no cap), `hashingWorkers` and
+///   `commitWindow` apply; its data directory, certificate, scrypt cost and database
+///   settings are the caller's business (they made the database, listener and hasher).
+///   `connectionLogger` is for lines any stranger can cause (production rate-limits
+///   it); it defaults to `logger`.
+/// - `start()` starts the Gate's, the Lobby's, the storage thread, the hashing pool,
+///   the parking lot's and the accept thread; false (and `startFailure` says why) if a
+///   thread or the ready set could not be had.
+/// - `stop(within:)` is the shutdown sequence: stop accepting, `BYE shutdown` to every
+///   session, wait (up to `within`) for them to retire and for the Gate and the Lobby to
+///   settle, then a barrier through the store. True when every session retired and the
+///   store confirmed everything before the barrier committed.
+/// - `liveSessionCount`, `parkedConnections`: what is open right now.
+///
+/// Every thread start, lock, atomic, wait, sleep and clock read goes through `platform`.
+public final class ChatShell<P: Platform>: @unchecked Sendable {
+    public let platform: P
+    public let configuration: ServerConfiguration
+    /// Why `start()` returned false.
+    public private(set) var startFailure: String?
+
+    private let database: ParleyDatabase
+    private let listener: P.Listener
+    private let hasher: any PasswordHashing
+    private let logger: Logger
+    private let connectionLogger: Logger
+    private let router: Router<P>
+    private var acceptLoop: AcceptLoop<P>?
+    private var lot: ParkingLot<P>?
+
+    public init(platform: P, configuration: ServerConfiguration, database: ParleyDatabase, listener: P.Listener,
+                hasher: any PasswordHashing, logger: Logger, connectionLogger: Logger? = nil) {
+        self.platform = platform
+        self.configuration = configuration
+        self.database = database
+        self.listener = listener
+        self.hasher = hasher
+        self.logger = logger
+        self.connectionLogger = connectionLogger ?? logger
+        router = Router(platform: platform, logger: logger)
+    }
+
+    /// Sessions registered now (a session unregisters when it retires).
+    public var liveSessionCount: Int { router.liveSessionCount }
+
+    /// Connections waiting without a thread of their own right now (`ParkingLot`).
+    public var parkedConnections: Int { lot?.parkedCount ?? 0 }
+
+    /// Starts every thread of the shell; false, with `startFailure`, if one could not be had.
+    public func start() -> Bool {
+        // The Gate keeps one hash per worker at the pool and queues the rest, fairly by address.
+        var gateLimits = configuration.limits
+        gateLimits.hashingSlots = gateLimits.hashingSlots ?? max(1, configuration.hashingWorkers)
+        guard let gate = ActorThreads<P>.startGate(limits: gateLimits, router: router),
+              let lobby = ActorThreads<P>.startLobby(router: router, logger: logger) else {
+            return failed("cannot start the server's threads")
+        }
+        router.start(gate: gate, lobby: lobby)
+        guard StorageThread(database: database, router: router, logger: logger).start(window: configuration.commitWindow),
+              HashingPool<P>.start(workers: configuration.hashingWorkers, hasher: hasher, router: router, logger: logger) else {
+            return failed("cannot start the server's threads")
+        }
+        guard let lot = ParkingLot(platform: platform) else {
+            return failed("cannot create the parking lot's ready set")
+        }
+        let context = ConnectionThread<P>.Context(
+            platform: platform, router: router, configuration: configuration, lot: lot, logger: connectionLogger)
+        guard lot.start(resume: { ConnectionThread<P>.resume($0, context: context) }, logger: logger) else {
+            return failed("cannot start the parking lot's thread")
+        }
+        self.lot = lot
+        let loop = AcceptLoop(platform: platform, listener: listener,
+                              maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
+                              maxConnections: configuration.maxConnections ?? Int.max)
+        let logger = logger
+        let accepting = loop.start({ stream, remoteHost, remoteAddress, id in
+            let started = ConnectionThread<P>.start(stream, remoteHost: remoteHost, remoteAddress: remoteAddress, id: id,
+                                                    context: context, onExit: { loop.release(remoteHost) })
+            if !started {
+                logger.error("could not start a connection thread")
+                stream.close()
+                loop.release(remoteHost)
+            }
+        }, logger: connectionLogger)
+        guard accepting else { return failed("cannot start the accept thread") }
+        acceptLoop = loop
+        return true
+    }
+
+    /// Stops accepting, says `BYE` to every client, waits (up to `within`) for the
+    /// sessions to unwind and for the Gate and the Lobby to handle what they sent, then
+    /// flushes the store. Every acknowledged message is committed when this returns true.
+    @discardableResult
+    public func stop(within limit: Duration = .seconds(4)) -> Bool {
+        guard let acceptLoop else {
+            lot?.stop()
+            return false
+        }
+        let deadline = platform.now() + limit
+        acceptLoop.stop()
+        router.shutDownSessions()
+        while router.liveSessionCount > 0, platform.now() < deadline { platform.sleep(for: .milliseconds(10)) }
+        // Logouts go to the Gate, room closings to the Lobby; their audits then go to the store.
+        for settled in [router.gateIsSettled, router.lobbyIsSettled, router.gateIsSettled] {
+            while !settled(), platform.now() < deadline { platform.sleep(for: .milliseconds(2)) }
+        }
+        let flushed = Barrier(platform: platform, role: "store flushed")
+        router.store.post(.barrier(flushed))
+        let confirmed = flushed.wait(until: platform.now() + .seconds(1))
+        if !confirmed { logger.error("the store did not confirm its last batch in time") }
+        lot?.stop()
+        return confirmed && router.liveSessionCount == 0
+    }
+
+    private func failed(_ reason: String) -> Bool {
+        startFailure = reason
+        return false
+    }
+}

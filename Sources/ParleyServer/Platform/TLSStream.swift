@@ -1,0 +1,82 @@
+import Glibc
+import ParleyPlatform
+import ParleyTLS
+
+/// Production's byte stream: server-side TLS over an accepted TCP socket. It owns the
+/// socket (`close()` closes it, once). The first handshake step sets the socket up (no
+/// Nagle, non-blocking) and makes the TLS session, on the connection's own thread, so the
+/// accept thread does no more per connection than accept.
+///
+/// One thread at a time: the connection's thread during the handshake, then whoever
+/// holds the session's lock (`SessionHost`).
+public final class TLSStream: ByteStream, @unchecked Sendable {
+    let fileDescriptor: Int32
+    /// Until the first handshake step makes the connection.
+    private var context: TLSContext?
+    private var connection: TLSConnection?
+    private var closed = false
+
+    init(fileDescriptor: Int32, context: TLSContext) {
+        self.fileDescriptor = fileDescriptor
+        self.context = context
+    }
+
+    deinit {
+        if !closed { Sockets.close(fileDescriptor) }
+    }
+
+    public func handshake() -> StreamResult {
+        if connection == nil {
+            guard let context, !closed else { return .failed }
+            self.context = nil
+            do {
+                try Sockets.setNoDelay(fileDescriptor)
+                try Sockets.setNonBlocking(fileDescriptor)
+                connection = try TLSConnection(context: context, fileDescriptor: fileDescriptor, ownership: .borrowed)
+            } catch {
+                return .failed // reported as a failed handshake, the connection's end either way
+            }
+        }
+        switch connection!.handshake() {
+        case .complete: return .bytes(0)
+        case .wantRead: return .wantRead
+        case .wantWrite: return .wantWrite
+        case .failed: return .failed
+        }
+    }
+
+    @inline(__always)
+    public func read(into buffer: UnsafeMutableRawBufferPointer) -> StreamResult {
+        guard let connection else { return .failed }
+        return TLSStream.result(connection.read(into: buffer))
+    }
+
+    @inline(__always)
+    public func write(_ bytes: UnsafeRawBufferPointer) -> StreamResult {
+        guard let connection else { return .failed }
+        return TLSStream.result(connection.write(bytes))
+    }
+
+    public var pending: Int { connection?.pending ?? 0 }
+
+    public func shutdown() {
+        connection?.shutdown()
+    }
+
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        Sockets.close(fileDescriptor)
+    }
+
+    @inline(__always)
+    private static func result(_ result: TLSIOResult) -> StreamResult {
+        switch result {
+        case .bytes(let count): .bytes(count)
+        case .wantRead: .wantRead
+        case .wantWrite: .wantWrite
+        case .closed: .closed
+        case .failed: .failed
+        }
+    }
+}
