@@ -25,10 +25,20 @@ public enum Command: Equatable, Sendable {
         return parseCommand(text.dropFirst())
     }
 
-    /// Control characters other than tab (C0, DEL and C1): never passed on to a terminal.
+    /// Control characters other than tab (C0, DEL and C1), and the invisible ones that
+    /// change how a line reads: Unicode format characters (category Cf: bidirectional
+    /// overrides and isolates, zero-width spaces, the BOM, ...) and the line and paragraph
+    /// separators U+2028/2029. Never passed on to a terminal. The zero-width joiner
+    /// (U+200D) stays allowed: emoji sequences (👩‍💻) are made with it.
     static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         let value = scalar.value
-        return (value < 0x20 && value != 0x09) || (0x7F...0x9F).contains(value)
+        if value < 0x80 { return value < 0x20 && value != 0x09 || value == 0x7F }
+        if value <= 0x9F { return true }
+        if value == 0x200D { return false }
+        switch scalar.properties.generalCategory {
+        case .format, .lineSeparator, .paragraphSeparator: return true
+        default: return false
+        }
     }
 
     private static func parseCommand(_ body: Substring) -> Result<Command, CommandError> {
@@ -111,7 +121,7 @@ public enum CommandError: Error, Equatable, Sendable {
         case .lineTooLong:
             return .error(.lineTooLong, "lines are at most \(Limits.maxLineBytes) bytes; the line was dropped")
         case .controlCharacters:
-            return .error(.badText, "control characters are not allowed; the line was dropped")
+            return .error(.badText, "control and invisible format characters are not allowed; the line was dropped")
         case .invalidUTF8:
             return .error(.badEncoding, "lines must be UTF-8; the line was dropped")
         }

@@ -7,6 +7,16 @@ private func parse(_ text: String) -> Result<Command, CommandError>? {
 
 @Suite("Parsing client lines")
 struct CommandTests {
+    @Test("invisible format characters and line separators are refused", arguments: ["\u{202E}", "\u{2066}", "\u{200B}", "\u{FEFF}", "\u{2028}", "\u{2029}", "\u{00AD}"])
+    func formatCharactersRefused(_ scalar: String) {
+        #expect(parse("hi" + scalar + "there") == .failure(.controlCharacters))
+    }
+
+    @Test("emoji joined with a zero-width joiner, tabs and accents pass")
+    func joinedEmojiPass() {
+        #expect(parse("👩\u{200D}💻\tcafé") == .success(.say("👩\u{200D}💻\tcafé")))
+    }
+
     @Test("a plain line is a message to the room")
     func plainLineIsSay() {
         #expect(parse("hello there") == .success(.say("hello there")))
