@@ -2,7 +2,7 @@ import ChatCore
 import ParleyPlatform
 
 // How the shell carries out each actor kind's outputs: one exhaustive switch per kind.
-// Mail for sessions is grouped by session (`Router.deliverToSessions`), so a room's batch
+// Mail for sessions is grouped by session (`SessionMailBatch`, `Router.deliver`), so a room's batch
 // of lines for a member becomes one call and one TLS write; all other mail goes to its
 // mailbox at once, in order.
 
@@ -14,18 +14,15 @@ extension Gate: HostedActor {
     var hasRetired: Bool { false }
 
     static func carryOut<P: Platform>(_ outputs: [GateEffect], of gate: Gate, router: Router<P>) {
-        var targets: [SessionTarget] = []
+        var batch = SessionMailBatch()
         for index in outputs.indices {
             switch outputs[index] {
-            case .session(let id, _): targets.append(SessionTarget(id: id.rawValue, index: index))
+            case .session(let id, let message): batch.add(id, message)
             case .store(let request): router.store.post(.request(request))
             case .hasher(let request): router.hasher.post(request)
             }
         }
-        router.deliverToSessions(&targets) { index in
-            guard case .session(_, let message) = outputs[index] else { preconditionFailure("indexed as session mail") }
-            return message
-        }
+        router.deliver(&batch)
     }
 }
 
@@ -37,10 +34,10 @@ extension Lobby: HostedActor {
     var hasRetired: Bool { false }
 
     static func carryOut<P: Platform>(_ outputs: [LobbyEffect], of lobby: Lobby, router: Router<P>) {
-        var targets: [SessionTarget] = []
+        var batch = SessionMailBatch()
         for index in outputs.indices {
             switch outputs[index] {
-            case .session(let id, _): targets.append(SessionTarget(id: id.rawValue, index: index))
+            case .session(let id, let message): batch.add(id, message)
             case .room(let id, let message): router.send(.room(id, message))
             case .store(let request): router.store.post(.request(request))
             // Registered before the `admit` that follows it is sent; its mailbox keeps that
@@ -48,10 +45,7 @@ extension Lobby: HostedActor {
             case .spawnRoom(let id, let name): router.openRoom(id, name)
             }
         }
-        router.deliverToSessions(&targets) { index in
-            guard case .session(_, let message) = outputs[index] else { preconditionFailure("indexed as session mail") }
-            return message
-        }
+        router.deliver(&batch)
     }
 }
 
@@ -63,19 +57,16 @@ extension Room: HostedActor {
     var hasRetired: Bool { isRetired }
 
     static func carryOut<P: Platform>(_ outputs: [RoomEffect], of room: Room, router: Router<P>) {
-        var targets: [SessionTarget] = []
+        var batch = SessionMailBatch()
         for index in outputs.indices {
             switch outputs[index] {
-            case .session(let id, _): targets.append(SessionTarget(id: id.rawValue, index: index))
+            case .session(let id, let message): batch.add(id, message)
             case .lobby(let message): router.lobby.mailbox.post(message)
             case .store(let request): router.store.post(.request(request))
             // Out of the table, its mailbox closed: its thread ends once it has drained.
             case .retire: router.retire(room.ref.id)
             }
         }
-        router.deliverToSessions(&targets) { index in
-            guard case .session(_, let message) = outputs[index] else { preconditionFailure("indexed as session mail") }
-            return message
-        }
+        router.deliver(&batch)
     }
 }

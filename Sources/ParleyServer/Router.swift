@@ -85,13 +85,13 @@ final class Router<P: Platform>: @unchecked Sendable {
     // MARK: - Delivery
 
     /// Hands each session its mail, grouped by session and in the order it was sent: a
-    /// room's batch of lines for a member becomes one call, one TLS write. `targets`
-    /// pairs each session with the position of its mail among the outputs.
-    func deliverToSessions(_ targets: inout [SessionTarget], message: (Int) -> SessionMessage) {
-        guard !targets.isEmpty else { return }
+    /// room's batch of lines for a member becomes one call, one TLS write.
+    func deliver(_ batch: inout SessionMailBatch) {
+        guard !batch.targets.isEmpty else { return }
         // Only (session, position) pairs are sorted: plain integers, no enum copies.
         // Swift's sort finds runs, so a room's members, often already in order, cost one pass.
-        targets.sort { ($0.id, $0.index) < ($1.id, $1.index) }
+        batch.targets.sort { ($0.id, $0.index) < ($1.id, $1.index) }
+        let targets = batch.targets
         var runs: [Range<Int>] = []
         var start = 0
         for index in 1...targets.count where index == targets.count || targets[index].id != targets[start].id {
@@ -99,10 +99,9 @@ final class Router<P: Platform>: @unchecked Sendable {
             start = index
         }
         let hosts = sessionsLock.withLock { runs.map { sessions[SessionID(targets[$0.lowerBound].id)] } }
-        withoutActuallyEscaping(message) { message in
-            for (host, run) in zip(hosts, runs) {
-                host?.receive(targets[run].lazy.map { message($0.index) })
-            }
+        let messages = batch.messages
+        for (host, run) in zip(hosts, runs) {
+            host?.receive(targets[run].lazy.map { messages[$0.index] })
         }
     }
 
@@ -174,10 +173,16 @@ extension Router {
     }
 }
 
-/// A session's mail among an actor's outputs: which session, and where in the outputs.
-struct SessionTarget {
-    let id: UInt64
-    let index: Int
+/// The mail one run of an actor sends to sessions, in order, for `Router.deliver`.
+struct SessionMailBatch {
+    /// Which session each message is for, and its place in `messages`.
+    fileprivate(set) var targets: [(id: UInt64, index: Int)] = []
+    fileprivate(set) var messages: [SessionMessage] = []
+
+    mutating func add(_ session: SessionID, _ message: SessionMessage) {
+        targets.append((session.rawValue, messages.count))
+        messages.append(message)
+    }
 }
 
 /// A one-shot signal between threads.
