@@ -46,7 +46,10 @@ let package = Package(
         // a time, every Platform call a scheduling point) and the harness that drives it.
         .target(
             name: "ParleyShellSimulation",
-            dependencies: ["ChatCore", "ParleyPlatform", "ParleyStore", "CSQLite", "ParleySimulation"],
+            dependencies: [
+                "ChatCore", "ParleyPlatform", "ParleyStore", "CSQLite", "ParleySimulation", "ParleyServer",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "ShellSimulation"
         ),
         // The load generator: Parley's protocol or IRC over TLS, latency histograms.
