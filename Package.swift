@@ -81,7 +81,7 @@ let package = Package(
         ),
         // Fixture replays, seed sweeps, determinism, and broken actors the simulator must catch.
         // The controlled platform's own tests, shell fixtures, and broken platforms it must catch.
-        .testTarget(name: "ShellSimulationTests", dependencies: ["ParleyShellSimulation", "ParleyPlatform", "ChatCore"]),
+        .testTarget(name: "ShellSimulationTests", dependencies: ["ParleyShellSimulation", "ParleyPlatform", "ChatCore"], exclude: ["Planted"]),
         .testTarget(name: "SimulationTests", dependencies: ["ParleySimulation", "ChatCore"], exclude: ["Planted"]),
     ]
 )

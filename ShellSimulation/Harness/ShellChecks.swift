@@ -172,7 +172,7 @@ extension ShellWorld {
     private func finishConnections(picker: inout ThreadPicker) {
         let limit = platform.now() + ShellWorld.closeGrace + .milliseconds(100)
         var budget = 60_000
-        while violation == nil, budget > 0, scheduler.liveThreads.contains(where: { $0.name.hasSuffix("connection") }) {
+        while violation == nil, budget > 0, scheduler.liveThreads.contains(where: { $0.name.contains("connection") }) {
             _ = clientsAct()
             if let next = scheduler.runnable.first.map({ _ in picker.pick(from: scheduler.runnable) }) {
                 budget -= 1

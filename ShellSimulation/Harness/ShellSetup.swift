@@ -102,7 +102,7 @@ extension ShellSetup {
             shutdownMidRun: random.chance(0.3)
         )
         // Drawn last, so the draws above stay what they were before these existed.
-        setup.inlineReach = random.chance(0.6) ? random.within(0...2) : 128
+        setup.inlineReach = random.chance(0.6) ? random.within(0...(clients - 1)) : 128
         setup.flood = faults && random.chance(0.25) ? Flood(linesPerSecond: random.within(2...20), burst: random.within(3...12)) : nil
         return setup
     }
