@@ -46,7 +46,10 @@ let package = Package(
         // a time, every Platform call a scheduling point) and the harness that drives it.
         .target(
             name: "ParleyShellSimulation",
-            dependencies: ["ChatCore", "ParleyPlatform", "ParleyStore", "CSQLite", "ParleySimulation"],
+            dependencies: [
+                "ChatCore", "ParleyPlatform", "ParleyStore", "CSQLite", "ParleySimulation", "ParleyServer",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "ShellSimulation"
         ),
         // The load generator: Parley's protocol or IRC over TLS, latency histograms.
@@ -78,7 +81,7 @@ let package = Package(
         ),
         // Fixture replays, seed sweeps, determinism, and broken actors the simulator must catch.
         // The controlled platform's own tests, shell fixtures, and broken platforms it must catch.
-        .testTarget(name: "ShellSimulationTests", dependencies: ["ParleyShellSimulation", "ParleyPlatform", "ChatCore"]),
+        .testTarget(name: "ShellSimulationTests", dependencies: ["ParleyShellSimulation", "ParleyPlatform", "ChatCore"], exclude: ["Planted"]),
         .testTarget(name: "SimulationTests", dependencies: ["ParleySimulation", "ChatCore"], exclude: ["Planted"]),
     ]
 )

@@ -30,7 +30,9 @@ extension ShellWorld {
             }
             if acted { continue }
             let owed = owedAnswers
-            if owed.isEmpty, !shutdownBegun || shutdownFinished { break }
+            // An actor's thread that sleeps (the storage thread's commit window) still has
+            // work in hand: quiescence is after it, not during it.
+            if owed.isEmpty, !shutdownBegun || shutdownFinished, !actorThreadSleeps { break }
             guard let next = scheduler.earliestDeadline else {
                 scheduler.checkDeadlock()
                 if violation == nil {
@@ -81,7 +83,7 @@ extension ShellWorld {
         for tag in messages.keys.sorted() {
             let message = messages[tag]!
             if message.failed {
-                if row(for: tag) != nil {
+                if !message.targetLeft, row(for: tag) != nil {
                     return scheduler.fail(.storeBeforeDeliver, "\(tag) was refused to its sender, yet the store keeps it")
                 }
                 continue
@@ -106,12 +108,25 @@ extension ShellWorld {
         checkMailboxesDrained()
     }
 
+    /// The threads that serve a mailbox: the Gate's, the Lobby's, the rooms', the storage
+    /// thread, the hashing pool's.
+    static func servesMailbox(_ role: String) -> Bool {
+        ["gate", "lobby", "storage"].contains(role) || role.hasPrefix("room") || role.hasPrefix("hash")
+    }
+
+    private var actorThreadSleeps: Bool {
+        scheduler.liveThreads.contains { thread in
+            guard ShellWorld.servesMailbox(thread.name), case .time = thread.wait else { return false }
+            return true
+        }
+    }
+
     /// At quiescence each actor's thread waits on its mailbox's condition (an empty one:
     /// a post signals it). One waiting for anything else has work it cannot get to.
     private func checkMailboxesDrained() {
         for thread in scheduler.liveThreads {
             let role = thread.name
-            guard ["gate", "lobby", "storage"].contains(role) || role.hasPrefix("room") || role.hasPrefix("hash") else { continue }
+            guard ShellWorld.servesMailbox(role) else { continue }
             switch thread.wait {
             case .signal(let condition, _) where condition.role.contains("mailbox") || condition.role.contains("hash"):
                 continue
@@ -132,6 +147,11 @@ extension ShellWorld {
         settle(picker: &picker)
         guard violation == nil else { return }
         guard shutdownFinished else { return scheduler.fail(.shutdown, "stop() never returned; every thread: \(scheduler.waitsReport)") }
+        // stop() returns once every session has retired; a retired session's connection
+        // thread may still be in its close grace (a parked one resumed to close). They have
+        // that long to close their streams, as the process would let them.
+        finishConnections(picker: &picker)
+        guard violation == nil else { return }
         for connection in clients.flatMap(\.connections) {
             guard connection.stream.serverClosed || connection.hungUp else {
                 return scheduler.fail(.shutdown, "\(connection.name) is still open after stop()")
@@ -146,4 +166,24 @@ extension ShellWorld {
             }
         }
     }
+
+    /// After stop(): runs the threads still alive, clients reading, for up to the close
+    /// grace (and a little) of simulated time, until no connection thread is left.
+    private func finishConnections(picker: inout ThreadPicker) {
+        let limit = platform.now() + ShellWorld.closeGrace + .milliseconds(100)
+        var budget = 60_000
+        while violation == nil, budget > 0, scheduler.liveThreads.contains(where: { $0.name.contains("connection") }) {
+            _ = clientsAct()
+            if let next = scheduler.runnable.first.map({ _ in picker.pick(from: scheduler.runnable) }) {
+                budget -= 1
+                scheduler.run(next)
+                continue
+            }
+            guard let deadline = scheduler.earliestDeadline, deadline <= limit else { return }
+            scheduler.advanceClock(to: deadline)
+        }
+    }
+
+    /// `ServerConfiguration.closeGrace`, which the harness leaves at its default.
+    static let closeGrace: Duration = .seconds(2)
 }

@@ -22,14 +22,13 @@ public struct ShellRunReport: Sendable {
 /// Runs the shell under the controlled platform: a function of (seed, options), or of a
 /// fixture's decisions.
 public enum ShellSimulation {
-    /// The shell the harness runs; set once by whoever links ParleyServer (the `parley`
-    /// command and the tests).
+    /// A shell to run instead of the default (tests may set it); nil: `defaultMaker`.
     nonisolated(unsafe) public static var maker: ShellMaker?
 
     /// The shell `parley sim --shell` runs: ParleyServer's `ChatShell` on the controlled
-    /// platform once the seam is merged; until then the stand-in `MiniShell`.
-    public static var defaultMaker: ShellMaker? { MiniShell.maker }
-    public static var defaultShellName: String { "MiniShell (a stand-in: ParleyServer's ChatShell is not on the Platform yet)" }
+    /// platform (`ProductionShell`).
+    public static var defaultMaker: ShellMaker? { ProductionShell.maker }
+    public static var defaultShellName: String { "ChatShell<ControlledPlatform> (ParleyServer's shell, ParleyStore on SQLite, a digest for a hasher)" }
 
     /// A generated run: the seed draws the world and every choice.
     public static func run(seed: UInt64, options: ShellOptions, plant: Plant? = nil, recordTimeline: Bool = false, maker: ShellMaker? = nil) -> ShellRunReport {

@@ -18,6 +18,17 @@ public struct ShellSetup: Codable, Equatable, Sendable {
     /// The storage thread's CPU share as its busy measure sees it (above 0.8: commit windows).
     public var cpuShare: Double
     public var commitWindowMicroseconds: Int
+    /// Fan-outs up to this many sessions the storage thread runs inline
+    /// (`ServerConfiguration.inlineStoreReplyReach`); small here so a few clients reach the
+    /// mailbox path. nil (fixtures from before it was drawn): production's 128.
+    public var inlineReach: Int?
+    /// Flood control (lines per second, burst) where the seed draws it; nil: off.
+    public var flood: Flood?
+
+    public struct Flood: Codable, Equatable, Sendable {
+        public var linesPerSecond: Int
+        public var burst: Int
+    }
 
     // The plan.
     public var steps: Int
@@ -65,7 +76,7 @@ extension ShellSetup {
         let accounts = (1...(shared ? random.within(1...clients) : clients)).map { "u\($0)" }
         let faults = options.faults
         func rate(_ max: Double) -> Double { faults ? random.swarmProbability(max: max) : 0 }
-        return ShellSetup(
+        var setup = ShellSetup(
             clients: clients,
             accounts: accounts,
             roomNames: Array(["den", "loft"].prefix(random.within(1...2))),
@@ -90,13 +101,17 @@ extension ShellSetup {
             storeFailure: rate(0.15),
             shutdownMidRun: random.chance(0.3)
         )
+        // Drawn last, so the draws above stay what they were before these existed.
+        setup.inlineReach = random.chance(0.6) ? random.within(0...(clients - 1)) : 128
+        setup.flood = faults && random.chance(0.25) ? Flood(linesPerSecond: random.within(2...20), burst: random.within(3...12)) : nil
+        return setup
     }
 
-    /// The limits the shell's sessions run with: flood control off (the core simulator
-    /// covers it), a small outbox where the seed says so.
+    /// The limits the shell's sessions run with: flood control where the seed draws it,
+    /// a small outbox where the seed says so.
     public var limits: Limits {
         var limits = Limits()
-        limits.rate = nil
+        limits.rate = flood.map { RateLimit(linesPerSecond: $0.linesPerSecond, burst: $0.burst) }
         limits.maxOutboxBytes = maxOutboxBytes
         return limits
     }

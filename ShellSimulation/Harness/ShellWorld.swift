@@ -16,6 +16,10 @@ struct MessageRecord {
     /// The sender read its echo (a room message) or its OK (a whisper).
     var acknowledgedAt: Int?
     var failed = false
+    /// A whisper refused because its target left while the store was writing it: the
+    /// store keeps a row nobody received, and the sender knows (docs/ARCHITECTURE.md, the
+    /// core simulator's `whisper-target-left`).
+    var targetLeft = false
     /// Connections that read it.
     var deliveries: [String] = []
 }
@@ -332,7 +336,10 @@ public final class ShellWorld {
             answered()
             switch lastSent {
             case .text(let tag)?, .whisper(let tag, _)?:
-                if messages[tag]?.connection == name { messages[tag]?.failed = true }
+                if messages[tag]?.connection == name {
+                    messages[tag]?.failed = true
+                    if code == .noSuchUser, case .whisper? = lastSent { messages[tag]?.targetLeft = true }
+                }
             case .command(true)?:
                 // A refused move may have taken the session out of its room for a while.
                 if clients[index].connections[k].room != nil { entered(clients[index].connections[k].room!) }

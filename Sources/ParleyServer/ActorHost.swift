@@ -50,14 +50,11 @@ final class ActorHost<Actor: HostedActor, P: Platform>: @unchecked Sendable {
         repliesWaiting = platform.makeAtomic(0, role: role + " replies waiting")
     }
 
-    /// Fan-outs up to this many sessions may be run by the storage thread itself.
-    static var inlineReach: Int { 128 }
-
     /// Whether the storage thread may run a reply here now: the fan-out is small (one big
     /// room must not hold up the next commit and every other room), and no reply posted
     /// to the mailbox earlier is still waiting (the store's order on this channel).
     var runsInline: Bool {
-        lastReach.load() <= ActorHost.inlineReach && repliesWaiting.load() == 0
+        lastReach.load() <= router.inlineReach && repliesWaiting.load() == 0
     }
 
     /// Store replies for the actor's own thread to run, counted so none is overtaken.

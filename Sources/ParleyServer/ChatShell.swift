@@ -18,9 +18,10 @@ import ParleyStore
 /// - `init(platform:configuration:database:listener:hasher:logger:connectionLogger:)`
 ///   assembles the router; nothing runs yet. The configuration's `limits`,
 ///   `handshakeTimeout`, `closeGrace`, `parkIdleConnectionsAfter`,
-///   `maxConnectionsPerAddress`, `maxConnections` (nil: no cap), `hashingWorkers` and
-///   `commitWindow` apply; its data directory, certificate, scrypt cost and database
-///   settings are the caller's business (they made the database, listener and hasher).
+///   `maxConnectionsPerAddress`, `maxConnections` (nil: no cap), `hashingWorkers`,
+///   `commitWindow` and `inlineStoreReplyReach` apply; its data directory, certificate,
+///   scrypt cost and database settings are the caller's business (they made the
+///   database, listener and hasher).
 ///   `connectionLogger` is for lines any stranger can cause (production rate-limits
 ///   it); it defaults to `logger`.
 /// - `start()` starts the Gate's, the Lobby's, the storage thread, the hashing pool,
@@ -57,7 +58,7 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
         self.hasher = hasher
         self.logger = logger
         self.connectionLogger = connectionLogger ?? logger
-        router = Router(platform: platform, logger: logger)
+        router = Router(platform: platform, logger: logger, inlineReach: configuration.inlineStoreReplyReach)
     }
 
     /// Sessions registered now (a session unregisters when it retires).

@@ -26,10 +26,14 @@ final class Router<P: Platform>: @unchecked Sendable {
     private let logger: Logger
     /// Set (1) when the server stops: a session that registers afterwards is told at once.
     private let stopping: P.AtomicInt
+    /// Fan-outs up to this many sessions may be run by the storage thread itself
+    /// (`ServerConfiguration.inlineStoreReplyReach`).
+    let inlineReach: Int
 
-    init(platform: P, logger: Logger) {
+    init(platform: P, logger: Logger, inlineReach: Int = 128) {
         self.platform = platform
         self.logger = logger
+        self.inlineReach = inlineReach
         store = BlockingMailbox(platform: platform, role: "store")
         hasher = BlockingMailbox(platform: platform, role: "hasher")
         sessionsLock = platform.makeLock(role: "router sessions")
@@ -73,8 +77,11 @@ final class Router<P: Platform>: @unchecked Sendable {
         host?.mailbox.close()
     }
 
+    /// In session order, not the dictionary's: the dictionary's order changes from one
+    /// process to the next (seeded hashing), and shutdown says BYE in this order, so the
+    /// shell simulation could not replay a seed's shutdown otherwise.
     var sessionHosts: [SessionHost<P>] {
-        sessionsLock.withLock { Array(sessions.values) }
+        sessionsLock.withLock { sessions.sorted { $0.key < $1.key }.map(\.value) }
     }
 
     var liveSessionCount: Int { sessionsLock.withLock { sessions.count } }

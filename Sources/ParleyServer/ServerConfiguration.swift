@@ -31,6 +31,11 @@ public struct ServerConfiguration: Sendable {
     /// busy, messages this close together share a commit and each member's write. Zero:
     /// commit as soon as anything waits.
     public var commitWindow: Duration = .milliseconds(2)
+    /// Fan-outs up to this many sessions the storage thread runs itself, under the actor's
+    /// lock (`ActorHost.runsInline`); larger ones go through the actor's mailbox. A knob
+    /// so the shell simulation's small worlds (a handful of clients) reach the mailbox path
+    /// and its ordering against later inline replies; production keeps 128.
+    public var inlineStoreReplyReach = 128
     /// How long a write waits for another process's lock before it fails (`ERR store-failed`).
     public var databaseBusyTimeout: Duration = .seconds(5)
 

@@ -1,27 +1,35 @@
 import Foundation
 import ParleyShellSimulation
-import XCTest
+import Testing
 
-/// Every shell fixture under fixtures/shell/ replays strictly: a fixture of a broken
-/// platform must still be caught by the invariant it names; any other must hold.
-final class ShellFixtureTests: XCTestCase {
-    static var directory: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("fixtures/shell").path
+/// Every shell fixture under fixtures/shell/ and Tests/ShellSimulationTests/Planted/ (the
+/// planted bugs' shrunk runs) replays strictly on production's shell: a
+/// fixture of a broken platform must still be caught by the invariant it names; any other
+/// must hold.
+@Suite("Shell fixtures replay")
+struct ShellFixtureTests {
+    static var directories: [String] {
+        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        return [here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fixtures/shell").path,
+                here.appendingPathComponent("Planted").path]
     }
 
-    func testShellFixturesReplay() throws {
-        guard let maker = ShellSimulation.maker ?? ShellSimulation.defaultMaker else { throw XCTSkip("no shell to run") }
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: Self.directory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
-        for file in files {
-            let fixture = try ShellFixture.load(from: Self.directory + "/" + file)
-            let result = try fixture.replay(maker: maker)
-            XCTAssertNil(result.stale.map { "decision \($0.0) \"\($0.1)\" no longer fits" }, file)
-            if fixture.plant != nil {
-                XCTAssertEqual(result.violation?.invariant, fixture.invariant, "\(file): \(result.violation?.description ?? "holds")")
-            } else {
-                XCTAssertNil(result.violation, "\(file): \(result.violation?.description ?? "")")
-            }
+    static var files: [String] {
+        directories.flatMap { directory in
+            ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+                .map { directory + "/" + $0 }
+        }
+    }
+
+    @Test("Each shell fixture replays strictly and still finds what it names", arguments: files)
+    func fixtureReplays(_ file: String) throws {
+        let fixture = try ShellFixture.load(from: file)
+        let result = try fixture.replay()
+        #expect(result.stale.map { "decision \($0.0) \"\($0.1)\" no longer fits" } == nil)
+        if fixture.plant != nil {
+            #expect(result.violation?.invariant == fixture.invariant, "\(file): \(result.violation?.description ?? "holds")")
+        } else {
+            #expect(result.violation == nil, "\(file): \(result.violation?.description ?? "")")
         }
     }
 }

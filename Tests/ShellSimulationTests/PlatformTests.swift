@@ -1,7 +1,7 @@
 import ChatCore
 import ParleyPlatform
 import ParleySimulation
-import XCTest
+import Testing
 @testable import ParleyShellSimulation
 
 /// A mailbox over any platform, as the shell's is: a lock, a condition, a list.
@@ -35,7 +35,7 @@ final class TestMailbox<P: Platform>: @unchecked Sendable {
     }
 }
 
-final class PlatformTests: XCTestCase {
+@Suite("The controlled platform: locks, conditions, wakers, pipes, the ready set, the clock") struct PlatformTests {
     private func picker(_ seed: UInt64, _ kind: SimulationOptions.SchedulerKind = .random) -> ThreadPicker {
         ThreadPicker(kind: kind, depth: 3, expectedSlices: 200, random: SeededRandom(seed: seed, stream: 9))
     }
@@ -62,27 +62,31 @@ final class PlatformTests: XCTestCase {
         }
         var pick = picker(seed, kind)
         let outcome = platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 10_000)
-        XCTAssertEqual(outcome, .idle, platform.scheduler.violation?.description ?? "")
-        XCTAssertTrue(platform.scheduler.liveThreads.isEmpty, platform.scheduler.waitsReport)
+        #expect(outcome == .idle, Comment(rawValue: platform.scheduler.violation?.description ?? ""))
+        #expect(platform.scheduler.liveThreads.isEmpty, Comment(rawValue: platform.scheduler.waitsReport))
         platform.scheduler.teardown()
         return (platform.scheduler.trace.hash, received.value)
     }
 
-    func testMailboxDeliversEverythingOnceInOrderAndIsDeterministic() {
+    @Test("A mailbox delivers every item once, in each producer's order, the same way for a seed")
+
+    func mailboxDeliversEverythingOnceInOrderAndIsDeterministic() {
         var hashes: Set<UInt64> = []
         for seed in 1...30 as ClosedRange<UInt64> {
             for kind in SimulationOptions.SchedulerKind.allCases {
                 let (hash, items) = mailboxRun(seed: seed, kind: kind)
-                XCTAssertEqual(items.sorted(), [0, 1, 2, 3, 4, 100, 101, 102, 103, 104])
-                XCTAssertEqual(items.filter { $0 < 100 }, [0, 1, 2, 3, 4])
-                XCTAssertEqual(mailboxRun(seed: seed, kind: kind).0, hash, "seed \(seed) is not deterministic")
+                #expect(items.sorted() == [0, 1, 2, 3, 4, 100, 101, 102, 103, 104])
+                #expect(items.filter { $0 < 100 } == [0, 1, 2, 3, 4])
+                #expect(mailboxRun(seed: seed, kind: kind).0 == hash, "seed \(seed) is not deterministic")
                 hashes.insert(hash)
             }
         }
-        XCTAssertGreaterThan(hashes.count, 10, "seeds should give different interleavings")
+        #expect(hashes.count > 10, "seeds should give different interleavings")
     }
 
-    func testLockOutOfOrderIsAViolation() {
+    @Test("Taking an actor's lock while holding a session's is a lock-order violation")
+
+    func lockOutOfOrderIsAViolation() {
         let platform = ControlledPlatform()
         let session = platform.makeLock(role: "session c1.1")
         let room = platform.makeLock(role: "room r1")
@@ -90,20 +94,22 @@ final class PlatformTests: XCTestCase {
             session.withLock { room.withLock {} }
         }
         var pick = picker(1)
-        XCTAssertEqual(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100), .violated)
-        XCTAssertEqual(platform.scheduler.violation?.invariant, .lockOrder)
-        XCTAssertTrue(platform.scheduler.violation!.detail.contains("room r1 while holding session c1.1"), platform.scheduler.violation!.detail)
+        #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100) == .violated)
+        #expect(platform.scheduler.violation?.invariant == .lockOrder)
+        #expect(platform.scheduler.violation!.detail.contains("room r1 while holding session c1.1"), Comment(rawValue: platform.scheduler.violation!.detail))
         platform.scheduler.teardown()
     }
 
-    func testNestedSessionLocksAndLeavesAreViolations() {
+    @Test("Nested session locks and locks taken under a leaf are violations; the documented order is not")
+
+    func nestedSessionLocksAndLeavesAreViolations() {
         for (first, second) in [("session c1.1", "session c2.1"), ("router sessions", "session c1.1"), ("room r1", "lobby")] {
             let platform = ControlledPlatform()
             let a = platform.makeLock(role: first), b = platform.makeLock(role: second)
             _ = platform.spawnThread(name: "t", stackSize: 0) { a.withLock { b.withLock {} } }
             var pick = picker(1)
             _ = platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100)
-            XCTAssertEqual(platform.scheduler.violation?.invariant, .lockOrder, "\(first) then \(second)")
+            #expect(platform.scheduler.violation?.invariant == .lockOrder, "\(first) then \(second)")
             platform.scheduler.teardown()
         }
         // The documented order is fine.
@@ -112,11 +118,13 @@ final class PlatformTests: XCTestCase {
         let mailbox = platform.makeLock(role: "lobby mailbox")
         _ = platform.spawnThread(name: "room r1", stackSize: 0) { room.withLock { session.withLock { mailbox.withLock {} } } }
         var pick = picker(1)
-        XCTAssertEqual(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100), .idle)
+        #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100) == .idle)
         platform.scheduler.teardown()
     }
 
-    func testALockCycleIsReportedWithEveryThreadsWait() {
+    @Test("A lock cycle is reported as a deadlock with every thread's wait")
+
+    func aLockCycleIsReportedWithEveryThreadsWait() {
         var found = 0
         for seed in 1...20 as ClosedRange<UInt64> {
             var options = PlatformOptions()
@@ -128,17 +136,19 @@ final class PlatformTests: XCTestCase {
             var pick = picker(seed)
             _ = platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100)
             if let violation = platform.scheduler.violation {
-                XCTAssertEqual(violation.invariant, .deadlock)
-                XCTAssertTrue(violation.detail.contains("lock cycle"), violation.detail)
+                #expect(violation.invariant == .deadlock)
+                #expect(violation.detail.contains("lock cycle"), Comment(rawValue: violation.detail))
                 found += 1
             }
             platform.scheduler.teardown()
         }
-        XCTAssertGreaterThan(found, 0, "some seed should interleave the two into a cycle")
-        XCTAssertLessThan(found, 20, "some seed should run them one after the other")
+        #expect(found > 0, "some seed should interleave the two into a cycle")
+        #expect(found < 20, "some seed should run them one after the other")
     }
 
-    func testAWakerSignalBeforeTheWaitIsKept() {
+    @Test("A waker signal sent before the wait is kept pending")
+
+    func aWakerSignalBeforeTheWaitIsKept() {
         let platform = ControlledPlatform()
         let waker = platform.makeWaker()!
         let outcome = Box<WaitOutcome?>(nil)
@@ -148,13 +158,15 @@ final class PlatformTests: XCTestCase {
         }
         let before = platform.now()
         var pick = picker(1)
-        XCTAssertEqual(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100), .idle)
-        XCTAssertEqual(outcome.value?.wakerFired, true)
-        XCTAssertLessThan(platform.now() - before, .milliseconds(1), "the wait must not sleep through a pending signal")
+        #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100) == .idle)
+        #expect(outcome.value?.wakerFired == true)
+        #expect(platform.now() - before < .milliseconds(1), "the wait must not sleep through a pending signal")
         platform.scheduler.teardown()
     }
 
-    func testAPlantedWakerThatDropsEarlySignalsIsCaught() {
+    @Test("A planted waker that drops early signals is caught as a lost wake-up, and the real one never is")
+
+    func aPlantedWakerThatDropsEarlySignalsIsCaught() {
         var caught = 0
         for seed in 1...20 as ClosedRange<UInt64> {
             var options = PlatformOptions()
@@ -175,12 +187,12 @@ final class PlatformTests: XCTestCase {
             var pick = picker(seed)
             _ = platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 1_000)
             if let violation = platform.scheduler.violation {
-                XCTAssertEqual(violation.invariant, .lostWakeUp, violation.description)
+                #expect(violation.invariant == .lostWakeUp, Comment(rawValue: violation.description))
                 caught += 1
             }
             platform.scheduler.teardown()
         }
-        XCTAssertGreaterThan(caught, 0, "some seed should signal between the load and the wait")
+        #expect(caught > 0, "some seed should signal between the load and the wait")
         // The same schedules on the real waker: never.
         for seed in 1...20 as ClosedRange<UInt64> {
             let platform = ControlledPlatform()
@@ -195,13 +207,15 @@ final class PlatformTests: XCTestCase {
                 waker.signal()
             }
             var pick = picker(seed)
-            XCTAssertEqual(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 1_000), .idle)
-            XCTAssertLessThan(platform.now() - start, .milliseconds(1))
+            #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 1_000) == .idle)
+            #expect(platform.now() - start < .milliseconds(1))
             platform.scheduler.teardown()
         }
     }
 
-    func testTimeMovesOnlyWhenNothingCanRun() {
+    @Test("Simulated time moves only when nothing can run")
+
+    func timeMovesOnlyWhenNothingCanRun() {
         let platform = ControlledPlatform()
         let start = platform.now()
         let woke = Box<Instant?>(nil)
@@ -210,24 +224,28 @@ final class PlatformTests: XCTestCase {
             woke.value = platform.now()
         }
         var pick = picker(1)
-        XCTAssertEqual(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100), .idle)
-        XCTAssertEqual(woke.value.map { ($0 - start) >= .seconds(5) && ($0 - start) < .seconds(5) + .milliseconds(1) }, true)
+        #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100) == .idle)
+        #expect(woke.value.map { ($0 - start) >= .seconds(5) && ($0 - start) < .seconds(5) + .milliseconds(1) } == true)
         platform.scheduler.teardown()
     }
 
-    func testBlockedThreadsAreTornDown() {
+    @Test("Threads blocked at the end of a run are torn down")
+
+    func blockedThreadsAreTornDown() {
         for _ in 0..<100 {
             let platform = ControlledPlatform()
             let mailbox = TestMailbox(platform, role: "gate")
             for index in 0..<3 { _ = platform.spawnThread(name: "worker \(index)", stackSize: 0) { _ = mailbox.takeAll() } }
             var pick = picker(1)
-            XCTAssertEqual(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100), .idle)
-            XCTAssertEqual(platform.scheduler.liveThreads.count, 3)
+            #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100) == .idle)
+            #expect(platform.scheduler.liveThreads.count == 3)
             platform.scheduler.teardown()
         }
     }
 
-    func testAFullPipeSaysWantWriteAndWakesAWriterWhenRead() {
+    @Test("A full pipe says wantWrite and wakes its writer once the client reads")
+
+    func aFullPipeSaysWantWriteAndWakesAWriterWhenRead() {
         let platform = ControlledPlatform()
         let stream = platform.makeStream(name: "c1.1", remoteHost: "10.0.0.1", capacity: 8)
         let results = Box<[StreamResult]>([])
@@ -242,37 +260,39 @@ final class PlatformTests: XCTestCase {
             }
         }
         var pick = picker(1)
-        XCTAssertEqual(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100), .idle)
-        XCTAssertEqual(results.value, [.bytes(8), .wantWrite])
-        XCTAssertEqual(String(decoding: stream.clientRead(), as: UTF8.self), "hello, w")
-        XCTAssertEqual(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100), .idle)
-        XCTAssertEqual(String(decoding: stream.clientRead(), as: UTF8.self), "orld\n")
-        XCTAssertTrue(platform.scheduler.liveThreads.isEmpty)
+        #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100) == .idle)
+        #expect(results.value == [.bytes(8), .wantWrite])
+        #expect(String(decoding: stream.clientRead(), as: UTF8.self) == "hello, w")
+        #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100) == .idle)
+        #expect(String(decoding: stream.clientRead(), as: UTF8.self) == "orld\n")
+        #expect(platform.scheduler.liveThreads.isEmpty)
         platform.scheduler.teardown()
     }
 
-    func testTheReadySetReportsAStreamOnceAndKeepsAnInterrupt() {
+    @Test("The ready set reports a stream once and keeps an interrupt pending")
+
+    func theReadySetReportsAStreamOnceAndKeepsAnInterrupt() {
         let platform = ControlledPlatform()
         let set = platform.makeReadySet()!
         let stream = platform.makeStream(name: "c1.1", remoteHost: "10.0.0.1", capacity: 64)
         let seen = Box<[[UInt64]]>([])
         _ = platform.spawnThread(name: "parking", stackSize: 0) {
-            XCTAssertTrue(set.add(stream, tag: 7))
-            XCTAssertFalse(set.add(stream, tag: 7))
+            #expect(set.add(stream, tag: 7))
+            #expect(!(set.add(stream, tag: 7)))
             seen.value.append(set.wait(timeout: nil))
             seen.value.append(set.wait(timeout: nil))
         }
         var pick = picker(1)
-        XCTAssertEqual(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100), .idle)
+        #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100) == .idle)
         stream.clientSend(ArraySlice("hi\n".utf8))
         set.interrupt() // from the harness: pending for the second wait
-        XCTAssertEqual(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100), .idle)
-        XCTAssertEqual(seen.value, [[7]], "the stream and the interrupt come in one answer")
+        #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100) == .idle)
+        #expect(seen.value == [[7]], "the stream and the interrupt come in one answer")
         set.interrupt()
-        XCTAssertEqual(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100), .idle)
-        XCTAssertEqual(seen.value, [[7], []])
-        XCTAssertEqual(platform.scheduler.hazards[.park], 1)
-        XCTAssertEqual(platform.scheduler.hazards[.resumeBySocket], 1)
+        #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100) == .idle)
+        #expect(seen.value == [[7], []])
+        #expect(platform.scheduler.hazards[.park] == 1)
+        #expect(platform.scheduler.hazards[.resumeBySocket] == 1)
         platform.scheduler.teardown()
     }
 }

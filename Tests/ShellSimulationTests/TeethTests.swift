@@ -1,10 +1,12 @@
 import ChatCore
+import Foundation
 import ParleyShellSimulation
 import ParleySimulation
-import XCTest
+import Testing
 
-/// Broken platforms planted under a shell: each must be caught within a few seeds and
-/// shrink to a short choice stream that still breaks the same invariant.
+/// Broken platforms planted under production's shell: each must be caught within a few
+/// dozen seeds and shrink to a short choice stream that still breaks the same invariant;
+/// the same decisions on the real platform hold.
 enum Teeth {
     struct Caught {
         let seed: UInt64
@@ -14,33 +16,57 @@ enum Teeth {
         let fixture: ShellFixture
     }
 
-    static func hunt(_ plant: Plant, maker: @escaping ShellMaker, seeds: ClosedRange<UInt64> = 1...30, options: ShellOptions = ShellOptions(),
-                     budget: Int = 120) -> Caught? {
+    static func hunt(_ plant: Plant, seeds: ClosedRange<UInt64>, options: ShellOptions = ShellOptions(), budget: Int = 120) -> Caught? {
         for seed in seeds {
-            let report = ShellSimulation.run(seed: seed, options: options, plant: plant, maker: maker)
+            let report = ShellSimulation.run(seed: seed, options: options, plant: plant)
             guard let violation = report.violation else { continue }
-            var shrinker = ShellShrinker(failing: report, budget: budget, maker: maker)
+            var shrinker = ShellShrinker(failing: report, budget: budget)
             let shrunk = shrinker.shrink()
             let final = ShellSimulation.replay(seed: seed, options: options, setup: report.setup, plant: plant, decisions: shrunk,
-                                               lenient: false, maker: maker)
+                                               lenient: false)
             let fixture = ShellFixture(report: final, decisions: shrunk, originalDecisions: report.decisions.count)
             return Caught(seed: seed, violation: final.violation ?? violation, original: report.decisions.count, shrunk: shrunk, fixture: fixture)
         }
         return nil
     }
-}
 
-final class MiniShellTeethTests: XCTestCase {
-    /// A waker that loses a signal sent while its thread is about to wait: the small
-    /// shell's connection threads wait without a timeout, so the answer never comes.
-    func testAWakerThatDropsEarlySignalsIsCaughtAndShrunk() throws {
-        let caught = try XCTUnwrap(Teeth.hunt(.wakerDropsEarlySignal, maker: MiniShell.maker))
-        XCTAssertTrue([.lostWakeUp, .stall, .liveness].contains(caught.violation.invariant), caught.violation.description)
-        XCTAssertLessThan(caught.shrunk.count, caught.original)
-        print("waker-drops-early-signal: seed \(caught.seed), \(caught.violation), \(caught.original) → \(caught.shrunk.count) decisions")
+    /// Where a planted bug's shrunk fixture is kept (and replayed by `ShellFixtureTests`).
+    static var plantedDirectory: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Planted").path
+    }
+
+    static func check(_ plant: Plant, seeds: ClosedRange<UInt64>, options: ShellOptions = ShellOptions(),
+                      expected: Set<ShellInvariant>) throws {
+        let caught = try #require(hunt(plant, seeds: seeds, options: options), "\(plant.rawValue) was not caught in seeds \(seeds)")
+        #expect(expected.contains(caught.violation.invariant), "\(caught.violation)")
+        #expect(caught.shrunk.count < caught.original)
+        print("\(plant.rawValue): seed \(caught.seed), \(caught.violation), \(caught.original) → \(caught.shrunk.count) decisions")
         // Without the plant the same decisions hold.
         let clean = ShellSimulation.replay(seed: caught.seed, options: caught.fixture.options, setup: caught.fixture.setup, plant: nil,
-                                           decisions: caught.shrunk, lenient: true, maker: MiniShell.maker)
-        XCTAssertNil(clean.violation)
+                                           decisions: caught.shrunk, lenient: true)
+        #expect(clean.violation == nil, "\(clean.violation?.description ?? "")")
+        // The kept fixture still shows it.
+        let kept = Teeth.plantedDirectory + "/\(plant.rawValue).json"
+        if FileManager.default.fileExists(atPath: kept) {
+            let fixture = try ShellFixture.load(from: kept)
+            let replayed = try fixture.replay()
+            #expect(replayed.stale == nil)
+            #expect(replayed.violation?.invariant == fixture.invariant, "\(kept): \(replayed.violation?.description ?? "holds")")
+        } else if ProcessInfo.processInfo.environment["PARLEY_WRITE_PLANTED"] != nil {
+            try caught.fixture.save(to: kept)
+        }
+    }
+}
+
+@Suite("Planted platform bugs under ChatShell are caught and shrunk")
+struct TeethTests {
+    @Test("A ready set that drops its interrupt (a waker that does not resume a parked session) is caught")
+    func readySetDropsInterrupt() throws {
+        try Teeth.check(.readySetDropsInterrupt, seeds: 1...30, expected: [.stall, .liveness, .shutdown])
+    }
+
+    @Test("A waker that drops a signal sent while its thread is about to poll is caught as a lost wake-up")
+    func wakerDropsEarlySignal() throws {
+        try Teeth.check(.wakerDropsEarlySignal, seeds: 60...90, expected: [.lostWakeUp, .stall, .liveness, .shutdown])
     }
 }
