@@ -18,16 +18,20 @@ let package = Package(
         // Pure: the protocol and every actor as a state machine. Standard library only.
         // Cross-module optimization lets the simulator and the server specialize ChatCore's
         // generic entry points (bytesReceived over any byte collection) in release builds.
-        .target(name: "ChatCore", swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
+        .target(
+            name: "ChatCore",
+            swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
         // Drives ChatCore's actors with no threads: the FIFO driver and the simulator.
         .target(name: "ParleySimulation", dependencies: ["ChatCore"], path: "Simulations"),
 
         // System SQLite 3 (libsqlite3-dev) and the storage on top of it.
-        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "ParleyStore", dependencies: ["CSQLite"]),
 
         // System OpenSSL 3 (libssl-dev), a shim for its macros, and TLS, certificates, scrypt.
-        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CParleyTLSShim", dependencies: ["COpenSSL"], path: "Sources/CParleyTLSShim"),
         .target(name: "ParleyTLS", dependencies: ["COpenSSL", "CParleyTLSShim"]),
 
@@ -55,14 +59,17 @@ let package = Package(
         // The load generator: Parley's protocol or IRC over TLS, latency histograms.
         .target(
             name: "ParleyLoad",
-            dependencies: ["ChatCore", "ParleyTLS", "CParleySystem", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: [
+                "ChatCore", "ParleyTLS", "CParleySystem", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
         ),
         // The terminal client: known servers, trust on first use, rendering, the line editor.
         .target(name: "ParleyClient", dependencies: ["ChatCore", "ParleyTLS"]),
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ChatCore", "ParleySimulation", "ParleyShellSimulation", "ParleyServer", "ParleyTLS", "ParleyLoad", "ParleyClient",
+                "ChatCore", "ParleySimulation", "ParleyShellSimulation", "ParleyServer", "ParleyTLS", "ParleyLoad",
+                "ParleyClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -81,7 +88,9 @@ let package = Package(
         ),
         // Fixture replays, seed sweeps, determinism, and broken actors the simulator must catch.
         // The controlled platform's own tests, shell fixtures, and broken platforms it must catch.
-        .testTarget(name: "ShellSimulationTests", dependencies: ["ParleyShellSimulation", "ParleyPlatform", "ChatCore"], exclude: ["Planted"]),
+        .testTarget(
+            name: "ShellSimulationTests", dependencies: ["ParleyShellSimulation", "ParleyPlatform", "ChatCore"],
+            exclude: ["Planted"]),
         .testTarget(name: "SimulationTests", dependencies: ["ParleySimulation", "ChatCore"], exclude: ["Planted"]),
     ]
 )

@@ -24,8 +24,9 @@ public final class ProductionShell: ShellHandle, @unchecked Sendable {
         configuration.closeGrace = ShellWorld.closeGrace
         let database = try ParleyDatabase.open(path: environment.databasePath, busyTimeoutMilliseconds: 0)
         let logger = Logger(label: "parley.shellsim") { _ in SwiftLogNoOpLogHandler() }
-        shell = ChatShell(platform: environment.platform, configuration: configuration, database: database,
-                          listener: environment.listener, hasher: DigestHashing(), logger: logger)
+        shell = ChatShell(
+            platform: environment.platform, configuration: configuration, database: database,
+            listener: environment.listener, hasher: DigestHashing(), logger: logger)
     }
 
     public static let maker: ShellMaker = { try ProductionShell($0) }

@@ -65,9 +65,11 @@ public struct ShellCampaign {
                         repeated = true
                         let again = ShellSimulation.run(seed: seed, options: options, plant: plant, maker: maker)
                         if again.traceHash != report.traceHash || again.violation != nil {
-                            violation = ShellViolation(invariant: .determinism,
-                                                       detail: "seed \(seed) ran twice: trace \(String(report.traceHash, radix: 16)) then \(String(again.traceHash, radix: 16))",
-                                                       time: .zero)
+                            violation = ShellViolation(
+                                invariant: .determinism,
+                                detail:
+                                    "seed \(seed) ran twice: trace \(String(report.traceHash, radix: 16)) then \(String(again.traceHash, radix: 16))",
+                                time: .zero)
                         }
                     }
                     let snapshot = summary.withValue { s -> Summary in
@@ -97,8 +99,9 @@ public struct ShellCampaign {
             let failure = result.failures[index]
             guard failure.violation.invariant != .determinism else { continue }
             shrunk.insert(failure.violation.invariant)
-            let written = ShellCampaign.shrinkAndWrite(seed: failure.seed, options: options, plant: plant, budget: shrinkBudget,
-                                                       directory: fixturesDirectory, maker: maker)
+            let written = ShellCampaign.shrinkAndWrite(
+                seed: failure.seed, options: options, plant: plant, budget: shrinkBudget,
+                directory: fixturesDirectory, maker: maker)
             result.failures[index].fixture = written?.path
             result.failures[index].shrunkDecisions = written?.decisions
         }
@@ -106,16 +109,21 @@ public struct ShellCampaign {
     }
 
     /// Runs the seed, shrinks its failure, and writes the fixture (if a directory is given).
-    public static func shrinkAndWrite(seed: UInt64, options: ShellOptions, plant: Plant?, budget: Int, directory: String?,
-                                      maker: ShellMaker?) -> (fixture: ShellFixture, path: String?, decisions: Int)? {
+    public static func shrinkAndWrite(
+        seed: UInt64, options: ShellOptions, plant: Plant?, budget: Int, directory: String?,
+        maker: ShellMaker?
+    ) -> (fixture: ShellFixture, path: String?, decisions: Int)? {
         let report = ShellSimulation.run(seed: seed, options: options, plant: plant, maker: maker)
         guard report.violation != nil else { return nil }
         var shrinker = ShellShrinker(failing: report, budget: budget, maker: maker)
         let decisions = shrinker.shrink()
-        let final = ShellSimulation.replay(seed: seed, options: options, setup: report.setup, plant: plant, decisions: decisions,
-                                           lenient: false, maker: maker)
-        let fixture = ShellFixture(report: final.violation == nil ? report : final, decisions: final.violation == nil ? report.decisions : decisions,
-                                   originalDecisions: report.decisions.count)
+        let final = ShellSimulation.replay(
+            seed: seed, options: options, setup: report.setup, plant: plant, decisions: decisions,
+            lenient: false, maker: maker)
+        let fixture = ShellFixture(
+            report: final.violation == nil ? report : final,
+            decisions: final.violation == nil ? report.decisions : decisions,
+            originalDecisions: report.decisions.count)
         var path: String?
         if let directory {
             let file = (directory as NSString).appendingPathComponent(fixture.fileName)

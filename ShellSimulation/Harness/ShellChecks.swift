@@ -23,7 +23,11 @@ extension ShellWorld {
             if violation != nil { return }
             let ready = scheduler.runnable
             if !ready.isEmpty {
-                guard budget > 0 else { return scheduler.fail(.liveness, "still busy \(maxSlices) slices after faults stopped; every thread: \(scheduler.waitsReport)") }
+                guard budget > 0 else {
+                    return scheduler.fail(
+                        .liveness,
+                        "still busy \(maxSlices) slices after faults stopped; every thread: \(scheduler.waitsReport)")
+                }
                 budget -= 1
                 scheduler.run(picker.pick(from: ready))
                 continue
@@ -36,16 +40,24 @@ extension ShellWorld {
             guard let next = scheduler.earliestDeadline else {
                 scheduler.checkDeadlock()
                 if violation == nil {
-                    scheduler.fail(owed.isEmpty ? .deadlock : .liveness,
-                                   "nothing can run and nothing waits for a time\(owed.isEmpty ? "" : " while \(owed.joined(separator: "; "))"); every thread: \(scheduler.waitsReport)")
+                    scheduler.fail(
+                        owed.isEmpty ? .deadlock : .liveness,
+                        "nothing can run and nothing waits for a time\(owed.isEmpty ? "" : " while \(owed.joined(separator: "; "))"); every thread: \(scheduler.waitsReport)"
+                    )
                 }
                 return
             }
             if !owed.isEmpty, next - lastProgress > ShellWorld.stallLimit {
-                return scheduler.fail(.stall, "\(owed.joined(separator: "; ")), and for \(ShellWorld.stallLimit) nothing has come but timeouts: an event waits for a thread; every thread: \(scheduler.waitsReport)")
+                return scheduler.fail(
+                    .stall,
+                    "\(owed.joined(separator: "; ")), and for \(ShellWorld.stallLimit) nothing has come but timeouts: an event waits for a thread; every thread: \(scheduler.waitsReport)"
+                )
             }
             if shutdownBegun, !shutdownFinished, next - lastProgress > .seconds(30) {
-                return scheduler.fail(.shutdown, "the shutdown has not finished 30 s after the last client read; every thread: \(scheduler.waitsReport)")
+                return scheduler.fail(
+                    .shutdown,
+                    "the shutdown has not finished 30 s after the last client read; every thread: \(scheduler.waitsReport)"
+                )
             }
             scheduler.advanceClock(to: next)
         }
@@ -56,7 +68,10 @@ extension ShellWorld {
         var progress = false, acted = false
         for client in clients {
             while apply(.send(client: client.number, bytes: Int.max)) { acted = true }
-            while apply(.read(client: client.number, bytes: Int.max)) { progress = true; acted = true }
+            while apply(.read(client: client.number, bytes: Int.max)) {
+                progress = true
+                acted = true
+            }
         }
         return (progress, acted)
     }
@@ -65,9 +80,12 @@ extension ShellWorld {
     var owedAnswers: [String] {
         var owed: [String] = []
         for client in clients {
-            for connection in client.connections where connection.isOpen && !connection.stream.serverClosed && connection.outstanding > 0 {
+            for connection in client.connections
+            where connection.isOpen && !connection.stream.serverClosed && connection.outstanding > 0 {
                 let waiting = connection.sent.suffix(connection.outstanding).joined(separator: ", ")
-                owed.append("\(connection.name) is owed \(connection.outstanding) answer\(connection.outstanding == 1 ? "" : "s") (to \(waiting))")
+                owed.append(
+                    "\(connection.name) is owed \(connection.outstanding) answer\(connection.outstanding == 1 ? "" : "s") (to \(waiting))"
+                )
             }
         }
         return owed
@@ -84,25 +102,37 @@ extension ShellWorld {
             let message = messages[tag]!
             if message.failed {
                 if !message.targetLeft, row(for: tag) != nil {
-                    return scheduler.fail(.storeBeforeDeliver, "\(tag) was refused to its sender, yet the store keeps it")
+                    return scheduler.fail(
+                        .storeBeforeDeliver, "\(tag) was refused to its sender, yet the store keeps it")
                 }
                 continue
             }
             guard let sentAt = message.sentAt, let acknowledgedAt = message.acknowledgedAt else { continue }
             if let room = message.room {
-                for member in connections where member.name != message.connection && member.isOpen && member.room == room
-                    && member.enteredAt < sentAt && (member.leavingSince.map { $0 > acknowledgedAt } ?? true) {
+                for member in connections
+                where member.name != message.connection && member.isOpen && member.room == room
+                    && member.enteredAt < sentAt && (member.leavingSince.map { $0 > acknowledgedAt } ?? true)
+                {
                     guard member.read.contains(tag) else {
-                        return scheduler.fail(.roomDelivery, "\(member.name) was in \(room) from before \(tag) was sent until after its sender read it, and never got it")
+                        return scheduler.fail(
+                            .roomDelivery,
+                            "\(member.name) was in \(room) from before \(tag) was sent until after its sender read it, and never got it"
+                        )
                     }
                 }
             } else if let target = message.whisperTo, message.deliveries.isEmpty {
-                if let holder = connections.first(where: { $0.isOpen && $0.account == target && $0.enteredAt < sentAt && $0.leavingSince == nil }) {
-                    return scheduler.fail(.whisperOutcome, "\(tag) to \(target) was acknowledged, but \(holder.name), logged in as \(target) throughout, never got it")
+                if let holder = connections.first(where: {
+                    $0.isOpen && $0.account == target && $0.enteredAt < sentAt && $0.leavingSince == nil
+                }) {
+                    return scheduler.fail(
+                        .whisperOutcome,
+                        "\(tag) to \(target) was acknowledged, but \(holder.name), logged in as \(target) throughout, never got it"
+                    )
                 }
             }
             if message.deliveries.count > 1, message.room == nil {
-                return scheduler.fail(.whisperOutcome, "\(tag) reached \(message.deliveries.joined(separator: " and "))")
+                return scheduler.fail(
+                    .whisperOutcome, "\(tag) reached \(message.deliveries.joined(separator: " and "))")
             }
         }
         checkMailboxesDrained()
@@ -133,7 +163,9 @@ extension ShellWorld {
             case .signal:
                 continue
             default:
-                return scheduler.fail(.mailboxDrains, "at quiescence \(role) waits for \(thread.wait.describe(now: platform.now())), not for mail")
+                return scheduler.fail(
+                    .mailboxDrains,
+                    "at quiescence \(role) waits for \(thread.wait.describe(now: platform.now())), not for mail")
             }
         }
     }
@@ -142,11 +174,14 @@ extension ShellWorld {
     /// client reading, and checks that every connection got its goodbye and was closed.
     public func shutDown(picker: inout ThreadPicker) {
         guard violation == nil else { return }
-        let openAtShutdown = Set(clients.flatMap(\.connections).filter { $0.isOpen && !$0.stream.serverClosed }.map(\.name))
+        let openAtShutdown = Set(
+            clients.flatMap(\.connections).filter { $0.isOpen && !$0.stream.serverClosed }.map(\.name))
         if !shutdownBegun { apply(.shutdown) }
         settle(picker: &picker)
         guard violation == nil else { return }
-        guard shutdownFinished else { return scheduler.fail(.shutdown, "stop() never returned; every thread: \(scheduler.waitsReport)") }
+        guard shutdownFinished else {
+            return scheduler.fail(.shutdown, "stop() never returned; every thread: \(scheduler.waitsReport)")
+        }
         // stop() returns once every session has retired; a retired session's connection
         // thread may still be in its close grace (a parked one resumed to close). They have
         // that long to close their streams, as the process would let them.
@@ -162,7 +197,8 @@ extension ShellWorld {
         }
         for tag in messages.keys.sorted() where messages[tag]!.acknowledgedAt != nil && !messages[tag]!.failed {
             guard row(for: tag) != nil else {
-                return scheduler.fail(.storeBeforeDeliver, "\(tag) was acknowledged, but after stop() the store does not hold it")
+                return scheduler.fail(
+                    .storeBeforeDeliver, "\(tag) was acknowledged, but after stop() the store does not hold it")
             }
         }
     }

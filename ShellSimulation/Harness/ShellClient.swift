@@ -2,12 +2,12 @@ import ChatCore
 
 /// One connection of a client, as the client sees it: what it sent, what it read.
 struct ClientConnection {
-    let name: String          // "c2.1"
+    let name: String  // "c2.1"
     let stream: PipeStream
     /// Bytes typed and not yet sent, and where each typed line ends in them.
     var unsent: [UInt8] = []
     var lineEnds: [Int] = []  // offsets into `unsent` just past each newline
-    var typedLines: [String] = []   // as typed (placeholders), waiting to be fully sent
+    var typedLines: [String] = []  // as typed (placeholders), waiting to be fully sent
     /// Lines fully sent, in order (as typed, placeholders kept).
     var sent: [String] = []
     /// Bytes read and not yet a whole line.
@@ -40,7 +40,7 @@ struct ClientConnection {
 struct ShellClient {
     let number: Int
     var connections: [ClientConnection] = []
-    var current: Int?          // index into connections
+    var current: Int?  // index into connections
     var reading = true
     var linesTyped = 0
     var nextText = 1
@@ -58,13 +58,18 @@ enum LineKind {
     case whisper(tag: String, to: String)
 
     init(_ line: String) {
-        if line == "/quit" { self = .quit; return }
+        if line == "/quit" {
+            self = .quit
+            return
+        }
         if line.hasPrefix("/whisper "), case let words = line.split(separator: " ", maxSplits: 2), words.count == 3 {
             self = .whisper(tag: String(words[2]), to: words[1].lowercased())
             return
         }
         if line.hasPrefix("/") {
-            let moves = ["/join", "/leave", "/createchatroom", "/create", "/login", "/register"].contains { line.hasPrefix($0 + " ") || line == $0 }
+            let moves = ["/join", "/leave", "/createchatroom", "/create", "/login", "/register"].contains {
+                line.hasPrefix($0 + " ") || line == $0
+            }
             self = .command(moves: moves)
             return
         }

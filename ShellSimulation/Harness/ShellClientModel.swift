@@ -19,38 +19,57 @@ struct ShellClientModel {
         for client in world.clients {
             let c = client.number
             guard let connection = client.connection else {
-                if client.connections.count < setup.connectionsPerClient, client.linesTyped < setup.linesPerClient, !world.shutdownBegun {
+                if client.connections.count < setup.connectionsPerClient, client.linesTyped < setup.linesPerClient,
+                    !world.shutdownBegun
+                {
                     acts += Array(repeating: .connect(client: c), count: 2)
                 }
-                if let k = client.connections.indices.last, client.connections[k].stream.unreadByClient > 0, client.reading {
+                if let k = client.connections.indices.last, client.connections[k].stream.unreadByClient > 0,
+                    client.reading
+                {
                     acts.append(.read(client: c, bytes: Int.max))
                 }
                 continue
             }
-            if connection.isOpen, connection.outstanding == 0, connection.unsent.isEmpty, client.linesTyped < setup.linesPerClient {
+            if connection.isOpen, connection.outstanding == 0, connection.unsent.isEmpty,
+                client.linesTyped < setup.linesPerClient
+            {
                 acts += Array(repeating: .type(client: c, line: line(for: client, connection)), count: 3)
             }
             if !connection.unsent.isEmpty, connection.stream.sendSpace > 0, !connection.stream.serverClosed {
                 let partial = random.chance(setup.partialSends) && connection.unsent.count > 1
-                acts += Array(repeating: .send(client: c, bytes: partial ? random.within(1...(connection.unsent.count - 1)) : Int.max), count: 3)
+                acts += Array(
+                    repeating: .send(
+                        client: c, bytes: partial ? random.within(1...(connection.unsent.count - 1)) : Int.max),
+                    count: 3)
             }
-            if client.reading, connection.stream.unreadByClient > 0 || (connection.stream.clientSeesEnd && !connection.sawEnd) {
+            if client.reading,
+                connection.stream.unreadByClient > 0 || (connection.stream.clientSeesEnd && !connection.sawEnd)
+            {
                 let partial = random.chance(setup.partialReads) && connection.stream.unreadByClient > 1
-                acts += Array(repeating: .read(client: c, bytes: partial ? random.within(1...(connection.stream.unreadByClient - 1)) : Int.max), count: 3)
+                acts += Array(
+                    repeating: .read(
+                        client: c, bytes: partial ? random.within(1...(connection.stream.unreadByClient - 1)) : Int.max),
+                    count: 3)
             }
             if client.reading, random.chance(setup.slowReader) { acts.append(.stopReading(client: c)) }
             if !client.reading, random.chance(0.3) { acts.append(.resumeReading(client: c)) }
-            if random.chance(setup.hangUp) { acts.append(.hangUp(client: c, dropUnsent: random.chance(setup.dropUnsent))) }
+            if random.chance(setup.hangUp) {
+                acts.append(.hangUp(client: c, dropUnsent: random.chance(setup.dropUnsent)))
+            }
         }
         if random.chance(setup.storeFailure) { acts.append(.storeFailing(!world.storeFailing)) }
-        if setup.shutdownMidRun, !world.shutdownBegun, step > setup.steps / 2, random.chance(0.05) { acts.append(.shutdown) }
+        if setup.shutdownMidRun, !world.shutdownBegun, step > setup.steps / 2, random.chance(0.05) {
+            acts.append(.shutdown)
+        }
         return acts
     }
 
     private mutating func line(for client: ShellClient, _ connection: ClientConnection) -> String {
         let c = client.number
         guard connection.account != nil else {
-            return client.registered || random.chance(0.3) ? "/login \(client.account) <password>" : "/register \(client.account) <password>"
+            return client.registered || random.chance(0.3)
+                ? "/login \(client.account) <password>" : "/register \(client.account) <password>"
         }
         let n = client.nextText
         let roll = random.below(100)

@@ -35,22 +35,36 @@ public enum ShellDecision: Equatable, Sendable, CustomStringConvertible {
     }
 
     public init?(parsing text: String) {
-        if text.hasPrefix("run ") { self = .run(String(text.dropFirst(4))); return }
+        if text.hasPrefix("run ") {
+            self = .run(String(text.dropFirst(4)))
+            return
+        }
         switch text {
-        case "store starts failing": self = .storeFailing(true); return
-        case "store recovers": self = .storeFailing(false); return
-        case "shutdown begins": self = .shutdown; return
+        case "store starts failing":
+            self = .storeFailing(true)
+            return
+        case "store recovers":
+            self = .storeFailing(false)
+            return
+        case "shutdown begins":
+            self = .shutdown
+            return
         default: break
         }
         if text.hasPrefix("clock +"), text.hasSuffix(" ms"), let ms = Int(text.dropFirst(7).dropLast(3)) {
             self = .advanceClock(milliseconds: ms)
             return
         }
-        guard text.hasPrefix("c"), let space = text.firstIndex(of: " "), let c = Int(text[text.index(after: text.startIndex)..<space]) else {
+        guard text.hasPrefix("c"), let space = text.firstIndex(of: " "),
+            let c = Int(text[text.index(after: text.startIndex)..<space])
+        else {
             return nil
         }
         let rest = String(text[text.index(after: space)...])
-        if rest.hasPrefix("types: ") { self = .type(client: c, line: String(rest.dropFirst(7))); return }
+        if rest.hasPrefix("types: ") {
+            self = .type(client: c, line: String(rest.dropFirst(7)))
+            return
+        }
         switch rest {
         case "connects": self = .connect(client: c)
         case "sends all": self = .send(client: c, bytes: Int.max)
@@ -73,8 +87,9 @@ public enum ShellDecision: Equatable, Sendable, CustomStringConvertible {
     /// The client it concerns, if any.
     var client: Int? {
         switch self {
-        case .connect(let c), .type(let c, _), .send(let c, _), .read(let c, _), .stopReading(let c), .resumeReading(let c),
-             .hangUp(let c, _):
+        case .connect(let c), .type(let c, _), .send(let c, _), .read(let c, _), .stopReading(let c),
+            .resumeReading(let c),
+            .hangUp(let c, _):
             return c
         case .run, .advanceClock, .storeFailing, .shutdown:
             return nil

@@ -23,7 +23,10 @@ public struct ShellFixture: Codable, Equatable, Sendable {
     public var threads: [String]
 
     public init(report: ShellRunReport, decisions: [ShellDecision], originalDecisions: Int) {
-        self.summary = report.violation.map { "\($0.invariant.rawValue) in \(decisions.count) decisions (from \(originalDecisions))\(report.plant.map { ", with the planted \($0.rawValue)" } ?? "")" }
+        self.summary =
+            report.violation.map {
+                "\($0.invariant.rawValue) in \(decisions.count) decisions (from \(originalDecisions))\(report.plant.map { ", with the planted \($0.rawValue)" } ?? "")"
+            }
             ?? "\(decisions.count) decisions, every invariant holding"
         self.invariant = report.violation?.invariant
         self.violation = report.violation?.detail
@@ -40,7 +43,9 @@ public struct ShellFixture: Codable, Equatable, Sendable {
 
     public func parsedDecisions() throws -> [ShellDecision] {
         try decisions.enumerated().map { index, text in
-            guard let decision = ShellDecision(parsing: text) else { throw ShellFixtureError.unreadableDecision(index + 1, text) }
+            guard let decision = ShellDecision(parsing: text) else {
+                throw ShellFixtureError.unreadableDecision(index + 1, text)
+            }
             return decision
         }
     }
@@ -65,14 +70,16 @@ public struct ShellFixture: Codable, Equatable, Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var data = try encoder.encode(self)
         data.append(0x0A)
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
     /// Replays the decisions strictly, then settles and shuts down as every run does.
     public func replay(recordTimeline: Bool = false, maker: ShellMaker? = nil) throws -> ShellRunReport {
-        ShellSimulation.replay(seed: seed, options: options, setup: setup, plant: plant, decisions: try parsedDecisions(),
-                               lenient: false, recordTimeline: recordTimeline, maker: maker)
+        ShellSimulation.replay(
+            seed: seed, options: options, setup: setup, plant: plant, decisions: try parsedDecisions(),
+            lenient: false, recordTimeline: recordTimeline, maker: maker)
     }
 }
 
@@ -83,7 +90,8 @@ public enum ShellFixtureError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unreadable(let path, let why): return "\(path) is not a shell fixture: \(why)"
-        case .unreadableDecision(let index, let text): return "decision \(index) is not one the shell simulation knows: \"\(text)\""
+        case .unreadableDecision(let index, let text):
+            return "decision \(index) is not one the shell simulation knows: \"\(text)\""
         }
     }
 }

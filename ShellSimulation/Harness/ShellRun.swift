@@ -28,27 +28,42 @@ public enum ShellSimulation {
     /// The shell `parley sim --shell` runs: ParleyServer's `ChatShell` on the controlled
     /// platform (`ProductionShell`).
     public static var defaultMaker: ShellMaker? { ProductionShell.maker }
-    public static var defaultShellName: String { "ChatShell<ControlledPlatform> (ParleyServer's shell, ParleyStore on SQLite, a digest for a hasher)" }
+    public static var defaultShellName: String {
+        "ChatShell<ControlledPlatform> (ParleyServer's shell, ParleyStore on SQLite, a digest for a hasher)"
+    }
 
     /// A generated run: the seed draws the world and every choice.
-    public static func run(seed: UInt64, options: ShellOptions, plant: Plant? = nil, recordTimeline: Bool = false, maker: ShellMaker? = nil) -> ShellRunReport {
+    public static func run(
+        seed: UInt64, options: ShellOptions, plant: Plant? = nil, recordTimeline: Bool = false, maker: ShellMaker? = nil
+    ) -> ShellRunReport {
         let setup = ShellSetup.draw(seed: seed, options: options)
-        return execute(seed: seed, options: options, setup: setup, plant: plant, recordTimeline: recordTimeline, maker: maker, script: nil, lenient: false)
+        return execute(
+            seed: seed, options: options, setup: setup, plant: plant, recordTimeline: recordTimeline, maker: maker,
+            script: nil, lenient: false)
     }
 
     /// A replay of decisions (a fixture's, or a shrinker's candidate). Lenient: a decision
     /// that does not fit is skipped; strict: it makes the replay stale.
-    public static func replay(seed: UInt64, options: ShellOptions, setup: ShellSetup, plant: Plant?, decisions: [ShellDecision],
-                              lenient: Bool, recordTimeline: Bool = false, maker: ShellMaker? = nil) -> ShellRunReport {
-        execute(seed: seed, options: options, setup: setup, plant: plant, recordTimeline: recordTimeline, maker: maker, script: decisions, lenient: lenient)
+    public static func replay(
+        seed: UInt64, options: ShellOptions, setup: ShellSetup, plant: Plant?, decisions: [ShellDecision],
+        lenient: Bool, recordTimeline: Bool = false, maker: ShellMaker? = nil
+    ) -> ShellRunReport {
+        execute(
+            seed: seed, options: options, setup: setup, plant: plant, recordTimeline: recordTimeline, maker: maker,
+            script: decisions, lenient: lenient)
     }
 
-    private static func execute(seed: UInt64, options: ShellOptions, setup: ShellSetup, plant: Plant?, recordTimeline: Bool,
-                                maker: ShellMaker?, script: [ShellDecision]?, lenient: Bool) -> ShellRunReport {
-        guard let maker = maker ?? ShellSimulation.maker ?? ShellSimulation.defaultMaker else { preconditionFailure("ShellSimulation.maker is not set") }
+    private static func execute(
+        seed: UInt64, options: ShellOptions, setup: ShellSetup, plant: Plant?, recordTimeline: Bool,
+        maker: ShellMaker?, script: [ShellDecision]?, lenient: Bool
+    ) -> ShellRunReport {
+        guard let maker = maker ?? ShellSimulation.maker ?? ShellSimulation.defaultMaker else {
+            preconditionFailure("ShellSimulation.maker is not set")
+        }
         let world: ShellWorld
         do {
-            world = try ShellWorld(seed: seed, options: options, setup: setup, plant: plant, recordTimeline: recordTimeline, maker: maker)
+            world = try ShellWorld(
+                seed: seed, options: options, setup: setup, plant: plant, recordTimeline: recordTimeline, maker: maker)
         } catch {
             preconditionFailure("the shell simulation could not set up its world: \(error)")
         }
@@ -67,15 +82,18 @@ public enum ShellSimulation {
         }
         world.markPlanned()
         if stale == nil {
-            var picker = ThreadPicker(kind: .random, depth: 1, expectedSlices: 1, random: SeededRandom(seed: seed, stream: 103))
+            var picker = ThreadPicker(
+                kind: .random, depth: 1, expectedSlices: 1, random: SeededRandom(seed: seed, stream: 103))
             world.settle(picker: &picker)
             world.checkQuiescence()
             world.shutDown(picker: &picker)
         }
         let scheduler = world.scheduler
         return ShellRunReport(
-            seed: seed, options: options, setup: setup, plant: plant, violation: scheduler.violation, traceHash: scheduler.trace.hash,
-            decisions: Array(world.applied.prefix(world.plannedCount)), slices: scheduler.slices, clientSteps: world.clientSteps,
+            seed: seed, options: options, setup: setup, plant: plant, violation: scheduler.violation,
+            traceHash: scheduler.trace.hash,
+            decisions: Array(world.applied.prefix(world.plannedCount)), slices: scheduler.slices,
+            clientSteps: world.clientSteps,
             hazards: scheduler.hazards, timeline: scheduler.trace.records, stale: stale)
     }
 
@@ -84,8 +102,9 @@ public enum ShellSimulation {
     private static func generate(_ world: ShellWorld, seed: UInt64, options: ShellOptions) {
         let setup = world.setup
         var random = SeededRandom(seed: seed, stream: 102)
-        var picker = ThreadPicker(kind: options.scheduler, depth: options.depth, expectedSlices: setup.steps,
-                                  random: SeededRandom(seed: seed, stream: 104))
+        var picker = ThreadPicker(
+            kind: options.scheduler, depth: options.depth, expectedSlices: setup.steps,
+            random: SeededRandom(seed: seed, stream: 104))
         var model = ShellClientModel(setup: setup, random: SeededRandom(seed: seed, stream: 105))
         for step in 0..<setup.steps where world.violation == nil {
             let runnable = world.scheduler.runnable
@@ -104,7 +123,8 @@ public enum ShellSimulation {
                 let ms = max(1, Int(((next - world.platform.now()).nanoseconds + 999_999) / 1_000_000))
                 decision = .advanceClock(milliseconds: ms)
             } else {
-                decision = .advanceClock(milliseconds: random.chance(0.7) ? random.within(1...50) : random.within(51...2500))
+                decision = .advanceClock(
+                    milliseconds: random.chance(0.7) ? random.within(1...50) : random.within(51...2500))
             }
             world.apply(decision)
         }

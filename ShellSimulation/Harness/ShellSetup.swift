@@ -59,7 +59,10 @@ public struct ShellOptions: Codable, Equatable, Sendable {
     public var clients: Int?
     public var faults: Bool
 
-    public init(scheduler: SimulationOptions.SchedulerKind = .random, depth: Int = 3, steps: Int = 300, clients: Int? = nil, faults: Bool = true) {
+    public init(
+        scheduler: SimulationOptions.SchedulerKind = .random, depth: Int = 3, steps: Int = 300, clients: Int? = nil,
+        faults: Bool = true
+    ) {
         self.scheduler = scheduler
         self.depth = depth
         self.steps = steps
@@ -103,7 +106,9 @@ extension ShellSetup {
         )
         // Drawn last, so the draws above stay what they were before these existed.
         setup.inlineReach = random.chance(0.6) ? random.within(0...(clients - 1)) : 128
-        setup.flood = faults && random.chance(0.25) ? Flood(linesPerSecond: random.within(2...20), burst: random.within(3...12)) : nil
+        setup.flood =
+            faults && random.chance(0.25)
+            ? Flood(linesPerSecond: random.within(2...20), burst: random.within(3...12)) : nil
         return setup
     }
 

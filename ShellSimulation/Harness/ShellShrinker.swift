@@ -23,13 +23,31 @@ public struct ShellShrinker {
         while progress, budget > 0 {
             let before = best.count
             // Whole classes: one client's every act, every read, every clock move, faults.
-            for client in (1...report.setup.clients).reversed() { keep(best.filter { $0.client != client }, invariant, &best) }
+            for client in (1...report.setup.clients).reversed() {
+                keep(best.filter { $0.client != client }, invariant, &best)
+            }
             let classes: [(ShellDecision) -> Bool] = [
-                { if case .read = $0 { return true }; return false },
-                { if case .advanceClock = $0 { return true }; return false },
-                { if case .stopReading = $0 { return true }; if case .resumeReading = $0 { return true }; return false },
-                { if case .storeFailing = $0 { return true }; return false },
-                { if case .shutdown = $0 { return true }; return false },
+                {
+                    if case .read = $0 { return true }
+                    return false
+                },
+                {
+                    if case .advanceClock = $0 { return true }
+                    return false
+                },
+                {
+                    if case .stopReading = $0 { return true }
+                    if case .resumeReading = $0 { return true }
+                    return false
+                },
+                {
+                    if case .storeFailing = $0 { return true }
+                    return false
+                },
+                {
+                    if case .shutdown = $0 { return true }
+                    return false
+                },
             ]
             for isInClass in classes { keep(best.filter { !isInClass($0) }, invariant, &best) }
             // Chunks from half the run down to single decisions, latest first.
@@ -49,12 +67,14 @@ public struct ShellShrinker {
         return best
     }
 
-    private mutating func keep(_ candidate: [ShellDecision], _ invariant: ShellInvariant, _ best: inout [ShellDecision]) {
+    private mutating func keep(_ candidate: [ShellDecision], _ invariant: ShellInvariant, _ best: inout [ShellDecision])
+    {
         guard budget > 0, candidate.count < best.count else { return }
         budget -= 1
         replays += 1
-        let result = ShellSimulation.replay(seed: report.seed, options: report.options, setup: report.setup, plant: report.plant,
-                                            decisions: candidate, lenient: true, maker: maker)
+        let result = ShellSimulation.replay(
+            seed: report.seed, options: report.options, setup: report.setup, plant: report.plant,
+            decisions: candidate, lenient: true, maker: maker)
         if result.violation?.invariant == invariant, result.decisions.count < best.count { best = result.decisions }
     }
 }

@@ -56,7 +56,9 @@ public final class ShellWorld {
 
     public var violation: ShellViolation? { scheduler.violation }
 
-    public init(seed: UInt64, options: ShellOptions, setup: ShellSetup, plant: Plant?, recordTimeline: Bool, maker: ShellMaker) throws {
+    public init(
+        seed: UInt64, options: ShellOptions, setup: ShellSetup, plant: Plant?, recordTimeline: Bool, maker: ShellMaker
+    ) throws {
         self.seed = seed
         self.options = options
         self.setup = setup
@@ -75,7 +77,8 @@ public final class ShellWorld {
         listener.onAccept = { [unowned self] stream in lastAccepted = stream }
         scheduler.threadNamer = { [unowned self] requested, spawner in name(requested, spawner) }
         scheduler.onUnpark = { [unowned self] stream in leavingLot.append(stream) }
-        shell = try maker(ShellEnvironment(platform: platform, listener: listener, setup: setup, databasePath: databasePath))
+        shell = try maker(
+            ShellEnvironment(platform: platform, listener: listener, setup: setup, databasePath: databasePath))
         reader = try ParleyDatabase.open(path: databasePath, access: .readOnly, busyTimeoutMilliseconds: 0)
     }
 
@@ -137,7 +140,8 @@ public final class ShellWorld {
         let done: Bool
         switch decision {
         case .run(let name):
-            guard let thread = scheduler.liveThreads.first(where: { $0.name == name }), scheduler.isRunnable(thread) else { return false }
+            guard let thread = scheduler.liveThreads.first(where: { $0.name == name }), scheduler.isRunnable(thread)
+            else { return false }
             scheduler.run(thread)
             done = true
         case .connect(let c): done = connect(c)
@@ -163,7 +167,8 @@ public final class ShellWorld {
         guard done else { return false }
         tick += 1
         applied.append(decision)
-        if case .run = decision {} else {
+        if case .run = decision {
+        } else {
             clientSteps += 1
             scheduler.trace.harness(decision.description)
         }
@@ -175,7 +180,8 @@ public final class ShellWorld {
     private func connect(_ c: Int) -> Bool {
         guard let index = clientIndex(c), clients[index].current == nil, !shutdownBegun else { return false }
         let number = clients[index].connections.count + 1
-        let stream = platform.makeStream(name: "c\(c).\(number)", remoteHost: "10.0.0.\(c)", capacity: setup.pipeCapacity)
+        let stream = platform.makeStream(
+            name: "c\(c).\(number)", remoteHost: "10.0.0.\(c)", capacity: setup.pipeCapacity)
         stream.writeChunk = setup.writeChunk
         guard listener.connect(stream) else { return false }
         clients[index].connections.append(ClientConnection(name: stream.name, stream: stream))
@@ -185,7 +191,8 @@ public final class ShellWorld {
 
     private func type(_ c: Int, _ line: String) -> Bool {
         guard let index = clientIndex(c), let k = clients[index].current, clients[index].connections[k].isOpen,
-              !line.contains("\n") else { return false }
+            !line.contains("\n")
+        else { return false }
         var wire = line
         if line.hasSuffix(" <password>"), let account = line.split(separator: " ").dropLast().last {
             wire = line.dropLast(10) + ShellSetup.password(for: String(account))
@@ -197,26 +204,34 @@ public final class ShellWorld {
         let connection = clients[index].connections[k].name
         switch LineKind(line) {
         case .command(let moves):
-            if moves, clients[index].connections[k].leavingSince == nil { clients[index].connections[k].leavingSince = tick }
+            if moves, clients[index].connections[k].leavingSince == nil {
+                clients[index].connections[k].leavingSince = tick
+            }
         case .quit:
             if clients[index].connections[k].leavingSince == nil { clients[index].connections[k].leavingSince = tick }
         case .text(let tag):
             if messages[tag] == nil, TextTag(tag) != nil {
-                messages[tag] = MessageRecord(tag: tag, client: c, connection: connection, room: clients[index].connections[k].room, whisperTo: nil)
+                messages[tag] = MessageRecord(
+                    tag: tag, client: c, connection: connection, room: clients[index].connections[k].room,
+                    whisperTo: nil)
             }
         case .whisper(let tag, let to):
             if messages[tag] == nil, TextTag(tag) != nil {
                 messages[tag] = MessageRecord(tag: tag, client: c, connection: connection, room: nil, whisperTo: to)
             }
         }
-        if let tag = TextTag(LineKind(line).tag ?? ""), tag.client == c { clients[index].nextText = max(clients[index].nextText, tag.number + 1) }
+        if let tag = TextTag(LineKind(line).tag ?? ""), tag.client == c {
+            clients[index].nextText = max(clients[index].nextText, tag.number + 1)
+        }
         return true
     }
 
     private func send(_ c: Int, _ n: Int) -> Bool {
         guard let index = clientIndex(c), let k = clients[index].current else { return false }
         var connection = clients[index].connections[k]
-        guard !connection.unsent.isEmpty, connection.isOpen, connection.stream.sendSpace > 0, !connection.stream.serverClosed else { return false }
+        guard !connection.unsent.isEmpty, connection.isOpen, connection.stream.sendSpace > 0,
+            !connection.stream.serverClosed
+        else { return false }
         let sent = connection.stream.clientSend(connection.unsent.prefix(n))
         guard sent > 0 else { return false }
         connection.unsent.removeFirst(sent)
@@ -229,7 +244,9 @@ public final class ShellWorld {
             case .quit: break
             case .text(let tag), .whisper(let tag, _):
                 connection.owed += 1
-                if messages[tag]?.sentAt == nil, messages[tag]?.connection == connection.name { messages[tag]?.sentAt = tick }
+                if messages[tag]?.sentAt == nil, messages[tag]?.connection == connection.name {
+                    messages[tag]?.sentAt = tick
+                }
             case .command: connection.owed += 1
             }
         }
@@ -241,11 +258,15 @@ public final class ShellWorld {
     private func read(_ c: Int, _ n: Int) -> Bool {
         guard let index = clientIndex(c), clients[index].reading else { return false }
         // The current connection, or an older one the server has not finished with.
-        guard let k = clients[index].connections.indices.first(where: {
-            !clients[index].connections[$0].hungUp && clients[index].connections[$0].stream.unreadByClient > 0
-        }) ?? clients[index].connections.indices.first(where: {
-            !clients[index].connections[$0].hungUp && !clients[index].connections[$0].sawEnd && clients[index].connections[$0].stream.clientSeesEnd
-        }) else { return false }
+        guard
+            let k = clients[index].connections.indices.first(where: {
+                !clients[index].connections[$0].hungUp && clients[index].connections[$0].stream.unreadByClient > 0
+            })
+                ?? clients[index].connections.indices.first(where: {
+                    !clients[index].connections[$0].hungUp && !clients[index].connections[$0].sawEnd
+                        && clients[index].connections[$0].stream.clientSeesEnd
+                })
+        else { return false }
         let bytes = clients[index].connections[k].stream.clientRead(n)
         clients[index].connections[k].partial += bytes
         while let newline = clients[index].connections[k].partial.firstIndex(of: UInt8(ascii: "\n")) {
@@ -294,7 +315,8 @@ public final class ShellWorld {
         shutdownBegun = true
         for client in clients {
             guard let connection = client.connection, connection.isOpen, connection.outstanding > 0,
-                  let last = connection.sent.last, case .command(true) = LineKind(last) else { continue }
+                let last = connection.sent.last, case .command(true) = LineKind(last)
+            else { continue }
             scheduler.hazards.count(.shutdownDuringMove)
         }
         _ = platform.spawnThread(name: "shutdown", stackSize: 1 << 20) { shell.stop(within: .seconds(4)) }
@@ -308,7 +330,8 @@ public final class ShellWorld {
 
     private func handle(_ text: String, client index: Int, connection k: Int) {
         guard let line = ServerLine(parsing: text) else {
-            return scheduler.fail(.liveness, "\(clients[index].connections[k].name) read a line that is not the protocol: \(text)")
+            return scheduler.fail(
+                .liveness, "\(clients[index].connections[k].name) read a line that is not the protocol: \(text)")
         }
         let name = clients[index].connections[k].name
         func answered() { clients[index].connections[k].answered += 1 }
@@ -329,7 +352,9 @@ public final class ShellWorld {
             case .returnedToGlobal: entered("global")
             case .created(let room), .joined(let room): entered(room.key)
             case .whisperSent:
-                if case .whisper(let tag, _)? = lastSent, messages[tag]?.connection == name { messages[tag]?.acknowledgedAt = tick }
+                if case .whisper(let tag, _)? = lastSent, messages[tag]?.connection == name {
+                    messages[tag]?.acknowledgedAt = tick
+                }
             case .help: break
             }
         case .error(let code, _):
@@ -349,7 +374,8 @@ public final class ShellWorld {
         case .message(let room, let from, let body):
             readDelivery(body, room: room.key, on: name, client: index, connection: k)
             if from.key == clients[index].connections[k].account, messages[body]?.connection == name,
-               case .text(let tag)? = lastSent, tag == body {
+                case .text(let tag)? = lastSent, tag == body
+            {
                 answered()
                 messages[body]?.acknowledgedAt = tick
             }
@@ -379,17 +405,21 @@ public final class ShellWorld {
             return scheduler.fail(room == nil ? .whisperOutcome : .roomDelivery, "\(name) read \(body) twice")
         }
         if messages[body]!.failed {
-            return scheduler.fail(room == nil ? .whisperOutcome : .roomDelivery, "\(name) read \(body), whose sender was told it failed")
+            return scheduler.fail(
+                room == nil ? .whisperOutcome : .roomDelivery, "\(name) read \(body), whose sender was told it failed")
         }
         clients[index].connections[k].read.insert(body)
         messages[body]!.deliveries.append(name)
         if let room {
             if let last = clients[index].connections[k].lastRow[row.room], last >= row.id {
-                return scheduler.fail(.roomOrder, "\(name) read \(body) (row \(row.id) of \(row.room)) after row \(last): not the store's order")
+                return scheduler.fail(
+                    .roomOrder,
+                    "\(name) read \(body) (row \(row.id) of \(row.room)) after row \(last): not the store's order")
             }
             clients[index].connections[k].lastRow[row.room] = row.id
             if row.room != room {
-                return scheduler.fail(.storeBeforeDeliver, "\(name) read \(body) in \(room), but the store keeps it in \(row.room)")
+                return scheduler.fail(
+                    .storeBeforeDeliver, "\(name) read \(body) in \(room), but the store keeps it in \(row.room)")
             }
         }
     }

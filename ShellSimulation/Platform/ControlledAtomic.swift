@@ -35,7 +35,8 @@ public final class ControlledAtomic: PlatformAtomicInt, @unchecked Sendable {
         scheduler.yield()
         value += delta
         if delta > 0, role.contains(scheduler.options.repliesWaitingRole),
-           scheduler.current?.requestedName == scheduler.options.storageThreadName {
+            scheduler.current?.requestedName == scheduler.options.storageThreadName
+        {
             scheduler.hazards.count(.mailboxReply)
         }
         scheduler.atomicAccess(self, delta < 0 ? "subtracts \(-delta), now" : "adds \(delta), now", value)
@@ -45,7 +46,8 @@ public final class ControlledAtomic: PlatformAtomicInt, @unchecked Sendable {
 
 extension ShellScheduler {
     func atomicAccess(_ atomic: ControlledAtomic, _ what: @autoclosure () -> String, _ value: Int) {
-        trace.record(.atomic, atomic.nameHash, UInt64(bitPattern: Int64(value)),
-                     text: options.recordAtomicEvents ? "\(atomic.role): \(what()) \(value)" : nil)
+        trace.record(
+            .atomic, atomic.nameHash, UInt64(bitPattern: Int64(value)),
+            text: options.recordAtomicEvents ? "\(atomic.role): \(what()) \(value)" : nil)
     }
 }

@@ -65,9 +65,9 @@ public struct LockOrder: Sendable {
         guard enforced else { return nil }
         for other in held {
             switch (other.kind, lock.kind) {
-            case (.leaf, _): return other                  // leaves are leaves
-            case (.session, .actor), (.session, .session): return other // sessions last, never nested
-            case (.actor, .actor): return other            // actors mail each other, never lock each other
+            case (.leaf, _): return other  // leaves are leaves
+            case (.session, .actor), (.session, .session): return other  // sessions last, never nested
+            case (.actor, .actor): return other  // actors mail each other, never lock each other
             case (.actor, .session), (.actor, .leaf), (.session, .leaf): continue
             }
         }

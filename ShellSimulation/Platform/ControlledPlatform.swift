@@ -23,8 +23,12 @@ public final class ControlledPlatform: Platform, @unchecked Sendable {
     }
 
     public func makeLock(role: String) -> ControlledLock { ControlledLock(role: role, scheduler: scheduler) }
-    public func makeCondition(role: String) -> ControlledCondition { ControlledCondition(role: role, scheduler: scheduler) }
-    public func makeAtomic(_ value: Int, role: String) -> ControlledAtomic { ControlledAtomic(value, role: role, scheduler: scheduler) }
+    public func makeCondition(role: String) -> ControlledCondition {
+        ControlledCondition(role: role, scheduler: scheduler)
+    }
+    public func makeAtomic(_ value: Int, role: String) -> ControlledAtomic {
+        ControlledAtomic(value, role: role, scheduler: scheduler)
+    }
 
     public func makeWaker() -> ControlledWaker? {
         wakers += 1
@@ -59,7 +63,9 @@ public final class ControlledPlatform: Platform, @unchecked Sendable {
 
     public func sleep(for duration: Duration) { scheduler.sleep(for: duration) }
 
-    public func wait(for events: StreamEvents, on stream: PipeStream?, waker: ControlledWaker?, timeout: Duration?) -> WaitOutcome {
+    public func wait(
+        for events: StreamEvents, on stream: PipeStream?, waker: ControlledWaker?, timeout: Duration?
+    ) -> WaitOutcome {
         scheduler.wait(for: events, on: stream, waker: waker, timeout: timeout)
     }
 }

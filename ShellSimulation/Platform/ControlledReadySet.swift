@@ -17,7 +17,9 @@ public final class ControlledReadySet: PlatformReadySet, @unchecked Sendable {
     }
 
     var hasReady: Bool { watched.contains { $0.stream.readyForParking } }
-    var watchedNames: String { watched.isEmpty ? "nothing watched" : watched.map(\.stream.name).joined(separator: ", ") }
+    var watchedNames: String {
+        watched.isEmpty ? "nothing watched" : watched.map(\.stream.name).joined(separator: ", ")
+    }
 
     public func add(_ stream: PipeStream, tag: UInt64) -> Bool { scheduler.add(stream, tag: tag, to: self) }
     public func remove(_ stream: PipeStream) { scheduler.remove(stream, from: self) }
@@ -46,7 +48,8 @@ extension ShellScheduler {
             set.watched.remove(at: index)
             hazards.count(.resumeByWaker)
             onUnpark?(stream)
-            trace.record(.unpark, stream.nameHash, 1, text: "takes \(stream.name) out of \(set.role) (resumed by a waker)")
+            trace.record(
+                .unpark, stream.nameHash, 1, text: "takes \(stream.name) out of \(set.role) (resumed by a waker)")
         }
         if stream.parkedIn === set { stream.parkedIn = nil }
         yield()
@@ -65,12 +68,18 @@ extension ShellScheduler {
     func wait(on set: ControlledReadySet, timeout: Duration?) -> [UInt64] {
         guard let me = current else { preconditionFailure("the harness would wait on \(set.role)") }
         if !me.held.isEmpty {
-            fail(.waitUnderLock, "\(me.name) waits on \(set.role) holding \(me.held.map(\.role).joined(separator: ", "))")
+            fail(
+                .waitUnderLock, "\(me.name) waits on \(set.role) holding \(me.held.map(\.role).joined(separator: ", "))"
+            )
             halt(me)
         }
-        park(me, .runnable) // about to wait: the moment an interrupt is most easily lost
+        park(me, .runnable)  // about to wait: the moment an interrupt is most easily lost
         let deadline = timeout.map { clock.now + max($0, .zero) }
-        trace.record(.readyWait, 0, text: "waits on \(set.role) (\(set.watchedNames))\(timeout.map { ", at most \(Self.milliseconds($0)) ms" } ?? "")")
+        trace.record(
+            .readyWait, 0,
+            text:
+                "waits on \(set.role) (\(set.watchedNames))\(timeout.map { ", at most \(Self.milliseconds($0)) ms" } ?? "")"
+        )
         park(me, .readySet(set, deadline: deadline))
         var tags: [UInt64] = []
         var kept: [(stream: PipeStream, tag: UInt64)] = []
@@ -80,7 +89,9 @@ extension ShellScheduler {
                 entry.stream.parkedIn = nil
                 hazards.count(.resumeBySocket)
                 onUnpark?(entry.stream)
-                trace.record(.unpark, entry.stream.nameHash, 2, text: "\(set.role) reports \(entry.stream.name) ready (resumed by its socket)")
+                trace.record(
+                    .unpark, entry.stream.nameHash, 2,
+                    text: "\(set.role) reports \(entry.stream.name) ready (resumed by its socket)")
             } else {
                 kept.append(entry)
             }
@@ -88,8 +99,9 @@ extension ShellScheduler {
         set.watched = kept
         let interrupted = set.interruptPending
         set.interruptPending = false
-        trace.record(.readyWoke, UInt64(tags.count), interrupted ? 1 : 0,
-                     text: "wakes: \(tags.count) ready\(interrupted ? ", interrupted" : "")")
+        trace.record(
+            .readyWoke, UInt64(tags.count), interrupted ? 1 : 0,
+            text: "wakes: \(tags.count) ready\(interrupted ? ", interrupted" : "")")
         return tags
     }
 }

@@ -59,7 +59,8 @@ enum Wait {
             if let stream, !events.isEmpty { parts.append("\(stream.name) \(StreamEvents.describe(events))") }
             if let waker { parts.append("its waker\(waker.pending ? " (pending)" : "")") }
             return (parts.isEmpty ? "nothing" : parts.joined(separator: " or ")) + until(deadline)
-        case .readySet(let set, let deadline): return "the ready set \(set.role) (\(set.watchedNames))" + until(deadline)
+        case .readySet(let set, let deadline):
+            return "the ready set \(set.role) (\(set.watchedNames))" + until(deadline)
         case .time(let instant): return "the clock" + until(instant)
         case .accept(_, let deadline): return "a connection" + until(deadline)
         case .halted: return "halted by a violation"

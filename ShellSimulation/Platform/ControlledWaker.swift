@@ -38,7 +38,10 @@ public final class ControlledWaker: PlatformWaker, @unchecked Sendable {
 extension ShellScheduler {
     func signal(_ waker: ControlledWaker) {
         if waker.closed {
-            fail(.wakerMisuse, "\(callerName) signals \(waker.name) after it was closed (production would write to a reused descriptor)")
+            fail(
+                .wakerMisuse,
+                "\(callerName) signals \(waker.name) after it was closed (production would write to a reused descriptor)"
+            )
             if let me = current { halt(me) }
             return
         }
@@ -49,7 +52,9 @@ extension ShellScheduler {
             trace.record(.wakerSignal, 2, text: "signals \(waker.name) (dropped: nobody waits yet)")
         } else {
             waker.pending = true
-            trace.record(.wakerSignal, ownerWaits ? 1 : 0, text: "signals \(waker.name)\(ownerWaits ? "" : " (pending: nobody waits yet)")")
+            trace.record(
+                .wakerSignal, ownerWaits ? 1 : 0,
+                text: "signals \(waker.name)\(ownerWaits ? "" : " (pending: nobody waits yet)")")
         }
         yield()
     }

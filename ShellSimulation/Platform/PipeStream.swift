@@ -47,7 +47,7 @@ public final class PipeStream: ByteStream, @unchecked Sendable {
     public var writeChunk: Int?
 
     // Touched only by the baton's holder.
-    private var inbound = ByteQueue()   // client → server
+    private var inbound = ByteQueue()  // client → server
     private var outbound = ByteQueue()  // server → client
     /// The client sends no more: the server reads what is left, then the end.
     public private(set) var clientDoneSending = false
@@ -84,7 +84,9 @@ public final class PipeStream: ByteStream, @unchecked Sendable {
             let slice = inbound.take(buffer.count)
             slice.withUnsafeBytes { buffer.copyMemory(from: $0) }
             bytesRead += slice.count
-            scheduler.trace.record(.streamRead, nameHash, UInt64(slice.count), text: scheduler.options.recordStreamEvents ? "reads \(slice.count) bytes from \(name)" : nil)
+            scheduler.trace.record(
+                .streamRead, nameHash, UInt64(slice.count),
+                text: scheduler.options.recordStreamEvents ? "reads \(slice.count) bytes from \(name)" : nil)
             return .bytes(slice.count)
         }
         if clientDoneSending || clientGone { return .closed }
@@ -163,6 +165,9 @@ public final class PipeStream: ByteStream, @unchecked Sendable {
 extension ShellScheduler {
     func noteWrite(to stream: PipeStream, _ bytes: UnsafeRawBufferPointer) {
         onWrite?(current, stream, bytes)
-        trace.record(.streamWrite, stream.nameHash, UInt64(bytes.count), text: options.recordStreamEvents ? "writes \(bytes.count) bytes to \(stream.name): \(ShellTrace.printable(bytes))" : nil)
+        trace.record(
+            .streamWrite, stream.nameHash, UInt64(bytes.count),
+            text: options.recordStreamEvents
+                ? "writes \(bytes.count) bytes to \(stream.name): \(ShellTrace.printable(bytes))" : nil)
     }
 }

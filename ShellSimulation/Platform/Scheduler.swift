@@ -41,7 +41,8 @@ public final class ShellScheduler: @unchecked Sendable {
 
     public init(options: PlatformOptions, recordTimeline: Bool) {
         self.options = options
-        self.clock = SimulatedClock(start: options.clockStart, epochAtStartMilliseconds: options.epochAtStartMilliseconds)
+        self.clock = SimulatedClock(
+            start: options.clockStart, epochAtStartMilliseconds: options.epochAtStartMilliseconds)
         self.trace = ShellTrace(recording: recordTimeline)
     }
 
@@ -96,15 +97,17 @@ public final class ShellScheduler: @unchecked Sendable {
         pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
         let start = Unmanaged.passRetained(Start(self, thread, body))
         var handle = pthread_t()
-        let result = pthread_create(&handle, &attributes, { raw in
-            let start = Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue()
-            pthread_setspecific(controlledThreadKey, Unmanaged.passUnretained(start.thread).toOpaque())
-            start.thread.semaphore.wait()
-            if start.thread.abandoned { return nil }
-            start.body()
-            start.scheduler.finish(start.thread)
-            return nil
-        }, start.toOpaque())
+        let result = pthread_create(
+            &handle, &attributes,
+            { raw in
+                let start = Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue()
+                pthread_setspecific(controlledThreadKey, Unmanaged.passUnretained(start.thread).toOpaque())
+                start.thread.semaphore.wait()
+                if start.thread.abandoned { return nil }
+                start.body()
+                start.scheduler.finish(start.thread)
+                return nil
+            }, start.toOpaque())
         precondition(result == 0, "pthread_create failed (\(result)): too many simulated threads left behind?")
         yield()
         return true
@@ -189,7 +192,8 @@ public final class ShellScheduler: @unchecked Sendable {
         running = thread
         thread.semaphore.signal()
         if controller.wait(timeout: .now() + .seconds(options.watchdogSeconds)) == .timedOut {
-            fatalError("""
+            fatalError(
+                """
                 shell simulation: \(thread.name) has held the baton for \(options.watchdogSeconds) s of real time: \
                 it blocks outside the platform (a lock, a sleep or a wait that is not the Platform's)
                 """)
@@ -215,8 +219,10 @@ public final class ShellScheduler: @unchecked Sendable {
 
     /// Every live thread and what it waits for.
     public var waitsReport: String {
-        live.map { "\($0.name): \($0.wait.describe(now: clock.now))\($0.held.isEmpty ? "" : " holding \($0.held.map(\.role).joined(separator: ", "))")" }
-            .joined(separator: "; ")
+        live.map {
+            "\($0.name): \($0.wait.describe(now: clock.now))\($0.held.isEmpty ? "" : " holding \($0.held.map(\.role).joined(separator: ", "))")"
+        }
+        .joined(separator: "; ")
     }
 
     /// The first violation wins; later ones follow from it.
@@ -239,7 +245,10 @@ public final class ShellScheduler: @unchecked Sendable {
             halt(me)
         }
         if let problem = options.lockOrder.check(taking: lock, holding: me.held) {
-            fail(.lockOrder, "\(me.name) takes \(lock.role) while holding \(problem.role) (\(me.held.map(\.role).joined(separator: " → ")))")
+            fail(
+                .lockOrder,
+                "\(me.name) takes \(lock.role) while holding \(problem.role) (\(me.held.map(\.role).joined(separator: " → ")))"
+            )
             halt(me)
         }
         if let cycle = cycle(from: me, wanting: lock) {
@@ -262,7 +271,10 @@ public final class ShellScheduler: @unchecked Sendable {
             seen += 1
             guard case .lock(let next) = thread.wait else { return nil }
             chain.append("held by \(thread.name), who wants \(next.role)")
-            if next.holder === me { chain.append("held by \(me.name)"); return chain.joined(separator: ", ") }
+            if next.holder === me {
+                chain.append("held by \(me.name)")
+                return chain.joined(separator: ", ")
+            }
             holder = next.holder
         }
         return nil
@@ -289,12 +301,16 @@ public final class ShellScheduler: @unchecked Sendable {
             halt(me)
         }
         if me.held.count > 1 {
-            fail(.waitUnderLock, "\(me.name) waits on \(condition.role) holding \(me.held.filter { $0 !== lock }.map(\.role).joined(separator: ", "))")
+            fail(
+                .waitUnderLock,
+                "\(me.name) waits on \(condition.role) holding \(me.held.filter { $0 !== lock }.map(\.role).joined(separator: ", "))"
+            )
             halt(me)
         }
         release(lock)
         condition.waiters.append(me)
-        trace.record(.conditionWait, condition.nameHash, text: options.recordLockEvents ? "waits on \(condition.role)" : nil)
+        trace.record(
+            .conditionWait, condition.nameHash, text: options.recordLockEvents ? "waits on \(condition.role)" : nil)
         park(me, .signal(condition, lock))
         lock.holder = me
         me.held.append(lock)
@@ -308,7 +324,11 @@ public final class ShellScheduler: @unchecked Sendable {
             waiter.wait = .lock(lock)
             woken += 1
         }
-        if options.recordLockEvents { trace.record(.conditionSignal, condition.nameHash, text: "signals \(condition.role)\(woken == 0 ? " (nobody waits)" : "")") }
+        if options.recordLockEvents {
+            trace.record(
+                .conditionSignal, condition.nameHash,
+                text: "signals \(condition.role)\(woken == 0 ? " (nobody waits)" : "")")
+        }
         yield()
     }
 
@@ -328,7 +348,9 @@ public final class ShellScheduler: @unchecked Sendable {
         park(me, .time(clock.now + max(duration, .zero)))
     }
 
-    func wait(for events: StreamEvents, on stream: PipeStream?, waker: ControlledWaker?, timeout: Duration?) -> WaitOutcome {
+    func wait(
+        for events: StreamEvents, on stream: PipeStream?, waker: ControlledWaker?, timeout: Duration?
+    ) -> WaitOutcome {
         guard let me = current else { preconditionFailure("the harness would wait on a stream") }
         refuseWaitUnderLock(me, "waits on \(stream?.name ?? "its waker")")
         // A scheduling point before the wait begins: the thread has made its plan and is
@@ -356,20 +378,27 @@ public final class ShellScheduler: @unchecked Sendable {
             waker.owner = me
         }
         let deadline = timeout.map { clock.now + max($0, .zero) }
-        trace.record(.streamWait, stream.map { $0.nameHash } ?? 0, UInt64(events.rawValue),
-                     text: "waits for \(Wait.stream(events, stream, waker, deadline: deadline).describe(now: clock.now))")
+        trace.record(
+            .streamWait, stream.map { $0.nameHash } ?? 0, UInt64(events.rawValue),
+            text: "waits for \(Wait.stream(events, stream, waker, deadline: deadline).describe(now: clock.now))")
         park(me, .stream(events, stream, waker, deadline: deadline))
         let ready = stream.map { $0.readiness(for: events) } ?? []
         let fired = waker?.pending ?? false
         let outcome = WaitOutcome(stream: ready, wakerFired: fired)
         if let waker {
             if outcome.timedOut, let missed = waker.missed {
-                fail(.lostWakeUp, "\(missed.by) signalled \(me.name)'s waker at \(missed.at) while it was about to wait; the signal was lost and \(me.name) slept until its timeout at \(clock.now)")
+                fail(
+                    .lostWakeUp,
+                    "\(missed.by) signalled \(me.name)'s waker at \(missed.at) while it was about to wait; the signal was lost and \(me.name) slept until its timeout at \(clock.now)"
+                )
             }
             waker.missed = nil
         }
-        trace.record(.streamWoke, UInt64(ready.rawValue), fired ? 1 : 0,
-                     text: "wakes: \(outcome.timedOut ? "timed out" : [ready.isEmpty ? nil : StreamEvents.describe(ready), fired ? "waker" : nil].compactMap { $0 }.joined(separator: ", "))")
+        trace.record(
+            .streamWoke, UInt64(ready.rawValue), fired ? 1 : 0,
+            text:
+                "wakes: \(outcome.timedOut ? "timed out" : [ready.isEmpty ? nil : StreamEvents.describe(ready), fired ? "waker" : nil].compactMap { $0 }.joined(separator: ", "))"
+        )
         return outcome
     }
 

@@ -98,6 +98,9 @@ extension ShellScheduler {
         guard runnable.isEmpty, violation == nil else { return }
         let blocked = live.filter { if case .lock = $0.wait { return true } else { return false } }
         guard !blocked.isEmpty, earliestDeadline == nil else { return }
-        fail(.deadlock, "nothing can run; \(blocked.map(\.name).joined(separator: ", ")) wait for locks; every thread: \(waitsReport)")
+        fail(
+            .deadlock,
+            "nothing can run; \(blocked.map(\.name).joined(separator: ", ")) wait for locks; every thread: \(waitsReport)"
+        )
     }
 }

@@ -45,7 +45,8 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
         switch self {
         case .oneSessionPerAccount: return "an account has at most one live session"
         case .oneRoomAtATime: return "a session is in at most one room at a time"
-        case .roomDelivery: return "a room message reaches every member present throughout, exactly once, and no one outside"
+        case .roomDelivery:
+            return "a room message reaches every member present throughout, exactly once, and no one outside"
         case .roomOrder: return "members see a room's messages in one order; one sender's keep their order"
         case .whisperOutcome: return "a whisper reaches its target alone, or its sender gets an error"
         case .uniqueRoomNames: return "room names are unique among live rooms"
@@ -54,9 +55,11 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
         case .storeMatchesDeliveries: return "what the store holds matches what was delivered"
         case .linesReachConnection: return "a line for a session reaches its connection"
         case .noMailLost: return "no mail is sent to an actor that has retired"
-        case .failedLoginBound: return "password checks per account and address, and per address, stay within the limit in every window"
+        case .failedLoginBound:
+            return "password checks per account and address, and per address, stay within the limit in every window"
         case .noStrangerLockout: return "a login from an address with no failed check is never refused as rate-limited"
-        case .wrongCredentialsChecked: return "wrong-credentials always answers a password check, for missing accounts too"
+        case .wrongCredentialsChecked:
+            return "wrong-credentials always answers a password check, for missing accounts too"
         case .liveness: return "once faults stop, every command is answered and every mailbox drains"
         case .determinism: return "the same seed gives the same trace"
         }

@@ -120,12 +120,16 @@ extension World {
             if refusedAsRateLimited(session, effects) {
                 hazards.insert(.loginThrottled)
                 if !logins.failedFrom[from], logins.openPerAddress[from] == 0 {
-                    fail(.noStrangerLockout, "\(label(session)) logging in as \(name) from \(address), which never failed a check and had nothing else in flight, was refused as rate-limited")
+                    fail(
+                        .noStrangerLockout,
+                        "\(label(session)) logging in as \(name) from \(address), which never failed a check and had nothing else in flight, was refused as rate-limited"
+                    )
                 }
             }
             logins.open(session, at: from)
             for case .store(.fetchAccount(let ticket, _, _)) in effects {
-                logins.logins[ticket] = LoginLedger.Login(account: logins.account(name.key), address: from, session: session)
+                logins.logins[ticket] = LoginLedger.Login(
+                    account: logins.account(name.key), address: from, session: session)
             }
         case .register(let session, _, _, _):
             if refusedAsRateLimited(session, effects) { hazards.insert(.loginThrottled) }
@@ -205,17 +209,24 @@ extension World {
         if pair >= limits.maxFailedLogins { logins.filled[key] = now }
         let account = logins.accounts[login.account], from = logins.addresses[login.address]
         if pair > limits.maxFailedLogins {
-            return fail(.failedLoginBound, "\(pair) checks of \(account) from \(from) within \(window) (\(pairOpen) in flight); the limit is \(limits.maxFailedLogins)")
+            return fail(
+                .failedLoginBound,
+                "\(pair) checks of \(account) from \(from) within \(window) (\(pairOpen) in flight); the limit is \(limits.maxFailedLogins)"
+            )
         }
         if address > limits.maxFailedLoginsPerAddress, !exempt(from) {
-            fail(.failedLoginBound, "\(address) checks from \(from) within \(window); the limit is \(limits.maxFailedLoginsPerAddress)")
+            fail(
+                .failedLoginBound,
+                "\(address) checks from \(from) within \(window); the limit is \(limits.maxFailedLoginsPerAddress)")
         }
     }
 
     /// `wrong-credentials` must answer the check of this session's login.
     private mutating func requireCheck(before session: SessionID, _ message: GateMessage) {
         if case .verified(let ticket, _, _) = message, logins.logins[ticket]?.session == session { return }
-        fail(.wrongCredentialsChecked, "\(label(session)) was told wrong-credentials on \(describe(.gate(message))), with no password check")
+        fail(
+            .wrongCredentialsChecked,
+            "\(label(session)) was told wrong-credentials on \(describe(.gate(message))), with no password check")
     }
 
     private func exempt(_ address: String) -> Bool {

@@ -71,7 +71,9 @@ struct MessageLedger: Sendable {
 
     subscript(tag: TextTag) -> MessageEntry {
         get {
-            guard tag.client <= entries.count, tag.number <= entries[tag.client - 1].count else { return MessageEntry() }
+            guard tag.client <= entries.count, tag.number <= entries[tag.client - 1].count else {
+                return MessageEntry()
+            }
             return entries[tag.client - 1][tag.number - 1]
         }
         set {

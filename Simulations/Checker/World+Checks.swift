@@ -15,9 +15,13 @@ extension World {
         case .deliver(let line):
             // A line for a session reaches its connection, unless the session is closing.
             if !wasClosing, !sessions[slot].actor.isClosing, !effects.contains(.write(line)) {
-                fail(.linesReachConnection, "\(sessions[slot].name) was sent \"\(line.rendered.dropLast())\" and did not write it")
+                fail(
+                    .linesReachConnection,
+                    "\(sessions[slot].name) was sent \"\(line.rendered.dropLast())\" and did not write it")
             }
-            if case .message(_, _, let text) = line, let tag = TextTag(text), observed.messages[tag].room != observed.sessions[slot].memberOf {
+            if case .message(_, _, let text) = line, let tag = TextTag(text),
+                observed.messages[tag].room != observed.sessions[slot].memberOf
+            {
                 hazards.insert(.messageAfterLeaving)
             }
         case .entered(let room) where !room.isGlobal:
@@ -29,11 +33,15 @@ extension World {
 
     /// An account has at most one live session: the holder lets go before another takes it.
     private mutating func hold(_ account: Name?, by slot: Int) {
-        if let old = observed.sessions[slot].account, observed.holders[old.key] == slot { observed.holders[old.key] = nil }
+        if let old = observed.sessions[slot].account, observed.holders[old.key] == slot {
+            observed.holders[old.key] = nil
+        }
         observed.sessions[slot].account = account
         guard let account else { return }
         if let other = observed.holders[account.key], other != slot {
-            fail(.oneSessionPerAccount, "\(sessions[slot].name) logged in as \(account) while \(sessions[other].name) still holds it")
+            fail(
+                .oneSessionPerAccount,
+                "\(sessions[slot].name) logged in as \(account) while \(sessions[other].name) still holds it")
         }
         observed.holders[account.key] = slot
     }
@@ -67,8 +75,11 @@ extension World {
 
     /// A create refused for a name whose room's creator has not even entered it yet.
     private mutating func noteCreateRace(_ session: SessionID, _ name: Name, _ effects: [LobbyEffect]) {
-        guard effects.contains(.session(session, .moveRefused(.nameTaken, "a room named \(name) already exists"))) else { return }
-        if rooms.indices.contains(where: { !rooms[$0].retired && observed.rooms[$0].creatorPending && rooms[$0].actor.ref.name == name }) {
+        guard effects.contains(.session(session, .moveRefused(.nameTaken, "a room named \(name) already exists")))
+        else { return }
+        if rooms.indices.contains(where: {
+            !rooms[$0].retired && observed.rooms[$0].creatorPending && rooms[$0].actor.ref.name == name
+        }) {
             hazards.insert(.createRacingCreate)
         }
     }
@@ -79,8 +90,10 @@ extension World {
         observed.rooms[index].book = book
     }
 
-    private mutating func checkRoomStep<Output: MailingOutput>(_ room: RoomID, _ members: [SessionID: Name], _ book: inout RoomBook,
-                                        _ input: RoomInput, _ effects: [Output]) {
+    private mutating func checkRoomStep<Output: MailingOutput>(
+        _ room: RoomID, _ members: [SessionID: Name], _ book: inout RoomBook,
+        _ input: RoomInput, _ effects: [Output]
+    ) {
         if input.moves || members.count != book.members.count { sync(&book, room, members) }
         switch input.request {
         case .say(let id, let text)?: accept(text, target: nil, from: id, in: room, effects)
@@ -89,7 +102,9 @@ extension World {
             storedOnlyForMember(to, text, in: room, members, effects)
         default: break
         }
-        let resolving = input.reply.flatMap { observed.storeTickets.removeValue(forKey: StoreTicket(room: room, ticket: $0.ticket)) }
+        let resolving = input.reply.flatMap {
+            observed.storeTickets.removeValue(forKey: StoreTicket(room: room, ticket: $0.ticket))
+        }
         resolve(resolving, in: room, &book, members, effects)
     }
 
@@ -102,12 +117,16 @@ extension World {
         }
         var added: [Int] = []
         for id in members.keys {
-            guard let slot = slot(id) else { return fail(.membershipAgrees, "\(roomName(room)) lists \(id), which never existed") }
+            guard let slot = slot(id) else {
+                return fail(.membershipAgrees, "\(roomName(room)) lists \(id), which never existed")
+            }
             if observed.sessions[slot].memberOf != room { added.append(slot) }
         }
         for slot in added.sorted() {
             if let other = observed.sessions[slot].memberOf {
-                fail(.oneRoomAtATime, "\(sessions[slot].name) joined \(roomName(room)) while still in \(roomName(other))")
+                fail(
+                    .oneRoomAtATime, "\(sessions[slot].name) joined \(roomName(room)) while still in \(roomName(other))"
+                )
             }
             if sessions[slot].retired {
                 fail(.membershipAgrees, "\(sessions[slot].name) joined \(roomName(room)) after it retired")
@@ -121,7 +140,9 @@ extension World {
 
     /// A room took a member's text: it must ask the store first; a whisper it turns away
     /// gets exactly one error to its sender.
-    private mutating func accept<Output: MailingOutput>(_ text: String, target: String?, from id: SessionID, in room: RoomID, _ effects: [Output]) {
+    private mutating func accept<Output: MailingOutput>(
+        _ text: String, target: String?, from id: SessionID, in room: RoomID, _ effects: [Output]
+    ) {
         guard let tag = TextTag(text), tag.whisper == (target != nil), let sender = slot(id) else { return }
         var entry = observed.messages[tag]
         let asked = effects.contains { effect in
@@ -130,7 +151,8 @@ extension World {
         }
         if asked {
             guard entry.stage == .typed else {
-                return fail(.storeMatchesDeliveries, "\(roomName(room)) took \(text), which was not waiting to be taken")
+                return fail(
+                    .storeMatchesDeliveries, "\(roomName(room)) took \(text), which was not waiting to be taken")
             }
             entry.stage = .accepted
             entry.sender = sender
@@ -140,7 +162,10 @@ extension World {
         } else if target != nil {
             let (errors, oks, whispers) = answers(to: sender, effects)
             guard errors == 1, oks == 0, whispers == 0 else {
-                return fail(.whisperOutcome, "\(roomName(room)) turned \(text) away with \(errors) errors, \(oks) confirmations and \(whispers) whispers")
+                return fail(
+                    .whisperOutcome,
+                    "\(roomName(room)) turned \(text) away with \(errors) errors, \(oks) confirmations and \(whispers) whispers"
+                )
             }
             entry.stage = .refused
         }
@@ -150,16 +175,22 @@ extension World {
     /// None invented: a room keeps a whisper only if its target is in the room when the
     /// room takes it. (A target who leaves while the store writes is the race the room
     /// answers with an error afterwards; one who was never there must be refused at once.)
-    private mutating func storedOnlyForMember<Output: MailingOutput>(_ target: Name, _ text: String, in room: RoomID, _ members: [SessionID: Name], _ effects: [Output]) {
+    private mutating func storedOnlyForMember<Output: MailingOutput>(
+        _ target: Name, _ text: String, in room: RoomID, _ members: [SessionID: Name], _ effects: [Output]
+    ) {
         let stored = effects.contains { effect in
             if case .store(.appendMessage(_, let record, _))? = effect.mail { return record.text == text }
             return false
         }
         guard stored, !members.values.contains(where: { $0.key == target.key }) else { return }
-        fail(.storeMatchesDeliveries, "\(roomName(room)) asked the store to keep \(text) for \(target), who is not in it")
+        fail(
+            .storeMatchesDeliveries, "\(roomName(room)) asked the store to keep \(text) for \(target), who is not in it"
+        )
     }
 
-    private func answers<Output: MailingOutput>(to sender: Int, _ effects: [Output]) -> (errors: Int, oks: Int, whispers: Int) {
+    private func answers<Output: MailingOutput>(
+        to sender: Int, _ effects: [Output]
+    ) -> (errors: Int, oks: Int, whispers: Int) {
         var errors = 0, oks = 0, whispers = 0
         for case .session(let id, .deliver(let line))? in effects.lazy.map(\.mail) {
             switch line {
@@ -173,7 +204,9 @@ extension World {
     }
 
     /// The store answered for a text: now, and only now, may it be delivered.
-    private mutating func resolve<Output: MailingOutput>(_ tag: TextTag?, in room: RoomID, _ book: inout RoomBook, _ members: [SessionID: Name], _ effects: [Output]) {
+    private mutating func resolve<Output: MailingOutput>(
+        _ tag: TextTag?, in room: RoomID, _ book: inout RoomBook, _ members: [SessionID: Name], _ effects: [Output]
+    ) {
         var recipients: [Int] = [], whispered: [Int] = []
         for case .session(let id, .deliver(let line))? in effects.lazy.map(\.mail) {
             let text: String
@@ -182,7 +215,9 @@ extension World {
             default: continue
             }
             guard let tag, TextTag(text) == tag, let slot = slot(id) else {
-                return fail(.storeMatchesDeliveries, "\(roomName(room)) delivered \(text) to \(label(id)) without the store's word for it")
+                return fail(
+                    .storeMatchesDeliveries,
+                    "\(roomName(room)) delivered \(text) to \(label(id)) without the store's word for it")
             }
             if case .message = line { recipients.append(slot) } else { whispered.append(slot) }
         }
@@ -195,14 +230,19 @@ extension World {
             deliver(tag, &entry, in: room, &book, members, to: recipients)
         case (false, .failed):
             guard recipients.isEmpty, errors == 1 else {
-                return fail(.storeMatchesDeliveries, "the store failed \(tag.text), yet \(recipients.count) got it and its sender \(errors) errors")
+                return fail(
+                    .storeMatchesDeliveries,
+                    "the store failed \(tag.text), yet \(recipients.count) got it and its sender \(errors) errors")
             }
             observed.sessions[entry.sender].audit.sayFailuresOwed += 1
         case (true, .stored):
             whisper(tag, entry, in: room, to: whispered, errors: errors, oks: oks)
         case (true, .failed):
             guard whispered.isEmpty, errors == 1, oks == 0 else {
-                return fail(.whisperOutcome, "the store failed \(tag.text), yet it reached \(whispered.count) and its sender got \(errors) errors")
+                return fail(
+                    .whisperOutcome,
+                    "the store failed \(tag.text), yet it reached \(whispered.count) and its sender got \(errors) errors"
+                )
             }
         default:
             return fail(.storeMatchesDeliveries, "\(roomName(room)) settled \(tag.text) before the store had answered")
@@ -213,12 +253,16 @@ extension World {
 
     /// A room message reaches every member present from before it was taken until now,
     /// once, and no one outside; it gets the room's next number; a sender's keep their order.
-    private mutating func deliver(_ tag: TextTag, _ entry: inout MessageEntry, in room: RoomID, _ book: inout RoomBook,
-                                  _ members: [SessionID: Name], to recipients: [Int]) {
+    private mutating func deliver(
+        _ tag: TextTag, _ entry: inout MessageEntry, in room: RoomID, _ book: inout RoomBook,
+        _ members: [SessionID: Name], to recipients: [Int]
+    ) {
         let mark = steps
         for slot in recipients {
             guard observed.sessions[slot].memberOf == room else {
-                return fail(.roomDelivery, "\(roomName(room)) delivered \(tag.text) to \(sessions[slot].name), which is not in it")
+                return fail(
+                    .roomDelivery,
+                    "\(roomName(room)) delivered \(tag.text) to \(sessions[slot].name), which is not in it")
             }
             guard observed.stamps[slot] != mark else {
                 return fail(.roomDelivery, "\(roomName(room)) delivered \(tag.text) to \(sessions[slot].name) twice")
@@ -227,11 +271,15 @@ extension World {
         }
         var missed: Int?
         for id in members.keys {
-            guard let slot = slot(id), observed.sessions[slot].joinedStep < entry.acceptStep, observed.stamps[slot] != mark else { continue }
+            guard let slot = slot(id), observed.sessions[slot].joinedStep < entry.acceptStep,
+                observed.stamps[slot] != mark
+            else { continue }
             missed = min(missed ?? slot, slot)
         }
         if let missed {
-            return fail(.roomDelivery, "\(sessions[missed].name) was in \(roomName(room)) from before \(tag.text) was sent and did not get it")
+            return fail(
+                .roomDelivery,
+                "\(sessions[missed].name) was in \(roomName(room)) from before \(tag.text) was sent and did not get it")
         }
         entry.seq = book.nextSeq
         book.nextSeq += 1
@@ -243,7 +291,9 @@ extension World {
         if let index = observed.sessions[sender].audit.lastDelivered.firstIndex(where: { $0.room == room }) {
             let last = observed.sessions[sender].audit.lastDelivered[index].number
             guard last < tag.number else {
-                return fail(.roomOrder, "\(roomName(room)) delivered \(tag.text) after m\(tag.client).\(last), which was sent later")
+                return fail(
+                    .roomOrder,
+                    "\(roomName(room)) delivered \(tag.text) after m\(tag.client).\(last), which was sent later")
             }
             observed.sessions[sender].audit.lastDelivered[index].number = tag.number
         } else {
@@ -253,16 +303,22 @@ extension World {
 
     /// A stored whisper reaches its target (a member of the room holding the account) and
     /// the sender hears so, or the target has gone and the sender gets one error.
-    private mutating func whisper(_ tag: TextTag, _ entry: MessageEntry, in room: RoomID, to whispered: [Int], errors: Int, oks: Int) {
+    private mutating func whisper(
+        _ tag: TextTag, _ entry: MessageEntry, in room: RoomID, to whispered: [Int], errors: Int, oks: Int
+    ) {
         if whispered.count == 1, errors == 0, oks == 1 {
             let target = whispered[0]
-            guard observed.sessions[target].account?.key == entry.target, observed.sessions[target].memberOf == room else {
+            guard observed.sessions[target].account?.key == entry.target, observed.sessions[target].memberOf == room
+            else {
                 return fail(.whisperOutcome, "\(tag.text) for \(entry.target ?? "?") reached \(sessions[target].name)")
             }
         } else if whispered.isEmpty, errors == 1, oks == 0 {
             hazards.insert(.whisperTargetLeft)
         } else {
-            fail(.whisperOutcome, "\(tag.text) reached \(whispered.count) sessions; its sender got \(errors) errors and \(oks) confirmations")
+            fail(
+                .whisperOutcome,
+                "\(tag.text) reached \(whispered.count) sessions; its sender got \(errors) errors and \(oks) confirmations"
+            )
         }
     }
 
@@ -272,7 +328,9 @@ extension World {
     mutating func checkStore(_ request: StoreRequest, reply: Mail?) {
         guard case .appendMessage(let ticket, let record, let replyTo) = request else { return }
         guard let tag = TextTag(record.text), observed.messages[tag].stage == .accepted else {
-            return fail(.storeMatchesDeliveries, "the store was asked to keep \(record.text), which no room was waiting to keep")
+            return fail(
+                .storeMatchesDeliveries, "the store was asked to keep \(record.text), which no room was waiting to keep"
+            )
         }
         var entry = observed.messages[tag]
         let owner: RoomID
@@ -281,7 +339,8 @@ extension World {
         default: owner = .global
         }
         guard owner == entry.room, record.recipient?.key == entry.target else {
-            return fail(.storeMatchesDeliveries, "the store was asked to keep \(tag.text) for \(replyTo), not as it was sent")
+            return fail(
+                .storeMatchesDeliveries, "the store was asked to keep \(tag.text) for \(replyTo), not as it was sent")
         }
         let stored: Bool
         switch reply {
@@ -338,7 +397,7 @@ extension StoreReply {
     var ticket: Ticket {
         switch self {
         case .accountCreated(let ticket, _), .accountNameTaken(let ticket), .accountFound(let ticket, _, _),
-             .accountMissing(let ticket), .messageStored(let ticket), .failed(let ticket):
+            .accountMissing(let ticket), .messageStored(let ticket), .failed(let ticket):
             return ticket
         }
     }

@@ -46,13 +46,17 @@ extension World {
             guard session.serverClosed else { return fail(.liveness, "\(name) retired and left its connection open") }
             return
         }
-        guard !session.actor.isClosing else { return fail(.liveness, "\(name) is still closing after everything drained") }
+        guard !session.actor.isClosing else {
+            return fail(.liveness, "\(name) is still closing after everything drained")
+        }
         if let account = session.actor.account {
             guard let room = session.actor.room else {
                 return fail(.liveness, "\(name) is logged in as \(account) but stuck between rooms")
             }
             guard seen.memberOf == room.id, members(of: room.id)?[session.id] == account else {
-                return fail(.membershipAgrees, "\(name) believes it is in \(room.name), but \(seen.memberOf.map(roomName) ?? "no room") lists it")
+                return fail(
+                    .membershipAgrees,
+                    "\(name) believes it is in \(room.name), but \(seen.memberOf.map(roomName) ?? "no room") lists it")
             }
         } else if let room = seen.memberOf {
             return fail(.membershipAgrees, "\(name) is not logged in, yet \(roomName(room)) lists it")
@@ -63,7 +67,9 @@ extension World {
             return fail(.liveness, "\(name) got \(audit.answersRead) answers for \(audit.answersOwed) owed")
         }
         guard audit.messagesRead == audit.messagesOwed else {
-            return fail(.roomDelivery, "\(name) read \(audit.messagesRead) room messages of the \(audit.messagesOwed) delivered to it")
+            return fail(
+                .roomDelivery,
+                "\(name) read \(audit.messagesRead) room messages of the \(audit.messagesOwed) delivered to it")
         }
     }
 
@@ -116,7 +122,8 @@ extension World {
         for id in [RoomID.global] + rooms.filter({ !$0.retired }).map(\.actor.ref.id) {
             for member in (members(of: id) ?? [:]).keys.sorted() {
                 guard let slot = slot(member), sessions[slot].actor.room?.id == id else {
-                    return fail(.membershipAgrees, "\(roomName(id)) lists \(label(member)), which believes it is elsewhere")
+                    return fail(
+                        .membershipAgrees, "\(roomName(id)) lists \(label(member)), which believes it is elsewhere")
                 }
             }
         }

@@ -93,7 +93,9 @@ public struct Campaign: Sendable {
     private func shrinkFirstOfEach(_ failures: [Failure]) -> [Failure] {
         var found: [Int] = []
         for (index, failure) in failures.enumerated()
-        where failure.violation.invariant != .determinism && !found.contains(where: { failures[$0].violation.invariant == failure.violation.invariant }) {
+        where failure.violation.invariant != .determinism
+            && !found.contains(where: { failures[$0].violation.invariant == failure.violation.invariant })
+        {
             found.append(index)
         }
         let firsts = found
@@ -117,8 +119,13 @@ public struct Campaign: Sendable {
     private func runSeed(_ seed: UInt64) -> Outcome {
         let twice = seed % repeatEvery == 0
         let report = Simulation.run(seed: seed, options: options, recordStepHashes: twice)
-        if twice, let divergence = Campaign.divergence(report, Simulation.run(seed: seed, options: options, recordStepHashes: true)) {
-            return Outcome(report: report, repeated: true, failure: Failure(seed: seed, violation: divergence, fixture: nil, shrunkDecisions: nil))
+        if twice,
+            let divergence = Campaign.divergence(
+                report, Simulation.run(seed: seed, options: options, recordStepHashes: true))
+        {
+            return Outcome(
+                report: report, repeated: true,
+                failure: Failure(seed: seed, violation: divergence, fixture: nil, shrunkDecisions: nil))
         }
         let failure = report.violation.map { Failure(seed: seed, violation: $0, fixture: nil, shrunkDecisions: nil) }
         return Outcome(report: report, repeated: twice, failure: failure)
@@ -129,21 +136,27 @@ public struct Campaign: Sendable {
         guard first.traceHash != second.traceHash else { return nil }
         let a = first.stepHashes ?? [], b = second.stepHashes ?? []
         let step = (a.indices.first { $0 < b.count && a[$0] != b[$0] } ?? min(a.count, b.count)) + 1
-        return Violation(invariant: .determinism, step: step,
-                         detail: "the same seed ran twice and the traces part at step \(step) (hashes \(String(first.traceHash, radix: 16)) and \(String(second.traceHash, radix: 16)))")
+        return Violation(
+            invariant: .determinism, step: step,
+            detail:
+                "the same seed ran twice and the traces part at step \(step) (hashes \(String(first.traceHash, radix: 16)) and \(String(second.traceHash, radix: 16)))"
+        )
     }
 
     private func shrink(_ report: RunReport, _ violation: Violation) -> Failure {
         guard let directory = fixturesDirectory,
-              let fixture = Simulation.fixture(for: report, goal: .violation(violation.invariant), actors: ProductionActors.self, budget: shrinkBudget)
+            let fixture = Simulation.fixture(
+                for: report, goal: .violation(violation.invariant), actors: ProductionActors.self, budget: shrinkBudget)
         else { return Failure(seed: report.seed, violation: violation, fixture: nil, shrunkDecisions: nil) }
         let path = (directory as NSString).appendingPathComponent(fixture.fileName)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try fixture.save(to: path)
-            return Failure(seed: report.seed, violation: violation, fixture: path, shrunkDecisions: fixture.decisions.count)
+            return Failure(
+                seed: report.seed, violation: violation, fixture: path, shrunkDecisions: fixture.decisions.count)
         } catch {
-            return Failure(seed: report.seed, violation: violation, fixture: nil, shrunkDecisions: fixture.decisions.count)
+            return Failure(
+                seed: report.seed, violation: violation, fixture: nil, shrunkDecisions: fixture.decisions.count)
         }
     }
 

@@ -67,7 +67,8 @@ public enum Decision: Equatable, Sendable, CustomStringConvertible {
 
     private static func parseClient(_ text: String) -> Decision? {
         guard text.first == "c", let space = text.firstIndex(of: " "),
-              let client = Int(text[text.index(after: text.startIndex)..<space]) else { return nil }
+            let client = Int(text[text.index(after: text.startIndex)..<space])
+        else { return nil }
         let rest = text[text.index(after: space)...]
         switch rest {
         case "connects": return .connect(client: client)
@@ -92,7 +93,8 @@ public enum Decision: Equatable, Sendable, CustomStringConvertible {
             return ConnectionName(parsing: to).map { .lose($0) }
         case ("net", _):
             guard what.hasSuffix(" bytes"), let count = Int(what.dropLast(" bytes".count)),
-                  let name = ConnectionName(parsing: to) else { return nil }
+                let name = ConnectionName(parsing: to)
+            else { return nil }
             return .receive(name, bytes: count)
         case ("clock", "tick"):
             return ConnectionName(parsing: to).map { .tick($0) }
@@ -103,7 +105,8 @@ public enum Decision: Equatable, Sendable, CustomStringConvertible {
             return ConnectionName(parsing: from).map { .read($0) }
         default:
             guard let source = Endpoint(parsing: from), let target = Endpoint(parsing: to),
-                  let kind = MailKind(rawValue: String(what)) else { return nil }
+                let kind = MailKind(rawValue: String(what))
+            else { return nil }
             return .deliver(from: source, to: target, kind: kind)
         }
     }
@@ -114,7 +117,8 @@ public enum Decision: Equatable, Sendable, CustomStringConvertible {
         case "store recovers": return .storeFailing(false)
         default:
             guard text.hasPrefix("clock +"), text.hasSuffix(" ms"),
-                  let ms = Int(text.dropFirst("clock +".count).dropLast(" ms".count)) else { return nil }
+                let ms = Int(text.dropFirst("clock +".count).dropLast(" ms".count))
+            else { return nil }
             return .advanceClock(milliseconds: ms)
         }
     }
@@ -123,7 +127,7 @@ public enum Decision: Equatable, Sendable, CustomStringConvertible {
     var client: Int? {
         switch self {
         case .connect(let client), .type(let client, _), .hangUp(let client, _),
-             .stopReading(let client), .resumeReading(let client):
+            .stopReading(let client), .resumeReading(let client):
             return client
         default:
             return nil

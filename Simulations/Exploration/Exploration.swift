@@ -12,7 +12,9 @@ struct Exploration<Actors: ActorKit> {
     init(seed: UInt64, setup: WorldSetup, plan: ExplorationPlan, world: World<Actors>) {
         self.world = world
         self.plan = plan
-        scheduler = Scheduler(kind: plan.scheduler, depth: plan.depth, expectedSteps: plan.steps, random: SeededRandom(seed: seed, stream: 2))
+        scheduler = Scheduler(
+            kind: plan.scheduler, depth: plan.depth, expectedSteps: plan.steps,
+            random: SeededRandom(seed: seed, stream: 2))
         clients = ClientModel(setup: setup, plan: plan, random: SeededRandom(seed: seed, stream: 3))
         choices = SeededRandom(seed: seed, stream: 4)
         faults = SeededRandom(seed: seed, stream: 5)
@@ -44,7 +46,9 @@ struct Exploration<Actors: ActorKit> {
         let anyAble = clients.anyAble(in: world)
         if lanes.isEmpty, !anyAble {
             guard let wake = world.earliestWake else { return nil }
-            return .decision(.advanceClock(milliseconds: Int(max(1, (wake.nanoseconds - world.now.nanoseconds + 999_999) / 1_000_000))))
+            return .decision(
+                .advanceClock(
+                    milliseconds: Int(max(1, (wake.nanoseconds - world.now.nanoseconds + 999_999) / 1_000_000))))
         }
         let deliver = lanes.isEmpty ? 0 : plan.deliverWeight
         let act = anyAble ? plan.clientWeight : 0
@@ -63,7 +67,8 @@ struct Exploration<Actors: ActorKit> {
     private mutating func delivery(_ lanes: [Int]) -> Choice {
         let lane = scheduler.pick(from: lanes, laneCount: world.lanes.count)
         if case .net = world.lanes.keys[lane], faults.chance(plan.partialDelivery),
-           case .receive(let name, let bytes) = world.decision(forLane: lane), bytes > 1 {
+            case .receive(let name, let bytes) = world.decision(forLane: lane), bytes > 1
+        {
             return .decision(.receive(name, bytes: faults.within(1...(bytes - 1))))
         }
         return .lane(lane)

@@ -21,9 +21,12 @@ public struct RunReport: Sendable {
 /// The simulator's front door: generate a run from a seed, or replay a list of decisions.
 public enum Simulation {
     /// Runs one seed with production's actors.
-    public static func run(seed: UInt64, options: SimulationOptions, recordDecisions: Bool = false,
-                           recordStepHashes: Bool = false, recordTimeline: Bool = false) -> RunReport {
-        run(seed: seed, options: options, actors: ProductionActors.self, recordDecisions: recordDecisions,
+    public static func run(
+        seed: UInt64, options: SimulationOptions, recordDecisions: Bool = false,
+        recordStepHashes: Bool = false, recordTimeline: Bool = false
+    ) -> RunReport {
+        run(
+            seed: seed, options: options, actors: ProductionActors.self, recordDecisions: recordDecisions,
             recordStepHashes: recordStepHashes, recordTimeline: recordTimeline)
     }
 
@@ -33,13 +36,17 @@ public enum Simulation {
         recordStepHashes: Bool = false, recordTimeline: Bool = false
     ) -> RunReport {
         let (setup, plan) = Swarm.draw(seed: seed, options: options)
-        let world = World<Actors>(setup: setup, recordTimeline: recordTimeline, recordStepHashes: recordStepHashes, recordDecisions: recordDecisions)
+        let world = World<Actors>(
+            setup: setup, recordTimeline: recordTimeline, recordStepHashes: recordStepHashes,
+            recordDecisions: recordDecisions)
         var exploration = Exploration(seed: seed, setup: setup, plan: plan, world: world)
         exploration.run()
         return report(exploration.world, seed: seed, options: options, plan: plan)
     }
 
-    static func report<Actors>(_ world: World<Actors>, seed: UInt64, options: SimulationOptions, plan: ExplorationPlan) -> RunReport {
+    static func report<Actors>(
+        _ world: World<Actors>, seed: UInt64, options: SimulationOptions, plan: ExplorationPlan
+    ) -> RunReport {
         RunReport(
             seed: seed, options: options, setup: world.setup, plan: plan, violation: world.violation,
             hazards: world.hazards, traceHash: world.trace.value, steps: world.steps, actorSteps: world.actorSteps,

@@ -18,7 +18,9 @@ public struct SimulationOptions: Codable, Equatable, Sendable {
     /// PCT's depth d: the number of ordering constraints a bug may need (d - 1 change points).
     public var depth: Int
 
-    public init(scheduler: SchedulerKind = .random, faults: Bool = true, steps: Int = 400, clients: Int? = nil, depth: Int = 3) {
+    public init(
+        scheduler: SchedulerKind = .random, faults: Bool = true, steps: Int = 400, clients: Int? = nil, depth: Int = 3
+    ) {
         precondition(steps > 0, "a run needs at least one step")
         precondition(clients.map { $0 > 0 && $0 < 1000 } ?? true, "clients must be 1 to 999")
         precondition(depth > 0, "PCT needs a depth of at least 1")

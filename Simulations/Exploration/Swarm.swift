@@ -11,7 +11,8 @@ public enum Swarm {
         // (logins replace each other).
         let accounts = (1...(random.chance(0.35) ? random.within(1...clients) : clients)).map { "u\($0)" }
         let roomNames = Array(["den", "loft", "attic"].prefix(random.within(1...3)))
-        var world = WorldSetup(clients: clients, accounts: accounts, roomNames: roomNames, limits: limits(&random, options))
+        var world = WorldSetup(
+            clients: clients, accounts: accounts, roomNames: roomNames, limits: limits(&random, options))
         var plan = plan(&random, options)
         // The login policy draws from a stream of its own, so every other draw is as before.
         var login = SeededRandom(seed: seed, stream: 6)

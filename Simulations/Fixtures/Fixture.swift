@@ -25,8 +25,11 @@ public struct Fixture: Codable, Equatable, Sendable {
     public var originalDecisions: Int
     public var decisions: [String]
 
-    public init(summary: String, invariant: Invariant?, violation: String?, hazard: Hazard?, plant: String?, seed: UInt64,
-                options: SimulationOptions, world: WorldSetup, plan: ExplorationPlan?, originalDecisions: Int, decisions: [Decision]) {
+    public init(
+        summary: String, invariant: Invariant?, violation: String?, hazard: Hazard?, plant: String?, seed: UInt64,
+        options: SimulationOptions, world: WorldSetup, plan: ExplorationPlan?, originalDecisions: Int,
+        decisions: [Decision]
+    ) {
         self.summary = summary
         self.invariant = invariant
         self.violation = violation
@@ -79,7 +82,8 @@ public enum FixtureError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unreadable(let path, let why): return "\(path) is not a fixture: \(why)"
-        case .unreadableDecision(let index, let text): return "decision \(index) is not one this simulator knows: \"\(text)\""
+        case .unreadableDecision(let index, let text):
+            return "decision \(index) is not one this simulator knows: \"\(text)\""
         }
     }
 }

@@ -28,13 +28,16 @@ extension Simulation {
 
     /// Replays a fixture strictly with the given actors: every decision must apply as
     /// written, then the world settles and quiescence is checked.
-    public static func replay<Actors: ActorKit>(_ fixture: Fixture, actors: Actors.Type, recordTimeline: Bool = false) throws -> ReplayResult {
+    public static func replay<Actors: ActorKit>(
+        _ fixture: Fixture, actors: Actors.Type, recordTimeline: Bool = false
+    ) throws -> ReplayResult {
         let decisions = try fixture.parsedDecisions()
         var world = World<Actors>(setup: fixture.world, recordTimeline: recordTimeline)
         for (index, decision) in decisions.enumerated() where world.violation == nil {
             if case .inapplicable(let reason) = world.apply(decision) {
-                return ReplayResult(verdict: .stale(decision: index + 1, text: decision.description, reason: reason),
-                                    traceHash: world.trace.value, steps: world.steps, hazards: world.hazards, timeline: world.timeline)
+                return ReplayResult(
+                    verdict: .stale(decision: index + 1, text: decision.description, reason: reason),
+                    traceHash: world.trace.value, steps: world.steps, hazards: world.hazards, timeline: world.timeline)
             }
         }
         world.settle()
@@ -46,7 +49,9 @@ extension Simulation {
         } else {
             verdict = .holds
         }
-        return ReplayResult(verdict: verdict, traceHash: world.trace.value, steps: world.steps, hazards: world.hazards, timeline: world.timeline)
+        return ReplayResult(
+            verdict: verdict, traceHash: world.trace.value, steps: world.steps, hazards: world.hazards,
+            timeline: world.timeline)
     }
 
     /// Shrinks a failing (or hazard-meeting) run and makes a fixture of it; nil if the
@@ -72,8 +77,9 @@ extension Simulation {
             detail = nil
             summary = "\(met.rawValue) in \(shrunk.count) decisions, every invariant holding"
         }
-        return Fixture(summary: summary, invariant: invariant, violation: detail, hazard: hazard, plant: plant, seed: report.seed,
-                       options: report.options, world: report.setup, plan: report.plan,
-                       originalDecisions: report.decisions.count, decisions: shrunk)
+        return Fixture(
+            summary: summary, invariant: invariant, violation: detail, hazard: hazard, plant: plant, seed: report.seed,
+            options: report.options, world: report.setup, plan: report.plan,
+            originalDecisions: report.decisions.count, decisions: shrunk)
     }
 }

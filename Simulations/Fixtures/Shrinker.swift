@@ -71,10 +71,23 @@ public struct Shrinker<Actors: ActorKit> {
             keep(best.filter { $0.client != client }, over: &best)
         }
         let classes: [(Decision) -> Bool] = [
-            { if case .read = $0 { return true }; return false },
-            { if case .advanceClock = $0 { return true }; return false },
-            { if case .stopReading = $0 { return true }; if case .resumeReading = $0 { return true }; return false },
-            { if case .storeFailing = $0 { return true }; return false },
+            {
+                if case .read = $0 { return true }
+                return false
+            },
+            {
+                if case .advanceClock = $0 { return true }
+                return false
+            },
+            {
+                if case .stopReading = $0 { return true }
+                if case .resumeReading = $0 { return true }
+                return false
+            },
+            {
+                if case .storeFailing = $0 { return true }
+                return false
+            },
         ]
         for isInClass in classes { keep(best.filter { !isInClass($0) }, over: &best) }
     }
@@ -114,7 +127,8 @@ public struct Shrinker<Actors: ActorKit> {
     static func simplifications(of decision: Decision) -> [Decision] {
         switch decision {
         case .receive(let name, let bytes): return [.receive(name, bytes: Int.max)].filter { _ in bytes < Int.max }
-        case .advanceClock(let ms) where ms > 1: return [.advanceClock(milliseconds: 1), .advanceClock(milliseconds: ms / 2)]
+        case .advanceClock(let ms) where ms > 1:
+            return [.advanceClock(milliseconds: 1), .advanceClock(milliseconds: ms / 2)]
         case .hangUp(let client, true): return [.hangUp(client: client, dropUnsent: false)]
         default: return []
         }

@@ -34,7 +34,8 @@ struct ClientModel: Sendable {
         guard let slot = world.clients[index].current else {
             return world.clients[index].slots.count < (guesser ? plan.guessing!.connections : plan.connectionsPerClient)
         }
-        let outstanding = world.observed.sessions[slot].audit.commandsSent - world.observed.sessions[slot].audit.answersRead
+        let outstanding =
+            world.observed.sessions[slot].audit.commandsSent - world.observed.sessions[slot].audit.answersRead
         return outstanding <= (guesser ? plan.guessing!.typeAhead : Int(plan.pipelining * 4))
     }
 
@@ -70,7 +71,9 @@ struct ClientModel: Sendable {
     }
 
     /// What a logged-in client may type, in the order of `ExplorationPlan.commandWeights`.
-    static let commands = ["message", "whisper", "create", "join", "leave", "users", "chatrooms", "help", "quit", "garbage", "login"]
+    static let commands = [
+        "message", "whisper", "create", "join", "leave", "users", "chatrooms", "help", "quit", "garbage", "login",
+    ]
 
     private mutating func presentLine(_ client: ClientState) -> String {
         let c = client.number, n = client.nextText
@@ -99,7 +102,10 @@ struct ClientModel: Sendable {
     }
 
     private mutating func garbage() -> String {
-        let lines = ["/frob", "/join", "/whisper", "/users now", "/login \(account()) <password>", "/create global", "/join global"]
+        let lines = [
+            "/frob", "/join", "/whisper", "/users now", "/login \(account()) <password>", "/create global",
+            "/join global",
+        ]
         return lines[random.below(lines.count)]
     }
 

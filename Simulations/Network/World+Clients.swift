@@ -13,11 +13,14 @@ extension World {
         var actor = Actors.SessionActor(id: id, address: address(ofClient: number), limits: limits, now: now)
         let effects = actor.opened(now: now)
         actorSteps += 1
-        sessions.append(SessionSlot(
-            name: name, id: id, actor: actor,
-            netLane: lanes.open(.net(slot: slot), rank: World.rank(1, slot)), readLane: lanes.open(.read(slot: slot), rank: World.rank(2, slot)),
-            tickLane: lanes.open(.tick(slot: slot), rank: World.rank(3, slot)), hashLane: lanes.open(.hash(slot: slot), rank: World.rank(0, slot))
-        ))
+        sessions.append(
+            SessionSlot(
+                name: name, id: id, actor: actor,
+                netLane: lanes.open(.net(slot: slot), rank: World.rank(1, slot)),
+                readLane: lanes.open(.read(slot: slot), rank: World.rank(2, slot)),
+                tickLane: lanes.open(.tick(slot: slot), rank: World.rank(3, slot)),
+                hashLane: lanes.open(.hash(slot: slot), rank: World.rank(0, slot))
+            ))
         observed.addSession()
         clients[number - 1].slots.append(slot)
         clients[number - 1].current = slot
@@ -29,7 +32,9 @@ extension World {
     }
 
     mutating func type(_ number: Int, _ line: String) -> Outcome {
-        guard let client = client(number), let slot = client.current else { return .inapplicable("c\(number) is not connected") }
+        guard let client = client(number), let slot = client.current else {
+            return .inapplicable("c\(number) is not connected")
+        }
         guard !line.utf8.contains(UInt8(ascii: "\n")) else { return .inapplicable("a typed line has no newline in it") }
         beginStep()
         account(typed: line, on: slot)
@@ -61,17 +66,24 @@ extension World {
     /// The checker's part of typing: count the line, and note a tagged text as typed.
     private mutating func account(typed line: String, on slot: Int) {
         let isCommand = line.utf8.first == UInt8(ascii: "/")
-        if isCommand { observed.sessions[slot].audit.commandsSent += 1 } else { observed.sessions[slot].audit.saysSent += 1 }
+        if isCommand {
+            observed.sessions[slot].audit.commandsSent += 1
+        } else {
+            observed.sessions[slot].audit.saysSent += 1
+        }
         let tagged: (TextTag, String?)?
         if !isCommand {
             tagged = TextTag(line).map { ($0, nil) }
-        } else if line.hasPrefix("/whisper "), case let words = line.split(separator: " ", maxSplits: 2), words.count == 3 {
+        } else if line.hasPrefix("/whisper "), case let words = line.split(separator: " ", maxSplits: 2),
+            words.count == 3
+        {
             tagged = TextTag(String(words[2])).map { ($0, words[1].lowercased()) }
         } else {
             tagged = nil
         }
         guard let (tag, target) = tagged, tag.whisper == (target != nil), tag.client <= clients.count,
-              observed.messages[tag].stage == .unused else { return }
+            observed.messages[tag].stage == .unused
+        else { return }
         observed.messages[tag] = MessageEntry(stage: .typed, target: target)
         let client = tag.client - 1
         clients[client].nextText = max(clients[client].nextText, tag.number + 1)
@@ -95,7 +107,9 @@ extension World {
     }
 
     mutating func hangUp(_ number: Int, dropUnsent: Bool) -> Outcome {
-        guard let client = client(number), let slot = client.current else { return .inapplicable("c\(number) is not connected") }
+        guard let client = client(number), let slot = client.current else {
+            return .inapplicable("c\(number) is not connected")
+        }
         beginStep()
         if dropUnsent {
             sessions[slot].inbound.removeSubrange(sessions[slot].inboundHead...)
@@ -123,7 +137,9 @@ extension World {
 
     mutating func setReading(_ number: Int, _ reading: Bool) -> Outcome {
         guard let client = client(number) else { return .inapplicable("there is no client c\(number)") }
-        guard client.reading != reading else { return .inapplicable("c\(number) is already \(reading ? "reading" : "not reading")") }
+        guard client.reading != reading else {
+            return .inapplicable("c\(number) is already \(reading ? "reading" : "not reading")")
+        }
         beginStep()
         clients[number - 1].reading = reading
         for slot in client.slots { refreshRead(slot) }
@@ -152,7 +168,9 @@ extension World {
             forget(client: name.client, slot: slot)
         }
         refreshRead(slot)
-        endStep(.read(name)) { _ in ("c\(name.client)", item.map { "reads: \($0.rendered.dropLast())" } ?? "sees \(name) close", []) }
+        endStep(.read(name)) { _ in
+            ("c\(name.client)", item.map { "reads: \($0.rendered.dropLast())" } ?? "sees \(name) close", [])
+        }
         return .applied
     }
 
@@ -177,7 +195,10 @@ extension World {
     private mutating func readInOrder(_ entry: MessageEntry, _ tag: TextTag, on slot: Int) {
         if let index = observed.sessions[slot].audit.lastRead.firstIndex(where: { $0.room == entry.room }) {
             guard observed.sessions[slot].audit.lastRead[index].seq < entry.seq else {
-                return fail(.roomOrder, "\(sessions[slot].name) read \(tag.text) (number \(entry.seq) in \(entry.room)) after number \(observed.sessions[slot].audit.lastRead[index].seq)")
+                return fail(
+                    .roomOrder,
+                    "\(sessions[slot].name) read \(tag.text) (number \(entry.seq) in \(entry.room)) after number \(observed.sessions[slot].audit.lastRead[index].seq)"
+                )
             }
             observed.sessions[slot].audit.lastRead[index].seq = entry.seq
         } else {
@@ -190,7 +211,8 @@ extension World {
     // These read single fields: copying a whole slot costs more than the rest of a step.
 
     mutating func refreshNet(_ slot: Int) {
-        let runnable = !sessions[slot].serverClosed && (sessions[slot].pendingInbound > 0 || sessions[slot].hangUpQueued)
+        let runnable =
+            !sessions[slot].serverClosed && (sessions[slot].pendingInbound > 0 || sessions[slot].hangUpQueued)
         lanes.setRunnable(sessions[slot].netLane, runnable)
     }
 

@@ -14,7 +14,8 @@ public enum TimelineText {
             lines.append("\(step)  \(time) \(pad(record.actor, 8)) \(record.event)")
             for effect in record.effects { lines.append(String(repeating: " ", count: 32) + effect) }
             if let violation = record.violation, violation.step == record.step {
-                lines.append(String(repeating: " ", count: 7) + "✗ broke \(violation.invariant.rawValue): \(violation.detail)")
+                lines.append(
+                    String(repeating: " ", count: 7) + "✗ broke \(violation.invariant.rawValue): \(violation.detail)")
             }
         }
         return lines

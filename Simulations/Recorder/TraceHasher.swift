@@ -21,7 +21,8 @@ public struct TraceHasher: Sendable {
         let done: Void? = copy.withUTF8 { bytes -> Void in
             var index = 0
             while index + 8 <= bytes.count {
-                combine(UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)))
+                combine(
+                    UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)))
                 index += 8
             }
             var tail: UInt64 = 0
@@ -39,19 +40,50 @@ public struct TraceHasher: Sendable {
 
     mutating func combine(_ decision: Decision) {
         switch decision {
-        case .connect(let client): combine(1); combine(UInt64(client))
-        case .type(let client, let line): combine(2); combine(UInt64(client)); combine(line)
-        case .hangUp(let client, let drop): combine(3); combine(UInt64(client)); combine(drop ? 1 : 0)
-        case .stopReading(let client): combine(4); combine(UInt64(client))
-        case .resumeReading(let client): combine(5); combine(UInt64(client))
-        case .deliver(let from, let to, let kind): combine(6); combine(from); combine(to); combine(kind)
-        case .receive(let name, let bytes): combine(7); combine(name); combine(UInt64(bytes))
-        case .lose(let name): combine(8); combine(name)
-        case .read(let name): combine(9); combine(name)
-        case .tick(let name): combine(10); combine(name)
-        case .hash(let name): combine(11); combine(name)
-        case .advanceClock(let ms): combine(12); combine(UInt64(bitPattern: Int64(ms)))
-        case .storeFailing(let on): combine(13); combine(on ? 1 : 0)
+        case .connect(let client):
+            combine(1)
+            combine(UInt64(client))
+        case .type(let client, let line):
+            combine(2)
+            combine(UInt64(client))
+            combine(line)
+        case .hangUp(let client, let drop):
+            combine(3)
+            combine(UInt64(client))
+            combine(drop ? 1 : 0)
+        case .stopReading(let client):
+            combine(4)
+            combine(UInt64(client))
+        case .resumeReading(let client):
+            combine(5)
+            combine(UInt64(client))
+        case .deliver(let from, let to, let kind):
+            combine(6)
+            combine(from)
+            combine(to)
+            combine(kind)
+        case .receive(let name, let bytes):
+            combine(7)
+            combine(name)
+            combine(UInt64(bytes))
+        case .lose(let name):
+            combine(8)
+            combine(name)
+        case .read(let name):
+            combine(9)
+            combine(name)
+        case .tick(let name):
+            combine(10)
+            combine(name)
+        case .hash(let name):
+            combine(11)
+            combine(name)
+        case .advanceClock(let ms):
+            combine(12)
+            combine(UInt64(bitPattern: Int64(ms)))
+        case .storeFailing(let on):
+            combine(13)
+            combine(on ? 1 : 0)
         }
     }
 
@@ -61,18 +93,26 @@ public struct TraceHasher: Sendable {
 
     mutating func combine(_ endpoint: Endpoint) {
         switch endpoint {
-        case .session(let name): combine(1); combine(name)
+        case .session(let name):
+            combine(1)
+            combine(name)
         case .gate: combine(2)
         case .lobby: combine(3)
-        case .room(let id): combine(4); combine(id.rawValue)
+        case .room(let id):
+            combine(4)
+            combine(id.rawValue)
         case .store: combine(5)
         }
     }
 
     mutating func combine(_ effect: SessionEffect) {
         switch effect {
-        case .send(let mail): combine(1); combine(mail.mail)
-        case .write(let line): combine(2); combine(line)
+        case .send(let mail):
+            combine(1)
+            combine(mail.mail)
+        case .write(let line):
+            combine(2)
+            combine(line)
         case .closeConnection: combine(3)
         case .retire: combine(7)
         }
@@ -80,7 +120,12 @@ public struct TraceHasher: Sendable {
 
     /// A session's timer after a step.
     mutating func combine(_ wake: Instant?) {
-        if let wake { combine(4); combine(UInt64(bitPattern: wake.nanoseconds)) } else { combine(0) }
+        if let wake {
+            combine(4)
+            combine(UInt64(bitPattern: wake.nanoseconds))
+        } else {
+            combine(0)
+        }
     }
 
     /// Mail: its address and its kind. The line a delivery carries is hashed when the
@@ -88,8 +133,12 @@ public struct TraceHasher: Sendable {
     /// records follow from the decisions and kinds.
     mutating func combine(_ mail: Mail) {
         switch mail.address {
-        case .session(let id): combine(1); combine(id.rawValue)
-        case .room(let id): combine(2); combine(id.rawValue)
+        case .session(let id):
+            combine(1)
+            combine(id.rawValue)
+        case .room(let id):
+            combine(2)
+            combine(id.rawValue)
         case .gate: combine(3)
         case .lobby: combine(4)
         case .store: combine(5)
@@ -106,14 +155,38 @@ public struct TraceHasher: Sendable {
 
     mutating func combine(_ line: ServerLine) {
         switch line {
-        case .ok(let outcome): combine(1); combine(outcome.text)
-        case .error(let code, let text): combine(2); combine(code.rawValue); combine(text)
-        case .message(let room, let from, let text): combine(3); combine(room); combine(from); combine(text)
-        case .whisper(let from, let to, let text): combine(4); combine(from); combine(to); combine(text)
-        case .event(let room, let text): combine(5); combine(room); combine(text)
-        case .users(let room, let names): combine(6); combine(room); for name in names { combine(name) }
-        case .rooms(let names): combine(7); for name in names { combine(name) }
-        case .bye(let reason, let text): combine(8); combine(reason.rawValue); combine(text)
+        case .ok(let outcome):
+            combine(1)
+            combine(outcome.text)
+        case .error(let code, let text):
+            combine(2)
+            combine(code.rawValue)
+            combine(text)
+        case .message(let room, let from, let text):
+            combine(3)
+            combine(room)
+            combine(from)
+            combine(text)
+        case .whisper(let from, let to, let text):
+            combine(4)
+            combine(from)
+            combine(to)
+            combine(text)
+        case .event(let room, let text):
+            combine(5)
+            combine(room)
+            combine(text)
+        case .users(let room, let names):
+            combine(6)
+            combine(room)
+            for name in names { combine(name) }
+        case .rooms(let names):
+            combine(7)
+            for name in names { combine(name) }
+        case .bye(let reason, let text):
+            combine(8)
+            combine(reason.rawValue)
+            combine(text)
         }
     }
 }

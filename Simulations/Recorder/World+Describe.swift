@@ -83,7 +83,8 @@ extension World {
         case .loginAbandoned(let id): return "loginAbandoned \(label(id))"
         case .hashed(let ticket, _): return "hashed \(ticket)"
         case .hashFailed(let ticket): return "hash failed \(ticket)"
-        case .verified(let ticket, let matches, _): return "verified \(ticket): \(matches ? "matches" : "does not match")"
+        case .verified(let ticket, let matches, _):
+            return "verified \(ticket): \(matches ? "matches" : "does not match")"
         case .store(let reply): return describe(reply)
         }
     }

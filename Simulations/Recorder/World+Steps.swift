@@ -15,10 +15,11 @@ extension World {
         if !settling { applied?.append(decision) }
         if timeline != nil {
             let (actor, event, effects) = story(self)
-            timeline!.append(StepRecord(
-                step: steps, time: now, actor: actor, event: event,
-                effects: effects, settling: settling, violation: violation
-            ))
+            timeline!.append(
+                StepRecord(
+                    step: steps, time: now, actor: actor, event: event,
+                    effects: effects, settling: settling, violation: violation
+                ))
         }
     }
 

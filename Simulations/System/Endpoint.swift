@@ -24,7 +24,8 @@ public struct ConnectionName: Hashable, Comparable, Sendable, CustomStringConver
         guard text.first == "c" else { return nil }
         let parts = text.dropFirst().split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, let client = Int(parts[0]), let number = Int(parts[1]),
-              client > 0, number > 0 else { return nil }
+            client > 0, number > 0
+        else { return nil }
         self.init(client: client, number: number)
     }
 }

@@ -5,7 +5,8 @@ import ChatCore
 extension World {
     mutating func deliver(from: Endpoint, to: Endpoint, kind: MailKind, lenient: Bool) -> Outcome {
         guard let sender = codeIfKnown(from), let recipient = codeIfKnown(to),
-              let lane = lanes.existingMailLane(from: sender, to: recipient), let actual = lanes.headKind(lane) else {
+            let lane = lanes.existingMailLane(from: sender, to: recipient), let actual = lanes.headKind(lane)
+        else {
             return .inapplicable("no mail waits on \(from) → \(to)")
         }
         guard actual == kind || lenient else {
@@ -73,7 +74,9 @@ extension World {
         checkSession(slot, wasClosing: wasClosing, message: message, effects)
         perform(effects, of: slot)
         let name = sessions[slot].name
-        endStep(decision) { ("\(name)", "← \(from): \($0.describe(Mail.session(id, message)))", effects.map($0.describe)) }
+        endStep(decision) {
+            ("\(name)", "← \(from): \($0.describe(Mail.session(id, message)))", effects.map($0.describe))
+        }
     }
 
     /// Mail for an actor that has retired: production's mailbox is gone, so it is lost.
@@ -123,11 +126,14 @@ extension World {
         actorSteps += 1
         checkStore(request, reply: reply)
         perform(storeReply: reply)
-        endStep(decision) { world in ("store", event(world), reply.map { ["→ \(world.label($0.address)): \(world.describe($0))"] } ?? []) }
+        endStep(decision) { world in
+            ("store", event(world), reply.map { ["→ \(world.label($0.address)): \(world.describe($0))"] } ?? [])
+        }
     }
 
     mutating func receive(_ name: ConnectionName, bytes: Int, lenient: Bool) -> Outcome {
-        guard let slot = slot(of: name), lanes.isRunnable(sessions[slot].netLane), sessions[slot].pendingInbound > 0 else {
+        guard let slot = slot(of: name), lanes.isRunnable(sessions[slot].netLane), sessions[slot].pendingInbound > 0
+        else {
             return .inapplicable("no bytes wait for \(name)")
         }
         let pending = sessions[slot].pendingInbound
@@ -151,19 +157,24 @@ extension World {
         checkSession(slot, wasClosing: wasClosing, message: nil, effects)
         perform(effects, of: slot)
         refreshNet(slot)
-        endStep(.receive(name, bytes: count)) { world in ("\(name)", "← net: \(World.showBytes(chunk, at: position, hiding: secrets))", effects.map(world.describe)) }
+        endStep(.receive(name, bytes: count)) { world in
+            ("\(name)", "← net: \(World.showBytes(chunk, at: position, hiding: secrets))", effects.map(world.describe))
+        }
         return .applied
     }
 
     mutating func lose(_ name: ConnectionName) -> Outcome {
         guard let slot = slot(of: name), sessions[slot].hangUpQueued, sessions[slot].pendingInbound == 0,
-              !sessions[slot].serverClosed else {
+            !sessions[slot].serverClosed
+        else {
             return .inapplicable("no hang-up waits for \(name)")
         }
         beginStep()
         sessions[slot].hangUpQueued = false
         let wasClosing = sessions[slot].actor.isClosing
-        if !wasClosing, sessions[slot].actor.room == nil, sessions[slot].actor.account != nil { hazards.insert(.disconnectMidMove) }
+        if !wasClosing, sessions[slot].actor.room == nil, sessions[slot].actor.account != nil {
+            hazards.insert(.disconnectMidMove)
+        }
         let effects = sessions[slot].actor.connectionLost(now: now)
         actorSteps += 1
         checkSession(slot, wasClosing: wasClosing, message: nil, effects)
@@ -209,7 +220,9 @@ extension World {
     }
 
     mutating func setStoreFailing(_ failing: Bool) -> Outcome {
-        guard storeFailing != failing else { return .inapplicable("the store is already \(failing ? "failing" : "well")") }
+        guard storeFailing != failing else {
+            return .inapplicable("the store is already \(failing ? "failing" : "well")")
+        }
         beginStep()
         storeFailing = failing
         endStep(.storeFailing(failing)) { _ in ("store", failing ? "starts failing every write" : "recovers", []) }
@@ -221,7 +234,10 @@ extension World {
     static func showBytes(_ bytes: ArraySlice<UInt8>, at position: Int, hiding secrets: [Range<Int>]) -> String {
         var shown = Array(bytes)
         for secret in secrets {
-            for offset in max(secret.lowerBound, position)..<max(max(secret.lowerBound, position), min(secret.upperBound, position + shown.count)) {
+            for offset in max(
+                secret.lowerBound, position)..<max(
+                    max(secret.lowerBound, position), min(secret.upperBound, position + shown.count))
+            {
                 shown[offset - position] = UInt8(ascii: "*")
             }
         }

@@ -48,7 +48,9 @@ extension World {
             case .room(let id, let message): postHashed(.room(id, message), from: .lobby, code: code)
             case .store(let request): postHashed(.store(request), from: .lobby, code: code)
             case .spawnRoom(let id, let name):
-                trace.combine(5); trace.combine(id.rawValue); trace.combine(name)
+                trace.combine(5)
+                trace.combine(id.rawValue)
+                trace.combine(name)
                 spawn(id, name)
             }
         }
@@ -64,7 +66,8 @@ extension World {
             case .lobby(let message): postHashed(.lobby(message), from: sender, code: code)
             case .store(let request): postHashed(.store(request), from: sender, code: code)
             case .retire:
-                trace.combine(6); trace.combine(room.rawValue)
+                trace.combine(6)
+                trace.combine(room.rawValue)
                 retireRoom(room)
             }
         }
@@ -155,7 +158,9 @@ extension World {
     }
 
     private mutating func write(_ line: ServerLine, to id: SessionID) {
-        guard let slot = slot(id) else { return fail(.linesReachConnection, "a line was written to \(id), which never existed") }
+        guard let slot = slot(id) else {
+            return fail(.linesReachConnection, "a line was written to \(id), which never existed")
+        }
         if case .bye(let reason, _) = line {
             if reason == .slowReader { hazards.insert(.slowReader) }
             if reason == .flood { hazards.insert(.flood) }
@@ -189,7 +194,9 @@ extension World {
             return fail(.uniqueRoomNames, "\(id) was spawned twice")
         }
         if let twin = rooms.first(where: { !$0.retired && $0.actor.isOpen && $0.actor.ref.name == name }) {
-            fail(.uniqueRoomNames, "\(id) opened as \(name) while \(twin.actor.ref.id) named \(twin.actor.ref.name) is open")
+            fail(
+                .uniqueRoomNames,
+                "\(id) opened as \(name) while \(twin.actor.ref.id) named \(twin.actor.ref.name) is open")
         }
         roomIndex[id] = rooms.count
         rooms.append(RoomSlot(actor: Actors.RoomActor(id: id, name: name)))

@@ -49,7 +49,9 @@ public struct World<Actors: ActorKit> {
     public internal(set) var applied: [Decision]?
     var settling = false
 
-    public init(setup: WorldSetup, recordTimeline: Bool = false, recordStepHashes: Bool = false, recordDecisions: Bool = false) {
+    public init(
+        setup: WorldSetup, recordTimeline: Bool = false, recordStepHashes: Bool = false, recordDecisions: Bool = false
+    ) {
         precondition(setup.clients > 0 && setup.clients < 1000, "a world has 1 to 999 clients")
         self.setup = setup
         self.limits = setup.limits.limits
@@ -115,7 +117,8 @@ public struct World<Actors: ActorKit> {
             return .deliver(from: from, to: to, kind: lanes.headKind(id)!)
         case .net(let slot):
             let session = sessions[slot]
-            return session.pendingInbound > 0 ? .receive(session.name, bytes: session.pendingInbound) : .lose(session.name)
+            return session.pendingInbound > 0
+                ? .receive(session.name, bytes: session.pendingInbound) : .lose(session.name)
         case .read(let slot): return .read(sessions[slot].name)
         case .tick(let slot): return .tick(sessions[slot].name)
         case .hash(let slot): return .hash(sessions[slot].name)
@@ -129,7 +132,8 @@ public struct World<Actors: ActorKit> {
     func slot(of name: ConnectionName) -> Int? {
         // Index in place: copying a client's state would cost more than the look-up.
         guard name.client >= 1, name.client <= clients.count, name.number >= 1,
-              name.number <= clients[name.client - 1].slots.count else { return nil }
+            name.number <= clients[name.client - 1].slots.count
+        else { return nil }
         return clients[name.client - 1].slots[name.number - 1]
     }
 

@@ -59,7 +59,9 @@ public enum Command: Equatable, Sendable {
         }
     }
 
-    private static func bare(_ rest: Substring, _ command: Command, command name: String) -> Result<Command, CommandError> {
+    private static func bare(
+        _ rest: Substring, _ command: Command, command name: String
+    ) -> Result<Command, CommandError> {
         rest.isEmpty ? .success(command) : .failure(.unexpectedArgument(command: name))
     }
 
@@ -71,7 +73,8 @@ public enum Command: Equatable, Sendable {
         guard words.count == 2 else { return .failure(.badPassword) }
         let secret = String(words[1])
         guard (Password.minBytes...Password.maxBytes).contains(secret.utf8.count),
-              !secret.contains("\t") else { return .failure(.badPassword) }
+            !secret.contains("\t")
+        else { return .failure(.badPassword) }
         return .success((name, Password(secret)))
     }
 

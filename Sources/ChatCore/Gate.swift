@@ -80,14 +80,17 @@ public struct Gate: ChatActor {
                 refuse(session, .rateLimited, refusal, &effects)
             } else if admit(session, &effects) {
                 throttle.recordRegistration(from: address, now: now)
-                begin(Attempt(kind: .register, session: session, name: name, password: password, address: address), &effects)
+                begin(
+                    Attempt(kind: .register, session: session, name: name, password: password, address: address),
+                    &effects)
             }
         case .login(let session, let name, let password, let address):
             guard admit(session, &effects) else { break }
             if let refusal = throttle.admit(login: name, from: address, now: now) {
                 refuse(session, .rateLimited, refusal, &effects)
             } else {
-                begin(Attempt(kind: .login, session: session, name: name, password: password, address: address), &effects)
+                begin(
+                    Attempt(kind: .login, session: session, name: name, password: password, address: address), &effects)
             }
         case .hashed(let ticket, let hash):
             guard let attempt = fromPool(ticket) else { break }
@@ -152,7 +155,9 @@ public struct Gate: ChatActor {
             guard let attempt = inFlight[ticket] else { return }
             end(ticket)
             audit(.registered, name, attempt.address, now, &effects)
-            claim(Claim(session: attempt.session, name: name, registered: true), address: attempt.address, now: now, &effects)
+            claim(
+                Claim(session: attempt.session, name: name, registered: true), address: attempt.address, now: now,
+                &effects)
         case .accountNameTaken(let ticket):
             guard let attempt = inFlight[ticket] else { return }
             end(ticket)
@@ -163,7 +168,7 @@ public struct Gate: ChatActor {
             end(ticket)
             refuse(attempt.session, .storeFailed, "the server could not reach its database; try again", &effects)
         case .messageStored:
-            break // Not the Gate's business.
+            break  // Not the Gate's business.
         }
     }
 
@@ -178,12 +183,16 @@ public struct Gate: ChatActor {
     private mutating func pump(_ effects: inout [GateEffect]) {
         guard !queue.isEmpty else { return }
         let exemptLoopback = limits.exemptLoopback
-        while let job = queue.next(slots: limits.hashingSlots, exempt: { exemptLoopback && AddressQuota.isLoopback($0) }) {
+        while let job = queue.next(
+            slots: limits.hashingSlots, exempt: { exemptLoopback && AddressQuota.isLoopback($0) })
+        {
             guard let attempt = inFlight[job.ticket] else { continue }
             inFlight[job.ticket]?.stage = .hashing
             switch attempt.kind {
             case .register: effects.append(.hasher(.hash(job.ticket, attempt.password)))
-            case .login: effects.append(.hasher(.verify(job.ticket, attempt.password, against: attempt.against ?? PasswordHash.noAccount)))
+            case .login:
+                effects.append(
+                    .hasher(.verify(job.ticket, attempt.password, against: attempt.against ?? PasswordHash.noAccount)))
             }
         }
     }
@@ -195,7 +204,9 @@ public struct Gate: ChatActor {
         return attempt
     }
 
-    private mutating func verified(_ ticket: Ticket, matches: Bool, rehashed: PasswordHash?, now: Instant, _ effects: inout [GateEffect]) {
+    private mutating func verified(
+        _ ticket: Ticket, matches: Bool, rehashed: PasswordHash?, now: Instant, _ effects: inout [GateEffect]
+    ) {
         guard let attempt = fromPool(ticket) else { return }
         end(ticket)
         // A dummy hash never lets anyone in, whatever the pool says.
@@ -206,7 +217,9 @@ public struct Gate: ChatActor {
             return refuse(attempt.session, .wrongCredentials, "wrong name or password", &effects)
         }
         if let rehashed { effects.append(.store(.updatePasswordHash(attempt.name, rehashed))) }
-        claim(Claim(session: attempt.session, name: attempt.name, registered: false), address: attempt.address, now: now, &effects)
+        claim(
+            Claim(session: attempt.session, name: attempt.name, registered: false), address: attempt.address, now: now,
+            &effects)
     }
 
     /// The session has gone: drop its work that has not reached the pool, and answer it.
@@ -252,9 +265,11 @@ public struct Gate: ChatActor {
         effects.append(.session(claim.session, .loggedIn(claim.name, registered: claim.registered)))
     }
 
-    private mutating func logout(_ session: SessionID, _ name: Name, reason: LogoutReason, now: Instant, _ effects: inout [GateEffect]) {
+    private mutating func logout(
+        _ session: SessionID, _ name: Name, reason: LogoutReason, now: Instant, _ effects: inout [GateEffect]
+    ) {
         let key = name.key
-        guard online[key] == session else { return } // Stale: this session no longer holds it.
+        guard online[key] == session else { return }  // Stale: this session no longer holds it.
         online[key] = nil
         effects.append(.store(.audit(AuditRecord(.logout, account: name, detail: reason.rawValue, at: now))))
         if let next = waiting.removeValue(forKey: key) {
@@ -266,7 +281,9 @@ public struct Gate: ChatActor {
         effects.append(.session(session, .loginRefused(code, text)))
     }
 
-    private func audit(_ kind: AuditRecord.Kind, _ name: Name, _ address: String?, _ now: Instant, _ effects: inout [GateEffect]) {
+    private func audit(
+        _ kind: AuditRecord.Kind, _ name: Name, _ address: String?, _ now: Instant, _ effects: inout [GateEffect]
+    ) {
         effects.append(.store(.audit(AuditRecord(kind, account: name, address: address, at: now))))
     }
 }

@@ -55,10 +55,12 @@ struct LoginThrottle: Sendable {
         if let pairIndex {
             let pair = pairs.values[pairIndex]
             if let until = pair.lockedUntil, now < until {
-                return "too many failed logins for \(name) from your address; wait \(LoginThrottle.seconds(until - now)) s"
+                return
+                    "too many failed logins for \(name) from your address; wait \(LoginThrottle.seconds(until - now)) s"
             }
             if LoginThrottle.recent(pair.failures, now, window) + pair.pending >= limits.maxFailedLogins {
-                return "too many \(what(pair.failures, now)) for \(name) from your address; wait \(wait(pair.failures, now)) s"
+                return
+                    "too many \(what(pair.failures, now)) for \(name) from your address; wait \(wait(pair.failures, now)) s"
             }
         } else if limits.maxFailedLogins <= 0 {
             return "logins are closed"
@@ -88,7 +90,8 @@ struct LoginThrottle: Sendable {
     /// failure keeps its places for the window, and a pair that fills its window waits,
     /// twice as long each time.
     mutating func checked(login account: String, from address: String, matched: Bool, now: Instant) {
-        LoginThrottle.checked(&pairs[PairKey(account: account, address: address), default: Pair()], matched: matched, now: now, limits)
+        LoginThrottle.checked(
+            &pairs[PairKey(account: account, address: address), default: Pair()], matched: matched, now: now, limits)
         LoginThrottle.checked(&sources[address, default: Source()], matched: matched, now: now, limits)
         if !matched { pruneIfLarge(now: now) }
     }
@@ -125,7 +128,8 @@ struct LoginThrottle: Sendable {
     func refusal(registrationFrom address: String, now: Instant) -> String? {
         let limit = max(1, limits.maxRegistrationsPerAddress)
         guard !isExempt(address), let times = registrations[address],
-              LoginThrottle.recent(times, now, limits.registrationWindow) >= limit else { return nil }
+            LoginThrottle.recent(times, now, limits.registrationWindow) >= limit
+        else { return nil }
         let frees = times[times.count - limit] + limits.registrationWindow
         return "too many registrations from your address; wait \(LoginThrottle.seconds(frees - now)) s"
     }
@@ -235,7 +239,8 @@ struct HashQueue: Sendable {
     /// Takes a job out before it went to the pool; false if it was not waiting.
     mutating func remove(_ ticket: Ticket, from address: String) -> Bool {
         guard let line = lines.index(forKey: address),
-              let index = lines.values[line].waiting.firstIndex(where: { $0.ticket == ticket }) else { return false }
+            let index = lines.values[line].waiting.firstIndex(where: { $0.ticket == ticket })
+        else { return false }
         lines.values[line].waiting.remove(at: index)
         if lines.values[line].waiting.isEmpty {
             arrivals.removeAll { $0 == address }
@@ -253,9 +258,11 @@ struct HashQueue: Sendable {
             let served = lines.values[line].lastServed
             if let best, best.served <= served { continue }
             if lines.values[line].atPool > 0, !exempt(address) { continue }
-            guard let job = lines.values[line].waiting.firstIndex(where: { job in
-                job.account.map { accountsAtPool[$0] == nil } ?? true
-            }) else { continue }
+            guard
+                let job = lines.values[line].waiting.firstIndex(where: { job in
+                    job.account.map { accountsAtPool[$0] == nil } ?? true
+                })
+            else { continue }
             best = (position, line, job, served)
         }
         guard let best else { return nil }

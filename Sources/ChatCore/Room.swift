@@ -49,7 +49,7 @@ public struct Room: ChatActor {
                 state = .emptied
                 effects.append(.lobby(.roomEmptied(ref.id)))
             case .open, .emptied, .shuttingDown, .retired:
-                break // Still has members, or already past its last.
+                break  // Still has members, or already past its last.
             }
         case .shutdown:
             switch state {

@@ -102,7 +102,7 @@ struct Roster: Sendable {
             let line = ServerLine.error(.storeFailed, "your message could not be saved; nobody got it")
             effects.append(.session(pending.sender, .deliver(line)))
         case .accountCreated, .accountNameTaken, .accountFound, .accountMissing:
-            break // Not a room's business.
+            break  // Not a room's business.
         }
     }
 
@@ -114,7 +114,9 @@ struct Roster: Sendable {
         }
     }
 
-    private mutating func store<Output: RosterOutput>(_ record: ChatRecord, _ pending: Pending, _ effects: inout [Output]) {
+    private mutating func store<Output: RosterOutput>(
+        _ record: ChatRecord, _ pending: Pending, _ effects: inout [Output]
+    ) {
         let ticket = tickets.take()
         awaitingStore[ticket] = pending
         effects.append(.store(.appendMessage(ticket, record, replyTo: owner)))

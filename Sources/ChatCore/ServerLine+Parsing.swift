@@ -15,7 +15,10 @@ extension ServerLine {
 
         let (word, rest) = line.splitWord()
         guard let rest else {
-            if word == "ROOMS" { self = .rooms([]); return }
+            if word == "ROOMS" {
+                self = .rooms([])
+                return
+            }
             return nil
         }
         switch word {
@@ -28,13 +31,15 @@ extension ServerLine {
             self = .error(code, String(text ?? ""))
         case "MSG":
             let (roomWord, afterRoom) = rest.splitWord()
-            guard let room = Name(roomWord), case let (fromWord, text)? = afterRoom?.splitWord(),
-                  let from = Name(fromWord) else { return nil }
+            guard let room = Name(roomWord), case (let fromWord, let text)? = afterRoom?.splitWord(),
+                let from = Name(fromWord)
+            else { return nil }
             self = .message(room: room, from: from, text: String(text ?? ""))
         case "WHISPER":
             let (fromWord, afterFrom) = rest.splitWord()
-            guard let from = Name(fromWord), case let (toWord, text)? = afterFrom?.splitWord(),
-                  let to = Name(toWord) else { return nil }
+            guard let from = Name(fromWord), case (let toWord, let text)? = afterFrom?.splitWord(),
+                let to = Name(toWord)
+            else { return nil }
             self = .whisper(from: from, to: to, text: String(text ?? ""))
         case "EVENT":
             let (roomWord, text) = rest.splitWord()
@@ -72,8 +77,9 @@ extension ServerLine.Outcome {
         } else if let room = text.name(between: "left ", and: "; you are in global") {
             self = .returnedToGlobal(from: room)
         } else if let rest = text.dropping(prefix: "created "),
-                  case let (roomWord, again)? = rest.split(at: "; you are in "),
-                  let room = Name(roomWord), again.utf8.elementsEqual(room.text.utf8) {
+            case (let roomWord, let again)? = rest.split(at: "; you are in "),
+            let room = Name(roomWord), again.utf8.elementsEqual(room.text.utf8)
+        {
             self = .created(room)
         } else if let room = text.name(between: "joined ", and: "") {
             self = .joined(room)

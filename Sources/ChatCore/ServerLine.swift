@@ -90,8 +90,10 @@ public enum ServerLine: Equatable, Sendable {
         bytes.append(contentsOf: third.utf8)
     }
 
-    private static func words(_ first: String, _ second: String, _ third: String, _ fourth: String,
-                              into bytes: inout [UInt8]) {
+    private static func words(
+        _ first: String, _ second: String, _ third: String, _ fourth: String,
+        into bytes: inout [UInt8]
+    ) {
         words(first, second, third, into: &bytes)
         bytes.append(UInt8(ascii: " "))
         bytes.append(contentsOf: fourth.utf8)

@@ -169,7 +169,7 @@ public struct Session: ChatActor {
         case .closing(let account, let unwind, let reason):
             settle(message, account: account, unwind: unwind, reason: reason, &effects)
         case .finished:
-            break // Retired: a shell sends nothing more here, and stale mail changes nothing.
+            break  // Retired: a shell sends nothing more here, and stale mail changes nothing.
         case .anonymous, .authenticating, .entering, .present, .moving, .leaving:
             handle(message, now: now, &effects)
             pump(now: now, &effects)
@@ -187,7 +187,7 @@ public struct Session: ChatActor {
                 effects.append(.send(.lobby(.enter(id, name))))
                 state = .entering(name, .login(registered: registered))
             case .anonymous, .entering, .present, .moving, .leaving, .closing, .finished:
-                break // Stale: no login of this session is in flight.
+                break  // Stale: no login of this session is in flight.
             }
         case .loginRefused(let code, let text):
             switch state {
@@ -196,7 +196,7 @@ public struct Session: ChatActor {
                 loginDeadline = loginDeadline + (now - since)
                 write(.error(code, text), &effects)
             case .anonymous, .entering, .present, .moving, .leaving, .closing, .finished:
-                break // Stale: no login of this session is in flight.
+                break  // Stale: no login of this session is in flight.
             }
         case .entered(let room):
             switch state {
@@ -207,7 +207,7 @@ public struct Session: ChatActor {
                 state = .present(name, room)
                 write(.ok(move.greeting(room: room.name)), &effects)
             case .anonymous, .authenticating, .present, .leaving, .closing, .finished:
-                break // Stale: the session asked for no entry.
+                break  // Stale: the session asked for no entry.
             }
         case .moveRefused(let code, let text):
             switch state {
@@ -215,7 +215,7 @@ public struct Session: ChatActor {
                 state = .present(name, .global)
                 write(.error(code, text), &effects)
             case .anonymous, .authenticating, .entering, .present, .leaving, .closing, .finished:
-                break // Stale: no move is in flight.
+                break  // Stale: no move is in flight.
             }
         case .left(let left):
             switch state {
@@ -223,14 +223,14 @@ public struct Session: ChatActor {
                 effects.append(.send(.lobby(.enter(id, name))))
                 state = .entering(name, .returning(from: room.name))
             case .anonymous, .authenticating, .entering, .present, .moving, .leaving, .closing, .finished:
-                break // Stale: not leaving that room.
+                break  // Stale: not leaving that room.
             }
         case .replaced:
             switch state {
             case .entering, .present, .moving, .leaving:
                 close(.replaced, "your account logged in from elsewhere", reason: .replaced, &effects)
             case .anonymous, .authenticating, .closing, .finished:
-                break // Holds no account: the notice is for a session already gone.
+                break  // Holds no account: the notice is for a session already gone.
             }
         }
     }
@@ -302,7 +302,9 @@ public struct Session: ChatActor {
         }
     }
 
-    private mutating func handlePresent(_ command: Command, account: Name, room: RoomRef, _ effects: inout [SessionEffect]) {
+    private mutating func handlePresent(
+        _ command: Command, account: Name, room: RoomRef, _ effects: inout [SessionEffect]
+    ) {
         switch command {
         case .say(let text):
             effects.append(.send(SessionMail.toRoom(room.id, .say(id, text: text))))
@@ -377,7 +379,9 @@ public struct Session: ChatActor {
     // MARK: - Closing
 
     /// Says goodbye, closes the connection, and unwinds.
-    private mutating func close(_ bye: ByeReason, _ text: String, reason: LogoutReason, _ effects: inout [SessionEffect]) {
+    private mutating func close(
+        _ bye: ByeReason, _ text: String, reason: LogoutReason, _ effects: inout [SessionEffect]
+    ) {
         guard !isClosing else { return }
         effects.append(.write(.bye(bye, text)))
         effects.append(.closeConnection)
@@ -407,43 +411,46 @@ public struct Session: ChatActor {
     }
 
     /// Mail while closing: only what settles the unwinding matters.
-    private mutating func settle(_ message: SessionMessage, account: Name?, unwind: Unwind, reason: LogoutReason, _ effects: inout [SessionEffect]) {
+    private mutating func settle(
+        _ message: SessionMessage, account: Name?, unwind: Unwind, reason: LogoutReason,
+        _ effects: inout [SessionEffect]
+    ) {
         switch message {
         case .loggedIn(let name, _):
             switch unwind {
             case .awaitLogin:
                 effects.append(.send(.gate(.logout(id, name, reason: reason))))
                 finish(&effects)
-            case .awaitEntry, .awaitLeft: break // Stale: no login in flight.
+            case .awaitEntry, .awaitLeft: break  // Stale: no login in flight.
             }
         case .loginRefused:
             switch unwind {
             case .awaitLogin: finish(&effects)
-            case .awaitEntry, .awaitLeft: break // Stale: no login in flight.
+            case .awaitEntry, .awaitLeft: break  // Stale: no login in flight.
             }
         case .entered(let room):
             switch unwind {
             case .awaitEntry:
                 effects.append(.send(SessionMail.toRoom(room.id, .leave(id))))
                 state = .closing(account, .awaitLeft(room.id), reason)
-            case .awaitLogin, .awaitLeft: break // Stale: no entry in flight.
+            case .awaitLogin, .awaitLeft: break  // Stale: no entry in flight.
             }
         case .moveRefused:
             switch unwind {
             case .awaitEntry:
                 effects.append(.send(SessionMail.toRoom(RoomID.global, .leave(id))))
                 state = .closing(account, .awaitLeft(.global), reason)
-            case .awaitLogin, .awaitLeft: break // Stale: no move in flight.
+            case .awaitLogin, .awaitLeft: break  // Stale: no move in flight.
             }
         case .left(let left):
             switch unwind {
             case .awaitLeft(let room) where room == left:
                 if let account { effects.append(.send(.gate(.logout(id, account, reason: reason)))) }
                 finish(&effects)
-            case .awaitLogin, .awaitEntry, .awaitLeft: break // Stale: not that room.
+            case .awaitLogin, .awaitEntry, .awaitLeft: break  // Stale: not that room.
             }
         case .deliver, .replaced:
-            break // A line for a closed connection, or a takeover notice: already going.
+            break  // A line for a closed connection, or a takeover notice: already going.
         }
     }
 

@@ -11,7 +11,7 @@ public enum StoreRequest: Equatable, Sendable {
     public var replyTo: Address? {
         switch self {
         case .createAccount(_, _, _, _, let address), .fetchAccount(_, _, let address),
-             .appendMessage(_, _, let address):
+            .appendMessage(_, _, let address):
             return address
         case .updatePasswordHash, .audit:
             return nil

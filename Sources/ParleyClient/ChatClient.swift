@@ -47,9 +47,10 @@ public struct ClientIO: Sendable {
     public static func standard(environment: [String: String]) -> ClientIO {
         // Both ends must be a terminal for the prompt: its redraws mean nothing in a file.
         let interactive = Terminal.isTerminal(0) && Terminal.isTerminal(1)
-        return ClientIO(input: 0, output: 1, errors: 2, interactive: interactive,
-                        colour: Terminal.wantsColour(outputIsTerminal: Terminal.isTerminal(1), environment: environment),
-                        handleSignals: true)
+        return ClientIO(
+            input: 0, output: 1, errors: 2, interactive: interactive,
+            colour: Terminal.wantsColour(outputIsTerminal: Terminal.isTerminal(1), environment: environment),
+            handleSignals: true)
     }
 }
 
@@ -85,16 +86,18 @@ public enum ChatClient {
         let file = options.knownServers
         let known = try file.load()
         for line in known.malformedLines {
-            writeAll(io.errors, "parley: warning: ignoring line \(line) of \(file.path): not \"host:port SHA256:...\"\n")
+            writeAll(
+                io.errors, "parley: warning: ignoring line \(line) of \(file.path): not \"host:port SHA256:...\"\n")
         }
         let connection = try connect(options.endpoint, timeout: options.connectTimeout)
         guard let presented = connection.peerCertificateFingerprint else {
             throw ClientError(.handshake, "\(options.endpoint) presented no certificate; refusing to chat")
         }
-        let decision = TrustPolicy.decide(endpoint: options.endpoint, presented: presented,
-                                          known: known.entry(for: options.endpoint),
-                                          expected: options.expectedFingerprint,
-                                          interactive: io.interactive, file: file.path)
+        let decision = TrustPolicy.decide(
+            endpoint: options.endpoint, presented: presented,
+            known: known.entry(for: options.endpoint),
+            expected: options.expectedFingerprint,
+            interactive: io.interactive, file: file.path)
         switch decision {
         case .trusted:
             break
@@ -120,7 +123,8 @@ public enum ChatClient {
             throw ClientError(.handshake, "cannot set up TLS: \(error.message)")
         }
         do {
-            return try TLSConnection.connect(host: endpoint.host, port: endpoint.port, context: context, timeout: timeout)
+            return try TLSConnection.connect(
+                host: endpoint.host, port: endpoint.port, context: context, timeout: timeout)
         } catch let error as SocketError {
             throw ClientError(.connection, "cannot connect to \(endpoint): \(describe(error))")
         } catch let error as TLSError {
@@ -153,7 +157,8 @@ public enum ChatClient {
         }
     }
 
-    private static func remember(_ endpoint: Endpoint, _ fingerprint: Fingerprint, file: KnownServersFile, io: ClientIO) {
+    private static func remember(_ endpoint: Endpoint, _ fingerprint: Fingerprint, file: KnownServersFile, io: ClientIO)
+    {
         do throws(ClientError) {
             try file.add(endpoint, fingerprint)
             if io.interactive {

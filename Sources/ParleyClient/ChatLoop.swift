@@ -55,10 +55,11 @@ final class ChatLoop {
         }
         try rawMode?.enable()
         if io.interactive {
-            screen.show(DisplayLine(
-                "connected to \(options.endpoint) (\(connection.negotiatedVersion ?? "TLS")). "
-                + "/register NAME PASSWORD or /login NAME PASSWORD; /help for commands; Ctrl-C or /quit to leave.",
-                .note))
+            screen.show(
+                DisplayLine(
+                    "connected to \(options.endpoint) (\(connection.negotiatedVersion ?? "TLS")). "
+                        + "/register NAME PASSWORD or /login NAME PASSWORD; /help for commands; Ctrl-C or /quit to leave.",
+                    .note))
             redraw()
         }
         while !finished {
@@ -80,15 +81,21 @@ final class ChatLoop {
             requestQuit()
         }
         flushOutgoing()
-        var descriptors = [pollfd(fd: connection.fileDescriptor,
-                                  events: Int16(POLLIN) | (socketWantsWrite ? Int16(POLLOUT) : 0), revents: 0)]
+        var descriptors = [
+            pollfd(
+                fd: connection.fileDescriptor,
+                events: Int16(POLLIN) | (socketWantsWrite ? Int16(POLLOUT) : 0), revents: 0)
+        ]
         if inputOpen { descriptors.append(pollfd(fd: io.input, events: Int16(POLLIN), revents: 0)) }
         if let signalDescriptor { descriptors.append(pollfd(fd: signalDescriptor, events: Int16(POLLIN), revents: 0)) }
         var timeout: Int32 = -1
         if let wake = quitDeadline ?? settleDeadline {
             let remaining = ContinuousClock.now.duration(to: wake)
-            timeout = max(0, Int32(clamping: remaining.components.seconds * 1000
-                                   + remaining.components.attoseconds / 1_000_000_000_000_000 + 1))
+            timeout = max(
+                0,
+                Int32(
+                    clamping: remaining.components.seconds * 1000
+                        + remaining.components.attoseconds / 1_000_000_000_000_000 + 1))
         }
         if connection.pending > 0 { timeout = 0 }
         let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
@@ -275,8 +282,10 @@ final class ChatLoop {
         guard io.interactive, !finished else { return }
         let prompt = view.name.map { "[\(view.room ?? "?")] \($0)> " } ?? "> "
         let shown = InputEcho.maskedForPrompt(editor.characters)
-        screen.drawPrompt(PromptLayout.make(prompt: prompt, characters: shown, cursor: editor.cursor,
-                                            width: Terminal.width(io.output)))
+        screen.drawPrompt(
+            PromptLayout.make(
+                prompt: prompt, characters: shown, cursor: editor.cursor,
+                width: Terminal.width(io.output)))
     }
 }
 

@@ -109,7 +109,8 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
 
     private static func port(_ text: Substring) -> Result<UInt16, ParseError> {
         guard !text.isEmpty, text.count <= 5, text.allSatisfy(\.isASCIIDigit),
-              let value = UInt16(text), value > 0 else {
+            let value = UInt16(text), value > 0
+        else {
             return .failure(.badPort(String(text)))
         }
         return .success(value)
@@ -118,10 +119,12 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     /// Letters, digits, `.`, `-`, `_`, `:` and `%` (an IPv6 zone): enough for names and
     /// addresses, and nothing a terminal or a known_servers line could trip on.
     private static func isPlausibleHost(_ host: String) -> Bool {
-        !host.isEmpty && host.utf8.count <= 253 && host.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
-                               || ".-_:%".unicodeScalars.contains(scalar))
-        }
+        !host.isEmpty && host.utf8.count <= 253
+            && host.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII
+                    && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                        || ".-_:%".unicodeScalars.contains(scalar))
+            }
     }
 }
 

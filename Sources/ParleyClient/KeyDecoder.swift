@@ -99,7 +99,8 @@ public struct KeyDecoder: Sendable {
         guard available >= length else { return nil }
         let bytes = pending[index..<index + length]
         guard let text = String(validating: bytes, as: UTF8.self),
-              !text.unicodeScalars.contains(where: Sanitizer.isUnsafe) else { return (nil, length) }
+            !text.unicodeScalars.contains(where: Sanitizer.isUnsafe)
+        else { return (nil, length) }
         return (.insert(text), length)
     }
 
@@ -115,7 +116,7 @@ public struct KeyDecoder: Sendable {
         case UInt8(ascii: "f"): return (.wordRight, 2)
         case 0x7F, 0x08: return (.killWordBack, 2)
         case 0x1B: return (nil, 1)  // ESC ESC: drop the first
-        default: return (nil, 2)    // Alt-something we do not use
+        default: return (nil, 2)  // Alt-something we do not use
         }
     }
 

@@ -28,7 +28,8 @@ public struct KnownServers: Equatable, Sendable {
             if line.isEmpty || line.hasPrefix("#") { continue }
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard words.count == 2, let key = Self.normalisedKey(words[0]),
-                  let fingerprint = Fingerprint(parsing: String(words[1])) else {
+                let fingerprint = Fingerprint(parsing: String(words[1]))
+            else {
                 malformedLines.append(number)
                 continue
             }

@@ -73,8 +73,9 @@ public struct PromptLayout: Equatable, Sendable {
             used += widths[end]
             end += 1
         }
-        return PromptLayout(visible: prompt + String(characters[start..<end]),
-                            cursorColumn: promptWidth + beforeCursor)
+        return PromptLayout(
+            visible: prompt + String(characters[start..<end]),
+            cursorColumn: promptWidth + beforeCursor)
     }
 }
 

@@ -12,7 +12,9 @@ public struct SessionOutcome: Equatable, Sendable {
     /// The connection failed rather than closed (a TLS or socket error), as one line.
     public var transportFailure: String?
 
-    public init(byeReason: ByeReason? = nil, byeText: String? = nil, userQuit: Bool = false, transportFailure: String? = nil) {
+    public init(
+        byeReason: ByeReason? = nil, byeText: String? = nil, userQuit: Bool = false, transportFailure: String? = nil
+    ) {
         self.byeReason = byeReason
         self.byeText = byeText
         self.userQuit = userQuit

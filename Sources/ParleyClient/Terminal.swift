@@ -33,7 +33,9 @@ final class RawMode {
 
     func enable() throws(ClientError) {
         guard !active else { return }
-        guard tcgetattr(fd, &saved) == 0 else { throw ClientError(.io, "cannot read the terminal's settings: \(errnoText(errno))") }
+        guard tcgetattr(fd, &saved) == 0 else {
+            throw ClientError(.io, "cannot read the terminal's settings: \(errnoText(errno))")
+        }
         var raw = saved
         raw.c_lflag &= ~tcflag_t(ECHO | ICANON | ISIG | IEXTEN)
         raw.c_iflag &= ~tcflag_t(IXON | ICRNL | INLCR | IGNCR | ISTRIP | BRKINT)
@@ -42,7 +44,9 @@ final class RawMode {
             cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
         }
-        guard tcsetattr(fd, TCSAFLUSH, &raw) == 0 else { throw ClientError(.io, "cannot set the terminal to raw mode: \(errnoText(errno))") }
+        guard tcsetattr(fd, TCSAFLUSH, &raw) == 0 else {
+            throw ClientError(.io, "cannot set the terminal to raw mode: \(errnoText(errno))")
+        }
         active = true
     }
 

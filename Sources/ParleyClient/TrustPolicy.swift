@@ -20,8 +20,10 @@ public enum TrustPolicy {
     ///   - expected: the `--fingerprint` the person gave, if any.
     ///   - interactive: whether a person can be asked (standard input is a terminal).
     ///   - file: the known_servers path, to name in messages.
-    public static func decide(endpoint: Endpoint, presented: Fingerprint, known: KnownServers.Entry?,
-                              expected: Fingerprint?, interactive: Bool, file: String) -> TrustDecision {
+    public static func decide(
+        endpoint: Endpoint, presented: Fingerprint, known: KnownServers.Entry?,
+        expected: Fingerprint?, interactive: Bool, file: String
+    ) -> TrustDecision {
         // A pin wins over everything: --fingerprint can neither override it nor add a
         // second pin beside it. Only deleting the line lets another certificate in.
         if let known {
@@ -29,35 +31,44 @@ public enum TrustPolicy {
                 return .refuse(mismatch(endpoint: endpoint, known: known, presented: presented, file: file))
             }
             if let expected, expected != known.fingerprint {
-                return .refuse(mismatch(endpoint: endpoint, known: known, presented: expected, file: file,
-                                        presentedBy: "--fingerprint names"))
+                return .refuse(
+                    mismatch(
+                        endpoint: endpoint, known: known, presented: expected, file: file,
+                        presentedBy: "--fingerprint names"))
             }
             return .trusted
         }
         if let expected, expected != presented {
-            return .refuse(ClientError(.fingerprintMismatch,
-                "REFUSING \(endpoint): its certificate is not the one --fingerprint names; "
-                + "expected \(expected), presented \(presented)"))
+            return .refuse(
+                ClientError(
+                    .fingerprintMismatch,
+                    "REFUSING \(endpoint): its certificate is not the one --fingerprint names; "
+                        + "expected \(expected), presented \(presented)"))
         }
         if expected != nil { return .trustAndRemember }
         if interactive { return .ask }
-        return .refuse(ClientError(.untrusted,
-            "\(endpoint) is not in \(file) and standard input is not a terminal, so nobody can confirm "
-            + "its certificate \(presented); check it against the fingerprint `parley serve` printed "
-            + "and run again with --fingerprint SHA256:..."))
+        return .refuse(
+            ClientError(
+                .untrusted,
+                "\(endpoint) is not in \(file) and standard input is not a terminal, so nobody can confirm "
+                    + "its certificate \(presented); check it against the fingerprint `parley serve` printed "
+                    + "and run again with --fingerprint SHA256:..."))
     }
 
     /// The loud refusal when a known server's certificate changed: both fingerprints, and
     /// the line of the file to delete if the change was expected.
     /// With `presentedBy: "--fingerprint names"` the same refusal for a `--fingerprint`
     /// that disagrees with the pin (while the server still shows the pinned certificate).
-    static func mismatch(endpoint: Endpoint, known: KnownServers.Entry, presented: Fingerprint,
-                         file: String, presentedBy: String = "presented") -> ClientError {
-        ClientError(.fingerprintMismatch,
+    static func mismatch(
+        endpoint: Endpoint, known: KnownServers.Entry, presented: Fingerprint,
+        file: String, presentedBy: String = "presented"
+    ) -> ClientError {
+        ClientError(
+            .fingerprintMismatch,
             "REFUSING \(endpoint): its certificate has CHANGED since you trusted it "
-            + "(someone may be intercepting the connection, or the server has a new certificate); "
-            + "trusted \(known.fingerprint), \(presentedBy) \(presented); if you expect this change, "
-            + "delete line \(known.line) of \(file) and connect again")
+                + "(someone may be intercepting the connection, or the server has a new certificate); "
+                + "trusted \(known.fingerprint), \(presentedBy) \(presented); if you expect this change, "
+                + "delete line \(known.line) of \(file) and connect again")
     }
 
     /// What is shown before a first connection: the server and its fingerprint.

@@ -38,7 +38,9 @@ final class LoadConnection: @unchecked Sendable {
                 if case .other = answer { continue }
                 return answer
             }
-            guard let bytes = try tls.readSome(timeout: timeout) else { throw LoadError("\(name): server closed the connection") }
+            guard let bytes = try tls.readSome(timeout: timeout) else {
+                throw LoadError("\(name): server closed the connection")
+            }
             input += bytes
         }
     }

@@ -58,4 +58,3 @@ final class LoadDrain: @unchecked Sendable {
         }
     }
 }
-

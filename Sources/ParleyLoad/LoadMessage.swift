@@ -12,7 +12,8 @@ enum LoadMessage {
         var index = line.startIndex
         while index + 2 < line.endIndex {
             if line[index] == UInt8(ascii: "L"), line[index + 1] == 0x20, index > line.startIndex,
-               line[index - 1] == 0x20 || line[index - 1] == UInt8(ascii: ":") {
+                line[index - 1] == 0x20 || line[index - 1] == UInt8(ascii: ":")
+            {
                 var cursor = index + 2
                 guard let sender = number(line, &cursor), let sentAt = number(line, &cursor) else { return nil }
                 return (Int(sender), sentAt)

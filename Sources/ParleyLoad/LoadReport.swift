@@ -55,23 +55,34 @@ public struct LoadReport: Codable, Sendable {
         ]
         if let loginBurstSeconds { rows.append(("login burst", String(format: "%.2f s", loginBurstSeconds))) }
         if let serverResidentKiB { rows.append(("server resident", "\(serverResidentKiB) KiB")) }
-        if let serverResidentBytesPerClient { rows.append(("server resident per client", "\(serverResidentBytesPerClient) bytes")) }
+        if let serverResidentBytesPerClient {
+            rows.append(("server resident per client", "\(serverResidentBytesPerClient) bytes"))
+        }
         if sent > 0 || delivered > 0 {
             rows += [
                 ("messages sent", "\(sent)"), ("deliveries", "\(delivered)"),
                 ("deliveries/s", String(format: "%.0f", deliveriesPerSecond)),
             ]
             for label in ["p50", "p99", "p99.9", "max"] {
-                if let value = latencyMicroseconds[label] { rows.append(("latency \(label)", String(format: "%.0f µs", value))) }
+                if let value = latencyMicroseconds[label] {
+                    rows.append(("latency \(label)", String(format: "%.0f µs", value)))
+                }
             }
-            rows += [("errors", "\(errors)"), ("closed by server", "\(closedByServer)"),
-                     ("server CPU", serverCPUShare.map { String(format: "%.0f%% of a core", $0 * 100) } ?? "-"),
-                     ("server CPU/delivery", serverCPUMicrosecondsPerDelivery.map { String(format: "%.2f µs", $0) } ?? "-"),
-                     ("generator CPU", String(format: "%.0f%% of a core%@", generatorCPUShare * 100,
-                                              generatorCPUShare > 0.85 ? " (too busy: this measures the generator)" : ""))]
+            rows += [
+                ("errors", "\(errors)"), ("closed by server", "\(closedByServer)"),
+                ("server CPU", serverCPUShare.map { String(format: "%.0f%% of a core", $0 * 100) } ?? "-"),
+                ("server CPU/delivery", serverCPUMicrosecondsPerDelivery.map { String(format: "%.2f µs", $0) } ?? "-"),
+                (
+                    "generator CPU",
+                    String(
+                        format: "%.0f%% of a core%@", generatorCPUShare * 100,
+                        generatorCPUShare > 0.85 ? " (too busy: this measures the generator)" : "")
+                ),
+            ]
         }
         let width = rows.map(\.0.count).max() ?? 0
-        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
+        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(
+            separator: "\n")
     }
 
     public var json: String {

@@ -55,7 +55,7 @@ public struct LoadRunner: Sendable {
                 return connection
             }
             progress("\(connections.count) clients logged in, each in its room")
-            if configuration.idle { holdIdle() } // held (and drained) for the duration, then measured
+            if configuration.idle { holdIdle() }  // held (and drained) for the duration, then measured
             recordResident(into: &report, baseline: baseline, clients: connections.count)
             if configuration.idle { return report }
             drain.stop()
@@ -99,18 +99,25 @@ public struct LoadRunner: Sendable {
     }
 
     private func name(_ index: Int) -> String { "\(configuration.namePrefix)\(index)" }
-    private func room(_ index: Int) -> String { "\(configuration.namePrefix)-room\(index % max(1, configuration.rooms))" }
+    private func room(_ index: Int) -> String {
+        "\(configuration.namePrefix)-room\(index % max(1, configuration.rooms))"
+    }
 
     /// Connects, then registers the account or logs in if it exists already. When the
     /// account is known to exist (a timed login burst) it logs in at once: a registration
     /// attempt would cost the server a second password hash.
-    private func connectAndEnter(_ index: Int, context: TLSContext, accountExists: Bool = false) throws -> LoadConnection {
-        let tls = try TLSConnection.connect(host: configuration.host, port: configuration.port, context: context,
-                                            timeout: .seconds(120))
+    private func connectAndEnter(
+        _ index: Int, context: TLSContext, accountExists: Bool = false
+    ) throws -> LoadConnection {
+        let tls = try TLSConnection.connect(
+            host: configuration.host, port: configuration.port, context: context,
+            timeout: .seconds(120))
         let connection = LoadConnection(index: index, name: name(index), room: room(index), tls: tls)
         if accountExists, configuration.wire == .parley {
             try connection.send(dialect.login(connection.name, configuration.password))
-            guard case .yes = try connection.await(dialect) else { throw LoadError("\(connection.name): login refused") }
+            guard case .yes = try connection.await(dialect) else {
+                throw LoadError("\(connection.name): login refused")
+            }
             return connection
         }
         try connection.send(dialect.register(connection.name, configuration.password))
@@ -118,7 +125,9 @@ public struct LoadRunner: Sendable {
         case .yes: return connection
         case .nameTaken where configuration.wire == .parley:
             try connection.send(dialect.login(connection.name, configuration.password))
-            guard case .yes = try connection.await(dialect) else { throw LoadError("\(connection.name): login refused") }
+            guard case .yes = try connection.await(dialect) else {
+                throw LoadError("\(connection.name): login refused")
+            }
             return connection
         case .no(let line):
             throw LoadError("\(connection.name): the server refused the registration: \(line)")
@@ -134,7 +143,9 @@ public struct LoadRunner: Sendable {
         case .yes: return
         case .nameTaken:
             try connection.send(dialect.join(connection.room))
-            guard case .yes = try connection.await(dialect) else { throw LoadError("\(connection.name) cannot join \(connection.room)") }
+            guard case .yes = try connection.await(dialect) else {
+                throw LoadError("\(connection.name) cannot join \(connection.room)")
+            }
         case .no(let line): throw LoadError("\(connection.name) cannot create \(connection.room): \(line)")
         case .other: throw LoadError("\(connection.name) cannot create \(connection.room)")
         }
@@ -147,7 +158,9 @@ public struct LoadRunner: Sendable {
         let rest = Array(connections.dropFirst(rooms))
         _ = try parallel(rest.count) { i in
             try rest[i].send(dialect.join(rest[i].room))
-            guard case .yes = try rest[i].await(dialect) else { throw LoadError("\(rest[i].name) cannot join \(rest[i].room)") }
+            guard case .yes = try rest[i].await(dialect) else {
+                throw LoadError("\(rest[i].name) cannot join \(rest[i].room)")
+            }
             return i
         }
         progress("clients are in \(rooms) room(s)")
@@ -165,7 +178,9 @@ public struct LoadRunner: Sendable {
         // Senders are spread over the rooms: the first `senders` clients round-robin.
         let senders = Set(connections.prefix(configuration.senders).map(\.index))
         let threads = max(1, configuration.threads)
-        let shares = (0..<threads).map { t in connections.enumerated().filter { $0.offset % threads == t }.map(\.element) }
+        let shares = (0..<threads).map { t in
+            connections.enumerated().filter { $0.offset % threads == t }.map(\.element)
+        }
         let counters = shares.map { _ in LoadCounters() }
         let cpuBefore = LoadClock.processCPU()
         let serverBefore = configuration.serverPID.flatMap(ServerProcess.cpuSeconds)
@@ -175,8 +190,9 @@ public struct LoadRunner: Sendable {
         let done = DispatchGroup()
         for (share, counter) in zip(shares, counters) {
             done.enter()
-            let worker = LoadWorker(connections: share, senders: senders, configuration: configuration,
-                                    dialect: dialect, counters: counter)
+            let worker = LoadWorker(
+                connections: share, senders: senders, configuration: configuration,
+                dialect: dialect, counters: counter)
             Thread.detachNewThread {
                 let tally = worker.run(start: start, end: end)
                 tallies.withLock { $0.append(tally) }
@@ -195,10 +211,13 @@ public struct LoadRunner: Sendable {
         let elapsed = Double(LoadClock.now() - start) / 1e9
         if let before = serverBefore, let after = configuration.serverPID.flatMap(ServerProcess.cpuSeconds) {
             report.serverCPUShare = (after - before) / elapsed
-            if total.delivered > 0 { report.serverCPUMicrosecondsPerDelivery = (after - before) * 1e6 / Double(total.delivered) }
+            if total.delivered > 0 {
+                report.serverCPUMicrosecondsPerDelivery = (after - before) * 1e6 / Double(total.delivered)
+            }
         }
-        report.record(total, seconds: Double(configuration.duration.nanosecondsValue) / 1e9,
-                      generatorCPU: LoadClock.processCPU() - cpuBefore)
+        report.record(
+            total, seconds: Double(configuration.duration.nanosecondsValue) / 1e9,
+            generatorCPU: LoadClock.processCPU() - cpuBefore)
         for connection in connections { connection.tls.close() }
         return report
     }
@@ -206,7 +225,9 @@ public struct LoadRunner: Sendable {
     // MARK: - Helpers
 
     /// Runs `body` for 0..<count on up to `width` threads at once, in index order.
-    private func parallel<T: Sendable>(_ count: Int, width: Int = 16, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
+    private func parallel<T: Sendable>(
+        _ count: Int, width: Int = 16, _ body: @escaping @Sendable (Int) throws -> T
+    ) throws -> [T] {
         let results = Protected<[Int: Result<T, any Error>]>([:])
         let next = Atomic<Int>(0)
         let group = DispatchGroup()

@@ -73,7 +73,10 @@ struct LoadWorker {
                 let connection = connections[i]
                 var pongs: [[UInt8]] = []
                 let open = connection.readLines(scratch: scratch) { line in
-                    if let pong = dialect.pong(for: line) { pongs.append(pong); return }
+                    if let pong = dialect.pong(for: line) {
+                        pongs.append(pong)
+                        return
+                    }
                     guard let message = LoadMessage.parse(line), message.sender != connection.index else {
                         if LoadWorker.isError(line) { tally.errors += 1 }
                         return
@@ -91,17 +94,24 @@ struct LoadWorker {
             }
             // A connection with unsent bytes (a full socket) is retried each round.
             for i in connections.indices where alive[i] && connections[i].wantsToWrite {
-                if !connections[i].flush() { alive[i] = false; tally.closed += 1 }
+                if !connections[i].flush() {
+                    alive[i] = false
+                    tally.closed += 1
+                }
             }
             guard sending else { continue }
             let after = LoadClock.now()
             for i in connections.indices where alive[i] && nextSend[i] <= after && after < end {
                 let connection = connections[i]
-                let text = LoadMessage.text(sender: connection.index, sentAt: LoadClock.now(), size: configuration.messageSize)
-                if !connection.write(dialect.say(connection.room, text[...])) { alive[i] = false; tally.closed += 1 }
+                let text = LoadMessage.text(
+                    sender: connection.index, sentAt: LoadClock.now(), size: configuration.messageSize)
+                if !connection.write(dialect.say(connection.room, text[...])) {
+                    alive[i] = false
+                    tally.closed += 1
+                }
                 tally.sent += 1
                 nextSend[i] += interval
-                if nextSend[i] < after - 1_000_000_000 { nextSend[i] = after } // fell behind: do not burst to catch up
+                if nextSend[i] < after - 1_000_000_000 { nextSend[i] = after }  // fell behind: do not burst to catch up
             }
             counters.sent.store(tally.sent, ordering: .relaxed)
             counters.delivered.store(tally.delivered, ordering: .relaxed)

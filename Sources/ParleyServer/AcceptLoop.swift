@@ -11,7 +11,7 @@ final class AcceptLoop<P: Platform>: @unchecked Sendable {
     private let stopped: Barrier<P>
     private let lastSession: P.AtomicInt
     private let quotaLock: P.Lock
-    private var quota: AddressQuota // guarded by `quotaLock`
+    private var quota: AddressQuota  // guarded by `quotaLock`
     private let open: P.AtomicInt
     private let maxConnections: Int
 

@@ -37,8 +37,10 @@ final class ActorHost<Actor: HostedActor, P: Platform>: @unchecked Sendable {
     private var outputs: [Actor.Output] = []
 
     /// `role` names the actor by kind ("gate", "lobby", "room").
-    init(_ actor: Actor, role: String, platform: P, router: Router<P>, reach: @escaping (Actor) -> Int = { _ in 1 },
-         afterRun: @escaping ([Actor.Output]) -> Void = { _ in }) {
+    init(
+        _ actor: Actor, role: String, platform: P, router: Router<P>, reach: @escaping (Actor) -> Int = { _ in 1 },
+        afterRun: @escaping ([Actor.Output]) -> Void = { _ in }
+    ) {
         self.actor = actor
         self.platform = platform
         self.router = router

@@ -13,12 +13,13 @@ enum ActorThreads<P: Platform> {
 
     static func startLobby(router: Router<P>, logger: Logger) -> ActorHost<Lobby, P>? {
         let platform = router.platform
-        let host = ActorHost(Lobby(), role: "lobby", platform: platform, router: router, reach: { $0.globalMembers.count },
-                             afterRun: { outputs in
-            for case .spawnRoom(let id, let name) in outputs {
-                startRoom(id: id, name: name, router: router, logger: logger)
-            }
-        })
+        let host = ActorHost(
+            Lobby(), role: "lobby", platform: platform, router: router, reach: { $0.globalMembers.count },
+            afterRun: { outputs in
+                for case .spawnRoom(let id, let name) in outputs {
+                    startRoom(id: id, name: name, router: router, logger: logger)
+                }
+            })
         return platform.spawnThread(name: "parley-lobby", stackSize: 256 * 1024) { host.serveMailbox() } ? host : nil
     }
 
@@ -29,12 +30,17 @@ enum ActorThreads<P: Platform> {
         // A room without a thread would strand everyone sent to it: keep trying. Threads
         // run short only when connections are past the server's cap.
         var attempts = 0
-        while !router.platform.spawnThread(name: "parley-room", stackSize: 256 * 1024, {
-            host.serveMailbox()
-            logger.info("room closed", metadata: ["room": "\(name)"])
-        }) {
+        while !router.platform.spawnThread(
+            name: "parley-room", stackSize: 256 * 1024,
+            {
+                host.serveMailbox()
+                logger.info("room closed", metadata: ["room": "\(name)"])
+            })
+        {
             attempts += 1
-            if attempts % 100 == 1 { logger.critical("cannot start a room thread; retrying", metadata: ["room": "\(name)"]) }
+            if attempts % 100 == 1 {
+                logger.critical("cannot start a room thread; retrying", metadata: ["room": "\(name)"])
+            }
             router.platform.sleep(for: .milliseconds(10))
         }
     }

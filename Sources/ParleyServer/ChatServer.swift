@@ -35,8 +35,8 @@ public final class ChatServer: @unchecked Sendable {
     /// Starts serving; throws with a message an operator can act on.
     public func start() throws {
         signal(SIGPIPE, SIG_IGN)
-        umask(0o077) // the database, its WAL and the key are for this user alone
-        parley_limit_malloc_arenas(Int32(clamping: max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))) // one per core
+        umask(0o077)  // the database, its WAL and the key are for this user alone
+        parley_limit_malloc_arenas(Int32(clamping: max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))))  // one per core
         // No core file and no same-user debugger sees the key or the hashes in flight.
         if !ProcessHardening.setDumpable(false) { logger.warning("cannot make the process undumpable") }
         let directory = try DataDirectory.prepare(configuration.dataDirectory)
@@ -65,22 +65,27 @@ public final class ChatServer: @unchecked Sendable {
         // Its connection waits only briefly for locks: it gives up a round rather than
         // keep the writer waiting.
         if let connection = try? ParleyDatabase.open(
-            path: databasePath, synchronous: configuration.synchronous, busyTimeoutMilliseconds: 100, refuseSymlinks: true),
-           (try? database.setAutomaticCheckpoints(false)) != nil {
+            path: databasePath, synchronous: configuration.synchronous, busyTimeoutMilliseconds: 100,
+            refuseSymlinks: true),
+            (try? database.setAutomaticCheckpoints(false)) != nil
+        {
             let checkpoints = Checkpointer(database: connection, platform: platform, logger: logger)
             guard checkpoints.start() else { throw ServerError("cannot start the checkpoint thread") }
             checkpointer = checkpoints
         }
         var retention: Housekeeping<OSPlatform>.Retention?
         if let keep = configuration.keepMessagesFor {
-            let connection = try ParleyDatabase.open(path: databasePath, synchronous: configuration.synchronous,
-                                                     busyTimeoutMilliseconds: busyTimeout, refuseSymlinks: true)
+            let connection = try ParleyDatabase.open(
+                path: databasePath, synchronous: configuration.synchronous,
+                busyTimeoutMilliseconds: busyTimeout, refuseSymlinks: true)
             if checkpointer != nil { try connection.setAutomaticCheckpoints(false) }
             retention = Housekeeping<OSPlatform>.Retention(database: connection, keep: keep)
         }
         // Lines about connections, which any stranger can cause, are rate-limited.
-        let logLimit = configuration.connectionLogLinesPerSecond > 0
-            ? LogRateLimit(linesPerWindow: configuration.connectionLogLinesPerSecond, upstream: logger.handler, platform: platform)
+        let logLimit =
+            configuration.connectionLogLinesPerSecond > 0
+            ? LogRateLimit(
+                linesPerWindow: configuration.connectionLogLinesPerSecond, upstream: logger.handler, platform: platform)
             : nil
         let connectionLogger = logLimit?.logger(wrapping: logger) ?? logger
         let listener = try OSListener(host: configuration.host, port: configuration.port, context: context)
@@ -88,9 +93,10 @@ public final class ChatServer: @unchecked Sendable {
 
         var shellConfiguration = configuration
         shellConfiguration.maxConnections = configuration.maxConnections ?? descriptors.connections
-        let shell = ChatShell(platform: platform, configuration: shellConfiguration, database: database, listener: listener,
-                              hasher: ScryptHashing(cost: configuration.scryptCost), logger: logger,
-                              connectionLogger: connectionLogger)
+        let shell = ChatShell(
+            platform: platform, configuration: shellConfiguration, database: database, listener: listener,
+            hasher: ScryptHashing(cost: configuration.scryptCost), logger: logger,
+            connectionLogger: connectionLogger)
         guard shell.start() else { throw ServerError(shell.startFailure ?? "cannot start the server's threads") }
         self.shell = shell
         guard Housekeeping(retention: retention, logLimit: logLimit, platform: platform, logger: logger).start() else {
@@ -106,7 +112,7 @@ public final class ChatServer: @unchecked Sendable {
     public func stop(within limit: Duration = .seconds(4)) {
         shell?.stop(within: limit)
         checkpointer?.stop()
-        lock?.release() // the data directory is free for the next server
+        lock?.release()  // the data directory is free for the next server
         logger.info("stopped", metadata: ["sessions-left": "\(shell?.liveSessionCount ?? 0)"])
     }
 

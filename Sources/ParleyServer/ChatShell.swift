@@ -49,8 +49,10 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
     private var acceptLoop: AcceptLoop<P>?
     private var lot: ParkingLot<P>?
 
-    public init(platform: P, configuration: ServerConfiguration, database: ParleyDatabase, listener: P.Listener,
-                hasher: any PasswordHashing, logger: Logger, connectionLogger: Logger? = nil) {
+    public init(
+        platform: P, configuration: ServerConfiguration, database: ParleyDatabase, listener: P.Listener,
+        hasher: any PasswordHashing, logger: Logger, connectionLogger: Logger? = nil
+    ) {
         self.platform = platform
         self.configuration = configuration
         self.database = database
@@ -73,12 +75,15 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
         var gateLimits = configuration.limits
         gateLimits.hashingSlots = gateLimits.hashingSlots ?? max(1, configuration.hashingWorkers)
         guard let gate = ActorThreads<P>.startGate(limits: gateLimits, router: router),
-              let lobby = ActorThreads<P>.startLobby(router: router, logger: logger) else {
+            let lobby = ActorThreads<P>.startLobby(router: router, logger: logger)
+        else {
             return failed("cannot start the server's threads")
         }
         router.start(gate: gate, lobby: lobby)
-        guard StorageThread(database: database, router: router, logger: logger).start(window: configuration.commitWindow),
-              HashingPool<P>.start(workers: configuration.hashingWorkers, hasher: hasher, router: router, logger: logger) else {
+        guard
+            StorageThread(database: database, router: router, logger: logger).start(window: configuration.commitWindow),
+            HashingPool<P>.start(workers: configuration.hashingWorkers, hasher: hasher, router: router, logger: logger)
+        else {
             return failed("cannot start the server's threads")
         }
         guard let lot = ParkingLot(platform: platform) else {
@@ -90,19 +95,22 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
             return failed("cannot start the parking lot's thread")
         }
         self.lot = lot
-        let loop = AcceptLoop(platform: platform, listener: listener,
-                              maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
-                              maxConnections: configuration.maxConnections ?? Int.max)
+        let loop = AcceptLoop(
+            platform: platform, listener: listener,
+            maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
+            maxConnections: configuration.maxConnections ?? Int.max)
         let logger = logger
-        let accepting = loop.start({ stream, remoteHost, remoteAddress, id in
-            let started = ConnectionThread<P>.start(stream, remoteHost: remoteHost, remoteAddress: remoteAddress, id: id,
-                                                    context: context, onExit: { loop.release(remoteHost) })
-            if !started {
-                logger.error("could not start a connection thread")
-                stream.close()
-                loop.release(remoteHost)
-            }
-        }, logger: connectionLogger)
+        let accepting = loop.start(
+            { stream, remoteHost, remoteAddress, id in
+                let started = ConnectionThread<P>.start(
+                    stream, remoteHost: remoteHost, remoteAddress: remoteAddress, id: id,
+                    context: context, onExit: { loop.release(remoteHost) })
+                if !started {
+                    logger.error("could not start a connection thread")
+                    stream.close()
+                    loop.release(remoteHost)
+                }
+            }, logger: connectionLogger)
         guard accepting else { return failed("cannot start the accept thread") }
         acceptLoop = loop
         return true

@@ -13,7 +13,7 @@ import ParleyStore
 /// Its connection waits at most a moment for locks (`busyTimeout` at open): a reader
 /// that holds the WAL (a backup, an operator's shell) makes it give up until the next
 /// round rather than keep the writer waiting.
-final class Checkpointer<P: Platform>: @unchecked Sendable { // the connection is used by its thread only
+final class Checkpointer<P: Platform>: @unchecked Sendable {  // the connection is used by its thread only
     private let database: ParleyDatabase
     private let platform: P
     private let logger: Logger

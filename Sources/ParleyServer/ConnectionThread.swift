@@ -18,19 +18,23 @@ enum ConnectionThread<P: Platform> {
     /// thread's stack is gone once its connection parks.
     static var stackSize: Int { 128 * 1024 }
 
-    static func start(_ stream: P.Stream, remoteHost: String, remoteAddress: String, id: SessionID,
-                      context: Context, onExit: @escaping @Sendable () -> Void) -> Bool {
+    static func start(
+        _ stream: P.Stream, remoteHost: String, remoteAddress: String, id: SessionID,
+        context: Context, onExit: @escaping @Sendable () -> Void
+    ) -> Bool {
         context.platform.spawnThread(name: "parley-conn", stackSize: stackSize) {
             guard handshake(stream, remoteAddress: remoteAddress, context: context) else {
                 stream.close()
                 onExit()
                 return
             }
-            let session = Session(id: id, address: remoteHost, limits: context.configuration.limits,
-                                  now: context.platform.now())
-            let host = SessionHost(id: id, session: session, stream: stream, platform: context.platform,
-                                   router: context.router, closeGrace: context.configuration.closeGrace,
-                                   lot: context.lot, whenFinished: onExit)
+            let session = Session(
+                id: id, address: remoteHost, limits: context.configuration.limits,
+                now: context.platform.now())
+            let host = SessionHost(
+                id: id, session: session, stream: stream, platform: context.platform,
+                router: context.router, closeGrace: context.configuration.closeGrace,
+                lot: context.lot, whenFinished: onExit)
             context.router.register(id, host)
             host.open()
             serve(host, context: context)

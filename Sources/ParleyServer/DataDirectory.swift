@@ -8,8 +8,10 @@ import Glibc
 /// line: what is wrong, and the command that puts it right.
 enum DataDirectory {
     /// The names the server keeps in the directory; none may be a symbolic link.
-    static let entries = ["parley.sqlite3", "parley.sqlite3-wal", "parley.sqlite3-shm", "parley.sqlite3-journal",
-                          "cert.pem", "key.pem", ServerLock.fileName]
+    static let entries = [
+        "parley.sqlite3", "parley.sqlite3-wal", "parley.sqlite3-shm", "parley.sqlite3-journal",
+        "cert.pem", "key.pem", ServerLock.fileName,
+    ]
 
     /// Checks (or makes) the directory and returns its real path (`realpath`), which the
     /// server then uses for every file in it, so that nothing above it can be swapped
@@ -17,13 +19,18 @@ enum DataDirectory {
     static func prepare(_ path: String) throws -> String {
         var info = stat()
         if lstat(path, &info) != 0 {
-            guard errno == ENOENT else { throw ServerError("cannot read the data directory \(path): \(errnoText(errno))") }
+            guard errno == ENOENT else {
+                throw ServerError("cannot read the data directory \(path): \(errnoText(errno))")
+            }
             guard mkdir(path, 0o700) == 0 else {
                 let parent = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-                throw ServerError("cannot create the data directory \(path): \(errnoText(errno)); "
-                                  + "create it yourself (mkdir -p -m 700 \(path)) or check \(parent.isEmpty ? "/" : parent)")
+                throw ServerError(
+                    "cannot create the data directory \(path): \(errnoText(errno)); "
+                        + "create it yourself (mkdir -p -m 700 \(path)) or check \(parent.isEmpty ? "/" : parent)")
             }
-            guard lstat(path, &info) == 0 else { throw ServerError("cannot read the data directory \(path): \(errnoText(errno))") }
+            guard lstat(path, &info) == 0 else {
+                throw ServerError("cannot read the data directory \(path): \(errnoText(errno))")
+            }
         }
         try check(info, path: path)
         guard let resolved = realpath(path, nil) else {
@@ -46,21 +53,25 @@ enum DataDirectory {
                 target = String(cString: resolved)
                 free(resolved)
             }
-            throw ServerError("refusing the data directory \(path): it is a symbolic link (to \(target)), which whoever "
-                              + "made it can point elsewhere; give the directory itself: --data-dir \(target)")
+            throw ServerError(
+                "refusing the data directory \(path): it is a symbolic link (to \(target)), which whoever "
+                    + "made it can point elsewhere; give the directory itself: --data-dir \(target)")
         default:
-            throw ServerError("refusing the data directory \(path): it is not a directory; move it away (mv \(path) \(path).old) "
-                              + "or choose another --data-dir")
+            throw ServerError(
+                "refusing the data directory \(path): it is not a directory; move it away (mv \(path) \(path).old) "
+                    + "or choose another --data-dir")
         }
         let user = geteuid()
         guard info.st_uid == user else {
-            throw ServerError("refusing the data directory \(path): it belongs to \(userName(info.st_uid)), not to "
-                              + "\(userName(user)) who runs the server; chown \(user) \(path) (or choose another --data-dir)")
+            throw ServerError(
+                "refusing the data directory \(path): it belongs to \(userName(info.st_uid)), not to "
+                    + "\(userName(user)) who runs the server; chown \(user) \(path) (or choose another --data-dir)")
         }
         let mode = info.st_mode & 0o7777
         guard mode & 0o022 == 0 else {
-            throw ServerError("refusing the data directory \(path): group or other users can write to it (mode \(octal(mode))) and so replace "
-                              + "the key or the database; chmod 700 \(path)")
+            throw ServerError(
+                "refusing the data directory \(path): group or other users can write to it (mode \(octal(mode))) and so replace "
+                    + "the key or the database; chmod 700 \(path)")
         }
     }
 
@@ -75,20 +86,24 @@ enum DataDirectory {
         case S_IFREG:
             break
         case S_IFLNK:
-            throw ServerError("refusing \(path): it is a symbolic link (to \(linkTarget(path) ?? "?")), and the server's "
-                              + "files must be real files; put the file itself there (mv \"$(readlink -f \(path))\" \(path)) or remove the link")
+            throw ServerError(
+                "refusing \(path): it is a symbolic link (to \(linkTarget(path) ?? "?")), and the server's "
+                    + "files must be real files; put the file itself there (mv \"$(readlink -f \(path))\" \(path)) or remove the link"
+            )
         default:
             throw ServerError("refusing \(path): it is not a regular file; move it away (mv \(path) \(path).old)")
         }
         let user = geteuid()
         guard info.st_uid == user else {
-            throw ServerError("refusing \(path): it belongs to \(userName(info.st_uid)), not to \(userName(user)) who runs "
-                              + "the server; chown \(user) \(path)")
+            throw ServerError(
+                "refusing \(path): it belongs to \(userName(info.st_uid)), not to \(userName(user)) who runs "
+                    + "the server; chown \(user) \(path)")
         }
         let mode = info.st_mode & 0o7777
         if path.hasSuffix(".sqlite3") && mode & 0o077 != 0 {
-            throw ServerError("refusing \(path): other users can read or change it (mode \(octal(mode))), and it holds the "
-                              + "password hashes; chmod 600 \(path)")
+            throw ServerError(
+                "refusing \(path): other users can read or change it (mode \(octal(mode))), and it holds the "
+                    + "password hashes; chmod 600 \(path)")
         }
     }
 
@@ -100,9 +115,10 @@ enum DataDirectory {
         unlink(probe)
         let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw ServerError("cannot create files in the data directory \(directory) (\(errnoText(errno))), where the "
-                              + "database keeps its -wal and -shm files; make it writable: chmod 700 \(directory) "
-                              + "(chattr -i \(directory) if lsattr -d shows i; a read-only mount needs remounting)")
+            throw ServerError(
+                "cannot create files in the data directory \(directory) (\(errnoText(errno))), where the "
+                    + "database keeps its -wal and -shm files; make it writable: chmod 700 \(directory) "
+                    + "(chattr -i \(directory) if lsattr -d shows i; a read-only mount needs remounting)")
         }
         close(fd)
         unlink(probe)
@@ -142,8 +158,9 @@ final class ServerLock: @unchecked Sendable {
             close(fd)
             guard failure == EWOULDBLOCK else { throw ServerError("cannot lock \(path): \(errnoText(failure))") }
             let stop = holder.map { "kill \($0)" } ?? "its pid is not in \(path) yet"
-            throw ServerError("another parley serve (pid \(holder.map(String.init) ?? "unknown")) is using the data directory "
-                              + "\(directory); stop it first (\(stop)) or give this one its own --data-dir")
+            throw ServerError(
+                "another parley serve (pid \(holder.map(String.init) ?? "unknown")) is using the data directory "
+                    + "\(directory); stop it first (\(stop)) or give this one its own --data-dir")
         }
         let text = Array("\(getpid())\n".utf8)
         if ftruncate(fd, 0) != 0 || pwrite(fd, text, text.count, 0) != text.count {

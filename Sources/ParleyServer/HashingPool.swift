@@ -31,13 +31,16 @@ enum HashingPool<P: Platform> {
             let secret = (0..<24).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }.joined()
             return try hasher.hash(Password(secret))
         } catch {
-            logger.error("could not make the dummy password hash; logins for missing accounts will answer sooner",
-                         metadata: ["error": "\(error)"])
+            logger.error(
+                "could not make the dummy password hash; logins for missing accounts will answer sooner",
+                metadata: ["error": "\(error)"])
             return nil
         }
     }
 
-    static func answer(_ request: HashRequest, hasher: any PasswordHashing, dummy: PasswordHash?, logger: Logger) -> Mail {
+    static func answer(
+        _ request: HashRequest, hasher: any PasswordHashing, dummy: PasswordHash?, logger: Logger
+    ) -> Mail {
         switch request {
         case .hash(let ticket, let password):
             do {

@@ -11,7 +11,7 @@ import ParleyStore
 /// - writes the counts of rate-limited log lines whose second is over;
 /// - with `--keep-days`, deletes older messages at start and then hourly, on a database
 ///   connection of its own (in batches, so the storage thread waits one batch at most).
-final class Housekeeping<P: Platform>: @unchecked Sendable { // the retention connection is used by its thread only
+final class Housekeeping<P: Platform>: @unchecked Sendable {  // the retention connection is used by its thread only
     struct Retention {
         let database: ParleyDatabase
         let keep: Duration
@@ -64,7 +64,11 @@ final class Housekeeping<P: Platform>: @unchecked Sendable { // the retention co
         do {
             let deleted = try retention.database.deleteMessages(sentBefore: cutoff)
             if deleted > 0 {
-                logger.info("deleted old messages", metadata: ["count": "\(deleted)", "older-than-days": "\(retention.keep.nanoseconds / 86_400_000_000_000)"])
+                logger.info(
+                    "deleted old messages",
+                    metadata: [
+                        "count": "\(deleted)", "older-than-days": "\(retention.keep.nanoseconds / 86_400_000_000_000)",
+                    ])
             }
         } catch {
             logger.warning("deleting old messages failed; will try again in an hour", metadata: ["error": "\(error)"])

@@ -70,10 +70,11 @@ final class ParkingLot<P: Platform>: @unchecked Sendable {
                 for host in waiting where !resume(host) { failed.append(host) }
                 if !failed.isEmpty {
                     let second = platform.now().nanoseconds / 1_000_000_000
-                    if second > lastWarning { // at most once a second
+                    if second > lastWarning {  // at most once a second
                         lastWarning = second
-                        logger.warning("cannot start a thread for a waking connection; retrying",
-                                       metadata: ["waiting": "\(failed.count)"])
+                        logger.warning(
+                            "cannot start a thread for a waking connection; retrying",
+                            metadata: ["waiting": "\(failed.count)"])
                     }
                     table.withLock { resuming.append(contentsOf: failed) }
                 }

@@ -12,7 +12,7 @@ struct LogLineKind: Hashable, Sendable {
 /// The limiter shared by every logger made from it, with the handler summaries go to.
 final class LogRateLimit<P: Platform>: @unchecked Sendable {
     private let lock: P.Lock
-    private var limiter: LogRateLimiter<LogLineKind> // guarded by `lock`
+    private var limiter: LogRateLimiter<LogLineKind>  // guarded by `lock`
     private let platform: P
     private let upstream: any LogHandler
     let window: Duration
@@ -51,10 +51,13 @@ final class LogRateLimit<P: Platform>: @unchecked Sendable {
 
     private func write(_ summaries: [LogRateLimiter<LogLineKind>.Summary], through handler: any LogHandler) {
         for summary in summaries {
-            handler.log(event: LogEvent(
-                level: summary.kind.level,
-                message: "\(summary.suppressed) more \"\(summary.kind.message)\" lines left out (at most \(limiterLimit) per \(window))",
-                metadata: ["suppressed": "\(summary.suppressed)"], source: "parley", file: #fileID, function: #function, line: #line))
+            handler.log(
+                event: LogEvent(
+                    level: summary.kind.level,
+                    message:
+                        "\(summary.suppressed) more \"\(summary.kind.message)\" lines left out (at most \(limiterLimit) per \(window))",
+                    metadata: ["suppressed": "\(summary.suppressed)"], source: "parley", file: #fileID,
+                    function: #function, line: #line))
         }
     }
 
@@ -67,7 +70,9 @@ struct RateLimitedLogHandler<P: Platform>: LogHandler {
     let limit: LogRateLimit<P>
 
     func log(event: LogEvent) {
-        guard limit.admit(LogLineKind(level: event.level, message: event.message.description), through: upstream) else { return }
+        guard limit.admit(LogLineKind(level: event.level, message: event.message.description), through: upstream) else {
+            return
+        }
         upstream.log(event: event)
     }
 

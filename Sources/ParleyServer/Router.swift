@@ -115,8 +115,11 @@ final class Router<P: Platform>: @unchecked Sendable {
     /// A room the Lobby opened: registered before the Lobby's `admit` is sent to it; its
     /// mailbox keeps that mail until its thread runs.
     func openRoom(_ id: RoomID, _ name: Name) {
-        register(id, ActorHost(Room(id: id, name: name), role: "room", platform: platform, router: self,
-                               reach: { $0.members.count }))
+        register(
+            id,
+            ActorHost(
+                Room(id: id, name: name), role: "room", platform: platform, router: self,
+                reach: { $0.members.count }))
     }
 
     func send(_ mail: Mail) {

@@ -53,8 +53,10 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     /// A buffer for the session's effects, reused so a delivery allocates nothing.
     private var scratchEffects: [SessionEffect] = []
 
-    init(id: SessionID, session: Session, stream: P.Stream, platform: P, router: Router<P>,
-         closeGrace: Duration, lot: ParkingLot<P>, whenFinished: @escaping @Sendable () -> Void) {
+    init(
+        id: SessionID, session: Session, stream: P.Stream, platform: P, router: Router<P>,
+        closeGrace: Duration, lot: ParkingLot<P>, whenFinished: @escaping @Sendable () -> Void
+    ) {
         self.id = id
         self.session = session
         self.stream = stream
@@ -116,7 +118,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     /// Serves the connection on the calling thread until the session retires, or until
     /// nothing has happened for `parkAfter` and the session parks.
     func serve(parkAfter: Duration) -> Outcome {
-        let waker = platform.makeWaker() // nil when their share runs out: then waits wake every 50 ms
+        let waker = platform.makeWaker()  // nil when their share runs out: then waits wake every 50 ms
         lock.withLock {
             thread = .running
             self.waker = waker
@@ -289,7 +291,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
                 return
             }
         }
-        output.removeAll(keepingCapacity: output.capacity <= 1024) // an idle connection keeps no big buffer
+        output.removeAll(keepingCapacity: output.capacity <= 1024)  // an idle connection keeps no big buffer
         outputSent = 0
     }
 

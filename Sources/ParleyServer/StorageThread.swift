@@ -78,11 +78,13 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
         }
         do {
             // A batch of barriers alone needs no transaction (and must not wait for a lock).
-            if !requests.isEmpty { try database.withTransaction {
-                for request in requests {
-                    if let reply = execute(request) { replies.append(reply) }
+            if !requests.isEmpty {
+                try database.withTransaction {
+                    for request in requests {
+                        if let reply = execute(request) { replies.append(reply) }
+                    }
                 }
-            } }
+            }
         } catch {
             // The commit itself failed: nothing of this batch is durable, so nothing
             // of it may be acknowledged.
@@ -114,7 +116,8 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
         case .createAccount(let ticket, let name, let hash, let at, let replyTo):
             let created = try database.createAccount(
                 name: name.text, nameKey: name.key, passwordHash: hash.encoded, atMs: platform.epochMilliseconds(at))
-            return Mail.storeReply(to: replyTo, created == .created ? .accountCreated(ticket, name) : .accountNameTaken(ticket))
+            return Mail.storeReply(
+                to: replyTo, created == .created ? .accountCreated(ticket, name) : .accountNameTaken(ticket))
         case .fetchAccount(let ticket, let name, let replyTo):
             guard let account = try database.account(nameKey: name.key), let stored = Name(account.name) else {
                 return Mail.storeReply(to: replyTo, .accountMissing(ticket))

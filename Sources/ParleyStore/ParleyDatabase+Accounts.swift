@@ -22,7 +22,9 @@ extension ParleyDatabase {
     ///   - atMs: Creation time, milliseconds since the Unix epoch.
     /// - Returns: `.created`, or `.nameTaken` when the name key already exists.
     /// - Throws: ``SQLiteError`` for any other failure.
-    public func createAccount(name: String, nameKey: String, passwordHash: String, atMs: Int64) throws -> AccountCreation {
+    public func createAccount(
+        name: String, nameKey: String, passwordHash: String, atMs: Int64
+    ) throws -> AccountCreation {
         do {
             try withStatement(AccountSQL.insert) { statement in
                 try statement.bind(name, at: 1)

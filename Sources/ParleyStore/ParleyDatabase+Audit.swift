@@ -30,13 +30,14 @@ extension ParleyDatabase {
         try withStatement(AuditSQL.all) { statement in
             var entries: [AuditEntry] = []
             while try statement.step() {
-                entries.append(AuditEntry(
-                    id: statement.int64(at: 0),
-                    atMs: statement.int64(at: 1),
-                    kind: statement.string(at: 2) ?? "",
-                    account: statement.string(at: 3),
-                    address: statement.string(at: 4),
-                    detail: statement.string(at: 5)))
+                entries.append(
+                    AuditEntry(
+                        id: statement.int64(at: 0),
+                        atMs: statement.int64(at: 1),
+                        kind: statement.string(at: 2) ?? "",
+                        account: statement.string(at: 3),
+                        address: statement.string(at: 4),
+                        detail: statement.string(at: 5)))
             }
             return entries
         }

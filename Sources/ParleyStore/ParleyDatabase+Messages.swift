@@ -31,7 +31,9 @@ extension ParleyDatabase {
     ///   - atMs: Send time, milliseconds since the Unix epoch.
     /// - Returns: The new row id.
     @discardableResult
-    public func appendMessage(room: String, sender: String, recipient: String?, body: String, atMs: Int64) throws -> Int64 {
+    public func appendMessage(
+        room: String, sender: String, recipient: String?, body: String, atMs: Int64
+    ) throws -> Int64 {
         try withStatement(MessageSQL.insert) { statement in
             try statement.bind(room, at: 1)
             try statement.bind(sender, at: 2)
@@ -89,13 +91,14 @@ extension ParleyDatabase {
     private func readMessages(_ statement: Statement) throws -> [StoredMessage] {
         var messages: [StoredMessage] = []
         while try statement.step() {
-            messages.append(StoredMessage(
-                id: statement.int64(at: 0),
-                room: statement.string(at: 1) ?? "",
-                sender: statement.string(at: 2) ?? "",
-                recipient: statement.string(at: 3),
-                body: statement.string(at: 4) ?? "",
-                sentAtMs: statement.int64(at: 5)))
+            messages.append(
+                StoredMessage(
+                    id: statement.int64(at: 0),
+                    room: statement.string(at: 1) ?? "",
+                    sender: statement.string(at: 2) ?? "",
+                    recipient: statement.string(at: 3),
+                    body: statement.string(at: 4) ?? "",
+                    sentAtMs: statement.int64(at: 5)))
         }
         return messages
     }

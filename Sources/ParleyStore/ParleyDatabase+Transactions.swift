@@ -76,7 +76,8 @@ extension ParleyDatabase {
         if transactionIsOpen && !connection.isInTransaction {
             throw SQLiteError(
                 code: SQLITE_ABORT,
-                message: "the transaction was rolled back by SQLite after an earlier error; nothing in it was committed")
+                message: "the transaction was rolled back by SQLite after an earlier error; nothing in it was committed"
+            )
         }
     }
 }

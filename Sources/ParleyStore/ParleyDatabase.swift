@@ -86,9 +86,10 @@ public final class ParleyDatabase {
         busyTimeoutMilliseconds: Int32 = 5_000,
         refuseSymlinks: Bool = false
     ) throws -> ParleyDatabase {
-        try open(path: path, synchronous: synchronous, access: access,
-                 busyTimeoutMilliseconds: busyTimeoutMilliseconds, refuseSymlinks: refuseSymlinks,
-                 migrations: ParleySchema.migrations)
+        try open(
+            path: path, synchronous: synchronous, access: access,
+            busyTimeoutMilliseconds: busyTimeoutMilliseconds, refuseSymlinks: refuseSymlinks,
+            migrations: ParleySchema.migrations)
     }
 
     /// The same as the public `open`, with a replaceable migration list (for tests).
@@ -102,8 +103,9 @@ public final class ParleyDatabase {
     ) throws -> ParleyDatabase {
         let connection: SQLiteConnection
         do {
-            connection = try SQLiteConnection(path: path, mode: access == .readOnly ? .readOnly : .readWriteCreate,
-                                              refuseSymlinks: refuseSymlinks)
+            connection = try SQLiteConnection(
+                path: path, mode: access == .readOnly ? .readOnly : .readWriteCreate,
+                refuseSymlinks: refuseSymlinks)
         } catch let error as SQLiteError where error.isSymbolicLink {
             throw ParleyDatabaseError.symbolicLink(path: path)
         }
@@ -202,9 +204,10 @@ public final class ParleyDatabase {
     public func checkpoint(_ mode: CheckpointMode = .passive) throws -> CheckpointProgress {
         var walPages: Int32 = 0
         var copied: Int32 = 0
-        let rc = sqlite3_wal_checkpoint_v2(connection.handle, nil,
-                                           mode == .passive ? SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_RESTART,
-                                           &walPages, &copied)
+        let rc = sqlite3_wal_checkpoint_v2(
+            connection.handle, nil,
+            mode == .passive ? SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_RESTART,
+            &walPages, &copied)
         // BUSY from a restart means the writer or a reader kept its lock past this
         // connection's busy timeout: what could be copied was; the next round tries again.
         guard rc == SQLITE_OK || rc == SQLITE_BUSY else {

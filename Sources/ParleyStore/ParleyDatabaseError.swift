@@ -19,18 +19,19 @@ public enum ParleyDatabaseError: Error, Sendable, Equatable, CustomStringConvert
 
     public var description: String {
         switch self {
-        case let .schemaTooNew(file, known):
+        case .schemaTooNew(let file, let known):
             return "database schema version \(file) is newer than this program supports (\(known)); refusing to open it"
-        case let .schemaOutdated(file, known):
+        case .schemaOutdated(let file, let known):
             return "database schema version \(file) needs migrating to \(known), which a read-only open cannot do"
-        case let .walUnavailable(mode):
+        case .walUnavailable(let mode):
             return "could not enable WAL journal mode (journal_mode is '\(mode)')"
-        case let .invalidMigrationList(reason):
+        case .invalidMigrationList(let reason):
             return "invalid migration list: \(reason)"
-        case let .readOnlyFile(path):
-            return "the database \(path) is read-only for this user (its file, its directory or the file system refuses writes); "
+        case .readOnlyFile(let path):
+            return
+                "the database \(path) is read-only for this user (its file, its directory or the file system refuses writes); "
                 + "make both writable (chmod u+w \(path) and its directory; chattr -i if lsattr shows i; or remount read-write)"
-        case let .symbolicLink(path):
+        case .symbolicLink(let path):
             return "refusing the database \(path): it is a symbolic link, which could send writes anywhere; "
                 + "put the file itself there (mv \"$(readlink -f \(path))\" \(path))"
         }

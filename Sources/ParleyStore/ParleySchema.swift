@@ -2,38 +2,42 @@
 public enum ParleySchema {
     /// Every migration, in order, with versions 1, 2, 3, ... without gaps.
     public static let migrations: [Migration] = [
-        Migration(version: 1, summary: "accounts, messages and audit tables", sql: """
-            CREATE TABLE accounts (
-                id INTEGER PRIMARY KEY,
-                name TEXT NOT NULL,
-                name_key TEXT NOT NULL UNIQUE,   -- lowercased name: names are unique regardless of case
-                password_hash TEXT NOT NULL,     -- encoded hash only, never a plaintext password
-                created_at_ms INTEGER NOT NULL
-            );
-            CREATE TABLE messages (
-                id INTEGER PRIMARY KEY,
-                room TEXT NOT NULL,
-                sender TEXT NOT NULL,
-                recipient TEXT NULL,             -- set for whispers
-                body TEXT NOT NULL,
-                sent_at_ms INTEGER NOT NULL
-            );
-            -- Room history is read by room in id order.
-            CREATE INDEX messages_room_id ON messages (room, id);
-            CREATE TABLE audit (
-                id INTEGER PRIMARY KEY,
-                at_ms INTEGER NOT NULL,
-                kind TEXT NOT NULL,
-                account TEXT NULL,
-                address TEXT NULL,
-                detail TEXT NULL
-            );
-            """),
-        Migration(version: 2, summary: "index messages by time, for retention", sql: """
-            -- parley serve --keep-days deletes the oldest messages hourly; without this
-            -- index each round would read the whole table.
-            CREATE INDEX messages_sent_at ON messages (sent_at_ms);
-            """),
+        Migration(
+            version: 1, summary: "accounts, messages and audit tables",
+            sql: """
+                CREATE TABLE accounts (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    name_key TEXT NOT NULL UNIQUE,   -- lowercased name: names are unique regardless of case
+                    password_hash TEXT NOT NULL,     -- encoded hash only, never a plaintext password
+                    created_at_ms INTEGER NOT NULL
+                );
+                CREATE TABLE messages (
+                    id INTEGER PRIMARY KEY,
+                    room TEXT NOT NULL,
+                    sender TEXT NOT NULL,
+                    recipient TEXT NULL,             -- set for whispers
+                    body TEXT NOT NULL,
+                    sent_at_ms INTEGER NOT NULL
+                );
+                -- Room history is read by room in id order.
+                CREATE INDEX messages_room_id ON messages (room, id);
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY,
+                    at_ms INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    account TEXT NULL,
+                    address TEXT NULL,
+                    detail TEXT NULL
+                );
+                """),
+        Migration(
+            version: 2, summary: "index messages by time, for retention",
+            sql: """
+                -- parley serve --keep-days deletes the oldest messages hourly; without this
+                -- index each round would read the whole table.
+                CREATE INDEX messages_sent_at ON messages (sent_at_ms);
+                """),
     ]
 
     /// The newest schema version this code knows (the `user_version` of a fully migrated file).

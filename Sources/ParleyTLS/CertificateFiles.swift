@@ -22,7 +22,9 @@ public struct CertificateFiles: Sendable, Hashable {
     /// (see `SelfSignedCertificate`) and writes both files with mode 0600. The directory is
     /// created (mode 0700) if missing. If only one of the two files exists this throws rather
     /// than overwrite anything.
-    public static func loadOrCreate(directory: String, commonName: String = "parley") throws(TLSError) -> CertificateFiles {
+    public static func loadOrCreate(
+        directory: String, commonName: String = "parley"
+    ) throws(TLSError) -> CertificateFiles {
         let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         let certificatePath = base + "/cert.pem"
         let keyPath = base + "/key.pem"
@@ -33,9 +35,13 @@ public struct CertificateFiles: Sendable, Hashable {
             try makeDirectories(base)
             return try create(certificatePath: certificatePath, keyPath: keyPath, commonName: commonName)
         case (true, false):
-            throw TLSError(.fileSystem, "\(certificatePath) exists but \(keyPath) does not; restore the key or remove the certificate")
+            throw TLSError(
+                .fileSystem,
+                "\(certificatePath) exists but \(keyPath) does not; restore the key or remove the certificate")
         case (false, true):
-            throw TLSError(.fileSystem, "\(keyPath) exists but \(certificatePath) does not; restore the certificate or remove the key")
+            throw TLSError(
+                .fileSystem,
+                "\(keyPath) exists but \(certificatePath) does not; restore the certificate or remove the key")
         }
     }
 
@@ -47,20 +53,26 @@ public struct CertificateFiles: Sendable, Hashable {
     /// `loadOrCreate`, which refuses links.
     public static func checkPrivateKeyFile(_ path: String) throws(TLSError) {
         var info = stat()
-        guard stat(path, &info) == 0 else { throw TLSError(.fileSystem, "cannot read the private key \(path)", errno: errno) }
+        guard stat(path, &info) == 0 else {
+            throw TLSError(.fileSystem, "cannot read the private key \(path)", errno: errno)
+        }
         try checkPrivateKey(info, path: path, allowRoot: true)
     }
 
     static func checkPrivateKey(_ info: stat, path: String, allowRoot: Bool) throws(TLSError) {
         let user = geteuid()
         if info.st_uid != user && !(allowRoot && info.st_uid == 0) {
-            throw TLSError(.fileSystem, "refusing the private key \(path): it belongs to uid \(info.st_uid), not to uid \(user) "
-                           + "that runs the server; chown \(user) \(path)")
+            throw TLSError(
+                .fileSystem,
+                "refusing the private key \(path): it belongs to uid \(info.st_uid), not to uid \(user) "
+                    + "that runs the server; chown \(user) \(path)")
         }
         let mode = info.st_mode & 0o7777
         if mode & 0o077 != 0 {
-            throw TLSError(.fileSystem, "refusing the private key \(path): other users can read or change it (mode 0\(String(mode, radix: 8))); "
-                           + "chmod 600 \(path)")
+            throw TLSError(
+                .fileSystem,
+                "refusing the private key \(path): other users can read or change it (mode 0\(String(mode, radix: 8))); "
+                    + "chmod 600 \(path)")
         }
     }
 
@@ -79,7 +91,9 @@ public struct CertificateFiles: Sendable, Hashable {
             fingerprint: try certificate.fingerprint(), wasCreated: false)
     }
 
-    private static func create(certificatePath: String, keyPath: String, commonName: String) throws(TLSError) -> CertificateFiles {
+    private static func create(
+        certificatePath: String, keyPath: String, commonName: String
+    ) throws(TLSError) -> CertificateFiles {
         let generated = try SelfSignedCertificate.generate(commonName: commonName)
         try writeNewPrivateFile(keyPath, generated.privateKeyPEM)
         do throws(TLSError) {
@@ -151,9 +165,11 @@ private func readTextFile(_ path: String, checkedAsPrivateKey: Bool = false) thr
     let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
     guard fd >= 0 else {
         if errno == ELOOP {
-            throw TLSError(.fileSystem, "refusing \(path): it is a symbolic link, and the data directory's certificate and key "
-                           + "must be real files; replace it with what it points to (cp --remove-destination \"$(readlink -f \(path))\" \(path)) "
-                           + "or give your files with --cert and --key")
+            throw TLSError(
+                .fileSystem,
+                "refusing \(path): it is a symbolic link, and the data directory's certificate and key "
+                    + "must be real files; replace it with what it points to (cp --remove-destination \"$(readlink -f \(path))\" \(path)) "
+                    + "or give your files with --cert and --key")
         }
         throw TLSError(.fileSystem, "cannot open \(path)", errno: errno)
     }

@@ -79,7 +79,8 @@ final class PrivateKey {
         }
         defer { EVP_PKEY_CTX_free(context) }
         guard EVP_PKEY_keygen_init(context) == 1,
-              EVP_PKEY_CTX_set_ec_paramgen_curve_nid(context, NID_X9_62_prime256v1) == 1 else {
+            EVP_PKEY_CTX_set_ec_paramgen_curve_nid(context, NID_X9_62_prime256v1) == 1
+        else {
             throw .drainingQueue(.crypto, "cannot set up P-256 key generation")
         }
         var key: OpaquePointer?

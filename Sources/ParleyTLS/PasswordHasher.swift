@@ -60,8 +60,11 @@ public struct PasswordHasher: Sendable, Hashable {
     /// `matches == false`; this never throws or traps. The comparison is constant-time.
     public func verify(password: String, encoded: String) -> Verification {
         guard let stored = Self.parse(encoded) else { return .rejected }
-        guard var candidate = try? Self.derive(password: password, salt: stored.salt,
-                                               cost: stored.cost, length: stored.key.count) else {
+        guard
+            var candidate = try? Self.derive(
+                password: password, salt: stored.salt,
+                cost: stored.cost, length: stored.key.count)
+        else {
             return .rejected
         }
         defer { cleanse(&candidate) }
@@ -96,7 +99,8 @@ public struct PasswordHasher: Sendable, Hashable {
         for parameter in fields[2].split(separator: ",", omittingEmptySubsequences: false) {
             let pair = parameter.split(separator: "=", omittingEmptySubsequences: false)
             guard pair.count == 2, (1...10).contains(pair[1].count),
-                  pair[1].allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+                pair[1].allSatisfy({ $0.isASCII && $0.isNumber })
+            else { return nil }
             switch pair[0] {
             case "ln" where logN == nil: logN = UInt8(pair[1])
             case "r" where r == nil: r = UInt32(pair[1])
@@ -107,14 +111,17 @@ public struct PasswordHasher: Sendable, Hashable {
         guard let logN, let r, let p else { return nil }
         let cost = ScryptCost(logN: logN, r: r, p: p)
         guard isAcceptable(cost),
-              let salt = Base64.decode(fields[3]), (saltLength...64).contains(salt.count),
-              // Exactly 32: scrypt output is a stream, so a shorter (truncated) stored key would
-              // still match the prefix of the right derivation.
-              let key = Base64.decode(fields[4]), key.count == keyLength else { return nil }
+            let salt = Base64.decode(fields[3]), (saltLength...64).contains(salt.count),
+            // Exactly 32: scrypt output is a stream, so a shorter (truncated) stored key would
+            // still match the prefix of the right derivation.
+            let key = Base64.decode(fields[4]), key.count == keyLength
+        else { return nil }
         return Stored(cost: cost, salt: salt, key: key)
     }
 
-    private static func derive(password: String, salt: [UInt8], cost: ScryptCost, length: Int) throws(TLSError) -> [UInt8] {
+    private static func derive(
+        password: String, salt: [UInt8], cost: ScryptCost, length: Int
+    ) throws(TLSError) -> [UInt8] {
         var passwordBytes = Array(password.utf8)
         defer { cleanse(&passwordBytes) }
         var key = [UInt8](repeating: 0, count: length)
@@ -123,11 +130,12 @@ public struct PasswordHasher: Sendable, Hashable {
             salt.withUnsafeBufferPointer { saltBytes in
                 key.withUnsafeMutableBufferPointer { out in
                     pass.withMemoryRebound(to: CChar.self) { passChars in
-                        EVP_PBE_scrypt(passChars.baseAddress, passChars.count,
-                                       saltBytes.baseAddress, saltBytes.count,
-                                       cost.n, UInt64(cost.r), UInt64(cost.p),
-                                       cost.memoryBytes + 4096,  // a little slack over the exact need
-                                       out.baseAddress, out.count)
+                        EVP_PBE_scrypt(
+                            passChars.baseAddress, passChars.count,
+                            saltBytes.baseAddress, saltBytes.count,
+                            cost.n, UInt64(cost.r), UInt64(cost.p),
+                            cost.memoryBytes + 4096,  // a little slack over the exact need
+                            out.baseAddress, out.count)
                     }
                 }
             }

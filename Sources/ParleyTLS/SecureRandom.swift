@@ -19,7 +19,8 @@ public enum SecureRandom {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         OpenSSLErrorQueue.clear()
         guard buffer.count <= Int(Int32.max),
-              RAND_bytes(base.assumingMemoryBound(to: UInt8.self), Int32(buffer.count)) == 1 else {
+            RAND_bytes(base.assumingMemoryBound(to: UInt8.self), Int32(buffer.count)) == 1
+        else {
             throw .drainingQueue(.crypto, "RAND_bytes failed")
         }
     }

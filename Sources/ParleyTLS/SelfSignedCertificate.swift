@@ -40,14 +40,16 @@ public struct SelfSignedCertificate: Sendable, Hashable {
         try setRandomSerial(x509)
 
         guard X509_gmtime_adj(X509_getm_notBefore(x509), validity.startOffsetSeconds) != nil,
-              X509_time_adj_ex(X509_getm_notAfter(x509), Int32(validity.days), validity.startOffsetSeconds, nil) != nil else {
+            X509_time_adj_ex(X509_getm_notAfter(x509), Int32(validity.days), validity.startOffsetSeconds, nil) != nil
+        else {
             throw .drainingQueue(.certificate, "cannot set validity period")
         }
 
         // Self-signed: the subject name doubles as the issuer name.
         guard let name = X509_get_subject_name(x509),
-              X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, commonName, -1, -1, 0) == 1,
-              X509_set_issuer_name(x509, name) == 1 else {
+            X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, commonName, -1, -1, 0) == 1,
+            X509_set_issuer_name(x509, name) == 1
+        else {
             throw .drainingQueue(.certificate, "cannot set subject name CN=\(commonName)")
         }
         guard X509_set_pubkey(x509, key.pointer) == 1 else {

@@ -8,8 +8,9 @@ enum SocketAddress {
     static func hostAndPort(_ address: UnsafePointer<sockaddr>, length: socklen_t) -> (host: String, port: UInt16) {
         var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
         var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
-        let status = getnameinfo(address, length, &host, socklen_t(host.count), &service,
-                                 socklen_t(service.count), NI_NUMERICHOST | NI_NUMERICSERV)
+        let status = getnameinfo(
+            address, length, &host, socklen_t(host.count), &service,
+            socklen_t(service.count), NI_NUMERICHOST | NI_NUMERICSERV)
         guard status == 0 else { return ("?", 0) }
         var hostText = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if hostText.hasPrefix("::ffff:"), hostText.contains(".") {
@@ -25,9 +26,13 @@ enum SocketAddress {
         return withUnsafePointer(to: &copy) { pointer in
             switch Int32(storage.ss_family) {
             case AF_INET:
-                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                    UInt16(bigEndian: $0.pointee.sin_port)
+                }
             case AF_INET6:
-                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    UInt16(bigEndian: $0.pointee.sin6_port)
+                }
             default:
                 return 0
             }
@@ -54,7 +59,8 @@ enum SocketAddress {
         hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0)
         let node = unbracketed(host)
         var list: UnsafeMutablePointer<addrinfo>?
-        let status = node.isEmpty
+        let status =
+            node.isEmpty
             ? getaddrinfo(nil, String(port), &hints, &list)
             : getaddrinfo(node, String(port), &hints, &list)
         guard status == 0, let first = list else {

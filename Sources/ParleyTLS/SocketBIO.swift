@@ -46,8 +46,10 @@ enum SocketBIO {
 
 private let retryFlags = Int32(BIO_FLAGS_READ | BIO_FLAGS_WRITE | BIO_FLAGS_IO_SPECIAL | BIO_FLAGS_SHOULD_RETRY)
 
-private func socketWrite(_ bio: OpaquePointer?, _ data: UnsafePointer<CChar>?, _ length: Int,
-                         _ written: UnsafeMutablePointer<Int>?) -> Int32 {
+private func socketWrite(
+    _ bio: OpaquePointer?, _ data: UnsafePointer<CChar>?, _ length: Int,
+    _ written: UnsafeMutablePointer<Int>?
+) -> Int32 {
     BIO_clear_flags(bio, retryFlags)
     written?.pointee = 0
     let fd = SocketBIO.descriptor(bio)
@@ -69,8 +71,10 @@ private func socketWrite(_ bio: OpaquePointer?, _ data: UnsafePointer<CChar>?, _
     }
 }
 
-private func socketRead(_ bio: OpaquePointer?, _ data: UnsafeMutablePointer<CChar>?, _ length: Int,
-                        _ readCount: UnsafeMutablePointer<Int>?) -> Int32 {
+private func socketRead(
+    _ bio: OpaquePointer?, _ data: UnsafeMutablePointer<CChar>?, _ length: Int,
+    _ readCount: UnsafeMutablePointer<Int>?
+) -> Int32 {
     BIO_clear_flags(bio, retryFlags)
     readCount?.pointee = 0
     guard let data, length > 0 else { return 0 }
@@ -98,7 +102,9 @@ private func socketRead(_ bio: OpaquePointer?, _ data: UnsafeMutablePointer<CCha
     }
 }
 
-private func socketControl(_ bio: OpaquePointer?, _ command: Int32, _ number: Int, _ pointer: UnsafeMutableRawPointer?) -> Int {
+private func socketControl(
+    _ bio: OpaquePointer?, _ command: Int32, _ number: Int, _ pointer: UnsafeMutableRawPointer?
+) -> Int {
     switch command {
     case BIO_CTRL_FLUSH:
         return 1  // unbuffered: nothing to flush

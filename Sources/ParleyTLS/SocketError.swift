@@ -20,19 +20,19 @@ public enum SocketError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A readable sentence, e.g. "connection refused by 127.0.0.1:8443".
     public var description: String {
         switch self {
-        case let .unknownHost(host, reason):
+        case .unknownHost(let host, let reason):
             return "unknown host \"\(host)\": \(reason)"
-        case let .connectionRefused(host, port):
+        case .connectionRefused(let host, let port):
             return "connection refused by \(formatEndpoint(host, port))"
-        case let .timedOut(host, port):
+        case .timedOut(let host, let port):
             return "timed out connecting to \(formatEndpoint(host, port))"
-        case let .addressInUse(host, port):
+        case .addressInUse(let host, let port):
             return "address \(formatEndpoint(host, port)) is already in use"
         case .wouldBlock:
             return "no connection pending (would block)"
         case .closed:
             return "the listener is closed"
-        case let .system(operation, code):
+        case .system(let operation, let code):
             return "\(operation) failed: \(systemErrorText(code)) (errno \(code))"
         }
     }

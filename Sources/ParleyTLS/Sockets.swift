@@ -8,7 +8,9 @@ public enum Sockets {
     /// owns it.
     ///
     /// Throws `.unknownHost`, `.connectionRefused`, `.timedOut`, or `.system`.
-    public static func connect(host: String, port: UInt16, timeout: Duration = .seconds(10)) throws(SocketError) -> Int32 {
+    public static func connect(
+        host: String, port: UInt16, timeout: Duration = .seconds(10)
+    ) throws(SocketError) -> Int32 {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         return try SocketAddress.withAddressInfo(host: host, port: port, passive: false) {
             (list) throws(SocketError) -> Int32 in
@@ -34,8 +36,10 @@ public enum Sockets {
         }
     }
 
-    private static func connectOne(_ info: addrinfo, host: String, port: UInt16,
-                                   deadline: ContinuousClock.Instant) throws(SocketError) -> Int32 {
+    private static func connectOne(
+        _ info: addrinfo, host: String, port: UInt16,
+        deadline: ContinuousClock.Instant
+    ) throws(SocketError) -> Int32 {
         let fd = socket(info.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), info.ai_protocol)
         guard fd >= 0 else { throw .system(operation: "socket", errno: errno) }
         do throws(SocketError) {
@@ -56,8 +60,10 @@ public enum Sockets {
         }
     }
 
-    private static func waitForConnect(_ fd: Int32, host: String, port: UInt16,
-                                       deadline: ContinuousClock.Instant) throws(SocketError) {
+    private static func waitForConnect(
+        _ fd: Int32, host: String, port: UInt16,
+        deadline: ContinuousClock.Instant
+    ) throws(SocketError) {
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else { throw .timedOut(host: host, port: port) }

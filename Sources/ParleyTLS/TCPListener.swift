@@ -46,9 +46,10 @@ public final class TCPListener: Sendable {
             var entry: UnsafeMutablePointer<addrinfo>? = list
             while let info = entry {
                 entry = info.pointee.ai_next
-                let fd = socket(info.pointee.ai_family,
-                                Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
-                                info.pointee.ai_protocol)
+                let fd = socket(
+                    info.pointee.ai_family,
+                    Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+                    info.pointee.ai_protocol)
                 if fd < 0 {
                     lastError = .system(operation: "socket", errno: errno)
                     continue
@@ -59,7 +60,8 @@ public final class TCPListener: Sendable {
                 if bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) != 0 {
                     let code = errno
                     let numeric = SocketAddress.hostAndPort(info.pointee.ai_addr, length: info.pointee.ai_addrlen).host
-                    lastError = code == EADDRINUSE
+                    lastError =
+                        code == EADDRINUSE
                         ? .addressInUse(host: numeric, port: port)
                         : .system(operation: "bind", errno: code)
                     Glibc.close(fd)

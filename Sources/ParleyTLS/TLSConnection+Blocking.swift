@@ -9,8 +9,10 @@ extension TLSConnection {
     ///
     /// Throws `SocketError` for TCP failures and `TLSError` for TLS ones.
     /// - Parameter serverName: SNI name to send; defaults to `host` unless it is an IP literal.
-    public static func connect(host: String, port: UInt16, context: TLSContext,
-                               timeout: Duration = .seconds(10), serverName: String? = nil) throws -> TLSConnection {
+    public static func connect(
+        host: String, port: UInt16, context: TLSContext,
+        timeout: Duration = .seconds(10), serverName: String? = nil
+    ) throws -> TLSConnection {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         let fd = try Sockets.connect(host: host, port: port, timeout: timeout)
         let connection: TLSConnection
@@ -49,7 +51,7 @@ extension TLSConnection {
                 try waitForSocket(events: POLLOUT, until: deadline)
             case .closed:
                 return nil
-            case let .failed(error):
+            case .failed(let error):
                 throw error
             }
         }
@@ -64,7 +66,7 @@ extension TLSConnection {
         while offset < data.count {
             let result = data.withUnsafeBytes { write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
             switch result {
-            case let .bytes(count):
+            case .bytes(let count):
                 offset += count
             case .wantRead:
                 try waitForSocket(events: POLLIN, until: deadline)
@@ -72,7 +74,7 @@ extension TLSConnection {
                 try waitForSocket(events: POLLOUT, until: deadline)
             case .closed:
                 throw TLSError(.connectionClosed, "the peer closed the connection during a write")
-            case let .failed(error):
+            case .failed(let error):
                 throw error
             }
         }
@@ -87,7 +89,7 @@ extension TLSConnection {
                 try waitForSocket(events: POLLIN, until: deadline)
             case .wantWrite:
                 try waitForSocket(events: POLLOUT, until: deadline)
-            case let .failed(error):
+            case .failed(let error):
                 throw error
             }
         }

@@ -45,8 +45,10 @@ public final class TLSConnection: @unchecked Sendable {
     /// Wraps a connected socket. The descriptor should be non-blocking for the polling API
     /// and for the blocking conveniences' timeouts to work (`Sockets.setNonBlocking`).
     /// - Parameter serverName: for clients, the SNI host name to send (skip for IP literals).
-    public init(context: TLSContext, fileDescriptor: Int32, ownership: DescriptorOwnership,
-                serverName: String? = nil) throws(TLSError) {
+    public init(
+        context: TLSContext, fileDescriptor: Int32, ownership: DescriptorOwnership,
+        serverName: String? = nil
+    ) throws(TLSError) {
         OpenSSLErrorQueue.clear()
         guard let ssl = SSL_new(context.pointer) else {
             throw .drainingQueue(.configuration, "SSL_new failed")
@@ -94,10 +96,12 @@ public final class TLSConnection: @unchecked Sendable {
             return .wantWrite
         case .peerClosed:
             return .failed(TLSError(.connectionClosed, "the peer closed the connection during the TLS handshake"))
-        case let .failure(kind, openSSLErrors, code):
+        case .failure(let kind, let openSSLErrors, let code):
             let message = kind == .system ? "TLS handshake failed on a socket error" : "TLS handshake failed"
-            return .failed(TLSError(kind == .system ? .system : .handshake, message,
-                                    openSSLErrors: openSSLErrors, errno: code))
+            return .failed(
+                TLSError(
+                    kind == .system ? .system : .handshake, message,
+                    openSSLErrors: openSSLErrors, errno: code))
         }
     }
 
@@ -116,7 +120,7 @@ public final class TLSConnection: @unchecked Sendable {
     public func read(appendingTo buffer: inout [UInt8], maxLength: Int = 16 * 1024) -> TLSIOResult {
         withUnsafeTemporaryAllocation(byteCount: max(maxLength, 1), alignment: 1) { scratch in
             let result = read(into: scratch)
-            if case let .bytes(count) = result {
+            if case .bytes(let count) = result {
                 buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
             }
             return result
@@ -176,7 +180,8 @@ public final class TLSConnection: @unchecked Sendable {
     /// The cipher suite in use after the handshake ("TLS_AES_256_GCM_SHA384", ...).
     public var negotiatedCipher: String? {
         guard isHandshakeComplete, let cipher = SSL_get_current_cipher(ssl),
-              let name = SSL_CIPHER_get_name(cipher) else { return nil }
+            let name = SSL_CIPHER_get_name(cipher)
+        else { return nil }
         return String(cString: name)
     }
 
@@ -242,7 +247,9 @@ public final class TLSConnection: @unchecked Sendable {
             return eof ? .peerClosed : .failure(.protocolViolation, openSSLErrors: errors, errno: nil)
         default:
             failedFatally = true
-            return .failure(.protocolViolation, openSSLErrors: OpenSSLErrorQueue.drain() + ["SSL_get_error returned \(code)"], errno: nil)
+            return .failure(
+                .protocolViolation, openSSLErrors: OpenSSLErrorQueue.drain() + ["SSL_get_error returned \(code)"],
+                errno: nil)
         }
     }
 
@@ -251,7 +258,8 @@ public final class TLSConnection: @unchecked Sendable {
         case .wantRead: .wantRead
         case .wantWrite: .wantWrite
         case .peerClosed: .closed
-        case let .failure(kind, errors, code): .failed(TLSError(kind, "TLS \(operation) failed", openSSLErrors: errors, errno: code))
+        case .failure(let kind, let errors, let code):
+            .failed(TLSError(kind, "TLS \(operation) failed", openSSLErrors: errors, errno: code))
         }
     }
 }

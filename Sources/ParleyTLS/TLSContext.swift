@@ -34,8 +34,10 @@ public final class TLSContext: @unchecked Sendable {
         public var groups: String?
 
         /// Defaults: TLS 1.2 to TLS 1.3, OpenSSL's normal security level, Parley's groups.
-        public init(minimumVersion: TLSVersion = .tls1_2, maximumVersion: TLSVersion = .tls1_3,
-                    allowInsecureLegacyProtocols: Bool = false, groups: String? = nil) {
+        public init(
+            minimumVersion: TLSVersion = .tls1_2, maximumVersion: TLSVersion = .tls1_3,
+            allowInsecureLegacyProtocols: Bool = false, groups: String? = nil
+        ) {
             self.minimumVersion = minimumVersion
             self.maximumVersion = maximumVersion
             self.allowInsecureLegacyProtocols = allowInsecureLegacyProtocols
@@ -166,10 +168,12 @@ public final class TLSContext: @unchecked Sendable {
 
     private func applyCommonPolicy(minimum: TLSVersion, maximum: TLSVersion) throws(TLSError) {
         guard parley_SSL_CTX_set_min_proto_version(pointer, minimum.openSSLValue) == 1,
-              parley_SSL_CTX_set_max_proto_version(pointer, maximum.openSSLValue) == 1 else {
+            parley_SSL_CTX_set_max_proto_version(pointer, maximum.openSSLValue) == 1
+        else {
             throw .drainingQueue(.configuration, "cannot set protocol versions \(minimum)...\(maximum)")
         }
-        SSL_CTX_set_options(pointer, parley_SSL_OP_NO_COMPRESSION | parley_SSL_OP_NO_RENEGOTIATION | parley_SSL_OP_NO_TICKET)
+        SSL_CTX_set_options(
+            pointer, parley_SSL_OP_NO_COMPRESSION | parley_SSL_OP_NO_RENEGOTIATION | parley_SSL_OP_NO_TICKET)
         try setKeyExchangeGroups()
         if role == .server {
             // A client that half-closes TCP without close_notify (a script's last line,
@@ -180,8 +184,11 @@ public final class TLSContext: @unchecked Sendable {
         // RELEASE_BUFFERS: free record buffers whenever a connection is idle (memory per
         // idle session). PARTIAL_WRITE + ACCEPT_MOVING_WRITE_BUFFER: non-blocking writes may
         // report progress record by record and be retried from a buffer that has moved.
-        _ = parley_SSL_CTX_set_mode(pointer, Int(SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE
-                                                | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
+        _ = parley_SSL_CTX_set_mode(
+            pointer,
+            Int(
+                SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE
+                    | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
     }
 
     /// The key-exchange groups this process's OpenSSL accepts from `keyExchangeGroupChoices`.
@@ -189,7 +196,7 @@ public final class TLSContext: @unchecked Sendable {
         guard let context = SSL_CTX_new(TLS_method()) else { return keyExchangeGroupChoices.last! }
         defer { SSL_CTX_free(context) }
         let usable = keyExchangeGroupChoices.first { parley_SSL_CTX_set1_groups_list(context, $0) == 1 }
-        OpenSSLErrorQueue.clear() // an unknown group name leaves an error behind
+        OpenSSLErrorQueue.clear()  // an unknown group name leaves an error behind
         return usable ?? keyExchangeGroupChoices.last!
     }()
 

@@ -5,8 +5,12 @@ import COpenSSL
 /// `.tls1_1` exists only so tests can prove the server refuses it; servers never go
 /// below `.tls1_2`.
 public enum TLSVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
+    // The names OpenSSL and the RFCs use (TLS1_2_VERSION), kept over lower camel case.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     case tls1_1
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     case tls1_2
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     case tls1_3
 
     var openSSLValue: Int32 {

@@ -33,14 +33,18 @@ struct Chat: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The server: HOST, HOST:PORT or [IPV6]:PORT (default port 7878).", valueName: "host[:port]"))
+    @Argument(
+        help: ArgumentHelp("The server: HOST, HOST:PORT or [IPV6]:PORT (default port 7878).", valueName: "host[:port]"))
     var server: String
 
-    @Option(help: ArgumentHelp("Trust exactly this certificate, e.g. the one `parley serve` printed.", valueName: "SHA256:..."))
+    @Option(
+        help: ArgumentHelp(
+            "Trust exactly this certificate, e.g. the one `parley serve` printed.", valueName: "SHA256:..."))
     var fingerprint: String?
 
-    @Option(name: .customLong("known-servers"),
-            help: ArgumentHelp("The known_servers file to use instead of the default.", valueName: "file"))
+    @Option(
+        name: .customLong("known-servers"),
+        help: ArgumentHelp("The known_servers file to use instead of the default.", valueName: "file"))
     var knownServersPath: String?
 
     @Option(help: "Seconds to wait for the connection and the TLS handshake.")
@@ -68,7 +72,8 @@ struct Chat: ParsableCommand {
         var expected: Fingerprint?
         if let fingerprint {
             guard let parsed = Fingerprint(parsing: fingerprint) else {
-                throw ClientError(.usage, "--fingerprint \"\(fingerprint)\" is not a SHA-256 fingerprint (SHA256: and 32 hex pairs)")
+                throw ClientError(
+                    .usage, "--fingerprint \"\(fingerprint)\" is not a SHA-256 fingerprint (SHA256: and 32 hex pairs)")
             }
             expected = parsed
         }
@@ -79,7 +84,9 @@ struct Chat: ParsableCommand {
         } else if let directory = KnownServersFile.configDirectory(environment: environment) {
             file = KnownServersFile(configDirectory: directory)
         } else {
-            throw ClientError(.configuration, "cannot find a configuration directory: set HOME or XDG_CONFIG_HOME, or pass --known-servers")
+            throw ClientError(
+                .configuration,
+                "cannot find a configuration directory: set HOME or XDG_CONFIG_HOME, or pass --known-servers")
         }
         var options = ChatOptions(endpoint: endpoint, expectedFingerprint: expected, knownServers: file)
         options.connectTimeout = .seconds(timeout)

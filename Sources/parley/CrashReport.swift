@@ -49,7 +49,7 @@ enum CrashReport {
     }
 
     private static func emitNumber(_ value: UInt64) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes on the stack
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes on the stack
         withUnsafeMutableBytes(of: &digits) { buffer in
             var rest = value
             var index = buffer.count

@@ -21,9 +21,12 @@ struct HazardSearch {
         for seed in firstSeed..<(firstSeed + UInt64(seeds)) where found < candidates {
             let report = Simulation.run(seed: seed, options: options, recordDecisions: true)
             guard report.violation == nil, report.hazards.contains(hazard),
-                  let fixture = Simulation.fixture(for: report, goal: .hazard(hazard), actors: ProductionActors.self) else { continue }
+                let fixture = Simulation.fixture(for: report, goal: .hazard(hazard), actors: ProductionActors.self)
+            else { continue }
             found += 1
-            print("seed \(seed) met \(hazard.rawValue); \(report.decisions.count) decisions shrunk to \(fixture.decisions.count)")
+            print(
+                "seed \(seed) met \(hazard.rawValue); \(report.decisions.count) decisions shrunk to \(fixture.decisions.count)"
+            )
             if best.map({ fixture.decisions.count < $0.decisions.count }) ?? true { best = fixture }
         }
         if let best {
@@ -33,8 +36,9 @@ struct HazardSearch {
             print("wrote \(path) — replay: parley replay \(path)")
             return
         }
-        print("no seed from \(firstSeed) to \(firstSeed + UInt64(seeds) - 1) met \(hazard.rawValue) with every invariant holding")
+        print(
+            "no seed from \(firstSeed) to \(firstSeed + UInt64(seeds) - 1) met \(hazard.rawValue) with every invariant holding"
+        )
         throw ExitCode(1)
     }
 }
-

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import ChatCore
+import Foundation
 import Glibc
 import Logging
 import ParleyServer
@@ -34,7 +34,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("cert"), help: "Your own certificate (PEM) instead of the generated one.")
     var certificateFile: String?
     @Option(name: .customLong("key"), help: "The private key (PEM) for --cert.") var keyFile: String?
-    @Option(name: .customLong("scrypt-log-n"), help: "scrypt cost as log2(N), r=8, p=3. Default 15 (OWASP). Lower only for tests.")
+    @Option(
+        name: .customLong("scrypt-log-n"),
+        help: "scrypt cost as log2(N), r=8, p=3. Default 15 (OWASP). Lower only for tests.")
     var scryptLogN: Int = 15
     @Option(help: "Lines a second each client may send (0 turns flood control off).") var rate = 10
     @Option(help: "Lines a client may send at once before the rate applies.") var burst = 20
@@ -42,11 +44,17 @@ struct Serve: ParsableCommand {
     var maxConnectionsPerAddress = 20
     @Option(help: "Database durability: normal (survives a crash of the server) or full (also a power loss).")
     var synchronous = "normal"
-    @Option(help: "Group commit window in microseconds: once the server is busy, messages this close together share a commit and each member's write (0: none).")
+    @Option(
+        help:
+            "Group commit window in microseconds: once the server is busy, messages this close together share a commit and each member's write (0: none)."
+    )
     var commitWindow = 2000
     @Option(help: "Delete messages older than this many days, at start and then hourly (default: keep them all).")
     var keepDays: Int?
-    @Option(help: "Log lines of one kind about connections (failed handshakes, refused connections) per second at most; the rest are counted in one line (0: no limit).")
+    @Option(
+        help:
+            "Log lines of one kind about connections (failed handshakes, refused connections) per second at most; the rest are counted in one line (0: no limit)."
+    )
     var connectionLogRate = 10
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
@@ -56,12 +64,18 @@ struct Serve: ParsableCommand {
         }
         guard (10...22).contains(scryptLogN) else { throw ValidationError("--scrypt-log-n must be from 10 to 22") }
         guard ["normal", "full"].contains(synchronous) else { throw ValidationError("--synchronous is normal or full") }
-        guard (0...100_000).contains(commitWindow) else { throw ValidationError("--commit-window must be from 0 to 100000 microseconds") }
-        guard maxConnectionsPerAddress > 0 else { throw ValidationError("--max-connections-per-address must be more than 0") }
+        guard (0...100_000).contains(commitWindow) else {
+            throw ValidationError("--commit-window must be from 0 to 100000 microseconds")
+        }
+        guard maxConnectionsPerAddress > 0 else {
+            throw ValidationError("--max-connections-per-address must be more than 0")
+        }
         if let keepDays, !(1...36_500).contains(keepDays) {
             throw ValidationError("--keep-days must be from 1 to 36500 (leave it out to keep every message)")
         }
-        guard (0...100_000).contains(connectionLogRate) else { throw ValidationError("--connection-log-rate must be from 0 to 100000") }
+        guard (0...100_000).contains(connectionLogRate) else {
+            throw ValidationError("--connection-log-rate must be from 0 to 100000")
+        }
         guard (0...10_000).contains(rate), (1...100_000).contains(burst) else {
             throw ValidationError("--rate must be from 0 to 10000 and --burst from 1 to 100000")
         }
@@ -121,7 +135,7 @@ struct Serve: ParsableCommand {
         setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0:glibc.pthread.stack_cache_size=4194304", 1)
         setenv("PARLEY_SERVE_RESTARTED", "1", 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
-        unsetenv("GLIBC_TUNABLES") // exec failed: carry on as we are
+        unsetenv("GLIBC_TUNABLES")  // exec failed: carry on as we are
         unsetenv("PARLEY_SERVE_RESTARTED")
     }
 

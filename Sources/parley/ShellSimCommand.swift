@@ -26,14 +26,17 @@ struct ShellSimCommand {
         let started = Date()
         let report = ShellSimulation.run(seed: seed, options: options, plant: plant, recordTimeline: timeline)
         let seconds = Date().timeIntervalSince(started)
-        if timeline, let records = report.timeline { ShellTimeline.render(records).forEach { print($0) } }
+        if timeline, let records = report.timeline { for line in ShellTimeline.render(records) { print(line) } }
         let setup = report.setup
-        print("seed \(seed): \(report.slices) thread slices, \(report.clientSteps) client steps, \(report.decisions.count) decisions, \(options.scheduler.rawValue) scheduler, faults \(options.faults ? "on" : "off"), \(setup.clients) clients, in \(String(format: "%.2f", seconds)) s")
+        print(
+            "seed \(seed): \(report.slices) thread slices, \(report.clientSteps) client steps, \(report.decisions.count) decisions, \(options.scheduler.rawValue) scheduler, faults \(options.faults ? "on" : "off"), \(setup.clients) clients, in \(String(format: "%.2f", seconds)) s"
+        )
         print("trace \(TimelineText.hash(report.traceHash))")
         print("hazards: \(report.hazards.summary)")
         guard let violation = report.violation else { return print("every invariant holds") }
         print("FAIL seed \(seed): \(violation)")
-        let written = ShellCampaign.shrinkAndWrite(seed: seed, options: options, plant: plant, budget: 300, directory: fixtures, maker: nil)
+        let written = ShellCampaign.shrinkAndWrite(
+            seed: seed, options: options, plant: plant, budget: 300, directory: fixtures, maker: nil)
         if let written {
             print("  shrunk to \(written.decisions) decisions (from \(report.decisions.count))")
             print("  replay: \(written.path.map { "parley replay \($0)" } ?? "parley sim --seed \(seed)\(flags)")")
@@ -43,15 +46,23 @@ struct ShellSimCommand {
 
     private func runMany() throws {
         let count = seeds
-        var campaign = ShellCampaign(firstSeed: firstSeed, count: count, options: options,
-                                     workers: workers ?? ProcessInfo.processInfo.activeProcessorCount, fixturesDirectory: fixtures)
+        var campaign = ShellCampaign(
+            firstSeed: firstSeed, count: count, options: options,
+            workers: workers ?? ProcessInfo.processInfo.activeProcessorCount, fixturesDirectory: fixtures)
         campaign.plant = plant
         let summary = campaign.run { so in
-            FileHandle.standardError.write(Data("\r  \(so.runs)/\(count) seeds · \(so.slices) slices · \(Int(so.slicesPerSecond)) slices/s · \(so.failures.count) failures   ".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "\r  \(so.runs)/\(count) seeds · \(so.slices) slices · \(Int(so.slicesPerSecond)) slices/s · \(so.failures.count) failures   "
+                        .utf8))
         }
         FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 79) + "\r").utf8))
-        print("runs \(summary.runs) (\(summary.repeated) run twice) · \(summary.slices) thread slices · \(summary.clientSteps) client steps in \(String(format: "%.2f", summary.seconds)) s on \(campaign.workers) workers")
-        print("throughput \(Int(summary.slicesPerSecond)) slices/s · \(String(format: "%.1f", Double(summary.runs) / max(summary.seconds, 0.001))) runs/s · failures \(summary.failures.count)")
+        print(
+            "runs \(summary.runs) (\(summary.repeated) run twice) · \(summary.slices) thread slices · \(summary.clientSteps) client steps in \(String(format: "%.2f", summary.seconds)) s on \(campaign.workers) workers"
+        )
+        print(
+            "throughput \(Int(summary.slicesPerSecond)) slices/s · \(String(format: "%.1f", Double(summary.runs) / max(summary.seconds, 0.001))) runs/s · failures \(summary.failures.count)"
+        )
         print("hazards: \(summary.hazards.summary)")
         for failure in summary.failures.prefix(20) {
             let replay = failure.fixture.map { "parley replay \($0)" } ?? "parley sim --seed \(failure.seed)\(flags)"
@@ -67,7 +78,9 @@ struct ShellSimCommand {
 enum ShellTimeline {
     static func render(_ records: [ShellTrace.Record]) -> [String] {
         records.map { record in
-            let actor = record.actor.count < 18 ? record.actor + String(repeating: " ", count: 18 - record.actor.count) : record.actor
+            let actor =
+                record.actor.count < 18
+                ? record.actor + String(repeating: " ", count: 18 - record.actor.count) : record.actor
             return "\(String(format: "%10.6f", Double(record.time.nanoseconds) / 1e9))  \(actor)  \(record.text)"
         }
     }

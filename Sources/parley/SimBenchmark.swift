@@ -22,7 +22,8 @@ struct SimBenchmark {
             seed += 1
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         }
-        print("benchmark: \(seed - 1) runs on one core in \(String(format: "%.2f", elapsed)) s, every invariant checked")
+        print(
+            "benchmark: \(seed - 1) runs on one core in \(String(format: "%.2f", elapsed)) s, every invariant checked")
         print("  \(Int(Double(actorSteps) / elapsed)) actor steps/s (\(actorSteps) actor steps)")
         print("  \(Int(Double(steps) / elapsed)) steps/s (\(steps) steps, counting client acts, reads and the clock)")
         if failures > 0 { print("  \(failures) runs broke an invariant") }

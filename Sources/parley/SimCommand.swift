@@ -8,31 +8,31 @@ struct Sim: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the deterministic simulator over many seeds.",
         discussion: """
-        Each seed drives the real ChatCore actors through one interleaving of simulated
-        clients, network faults, store failures and clock jumps, and checks every invariant
-        of the design after every step and once everything has drained. A run is a pure
-        function of its seed and options: the same seed prints the same trace hash.
+            Each seed drives the real ChatCore actors through one interleaving of simulated
+            clients, network faults, store failures and clock jumps, and checks every invariant
+            of the design after every step and once everything has drained. A run is a pure
+            function of its seed and options: the same seed prints the same trace hash.
 
-        A failing seed is shrunk to a short run and written under --fixtures as a JSON
-        fixture; `parley replay FILE` shows it as a timeline. One seed in twenty runs twice
-        and a difference in the traces fails the run as non-determinism.
+            A failing seed is shrunk to a short run and written under --fixtures as a JSON
+            fixture; `parley replay FILE` shows it as a timeline. One seed in twenty runs twice
+            and a difference in the traces fails the run as non-determinism.
 
-        Exit status: 0 when every run holds, 1 when an invariant broke (or a run was not
-        deterministic).
+            Exit status: 0 when every run holds, 1 when an invariant broke (or a run was not
+            deterministic).
 
-        Examples:
-          parley sim --seed 4242                 one run, its trace hash
-          parley sim --seeds 300                 300 runs on every core, with a summary
-          parley sim --seeds 1000 --scheduler pct --depth 3
-          parley sim --seed 7 --timeline         one run, step by step
-          parley sim --hazard join-racing-last-leave --seeds 500
-                                                 a short fixture that exercises that race
-          parley sim --bench                     actor steps per second on one core
-          parley sim --shell --seeds 500         the threaded shell (ParleyServer) under the
-                                                 controlled platform: real threads, one at a
-                                                 time, a seeded scheduler at every Platform call
-          parley sim --shell --seed 11 --timeline
-        """
+            Examples:
+              parley sim --seed 4242                 one run, its trace hash
+              parley sim --seeds 300                 300 runs on every core, with a summary
+              parley sim --seeds 1000 --scheduler pct --depth 3
+              parley sim --seed 7 --timeline         one run, step by step
+              parley sim --hazard join-racing-last-leave --seeds 500
+                                                     a short fixture that exercises that race
+              parley sim --bench                     actor steps per second on one core
+              parley sim --shell --seeds 500         the threaded shell (ParleyServer) under the
+                                                     controlled platform: real threads, one at a
+                                                     time, a seeded scheduler at every Platform call
+              parley sim --shell --seed 11 --timeline
+            """
     )
 
     @Option(help: "Run this one seed and print its trace hash.")
@@ -50,13 +50,18 @@ struct Sim: ParsableCommand {
     @Option(help: "PCT's depth d (d - 1 priority change points).")
     var depth: Int = 3
 
-    @Flag(inversion: .prefixedNo, help: "Inject faults: disconnects, partial delivery, slow readers, store failures, clock jumps.")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Inject faults: disconnects, partial delivery, slow readers, store failures, clock jumps.")
     var faults = true
 
     @Option(help: "Decisions in the faulty phase of each run (default 400; 300 with --shell).")
     var steps: Int?
 
-    @Flag(help: "Run the threaded shell itself (ParleyServer's threads, locks, mailboxes, parking lot, storage thread) under the controlled platform; failing runs are shrunk into fixtures/shell/.")
+    @Flag(
+        help:
+            "Run the threaded shell itself (ParleyServer's threads, locks, mailboxes, parking lot, storage thread) under the controlled platform; failing runs are shrunk into fixtures/shell/."
+    )
     var shell = false
 
     @Option(help: "With --shell: a broken platform to plant (for showing the simulator's teeth).")
@@ -107,14 +112,18 @@ struct Sim: ParsableCommand {
     func run() throws {
         CrashReport.install(flags: flags)
         if shell {
-            let command = ShellSimCommand(options: shellOptions, seed: seed, seeds: seeds, firstSeed: firstSeed, workers: workers,
-                                          fixtures: (fixtures as NSString).appendingPathComponent("shell"), timeline: timeline, plant: plant,
-                                          flags: flags)
+            let command = ShellSimCommand(
+                options: shellOptions, seed: seed, seeds: seeds, firstSeed: firstSeed, workers: workers,
+                fixtures: (fixtures as NSString).appendingPathComponent("shell"), timeline: timeline, plant: plant,
+                flags: flags)
             return try command.run()
         }
         if bench { return SimBenchmark(options: options, seconds: benchSeconds).run() }
         if let hazard {
-            return try HazardSearch(hazard: hazard, firstSeed: firstSeed, seeds: seeds, options: options, fixtures: fixtures, candidates: candidates).run()
+            return try HazardSearch(
+                hazard: hazard, firstSeed: firstSeed, seeds: seeds, options: options, fixtures: fixtures,
+                candidates: candidates
+            ).run()
         }
         if let seed { return try runOne(seed) }
         try runMany()
@@ -123,9 +132,11 @@ struct Sim: ParsableCommand {
     private func runOne(_ seed: UInt64) throws {
         CrashReport.running(seed, worker: 0)
         let report = Simulation.run(seed: seed, options: options, recordDecisions: true, recordTimeline: timeline)
-        if timeline, let records = report.timeline { TimelineText.render(records).forEach { print($0) } }
+        if timeline, let records = report.timeline { for line in TimelineText.render(records) { print(line) } }
         let setup = report.setup
-        print("seed \(seed): \(report.steps) steps (\(report.actorSteps) actor steps), \(scheduler.rawValue) scheduler, faults \(faults ? "on" : "off"), \(setup.clients) clients")
+        print(
+            "seed \(seed): \(report.steps) steps (\(report.actorSteps) actor steps), \(scheduler.rawValue) scheduler, faults \(faults ? "on" : "off"), \(setup.clients) clients"
+        )
         print("trace \(TimelineText.hash(report.traceHash))")
         guard let violation = report.violation else { return print("every invariant holds") }
         let path = writeFixture(report, violation)
@@ -135,16 +146,24 @@ struct Sim: ParsableCommand {
     }
 
     private func runMany() throws {
-        var campaign = Campaign(firstSeed: firstSeed, count: seeds, options: options,
-                                workers: workers ?? ProcessInfo.processInfo.activeProcessorCount, fixturesDirectory: fixtures)
+        var campaign = Campaign(
+            firstSeed: firstSeed, count: seeds, options: options,
+            workers: workers ?? ProcessInfo.processInfo.activeProcessorCount, fixturesDirectory: fixtures)
         campaign.seedStarted = { worker, seed in CrashReport.running(seed, worker: worker) }
         let total = seeds
         let summary = campaign.run { so in
-            FileHandle.standardError.write(Data("\r  \(so.runs)/\(total) seeds · \(so.steps) steps · \(Int(so.stepsPerSecond)) steps/s · \(so.failures.count) failures   ".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "\r  \(so.runs)/\(total) seeds · \(so.steps) steps · \(Int(so.stepsPerSecond)) steps/s · \(so.failures.count) failures   "
+                        .utf8))
         }
         FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 79) + "\r").utf8))
-        print("runs \(summary.runs) (\(summary.repeated) run twice) · steps \(summary.steps) (\(summary.actorSteps) actor steps) in \(String(format: "%.2f", summary.seconds)) s on \(campaign.workers) workers")
-        print("throughput \(Int(summary.stepsPerSecond)) steps/s · \(Int(summary.actorStepsPerSecond)) actor steps/s · failures \(summary.failures.count)")
+        print(
+            "runs \(summary.runs) (\(summary.repeated) run twice) · steps \(summary.steps) (\(summary.actorSteps) actor steps) in \(String(format: "%.2f", summary.seconds)) s on \(campaign.workers) workers"
+        )
+        print(
+            "throughput \(Int(summary.stepsPerSecond)) steps/s · \(Int(summary.actorStepsPerSecond)) actor steps/s · failures \(summary.failures.count)"
+        )
         let met = Hazard.allCases.compactMap { h in summary.hazards[h].map { "\(h.rawValue) \($0)" } }
         print("hazards met: \(met.isEmpty ? "none" : met.joined(separator: ", "))")
         for failure in summary.failures.prefix(20) {
@@ -153,13 +172,18 @@ struct Sim: ParsableCommand {
             print("FAIL seed \(failure.seed): \(failure.violation)\(shrunk) — replay: \(replay)")
         }
         if summary.failures.count > 20 {
-            print("… and \(summary.failures.count - 20) more failing seeds; the lowest of each invariant was shrunk above")
+            print(
+                "… and \(summary.failures.count - 20) more failing seeds; the lowest of each invariant was shrunk above"
+            )
         }
         if !summary.failures.isEmpty { throw ExitCode(1) }
     }
 
     private func writeFixture(_ report: RunReport, _ violation: Violation) -> String? {
-        guard let fixture = Simulation.fixture(for: report, goal: .violation(violation.invariant), actors: ProductionActors.self) else { return nil }
+        guard
+            let fixture = Simulation.fixture(
+                for: report, goal: .violation(violation.invariant), actors: ProductionActors.self)
+        else { return nil }
         let path = (fixtures as NSString).appendingPathComponent(fixture.fileName)
         try? FileManager.default.createDirectory(atPath: fixtures, withIntermediateDirectories: true)
         return (try? fixture.save(to: path)).map { path }

@@ -9,10 +9,12 @@ struct GateTests {
     /// Runs a login through the gate's pipeline with a matching password.
     func login(_ gate: inout Gate, _ session: SessionID, ticket: UInt64) -> [GateEffect] {
         let pw = Password("hunter22")
-        #expect(gate.receive(.login(session, name("alice"), pw, address: "a"), now: t0).mail
-            == [.store(.fetchAccount(Ticket(ticket), name("alice"), replyTo: .gate))])
-        #expect(gate.receive(.store(.accountFound(Ticket(ticket), name("Alice"), hash)), now: t0).mail
-            == [.hasher(.verify(Ticket(ticket), pw, against: hash))])
+        #expect(
+            gate.receive(.login(session, name("alice"), pw, address: "a"), now: t0).mail
+                == [.store(.fetchAccount(Ticket(ticket), name("alice"), replyTo: .gate))])
+        #expect(
+            gate.receive(.store(.accountFound(Ticket(ticket), name("Alice"), hash)), now: t0).mail
+                == [.hasher(.verify(Ticket(ticket), pw, against: hash))])
         return gate.receive(.verified(Ticket(ticket), matches: true, rehashed: nil), now: t0)
     }
 
@@ -67,13 +69,16 @@ struct GateTests {
     func registration() {
         var gate = Gate()
         let pw = Password("hunter22")
-        #expect(gate.receive(.register(s1, name("bob"), pw, address: "a"), now: t0).mail
-            == [.store(.fetchAccount(Ticket(1), name("bob"), replyTo: .gate))])
+        #expect(
+            gate.receive(.register(s1, name("bob"), pw, address: "a"), now: t0).mail
+                == [.store(.fetchAccount(Ticket(1), name("bob"), replyTo: .gate))])
         #expect(gate.receive(.store(.accountMissing(Ticket(1))), now: t0).mail == [.hasher(.hash(Ticket(1), pw))])
-        #expect(gate.receive(.hashed(Ticket(1), hash), now: t0).mail
-            == [.store(.createAccount(Ticket(1), name("bob"), hash, at: t0, replyTo: .gate))])
-        #expect(gate.receive(.store(.accountNameTaken(Ticket(1))), now: t0).mail
-            == [.session(s1, .loginRefused(.nameTaken, "bob is taken"))])
+        #expect(
+            gate.receive(.hashed(Ticket(1), hash), now: t0).mail
+                == [.store(.createAccount(Ticket(1), name("bob"), hash, at: t0, replyTo: .gate))])
+        #expect(
+            gate.receive(.store(.accountNameTaken(Ticket(1))), now: t0).mail
+                == [.session(s1, .loginRefused(.nameTaken, "bob is taken"))])
     }
 }
 
@@ -103,9 +108,10 @@ struct RoomTests {
         let record = ChatRecord(room: name("lounge"), sender: name("alice"), recipient: nil, text: "hi", at: t0)
         #expect(said == [.store(.appendMessage(Ticket(1), record, replyTo: .room(RoomID(1))))])
         let line = ServerLine.message(room: name("lounge"), from: name("alice"), text: "hi")
-        #expect(room.receive(.store(.messageStored(Ticket(1))), now: t0) == [
-            .session(s1, .deliver(line)), .session(s2, .deliver(line)),
-        ])
+        #expect(
+            room.receive(.store(.messageStored(Ticket(1))), now: t0) == [
+                .session(s1, .deliver(line)), .session(s2, .deliver(line)),
+            ])
     }
 
     @Test("a failed store tells the sender and reaches no one")
@@ -114,8 +120,9 @@ struct RoomTests {
         _ = room.receive(.admit(s1, name("alice"), created: true), now: t0)
         _ = room.receive(.admit(s2, name("bob"), created: false), now: t0)
         _ = room.receive(.member(.say(s1, text: "hi")), now: t0)
-        #expect(room.receive(.store(.failed(Ticket(1))), now: t0).mail
-            == [.session(s1, .deliver(.error(.storeFailed, "your message could not be saved; nobody got it")))])
+        #expect(
+            room.receive(.store(.failed(Ticket(1))), now: t0).mail
+                == [.session(s1, .deliver(.error(.storeFailed, "your message could not be saved; nobody got it")))])
     }
 
     @Test("the last leave empties the room, and a join already on its way is sent back")
@@ -124,8 +131,9 @@ struct RoomTests {
         _ = room.receive(.admit(s1, name("alice"), created: true), now: t0)
         let left = room.receive(.member(.leave(s1)), now: t0)
         #expect(left.mail == [.session(s1, .left(RoomID(1))), .lobby(.roomEmptied(RoomID(1)))])
-        #expect(room.receive(.admit(s2, name("bob"), created: false), now: t0).mail
-            == [.lobby(.admitRefused(RoomID(1), s2, name("bob")))])
+        #expect(
+            room.receive(.admit(s2, name("bob"), created: false), now: t0).mail
+                == [.lobby(.admitRefused(RoomID(1), s2, name("bob")))])
         #expect(room.receive(.shutdown, now: t0) == [.retire])
     }
 

@@ -7,7 +7,9 @@ private func parse(_ text: String) -> Result<Command, CommandError>? {
 
 @Suite("Parsing client lines")
 struct CommandTests {
-    @Test("invisible format characters and line separators are refused", arguments: ["\u{202E}", "\u{2066}", "\u{200B}", "\u{FEFF}", "\u{2028}", "\u{2029}", "\u{00AD}"])
+    @Test(
+        "invisible format characters and line separators are refused",
+        arguments: ["\u{202E}", "\u{2066}", "\u{200B}", "\u{FEFF}", "\u{2028}", "\u{2029}", "\u{00AD}"])
     func formatCharactersRefused(_ scalar: String) {
         #expect(parse("hi" + scalar + "there") == .failure(.controlCharacters))
     }

@@ -150,8 +150,9 @@ struct ConversationTests {
         chat.sendBytes(mallory, [0x68, 0x00, 0x69, 0x0A])
         chat.sendBytes(mallory, [0xC0, 0xAF, 0x0A])
         #expect(chat.lines(alice).isEmpty)
-        #expect(chat.lines(mallory).map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
-            == ["ERR bad-text", "ERR bad-text", "ERR bad-encoding"])
+        #expect(
+            chat.lines(mallory).map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+                == ["ERR bad-text", "ERR bad-text", "ERR bad-encoding"])
         let everything = chat.transcripts.values.joined().map(\.rendered).joined()
         #expect(!everything.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0 })
     }

@@ -18,8 +18,10 @@ struct LoginPolicyTests {
     /// A login from start to its answer, the store finding the account and the pool
     /// saying whether the password matched; returns the answer's mail.
     @discardableResult
-    func fullLogin(_ gate: inout Gate, _ id: SessionID, _ account: String, from address: String,
-                   matches: Bool, at now: Instant = t0) -> [Mail] {
+    func fullLogin(
+        _ gate: inout Gate, _ id: SessionID, _ account: String, from address: String,
+        matches: Bool, at now: Instant = t0
+    ) -> [Mail] {
         let started = gate.receive(.login(id, name(account), matches ? right : wrong, address: address), now: now).mail
         guard case .store(.fetchAccount(let ticket, _, _))? = started.first else { return started }
         let found = gate.receive(.store(.accountFound(ticket, name(account), stored)), now: now).mail
@@ -43,18 +45,25 @@ struct LoginPolicyTests {
     func inFlightCount() {
         var gate = Gate(limits: limits { $0.maxFailedLogins = 3 })
         for n in UInt64(1)...3 {
-            #expect(gate.receive(.login(session(n), name("alice"), wrong, address: "a"), now: t0).mail
-                == [.store(.fetchAccount(Ticket(n), name("alice"), replyTo: .gate))])
+            #expect(
+                gate.receive(.login(session(n), name("alice"), wrong, address: "a"), now: t0).mail
+                    == [.store(.fetchAccount(Ticket(n), name("alice"), replyTo: .gate))])
         }
-        #expect(isRateLimited(gate.receive(.login(session(4), name("alice"), wrong, address: "a"), now: t0).mail, session(4)))
+        #expect(
+            isRateLimited(
+                gate.receive(.login(session(4), name("alice"), wrong, address: "a"), now: t0).mail, session(4)))
     }
 
     @Test("after five failed checks from one address that address waits the window for that account")
     func pairWaitsTheWindow() {
         var gate = Gate()
         for n in 1...5 { fullLogin(&gate, session(n), "alice", from: "a", matches: false) }
-        #expect(isRateLimited(gate.receive(.login(session(6), name("alice"), right, address: "a"), now: t0 + .seconds(59)).mail, session(6)))
-        #expect(isFetch(gate.receive(.login(session(7), name("alice"), right, address: "a"), now: t0 + .seconds(60)).mail))
+        #expect(
+            isRateLimited(
+                gate.receive(.login(session(6), name("alice"), right, address: "a"), now: t0 + .seconds(59)).mail,
+                session(6)))
+        #expect(
+            isFetch(gate.receive(.login(session(7), name("alice"), right, address: "a"), now: t0 + .seconds(60)).mail))
     }
 
     @Test("each time a pair fills its window again it waits twice as long")
@@ -63,44 +72,63 @@ struct LoginPolicyTests {
         for n in 1...5 { fullLogin(&gate, session(n), "alice", from: "a", matches: false) }
         let t1 = t0 + .seconds(60)
         for n in 6...10 { fullLogin(&gate, session(n), "alice", from: "a", matches: false, at: t1) }
-        #expect(isRateLimited(gate.receive(.login(session(11), name("alice"), right, address: "a"), now: t1 + .seconds(119)).mail, session(11)))
-        #expect(isFetch(gate.receive(.login(session(12), name("alice"), right, address: "a"), now: t1 + .seconds(120)).mail))
+        #expect(
+            isRateLimited(
+                gate.receive(.login(session(11), name("alice"), right, address: "a"), now: t1 + .seconds(119)).mail,
+                session(11)))
+        #expect(
+            isFetch(gate.receive(.login(session(12), name("alice"), right, address: "a"), now: t1 + .seconds(120)).mail)
+        )
     }
 
     @Test("the backoff never grows past the longest one")
     func backoffCap() {
-        var gate = Gate(limits: limits {
-            $0.maxFailedLogins = 1
-            $0.maxLoginBackoff = .seconds(100)
-        })
+        var gate = Gate(
+            limits: limits {
+                $0.maxFailedLogins = 1
+                $0.maxLoginBackoff = .seconds(100)
+            })
         // Waits of 60 s, then 100 (not 120), then 100 again: the pair never goes quiet.
         for (n, at) in zip(UInt64(1)..., [0, 60, 160]) {
             fullLogin(&gate, session(n), "alice", from: "a", matches: false, at: t0 + .seconds(at))
         }
-        #expect(isRateLimited(gate.receive(.login(session(8), name("alice"), right, address: "a"), now: t0 + .seconds(259)).mail, session(8)))
-        #expect(isFetch(gate.receive(.login(session(9), name("alice"), right, address: "a"), now: t0 + .seconds(260)).mail))
+        #expect(
+            isRateLimited(
+                gate.receive(.login(session(8), name("alice"), right, address: "a"), now: t0 + .seconds(259)).mail,
+                session(8)))
+        #expect(
+            isFetch(gate.receive(.login(session(9), name("alice"), right, address: "a"), now: t0 + .seconds(260)).mail))
     }
 
     @Test("a pair that stays quiet for the longest backoff after its wait starts its backoff over")
     func backoffResets() {
-        var gate = Gate(limits: limits {
-            $0.maxFailedLogins = 1
-            $0.maxLoginBackoff = .seconds(100)
-        })
+        var gate = Gate(
+            limits: limits {
+                $0.maxFailedLogins = 1
+                $0.maxLoginBackoff = .seconds(100)
+            })
         // Waits of 60 s, then 100 until 160 s; quiet until 260 s: back to 60 s.
         for (n, at) in zip(UInt64(1)..., [0, 60, 260]) {
             fullLogin(&gate, session(n), "alice", from: "a", matches: false, at: t0 + .seconds(at))
         }
-        #expect(isRateLimited(gate.receive(.login(session(8), name("alice"), right, address: "a"), now: t0 + .seconds(319)).mail, session(8)))
-        #expect(isFetch(gate.receive(.login(session(9), name("alice"), right, address: "a"), now: t0 + .seconds(320)).mail))
+        #expect(
+            isRateLimited(
+                gate.receive(.login(session(8), name("alice"), right, address: "a"), now: t0 + .seconds(319)).mail,
+                session(8)))
+        #expect(
+            isFetch(gate.receive(.login(session(9), name("alice"), right, address: "a"), now: t0 + .seconds(320)).mail))
     }
 
     @Test("a stranger's failed guesses do not lock the owner out from another address")
     func noStrangerLockout() {
         var gate = Gate()
         for n in 1...5 { fullLogin(&gate, session(n), "alice", from: "stranger", matches: false) }
-        #expect(isRateLimited(gate.receive(.login(session(6), name("alice"), wrong, address: "stranger"), now: t0).mail, session(6)))
-        #expect(fullLogin(&gate, session(7), "alice", from: "owner", matches: true).last == .session(session(7), .loggedIn(name("alice"), registered: false)))
+        #expect(
+            isRateLimited(
+                gate.receive(.login(session(6), name("alice"), wrong, address: "stranger"), now: t0).mail, session(6)))
+        #expect(
+            fullLogin(&gate, session(7), "alice", from: "owner", matches: true).last
+                == .session(session(7), .loggedIn(name("alice"), registered: false)))
     }
 
     @Test("a correct login does not wipe the failures of a guesser behind the same address")
@@ -109,7 +137,9 @@ struct LoginPolicyTests {
         fullLogin(&gate, session(1), "alice", from: "a", matches: false)
         fullLogin(&gate, session(2), "alice", from: "a", matches: true)
         fullLogin(&gate, session(3), "alice", from: "a", matches: false)
-        #expect(isRateLimited(gate.receive(.login(session(4), name("alice"), wrong, address: "a"), now: t0).mail, session(4)))
+        #expect(
+            isRateLimited(
+                gate.receive(.login(session(4), name("alice"), wrong, address: "a"), now: t0).mail, session(4)))
     }
 
     // MARK: - The address-wide cap
@@ -119,19 +149,23 @@ struct LoginPolicyTests {
         var gate = Gate(limits: limits { $0.maxFailedLoginsPerAddress = 2 })
         fullLogin(&gate, session(1), "alice", from: "a", matches: false)
         fullLogin(&gate, session(2), "bob", from: "a", matches: false)
-        #expect(isRateLimited(gate.receive(.login(session(3), name("carol"), right, address: "a"), now: t0).mail, session(3)))
+        #expect(
+            isRateLimited(
+                gate.receive(.login(session(3), name("carol"), right, address: "a"), now: t0).mail, session(3)))
         #expect(isFetch(gate.receive(.login(session(4), name("carol"), right, address: "b"), now: t0).mail))
     }
 
     @Test("correct passwords never trip the address-wide cap")
     func correctLoginsDoNotCount() {
-        var gate = Gate(limits: limits {
-            $0.maxFailedLogins = 1
-            $0.maxFailedLoginsPerAddress = 1
-        })
+        var gate = Gate(
+            limits: limits {
+                $0.maxFailedLogins = 1
+                $0.maxFailedLoginsPerAddress = 1
+            })
         for n in UInt64(1)...6 {
-            #expect(fullLogin(&gate, session(n), "user\(n)", from: "a", matches: true).last
-                == .session(session(n), .loggedIn(name("user\(n)"), registered: false)))
+            #expect(
+                fullLogin(&gate, session(n), "user\(n)", from: "a", matches: true).last
+                    == .session(session(n), .loggedIn(name("user\(n)"), registered: false)))
         }
     }
 
@@ -149,13 +183,17 @@ struct LoginPolicyTests {
         var gate = Gate()
         _ = gate.receive(.login(session(1), name("alice"), wrong, address: "a"), now: t0)
         _ = gate.receive(.login(session(2), name("alice"), right, address: "b"), now: t0)
-        #expect(gate.receive(.store(.accountFound(Ticket(1), name("alice"), stored)), now: t0).mail == [.hasher(.verify(Ticket(1), wrong, against: stored))])
+        #expect(
+            gate.receive(.store(.accountFound(Ticket(1), name("alice"), stored)), now: t0).mail == [
+                .hasher(.verify(Ticket(1), wrong, against: stored))
+            ])
         #expect(gate.receive(.store(.accountFound(Ticket(2), name("alice"), stored)), now: t0).mail.isEmpty)
-        #expect(gate.receive(.verified(Ticket(1), matches: false, rehashed: nil), now: t0).mail == [
-            .store(.audit(AuditRecord(.loginFailed, account: name("alice"), address: "a", at: t0))),
-            .session(session(1), .loginRefused(.wrongCredentials, "wrong name or password")),
-            .hasher(.verify(Ticket(2), right, against: stored)),
-        ])
+        #expect(
+            gate.receive(.verified(Ticket(1), matches: false, rehashed: nil), now: t0).mail == [
+                .store(.audit(AuditRecord(.loginFailed, account: name("alice"), address: "a", at: t0))),
+                .session(session(1), .loginRefused(.wrongCredentials, "wrong name or password")),
+                .hasher(.verify(Ticket(2), right, against: stored)),
+            ])
     }
 
     @Test("a second login from one address waits until the first is checked")
@@ -165,7 +203,9 @@ struct LoginPolicyTests {
         _ = gate.receive(.login(session(2), name("bob"), wrong, address: "a"), now: t0)
         _ = gate.receive(.store(.accountFound(Ticket(1), name("alice"), stored)), now: t0)
         #expect(gate.receive(.store(.accountFound(Ticket(2), name("bob"), stored)), now: t0).mail.isEmpty)
-        #expect(gate.receive(.verified(Ticket(1), matches: false, rehashed: nil), now: t0).mail.last == .hasher(.verify(Ticket(2), wrong, against: stored)))
+        #expect(
+            gate.receive(.verified(Ticket(1), matches: false, rehashed: nil), now: t0).mail.last
+                == .hasher(.verify(Ticket(2), wrong, against: stored)))
     }
 
     @Test("loopback may have several checks at the pool at once")
@@ -174,7 +214,10 @@ struct LoginPolicyTests {
         _ = gate.receive(.login(session(1), name("alice"), right, address: "::1"), now: t0)
         _ = gate.receive(.login(session(2), name("bob"), right, address: "::1"), now: t0)
         _ = gate.receive(.store(.accountFound(Ticket(1), name("alice"), stored)), now: t0)
-        #expect(gate.receive(.store(.accountFound(Ticket(2), name("bob"), stored)), now: t0).mail == [.hasher(.verify(Ticket(2), right, against: stored))])
+        #expect(
+            gate.receive(.store(.accountFound(Ticket(2), name("bob"), stored)), now: t0).mail == [
+                .hasher(.verify(Ticket(2), right, against: stored))
+            ])
     }
 
     @Test("the Gate keeps at most its hashing slots at the pool")
@@ -183,8 +226,14 @@ struct LoginPolicyTests {
         for (n, address) in zip(UInt64(1)...3, ["a", "b", "c"]) {
             _ = gate.receive(.login(session(n), name("user\(n)"), right, address: address), now: t0)
         }
-        let sent = (UInt64(1)...3).flatMap { n in gate.receive(.store(.accountFound(Ticket(n), name("user\(n)"), stored)), now: t0).mail }
-        #expect(sent == [.hasher(.verify(Ticket(1), right, against: stored)), .hasher(.verify(Ticket(2), right, against: stored))])
+        let sent = (UInt64(1)...3).flatMap { n in
+            gate.receive(.store(.accountFound(Ticket(n), name("user\(n)"), stored)), now: t0).mail
+        }
+        #expect(
+            sent == [
+                .hasher(.verify(Ticket(1), right, against: stored)),
+                .hasher(.verify(Ticket(2), right, against: stored)),
+            ])
     }
 
     @Test("waiting jobs go to the pool in turn by address, not first come first served")
@@ -210,9 +259,13 @@ struct LoginPolicyTests {
     func missingAccountIsChecked() {
         var gate = Gate()
         _ = gate.receive(.login(session(1), name("ghost"), wrong, address: "a"), now: t0)
-        #expect(gate.receive(.store(.accountMissing(Ticket(1))), now: t0).mail == [.hasher(.verify(Ticket(1), wrong, against: PasswordHash.noAccount))])
-        #expect(gate.receive(.verified(Ticket(1), matches: false, rehashed: nil), now: t0).mail.last
-            == .session(session(1), .loginRefused(.wrongCredentials, "wrong name or password")))
+        #expect(
+            gate.receive(.store(.accountMissing(Ticket(1))), now: t0).mail == [
+                .hasher(.verify(Ticket(1), wrong, against: PasswordHash.noAccount))
+            ])
+        #expect(
+            gate.receive(.verified(Ticket(1), matches: false, rehashed: nil), now: t0).mail.last
+                == .session(session(1), .loginRefused(.wrongCredentials, "wrong name or password")))
     }
 
     @Test("the dummy hash never logs anyone in, whatever the pool answers")
@@ -220,8 +273,9 @@ struct LoginPolicyTests {
         var gate = Gate()
         _ = gate.receive(.login(session(1), name("ghost"), wrong, address: "a"), now: t0)
         _ = gate.receive(.store(.accountMissing(Ticket(1))), now: t0)
-        #expect(gate.receive(.verified(Ticket(1), matches: true, rehashed: nil), now: t0).mail.last
-            == .session(session(1), .loginRefused(.wrongCredentials, "wrong name or password")))
+        #expect(
+            gate.receive(.verified(Ticket(1), matches: true, rehashed: nil), now: t0).mail.last
+                == .session(session(1), .loginRefused(.wrongCredentials, "wrong name or password")))
         #expect(gate.onlineAccounts.isEmpty)
     }
 
@@ -229,23 +283,28 @@ struct LoginPolicyTests {
 
     @Test("registrations from one address are limited within a window")
     func registrationWindow() {
-        var gate = Gate(limits: limits {
-            $0.maxRegistrationsPerAddress = 2
-            $0.registrationWindow = .seconds(600)
-        })
+        var gate = Gate(
+            limits: limits {
+                $0.maxRegistrationsPerAddress = 2
+                $0.registrationWindow = .seconds(600)
+            })
         #expect(isFetch(gate.receive(.register(session(1), name("n1"), right, address: "a"), now: t0).mail))
         #expect(isFetch(gate.receive(.register(session(2), name("n2"), right, address: "a"), now: t0).mail))
-        #expect(isRateLimited(gate.receive(.register(session(3), name("n3"), right, address: "a"), now: t0).mail, session(3)))
+        #expect(
+            isRateLimited(
+                gate.receive(.register(session(3), name("n3"), right, address: "a"), now: t0).mail, session(3)))
         #expect(isFetch(gate.receive(.register(session(4), name("n4"), right, address: "b"), now: t0).mail))
-        #expect(isFetch(gate.receive(.register(session(5), name("n5"), right, address: "a"), now: t0 + .seconds(600)).mail))
+        #expect(
+            isFetch(gate.receive(.register(session(5), name("n5"), right, address: "a"), now: t0 + .seconds(600)).mail))
     }
 
     @Test("a registration for a taken name is refused without a hash")
     func takenNameCostsNoHash() {
         var gate = Gate()
         _ = gate.receive(.register(session(1), name("bob"), right, address: "a"), now: t0)
-        #expect(gate.receive(.store(.accountFound(Ticket(1), name("Bob"), stored)), now: t0).mail
-            == [.session(session(1), .loginRefused(.nameTaken, "bob is taken"))])
+        #expect(
+            gate.receive(.store(.accountFound(Ticket(1), name("Bob"), stored)), now: t0).mail
+                == [.session(session(1), .loginRefused(.nameTaken, "bob is taken"))])
     }
 
     @Test("a registration's hash waits its address's turn like a login's check")
@@ -255,7 +314,9 @@ struct LoginPolicyTests {
         _ = gate.receive(.register(session(2), name("bob"), right, address: "a"), now: t0)
         _ = gate.receive(.store(.accountFound(Ticket(1), name("alice"), stored)), now: t0)
         #expect(gate.receive(.store(.accountMissing(Ticket(2))), now: t0).mail.isEmpty)
-        #expect(gate.receive(.verified(Ticket(1), matches: false, rehashed: nil), now: t0).mail.last == .hasher(.hash(Ticket(2), right)))
+        #expect(
+            gate.receive(.verified(Ticket(1), matches: false, rehashed: nil), now: t0).mail.last
+                == .hasher(.hash(Ticket(2), right)))
     }
 
     // MARK: - Sessions that go away
@@ -267,8 +328,15 @@ struct LoginPolicyTests {
         _ = gate.receive(.login(session(2), name("alice"), wrong, address: "b"), now: t0)
         _ = gate.receive(.store(.accountFound(Ticket(1), name("alice"), stored)), now: t0)
         _ = gate.receive(.store(.accountFound(Ticket(2), name("alice"), stored)), now: t0)
-        #expect(gate.receive(.loginAbandoned(session(2)), now: t0).mail == [.session(session(2), .loginRefused(.serverBusy, "the login was abandoned"))])
-        #expect(!gate.receive(.verified(Ticket(1), matches: false, rehashed: nil), now: t0).mail.contains { if case .hasher = $0 { return true }; return false })
+        #expect(
+            gate.receive(.loginAbandoned(session(2)), now: t0).mail == [
+                .session(session(2), .loginRefused(.serverBusy, "the login was abandoned"))
+            ])
+        #expect(
+            !gate.receive(.verified(Ticket(1), matches: false, rehashed: nil), now: t0).mail.contains {
+                if case .hasher = $0 { return true }
+                return false
+            })
         #expect(gate.attemptsInFlight == 0)
         // Never checked, so it took no place: b may try again at once.
         #expect(isFetch(gate.receive(.login(session(3), name("alice"), wrong, address: "b"), now: t0).mail))
@@ -279,8 +347,9 @@ struct LoginPolicyTests {
         var gate = Gate()
         _ = gate.receive(.login(session(1), name("alice"), wrong, address: "a"), now: t0)
         #expect(gate.receive(.loginAbandoned(session(1)), now: t0).isEmpty)
-        #expect(gate.receive(.store(.accountFound(Ticket(1), name("alice"), stored)), now: t0).mail
-            == [.session(session(1), .loginRefused(.serverBusy, "the login was abandoned"))])
+        #expect(
+            gate.receive(.store(.accountFound(Ticket(1), name("alice"), stored)), now: t0).mail
+                == [.session(session(1), .loginRefused(.serverBusy, "the login was abandoned"))])
     }
 
     @Test("a session that closes while its check is at the pool hears the check's answer")
@@ -289,6 +358,8 @@ struct LoginPolicyTests {
         _ = gate.receive(.login(session(1), name("alice"), right, address: "a"), now: t0)
         _ = gate.receive(.store(.accountFound(Ticket(1), name("alice"), stored)), now: t0)
         #expect(gate.receive(.loginAbandoned(session(1)), now: t0).isEmpty)
-        #expect(gate.receive(.verified(Ticket(1), matches: true, rehashed: nil), now: t0).mail.last == .session(session(1), .loggedIn(name("alice"), registered: false)))
+        #expect(
+            gate.receive(.verified(Ticket(1), matches: true, rehashed: nil), now: t0).mail.last
+                == .session(session(1), .loggedIn(name("alice"), registered: false)))
     }
 }

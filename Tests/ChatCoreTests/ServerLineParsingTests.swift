@@ -32,7 +32,9 @@ private struct LineGenerator {
 
     static let nameBytes = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-".utf8)
     /// One to four bytes of UTF-8 each; a tab; spaces (leading, doubled, trailing).
-    static let pieces = ["a", "Z", "7", " ", "  ", "\t", "é", "ß", "ж", "日本", "€", "🦊", "e\u{301}", ";", "OK", "ERR", ":", "/"]
+    static let pieces = [
+        "a", "Z", "7", " ", "  ", "\t", "é", "ß", "ж", "日本", "€", "🦊", "e\u{301}", ";", "OK", "ERR", ":", "/",
+    ]
 
     mutating func name() -> Name {
         let any = random.int(1...Name.maxLength)
@@ -135,12 +137,16 @@ struct ServerLineParsingTests {
     func awkwardTextsRoundTrip() throws {
         let room = try #require(Name("lounge"))
         let full = String(repeating: "日本🦊\t", count: 372) + "é\t!"  // 372 × 11 + 4 bytes
-        let texts = ["\tleading tab", "trailing space ", "  two spaces", "é e\u{301} ß ж €", full,
-                     String(repeating: "x", count: Limits.maxLineBytes), ""]
+        let texts = [
+            "\tleading tab", "trailing space ", "  two spaces", "é e\u{301} ß ж €", full,
+            String(repeating: "x", count: Limits.maxLineBytes), "",
+        ]
         #expect(full.utf8.count == Limits.maxLineBytes)
         for text in texts {
-            for line: ServerLine in [.message(room: room, from: room, text: text), .event(room: room, text: text),
-                                     .error(.badText, text), .bye(.flood, text), .ok(.help("commands: " + text))] {
+            for line: ServerLine in [
+                .message(room: room, from: room, text: text), .event(room: room, text: text),
+                .error(.badText, text), .bye(.flood, text), .ok(.help("commands: " + text)),
+            ] {
                 #expect(roundTrips(line), "\(line.rendered.prefix(60))")
             }
         }
@@ -178,7 +184,9 @@ struct ServerLineParsingTests {
         #expect(ServerLine(parsing: "BYE shutdown") == .bye(.shutdown, ""))
         #expect(ServerLine(parsing: "ERR bad-name") == .error(.badName, ""))
         #expect(ServerLine(parsing: "EVENT global") == .event(room: .global, text: ""))
-        #expect(ServerLine(parsing: "MSG global alice") == .message(room: .global, from: try #require(Name("alice")), text: ""))
+        #expect(
+            ServerLine(parsing: "MSG global alice")
+                == .message(room: .global, from: try #require(Name("alice")), text: ""))
         #expect(ServerLine(parsing: "USERS global") == .users(room: .global, names: []))
         #expect(ServerLine(parsing: "ROOMS") == .rooms([]))
     }

@@ -50,10 +50,11 @@ struct SessionTests {
         let granted = session.receive(.loggedIn(name("alice"), registered: false), now: t0)
         #expect(granted == [.send(.lobby(.enter(id, name("alice"))))])
         let entered = session.receive(.entered(.global), now: t0)
-        #expect(entered == [
-            .write(.ok(.loggedIn(name("alice")))),
-            .send(.lobby(.member(.say(id, text: "hi all")))),
-        ])
+        #expect(
+            entered == [
+                .write(.ok(.loggedIn(name("alice")))),
+                .send(.lobby(.member(.say(id, text: "hi all")))),
+            ])
         #expect(session.room == .global)
     }
 
@@ -74,9 +75,10 @@ struct SessionTests {
         #expect(session.bytesReceived(bytes("/join lounge"), now: t0).mail == [.lobby(.join(id, room: name("lounge")))])
         _ = session.connectionLost(now: t0)
         #expect(session.receive(.entered(lounge), now: t0) == [.send(.room(RoomID(3), .member(.leave(id))))])
-        #expect(session.receive(.left(RoomID(3)), now: t0) == [
-            .send(.gate(.logout(id, name("alice"), reason: .disconnected))), .retire,
-        ])
+        #expect(
+            session.receive(.left(RoomID(3)), now: t0) == [
+                .send(.gate(.logout(id, name("alice"), reason: .disconnected))), .retire,
+            ])
     }
 
     @Test("no login within the deadline closes the connection")
@@ -107,7 +109,7 @@ struct SessionTests {
         var session = loggedInSession()
         let burst = (1...25).flatMap { bytes("line \($0)") }
         let now = session.bytesReceived(burst, now: t0)
-        #expect(now.mail.count == 19) // the login line took one token
+        #expect(now.mail.count == 19)  // the login line took one token
         #expect(session.pendingWake == t0 + .milliseconds(100))
         let later = session.tick(now: t0 + .seconds(1))
         #expect(later.mail == (20...25).map { .lobby(.member(.say(id, text: "line \($0)"))) })
@@ -170,13 +172,15 @@ struct SessionTests {
     func replaced() {
         var session = loggedInSession()
         let effects = session.receive(.replaced, now: t0)
-        #expect(effects == [
-            .write(.bye(.replaced, "your account logged in from elsewhere")),
-            .closeConnection,
-            .send(.lobby(.member(.leave(id)))),
-        ])
-        #expect(session.receive(.left(.global), now: t0) == [
-            .send(.gate(.logout(id, name("alice"), reason: .replaced))), .retire,
-        ])
+        #expect(
+            effects == [
+                .write(.bye(.replaced, "your account logged in from elsewhere")),
+                .closeConnection,
+                .send(.lobby(.member(.leave(id)))),
+            ])
+        #expect(
+            session.receive(.left(.global), now: t0) == [
+                .send(.gate(.logout(id, name("alice"), reason: .replaced))), .retire,
+            ])
     }
 }

@@ -7,8 +7,9 @@ import Testing
 @Suite("parley chat against a real server", .serialized)
 struct ClientSessionTests {
     func options(_ server: TestServer, config: String, fingerprint: Fingerprint? = nil) -> ChatOptions {
-        ChatOptions(endpoint: server.endpoint, expectedFingerprint: fingerprint,
-                    knownServers: KnownServersFile(configDirectory: config))
+        ChatOptions(
+            endpoint: server.endpoint, expectedFingerprint: fingerprint,
+            knownServers: KnownServersFile(configDirectory: config))
     }
 
     @Test("a first connection with --fingerprint chats and stores the fingerprint in known_servers")
@@ -17,16 +18,18 @@ struct ClientSessionTests {
         defer { server.stop() }
         let config = TemporaryDirectory.make()
         defer { try? FileManager.default.removeItem(atPath: config) }
-        let run = runClient(options(server, config: config, fingerprint: server.fingerprint),
-                            input: "/register alice password1\nhello\n/users\n")
+        let run = runClient(
+            options(server, config: config, fingerprint: server.fingerprint),
+            input: "/register alice password1\nhello\n/users\n")
         #expect(run.status == 0)
         #expect(run.errors == "")
         // A message travels through the room and the store; /users is answered at once,
         // so the two may arrive in either order.
-        #expect(linesInAnyMiddleOrder(run.output) == [
-            "registered alice; you are in global", "[global] alice: hello", "users in global: alice",
-            "disconnected: see you",
-        ])
+        #expect(
+            linesInAnyMiddleOrder(run.output) == [
+                "registered alice; you are in global", "[global] alice: hello", "users in global: alice",
+                "disconnected: see you",
+            ])
         let known = try KnownServersFile(configDirectory: config).load()
         #expect(known.entry(for: server.endpoint)?.fingerprint == server.fingerprint)
         // Now known: a second run needs no --fingerprint, and adds no second line.
@@ -72,9 +75,12 @@ struct ClientSessionTests {
         #expect(run.errors.contains("line 1 of \(file)"))
         #expect(run.errors.filter { $0 == "\n" }.count == 1)
         // --fingerprint naming another certificate is refused too, naming both.
-        let flagged = runClient(options(second, config: TemporaryDirectory.make(), fingerprint: oldFingerprint), input: "")
+        let flagged = runClient(
+            options(second, config: TemporaryDirectory.make(), fingerprint: oldFingerprint), input: "")
         #expect(flagged.status == 3)
-        #expect(flagged.errors.contains(oldFingerprint.description) && flagged.errors.contains(second.fingerprint.description))
+        #expect(
+            flagged.errors.contains(oldFingerprint.description)
+                && flagged.errors.contains(second.fingerprint.description))
     }
 
     @Test("a refused connection and an unknown host are one line each, exit 1")
@@ -85,12 +91,16 @@ struct ClientSessionTests {
         let server = try TestServer()
         let port = server.port
         server.stop()
-        let refused = runClient(ChatOptions(endpoint: Endpoint(host: "127.0.0.1", port: port),
-                                            knownServers: KnownServersFile(configDirectory: config)), input: "")
+        let refused = runClient(
+            ChatOptions(
+                endpoint: Endpoint(host: "127.0.0.1", port: port),
+                knownServers: KnownServersFile(configDirectory: config)), input: "")
         #expect(refused.status == 1)
         #expect(refused.errors == "parley: cannot connect to 127.0.0.1:\(port): connection refused\n")
-        let unknown = runClient(ChatOptions(endpoint: Endpoint(host: "no-such-host.invalid", port: 7878),
-                                            knownServers: KnownServersFile(configDirectory: config)), input: "")
+        let unknown = runClient(
+            ChatOptions(
+                endpoint: Endpoint(host: "no-such-host.invalid", port: 7878),
+                knownServers: KnownServersFile(configDirectory: config)), input: "")
         #expect(unknown.status == 1)
         #expect(unknown.errors.hasPrefix("parley: cannot connect to no-such-host.invalid:7878: unknown host"))
         #expect(unknown.errors.filter { $0 == "\n" }.count == 1)
@@ -112,8 +122,10 @@ struct ClientSessionTests {
         responder.start()
         let config = TemporaryDirectory.make()
         defer { try? FileManager.default.removeItem(atPath: config) }
-        let run = runClient(ChatOptions(endpoint: Endpoint(host: "127.0.0.1", port: listener.port),
-                                        knownServers: KnownServersFile(configDirectory: config)), input: "")
+        let run = runClient(
+            ChatOptions(
+                endpoint: Endpoint(host: "127.0.0.1", port: listener.port),
+                knownServers: KnownServersFile(configDirectory: config)), input: "")
         #expect(run.status == 1)
         #expect(run.errors.hasPrefix("parley: TLS handshake with 127.0.0.1:\(listener.port) failed: "))
         #expect(run.errors.filter { $0 == "\n" }.count == 1)
@@ -125,8 +137,11 @@ struct ClientSessionTests {
         defer { server.stop() }
         let config = TemporaryDirectory.make()
         defer { try? FileManager.default.removeItem(atPath: config) }
-        #expect(runClient(options(server, config: config, fingerprint: server.fingerprint),
-                          input: "/register bob password1\n").status == 0)
+        #expect(
+            runClient(
+                options(server, config: config, fingerprint: server.fingerprint),
+                input: "/register bob password1\n"
+            ).status == 0)
         // Bob listens in a thread of his own: his input pipe stays open until alice is done.
         var ends: [Int32] = [0, 0]
         #expect(pipe(&ends) == 0)
@@ -134,24 +149,28 @@ struct ClientSessionTests {
         let outputFD = open(outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         let errorsFD = open("/dev/null", O_WRONLY)
         write(ends[1], "/login bob password1\n", 21)
-        let io = ClientIO(input: ends[0], output: outputFD, errors: errorsFD, interactive: false, colour: false,
-                          handleSignals: false)
+        let io = ClientIO(
+            input: ends[0], output: outputFD, errors: errorsFD, interactive: false, colour: false,
+            handleSignals: false)
         let bobOptions = options(server, config: config)
         let bob = Thread { _ = ChatClient.run(bobOptions, io: io) }
         bob.start()
         let waitUntil = ContinuousClock.now.advanced(by: .seconds(5))
         while ContinuousClock.now < waitUntil,
-              (try? String(contentsOfFile: outputPath, encoding: .utf8))?.contains("logged in") != true {
+            (try? String(contentsOfFile: outputPath, encoding: .utf8))?.contains("logged in") != true
+        {
             usleep(10_000)
         }
-        let alice = runClient(options(server, config: config),
-                              input: "/register alice password1\nhi bob\n/whisper bob psst\n")
+        let alice = runClient(
+            options(server, config: config),
+            input: "/register alice password1\nhi bob\n/whisper bob psst\n")
         #expect(alice.status == 0)
         #expect(alice.output.contains("whisper sent to bob"))
         close(ends[1])  // bob's input ends: he quits once answered
         let doneBy = ContinuousClock.now.advanced(by: .seconds(10))
         while ContinuousClock.now < doneBy,
-              (try? String(contentsOfFile: outputPath, encoding: .utf8))?.contains("disconnected") != true {
+            (try? String(contentsOfFile: outputPath, encoding: .utf8))?.contains("disconnected") != true
+        {
             usleep(10_000)
         }
         let heard = try String(contentsOfFile: outputPath, encoding: .utf8)
@@ -159,7 +178,9 @@ struct ClientSessionTests {
         #expect(heard.contains("[global] alice: hi bob\n"))
         #expect(heard.contains("[whisper] alice -> you: psst\n"))
         #expect(heard.contains("* alice left\n"))
-        close(ends[0]); close(outputFD); close(errorsFD)
+        close(ends[0])
+        close(outputFD)
+        close(errorsFD)
     }
 }
 
@@ -172,15 +193,17 @@ struct ExecutableTests {
         defer { server.stop() }
         let config = TemporaryDirectory.make()
         defer { try? FileManager.default.removeItem(atPath: config) }
-        let run = try runParley(["chat", "127.0.0.1:\(server.port)", "--fingerprint", server.fingerprint.description],
-                                input: "/register zoe password1\nhello from a pipe\n/chatrooms\n",
-                                environment: ["XDG_CONFIG_HOME": config, "HOME": "/nonexistent"])
+        let run = try runParley(
+            ["chat", "127.0.0.1:\(server.port)", "--fingerprint", server.fingerprint.description],
+            input: "/register zoe password1\nhello from a pipe\n/chatrooms\n",
+            environment: ["XDG_CONFIG_HOME": config, "HOME": "/nonexistent"])
         #expect(run.status == 0)
         #expect(run.errors == "")
-        #expect(linesInAnyMiddleOrder(run.output) == [
-            "registered zoe; you are in global", "[global] zoe: hello from a pipe", "rooms: global",
-            "disconnected: see you",
-        ])
+        #expect(
+            linesInAnyMiddleOrder(run.output) == [
+                "registered zoe; you are in global", "[global] zoe: hello from a pipe", "rooms: global",
+                "disconnected: see you",
+            ])
         #expect(run.output.hasSuffix("\n"))
         let stored = try String(contentsOfFile: config + "/parley/known_servers", encoding: .utf8)
         #expect(stored == "127.0.0.1:\(server.port) \(server.fingerprint)\n")
@@ -191,7 +214,8 @@ struct ExecutableTests {
         let badPort = try runParley(["chat", "127.0.0.1:99999"], input: "", environment: [:])
         #expect(badPort.status == 2)
         #expect(badPort.errors == "parley: \"99999\" is not a port number from 1 to 65535\n")
-        let badFingerprint = try runParley(["chat", "127.0.0.1", "--fingerprint", "SHA256:00"], input: "", environment: [:])
+        let badFingerprint = try runParley(
+            ["chat", "127.0.0.1", "--fingerprint", "SHA256:00"], input: "", environment: [:])
         #expect(badFingerprint.status == 2)
         let server = try TestServer()
         let port = server.port

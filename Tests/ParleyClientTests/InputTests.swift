@@ -5,7 +5,8 @@ import Testing
 struct PasswordMaskingTests {
     @Test("/login and /register echo the password masked and stay out of history")
     func masks() {
-        #expect(InputEcho.of("/login alice correct-horse") == InputEcho(shown: "/login alice ********", remember: false))
+        #expect(
+            InputEcho.of("/login alice correct-horse") == InputEcho(shown: "/login alice ********", remember: false))
         #expect(InputEcho.of("/REGISTER bob pass word") == InputEcho(shown: "/REGISTER bob ********", remember: false))
         #expect(InputEcho.of("/login alice") == InputEcho(shown: "/login alice", remember: false))
         #expect(InputEcho.of("/users") == InputEcho(shown: "/users", remember: true))
@@ -136,10 +137,16 @@ struct KeyDecoderTests {
     func controls() {
         var decoder = KeyDecoder()
         let input: [UInt8] = [0x01, 0x05, 0x15, 0x17, 0x0B, 0x03, 0x04, 0x7F, 0x0D]
-        #expect(decoder.feed(input) == [.home, .end, .killToStart, .killWordBack, .killToEnd, .interrupt, .endOfFile,
-                                        .backspace, .enter])
+        #expect(
+            decoder.feed(input) == [
+                .home, .end, .killToStart, .killWordBack, .killToEnd, .interrupt, .endOfFile,
+                .backspace, .enter,
+            ])
         let arrows = "\u{1B}[A\u{1B}[B\u{1B}[C\u{1B}[D\u{1B}OH\u{1B}[4~\u{1B}[3~\u{1B}[1;5D\u{1B}[1;5C"
-        #expect(decoder.feed(Array(arrows.utf8)) == [.up, .down, .right, .left, .home, .end, .delete, .wordLeft, .wordRight])
+        #expect(
+            decoder.feed(Array(arrows.utf8)) == [
+                .up, .down, .right, .left, .home, .end, .delete, .wordLeft, .wordRight,
+            ])
     }
 
     @Test("an escape sequence split across reads is decoded once complete; unknown ones are dropped")

@@ -42,7 +42,9 @@ struct KnownServersTests {
     @Test("XDG_CONFIG_HOME is used when absolute, else ~/.config")
     func configDirectory() {
         #expect(KnownServersFile.configDirectory(environment: ["XDG_CONFIG_HOME": "/x", "HOME": "/home/a"]) == "/x")
-        #expect(KnownServersFile.configDirectory(environment: ["XDG_CONFIG_HOME": "rel", "HOME": "/home/a"]) == "/home/a/.config")
+        #expect(
+            KnownServersFile.configDirectory(environment: ["XDG_CONFIG_HOME": "rel", "HOME": "/home/a"])
+                == "/home/a/.config")
         #expect(KnownServersFile.configDirectory(environment: ["HOME": "/home/a"]) == "/home/a/.config")
         #expect(KnownServersFile.configDirectory(environment: [:]) == nil)
         #expect(KnownServersFile(configDirectory: "/x/").path == "/x/parley/known_servers")
@@ -66,7 +68,8 @@ struct KnownServersTests {
         let loaded = try file.load()
         #expect(loaded.entries.map(\.fingerprint) == [first, second])
         let fileMode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
-        let directoryMode = try FileManager.default.attributesOfItem(atPath: root + "/config/parley")[.posixPermissions] as? Int
+        let directoryMode =
+            try FileManager.default.attributesOfItem(atPath: root + "/config/parley")[.posixPermissions] as? Int
         #expect(fileMode == 0o600)
         #expect(directoryMode == 0o700)
     }

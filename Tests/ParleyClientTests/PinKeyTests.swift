@@ -10,8 +10,10 @@ struct PinKeyTests {
 
     @Test("127.1, 2130706433, [::ffff:127.0.0.1], 0x7f.1 and 0177.0.0.1 are all keyed as 127.0.0.1")
     func ipv4Spellings() throws {
-        for spelling in ["127.0.0.1", "127.1", "2130706433", "[::ffff:127.0.0.1]", "0x7f.1", "0177.0.0.1", "127.0.0.1.",
-                         "[::FFFF:7F00:1]"] {
+        for spelling in [
+            "127.0.0.1", "127.1", "2130706433", "[::ffff:127.0.0.1]", "0x7f.1", "0177.0.0.1", "127.0.0.1.",
+            "[::FFFF:7F00:1]",
+        ] {
             #expect(try key(spelling) == "127.0.0.1:7878", "\(spelling)")
         }
         #expect(try key("127.1:9000") == "127.0.0.1:9000")
@@ -43,13 +45,16 @@ struct PinKeyTests {
         #expect(written.entry(for: Endpoint(host: "127.0.0.1", port: 7878))?.fingerprint == pin)
     }
 
-    @Test("--fingerprint that disagrees with the pin is refused like a changed certificate, exit 3, even when the server shows the pinned one")
+    @Test(
+        "--fingerprint that disagrees with the pin is refused like a changed certificate, exit 3, even when the server shows the pinned one"
+    )
     func flagAgainstPin() {
         let pinned = Fingerprint.repeating(0xAA), other = Fingerprint.repeating(0xBB)
         let endpoint = Endpoint(host: "127.1", port: 7878)
         let entry = KnownServers(parsing: "127.0.0.1:7878 \(pinned)\n").entry(for: endpoint)
-        let decision = TrustPolicy.decide(endpoint: endpoint, presented: pinned, known: entry, expected: other,
-                                          interactive: false, file: "/k")
+        let decision = TrustPolicy.decide(
+            endpoint: endpoint, presented: pinned, known: entry, expected: other,
+            interactive: false, file: "/k")
         guard case .refuse(let error) = decision else {
             Issue.record("a --fingerprint against the pin must be refused, not \(decision)")
             return
@@ -60,19 +65,23 @@ struct PinKeyTests {
         #expect(!error.message.contains("\n"))
     }
 
-    @Test("connecting as 127.1 with a new --fingerprint to a server pinned as 127.0.0.1 is refused with exit 3 and adds no second pin")
+    @Test(
+        "connecting as 127.1 with a new --fingerprint to a server pinned as 127.0.0.1 is refused with exit 3 and adds no second pin"
+    )
     func noSecondPinOverRealSocket() throws {
         let config = TemporaryDirectory.make()
         defer { try? FileManager.default.removeItem(atPath: config) }
         let server = try TestServer()
         defer { server.stop() }
         let file = KnownServersFile(configDirectory: config)
-        let pinned = Fingerprint.repeating(0xAA) // what the person trusted before
+        let pinned = Fingerprint.repeating(0xAA)  // what the person trusted before
         try file.add(Endpoint(host: "127.0.0.1", port: server.port), pinned)
         let before = try String(contentsOfFile: file.path, encoding: .utf8)
 
-        let run = runClient(ChatOptions(endpoint: Endpoint(host: "127.1", port: server.port),
-                                        expectedFingerprint: server.fingerprint, knownServers: file), input: "")
+        let run = runClient(
+            ChatOptions(
+                endpoint: Endpoint(host: "127.1", port: server.port),
+                expectedFingerprint: server.fingerprint, knownServers: file), input: "")
         #expect(run.status == 3)
         #expect(run.errors.contains("CHANGED") && run.errors.contains("delete line 1 of \(file.path)"))
         #expect(try String(contentsOfFile: file.path, encoding: .utf8) == before)

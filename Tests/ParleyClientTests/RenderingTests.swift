@@ -11,7 +11,8 @@ struct RenderingTests {
 
     @Test("MSG shows the room and the sender; your own message the same, in its own style")
     func messages() {
-        #expect(LineRenderer.render("MSG global bob hi there", view: alice)
+        #expect(
+            LineRenderer.render("MSG global bob hi there", view: alice)
                 == DisplayLine("[global] bob: hi there", .message, emphasis: 13))
         #expect(LineRenderer.render("MSG global Alice me too", view: alice).style == .ownMessage)
         #expect(text("MSG global Alice me too") == "[global] Alice: me too")
@@ -19,7 +20,8 @@ struct RenderingTests {
 
     @Test("WHISPER is addressed to you")
     func whisper() {
-        #expect(LineRenderer.render("WHISPER bob alice psst", view: alice)
+        #expect(
+            LineRenderer.render("WHISPER bob alice psst", view: alice)
                 == DisplayLine("[whisper] bob -> you: psst", .whisper, emphasis: 21))
     }
 
@@ -32,17 +34,21 @@ struct RenderingTests {
 
     @Test("USERS and ROOMS become lists")
     func listings() {
-        #expect(LineRenderer.render("USERS global alice bob", view: alice) == DisplayLine("users in global: alice, bob", .success))
+        #expect(
+            LineRenderer.render("USERS global alice bob", view: alice)
+                == DisplayLine("users in global: alice, bob", .success))
         #expect(text("ROOMS global lounge") == "rooms: global, lounge")
     }
 
     @Test("OK shows its text, ERR says error with the code, BYE says disconnected")
     func statusLines() {
         #expect(LineRenderer.render("OK whisper sent to bob") == DisplayLine("whisper sent to bob", .success))
-        #expect(LineRenderer.render("ERR no-such-user nobody called zed here")
+        #expect(
+            LineRenderer.render("ERR no-such-user nobody called zed here")
                 == DisplayLine("error: nobody called zed here (no-such-user)", .error))
         #expect(LineRenderer.render("BYE goodbye see you") == DisplayLine("disconnected: see you", .goodbye))
-        #expect(text("BYE replaced your account logged in from elsewhere")
+        #expect(
+            text("BYE replaced your account logged in from elsewhere")
                 == "disconnected: your account logged in from elsewhere (replaced)")
         #expect(text("BYE shutdown") == "disconnected: shutdown")
     }

@@ -22,7 +22,8 @@ struct SessionOutcomeTests {
         #expect(bye.exitCode == 1)
         let silent = try #require(SessionOutcome().error(endpoint: endpoint))
         #expect(silent.kind == .serverGone && silent.message.contains("without a goodbye"))
-        let broken = try #require(SessionOutcome(userQuit: true, transportFailure: "TLS read failed").error(endpoint: endpoint))
+        let broken = try #require(
+            SessionOutcome(userQuit: true, transportFailure: "TLS read failed").error(endpoint: endpoint))
         #expect(broken.message == "connection to 127.0.0.1:7999 failed: TLS read failed")
     }
 

@@ -57,9 +57,14 @@ func runClient(_ options: ChatOptions, input: String) -> ClientRun {
     let inputFD = open(inputPath, O_RDONLY)
     let outputFD = open(outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     let errorsFD = open(errorsPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    defer { close(inputFD); close(outputFD); close(errorsFD) }
-    let io = ClientIO(input: inputFD, output: outputFD, errors: errorsFD, interactive: false, colour: false,
-                      handleSignals: false)
+    defer {
+        close(inputFD)
+        close(outputFD)
+        close(errorsFD)
+    }
+    let io = ClientIO(
+        input: inputFD, output: outputFD, errors: errorsFD, interactive: false, colour: false,
+        handleSignals: false)
     let status = ChatClient.run(options, io: io)
     let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
     let errors = (try? String(contentsOfFile: errorsPath, encoding: .utf8)) ?? ""
@@ -68,8 +73,9 @@ func runClient(_ options: ChatOptions, input: String) -> ClientRun {
 
 /// The `parley` executable built next to this test bundle, if there is one.
 func parleyExecutable() -> URL? {
-    let bundle = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-                     ?? CommandLine.arguments[0])
+    let bundle = URL(
+        fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0])
     var directory = bundle.deletingLastPathComponent()
     for _ in 0..<3 {
         let candidate = directory.appendingPathComponent("parley")
@@ -81,8 +87,10 @@ func parleyExecutable() -> URL? {
 
 /// Runs `parley` with `arguments`, `input` on a pipe as standard input, the given extra
 /// environment; waits up to `timeout`.
-func runParley(_ arguments: [String], input: String, environment: [String: String],
-               timeout: Duration = .seconds(20)) throws -> ClientRun {
+func runParley(
+    _ arguments: [String], input: String, environment: [String: String],
+    timeout: Duration = .seconds(20)
+) throws -> ClientRun {
     let executable = try #require(parleyExecutable(), "the parley executable is built next to the tests")
     let process = Process()
     process.executableURL = executable

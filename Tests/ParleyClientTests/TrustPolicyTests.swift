@@ -14,8 +14,9 @@ struct TrustPolicyTests {
     }
 
     func decide(known: Fingerprint?, expected: Fingerprint?, interactive: Bool) -> TrustDecision {
-        TrustPolicy.decide(endpoint: endpoint, presented: new, known: known.flatMap(entry), expected: expected,
-                           interactive: interactive, file: file)
+        TrustPolicy.decide(
+            endpoint: endpoint, presented: new, known: known.flatMap(entry), expected: expected,
+            interactive: interactive, file: file)
     }
 
     @Test("a pinned certificate that matches is trusted, asking nothing")

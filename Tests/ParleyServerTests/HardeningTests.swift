@@ -17,7 +17,9 @@ private func scratch() -> (parent: String, data: String, cleanUp: () -> Void) {
 }
 
 /// Starts a server on `data` (test settings), or throws what `start` threw.
-private func startServer(_ data: String, logger: Logger? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }) throws -> ChatServer {
+private func startServer(
+    _ data: String, logger: Logger? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }
+) throws -> ChatServer {
     var configuration = ServerConfiguration()
     configuration.port = 0
     configuration.dataDirectory = data
@@ -90,7 +92,9 @@ struct DataDirectoryTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: target).isEmpty)
     }
 
-    @Test("a data directory of another user is refused, naming the chown that fixes it", .enabled(if: geteuid() == 0, "only root can give a directory away"))
+    @Test(
+        "a data directory of another user is refused, naming the chown that fixes it",
+        .enabled(if: geteuid() == 0, "only root can give a directory away"))
     func otherOwner() throws {
         let (_, data, cleanUp) = scratch()
         defer { cleanUp() }
@@ -137,7 +141,8 @@ struct DataDirectoryTests {
         let (parent, data, cleanUp) = scratch()
         defer { cleanUp() }
         mkdir(data, 0o700)
-        try FileManager.default.createSymbolicLink(atPath: data + "/parley.sqlite3", withDestinationPath: parent + "/planted.sqlite3")
+        try FileManager.default.createSymbolicLink(
+            atPath: data + "/parley.sqlite3", withDestinationPath: parent + "/planted.sqlite3")
         let message = refusal(data)
         #expect(message.contains("\(data)/parley.sqlite3") && message.contains("symbolic link"), "\(message)")
         #expect(!FileManager.default.fileExists(atPath: parent + "/planted.sqlite3"))
@@ -153,9 +158,16 @@ struct DataDirectoryTests {
         try generated.privateKeyPEM.write(toFile: key, atomically: false, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: linked, withDestinationPath: key)
         chmod(key, 0o600)
-        #expect(refusal(data) { $0.certificateFile = cert; $0.keyFile = linked } == "(started)")
+        #expect(
+            refusal(data) {
+                $0.certificateFile = cert
+                $0.keyFile = linked
+            } == "(started)")
         chmod(key, 0o640)
-        let message = refusal(data) { $0.certificateFile = cert; $0.keyFile = linked }
+        let message = refusal(data) {
+            $0.certificateFile = cert
+            $0.keyFile = linked
+        }
         #expect(message.contains("mode 0640") && message.hasSuffix("chmod 600 \(linked)"), "\(message)")
     }
 
@@ -178,10 +190,14 @@ struct DataDirectoryTests {
         let restore = try makeUnwritable(data, directory: true)
         defer { restore() }
         let message = refusal(data)
-        #expect(message.contains("cannot create files in the data directory") && message.contains("chmod 700 \(data)"), "\(message)")
+        #expect(
+            message.contains("cannot create files in the data directory") && message.contains("chmod 700 \(data)"),
+            "\(message)")
     }
 
-    @Test("a second server on the same data directory is refused naming the first one's pid, and starts once the first stops")
+    @Test(
+        "a second server on the same data directory is refused naming the first one's pid, and starts once the first stops"
+    )
     func secondServer() throws {
         let (_, data, cleanUp) = scratch()
         defer { cleanUp() }
@@ -206,7 +222,7 @@ struct ProcessHardeningTests {
         let server = try startServer(data)
         #expect(!ProcessHardening.isDumpable)
         server.stop(within: .seconds(1))
-        ProcessHardening.setDumpable(true) // the rest of the test run may want core files
+        ProcessHardening.setDumpable(true)  // the rest of the test run may want core files
     }
 
     @Test("with --keep-days, messages older than that are deleted at start and newer ones kept")
@@ -217,7 +233,8 @@ struct ProcessHardeningTests {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         do {
             let db = try ParleyDatabase.open(path: data + "/parley.sqlite3")
-            try db.appendMessage(room: "global", sender: "alice", recipient: nil, body: "ancient", atMs: now - 3 * 86_400_000)
+            try db.appendMessage(
+                room: "global", sender: "alice", recipient: nil, body: "ancient", atMs: now - 3 * 86_400_000)
             try db.appendMessage(room: "global", sender: "alice", recipient: nil, body: "recent", atMs: now - 3_600_000)
         }
         let server = try startServer(data) { $0.keepMessagesFor = .seconds(2 * 86_400) }
@@ -237,7 +254,10 @@ struct ProcessHardeningTests {
 private struct CollectingHandler: LogHandler {
     let collected: Collected
     func log(event: LogEvent) { collected.lines.withLock { $0.append("\(event.message)") } }
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? { get { nil } set {} }
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { nil }
+        set {}
+    }
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .info
 }
@@ -251,7 +271,9 @@ struct LogRateLimiterTests {
     let zero = Instant(nanoseconds: 1_000_000_000)
     func at(_ milliseconds: Int64) -> Instant { zero + .milliseconds(milliseconds) }
 
-    @Test("at most the limit of one kind of line is written per second; the rest are counted in one summary once the second is over")
+    @Test(
+        "at most the limit of one kind of line is written per second; the rest are counted in one summary once the second is over"
+    )
     func limitsAndCounts() {
         var limiter = LogRateLimiter<String>(limit: 3)
         let written = (0..<10).map { limiter.admit("handshake failed", at: at(Int64($0) * 10)) }
@@ -292,8 +314,9 @@ struct LogRateLimiterTests {
         let server = try startServer(data, logger: logger) { $0.connectionLogLinesPerSecond = 2 }
         defer { server.stop(within: .seconds(1)) }
         for _ in 0..<8 {
-            _ = try? TLSConnection.connect(host: "127.0.0.1", port: server.port,
-                                           context: TLSContext.client(.legacyTLS11ForTesting), timeout: .seconds(2))
+            _ = try? TLSConnection.connect(
+                host: "127.0.0.1", port: server.port,
+                context: TLSContext.client(.legacyTLS11ForTesting), timeout: .seconds(2))
         }
         var summary: String?
         for _ in 0..<60 where summary == nil {
@@ -302,6 +325,7 @@ struct LogRateLimiterTests {
         }
         let failures = collected.lines.withLock { lines in lines.filter { $0 == "TLS handshake failed" }.count }
         #expect(failures >= 2 && failures < 8, "\(failures) failure lines")
-        #expect(summary?.contains("more \"TLS handshake failed\" lines left out") == true, "\(String(describing: summary))")
+        #expect(
+            summary?.contains("more \"TLS handshake failed\" lines left out") == true, "\(String(describing: summary))")
     }
 }

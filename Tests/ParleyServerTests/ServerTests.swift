@@ -18,7 +18,9 @@ struct ServerTests {
         #expect(alice.connection.negotiatedVersion == "TLSv1.3")
 
         try alice.send("hello everyone")
-        for client in [alice, bob, carol] { #expect(client.expect("MSG global alice") == "MSG global alice hello everyone") }
+        for client in [alice, bob, carol] {
+            #expect(client.expect("MSG global alice") == "MSG global alice hello everyone")
+        }
 
         try bob.send("/whisper carol between us")
         #expect(carol.expect("WHISPER") == "WHISPER bob carol between us")
@@ -128,7 +130,7 @@ struct ServerTests {
         let back = try LineClient(port: again.port)
         try back.send("/login ALICE \(password)")
         #expect(back.expect("OK") == "OK logged in as alice; you are in global")
-        again.stop() // The audit of that login is written after the OK; stopping flushes it.
+        again.stop()  // The audit of that login is written after the OK; stopping flushes it.
 
         let database = try ParleyDatabase.open(path: server.directory + "/parley.sqlite3", access: .readOnly)
         #expect(try database.messages(room: "global").map(\.body) == ["remember me"])

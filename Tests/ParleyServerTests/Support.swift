@@ -48,8 +48,9 @@ final class LineClient {
     private(set) var closed = false
 
     init(port: UInt16, options: TLSContext.ClientOptions = .init()) throws {
-        connection = try TLSConnection.connect(host: "127.0.0.1", port: port, context: try TLSContext.client(options),
-                                               timeout: .seconds(5))
+        connection = try TLSConnection.connect(
+            host: "127.0.0.1", port: port, context: try TLSContext.client(options),
+            timeout: .seconds(5))
     }
 
     func send(_ line: String) throws {

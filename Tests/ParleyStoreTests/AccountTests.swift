@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ParleyStore
 
 @Suite("Accounts")
@@ -8,7 +9,9 @@ struct AccountTests {
         try withTemporaryDirectory { dir in
             let db = try ParleyDatabase.open(path: databasePath(in: dir))
             #expect(try db.createAccount(name: "Alice", nameKey: "alice", passwordHash: "h1", atMs: 10) == .created)
-            #expect(try db.createAccount(name: "ALICE", nameKey: "ALICE".lowercased(), passwordHash: "h2", atMs: 11) == .nameTaken)
+            #expect(
+                try db.createAccount(name: "ALICE", nameKey: "ALICE".lowercased(), passwordHash: "h2", atMs: 11)
+                    == .nameTaken)
             #expect(try db.accountCount() == 1)
             let stored = try #require(try db.account(nameKey: "alice"))
             #expect(stored.name == "Alice")
@@ -38,7 +41,8 @@ struct AccountTests {
 
     @Test("An account's description never shows its password hash")
     func descriptionRedactsHash() {
-        let account = StoredAccount(id: 1, name: "Eve", nameKey: "eve", passwordHash: "$argon2id$secret", createdAtMs: 0)
+        let account = StoredAccount(
+            id: 1, name: "Eve", nameKey: "eve", passwordHash: "$argon2id$secret", createdAtMs: 0)
         #expect(!"\(account)".contains("secret"))
         #expect(!String(reflecting: account).contains("secret"))
     }

@@ -1,11 +1,13 @@
 import Foundation
 import Testing
+
 @testable import ParleyStore
 
 @Suite("Durability")
 struct DurabilityTests {
-    @Test("Data committed through one connection is visible after closing and reopening the file",
-          arguments: [ParleyDatabase.SynchronousMode.normal, .full])
+    @Test(
+        "Data committed through one connection is visible after closing and reopening the file",
+        arguments: [ParleyDatabase.SynchronousMode.normal, .full])
     func visibleAfterReopen(synchronous: ParleyDatabase.SynchronousMode) throws {
         try withTemporaryDirectory { dir in
             let path = databasePath(in: dir)
@@ -37,7 +39,8 @@ struct DurabilityTests {
             try db.withTransaction {
                 _ = try db.createAccount(name: "Ann", nameKey: "ann", passwordHash: "h", atMs: 1)
                 for index in 0..<10 {
-                    try db.appendMessage(room: "r", sender: "Ann", recipient: nil, body: "m\(index)", atMs: Int64(index))
+                    try db.appendMessage(
+                        room: "r", sender: "Ann", recipient: nil, body: "m\(index)", atMs: Int64(index))
                 }
             }
             let files = FileManager.default
@@ -64,22 +67,25 @@ struct DurabilityTests {
 
 @Suite("Checkpoints from a second connection")
 struct CheckpointTests {
-    @Test("with automatic checkpoints off, a passive checkpoint from another connection copies the WAL and a restart lets it start over")
+    @Test(
+        "with automatic checkpoints off, a passive checkpoint from another connection copies the WAL and a restart lets it start over"
+    )
     func backgroundCheckpoints() throws {
         try withTemporaryDirectory { dir in
             let path = databasePath(in: dir)
             let writer = try ParleyDatabase.open(path: path)
             try writer.setAutomaticCheckpoints(false)
             let checkpointer = try ParleyDatabase.open(path: path)
-            for index in 0..<1_500 { // more pages than SQLite's automatic threshold (1000)
-                try writer.appendMessage(room: "r", sender: "Ann", recipient: nil, body: "m\(index)", atMs: Int64(index))
+            for index in 0..<1_500 {  // more pages than SQLite's automatic threshold (1000)
+                try writer.appendMessage(
+                    room: "r", sender: "Ann", recipient: nil, body: "m\(index)", atMs: Int64(index))
             }
             let progress = try checkpointer.checkpoint(.passive)
-            #expect(progress.walPages > 1_000) // nothing checkpointed it behind our back
-            #expect(progress.isComplete) // the writer was quiet meanwhile
+            #expect(progress.walPages > 1_000)  // nothing checkpointed it behind our back
+            #expect(progress.isComplete)  // the writer was quiet meanwhile
             try checkpointer.checkpoint(.restart)
             try writer.appendMessage(room: "r", sender: "Ann", recipient: nil, body: "after", atMs: 9_999)
-            #expect(try checkpointer.checkpoint(.passive).walPages < 10) // the WAL started over
+            #expect(try checkpointer.checkpoint(.passive).walPages < 10)  // the WAL started over
             let reader = try ParleyDatabase.open(path: path)
             #expect(try reader.messages(room: "r").count == 1_501)
         }

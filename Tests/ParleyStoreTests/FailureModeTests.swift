@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ParleyStore
 
 @Suite("Failure modes")
@@ -62,7 +63,10 @@ struct FailureModeTests {
         try withTemporaryDirectory { dir in
             let path = databasePath(in: dir)
             _ = try SQLiteConnection(path: path)  // creates an empty file at user_version 0
-            #expect(throws: ParleyDatabaseError.schemaOutdated(fileVersion: 0, latestKnownVersion: ParleySchema.latestVersion)) {
+            #expect(
+                throws: ParleyDatabaseError.schemaOutdated(
+                    fileVersion: 0, latestKnownVersion: ParleySchema.latestVersion)
+            ) {
                 try ParleyDatabase.open(path: path, access: .readOnly)
             }
         }

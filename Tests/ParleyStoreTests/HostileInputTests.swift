@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ParleyStore
 
 @Suite("Hostile input")
@@ -23,7 +24,8 @@ struct HostileInputTests {
             for (index, text) in Self.hostileStrings.enumerated() {
                 // The index keeps keys distinct; the hostile text itself is in every field.
                 let key = "\(index)" + text.lowercased()
-                #expect(try db.createAccount(name: text, nameKey: key, passwordHash: text, atMs: Int64(index)) == .created)
+                #expect(
+                    try db.createAccount(name: text, nameKey: key, passwordHash: text, atMs: Int64(index)) == .created)
                 let account = try #require(try db.account(nameKey: key))
                 #expect(account.name == text)
                 #expect(account.nameKey == key)
@@ -31,9 +33,10 @@ struct HostileInputTests {
 
                 let room = "\(index)" + text
                 let id = try db.appendMessage(room: room, sender: text, recipient: text, body: text, atMs: 7)
-                #expect(try db.messages(room: room) == [
-                    StoredMessage(id: id, room: room, sender: text, recipient: text, body: text, sentAtMs: 7),
-                ])
+                #expect(
+                    try db.messages(room: room) == [
+                        StoredMessage(id: id, room: room, sender: text, recipient: text, body: text, sentAtMs: 7)
+                    ])
                 try db.appendAudit(kind: text, account: text, address: text, detail: text, atMs: 9)
                 let audit = try #require(try db.auditEntries().last)
                 #expect([audit.kind, audit.account, audit.address, audit.detail] == [text, text, text, text])
@@ -42,7 +45,10 @@ struct HostileInputTests {
             #expect(try db.accountCount() == count)
             #expect(try db.messageCount() == count)
             #expect(try db.auditCount() == count)
-            #expect(try schemaObjects(db.connection) == ["accounts", "messages", "audit", "messages_room_id", "messages_sent_at"])
+            #expect(
+                try schemaObjects(db.connection) == [
+                    "accounts", "messages", "audit", "messages_room_id", "messages_sent_at",
+                ])
         }
     }
 

@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
-@testable import ParleyStore
 import Testing
+
+@testable import ParleyStore
 
 /// Makes `path` impossible to write for this process until the returned closure runs:
 /// `chattr +i` as root (who ignores permission bits), mode 0444 otherwise.
@@ -45,7 +46,9 @@ struct OpenRefusalTests {
         try withTemporaryDirectory { dir in
             let target = dir + "/elsewhere.sqlite3", link = databasePath(in: dir)
             try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
-            let error = #expect(throws: ParleyDatabaseError.self) { _ = try ParleyDatabase.open(path: link, refuseSymlinks: true) }
+            let error = #expect(throws: ParleyDatabaseError.self) {
+                _ = try ParleyDatabase.open(path: link, refuseSymlinks: true)
+            }
             #expect(error == .symbolicLink(path: link))
             #expect(error?.description.contains("readlink -f") == true)
             #expect(!FileManager.default.fileExists(atPath: target))

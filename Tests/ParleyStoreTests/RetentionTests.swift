@@ -1,6 +1,7 @@
 import Foundation
-@testable import ParleyStore
 import Testing
+
+@testable import ParleyStore
 
 /// `parley serve --keep-days`: deleting old messages, on a real file.
 @Suite("Message retention")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ParleyStore
 
 @Suite("Schema and migrations")
@@ -53,7 +54,8 @@ struct SchemaMigrationTests {
                 let raw = try SQLiteConnection(path: path)
                 try raw.execute("PRAGMA user_version = 99")
             }
-            let expected = ParleyDatabaseError.schemaTooNew(fileVersion: 99, latestKnownVersion: ParleySchema.latestVersion)
+            let expected = ParleyDatabaseError.schemaTooNew(
+                fileVersion: 99, latestKnownVersion: ParleySchema.latestVersion)
             #expect(throws: expected) { try ParleyDatabase.open(path: path) }
             #expect(throws: expected) { try ParleyDatabase.open(path: path, access: .readOnly) }
             #expect(expected.description.contains("newer"))
@@ -83,10 +85,12 @@ struct SchemaMigrationTests {
     func failingMigrationRollsBack() throws {
         try withTemporaryDirectory { dir in
             let path = databasePath(in: dir)
-            let broken = Migration(version: ParleySchema.latestVersion + 1, summary: "broken", sql: """
-                CREATE TABLE half_done (x INTEGER);
-                INSERT INTO no_such_table VALUES (1);
-                """)
+            let broken = Migration(
+                version: ParleySchema.latestVersion + 1, summary: "broken",
+                sql: """
+                    CREATE TABLE half_done (x INTEGER);
+                    INSERT INTO no_such_table VALUES (1);
+                    """)
             #expect(throws: SQLiteError.self) {
                 try ParleyDatabase.open(path: path, migrations: ParleySchema.migrations + [broken])
             }
@@ -100,7 +104,8 @@ struct SchemaMigrationTests {
     @Test("A migration list with a gap in its versions is rejected")
     func gappedMigrationListRejected() throws {
         try withTemporaryDirectory { dir in
-            let gap = Migration(version: ParleySchema.latestVersion + 2, summary: "skips one", sql: "CREATE TABLE t (x)")
+            let gap = Migration(
+                version: ParleySchema.latestVersion + 2, summary: "skips one", sql: "CREATE TABLE t (x)")
             #expect(throws: ParleyDatabaseError.self) {
                 try ParleyDatabase.open(path: databasePath(in: dir), migrations: ParleySchema.migrations + [gap])
             }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import ParleyStore
 
 /// Runs `body` with the path of a fresh, empty temporary directory that is deleted afterwards.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ParleyStore
 
 @Suite("Transactions and savepoints")
@@ -13,7 +14,8 @@ struct TransactionTests {
                 for request in 0..<6 {
                     do {
                         try db.withSavepoint {
-                            try db.appendMessage(room: "r", sender: "s", recipient: nil, body: "m\(request)", atMs: Int64(request))
+                            try db.appendMessage(
+                                room: "r", sender: "s", recipient: nil, body: "m\(request)", atMs: Int64(request))
                             if request == 2 { throw RequestFailed() }
                             if request == 4 {
                                 // A real SQLite failure after this request already wrote something.

@@ -4,7 +4,9 @@ import Testing
 
 @Suite("Self-signed certificates on disk")
 struct CertificateTests {
-    @Test("A generated certificate is written with mode 0600, reloads with the same fingerprint, and matches the openssl CLI")
+    @Test(
+        "A generated certificate is written with mode 0600, reloads with the same fingerprint, and matches the openssl CLI"
+    )
     func loadOrCreateRoundTrip() throws {
         let root = try makeTemporaryDirectory()
         defer { removeTemporaryDirectory(root) }
@@ -29,9 +31,12 @@ struct CertificateTests {
         #expect(OpenSSLErrorQueue.drain().isEmpty, "successful calls leave no stale OpenSSL errors")
 
         guard let openssl = opensslPath() else { return }  // CLI absent: skip the comparison
-        let output = runProgram(openssl, ["x509", "-noout", "-fingerprint", "-sha256", "-in", created.certificatePath]) ?? ""
+        let output =
+            runProgram(openssl, ["x509", "-noout", "-fingerprint", "-sha256", "-in", created.certificatePath]) ?? ""
         // e.g. "sha256 Fingerprint=AB:CD:...": compare the digits after '='.
-        let printed = output.split(separator: "=", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let printed = output.split(separator: "=", maxSplits: 1).last.map {
+            $0.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         #expect(printed == created.fingerprint.hexPairs)
         #expect(Fingerprint(parsing: output) == created.fingerprint)
 
@@ -42,7 +47,10 @@ struct CertificateTests {
         #expect(text.contains("IP Address:127.0.0.1"))
         #expect(text.contains("ecdsa-with-SHA256"))
         #expect(text.contains("prime256v1") || text.contains("P-256"))
-        #expect(runProgram(openssl, ["x509", "-noout", "-checkend", String(9 * 365 * 86400), "-in", created.certificatePath]) != nil)
+        #expect(
+            runProgram(
+                openssl, ["x509", "-noout", "-checkend", String(9 * 365 * 86400), "-in", created.certificatePath])
+                != nil)
     }
 
     @Test("Two generated certificates differ in key, serial and fingerprint; the default CN is parley")

@@ -4,7 +4,9 @@ import Testing
 
 @Suite("Non-blocking TLS I/O")
 struct ConnectionIOTests {
-    @Test("A server driving the non-blocking API with poll() handshakes, reads a large message in pieces, and sees the close")
+    @Test(
+        "A server driving the non-blocking API with poll() handshakes, reads a large message in pieces, and sees the close"
+    )
     func nonBlockingServerLoop() throws {
         let listener = try TCPListener(host: "127.0.0.1", port: 0)
         defer { listener.close() }
@@ -12,7 +14,10 @@ struct ConnectionIOTests {
         let server = BackgroundThread {
             guard let accepted = try? listener.accept() else { return }
             try? Sockets.setNonBlocking(accepted.fileDescriptor)
-            guard let connection = try? TLSConnection(context: sharedServerContext, fileDescriptor: accepted.fileDescriptor, ownership: .borrowed) else { return }
+            guard
+                let connection = try? TLSConnection(
+                    context: sharedServerContext, fileDescriptor: accepted.fileDescriptor, ownership: .borrowed)
+            else { return }
             defer { Sockets.close(accepted.fileDescriptor) }  // borrowed: we close it ourselves
             var waitFor = Int16(POLLIN)
             var handshaking = true
@@ -25,8 +30,13 @@ struct ConnectionIOTests {
                 if handshaking {
                     switch connection.handshake() {
                     case .complete: handshaking = false
-                    case .wantRead: waitFor = Int16(POLLIN); sawWant = true; continue
-                    case .wantWrite: waitFor = Int16(POLLOUT); continue
+                    case .wantRead:
+                        waitFor = Int16(POLLIN)
+                        sawWant = true
+                        continue
+                    case .wantWrite:
+                        waitFor = Int16(POLLOUT)
+                        continue
                     case .failed: break loop
                     }
                 }
@@ -34,9 +44,14 @@ struct ConnectionIOTests {
                 while true {
                     let result = buffer.withUnsafeMutableBytes { connection.read(into: $0) }
                     switch result {
-                    case let .bytes(count): total += count
-                    case .wantRead: waitFor = Int16(POLLIN); sawWant = true; continue loop
-                    case .wantWrite: waitFor = Int16(POLLOUT); continue loop
+                    case .bytes(let count): total += count
+                    case .wantRead:
+                        waitFor = Int16(POLLIN)
+                        sawWant = true
+                        continue loop
+                    case .wantWrite:
+                        waitFor = Int16(POLLOUT)
+                        continue loop
                     case .closed:
                         received.value = (total, sawWant, true, connection.receivedCloseNotify)
                         break loop
@@ -47,7 +62,8 @@ struct ConnectionIOTests {
             if !received.value.closed { received.value = (total, sawWant, false, false) }
         }
 
-        let client = try TLSConnection.connect(host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
+        let client = try TLSConnection.connect(
+            host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
         let payload = [UInt8](repeating: 0x61, count: 200_000)
         try client.writeAll(payload)
         #expect(client.shutdown())
@@ -70,16 +86,23 @@ struct ConnectionIOTests {
         let listener = try TCPListener(host: "127.0.0.1", port: 0)
         defer { listener.close() }
         let server = serveTLS(on: listener, count: 1) { result in
-            if case let .success(connection) = result { connection.close() }  // vanish abruptly
+            if case .success(let connection) = result { connection.close() }  // vanish abruptly
         }
-        let client = try TLSConnection.connect(host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
+        let client = try TLSConnection.connect(
+            host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
         #expect(server.join())
         var outcome: TLSIOResult = .bytes(0)
         let chunk = [UInt8](repeating: 0x62, count: 16_000)
         for _ in 0..<50 {
             outcome = client.write(chunk)
-            if case .bytes = outcome { usleep(2_000); continue }
-            if outcome == .wantWrite { usleep(2_000); continue }
+            if case .bytes = outcome {
+                usleep(2_000)
+                continue
+            }
+            if outcome == .wantWrite {
+                usleep(2_000)
+                continue
+            }
             break
         }
         #expect(outcome == .closed, "SIGPIPE ignored process-wide: \(ignoredByProcess)")
@@ -93,9 +116,10 @@ struct ConnectionIOTests {
         let listener = try TCPListener(host: "127.0.0.1", port: 0)
         defer { listener.close() }
         let server = serveTLS(on: listener, count: 1) { result in
-            if case let .success(connection) = result { _ = try? connection.readSome(timeout: .seconds(5)) }
+            if case .success(let connection) = result { _ = try? connection.readSome(timeout: .seconds(5)) }
         }
-        let client = try TLSConnection.connect(host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
+        let client = try TLSConnection.connect(
+            host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
         #expect(Glibc.shutdown(client.fileDescriptor, Int32(SHUT_WR)) == 0)
         #expect(client.write(Array("after shutdown".utf8)) == .closed)
         #expect(OpenSSLErrorQueue.drain().isEmpty)
@@ -107,11 +131,12 @@ struct ConnectionIOTests {
         let listener = try TCPListener(host: "127.0.0.1", port: 0)
         defer { listener.close() }
         let server = serveTLS(on: listener, count: 1) { result in
-            guard case let .success(connection) = result else { return }
+            guard case .success(let connection) = result else { return }
             try? connection.writeAll([UInt8](repeating: 0x63, count: 1000))  // one TLS record
             _ = try? connection.readSome(timeout: .seconds(5))
         }
-        let client = try TLSConnection.connect(host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
+        let client = try TLSConnection.connect(
+            host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
         let first = try client.readSome(maxLength: 100, timeout: .seconds(5))
         #expect(first?.count == 100)
         #expect(client.pending == 900)
@@ -127,9 +152,10 @@ struct ConnectionIOTests {
         let listener = try TCPListener(host: "127.0.0.1", port: 0)
         defer { listener.close() }
         let server = serveTLS(on: listener, count: 1) { result in
-            if case let .success(connection) = result { connection.close() }  // no shutdown()
+            if case .success(let connection) = result { connection.close() }  // no shutdown()
         }
-        let client = try TLSConnection.connect(host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
+        let client = try TLSConnection.connect(
+            host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
         #expect(server.join())
         #expect(try client.readSome(timeout: .seconds(5)) == nil)
         #expect(!client.receivedCloseNotify)
@@ -145,7 +171,8 @@ struct ConnectionIOTests {
             while !release.value { usleep(5_000) }  // keep the connection open, say nothing
             _ = result
         }
-        let client = try TLSConnection.connect(host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
+        let client = try TLSConnection.connect(
+            host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
         let error = #expect(throws: TLSError.self) {
             _ = try client.readSome(timeout: .milliseconds(150))
         }

@@ -30,25 +30,27 @@ struct FingerprintTests {
     static let garbage: [String] = [
         "", "SHA256:", "hello",
         "SHA1:" + pairs,
-        String(pairs.dropLast(3)),                          // 31 bytes
-        pairs + ":00",                                      // 33 bytes
-        digits + "0",                                       // 65 digits
-        digits.replacingFirstCharacter(with: "G"),          // not hex
-        "SHA256:" + String(digits.prefix(62)) + ":AB",      // mixed grouping
-        pairs.replacingOccurrencesOfFirstColon(),           // one group of four
+        String(pairs.dropLast(3)),  // 31 bytes
+        pairs + ":00",  // 33 bytes
+        digits + "0",  // 65 digits
+        digits.replacingFirstCharacter(with: "G"),  // not hex
+        "SHA256:" + String(digits.prefix(62)) + ":AB",  // mixed grouping
+        pairs.replacingOccurrencesOfFirstColon(),  // one group of four
         "SHA256:SHA256:" + pairs,
         String(repeating: "é", count: 64),
     ]
 
-    @Test("Parsing accepts the prefix or not, any case, colons or not, and OpenSSL's own output",
-          arguments: acceptedForms)
+    @Test(
+        "Parsing accepts the prefix or not, any case, colons or not, and OpenSSL's own output",
+        arguments: acceptedForms)
     func parsesAcceptedForms(text: String) throws {
         let parsed = try #require(Fingerprint(parsing: text))
         #expect(parsed == Fingerprint(bytes: Self.bytes))
     }
 
-    @Test("Parsing rejects garbage, wrong lengths, stray characters and malformed grouping",
-          arguments: garbage)
+    @Test(
+        "Parsing rejects garbage, wrong lengths, stray characters and malformed grouping",
+        arguments: garbage)
     func rejectsGarbage(text: String) {
         #expect(Fingerprint(parsing: text) == nil)
     }

@@ -10,7 +10,7 @@ struct HandshakeTests {
         defer { listener.close() }
         let serverSide = Box<String?>(nil)
         let server = serveTLS(on: listener, count: 1) { result in
-            guard case let .success(connection) = result else {
+            guard case .success(let connection) = result else {
                 serverSide.value = "handshake failed: \(result)"
                 return
             }
@@ -19,7 +19,8 @@ struct HandshakeTests {
                 let request = try connection.readSome(timeout: .seconds(5)) ?? []
                 let reply = String(decoding: request, as: UTF8.self).uppercased()
                 try connection.writeAll(Array(reply.utf8))
-                serverSide.value = "version=\(connection.negotiatedVersion ?? "?") got=\(String(decoding: request, as: UTF8.self))"
+                serverSide.value =
+                    "version=\(connection.negotiatedVersion ?? "?") got=\(String(decoding: request, as: UTF8.self))"
                 _ = try connection.readSome(timeout: .seconds(5))  // wait for the client's close
                 connection.shutdown()
             } catch {
@@ -27,7 +28,8 @@ struct HandshakeTests {
             }
         }
 
-        let client = try TLSConnection.connect(host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
+        let client = try TLSConnection.connect(
+            host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
         #expect(client.negotiatedVersion == "TLSv1.3")
         #expect(client.negotiatedCipher?.hasPrefix("TLS_") == true)
         try client.writeAll(Array("hello parley\n".utf8))
@@ -49,10 +51,11 @@ struct HandshakeTests {
         defer { listener.close() }
         let serverVersion = Box<String?>(nil)
         let server = serveTLS(on: listener, count: 1) { result in
-            if case let .success(connection) = result { serverVersion.value = connection.negotiatedVersion }
+            if case .success(let connection) = result { serverVersion.value = connection.negotiatedVersion }
         }
         let context = try TLSContext.client(.init(maximumVersion: .tls1_2))
-        let client = try TLSConnection.connect(host: "127.0.0.1", port: listener.port, context: context, timeout: .seconds(5))
+        let client = try TLSConnection.connect(
+            host: "127.0.0.1", port: listener.port, context: context, timeout: .seconds(5))
         #expect(client.negotiatedVersion == "TLSv1.2")
         let cipher = client.negotiatedCipher ?? ""
         #expect(cipher.hasPrefix("ECDHE-"))
@@ -71,7 +74,8 @@ struct HandshakeTests {
         }
         let context = try TLSContext.client(.legacyTLS11ForTesting)
         let clientError = #expect(throws: TLSError.self) {
-            _ = try TLSConnection.connect(host: "127.0.0.1", port: listener.port, context: context, timeout: .seconds(5))
+            _ = try TLSConnection.connect(
+                host: "127.0.0.1", port: listener.port, context: context, timeout: .seconds(5))
         }
         #expect(clientError?.kind == .handshake)
         #expect(clientError?.openSSLErrors.joined().contains("alert protocol version") == true)
@@ -79,7 +83,7 @@ struct HandshakeTests {
         #expect(OpenSSLErrorQueue.drain().isEmpty)
         #expect(server.join())
         // The refusal is the server's: it received a TLS 1.1 ClientHello and rejected it.
-        guard case let .failure(error)? = serverResult.value else {
+        guard case .failure(let error)? = serverResult.value else {
             Issue.record("server should have failed the handshake, got \(String(describing: serverResult.value))")
             return
         }
@@ -94,8 +98,8 @@ struct HandshakeTests {
         let outcomes = Box<[String]>([])
         let server = serveTLS(on: listener, count: 2) { result in
             switch result {
-            case let .success(connection): outcomes.mutate { $0.append("ok \(connection.negotiatedVersion ?? "?")") }
-            case let .failure(error): outcomes.mutate { $0.append("failed \(error.kind)") }
+            case .success(let connection): outcomes.mutate { $0.append("ok \(connection.negotiatedVersion ?? "?")") }
+            case .failure(let error): outcomes.mutate { $0.append("failed \(error.kind)") }
             }
         }
 
@@ -109,7 +113,8 @@ struct HandshakeTests {
         while recv(raw, &sink, sink.count, 0) > 0 {}
         Sockets.close(raw)
 
-        let client = try TLSConnection.connect(host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
+        let client = try TLSConnection.connect(
+            host: "127.0.0.1", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
         #expect(client.negotiatedVersion == "TLSv1.3")
         #expect(server.join())
         #expect(outcomes.value == ["failed handshake", "ok TLSv1.3"])
@@ -120,30 +125,33 @@ struct HandshakeTests {
         let directory = try makeTemporaryDirectory()
         defer { removeTemporaryDirectory(directory) }
         let files = try CertificateFiles.loadOrCreate(directory: directory)
-        let context = try TLSContext.server(certificateFile: files.certificatePath, privateKeyFile: files.privateKeyPath)
+        let context = try TLSContext.server(
+            certificateFile: files.certificatePath, privateKeyFile: files.privateKeyPath)
         let listener = try TCPListener(host: "127.0.0.1", port: 0)
         defer { listener.close() }
         let server = serveTLS(on: listener, count: 1, context: context) { result in
-            if case let .success(connection) = result {
+            if case .success(let connection) = result {
                 // Clients present no certificate to Parley servers.
                 #expect(connection.peerCertificateFingerprint == nil)
             }
         }
-        let client = try TLSConnection.connect(host: "localhost", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
+        let client = try TLSConnection.connect(
+            host: "localhost", port: listener.port, context: TLSContext.client(), timeout: .seconds(5))
         #expect(client.peerCertificateFingerprint == files.fingerprint)
         #expect(client.peerCertificateFingerprint == (try Fingerprint(certificatePEM: files.certificatePEM)))
         #expect(client.peerCertificateFingerprint != sharedCertificate.fingerprint)
         #expect(server.join())
     }
 
-    @Test("Over TLS 1.2 the server accepts only ECDHE suites with AES-GCM or ChaCha20-Poly1305, as the openssl CLI sees it",
-          arguments: [
-              ("ECDHE-ECDSA-AES128-GCM-SHA256", true),
-              ("ECDHE-ECDSA-CHACHA20-POLY1305", true),
-              ("ECDHE-ECDSA-AES128-SHA", false),      // CBC with SHA-1
-              ("ECDHE-ECDSA-AES128-SHA256", false),   // CBC
-              ("ECDHE-ECDSA-AES256-SHA384", false),   // CBC
-          ])
+    @Test(
+        "Over TLS 1.2 the server accepts only ECDHE suites with AES-GCM or ChaCha20-Poly1305, as the openssl CLI sees it",
+        arguments: [
+            ("ECDHE-ECDSA-AES128-GCM-SHA256", true),
+            ("ECDHE-ECDSA-CHACHA20-POLY1305", true),
+            ("ECDHE-ECDSA-AES128-SHA", false),  // CBC with SHA-1
+            ("ECDHE-ECDSA-AES128-SHA256", false),  // CBC
+            ("ECDHE-ECDSA-AES256-SHA384", false),  // CBC
+        ])
     func tls12SuitePolicy(cipher: String, accepted: Bool) throws {
         guard let openssl = opensslPath() else { return }
         let listener = try TCPListener(host: "127.0.0.1", port: 0)
@@ -151,19 +159,24 @@ struct HandshakeTests {
         let serverResult = Box<Result<String, TLSError>?>(nil)
         let server = serveTLS(on: listener, count: 1) { result in
             serverResult.value = result.map { $0.negotiatedCipher ?? "?" }
-            if case let .success(connection) = result {
+            if case .success(let connection) = result {
                 _ = try? connection.readSome(timeout: .seconds(5))
                 connection.shutdown()
             }
         }
-        let output = runProgram(openssl, ["s_client", "-connect", "127.0.0.1:\(listener.port)", "-tls1_2",
-                                          "-cipher", cipher, "-brief"],
-                                stdinFromNull: true, includeStandardError: true, requireSuccess: false) ?? ""
+        let output =
+            runProgram(
+                openssl,
+                [
+                    "s_client", "-connect", "127.0.0.1:\(listener.port)", "-tls1_2",
+                    "-cipher", cipher, "-brief",
+                ],
+                stdinFromNull: true, includeStandardError: true, requireSuccess: false) ?? ""
         #expect(server.join())
         if accepted {
             #expect(serverResult.value == .success(cipher), "\(output)")
         } else {
-            guard case let .failure(error)? = serverResult.value else {
+            guard case .failure(let error)? = serverResult.value else {
                 Issue.record("server accepted \(cipher): \(String(describing: serverResult.value))")
                 return
             }
@@ -177,13 +190,15 @@ struct HandshakeTests {
         let listener = try TCPListener(host: "127.0.0.1", port: 0)
         defer { listener.close() }
         let server = serveTLS(on: listener, count: 1) { result in
-            if case let .success(connection) = result {
+            if case .success(let connection) = result {
                 _ = try? connection.readSome(timeout: .seconds(5))  // until s_client closes
                 connection.shutdown()
             }
         }
-        let output = runProgram(openssl, ["s_client", "-connect", "127.0.0.1:\(listener.port)", "-brief"],
-                                stdinFromNull: true, includeStandardError: true, requireSuccess: false) ?? ""
+        let output =
+            runProgram(
+                openssl, ["s_client", "-connect", "127.0.0.1:\(listener.port)", "-brief"],
+                stdinFromNull: true, includeStandardError: true, requireSuccess: false) ?? ""
         #expect(output.contains("Protocol version: TLSv1.3"), "\(output)")
         #expect(output.contains("Signature type: ECDSA"), "\(output)")
         #expect(server.join())

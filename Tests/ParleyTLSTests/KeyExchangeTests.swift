@@ -6,17 +6,20 @@ import Testing
 struct KeyExchangeTests {
     /// Handshakes once with a client offering `groups` at `version`; the client's result
     /// and the group the server saw.
-    func handshake(groups: String, version: TLSVersion = .tls1_3) throws -> (client: Result<String?, any Error>, server: String?) {
+    func handshake(
+        groups: String, version: TLSVersion = .tls1_3
+    ) throws -> (client: Result<String?, any Error>, server: String?) {
         let listener = try TCPListener(host: "127.0.0.1", port: 0)
         defer { listener.close() }
         let serverGroup = Box<String?>(nil)
         let server = serveTLS(on: listener, count: 1) { result in
-            if case let .success(connection) = result { serverGroup.value = connection.negotiatedGroup }
+            if case .success(let connection) = result { serverGroup.value = connection.negotiatedGroup }
         }
         let options = TLSContext.ClientOptions(minimumVersion: version, maximumVersion: version, groups: groups)
         let client = Result<String?, any Error> {
-            let connection = try TLSConnection.connect(host: "127.0.0.1", port: listener.port,
-                                                       context: TLSContext.client(options), timeout: .seconds(5))
+            let connection = try TLSConnection.connect(
+                host: "127.0.0.1", port: listener.port,
+                context: TLSContext.client(options), timeout: .seconds(5))
             defer { connection.close() }
             return connection.negotiatedGroup
         }

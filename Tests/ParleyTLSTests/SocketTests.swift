@@ -4,8 +4,9 @@ import Testing
 
 @Suite("TCP sockets")
 struct SocketTests {
-    @Test("Listening on port 0 binds an ephemeral port that a client can reach over IPv4, IPv6 and localhost",
-          arguments: ["127.0.0.1", "::1", "[::1]", "localhost"])
+    @Test(
+        "Listening on port 0 binds an ephemeral port that a client can reach over IPv4, IPv6 and localhost",
+        arguments: ["127.0.0.1", "::1", "[::1]", "localhost"])
     func ephemeralPort(host: String) throws {
         let listener = try TCPListener(host: host, port: 0)
         defer { listener.close() }

@@ -43,14 +43,17 @@ let sharedServerContext: TLSContext = try! TLSContext.server(
 
 /// Accepts `count` connections on a background thread, handshakes each as a TLS server
 /// (non-blocking socket, 5 s timeout), and passes the outcome to `handler`.
-func serveTLS(on listener: TCPListener, count: Int, context: TLSContext = sharedServerContext,
-              handler: @escaping @Sendable (Result<TLSConnection, TLSError>) -> Void) -> BackgroundThread {
+func serveTLS(
+    on listener: TCPListener, count: Int, context: TLSContext = sharedServerContext,
+    handler: @escaping @Sendable (Result<TLSConnection, TLSError>) -> Void
+) -> BackgroundThread {
     BackgroundThread {
         for _ in 0..<count {
             guard let accepted = try? listener.accept() else { return }
             do {
                 try Sockets.setNonBlocking(accepted.fileDescriptor)
-                let connection = try TLSConnection(context: context, fileDescriptor: accepted.fileDescriptor, ownership: .owned)
+                let connection = try TLSConnection(
+                    context: context, fileDescriptor: accepted.fileDescriptor, ownership: .owned)
                 do throws(TLSError) {
                     try connection.handshake(timeout: .seconds(5))
                     handler(.success(connection))
@@ -81,8 +84,10 @@ func removeTemporaryDirectory(_ path: String) {
 
 /// Runs a program and returns its standard output, or nil if it cannot run or (when
 /// `requireSuccess`) exits non-zero.
-func runProgram(_ path: String, _ arguments: [String], stdinFromNull: Bool = false,
-                includeStandardError: Bool = false, requireSuccess: Bool = true) -> String? {
+func runProgram(
+    _ path: String, _ arguments: [String], stdinFromNull: Bool = false,
+    includeStandardError: Bool = false, requireSuccess: Bool = true
+) -> String? {
     guard FileManager.default.isExecutableFile(atPath: path) else { return nil }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)

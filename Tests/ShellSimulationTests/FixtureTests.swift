@@ -10,13 +10,16 @@ import Testing
 struct ShellFixtureTests {
     static var directories: [String] {
         let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        return [here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fixtures/shell").path,
-                here.appendingPathComponent("Planted").path]
+        return [
+            here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fixtures/shell").path,
+            here.appendingPathComponent("Planted").path,
+        ]
     }
 
     static var files: [String] {
         directories.flatMap { directory in
-            ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+            ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }
+                .sorted()
                 .map { directory + "/" + $0 }
         }
     }
@@ -27,7 +30,9 @@ struct ShellFixtureTests {
         let result = try fixture.replay()
         #expect(result.stale.map { "decision \($0.0) \"\($0.1)\" no longer fits" } == nil)
         if fixture.plant != nil {
-            #expect(result.violation?.invariant == fixture.invariant, "\(file): \(result.violation?.description ?? "holds")")
+            #expect(
+                result.violation?.invariant == fixture.invariant, "\(file): \(result.violation?.description ?? "holds")"
+            )
         } else {
             #expect(result.violation == nil, "\(file): \(result.violation?.description ?? "")")
         }

@@ -32,15 +32,17 @@ struct HarnessTests {
         let c = ShellSimulation.run(seed: 12, options: ShellOptions())
         #expect(a.traceHash == b.traceHash)
         #expect(a.traceHash != c.traceHash)
-        let replayed = ShellSimulation.replay(seed: 11, options: ShellOptions(), setup: a.setup, plant: nil, decisions: a.decisions,
-                                              lenient: false)
+        let replayed = ShellSimulation.replay(
+            seed: 11, options: ShellOptions(), setup: a.setup, plant: nil, decisions: a.decisions,
+            lenient: false)
         #expect(replayed.stale == nil)
         #expect(replayed.traceHash == a.traceHash)
     }
 
     @Test("A campaign on two workers runs every seed and finds nothing on the real shell")
     func campaignRuns() {
-        let campaign = ShellCampaign(firstSeed: 1, count: 4, options: ShellOptions(), workers: 2, fixturesDirectory: nil)
+        let campaign = ShellCampaign(
+            firstSeed: 1, count: 4, options: ShellOptions(), workers: 2, fixturesDirectory: nil)
         let summary = campaign.run()
         #expect(summary.runs == 4)
         #expect(summary.failures.map(\.violation.description) == [])

@@ -2,6 +2,7 @@ import ChatCore
 import ParleyPlatform
 import ParleySimulation
 import Testing
+
 @testable import ParleyShellSimulation
 
 /// A mailbox over any platform, as the shell's is: a lock, a condition, a list.
@@ -96,14 +97,18 @@ final class TestMailbox<P: Platform>: @unchecked Sendable {
         var pick = picker(1)
         #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100) == .violated)
         #expect(platform.scheduler.violation?.invariant == .lockOrder)
-        #expect(platform.scheduler.violation!.detail.contains("room r1 while holding session c1.1"), Comment(rawValue: platform.scheduler.violation!.detail))
+        #expect(
+            platform.scheduler.violation!.detail.contains("room r1 while holding session c1.1"),
+            Comment(rawValue: platform.scheduler.violation!.detail))
         platform.scheduler.teardown()
     }
 
     @Test("Nested session locks and locks taken under a leaf are violations; the documented order is not")
 
     func nestedSessionLocksAndLeavesAreViolations() {
-        for (first, second) in [("session c1.1", "session c2.1"), ("router sessions", "session c1.1"), ("room r1", "lobby")] {
+        for (first, second) in [
+            ("session c1.1", "session c2.1"), ("router sessions", "session c1.1"), ("room r1", "lobby"),
+        ] {
             let platform = ControlledPlatform()
             let a = platform.makeLock(role: first), b = platform.makeLock(role: second)
             _ = platform.spawnThread(name: "t", stackSize: 0) { a.withLock { b.withLock {} } }
@@ -116,7 +121,9 @@ final class TestMailbox<P: Platform>: @unchecked Sendable {
         let platform = ControlledPlatform()
         let room = platform.makeLock(role: "room r1"), session = platform.makeLock(role: "session c1.1")
         let mailbox = platform.makeLock(role: "lobby mailbox")
-        _ = platform.spawnThread(name: "room r1", stackSize: 0) { room.withLock { session.withLock { mailbox.withLock {} } } }
+        _ = platform.spawnThread(name: "room r1", stackSize: 0) {
+            room.withLock { session.withLock { mailbox.withLock {} } }
+        }
         var pick = picker(1)
         #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100) == .idle)
         platform.scheduler.teardown()
@@ -152,7 +159,7 @@ final class TestMailbox<P: Platform>: @unchecked Sendable {
         let platform = ControlledPlatform()
         let waker = platform.makeWaker()!
         let outcome = Box<WaitOutcome?>(nil)
-        waker.signal() // from the harness, before anyone waits
+        waker.signal()  // from the harness, before anyone waits
         _ = platform.spawnThread(name: "c1.1 connection", stackSize: 0) {
             outcome.value = platform.wait(for: [], on: nil, waker: waker, timeout: .seconds(2))
         }
@@ -235,7 +242,9 @@ final class TestMailbox<P: Platform>: @unchecked Sendable {
         for _ in 0..<100 {
             let platform = ControlledPlatform()
             let mailbox = TestMailbox(platform, role: "gate")
-            for index in 0..<3 { _ = platform.spawnThread(name: "worker \(index)", stackSize: 0) { _ = mailbox.takeAll() } }
+            for index in 0..<3 {
+                _ = platform.spawnThread(name: "worker \(index)", stackSize: 0) { _ = mailbox.takeAll() }
+            }
             var pick = picker(1)
             #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100) == .idle)
             #expect(platform.scheduler.liveThreads.count == 3)
@@ -255,7 +264,10 @@ final class TestMailbox<P: Platform>: @unchecked Sendable {
             while sent < bytes.count {
                 let result = bytes[sent...].withUnsafeBytes { stream.write($0) }
                 results.value.append(result)
-                if case .bytes(let n) = result { sent += n; continue }
+                if case .bytes(let n) = result {
+                    sent += n
+                    continue
+                }
                 _ = platform.wait(for: .writable, on: stream, waker: nil, timeout: nil)
             }
         }
@@ -285,7 +297,7 @@ final class TestMailbox<P: Platform>: @unchecked Sendable {
         var pick = picker(1)
         #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100) == .idle)
         stream.clientSend(ArraySlice("hi\n".utf8))
-        set.interrupt() // from the harness: pending for the second wait
+        set.interrupt()  // from the harness: pending for the second wait
         #expect(platform.scheduler.runUntilIdle(picker: &pick, maxSlices: 100) == .idle)
         #expect(seen.value == [[7]], "the stream and the interrupt come in one answer")
         set.interrupt()

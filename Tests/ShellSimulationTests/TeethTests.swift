@@ -16,16 +16,21 @@ enum Teeth {
         let fixture: ShellFixture
     }
 
-    static func hunt(_ plant: Plant, seeds: ClosedRange<UInt64>, options: ShellOptions = ShellOptions(), budget: Int = 120) -> Caught? {
+    static func hunt(
+        _ plant: Plant, seeds: ClosedRange<UInt64>, options: ShellOptions = ShellOptions(), budget: Int = 120
+    ) -> Caught? {
         for seed in seeds {
             let report = ShellSimulation.run(seed: seed, options: options, plant: plant)
             guard let violation = report.violation else { continue }
             var shrinker = ShellShrinker(failing: report, budget: budget)
             let shrunk = shrinker.shrink()
-            let final = ShellSimulation.replay(seed: seed, options: options, setup: report.setup, plant: plant, decisions: shrunk,
-                                               lenient: false)
+            let final = ShellSimulation.replay(
+                seed: seed, options: options, setup: report.setup, plant: plant, decisions: shrunk,
+                lenient: false)
             let fixture = ShellFixture(report: final, decisions: shrunk, originalDecisions: report.decisions.count)
-            return Caught(seed: seed, violation: final.violation ?? violation, original: report.decisions.count, shrunk: shrunk, fixture: fixture)
+            return Caught(
+                seed: seed, violation: final.violation ?? violation, original: report.decisions.count, shrunk: shrunk,
+                fixture: fixture)
         }
         return nil
     }
@@ -35,15 +40,21 @@ enum Teeth {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Planted").path
     }
 
-    static func check(_ plant: Plant, seeds: ClosedRange<UInt64>, options: ShellOptions = ShellOptions(),
-                      expected: Set<ShellInvariant>) throws {
-        let caught = try #require(hunt(plant, seeds: seeds, options: options), "\(plant.rawValue) was not caught in seeds \(seeds)")
+    static func check(
+        _ plant: Plant, seeds: ClosedRange<UInt64>, options: ShellOptions = ShellOptions(),
+        expected: Set<ShellInvariant>
+    ) throws {
+        let caught = try #require(
+            hunt(plant, seeds: seeds, options: options), "\(plant.rawValue) was not caught in seeds \(seeds)")
         #expect(expected.contains(caught.violation.invariant), "\(caught.violation)")
         #expect(caught.shrunk.count < caught.original)
-        print("\(plant.rawValue): seed \(caught.seed), \(caught.violation), \(caught.original) → \(caught.shrunk.count) decisions")
+        print(
+            "\(plant.rawValue): seed \(caught.seed), \(caught.violation), \(caught.original) → \(caught.shrunk.count) decisions"
+        )
         // Without the plant the same decisions hold.
-        let clean = ShellSimulation.replay(seed: caught.seed, options: caught.fixture.options, setup: caught.fixture.setup, plant: nil,
-                                           decisions: caught.shrunk, lenient: true)
+        let clean = ShellSimulation.replay(
+            seed: caught.seed, options: caught.fixture.options, setup: caught.fixture.setup, plant: nil,
+            decisions: caught.shrunk, lenient: true)
         #expect(clean.violation == nil, "\(clean.violation?.description ?? "")")
         // The kept fixture still shows it.
         let kept = Teeth.plantedDirectory + "/\(plant.rawValue).json"
@@ -51,7 +62,9 @@ enum Teeth {
             let fixture = try ShellFixture.load(from: kept)
             let replayed = try fixture.replay()
             #expect(replayed.stale == nil)
-            #expect(replayed.violation?.invariant == fixture.invariant, "\(kept): \(replayed.violation?.description ?? "holds")")
+            #expect(
+                replayed.violation?.invariant == fixture.invariant,
+                "\(kept): \(replayed.violation?.description ?? "holds")")
         } else if ProcessInfo.processInfo.environment["PARLEY_WRITE_PLANTED"] != nil {
             try caught.fixture.save(to: kept)
         }

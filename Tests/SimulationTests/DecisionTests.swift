@@ -32,7 +32,9 @@ struct DecisionTests {
         #expect(Decision(parsing: decision.description) == decision)
     }
 
-    @Test("text that is no decision is refused", arguments: ["", "c1", "lobby → c1.1: teleport", "net → c0.1: 3 bytes", "clock +x ms", "r0 → lobby: say"])
+    @Test(
+        "text that is no decision is refused",
+        arguments: ["", "c1", "lobby → c1.1: teleport", "net → c0.1: 3 bytes", "clock +x ms", "r0 → lobby: say"])
     func refusesNonsense(_ text: String) {
         #expect(Decision(parsing: text) == nil)
     }
@@ -40,8 +42,11 @@ struct DecisionTests {
     @Test("a fixture survives a trip through JSON")
     func fixtureRoundTrip() throws {
         let report = Simulation.run(seed: 11, options: testOptions, recordDecisions: true)
-        let fixture = Fixture(summary: "a sample", invariant: .roomDelivery, violation: "detail", hazard: .secondLogin, plant: nil, seed: 11,
-                              options: testOptions, world: report.setup, plan: report.plan, originalDecisions: 9, decisions: report.decisions)
+        let fixture = Fixture(
+            summary: "a sample", invariant: .roomDelivery, violation: "detail", hazard: .secondLogin, plant: nil,
+            seed: 11,
+            options: testOptions, world: report.setup, plan: report.plan, originalDecisions: 9,
+            decisions: report.decisions)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("parley-fixture-\(UUID()).json").path
         try fixture.save(to: path)
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -53,7 +58,8 @@ struct DecisionTests {
     @Test("no fixture or timeline ever holds a password")
     func noPasswords() throws {
         let report = Simulation.run(seed: 3, options: testOptions, recordDecisions: true, recordTimeline: true)
-        let text = report.decisions.map(\.description).joined(separator: "\n")
+        let text =
+            report.decisions.map(\.description).joined(separator: "\n")
             + (report.timeline ?? []).map { "\($0.event) \($0.effects.joined())" }.joined(separator: "\n")
         #expect(text.contains("<password>"))
         #expect(!text.contains("-sim"))

@@ -13,7 +13,9 @@ struct FixtureTests {
     func replays(_ file: URL) throws {
         let fixture = try Fixture.load(from: file.path)
         let result = try Simulation.replay(fixture)
-        #expect(result.verdict == .holds, "\(file.lastPathComponent): \(result.verdict) — replay: parley replay fixtures/\(file.lastPathComponent)")
+        #expect(
+            result.verdict == .holds,
+            "\(file.lastPathComponent): \(result.verdict) — replay: parley replay fixtures/\(file.lastPathComponent)")
     }
 
     @Test("a fixture whose decision no longer fits is stale, not green")

@@ -44,7 +44,8 @@ struct TwinLobby: LobbyBehaviour {
         // The directory is keyed by name, so the twin goes in under another key and
         // comes out under the taken name.
         guard case .create(let session, let name) = message, inner.rooms.contains(where: { $0.name == name }),
-              let alias = Name(name.text.prefix(Name.maxLength - 5) + "-twin") else {
+            let alias = Name(name.text.prefix(Name.maxLength - 5) + "-twin")
+        else {
             return inner.receive(message, now: now, into: &effects)
         }
         effects += inner.receive(.create(session, room: alias), now: now).map { effect in
@@ -74,7 +75,11 @@ struct EagerGate: GateBehaviour {
             for case .store(.fetchAccount(let ticket, _, _)) in added { claimants[ticket] = (session, name) }
         case .verified(let ticket, _, _):
             if let (session, name) = claimants.removeValue(forKey: ticket),
-               added.contains(where: { if case .session(_, .replaced) = $0 { return true }; return false }) {
+                added.contains(where: {
+                    if case .session(_, .replaced) = $0 { return true }
+                    return false
+                })
+            {
                 effects.append(.session(session, .loggedIn(name, registered: false)))
             }
         default:
@@ -101,7 +106,9 @@ struct HastySession: SessionBehaviour {
     var pendingWake: Instant? { gone ? nil : inner.pendingWake }
 
     mutating func opened(now: Instant) -> [SessionEffect] { inner.opened(now: now) }
-    mutating func bytesReceived(_ bytes: ArraySlice<UInt8>, now: Instant) -> [SessionEffect] { gone ? [] : inner.bytesReceived(bytes, now: now) }
+    mutating func bytesReceived(_ bytes: ArraySlice<UInt8>, now: Instant) -> [SessionEffect] {
+        gone ? [] : inner.bytesReceived(bytes, now: now)
+    }
     mutating func tick(now: Instant) -> [SessionEffect] { gone ? [] : inner.tick(now: now) }
     mutating func outputSent(bytes: Int) { inner.outputSent(bytes: bytes) }
 
@@ -110,7 +117,9 @@ struct HastySession: SessionBehaviour {
     }
 
     mutating func connectionLost(now: Instant) -> [SessionEffect] {
-        guard let account = inner.account, inner.room == nil, !inner.isClosing else { return inner.connectionLost(now: now) }
+        guard let account = inner.account, inner.room == nil, !inner.isClosing else {
+            return inner.connectionLost(now: now)
+        }
         gone = true
         return [.closeConnection, .send(.gate(.logout(inner.id, account, reason: .disconnected))), .retire]
     }

@@ -11,20 +11,28 @@ enum Plant: String, CaseIterable {
     /// Runs one seed with this plant.
     func run(seed: UInt64, options: SimulationOptions) -> RunReport {
         switch self {
-        case .leakyRoom: return Simulation.run(seed: seed, options: options, actors: LeakyRoomActors.self, recordDecisions: true)
-        case .twinLobby: return Simulation.run(seed: seed, options: options, actors: TwinLobbyActors.self, recordDecisions: true)
-        case .eagerGate: return Simulation.run(seed: seed, options: options, actors: EagerGateActors.self, recordDecisions: true)
-        case .hastySession: return Simulation.run(seed: seed, options: options, actors: HastySessionActors.self, recordDecisions: true)
+        case .leakyRoom:
+            return Simulation.run(seed: seed, options: options, actors: LeakyRoomActors.self, recordDecisions: true)
+        case .twinLobby:
+            return Simulation.run(seed: seed, options: options, actors: TwinLobbyActors.self, recordDecisions: true)
+        case .eagerGate:
+            return Simulation.run(seed: seed, options: options, actors: EagerGateActors.self, recordDecisions: true)
+        case .hastySession:
+            return Simulation.run(seed: seed, options: options, actors: HastySessionActors.self, recordDecisions: true)
         }
     }
 
     /// Shrinks a failing run of this plant into a fixture.
     func fixture(for report: RunReport, goal: ShrinkGoal) -> Fixture? {
         switch self {
-        case .leakyRoom: return Simulation.fixture(for: report, goal: goal, actors: LeakyRoomActors.self, plant: rawValue)
-        case .twinLobby: return Simulation.fixture(for: report, goal: goal, actors: TwinLobbyActors.self, plant: rawValue)
-        case .eagerGate: return Simulation.fixture(for: report, goal: goal, actors: EagerGateActors.self, plant: rawValue)
-        case .hastySession: return Simulation.fixture(for: report, goal: goal, actors: HastySessionActors.self, plant: rawValue)
+        case .leakyRoom:
+            return Simulation.fixture(for: report, goal: goal, actors: LeakyRoomActors.self, plant: rawValue)
+        case .twinLobby:
+            return Simulation.fixture(for: report, goal: goal, actors: TwinLobbyActors.self, plant: rawValue)
+        case .eagerGate:
+            return Simulation.fixture(for: report, goal: goal, actors: EagerGateActors.self, plant: rawValue)
+        case .hastySession:
+            return Simulation.fixture(for: report, goal: goal, actors: HastySessionActors.self, plant: rawValue)
         }
     }
 

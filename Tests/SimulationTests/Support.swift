@@ -2,7 +2,8 @@ import Foundation
 import ParleySimulation
 
 /// The package's top directory, found from this file's path.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
 /// Every fixture in a directory, sorted by name.
 func fixtureFiles(in directory: URL) -> [URL] {

@@ -7,7 +7,9 @@ struct SweepTests {
     func randomSeeds() {
         for seed in UInt64(1)...300 {
             let report = Simulation.run(seed: seed, options: testOptions)
-            #expect(report.violation == nil, "seed \(seed): \(report.violation!) — replay: parley sim --seed \(seed) --steps 300")
+            #expect(
+                report.violation == nil,
+                "seed \(seed): \(report.violation!) — replay: parley sim --seed \(seed) --steps 300")
         }
     }
 
@@ -16,13 +18,16 @@ struct SweepTests {
         let options = SimulationOptions(scheduler: .pct, steps: 300)
         for seed in UInt64(1)...100 {
             let report = Simulation.run(seed: seed, options: options)
-            #expect(report.violation == nil, "seed \(seed): \(report.violation!) — replay: parley sim --seed \(seed) --steps 300 --scheduler pct")
+            #expect(
+                report.violation == nil,
+                "seed \(seed): \(report.violation!) — replay: parley sim --seed \(seed) --steps 300 --scheduler pct")
         }
     }
 
     @Test("a campaign on two workers adds up and finds nothing")
     func campaign() {
-        let summary = Campaign(firstSeed: 1_000, count: 40, options: testOptions, workers: 2, fixturesDirectory: nil).run()
+        let summary = Campaign(firstSeed: 1_000, count: 40, options: testOptions, workers: 2, fixturesDirectory: nil)
+            .run()
         #expect(summary.runs == 40)
         #expect(summary.repeated == 2)
         #expect(summary.failures.isEmpty)

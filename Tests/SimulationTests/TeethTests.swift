@@ -19,7 +19,9 @@ struct TeethTests {
         let (seed, report) = try #require(caught, "\(plant.rawValue) was not caught within 1,000 seeds")
         let violation = try #require(report.violation)
         let fixture = try #require(plant.fixture(for: report, goal: .violation(violation.invariant)))
-        print("\(plant.rawValue): caught by seed \(seed) (the \(seed)th tried) as \(violation.invariant.rawValue); \(report.decisions.count) decisions shrunk to \(fixture.decisions.count)")
+        print(
+            "\(plant.rawValue): caught by seed \(seed) (the \(seed)th tried) as \(violation.invariant.rawValue); \(report.decisions.count) decisions shrunk to \(fixture.decisions.count)"
+        )
         #expect(fixture.decisions.count <= 36, "a planted bug shrinks to a few dozen decisions at most")
         let replayed = try plant.replay(fixture)
         #expect(replayed.verdict.violation?.invariant == violation.invariant)
@@ -47,9 +49,11 @@ struct TeethTests {
     @Test("every planted fixture still fails with its plant", arguments: plantedFixtures)
     func plantedFixtureFails(_ file: URL) throws {
         let fixture = try Fixture.load(from: file.path)
-        let plant = try #require(fixture.plant.flatMap(Plant.init(rawValue:)), "\(file.lastPathComponent) names no known plant")
+        let plant = try #require(
+            fixture.plant.flatMap(Plant.init(rawValue:)), "\(file.lastPathComponent) names no known plant")
         let result = try plant.replay(fixture)
-        #expect(result.verdict.violation?.invariant == fixture.invariant, "\(file.lastPathComponent): \(result.verdict)")
+        #expect(
+            result.verdict.violation?.invariant == fixture.invariant, "\(file.lastPathComponent): \(result.verdict)")
     }
 }
 

@@ -23,8 +23,9 @@ public final class OSListener: PlatformListener {
         guard poll(&descriptor, 1, OSPlatform.milliseconds(timeout)) > 0 else { return .nothing }
         do {
             let socket = try listener.accept()
-            return .connection(TLSStream(fileDescriptor: socket.fileDescriptor, context: context),
-                               remoteHost: socket.remoteHost, remoteAddress: socket.remoteAddress)
+            return .connection(
+                TLSStream(fileDescriptor: socket.fileDescriptor, context: context),
+                remoteHost: socket.remoteHost, remoteAddress: socket.remoteAddress)
         } catch {
             return .failed("\(error)")
         }

@@ -87,7 +87,9 @@ public final class OSPlatform: Platform {
     /// events is left out: a hung-up socket polled for nothing would still report
     /// POLLHUP, at once, every time. The waker is not cleared here (`Waker.clear`).
     @inline(__always)
-    public func wait(for events: StreamEvents, on stream: TLSStream?, waker: OSWaker?, timeout: Duration?) -> WaitOutcome {
+    public func wait(
+        for events: StreamEvents, on stream: TLSStream?, waker: OSWaker?, timeout: Duration?
+    ) -> WaitOutcome {
         var mask: Int16 = 0
         if events.contains(.readable) { mask |= Int16(POLLIN) }
         if events.contains(.writable) { mask |= Int16(POLLOUT) }

@@ -6,7 +6,7 @@ import ParleyPlatform
 /// parked socket once (one-shot) for input, an end of stream or an error, and an eventfd
 /// that interrupts the waiting thread. Its descriptors close with the object, so a late
 /// `interrupt` never writes to a number the process has reused.
-public final class OSReadySet: PlatformReadySet, @unchecked Sendable { // `tags` is the waiting thread's alone
+public final class OSReadySet: PlatformReadySet, @unchecked Sendable {  // `tags` is the waiting thread's alone
     private let epoll: Int32
     private let interruptFD: Int32
     private static let interruptTag = UInt64.max

@@ -21,12 +21,14 @@ enum OSThreads {
         pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
         let box = Unmanaged.passRetained(Box(name: name, body: body))
         var thread = pthread_t()
-        let result = pthread_create(&thread, &attributes, { raw in
-            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            parley_set_thread_name(box.name)
-            box.body()
-            return nil
-        }, box.toOpaque())
+        let result = pthread_create(
+            &thread, &attributes,
+            { raw in
+                let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+                parley_set_thread_name(box.name)
+                box.body()
+                return nil
+            }, box.toOpaque())
         if result != 0 {
             box.release()
             return false

@@ -34,7 +34,7 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
                 try Sockets.setNonBlocking(fileDescriptor)
                 connection = try TLSConnection(context: context, fileDescriptor: fileDescriptor, ownership: .borrowed)
             } catch {
-                return .failed // reported as a failed handshake, the connection's end either way
+                return .failed  // reported as a failed handshake, the connection's end either way
             }
         }
         switch connection!.handshake() {
