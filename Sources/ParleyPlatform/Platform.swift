@@ -50,7 +50,8 @@ public protocol PlatformLock: AnyObject, Sendable {
 }
 
 extension PlatformLock {
-    @inline(__always)
+    /// Inlinable, so the shell's calls specialise to the platform's own lock and unlock.
+    @inlinable @inline(__always)
     public func withLock<T>(_ body: () throws -> T) rethrows -> T {
         lock()
         defer { unlock() }
@@ -86,23 +87,24 @@ public protocol PlatformWaker: AnyObject, Sendable {
 }
 
 /// What a wait on a stream can wait for, and what it found.
+/// (Inlinable throughout: the shell tests and builds these on every wait.)
 public struct StreamEvents: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let readable = StreamEvents(rawValue: 1)
-    public static let writable = StreamEvents(rawValue: 2)
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+    @inlinable public static var readable: StreamEvents { StreamEvents(rawValue: 1) }
+    @inlinable public static var writable: StreamEvents { StreamEvents(rawValue: 2) }
     /// The peer hung up or the stream failed (reported whatever was asked).
-    public static let hangUp = StreamEvents(rawValue: 4)
+    @inlinable public static var hangUp: StreamEvents { StreamEvents(rawValue: 4) }
 }
 
 public struct WaitOutcome: Sendable, Equatable {
     public var stream: StreamEvents
     public var wakerFired: Bool
-    public init(stream: StreamEvents, wakerFired: Bool) {
+    @inlinable public init(stream: StreamEvents, wakerFired: Bool) {
         self.stream = stream
         self.wakerFired = wakerFired
     }
-    public var timedOut: Bool { stream.isEmpty && !wakerFired }
+    @inlinable public var timedOut: Bool { stream.isEmpty && !wakerFired }
 }
 
 /// What one read, write or handshake step of a stream did.
