@@ -35,6 +35,9 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     /// `wrong-credentials` answers a password check, for a missing account too (no shortcut
     /// whose timing tells which accounts exist).
     case wrongCredentialsChecked = "wrong-credentials-checked"
+    /// A login whose connection has gone costs no more hashing: once the Gate hears a session
+    /// abandoned its login, it sends the hashing pool no job for it that it had not sent before.
+    case abandonedLoginDropped = "abandoned-login-dropped"
     /// Once faults stop, every mailbox drains, every session settles, every command is answered.
     case liveness
     /// The same seed gives the same trace.
@@ -60,6 +63,7 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
         case .noStrangerLockout: return "a login from an address with no failed check is never refused as rate-limited"
         case .wrongCredentialsChecked:
             return "wrong-credentials always answers a password check, for missing accounts too"
+        case .abandonedLoginDropped: return "a login abandoned by its connection sends no new work to the hashing pool"
         case .liveness: return "once faults stop, every command is answered and every mailbox drains"
         case .determinism: return "the same seed gives the same trace"
         }

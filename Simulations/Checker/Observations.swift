@@ -16,6 +16,10 @@ struct Observations {
     var messages: MessageLedger
     /// Which tagged text each store ticket carries, per room.
     var storeTickets: [StoreTicket: TextTag] = [:]
+    /// Sessions (by slot) whose connection abandoned a login, and the Gate tickets it has
+    /// handed the hashing pool so far.
+    var abandonedLogins: Set<Int> = []
+    var ticketsHashed: Set<Ticket> = []
     /// Scratch marks, one per session, for finding duplicates in one step without a Set.
     var stamps: [Int] = []
 

@@ -50,6 +50,7 @@ extension World {
 
     mutating func checkGate(_ message: GateMessage, _ effects: [GateEffect]) {
         checkLoginPolicy(message, effects)
+        checkAbandonedLogins(message, effects)
         for case .session(_, let answer) in effects {
             switch answer {
             case .replaced: hazards.insert(.secondLogin)
@@ -57,6 +58,28 @@ extension World {
             case .loggedIn: if case .logout = message { hazards.insert(.logoutRacingLogin) }
             default: break
             }
+        }
+    }
+
+    /// After a session abandons its login, the Gate gives the hashing pool no new job for it.
+    private mutating func checkAbandonedLogins(_ message: GateMessage, _ effects: [GateEffect]) {
+        if case .loginAbandoned(let session) = message, let slot = slot(session) {
+            observed.abandonedLogins.insert(slot)
+            if ticketOwners.contains(where: { $0.value == slot && !observed.ticketsHashed.contains($0.key) }) {
+                hazards.insert(.loginAbandoned)
+            }
+        }
+        for case .hasher(let request) in effects {
+            let ticket: Ticket
+            switch request {
+            case .hash(let t, _), .verify(let t, _, _): ticket = t
+            }
+            if let owner = ticketOwners[ticket], observed.abandonedLogins.contains(owner),
+                !observed.ticketsHashed.contains(ticket)
+            {
+                fail(.abandonedLoginDropped, "the Gate sent the hashing pool \(ticket) for \(sessions[owner].name), whose login was abandoned")
+            }
+            observed.ticketsHashed.insert(ticket)
         }
     }
 
