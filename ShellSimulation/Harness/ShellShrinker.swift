@@ -1,9 +1,11 @@
+import ParleySimulation
+
 /// Reduces a failing shell run to a short one that breaks the same invariant, in the
 /// manner of the core simulator's `Shrinker` (after Hypothesis): edit the choice stream,
 /// replay leniently (a decision that no longer fits is skipped), keep what still fails;
 /// the list kept is the one actually applied, so it replays strictly. The budget counts
 /// replays, so a shrink is as deterministic as the run.
-public struct ShellShrinker {
+public struct ShellShrinker: ShrinkPasses {
     public let report: ShellRunReport
     public private(set) var budget: Int
     public private(set) var replays = 0
@@ -17,64 +19,61 @@ public struct ShellShrinker {
 
     /// The shortest failing choice stream found (the original if nothing shorter fails).
     public mutating func shrink() -> [ShellDecision] {
-        guard let invariant = report.violation?.invariant else { return report.decisions }
+        guard report.violation != nil else { return report.decisions }
         var best = report.decisions
         var progress = true
         while progress, budget > 0 {
             let before = best.count
             // Whole classes: one client's every act, every read, every clock move, faults.
-            for client in (1...report.setup.clients).reversed() {
-                keep(best.filter { $0.client != client }, invariant, &best)
+            let clients = (1...report.setup.clients).reversed().map { client in
+                { (decision: ShellDecision) in decision.client == client }
             }
-            let classes: [(ShellDecision) -> Bool] = [
-                {
-                    if case .read = $0 { return true }
-                    return false
-                },
-                {
-                    if case .advanceClock = $0 { return true }
-                    return false
-                },
-                {
-                    if case .stopReading = $0 { return true }
-                    if case .resumeReading = $0 { return true }
-                    return false
-                },
-                {
-                    if case .storeFailing = $0 { return true }
-                    return false
-                },
-                {
-                    if case .shutdown = $0 { return true }
-                    return false
-                },
-            ]
-            for isInClass in classes { keep(best.filter { !isInClass($0) }, invariant, &best) }
-            // Chunks from half the run down to single decisions, latest first.
-            var size = max(1, best.count / 2)
-            while size > 0, budget > 0 {
-                var start = best.count - size
-                while start >= 0, budget > 0 {
-                    var candidate = best
-                    candidate.removeSubrange(start..<min(start + size, best.count))
-                    keep(candidate, invariant, &best)
-                    start = min(start - size, best.count - size)
-                }
-                size /= 2
-            }
+            removeEach(of: clients + ShellDecision.shrinkClasses, from: &best)
+            removeChunks(&best)
             progress = best.count < before
         }
         return best
     }
 
-    private mutating func keep(_ candidate: [ShellDecision], _ invariant: ShellInvariant, _ best: inout [ShellDecision])
-    {
-        guard budget > 0, candidate.count < best.count else { return }
+    public var hasBudget: Bool { budget > 0 }
+
+    public mutating func keep(_ candidate: [ShellDecision], over best: inout [ShellDecision]) {
+        guard budget > 0, candidate.count < best.count, let invariant = report.violation?.invariant else { return }
         budget -= 1
         replays += 1
         let result = ShellSimulation.replay(
             seed: report.seed, options: report.options, setup: report.setup, plant: report.plant,
             decisions: candidate, lenient: true, maker: maker)
         if result.violation?.invariant == invariant, result.decisions.count < best.count { best = result.decisions }
+    }
+}
+
+extension ShellDecision {
+    /// Kinds of decision the shrinker removes all at once: reads, clock moves, slow
+    /// reading, store faults, the shutdown.
+    static var shrinkClasses: [(ShellDecision) -> Bool] {
+        [
+            {
+                if case .read = $0 { return true }
+                return false
+            },
+            {
+                if case .advanceClock = $0 { return true }
+                return false
+            },
+            {
+                if case .stopReading = $0 { return true }
+                if case .resumeReading = $0 { return true }
+                return false
+            },
+            {
+                if case .storeFailing = $0 { return true }
+                return false
+            },
+            {
+                if case .shutdown = $0 { return true }
+                return false
+            },
+        ]
     }
 }

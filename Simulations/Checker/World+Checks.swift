@@ -77,7 +77,9 @@ extension World {
             if let owner = ticketOwners[ticket], observed.abandonedLogins.contains(owner),
                 !observed.ticketsHashed.contains(ticket)
             {
-                fail(.abandonedLoginDropped, "the Gate sent the hashing pool \(ticket) for \(sessions[owner].name), whose login was abandoned")
+                fail(
+                    .abandonedLoginDropped,
+                    "the Gate sent the hashing pool \(ticket) for \(sessions[owner].name), whose login was abandoned")
             }
             observed.ticketsHashed.insert(ticket)
         }

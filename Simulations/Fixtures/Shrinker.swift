@@ -20,7 +20,7 @@ public enum ShrinkGoal: Equatable, Sendable {
 /// candidate kept is the list of decisions as they were actually applied, so the result
 /// replays strictly. The budget counts replays, not seconds, so a shrink is as
 /// deterministic as the run it shrinks.
-public struct Shrinker<Actors: ActorKit> {
+public struct Shrinker<Actors: ActorKit>: ShrinkPasses {
     public let setup: WorldSetup
     public let goal: ShrinkGoal
     public private(set) var budget: Int
@@ -60,51 +60,19 @@ public struct Shrinker<Actors: ActorKit> {
         return goal.isMet(by: world) ? world.applied : nil
     }
 
-    private mutating func keep(_ candidate: [Decision], over best: inout [Decision]) {
+    public var hasBudget: Bool { budget > 0 }
+
+    public mutating func keep(_ candidate: [Decision], over best: inout [Decision]) {
         if let result = attempt(candidate), Shrinker.cost(result) < Shrinker.cost(best) { best = result }
     }
 
     /// Whole classes at once: one client's every act (its lanes go with it), every read,
     /// every clock move, every fault.
     private mutating func removeClasses(_ best: inout [Decision]) {
-        for client in (1...setup.clients).reversed() {
-            keep(best.filter { $0.client != client }, over: &best)
+        let clients = (1...setup.clients).reversed().map { client in
+            { (decision: Decision) in decision.client == client }
         }
-        let classes: [(Decision) -> Bool] = [
-            {
-                if case .read = $0 { return true }
-                return false
-            },
-            {
-                if case .advanceClock = $0 { return true }
-                return false
-            },
-            {
-                if case .stopReading = $0 { return true }
-                if case .resumeReading = $0 { return true }
-                return false
-            },
-            {
-                if case .storeFailing = $0 { return true }
-                return false
-            },
-        ]
-        for isInClass in classes { keep(best.filter { !isInClass($0) }, over: &best) }
-    }
-
-    /// Chunks from half the run down to single decisions, latest first.
-    private mutating func removeChunks(_ best: inout [Decision]) {
-        var size = max(1, best.count / 2)
-        while size > 0, budget > 0 {
-            var start = best.count - size
-            while start >= 0, budget > 0 {
-                var candidate = best
-                candidate.removeSubrange(start..<min(start + size, best.count))
-                keep(candidate, over: &best)
-                start = min(start - size, best.count - size)
-            }
-            size /= 2
-        }
+        removeEach(of: clients + Decision.shrinkClasses, from: &best)
     }
 
     /// Smaller numbers and plainer faults: a partial delivery becomes a whole one, a
@@ -146,5 +114,31 @@ public struct Shrinker<Actors: ActorKit> {
             }
         }
         return (decisions.count, weight)
+    }
+}
+
+extension Decision {
+    /// Kinds of decision a shrinker removes all at once: reads, clock moves, slow
+    /// reading, store faults.
+    static var shrinkClasses: [(Decision) -> Bool] {
+        [
+            {
+                if case .read = $0 { return true }
+                return false
+            },
+            {
+                if case .advanceClock = $0 { return true }
+                return false
+            },
+            {
+                if case .stopReading = $0 { return true }
+                if case .resumeReading = $0 { return true }
+                return false
+            },
+            {
+                if case .storeFailing = $0 { return true }
+                return false
+            },
+        ]
     }
 }

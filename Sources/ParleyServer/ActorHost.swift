@@ -34,7 +34,6 @@ final class ActorHost<Actor: HostedActor, P: Platform>: @unchecked Sendable {
     private let repliesWaiting: P.AtomicInt
     // Guarded by `lock`.
     private var actor: Actor
-    private var outputs: [Actor.Output] = []
 
     /// `role` names the actor by kind ("gate", "lobby", "room").
     init(
@@ -70,14 +69,12 @@ final class ActorHost<Actor: HostedActor, P: Platform>: @unchecked Sendable {
     /// the simulator drops mail for a retired actor.
     func run(_ messages: some Collection<Actor.Message>) {
         let outputs = lock.withLock {
-            var outputs = self.outputs
-            outputs.removeAll(keepingCapacity: true)
+            var outputs: [Actor.Output] = []
             for message in messages where !actor.hasRetired {
                 actor.receive(message, now: platform.now(), into: &outputs)
             }
             Actor.carryOut(outputs, of: actor, router: router)
             lastReach.store(reach(actor))
-            self.outputs = outputs
             return outputs
         }
         afterRun(outputs)

@@ -74,15 +74,18 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     func receive(_ messages: some Collection<SessionMessage>) {
         lock.withLock {
             let now = platform.now()
-            var effects = scratchEffects
+            // Taken out of the host while in use, so the buffer is uniquely referenced and
+            // `removeAll(keepingCapacity:)` reuses it instead of copying it.
+            var effects: [SessionEffect] = []
+            swap(&effects, &scratchEffects)
             for message in messages {
                 effects.removeAll(keepingCapacity: true)
                 let timer = session.pendingWake
                 session.receive(message, now: now, into: &effects)
                 carryOut(effects, timerWas: timer, now: now)
             }
-            scratchEffects = effects
-            scratchEffects.removeAll(keepingCapacity: true)
+            effects.removeAll(keepingCapacity: true)
+            swap(&effects, &scratchEffects)
             flush()
             if needsConnectionThread { wakeConnectionThread() }
         }
