@@ -56,17 +56,12 @@ extension ServerLine {
             }
         }
 
-        /// Bytes of `text`, counted without building it.
+        /// Bytes of `text`. Rendered to count (an OK answers one command, so it is rare):
+        /// one definition of the format, not a second copy of its lengths.
         var wireSize: Int {
-            switch self {
-            case .registered(let account): return 11 + account.text.utf8.count + 19
-            case .loggedIn(let account): return 13 + account.text.utf8.count + 19
-            case .returnedToGlobal(let room): return 5 + room.text.utf8.count + 19
-            case .created(let room): return 8 + 2 * room.text.utf8.count + 13
-            case .joined(let room): return 7 + room.text.utf8.count
-            case .whisperSent(let target): return 16 + target.text.utf8.count
-            case .help(let text): return text.utf8.count
-            }
+            var bytes: [UInt8] = []
+            render(into: &bytes)
+            return bytes.count
         }
     }
 }
