@@ -65,6 +65,7 @@ public final class ShellWorld {
         var platformOptions = PlatformOptions()
         platformOptions.cpuShare = setup.cpuShare
         platformOptions.plant = plant
+        platformOptions.inlineReach = setup.inlineReach ?? 128
         platformOptions.recordLockEvents = recordTimeline
         platformOptions.recordAtomicEvents = recordTimeline
         platformOptions.recordStreamEvents = recordTimeline

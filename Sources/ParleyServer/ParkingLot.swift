@@ -53,9 +53,14 @@ final class ParkingLot<P: Platform>: @unchecked Sendable {
         platform.spawnThread(name: "parley-parking", stackSize: 128 * 1024) { [self] in
             var retrying = false
             var lastWarning: Int64 = 0
-            while stopping.load() == 0 {
+            var triesAfterStop = 0
+            while true {
+                // Once stopping, sessions withdrawn before the stop (the shutdown withdraws
+                // every parked one to close it) still get their thread: the lot ends only
+                // when none is left to start.
+                let stopRequested = stopping.load() != 0
                 // Empty: an interrupt (a withdrawal, the stop) or the retry's timeout.
-                for tag in readySet.wait(timeout: retrying ? .milliseconds(20) : nil) {
+                for tag in stopRequested ? [] : readySet.wait(timeout: retrying ? .milliseconds(20) : nil) {
                     // Removed from the table first: whoever removes a session resumes it, once.
                     guard let host = table.withLock({ parked.removeValue(forKey: tag) }) else { continue }
                     readySet.remove(host.stream)
@@ -79,6 +84,14 @@ final class ParkingLot<P: Platform>: @unchecked Sendable {
                     table.withLock { resuming.append(contentsOf: failed) }
                 }
                 retrying = !failed.isEmpty
+                if stopRequested {
+                    guard retrying, triesAfterStop < 50 else {
+                        if retrying { logger.error("connections left unclosed at shutdown: no thread for them") }
+                        return
+                    }
+                    triesAfterStop += 1
+                    platform.sleep(for: .milliseconds(20))
+                }
             }
         }
     }

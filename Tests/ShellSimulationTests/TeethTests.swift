@@ -82,4 +82,9 @@ struct TeethTests {
     func wakerDropsEarlySignal() throws {
         try Teeth.check(.wakerDropsEarlySignal, seeds: 60...90, expected: [.lostWakeUp, .stall, .liveness, .shutdown])
     }
+
+    @Test("A condition wait that lets go of its lock before it joins the waiters is caught as a stall")
+    func conditionWaitNotAtomic() throws {
+        try Teeth.check(.conditionWaitNotAtomic, seeds: 1...30, expected: [.lostWakeUp, .stall, .liveness, .shutdown])
+    }
 }
