@@ -413,8 +413,10 @@ struct RoomInput {
     }
 
     private static func isLeave(_ member: MemberRequest) -> Bool {
-        if case .leave = member { return true }
-        return false
+        switch member {
+        case .leave, .leaveAtShutdown: return true
+        case .say, .whisper, .users: return false
+        }
     }
 }
 

@@ -72,6 +72,7 @@ extension World {
         case .whisper(let id, let to, let text): return "whisper \(label(id)) to \(to): \(text)"
         case .users(let id): return "users \(label(id))"
         case .leave(let id): return "leave \(label(id))"
+        case .leaveAtShutdown(let id): return "leave at shutdown \(label(id))"
         }
     }
 

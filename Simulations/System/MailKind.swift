@@ -6,7 +6,7 @@ public enum MailKind: String, Sendable, CaseIterable {
     // To a session.
     case loggedIn, loginRefused, replaced, entered, moveRefused, left, deliver
     // From a member to its room.
-    case say, whisper, users, leave
+    case say, whisper, users, leave, leaveAtShutdown
     // To the Gate.
     case register, login, logout, loginAbandoned, hashed, hashFailed, verified
     // To the Lobby.
@@ -50,6 +50,7 @@ public enum MailKind: String, Sendable, CaseIterable {
         case .whisper: self = .whisper
         case .users: self = .users
         case .leave: self = .leave
+        case .leaveAtShutdown: self = .leaveAtShutdown
         }
     }
 

@@ -76,6 +76,9 @@ public enum MemberRequest: Equatable, Sendable {
     case whisper(SessionID, to: Name, text: String)
     case users(SessionID)
     case leave(SessionID)
+    /// Out of the room as the server shuts down, with no word to the others: they are all
+    /// leaving too, and telling each of n members about n - 1 departures costs n² lines.
+    case leaveAtShutdown(SessionID)
 }
 
 /// Mail for the Gate.

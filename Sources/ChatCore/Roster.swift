@@ -53,19 +53,24 @@ struct Roster: Sendable {
     }
 
     /// Removes the session (if it is a member) and confirms to it that it is out.
-    mutating func remove<Output: RosterOutput>(_ session: SessionID, _ effects: inout [Output]) {
-        if contains(session) { _ = release(session, &effects) }
+    mutating func remove<Output: RosterOutput>(
+        _ session: SessionID, announced: Bool = true, _ effects: inout [Output]
+    ) {
+        if contains(session) { _ = release(session, announced: announced, &effects) }
         effects.append(.session(session, .left(room.id)))
     }
 
-    /// Takes a member out silently: it is moving to another room, which will answer it.
-    mutating func release<Output: RosterOutput>(_ session: SessionID, _ effects: inout [Output]) -> Name {
+    /// Takes a member out; the others are told unless `announced` is false (at shutdown).
+    /// The member is not told: it is moving to another room, which will answer it.
+    mutating func release<Output: RosterOutput>(
+        _ session: SessionID, announced: Bool = true, _ effects: inout [Output]
+    ) -> Name {
         guard let name = members.removeValue(forKey: session) else {
             preconditionFailure("\(session) is not a member of \(room.name): callers check `contains` first")
         }
         byName[name.key] = nil
         order.removeAll { $0 == session }
-        broadcast(.event(room: room.name, text: "\(name) left"), except: nil, &effects)
+        if announced { broadcast(.event(room: room.name, text: "\(name) left"), except: nil, &effects) }
         return name
     }
 
@@ -89,6 +94,8 @@ struct Roster: Sendable {
             effects.append(.session(session, .deliver(line)))
         case .leave(let session):
             remove(session, &effects)
+        case .leaveAtShutdown(let session):
+            remove(session, announced: false, &effects)
         }
     }
 

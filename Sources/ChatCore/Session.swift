@@ -401,7 +401,7 @@ public struct Session: ChatActor {
         case .entering(let name, _), .moving(let name, _):
             state = .closing(name, .awaitEntry, reason)
         case .present(let name, let room):
-            effects.append(.send(SessionMail.toRoom(room.id, .leave(id))))
+            effects.append(.send(SessionMail.toRoom(room.id, Session.leaveRequest(id, reason))))
             state = .closing(name, .awaitLeft(room.id), reason)
         case .leaving(let name, let room):
             state = .closing(name, .awaitLeft(room.id), reason)
@@ -431,14 +431,14 @@ public struct Session: ChatActor {
         case .entered(let room):
             switch unwind {
             case .awaitEntry:
-                effects.append(.send(SessionMail.toRoom(room.id, .leave(id))))
+                effects.append(.send(SessionMail.toRoom(room.id, Session.leaveRequest(id, reason))))
                 state = .closing(account, .awaitLeft(room.id), reason)
             case .awaitLogin, .awaitLeft: break  // Stale: no entry in flight.
             }
         case .moveRefused:
             switch unwind {
             case .awaitEntry:
-                effects.append(.send(SessionMail.toRoom(RoomID.global, .leave(id))))
+                effects.append(.send(SessionMail.toRoom(RoomID.global, Session.leaveRequest(id, reason))))
                 state = .closing(account, .awaitLeft(.global), reason)
             case .awaitLogin, .awaitLeft: break  // Stale: no move in flight.
             }
@@ -452,6 +452,11 @@ public struct Session: ChatActor {
         case .deliver, .replaced:
             break  // A line for a closed connection, or a takeover notice: already going.
         }
+    }
+
+    /// A closing session's way out of its room: quiet at shutdown, when everyone goes.
+    private static func leaveRequest(_ id: SessionID, _ reason: LogoutReason) -> MemberRequest {
+        reason == .shutdown ? .leaveAtShutdown(id) : .leave(id)
     }
 
     private mutating func finish(_ effects: inout [SessionEffect]) {

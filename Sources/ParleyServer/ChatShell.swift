@@ -138,6 +138,7 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
         let confirmed = flushed.wait(until: platform.now() + .seconds(1))
         if !confirmed { logger.error("the store did not confirm its last batch in time") }
         lot?.stop()
+        router.closeActorMailboxes()
         return confirmed && router.liveSessionCount == 0
     }
 

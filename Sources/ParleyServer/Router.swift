@@ -54,6 +54,17 @@ final class Router<P: Platform>: @unchecked Sendable {
         for host in sessionHosts { host.shutdown() }
     }
 
+    /// After the last flush: the Gate's, the Lobby's, the hashing pool's and the storage
+    /// thread's mailboxes close, so each thread ends once it has drained (rooms' threads
+    /// end as their rooms retire). Nothing of the shell outlives `stop()` but connection
+    /// threads in their close grace.
+    func closeActorMailboxes() {
+        hasher.close()
+        gate?.mailbox.close()
+        lobby?.mailbox.close()
+        store.close()
+    }
+
     func unregister(_ session: SessionID) {
         sessionsLock.withLock { sessions[session] = nil }
     }
