@@ -47,6 +47,11 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     private var peerGone = false
     /// The peer has finished sending (end of stream); it may still read what is pending.
     private var inputEnded = false
+    /// Closing, and everything said: the stream's output is shut (close_notify, then a
+    /// FIN), and what the peer still sends is read and dropped until it closes or the
+    /// close grace runs out. Closing a socket with unread input would reset it, and a
+    /// reset can destroy the goodbye before the peer reads it (a flooder's `BYE flood`).
+    private var outputShut = false
     private var retired = false
     /// Set when an event changed what the connection's thread waits for.
     private var planChanged = false
@@ -174,7 +179,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
         if retired, closeBy == nil { closeBy = platform.now() }
         var events: StreamEvents = []
         if streamOpen, !peerGone {
-            if closeBy == nil, !inputEnded { events.insert(.readable) }
+            if closeBy == nil || outputShut, !inputEnded { events.insert(.readable) }
             if outputSent < output.count { events.insert(.writable) }
         }
         var timeout: Duration?
@@ -198,8 +203,30 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
             handle(now: now) { $0.tick(now: now) }
         }
         flush()
-        if let closeBy, streamOpen, outputSent == output.count || peerGone || platform.now() >= closeBy {
-            closeStream()
+        guard let closeBy, streamOpen else { return }
+        let flushed = outputSent == output.count
+        if flushed, !peerGone, !outputShut {
+            stream.shutdown()
+            outputShut = true
+            drainInput()
+        }
+        if peerGone || (flushed && inputEnded) || platform.now() >= closeBy { closeStream() }
+    }
+
+    /// Once the output is shut: reads and drops what the peer still sends (bounded per
+    /// round, like any read), noting when it closes.
+    private func drainInput() {
+        guard streamOpen, outputShut, !peerGone, !inputEnded else { return }
+        withUnsafeTemporaryAllocation(byteCount: 4 * 1024, alignment: 1) { buffer in
+            for _ in 0..<16 {
+                switch stream.read(into: buffer) {
+                case .bytes: continue
+                case .wantRead, .wantWrite: return
+                case .closed: inputEnded = true
+                case .failed: peerGone = true
+                }
+                return
+            }
         }
     }
 
@@ -207,6 +234,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     /// lock long. The buffer is small and on the stack: every page a connection's stack
     /// touches stays resident for as long as the connection lives.
     private func readAvailable(now: Instant) {
+        if outputShut { return drainInput() }
         guard streamOpen, !peerGone, !inputEnded, closeBy == nil else { return }
         withUnsafeTemporaryAllocation(byteCount: 4 * 1024, alignment: 1) { buffer in
             for _ in 0..<16 {
@@ -301,7 +329,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     private func closeStream() {
         guard streamOpen else { return }
         streamOpen = false
-        if !peerGone { stream.shutdown() }
+        if !peerGone, !outputShut { stream.shutdown() }
         stream.close()
         output = []
         outputSent = 0

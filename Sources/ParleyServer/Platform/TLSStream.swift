@@ -61,6 +61,9 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
 
     public func shutdown() {
         connection?.shutdown()
+        // The FIN after the close_notify: the peer's reads end, while its writes still
+        // arrive, to be read and dropped rather than reset.
+        if !closed { _ = Glibc.shutdown(fileDescriptor, Int32(SHUT_WR)) }
     }
 
     public func close() {
