@@ -72,6 +72,7 @@ extension World {
         case .whisper(let id, let to, let text): return "whisper \(label(id)) to \(to): \(text)"
         case .users(let id): return "users \(label(id))"
         case .leave(let id): return "leave \(label(id))"
+        case .history(let id, let lines): return "history \(label(id)) \(lines)"
         }
     }
 
@@ -120,6 +121,7 @@ extension World {
             let to = record.recipient.map { " to \($0)" } ?? ""
             return "appendMessage \(ticket) \(record.room) \(record.sender)\(to): \(record.text)"
         case .audit(let record): return "audit \(record.kind.rawValue)\(record.account.map { " \($0)" } ?? "")"
+        case .readHistory(let ticket, let room, let limit, _): return "readHistory \(ticket) \(roomName(room)) \(limit)"
         }
     }
 
@@ -131,6 +133,8 @@ extension World {
         case .accountMissing(let ticket): return "accountMissing \(ticket)"
         case .messageStored(let ticket): return "messageStored \(ticket)"
         case .failed(let ticket): return "failed \(ticket)"
+        case .history(let ticket, let entries):
+            return "history \(ticket): \(entries.map(\.text).joined(separator: " "))"
         }
     }
 }

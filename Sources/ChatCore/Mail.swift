@@ -76,6 +76,8 @@ public enum MemberRequest: Equatable, Sendable {
     case whisper(SessionID, to: Name, text: String)
     case users(SessionID)
     case leave(SessionID)
+    /// `/history N`: the room's newest N messages again.
+    case history(SessionID, lines: Int)
 }
 
 /// Mail for the Gate.
