@@ -4,6 +4,8 @@ import Testing
 
 @Suite("A room's history on entering it")
 struct HistoryTests {
+    let s1 = SessionID(1), s2 = SessionID(2)
+
     @Test("a session entering global gets its newest messages with their times, then the end, before any live line")
     func historyOnLogin() {
         var chat = ChatDriver(historyLines: 3)

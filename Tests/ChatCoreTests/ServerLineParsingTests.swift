@@ -76,7 +76,8 @@ private struct LineGenerator {
     /// A stored time from 1970 to 9999, often at a day's or a year's edge.
     mutating func storedTime() -> StoredTime {
         let any = Int64(random.int(0...253_402_300_799_999))
-        return StoredTime(millisecondsSinceEpoch: random.pick([0, any, any / 86_400_000 * 86_400_000 - 1, 253_402_300_799_999]))
+        return StoredTime(
+            millisecondsSinceEpoch: random.pick([0, any, any / 86_400_000 * 86_400_000 - 1, 253_402_300_799_999]))
     }
 
     /// A line of the given kind (0 to 9), or of any kind.

@@ -15,7 +15,9 @@ struct HistoryServerTests {
 
     /// The text of each history line: its last field after room, time and sender.
     private func texts(_ lines: [String]) -> [String] {
-        lines.filter { $0.hasPrefix("HISTORY ") }.map { $0.split(separator: " ", maxSplits: 4).last.map(String.init) ?? "" }
+        lines.filter { $0.hasPrefix("HISTORY ") }.map {
+            $0.split(separator: " ", maxSplits: 4).last.map(String.init) ?? ""
+        }
     }
 
     @Test("a user logging in gets global's newest lines as history, then live lines, and so after a restart")
@@ -31,7 +33,10 @@ struct HistoryServerTests {
         let bob = try LineClient.registered("bob", port: server.port)
         let seen = history(bob)
         #expect(texts(seen) == ["line 3", "line 4", "line 5"])
-        #expect(seen.first?.range(of: #"^HISTORY global \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z alice line 3$"#, options: .regularExpression) != nil)
+        #expect(
+            seen.first?.range(
+                of: #"^HISTORY global \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z alice line 3$"#,
+                options: .regularExpression) != nil)
         try alice.send("live now")
         #expect(bob.nextLine() == "MSG global alice live now")
         try alice.send("/create den")

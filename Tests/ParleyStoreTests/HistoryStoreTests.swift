@@ -9,7 +9,8 @@ struct HistoryStoreTests {
         try withTemporaryDirectory { dir in
             let db = try ParleyDatabase.open(path: databasePath(in: dir))
             for n in 1...5 {
-                try db.appendMessage(room: "lounge", life: 7, sender: "ann", recipient: nil, body: "m\(n)", atMs: Int64(n))
+                try db.appendMessage(
+                    room: "lounge", life: 7, sender: "ann", recipient: nil, body: "m\(n)", atMs: Int64(n))
             }
             try db.appendMessage(room: "lounge", life: 7, sender: "ann", recipient: "bob", body: "secret", atMs: 6)
             try db.appendMessage(room: "lounge", life: 8, sender: "ann", recipient: nil, body: "next life", atMs: 7)

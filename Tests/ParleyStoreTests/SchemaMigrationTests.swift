@@ -16,7 +16,10 @@ struct SchemaMigrationTests {
             #expect(try db.connection.scalarInt64("PRAGMA foreign_keys") == 1)
             #expect(try db.connection.scalarInt64("PRAGMA synchronous") == 1)
             let objects = try schemaObjects(db.connection)
-            #expect(objects == ["accounts", "messages", "audit", "messages_room_id", "messages_sent_at", "messages_history"])
+            #expect(
+                objects == [
+                    "accounts", "messages", "audit", "messages_room_id", "messages_sent_at", "messages_history",
+                ])
         }
     }
 
