@@ -18,6 +18,7 @@ public final class ProductionShell: ShellHandle, @unchecked Sendable {
         configuration.parkIdleConnectionsAfter = .milliseconds(setup.parkAfterMilliseconds)
         configuration.commitWindow = .microseconds(setup.commitWindowMicroseconds)
         configuration.inlineStoreReplyReach = setup.inlineReach ?? 128
+        configuration.historyLines = setup.historyLines ?? 0
         configuration.maxConnectionsPerAddress = 20
         configuration.maxConnections = nil
         configuration.databaseBusyTimeout = .zero

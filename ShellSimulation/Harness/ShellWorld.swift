@@ -356,7 +356,7 @@ public final class ShellWorld {
                 if case .whisper(let tag, _)? = lastSent, messages[tag]?.connection == name {
                     messages[tag]?.acknowledgedAt = tick
                 }
-            case .help: break
+            case .help, .history: break
             }
         case .error(let code, _):
             answered()
@@ -382,6 +382,11 @@ public final class ShellWorld {
             }
         case .whisper(_, _, let body):
             readDelivery(body, room: nil, on: name, client: index, connection: k)
+        case .history(let room, _, _, let body):
+            // Once in history or live, never both: a history line is a delivery like any other.
+            readDelivery(body, room: room.key, on: name, client: index, connection: k)
+        case .historyEnd:
+            break
         case .users, .rooms:
             answered()
         case .event:

@@ -32,6 +32,9 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     /// A connection went while its login waited in the Gate (for the store or in the
     /// hashing queue), so the Gate had work to drop.
     case loginAbandoned = "login-abandoned"
+    /// A room delivered a message while a session waited for that room's history: the
+    /// message was stored while the history read was in flight.
+    case storedWhileJoining = "stored-while-joining"
 
     var bit: UInt32 { 1 << UInt32(Hazard.allCases.firstIndex(of: self)!) }
 }

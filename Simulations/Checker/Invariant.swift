@@ -38,6 +38,10 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     /// A login whose connection has gone costs no more hashing: once the Gate hears a session
     /// abandoned its login, it sends the hashing pool no job for it that it had not sent before.
     case abandonedLoginDropped = "abandoned-login-dropped"
+    /// A room message stored while someone enters the room reaches them exactly once, in
+    /// the room's history or live, never both and never neither, in the room's order; the
+    /// history comes before any live message of that room (HistoryCheck.swift).
+    case historyOnce = "history-once"
     /// Once faults stop, every mailbox drains, every session settles, every command is answered.
     case liveness
     /// The same seed gives the same trace.
@@ -64,6 +68,8 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
         case .wrongCredentialsChecked:
             return "wrong-credentials always answers a password check, for missing accounts too"
         case .abandonedLoginDropped: return "a login abandoned by its connection sends no new work to the hashing pool"
+        case .historyOnce:
+            return "a message stored while someone enters a room reaches them once, in its history or live, in order"
         case .liveness: return "once faults stop, every command is answered and every mailbox drains"
         case .determinism: return "the same seed gives the same trace"
         }

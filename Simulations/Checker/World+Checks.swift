@@ -120,6 +120,8 @@ extension World {
         _ input: RoomInput, _ effects: [Output]
     ) {
         if input.moves || members.count != book.members.count { sync(&book, room, members) }
+        noteHistoryReads(room, input, effects)
+        checkHistoryReply(room, input.reply, effects)
         switch input.request {
         case .say(let id, let text)?: accept(text, target: nil, from: id, in: room, effects)
         case .whisper(let id, let to, let text)?:
@@ -306,6 +308,7 @@ extension World {
                 .roomDelivery,
                 "\(sessions[missed].name) was in \(roomName(room)) from before \(tag.text) was sent and did not get it")
         }
+        checkHistoryDelivery(tag, in: room, members, to: recipients)
         entry.seq = book.nextSeq
         book.nextSeq += 1
         keepSenderOrder(tag, sender: entry.sender, in: room)
@@ -351,6 +354,9 @@ extension World {
 
     /// The store keeps only texts a room took, once each, and says which room it was.
     mutating func checkStore(_ request: StoreRequest, reply: Mail?) {
+        if case .readHistory(_, let room, _, _) = request {
+            noteHistoryStore(request, owner: room, tag: nil, stored: false)
+        }
         guard case .appendMessage(let ticket, let record, let replyTo) = request else { return }
         guard let tag = TextTag(record.text), observed.messages[tag].stage == .accepted else {
             return fail(
@@ -376,6 +382,7 @@ extension World {
         if !stored { hazards.insert(.storeFailure) }
         observed.messages[tag] = entry
         observed.storeTickets[StoreTicket(room: owner, ticket: ticket)] = tag
+        noteHistoryStore(request, owner: owner, tag: tag, stored: stored)
     }
 }
 
@@ -393,12 +400,15 @@ struct RoomInput {
     var request: MemberRequest?
     var reply: StoreReply?
     var moves = false
+    /// A session entering this room (global's `enter`, a room's `admit`).
+    var arriving: SessionID?
 
     init(_ message: LobbyMessage) {
         switch message {
         case .member(let member): (request, moves) = (member, RoomInput.isLeave(member))
         case .store(let answer): reply = answer
-        case .enter, .join, .create, .admitRefused: moves = true
+        case .enter(let session, _): (moves, arriving) = (true, session)
+        case .join, .create, .admitRefused: moves = true
         case .listRooms, .roomEmptied: break
         }
     }
@@ -407,7 +417,7 @@ struct RoomInput {
         switch message {
         case .member(let member): (request, moves) = (member, RoomInput.isLeave(member))
         case .store(let answer): reply = answer
-        case .admit: moves = true
+        case .admit(let session, _, _): (moves, arriving) = (true, session)
         case .shutdown: break
         }
     }
@@ -415,7 +425,7 @@ struct RoomInput {
     private static func isLeave(_ member: MemberRequest) -> Bool {
         switch member {
         case .leave, .leaveAtShutdown: return true
-        case .say, .whisper, .users: return false
+        case .say, .whisper, .users, .history: return false
         }
     }
 }
@@ -424,7 +434,7 @@ extension StoreReply {
     var ticket: Ticket {
         switch self {
         case .accountCreated(let ticket, _), .accountNameTaken(let ticket), .accountFound(let ticket, _, _),
-            .accountMissing(let ticket), .messageStored(let ticket), .failed(let ticket):
+            .accountMissing(let ticket), .messageStored(let ticket), .failed(let ticket), .history(let ticket, _):
             return ticket
         }
     }

@@ -18,6 +18,10 @@ public enum Swarm {
         var login = SeededRandom(seed: seed, stream: 6)
         LoginPolicySetup.draw(&login, into: &world.limits)
         plan.guessing = GuessingPlan.draw(&login, world: &world)
+        // So does history: one seed in four without, the rest with a short one, so that
+        // bursts outgrow it.
+        var history = SeededRandom(seed: seed, stream: 7)
+        world.historyLines = history.chance(0.25) ? 0 : history.within(1...5)
         return (world, plan)
     }
 

@@ -12,6 +12,9 @@ public struct WorldSetup: Codable, Equatable, Sendable {
     public var limits: LimitSetup
     /// Each client's remote address; nil: client n is 10.0.0.n. Guessers may share one.
     public var addresses: [String]?
+    /// Room messages a session gets on entering a room; nil in fixtures made before
+    /// history existed (none, so they replay as they were made).
+    public var historyLines: Int?
 
     public init(clients: Int, accounts: [String], roomNames: [String], limits: LimitSetup) {
         self.clients = clients

@@ -187,6 +187,15 @@ public struct TraceHasher: Sendable {
             combine(8)
             combine(reason.rawValue)
             combine(text)
+        case .history(let room, let at, let from, let text):
+            combine(9)
+            combine(room)
+            combine(UInt64(bitPattern: at.millisecondsSinceEpoch))
+            combine(from)
+            combine(text)
+        case .historyEnd(let room):
+            combine(10)
+            combine(room)
         }
     }
 }

@@ -73,6 +73,7 @@ extension World {
         case .users(let id): return "users \(label(id))"
         case .leave(let id): return "leave \(label(id))"
         case .leaveAtShutdown(let id): return "leave at shutdown \(label(id))"
+        case .history(let id, let lines): return "history \(label(id)) \(lines)"
         }
     }
 
@@ -121,6 +122,7 @@ extension World {
             let to = record.recipient.map { " to \($0)" } ?? ""
             return "appendMessage \(ticket) \(record.room) \(record.sender)\(to): \(record.text)"
         case .audit(let record): return "audit \(record.kind.rawValue)\(record.account.map { " \($0)" } ?? "")"
+        case .readHistory(let ticket, let room, let limit, _): return "readHistory \(ticket) \(roomName(room)) \(limit)"
         }
     }
 
@@ -132,6 +134,8 @@ extension World {
         case .accountMissing(let ticket): return "accountMissing \(ticket)"
         case .messageStored(let ticket): return "messageStored \(ticket)"
         case .failed(let ticket): return "failed \(ticket)"
+        case .history(let ticket, let entries):
+            return "history \(ticket): \(entries.map(\.text).joined(separator: " "))"
         }
     }
 }

@@ -19,6 +19,9 @@ public enum MailKind: String, Sendable, CaseIterable {
     case accountCreated, accountNameTaken, accountFound, accountMissing, messageStored, failed
     // To the hashing pool.
     case hash, verify
+    // History: a member's /history, the store's read and its answer (last, so the kinds
+    // before keep their numbers).
+    case history, readHistory, historyRead
 
     public init(_ mail: Mail) {
         switch mail {
@@ -51,6 +54,7 @@ public enum MailKind: String, Sendable, CaseIterable {
         case .users: self = .users
         case .leave: self = .leave
         case .leaveAtShutdown: self = .leaveAtShutdown
+        case .history: self = .history
         }
     }
 
@@ -96,6 +100,7 @@ public enum MailKind: String, Sendable, CaseIterable {
         case .updatePasswordHash: self = .updatePasswordHash
         case .appendMessage: self = .appendMessage
         case .audit: self = .audit
+        case .readHistory: self = .readHistory
         }
     }
 
@@ -107,6 +112,7 @@ public enum MailKind: String, Sendable, CaseIterable {
         case .accountMissing: self = .accountMissing
         case .messageStored: self = .messageStored
         case .failed: self = .failed
+        case .history: self = .historyRead
         }
     }
 

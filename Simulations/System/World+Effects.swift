@@ -199,7 +199,7 @@ extension World {
                 "\(id) opened as \(name) while \(twin.actor.ref.id) named \(twin.actor.ref.name) is open")
         }
         roomIndex[id] = rooms.count
-        rooms.append(RoomSlot(actor: Actors.RoomActor(id: id, name: name)))
+        rooms.append(RoomSlot(actor: Actors.RoomActor(id: id, name: name, historyLines: setup.historyLines ?? 0)))
         observed.rooms.append(RoomObservation())
     }
 

@@ -56,7 +56,7 @@ public struct World<Actors: ActorKit> {
         self.setup = setup
         self.limits = setup.limits.limits
         self.gate = Actors.GateActor(limits: limits)
-        self.lobby = Actors.LobbyActor()
+        self.lobby = Actors.LobbyActor(historyLines: setup.historyLines ?? 0)
         self.clients = (1...setup.clients).map { ClientState(number: $0) }
         self.observed = Observations(clients: setup.clients)
         if recordTimeline { timeline = [] }

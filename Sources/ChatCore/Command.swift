@@ -9,6 +9,8 @@ public enum Command: Equatable, Sendable {
     case join(Name)
     case listRooms
     case leave
+    /// `/history [N]`: the current room's newest N messages (1 to `Limits.maxHistoryLines`).
+    case history(lines: Int)
     case help
     case quit
 
@@ -53,6 +55,7 @@ public enum Command: Equatable, Sendable {
         case "join": return roomName(rest, command: "join").map { .join($0) }
         case "chatrooms": return bare(rest, .listRooms, command: "chatrooms")
         case "leave": return bare(rest, .leave, command: "leave")
+        case "history": return history(rest)
         case "help": return .success(.help)
         case "quit", "exit": return .success(.quit)
         default: return .failure(.unknownCommand(String(word.prefix(32))))
@@ -85,6 +88,14 @@ public enum Command: Equatable, Sendable {
         return .success(name)
     }
 
+    private static func history(_ rest: Substring) -> Result<Command, CommandError> {
+        guard !rest.isEmpty else { return .success(.history(lines: Limits.defaultHistoryCommandLines)) }
+        guard rest.utf8.count <= 3, rest.utf8.allSatisfy({ (48...57).contains($0) }), let lines = Int(rest),
+            (1...Limits.maxHistoryLines).contains(lines)
+        else { return .failure(.badHistoryCount) }
+        return .success(.history(lines: lines))
+    }
+
     private static func whisper(_ rest: Substring) -> Result<Command, CommandError> {
         let target = rest.prefix { $0 != " " }
         guard !target.isEmpty else { return .failure(.missingArgument(command: "whisper", argument: "TARGET")) }
@@ -107,6 +118,7 @@ public enum CommandError: Error, Equatable, Sendable {
     case lineTooLong
     case controlCharacters
     case invalidUTF8
+    case badHistoryCount
 
     /// The answer the client gets. Never echoes a password.
     public var serverLine: ServerLine {
@@ -127,6 +139,8 @@ public enum CommandError: Error, Equatable, Sendable {
             return .error(.badText, "control and invisible format characters are not allowed; the line was dropped")
         case .invalidUTF8:
             return .error(.badEncoding, "lines must be UTF-8; the line was dropped")
+        case .badHistoryCount:
+            return .error(.badCommand, "/history takes a number of lines from 1 to \(Limits.maxHistoryLines)")
         }
     }
 }

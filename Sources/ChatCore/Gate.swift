@@ -167,7 +167,7 @@ public struct Gate: ChatActor {
             if attempt.kind == .login { throttle.release(login: attempt.name.key, from: attempt.address) }
             end(ticket)
             refuse(attempt.session, .storeFailed, "the server could not reach its database; try again", &effects)
-        case .messageStored:
+        case .messageStored, .history:
             break  // Not the Gate's business.
         }
     }

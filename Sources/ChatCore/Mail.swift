@@ -79,6 +79,8 @@ public enum MemberRequest: Equatable, Sendable {
     /// Out of the room as the server shuts down, with no word to the others: they are all
     /// leaving too, and telling each of n members about n - 1 departures costs n² lines.
     case leaveAtShutdown(SessionID)
+    /// `/history N`: the room's newest N messages again.
+    case history(SessionID, lines: Int)
 }
 
 /// Mail for the Gate.

@@ -8,6 +8,8 @@ struct Roster: Sendable {
     let room: RoomRef
     /// Where the store sends its acknowledgements: the actor that owns this roster.
     let owner: Address
+    /// Messages a session gets on entering (0: none); `HistoryReads` settles the race.
+    let historyLines: Int
     private(set) var members: [SessionID: Name] = [:]
     /// Members in the order they came. Dictionaries iterate in a per-process order;
     /// fan-out must not, or a seed would not replay.
@@ -15,6 +17,7 @@ struct Roster: Sendable {
     private var byName: [String: SessionID] = [:]
     private var awaitingStore: [Ticket: Pending] = [:]
     private var tickets = TicketCounter()
+    private var history = HistoryReads()
 
     /// A message the store has not acknowledged yet.
     private enum Pending: Sendable {
@@ -28,13 +31,16 @@ struct Roster: Sendable {
         }
     }
 
-    init(room: RoomRef, owner: Address) {
+    init(room: RoomRef, owner: Address, historyLines: Int) {
+        precondition(historyLines >= 0, "a history of no lines is 0")
         self.room = room
         self.owner = owner
+        self.historyLines = historyLines
     }
 
-    var isEmpty: Bool { members.isEmpty }
-    var hasPendingStores: Bool { !awaitingStore.isEmpty }
+    /// No members and nobody on the way in.
+    var isEmpty: Bool { members.isEmpty && !history.hasArrivals }
+    var hasPendingStores: Bool { !awaitingStore.isEmpty || !history.isEmpty }
     func contains(_ session: SessionID) -> Bool { members[session] != nil }
 
     /// Sorted without regard to case, for `/users`.
@@ -50,6 +56,30 @@ struct Roster: Sendable {
         members[session] = name
         byName[name.key] = session
         broadcast(.event(room: room.name, text: "\(name) joined"), except: session, &effects)
+    }
+
+    /// A session enters: with history on, it waits out the room's history read and becomes
+    /// a member with the answer (`greeting`, then the history); otherwise it is in at once.
+    mutating func enter<Output: RosterOutput>(
+        _ session: SessionID, _ name: Name, greeting: SessionMessage, _ effects: inout [Output]
+    ) {
+        guard historyLines > 0 else {
+            add(session, name, &effects)
+            effects.append(.session(session, greeting))
+            return
+        }
+        // Messages still being written are in the history too (they precede the read);
+        // a burst of more than `historyLines` of them must not fall out of it.
+        let writing = awaitingStore.values.count { if case .message = $0 { true } else { false } }
+        readHistory(historyLines + writing, for: session, arriving: .init(name: name, greeting: greeting), &effects)
+    }
+
+    private mutating func readHistory<Output: RosterOutput>(
+        _ lines: Int, for session: SessionID, arriving: HistoryReads.Arrival?, _ effects: inout [Output]
+    ) {
+        let ticket = tickets.take()
+        history.begin(ticket, for: session, arriving: arriving)
+        effects.append(.store(.readHistory(ticket, room: room.id, limit: lines, replyTo: owner)))
     }
 
     /// Removes the session (if it is a member) and confirms to it that it is out.
@@ -78,7 +108,8 @@ struct Roster: Sendable {
         switch request {
         case .say(let session, let text):
             guard let sender = members[session] else { return notMember(session, &effects) }
-            let record = ChatRecord(room: room.name, sender: sender, recipient: nil, text: text, at: now)
+            let record = ChatRecord(
+                room: room.name, life: room.id, sender: sender, recipient: nil, text: text, at: now)
             store(record, .message(from: session, sender: sender, text: text), &effects)
         case .whisper(let session, let target, let text):
             guard let sender = members[session] else { return notMember(session, &effects) }
@@ -87,7 +118,8 @@ struct Roster: Sendable {
                 effects.append(.session(session, .deliver(line)))
                 return
             }
-            let record = ChatRecord(room: room.name, sender: sender, recipient: target, text: text, at: now)
+            let record = ChatRecord(
+                room: room.name, life: room.id, sender: sender, recipient: target, text: text, at: now)
             store(record, .whisper(from: session, sender: sender, to: target, text: text), &effects)
         case .users(let session):
             let line = ServerLine.users(room: room.name, names: memberNames)
@@ -96,6 +128,9 @@ struct Roster: Sendable {
             remove(session, &effects)
         case .leaveAtShutdown(let session):
             remove(session, announced: false, &effects)
+        case .history(let session, let lines):
+            guard contains(session) else { return notMember(session, &effects) }
+            readHistory(lines, for: session, arriving: nil, &effects)
         }
     }
 
@@ -104,12 +139,45 @@ struct Roster: Sendable {
         case .messageStored(let ticket):
             guard let pending = awaitingStore.removeValue(forKey: ticket) else { return }
             deliver(pending, &effects)
+        case .history(let ticket, let entries):
+            historyRead(ticket, entries, &effects)
+        case .failed(let ticket) where history.isRead(ticket):
+            historyRead(ticket, nil, &effects)
         case .failed(let ticket):
             guard let pending = awaitingStore.removeValue(forKey: ticket) else { return }
             let line = ServerLine.error(.storeFailed, "your message could not be saved; nobody got it")
             effects.append(.session(pending.sender, .deliver(line)))
         case .accountCreated, .accountNameTaken, .accountFound, .accountMissing:
             break  // Not a room's business.
+        }
+    }
+
+    /// A history read came back (nil: the store failed it).
+    private mutating func historyRead<Output: RosterOutput>(
+        _ ticket: Ticket, _ entries: [HistoryEntry]?, _ effects: inout [Output]
+    ) {
+        guard let (purpose, arrival) = history.finish(ticket) else { return }
+        switch purpose {
+        case .arrival(let session):
+            guard let arrival else { preconditionFailure("an arrival's read has its arrival") }
+            add(session, arrival.name, &effects)
+            effects.append(.session(session, arrival.greeting))
+            if let entries {
+                replay(entries.suffix(max(historyLines, arrival.missed.count))[...], to: session, &effects)
+            } else {
+                // No history: what was delivered while it waited comes live, after the marker.
+                replay([], to: session, &effects)
+                for line in arrival.missed { effects.append(.session(session, .deliver(line))) }
+            }
+        case .command(let session):
+            guard contains(session) else { return }  // Left meanwhile: its room says nothing more.
+            if let entries {
+                effects.append(.session(session, .deliver(.ok(.history(room.name)))))
+                replay(entries[...], to: session, &effects)
+            } else {
+                let line = ServerLine.error(.storeFailed, "the history could not be read")
+                effects.append(.session(session, .deliver(line)))
+            }
         }
     }
 
@@ -129,10 +197,12 @@ struct Roster: Sendable {
         effects.append(.store(.appendMessage(ticket, record, replyTo: owner)))
     }
 
-    private func deliver<Output: RosterOutput>(_ pending: Pending, _ effects: inout [Output]) {
+    private mutating func deliver<Output: RosterOutput>(_ pending: Pending, _ effects: inout [Output]) {
         switch pending {
         case .message(_, let sender, let text):
-            broadcast(.message(room: room.name, from: sender, text: text), except: nil, &effects)
+            let line = ServerLine.message(room: room.name, from: sender, text: text)
+            broadcast(line, except: nil, &effects)
+            history.delivered(line)
         case .whisper(let from, let sender, let target, let text):
             // The target may have left while the store was writing: then only the sender hears.
             if let recipient = byName[target.key] {

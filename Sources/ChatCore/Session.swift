@@ -297,7 +297,7 @@ public struct Session: ChatActor {
             write(.ok(.help("commands: /register NAME PASSWORD, /login NAME PASSWORD, /help, /quit")), &effects)
         case .quit:
             close(.goodbye, "see you", reason: .quit, &effects)
-        case .say, .users, .whisper, .createRoom, .join, .listRooms, .leave:
+        case .say, .users, .whisper, .createRoom, .join, .listRooms, .leave, .history:
             write(.error(.notLoggedIn, "log in first: /register NAME PASSWORD or /login NAME PASSWORD"), &effects)
         }
     }
@@ -312,6 +312,8 @@ public struct Session: ChatActor {
             effects.append(.send(SessionMail.toRoom(room.id, .whisper(id, to: target, text: text))))
         case .users:
             effects.append(.send(SessionMail.toRoom(room.id, .users(id))))
+        case .history(let lines):
+            effects.append(.send(SessionMail.toRoom(room.id, .history(id, lines: lines))))
         case .createRoom(let name), .join(let name):
             guard room.isGlobal else {
                 write(.error(.notInGlobal, "rooms are created and joined from global; /leave first"), &effects)
@@ -350,8 +352,8 @@ public struct Session: ChatActor {
 
     private static func help(inGlobal: Bool) -> String {
         inGlobal
-            ? "commands: MESSAGE, /users, /whisper NAME MESSAGE, /createchatroom ROOM, /join ROOM, /chatrooms, /leave, /help, /quit"
-            : "commands: MESSAGE, /users, /whisper NAME MESSAGE, /leave, /help, /quit"
+            ? "commands: MESSAGE, /users, /whisper NAME MESSAGE, /history [N], /createchatroom ROOM, /join ROOM, /chatrooms, /leave, /help, /quit"
+            : "commands: MESSAGE, /users, /whisper NAME MESSAGE, /history [N], /leave, /help, /quit"
     }
 
     // MARK: - Output

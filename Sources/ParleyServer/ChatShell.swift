@@ -74,8 +74,14 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
         // The Gate keeps one hash per worker at the pool and queues the rest, fairly by address.
         var gateLimits = configuration.limits
         gateLimits.hashingSlots = gateLimits.hashingSlots ?? max(1, configuration.hashingWorkers)
+        // A temporary room's id is its life in the store: number past every stored one, so
+        // a room of an old name starts with an empty history.
+        guard let latestLife = try? database.latestRoomLife() else {
+            return failed("cannot read the database's room lives")
+        }
+        let lobbyActor = Lobby(historyLines: configuration.historyLines, firstRoom: RoomID(UInt64(latestLife) + 1))
         guard let gate = ActorThreads<P>.startGate(limits: gateLimits, router: router),
-            let lobby = ActorThreads<P>.startLobby(router: router, logger: logger)
+            let lobby = ActorThreads<P>.startLobby(lobbyActor, router: router, logger: logger)
         else {
             return failed("cannot start the server's threads")
         }

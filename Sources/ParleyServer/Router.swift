@@ -125,11 +125,11 @@ final class Router<P: Platform>: @unchecked Sendable {
 
     /// A room the Lobby opened: registered before the Lobby's `admit` is sent to it; its
     /// mailbox keeps that mail until its thread runs.
-    func openRoom(_ id: RoomID, _ name: Name) {
+    func openRoom(_ id: RoomID, _ name: Name, historyLines: Int) {
         register(
             id,
             ActorHost(
-                Room(id: id, name: name), role: "room", platform: platform, router: self,
+                Room(id: id, name: name, historyLines: historyLines), role: "room", platform: platform, router: self,
                 reach: { $0.members.count }))
     }
 

@@ -31,6 +31,8 @@ public struct ServerConfiguration: Sendable {
     /// busy, messages this close together share a commit and each member's write. Zero:
     /// commit as soon as anything waits.
     public var commitWindow: Duration = .milliseconds(2)
+    /// Room messages a session gets on entering a room (`--history`); 0: none.
+    public var historyLines = 50
     /// Fan-outs up to this many sessions the storage thread runs itself, under the actor's
     /// lock (`ActorHost.runsInline`); larger ones go through the actor's mailbox. A knob
     /// so the shell simulation's small worlds (a handful of clients) reach the mailbox path

@@ -128,9 +128,12 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
             return nil
         case .appendMessage(let ticket, let record, let replyTo):
             _ = try database.appendMessage(
-                room: record.room.text, sender: record.sender.text, recipient: record.recipient?.text,
+                room: record.room.text, life: Int64(record.life.rawValue), sender: record.sender.text,
+                recipient: record.recipient?.text,
                 body: record.text, atMs: platform.epochMilliseconds(record.at))
             return Mail.storeReply(to: replyTo, .messageStored(ticket))
+        case .readHistory(let ticket, let room, let limit, let replyTo):
+            return Mail.storeReply(to: replyTo, .history(ticket, try history(room, limit: limit)))
         case .audit(let entry):
             try database.appendAudit(
                 kind: entry.kind.rawValue, account: entry.account?.text, address: entry.address,
@@ -139,10 +142,22 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
         }
     }
 
+    /// A room life's newest messages, read inside the batch's transaction: every message
+    /// asked for before the read (this batch's included) is in it, none asked for after.
+    private func history(_ room: RoomID, limit: Int) throws -> [HistoryEntry] {
+        try database.history(life: Int64(room.rawValue), limit: limit).compactMap { row in
+            guard let sender = Name(row.sender) else { return nil }  // Only rooms write here.
+            return HistoryEntry(
+                sender: sender, text: row.body, at: StoredTime(millisecondsSinceEpoch: row.sentAtMs))
+        }
+    }
+
     private static func failure(_ request: StoreRequest) -> Mail? {
         let ticket: Ticket
         switch request {
-        case .createAccount(let t, _, _, _, _), .fetchAccount(let t, _, _), .appendMessage(let t, _, _): ticket = t
+        case .createAccount(let t, _, _, _, _), .fetchAccount(let t, _, _), .appendMessage(let t, _, _),
+            .readHistory(let t, _, _, _):
+            ticket = t
         case .updatePasswordHash, .audit: return nil
         }
         return request.replyTo.flatMap { Mail.storeReply(to: $0, .failed(ticket)) }
@@ -157,6 +172,7 @@ extension StoreRequest {
         case .fetchAccount: return "fetch-account"
         case .updatePasswordHash: return "update-password-hash"
         case .appendMessage: return "append-message"
+        case .readHistory: return "read-history"
         case .audit: return "audit"
         }
     }

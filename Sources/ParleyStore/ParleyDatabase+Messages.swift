@@ -1,6 +1,6 @@
 enum MessageSQL {
     static let insert = """
-        INSERT INTO messages (room, sender, recipient, body, sent_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+        INSERT INTO messages (room, sender, recipient, body, sent_at_ms, room_life) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
         """
     static let byRoom = """
         SELECT id, room, sender, recipient, body, sent_at_ms FROM messages WHERE room = ?1 ORDER BY id
@@ -25,6 +25,7 @@ extension ParleyDatabase {
     /// Stores a chat message.
     /// - Parameters:
     ///   - room: The room it was sent in.
+    ///   - life: Which life of that room (`RoomID`; global is 0); -1, no room's history.
     ///   - sender: The sender's account name.
     ///   - recipient: The whisper recipient, or nil for a room message.
     ///   - body: The text.
@@ -32,7 +33,7 @@ extension ParleyDatabase {
     /// - Returns: The new row id.
     @discardableResult
     public func appendMessage(
-        room: String, sender: String, recipient: String?, body: String, atMs: Int64
+        room: String, life: Int64 = -1, sender: String, recipient: String?, body: String, atMs: Int64
     ) throws -> Int64 {
         try withStatement(MessageSQL.insert) { statement in
             try statement.bind(room, at: 1)
@@ -40,6 +41,7 @@ extension ParleyDatabase {
             try statement.bind(recipient, at: 3)
             try statement.bind(body, at: 4)
             try statement.bind(atMs, at: 5)
+            try statement.bind(life, at: 6)
             try statement.run()
             return connection.lastInsertRowID
         }

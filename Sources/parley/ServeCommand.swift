@@ -49,6 +49,11 @@ struct Serve: ParsableCommand {
             "Group commit window in microseconds: once the server is busy, messages this close together share a commit and each member's write (0: none)."
     )
     var commitWindow = 2000
+    @Option(
+        help:
+            "Room messages a user gets on entering global or a temporary room, before any live line (0: none; /history reads up to 500)."
+    )
+    var history = 50
     @Option(help: "Delete messages older than this many days, at start and then hourly (default: keep them all).")
     var keepDays: Int?
     @Option(
@@ -72,6 +77,9 @@ struct Serve: ParsableCommand {
         }
         if let keepDays, !(1...36_500).contains(keepDays) {
             throw ValidationError("--keep-days must be from 1 to 36500 (leave it out to keep every message)")
+        }
+        guard (0...Limits.maxHistoryLines).contains(history) else {
+            throw ValidationError("--history must be from 0 to \(Limits.maxHistoryLines)")
         }
         guard (0...100_000).contains(connectionLogRate) else {
             throw ValidationError("--connection-log-rate must be from 0 to 100000")
@@ -153,6 +161,7 @@ struct Serve: ParsableCommand {
         configuration.limits.rate = rate == 0 ? nil : RateLimit(linesPerSecond: rate, burst: burst)
         configuration.keepMessagesFor = keepDays.map { .seconds(Int64($0) * 86_400) }
         configuration.connectionLogLinesPerSecond = connectionLogRate
+        configuration.historyLines = history
         return configuration
     }
 }

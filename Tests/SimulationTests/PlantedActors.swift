@@ -9,7 +9,7 @@ struct LeakyRoom: RoomBehaviour {
     private var inner: Room
     private var departed: [SessionID] = []
 
-    init(id: RoomID, name: Name) { inner = Room(id: id, name: name) }
+    init(id: RoomID, name: Name, historyLines: Int) { inner = Room(id: id, name: name, historyLines: historyLines) }
 
     var ref: RoomRef { inner.ref }
     var members: [SessionID: Name] { inner.members }
@@ -33,9 +33,9 @@ struct LeakyRoom: RoomBehaviour {
 
 /// A lobby that lets a second create of a taken name succeed.
 struct TwinLobby: LobbyBehaviour {
-    private var inner = Lobby()
+    private var inner: Lobby
 
-    init() {}
+    init(historyLines: Int) { inner = Lobby(historyLines: historyLines) }
 
     var globalMembers: [SessionID: Name] { inner.globalMembers }
     var rooms: [RoomRef] { inner.rooms }
@@ -123,6 +123,50 @@ struct HastySession: SessionBehaviour {
         gone = true
         return [.closeConnection, .send(.gate(.logout(inner.id, account, reason: .disconnected))), .retire]
     }
+}
+
+/// A lobby that lets a session into `global` at once and reads its history only then: a
+/// message stored while that read is in flight reaches the session live and again in its
+/// history (the race `HistoryReads` settles by waiting for the read).
+struct LateHistoryLobby: LobbyBehaviour {
+    private var inner: Lobby
+    private let historyLines: Int
+    private var reads: [Ticket: SessionID] = [:]
+    /// Tickets of its own, far above the inner global room's.
+    private var nextTicket: UInt64 = 1 << 40
+
+    init(historyLines: Int) {
+        inner = Lobby(historyLines: 0)
+        self.historyLines = historyLines
+    }
+
+    var globalMembers: [SessionID: Name] { inner.globalMembers }
+    var rooms: [RoomRef] { inner.rooms }
+
+    mutating func receive(_ message: LobbyMessage, now: Instant, into effects: inout [LobbyEffect]) {
+        if case .store(.history(let ticket, let entries)) = message, let session = reads.removeValue(forKey: ticket) {
+            for entry in entries {
+                let line = ServerLine.history(room: Name.global, at: entry.at, from: entry.sender, text: entry.text)
+                effects.append(.session(session, .deliver(line)))
+            }
+            effects.append(.session(session, .deliver(.historyEnd(room: Name.global))))
+            return
+        }
+        inner.receive(message, now: now, into: &effects)
+        if historyLines > 0, case .enter(let session, _) = message {
+            let ticket = Ticket(nextTicket)
+            nextTicket += 1
+            reads[ticket] = session
+            effects.append(.store(.readHistory(ticket, room: .global, limit: historyLines, replyTo: .lobby)))
+        }
+    }
+}
+
+enum LateHistoryActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = Gate
+    typealias LobbyActor = LateHistoryLobby
+    typealias RoomActor = Room
 }
 
 enum LeakyRoomActors: ActorKit {
