@@ -1,7 +1,7 @@
 /// What a shell drives for one connection, whichever protocol the client speaks: Parley's
 /// own `Session`, or an `IRCSession` (which wraps one, so the rules stay in one place).
 /// The same events in, `SessionEffect`s out, one timer (`pendingWake`).
-public protocol ConnectionSession: Sendable {
+public protocol ConnectionSession: ChatActor where Message == SessionMessage, Output == SessionEffect {
     var id: SessionID { get }
     /// The account held, once logged in and until logged out.
     var account: Name? { get }

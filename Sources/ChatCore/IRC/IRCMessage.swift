@@ -50,7 +50,7 @@ public struct IRCMessage: Equatable, Sendable {
         if bytes.first == UInt8(ascii: "@") {
             let end = bytes.firstIndex(of: UInt8(ascii: " ")) ?? bytes.endIndex
             tagBytes = bytes.distance(from: bytes.startIndex, to: end)
-            bytes = bytes[end...]
+            bytes = bytes[end...].drop { $0 == UInt8(ascii: " ") }
         }
         guard tagBytes <= maxTagBytes, bytes.count + 2 <= maxBodyBytes else { return .failure(.tooLong) }
         guard let text = String(validating: line, as: UTF8.self) else { return .failure(.invalidUTF8) }

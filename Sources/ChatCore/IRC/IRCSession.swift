@@ -149,7 +149,7 @@ public struct IRCSession: ConnectionSession {
             return effects
         }
         if let pingSent, now >= pingSent + IRCSession.pingTimeout {
-            close("Ping timeout: \(IRCSession.pingTimeout)", now: now, &effects)
+            close("Ping timeout: \(IRCSession.pingTimeout.components.seconds) seconds", now: now, &effects)
             return effects
         }
         if pingSent == nil, now >= lastHeard + IRCSession.idlePing {
@@ -389,7 +389,6 @@ public struct IRCSession: ConnectionSession {
             return welcome(account, now: now, &effects)
         }
         if let pass = registration.password {
-            registration.password = nil
             let parts = pass.split(separator: ":", maxSplits: 1).map(String.init)
             let (accountText, secret) = parts.count == 2 ? (parts[0], parts[1]) : (nick, pass)
             guard let account = Name(accountText), let password = IRCSession.password(secret) else {
@@ -398,6 +397,7 @@ public struct IRCSession: ConnectionSession {
             guard account == Name(nick) else {
                 return reply("433", [nick, "Nicknames are account names: use NICK \(account)"], &effects)
             }
+            registration.password = nil
             awaiting = .login(account, viaSASL: false)
             return feed("/login \(account) \(password)", now: now, &effects)
         }
