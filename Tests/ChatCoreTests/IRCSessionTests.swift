@@ -340,3 +340,41 @@ extension Array where Element == SessionEffect {
         }
     }
 }
+
+@Suite("IRCSession under hostile input")
+struct IRCSessionHostileInputTests {
+    /// Seeded lines: real commands with odd arguments, over-long words, stray bytes.
+    func lines(seed: UInt64, count: Int) -> [[UInt8]] {
+        var state = seed
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let words = [
+            "CAP", "LS", "302", "REQ", "END", "NICK", "USER", "PASS", "AUTHENTICATE", "PLAIN", "+", "*", "JOIN", "PART",
+            "PRIVMSG", "NOTICE", "#global", "#lounge", "#", "0", "alice", ":", ":text", "NAMES", "LIST", "WHO", "WHOIS",
+            "MODE", "b", "TOPIC", "PING", "PONG", "QUIT", "REGISTER", "AWAY", "@tag=x", ":src", "\u{1}ACTION", "\u{3}4",
+            String(repeating: "x", count: 300), "AGFsaWNlAGh1bnRlcjIy", "é", "\u{202E}",
+        ]
+        return (0..<count).map { _ in
+            var line = (0..<(1 + next(6))).map { _ in words[next(words.count)] }.joined(separator: " ")
+            if next(10) == 0 { line += String(decoding: [UInt8(next(256))], as: UTF8.self) }
+            return Array((line + (next(5) == 0 ? "\n" : "\r\n")).utf8)
+        }
+    }
+
+    @Test("random lines never trap, and every line written keeps within 512 bytes")
+    func hostileLines() {
+        for seed in 1...200 as ClosedRange<UInt64> {
+            var session = IRCSession(id: SessionID(1), address: "a", wallClockOffset: .zero, now: t0)
+            var written: [IRCMessage] = []
+            var now = t0
+            for line in lines(seed: seed, count: 40) {
+                now = now + .milliseconds(150)
+                for case .writeIRC(let message) in session.bytesReceived(line, now: now) { written.append(message) }
+                if session.isClosing { break }
+            }
+            #expect(written.allSatisfy { $0.wireSize - $0.tags.reduce(0) { $0 + $1.key.utf8.count + 2 } <= 512 })
+        }
+    }
+}

@@ -779,8 +779,13 @@ public struct IRCSession: ConnectionSession {
         }
     }
 
+    /// A line from the server. Every parameter but the text is at most 64 bytes: they echo
+    /// what the client sent (a command, a target), and the reply must stay within 512.
     private func server(_ command: String, _ parameters: [String]) -> IRCMessage {
-        IRCMessage(source: IRCSession.serverName, command, parameters)
+        let echoed = parameters.enumerated().map { index, parameter in
+            index == parameters.count - 1 ? parameter : IRCText.pieces(parameter, maxBytes: 64)[0]
+        }
+        return IRCMessage(source: IRCSession.serverName, command, echoed)
     }
 
     private func notice(_ text: String) -> IRCMessage { server("NOTICE", [target, text]) }
