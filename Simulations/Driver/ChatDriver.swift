@@ -192,6 +192,8 @@ public struct ChatDriver: Sendable {
                 log.append(.wrote(id, line))
                 transcripts[id, default: []].append(line)
                 if !slowReaders.contains(id) { sessions[id]?.outputSent(bytes: line.wireSize) }
+            case .writeIRC:
+                preconditionFailure("the FIFO driver runs Parley sessions only")
             case .closeConnection:
                 log.append(.closedConnection(id))
                 closedConnections.insert(id)

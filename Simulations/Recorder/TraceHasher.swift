@@ -113,6 +113,9 @@ public struct TraceHasher: Sendable {
         case .write(let line):
             combine(2)
             combine(line)
+        case .writeIRC(let message):
+            combine(8)
+            combine(message.rendered)
         case .closeConnection: combine(3)
         case .retire: combine(7)
         }

@@ -18,6 +18,7 @@ extension World {
         switch effect {
         case .send(let mail): return describe(mail: mail.mail)
         case .write(let line): return "⇒ \(line.rendered.dropLast())"
+        case .writeIRC(let message): return "⇒ \(message.rendered.dropLast())"
         case .closeConnection: return "close"
         case .retire: return "retire"
         }

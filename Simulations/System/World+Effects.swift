@@ -17,6 +17,7 @@ extension World {
             switch effect {
             case .send(let mail): post(mail.mail, from: sender, code: senderCode)
             case .write(let line): write(line, to: id)
+            case .writeIRC: preconditionFailure("the simulator's sessions are Parley sessions")
             case .closeConnection: close(id)
             case .retire: retireSession(id)
             }

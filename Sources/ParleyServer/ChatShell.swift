@@ -46,13 +46,15 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
     private let logger: Logger
     private let connectionLogger: Logger
     private let router: Router<P>
-    private var acceptLoop: AcceptLoop<P>?
+    private let ircListeners: [P.Listener]
+    private var acceptLoops: [AcceptLoop<P>] = []
     private var lot: ParkingLot<P>?
 
     public init(
         platform: P, configuration: ServerConfiguration, database: ParleyDatabase, listener: P.Listener,
-        hasher: any PasswordHashing, logger: Logger, connectionLogger: Logger? = nil
+        hasher: any PasswordHashing, logger: Logger, connectionLogger: Logger? = nil, ircListeners: [P.Listener] = []
     ) {
+        self.ircListeners = ircListeners
         self.platform = platform
         self.configuration = configuration
         self.database = database
@@ -101,15 +103,24 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
             return failed("cannot start the parking lot's thread")
         }
         self.lot = lot
-        let loop = AcceptLoop(
-            platform: platform, listener: listener,
-            maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
+        let admissions = Admissions(
+            platform: platform, maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
             maxConnections: configuration.maxConnections ?? Int.max)
+        let listeners = [(listener, ClientProtocol.parley)] + ircListeners.map { ($0, ClientProtocol.irc) }
+        for (listener, dialect) in listeners {
+            let loop = AcceptLoop(platform: platform, listener: listener, admissions: admissions)
+            guard start(loop, dialect, context: context) else { return failed("cannot start the accept thread") }
+            acceptLoops.append(loop)
+        }
+        return true
+    }
+
+    private func start(_ loop: AcceptLoop<P>, _ dialect: ClientProtocol, context: ConnectionThread<P>.Context) -> Bool {
         let logger = logger
-        let accepting = loop.start(
+        return loop.start(
             { stream, remoteHost, remoteAddress, id in
                 let started = ConnectionThread<P>.start(
-                    stream, remoteHost: remoteHost, remoteAddress: remoteAddress, id: id,
+                    stream, remoteHost: remoteHost, remoteAddress: remoteAddress, id: id, dialect: dialect,
                     context: context, onExit: { loop.release(remoteHost) })
                 if !started {
                     logger.error("could not start a connection thread")
@@ -117,9 +128,6 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
                     loop.release(remoteHost)
                 }
             }, logger: connectionLogger)
-        guard accepting else { return failed("cannot start the accept thread") }
-        acceptLoop = loop
-        return true
     }
 
     /// Stops accepting, says `BYE` to every client, waits (up to `within`) for the
@@ -127,12 +135,12 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
     /// flushes the store. Every acknowledged message is committed when this returns true.
     @discardableResult
     public func stop(within limit: Duration = .seconds(4)) -> Bool {
-        guard let acceptLoop else {
+        guard !acceptLoops.isEmpty else {
             lot?.stop()
             return false
         }
         let deadline = platform.now() + limit
-        acceptLoop.stop()
+        for loop in acceptLoops { loop.stop() }
         router.shutDownSessions()
         while router.liveSessionCount > 0, platform.now() < deadline { platform.sleep(for: .milliseconds(10)) }
         // Logouts go to the Gate, room closings to the Lobby; their audits then go to the store.

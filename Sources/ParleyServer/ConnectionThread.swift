@@ -19,7 +19,7 @@ enum ConnectionThread<P: Platform> {
     static var stackSize: Int { 128 * 1024 }
 
     static func start(
-        _ stream: P.Stream, remoteHost: String, remoteAddress: String, id: SessionID,
+        _ stream: P.Stream, remoteHost: String, remoteAddress: String, id: SessionID, dialect: ClientProtocol,
         context: Context, onExit: @escaping @Sendable () -> Void
     ) -> Bool {
         context.platform.spawnThread(name: "parley-conn", stackSize: stackSize) {
@@ -28,9 +28,16 @@ enum ConnectionThread<P: Platform> {
                 onExit()
                 return
             }
-            let session = Session(
-                id: id, address: remoteHost, limits: context.configuration.limits,
-                now: context.platform.now())
+            let limits = context.configuration.limits
+            let now = context.platform.now()
+            let session: any ConnectionSession =
+                switch dialect {
+                case .parley: Session(id: id, address: remoteHost, limits: limits, now: now)
+                case .irc:
+                    IRCSession(
+                        id: id, address: remoteHost, limits: limits,
+                        wallClockOffset: context.configuration.wallClockOffset, now: now)
+                }
             let host = SessionHost(
                 id: id, session: session, stream: stream, platform: context.platform,
                 router: context.router, closeGrace: context.configuration.closeGrace,
@@ -84,4 +91,12 @@ enum ConnectionThread<P: Platform> {
             _ = platform.wait(for: events, on: stream, waker: nil, timeout: remaining)
         }
     }
+}
+
+/// Which protocol a listener's clients speak.
+enum ClientProtocol: Sendable {
+    /// Parley's own line protocol (`docs/PROTOCOL.md`).
+    case parley
+    /// IRC (`--irc-port`, `--irc-plain-port`): each connection gets an `IRCSession`.
+    case irc
 }

@@ -9,6 +9,12 @@ public struct ServerConfiguration: Sendable {
     /// 0 picks a free port (tests); read the bound one from `ChatServer.port`.
     public var port: UInt16 = 7878
     public var dataDirectory = "./parley-data"
+    /// IRC over TLS on this port (`--irc-port`), same certificate and settings; nil: none.
+    public var ircPort: UInt16?
+    /// IRC in plain TCP on this port (`--irc-plain-port`): only when `host` is loopback.
+    public var ircPlainPort: UInt16?
+    /// Unix time minus the shell's clock, for IRC's `server-time` tags (`ChatServer` sets it).
+    public var wallClockOffset: Duration = .zero
     /// An operator's own certificate and key; both or neither. Otherwise one is made.
     public var certificateFile: String?
     public var keyFile: String?

@@ -1,7 +1,7 @@
 import ChatCore
 import ParleyPlatform
 
-/// One connection: its Session actor, its byte stream and its unsent output, behind one
+/// One connection: its session actor (Parley's `Session` or an `IRCSession`), its byte stream and its unsent output, behind one
 /// lock. The actor runs on whichever thread has mail for it: the connection's own
 /// thread for bytes and ticks, a room's thread for the lines that room delivers. Under
 /// the lock it is still one actor handling one event at a time, in the order each
@@ -35,7 +35,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     let whenFinished: @Sendable () -> Void
 
     // Guarded by `lock`.
-    private var session: Session
+    private var session: any ConnectionSession
     private var thread = Thread.running
     /// The running thread's waker (nil when parked, or when none could be had).
     private var waker: P.Waker?
@@ -59,7 +59,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     private var scratchEffects: [SessionEffect] = []
 
     init(
-        id: SessionID, session: Session, stream: P.Stream, platform: P, router: Router<P>,
+        id: SessionID, session: any ConnectionSession, stream: P.Stream, platform: P, router: Router<P>,
         closeGrace: Duration, lot: ParkingLot<P>, whenFinished: @escaping @Sendable () -> Void
     ) {
         self.id = id
@@ -270,7 +270,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     }
 
     /// Runs one event of the session's own (not mail) and carries out what it asks.
-    private func handle(now: Instant, _ event: (inout Session) -> [SessionEffect]) {
+    private func handle(now: Instant, _ event: (inout any ConnectionSession) -> [SessionEffect]) {
         let timer = session.pendingWake
         carryOut(event(&session), timerWas: timer, now: now)
     }
@@ -286,6 +286,8 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
                 router.send(mail.mail)
             case .write(let line):
                 if streamOpen, !peerGone { line.render(into: &output) }
+            case .writeIRC(let message):
+                if streamOpen, !peerGone { message.render(into: &output) }
             case .closeConnection:
                 if closeBy == nil { closeBy = now + closeGrace }
                 planChanged = true

@@ -24,11 +24,19 @@ struct Serve: ParsableCommand {
               parley serve --host 0.0.0.0 --port 7878 --data-dir /var/lib/parley
               parley serve --cert fullchain.pem --key privkey.pem
               parley serve --keep-days 30
+              parley serve --irc-port 6697            # IRC over TLS beside Parley's port
+              parley serve --irc-plain-port 6667      # IRC in plain TCP, loopback only
             """
     )
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "TCP port to listen on (0 picks a free one).") var port: UInt16 = 7878
+    @Option(name: .customLong("irc-port"), help: "Also speak IRC over TLS on this port (same certificate).")
+    var ircPort: UInt16?
+    @Option(
+        name: .customLong("irc-plain-port"),
+        help: "Also speak IRC in plain TCP on this port; only with a loopback --host (tests, a TLS proxy).")
+    var ircPlainPort: UInt16?
     @Option(name: .customLong("data-dir"), help: "Where the database, certificate and key live.")
     var dataDirectory = "./parley-data"
     @Option(name: .customLong("cert"), help: "Your own certificate (PEM) instead of the generated one.")
@@ -115,6 +123,8 @@ struct Serve: ParsableCommand {
         }
         if server.certificateWasCreated { print("Created a self-signed certificate in \(dataDirectory)") }
         print("Parley is listening on \(host):\(server.port)")
+        if let port = server.ircPort { print("IRC (TLS) is listening on \(host):\(port)") }
+        if let port = server.ircPlainPort { print("IRC (plain, loopback) is listening on \(host):\(port)") }
         print("Certificate fingerprint: \(server.fingerprint.map { "\($0)" } ?? "?")")
         fflush(nil)
 
@@ -151,6 +161,8 @@ struct Serve: ParsableCommand {
         var configuration = ServerConfiguration()
         configuration.host = host
         configuration.port = port
+        configuration.ircPort = ircPort
+        configuration.ircPlainPort = ircPlainPort
         configuration.dataDirectory = dataDirectory
         configuration.certificateFile = certificateFile
         configuration.keyFile = keyFile
