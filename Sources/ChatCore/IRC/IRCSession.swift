@@ -643,6 +643,13 @@ public struct IRCSession: ConnectionSession {
         case .bye(_, let text):
             emit(IRCMessage("ERROR", ["Closing link: \(text)"]), &effects)
             closed = true
+        case .history(let room, let at, let from, let text):
+            // Played back as the channel's lines, stamped with their stored time
+            // (`server-time`), so a client shows them as the past they are.
+            guard case .welcomed = state else { return }
+            deliver(from: from, "PRIVMSG", to: "#\(room)", text, at: at.millisecondsSinceEpoch, now: now, &effects)
+        case .historyEnd:
+            break  // IRC has no marker for it; the times say which lines were history.
         }
     }
 
@@ -685,6 +692,8 @@ public struct IRCSession: ConnectionSession {
             }
         case .help(let text):
             emit(notice(text), &effects)
+        case .history:
+            break  // Never asked: an IRC client reads history as it joins, not with /history.
         }
     }
 
@@ -795,10 +804,13 @@ public struct IRCSession: ConnectionSession {
         emit(server(numeric, [target] + parameters), &effects)
     }
 
-    private func fromUser(_ nick: String, _ command: String, _ parameters: [String], now: Instant) -> IRCMessage {
+    /// `at`: the line's own time (a stored one, in Unix milliseconds); nil: now.
+    private func fromUser(
+        _ nick: String, _ command: String, _ parameters: [String], at: Int64? = nil, now: Instant
+    ) -> IRCMessage {
         var message = IRCMessage(source: "\(nick)!\(nick)@\(IRCSession.userHost)", command, parameters)
         if enabled.contains("server-time") {
-            let unix = (now + wallClockOffset).milliseconds
+            let unix = at ?? (now + wallClockOffset).milliseconds
             message.tags = [("time", IRCText.timestamp(unixMilliseconds: unix))]
         }
         return message
@@ -806,14 +818,14 @@ public struct IRCSession: ConnectionSession {
 
     /// A Parley text as PRIVMSGs, cut so that each line keeps within 512 bytes.
     private mutating func deliver(
-        from sender: Name, _ command: String, to target: String, _ text: String, now: Instant,
+        from sender: Name, _ command: String, to target: String, _ text: String, at: Int64? = nil, now: Instant,
         _ effects: inout [SessionEffect]
     ) {
         let overhead =
             2 * sender.text.utf8.count + IRCSession.userHost.utf8.count + command.utf8.count
             + target.utf8.count + 12
         for piece in IRCText.pieces(text, maxBytes: IRCMessage.maxBodyBytes - overhead) {
-            emit(fromUser(sender.text, command, [target, piece], now: now), &effects)
+            emit(fromUser(sender.text, command, [target, piece], at: at, now: now), &effects)
         }
     }
 
