@@ -103,7 +103,11 @@ extension World {
         switch placeholder {
         case "<password>": return head + " " + WorldSetup.password(for: account)
         case "<wrong-password>": return head + " not-the-password"
-        default: return line
+        default:
+            // `<wrong-password-N>`: a wrong password of exactly N bytes, for the limits.
+            guard placeholder.hasPrefix("<wrong-password-"), let bytes = Int(placeholder.dropFirst(16).dropLast())
+            else { return line }
+            return head + " " + String(repeating: "q", count: bytes)
         }
     }
 

@@ -7,6 +7,10 @@ enum Plant: String, CaseIterable {
     case twinLobby = "twin-lobby"
     case eagerGate = "eager-gate"
     case hastySession = "hasty-session"
+    case staleUsers = "stale-users"
+    case openDoor = "open-door"
+    case caseSensitive = "case-sensitive"
+    case generousSession = "generous-session"
 
     /// Runs one seed with this plant.
     func run(seed: UInt64, options: SimulationOptions) -> RunReport {
@@ -19,6 +23,15 @@ enum Plant: String, CaseIterable {
             return Simulation.run(seed: seed, options: options, actors: EagerGateActors.self, recordDecisions: true)
         case .hastySession:
             return Simulation.run(seed: seed, options: options, actors: HastySessionActors.self, recordDecisions: true)
+        case .staleUsers:
+            return Simulation.run(seed: seed, options: options, actors: StaleUsersActors.self, recordDecisions: true)
+        case .openDoor:
+            return Simulation.run(seed: seed, options: options, actors: OpenDoorActors.self, recordDecisions: true)
+        case .caseSensitive:
+            return Simulation.run(seed: seed, options: options, actors: CaseSensitiveActors.self, recordDecisions: true)
+        case .generousSession:
+            return Simulation.run(
+                seed: seed, options: options, actors: GenerousSessionActors.self, recordDecisions: true)
         }
     }
 
@@ -33,6 +46,14 @@ enum Plant: String, CaseIterable {
             return Simulation.fixture(for: report, goal: goal, actors: EagerGateActors.self, plant: rawValue)
         case .hastySession:
             return Simulation.fixture(for: report, goal: goal, actors: HastySessionActors.self, plant: rawValue)
+        case .staleUsers:
+            return Simulation.fixture(for: report, goal: goal, actors: StaleUsersActors.self, plant: rawValue)
+        case .openDoor:
+            return Simulation.fixture(for: report, goal: goal, actors: OpenDoorActors.self, plant: rawValue)
+        case .caseSensitive:
+            return Simulation.fixture(for: report, goal: goal, actors: CaseSensitiveActors.self, plant: rawValue)
+        case .generousSession:
+            return Simulation.fixture(for: report, goal: goal, actors: GenerousSessionActors.self, plant: rawValue)
         }
     }
 
@@ -43,6 +64,10 @@ enum Plant: String, CaseIterable {
         case .twinLobby: return try Simulation.replay(fixture, actors: TwinLobbyActors.self)
         case .eagerGate: return try Simulation.replay(fixture, actors: EagerGateActors.self)
         case .hastySession: return try Simulation.replay(fixture, actors: HastySessionActors.self)
+        case .staleUsers: return try Simulation.replay(fixture, actors: StaleUsersActors.self)
+        case .openDoor: return try Simulation.replay(fixture, actors: OpenDoorActors.self)
+        case .caseSensitive: return try Simulation.replay(fixture, actors: CaseSensitiveActors.self)
+        case .generousSession: return try Simulation.replay(fixture, actors: GenerousSessionActors.self)
         }
     }
 }

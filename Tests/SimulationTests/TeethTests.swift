@@ -20,7 +20,7 @@ struct TeethTests {
         let violation = try #require(report.violation)
         let fixture = try #require(plant.fixture(for: report, goal: .violation(violation.invariant)))
         print(
-            "\(plant.rawValue): caught by seed \(seed) (the \(seed)th tried) as \(violation.invariant.rawValue); \(report.decisions.count) decisions shrunk to \(fixture.decisions.count)"
+            "\(plant.rawValue): caught by seed \(seed) (the \(seed)th tried) as \(violation.invariant.rawValue); \(report.decisions.count) decisions shrunk to \(fixture.decisions.count): \(violation.detail)"
         )
         #expect(fixture.decisions.count <= 36, "a planted bug shrinks to a few dozen decisions at most")
         let replayed = try plant.replay(fixture)
@@ -45,6 +45,18 @@ struct TeethTests {
 
     @Test("a session that forgets a move in flight is caught and shrunk")
     func hastySession() throws { try hunt(.hastySession) }
+
+    @Test("a lobby whose /users lists a member who left is caught and shrunk")
+    func staleUsers() throws { try hunt(.staleUsers) }
+
+    @Test("a lobby that answers a join of a missing room with OK is caught and shrunk")
+    func openDoor() throws { try hunt(.openDoor) }
+
+    @Test("a lobby that compares whisper targets with their case is caught and shrunk")
+    func caseSensitive() throws { try hunt(.caseSensitive) }
+
+    @Test("a session whose bucket lets burst + 1 lines through is caught and shrunk")
+    func generousSession() throws { try hunt(.generousSession) }
 
     @Test("every planted fixture still fails with its plant", arguments: plantedFixtures)
     func plantedFixtureFails(_ file: URL) throws {
