@@ -105,6 +105,7 @@ extension World {
                 )
             }
         case .bye(.loginTimeout, _):
+            hazards.insert(.loginTimeout)
             let deadline = model.sessions[slot].loginDeadline
             if model.sessions[slot].login != .awaiting || now < deadline {
                 fail(

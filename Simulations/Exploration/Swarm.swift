@@ -18,6 +18,9 @@ public enum Swarm {
         var login = SeededRandom(seed: seed, stream: 6)
         LoginPolicySetup.draw(&login, into: &world.limits)
         plan.guessing = GuessingPlan.draw(&login, world: &world)
+        // Deadlines short enough to pass within a run, from a stream of their own too.
+        var deadlines = SeededRandom(seed: seed, stream: 7)
+        if deadlines.chance(0.5) { world.limits.loginDeadlineMilliseconds = deadlines.within(1...16) * 250 }
         return (world, plan)
     }
 
