@@ -66,6 +66,11 @@ struct SessionModel {
     /// is the account's; and whether the store found the account for it.
     var pendingLogin: (name: Name, rightPassword: Bool, register: Bool)?
     var accountFound: Bool?
+    /// Bytes of a line still arriving, and the lines arrived and not yet taken, in order.
+    var partialLine: [UInt8] = []
+    var waitingLines: [[UInt8]] = []
+    /// The room the session last entered, by the mail it was sent; nil before logging in.
+    var presentIn: RoomID?
     var closed = false
 
     init(connected: Instant, deadline: Duration) {

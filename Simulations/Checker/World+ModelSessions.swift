@@ -2,8 +2,8 @@ import ChatCore
 
 /// What reached a session in one step, as the reference model tells steps apart.
 enum SessionInput {
-    /// Bytes from the network holding this many complete lines.
-    case bytes(lines: Int)
+    /// Bytes from the network.
+    case bytes(ArraySlice<UInt8>)
     case tick
     case lost
     case mail(SessionMessage)
@@ -28,8 +28,8 @@ extension World {
     mutating func modelSession(_ slot: Int, wasClosing: Bool, _ input: SessionInput, _ effects: [SessionEffect]) {
         var explained: ServerLine?
         switch input {
-        case .bytes(let lines):
-            model.sessions[slot].linesIn += lines
+        case .bytes(let chunk):
+            let lines = noteArrived(chunk, on: slot)
             if lines > 0, !wasClosing { judgeFlood(slot, effects) }
         case .tick:
             if !wasClosing { judgeDeadlineKept(slot, effects) }
@@ -48,10 +48,14 @@ extension World {
                     explained = nil
                 } else if ReferenceModel.isAnswerToALine(line) {
                     taken += 1
+                    judgeTaken(effect, on: slot)
                 }
                 noteWrite(line, on: slot)
             case .send(let mail) where !model.sessions[slot].closed:
-                if ReferenceModel.isRequestFromALine(mail) { taken += 1 }
+                if ReferenceModel.isRequestFromALine(mail) {
+                    taken += 1
+                    judgeTaken(effect, on: slot)
+                }
                 noteLoginSent(mail, on: slot)
             case .write, .send, .retire:
                 break
@@ -181,10 +185,14 @@ extension World {
             if case .authenticating = model.sessions[slot].login { model.sessions[slot].login = .done }
             return nil
         case .moveRefused(let code, let text):
+            if model.sessions[slot].presentIn != nil { model.sessions[slot].presentIn = .global }
             return .error(code, text)
         case .deliver(let line):
             return line
-        case .entered, .left, .replaced:
+        case .entered(let room):
+            model.sessions[slot].presentIn = room.id
+            return nil
+        case .left, .replaced:
             return nil
         }
     }

@@ -156,7 +156,7 @@ extension World {
         let effects = sessions[slot].actor.bytesReceived(chunk, now: now)
         actorSteps += 1
         checkSession(slot, wasClosing: wasClosing, message: nil, effects)
-        modelSession(slot, wasClosing: wasClosing, .bytes(lines: chunk.count { $0 == UInt8(ascii: "\n") }), effects)
+        modelSession(slot, wasClosing: wasClosing, .bytes(chunk), effects)
         perform(effects, of: slot)
         refreshNet(slot)
         endStep(.receive(name, bytes: count)) { world in
