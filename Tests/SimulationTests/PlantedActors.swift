@@ -277,3 +277,48 @@ enum GenerousSessionActors: ActorKit {
     typealias LobbyActor = Lobby
     typealias RoomActor = Room
 }
+
+/// A session that folds a room's name to lower case when it asks the Lobby to create it,
+/// so `/create DeN` makes `den`: names are shown as typed.
+struct FoldingSession: SessionBehaviour {
+    private var inner: Session
+
+    init(id: SessionID, address: String, limits: Limits, now: Instant) {
+        inner = Session(id: id, address: address, limits: limits, now: now)
+    }
+
+    var account: Name? { inner.account }
+    var room: RoomRef? { inner.room }
+    var isFinished: Bool { inner.isFinished }
+    var isClosing: Bool { inner.isClosing }
+    var pendingWake: Instant? { inner.pendingWake }
+
+    mutating func opened(now: Instant) -> [SessionEffect] { inner.opened(now: now) }
+    mutating func bytesReceived(_ bytes: ArraySlice<UInt8>, now: Instant) -> [SessionEffect] {
+        FoldingSession.fold(inner.bytesReceived(bytes, now: now))
+    }
+    mutating func tick(now: Instant) -> [SessionEffect] { FoldingSession.fold(inner.tick(now: now)) }
+    mutating func outputSent(bytes: Int) { inner.outputSent(bytes: bytes) }
+    mutating func connectionLost(now: Instant) -> [SessionEffect] { inner.connectionLost(now: now) }
+    mutating func receive(_ message: SessionMessage, now: Instant, into effects: inout [SessionEffect]) {
+        var added: [SessionEffect] = []
+        inner.receive(message, now: now, into: &added)
+        effects += FoldingSession.fold(added)
+    }
+
+    private static func fold(_ effects: [SessionEffect]) -> [SessionEffect] {
+        effects.map { effect in
+            if case .send(.lobby(.create(let id, let name))) = effect, let folded = Name(name.key) {
+                return .send(.lobby(.create(id, room: folded)))
+            }
+            return effect
+        }
+    }
+}
+
+enum FoldingSessionActors: ActorKit {
+    typealias SessionActor = FoldingSession
+    typealias GateActor = Gate
+    typealias LobbyActor = Lobby
+    typealias RoomActor = Room
+}

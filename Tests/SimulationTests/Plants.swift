@@ -11,6 +11,7 @@ enum Plant: String, CaseIterable {
     case openDoor = "open-door"
     case caseSensitive = "case-sensitive"
     case generousSession = "generous-session"
+    case foldingSession = "folding-session"
 
     /// Runs one seed with this plant.
     func run(seed: UInt64, options: SimulationOptions) -> RunReport {
@@ -32,6 +33,9 @@ enum Plant: String, CaseIterable {
         case .generousSession:
             return Simulation.run(
                 seed: seed, options: options, actors: GenerousSessionActors.self, recordDecisions: true)
+        case .foldingSession:
+            return Simulation.run(
+                seed: seed, options: options, actors: FoldingSessionActors.self, recordDecisions: true)
         }
     }
 
@@ -54,6 +58,8 @@ enum Plant: String, CaseIterable {
             return Simulation.fixture(for: report, goal: goal, actors: CaseSensitiveActors.self, plant: rawValue)
         case .generousSession:
             return Simulation.fixture(for: report, goal: goal, actors: GenerousSessionActors.self, plant: rawValue)
+        case .foldingSession:
+            return Simulation.fixture(for: report, goal: goal, actors: FoldingSessionActors.self, plant: rawValue)
         }
     }
 
@@ -68,6 +74,7 @@ enum Plant: String, CaseIterable {
         case .openDoor: return try Simulation.replay(fixture, actors: OpenDoorActors.self)
         case .caseSensitive: return try Simulation.replay(fixture, actors: CaseSensitiveActors.self)
         case .generousSession: return try Simulation.replay(fixture, actors: GenerousSessionActors.self)
+        case .foldingSession: return try Simulation.replay(fixture, actors: FoldingSessionActors.self)
         }
     }
 }

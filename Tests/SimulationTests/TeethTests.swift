@@ -58,6 +58,9 @@ struct TeethTests {
     @Test("a session whose bucket lets burst + 1 lines through is caught and shrunk")
     func generousSession() throws { try hunt(.generousSession) }
 
+    @Test("a session that folds a new room's name to lower case is caught and shrunk")
+    func foldingSession() throws { try hunt(.foldingSession) }
+
     @Test("every planted fixture still fails with its plant", arguments: plantedFixtures)
     func plantedFixtureFails(_ file: URL) throws {
         let fixture = try Fixture.load(from: file.path)
