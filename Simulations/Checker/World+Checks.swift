@@ -50,6 +50,7 @@ extension World {
 
     mutating func checkGate(_ message: GateMessage, _ effects: [GateEffect]) {
         checkLoginPolicy(message, effects)
+        modelGate(effects)
         checkAbandonedLogins(message, effects)
         for case .session(_, let answer) in effects {
             switch answer {
@@ -96,6 +97,7 @@ extension World {
         var book = observed.global
         checkRoomStep(.global, lobby.globalMembers, &book, RoomInput(message), effects)
         observed.global = book
+        modelLobby(message, effects)
     }
 
     /// A create refused for a name whose room's creator has not even entered it yet.
@@ -113,6 +115,7 @@ extension World {
         var book = observed.rooms[index].book
         checkRoomStep(rooms[index].actor.ref.id, rooms[index].actor.members, &book, RoomInput(message), effects)
         observed.rooms[index].book = book
+        modelRoom(rooms[index].actor.ref.id, message, effects)
     }
 
     private mutating func checkRoomStep<Output: MailingOutput>(
@@ -357,6 +360,7 @@ extension World {
         if case .readHistory(_, let room, _, _) = request {
             noteHistoryStore(request, owner: room, tag: nil, stored: false)
         }
+        modelStore(request, reply: reply)
         guard case .appendMessage(let ticket, let record, let replyTo) = request else { return }
         guard let tag = TextTag(record.text), observed.messages[tag].stage == .accepted else {
             return fail(

@@ -22,6 +22,9 @@ public enum Swarm {
         // bursts outgrow it.
         var history = SeededRandom(seed: seed, stream: 7)
         world.historyLines = history.chance(0.25) ? 0 : history.within(1...5)
+        // Deadlines short enough to pass within a run, from a stream of their own too.
+        var deadlines = SeededRandom(seed: seed, stream: 8)
+        if deadlines.chance(0.5) { world.limits.loginDeadlineMilliseconds = deadlines.within(1...16) * 250 }
         return (world, plan)
     }
 

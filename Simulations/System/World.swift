@@ -26,6 +26,9 @@ public struct World<Actors: ActorKit> {
     /// The checker's own model of the run (Checker/Observations.swift): never read from
     /// the actors, never stored in their slots.
     var observed: Observations
+    /// The checker's reference model of rooms, members, accounts and each connection's
+    /// policies (Checker/ReferenceModel.swift), built from outputs and client views alone.
+    var model = ReferenceModel()
     /// Which connection's login each Gate ticket serves, to name hashing jobs by connection.
     var ticketOwners: [Ticket: Int] = [:]
     /// The checker's own account of password checks (LoginPolicyCheck.swift).
@@ -71,6 +74,7 @@ public struct World<Actors: ActorKit> {
             guard let name = Name(account) else { preconditionFailure("account \(account) is not a valid name") }
             let hash = SimulatedHasher.digest(Password(WorldSetup.password(for: account[...])))
             _ = store.handle(.createAccount(Ticket(0), name, hash, at: now, replyTo: .gate))
+            model.accounts[name.key] = name
         }
     }
 

@@ -21,7 +21,7 @@ struct TeethTests {
         let violation = try #require(report.violation)
         let fixture = try #require(plant.fixture(for: report, goal: .violation(violation.invariant)))
         print(
-            "\(plant.rawValue): caught by seed \(seed) (the \(seed)th tried) as \(violation.invariant.rawValue); \(report.decisions.count) decisions shrunk to \(fixture.decisions.count)"
+            "\(plant.rawValue): caught by seed \(seed) (the \(seed)th tried) as \(violation.invariant.rawValue); \(report.decisions.count) decisions shrunk to \(fixture.decisions.count): \(violation.detail)"
         )
         #expect(fixture.decisions.count <= maxDecisions, "a planted bug shrinks to a few dozen decisions at most")
         let replayed = try plant.replay(fixture)
@@ -53,6 +53,20 @@ struct TeethTests {
         // Two logins (each a store look-up and a password check) and a message: longer than the others.
         #expect(try hunt(.lateHistoryLobby, atMost: 48).invariant == .historyOnce)
     }
+    @Test("a lobby whose /users lists a member who left is caught and shrunk")
+    func staleUsers() throws { try hunt(.staleUsers) }
+
+    @Test("a lobby that answers a join of a missing room with OK is caught and shrunk")
+    func openDoor() throws { try hunt(.openDoor) }
+
+    @Test("a lobby that compares whisper targets with their case is caught and shrunk")
+    func caseSensitive() throws { try hunt(.caseSensitive) }
+
+    @Test("a session whose bucket lets burst + 1 lines through is caught and shrunk")
+    func generousSession() throws { try hunt(.generousSession) }
+
+    @Test("a session that folds a new room's name to lower case is caught and shrunk")
+    func foldingSession() throws { try hunt(.foldingSession) }
 
     @Test("every planted fixture still fails with its plant", arguments: plantedFixtures)
     func plantedFixtureFails(_ file: URL) throws {
