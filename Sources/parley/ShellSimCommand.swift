@@ -64,12 +64,14 @@ struct ShellSimCommand {
             "throughput \(Int(summary.slicesPerSecond)) slices/s · \(String(format: "%.1f", Double(summary.runs) / max(summary.seconds, 0.001))) runs/s · failures \(summary.failures.count)"
         )
         print("hazards: \(summary.hazards.summary)")
+        let coverage = ShellCampaign.coverage(summary, options: options)
+        print(coverage.report)
         for failure in summary.failures.prefix(20) {
             let replay = failure.fixture.map { "parley replay \($0)" } ?? "parley sim --seed \(failure.seed)\(flags)"
             let shrunk = failure.shrunkDecisions.map { " (shrunk to \($0) decisions)" } ?? ""
             print("FAIL seed \(failure.seed): \(failure.violation)\(shrunk) — replay: \(replay)")
         }
-        if !summary.failures.isEmpty { throw ExitCode(1) }
+        if !summary.failures.isEmpty || !coverage.passed { throw ExitCode(1) }
     }
 }
 
