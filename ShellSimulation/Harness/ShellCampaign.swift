@@ -135,16 +135,17 @@ public struct ShellCampaign {
 }
 
 extension ShellCampaign {
-    /// The shell's hazards a campaign must reach, each within a number of seeds a few
-    /// times what it needed when measured (README, "Coverage"): a race the platform never
+    /// The shell's hazards a campaign must reach, each within a number of seeds well above
+    /// what 200 seeds showed (README, "Coverage"; the counts are occurrences, not seeds,
+    /// so the margins are wide): a race the platform never
     /// takes is a race nobody explores. Written for the drawn swarm; with `--clients`
     /// fixed a campaign is reported, not judged.
     public static func requiredHazards(_ options: ShellOptions) -> [CoverageProbe<ShellHazard>] {
         guard options.clients == nil else { return [] }
         let probes: [CoverageProbe<ShellHazard>] = [
-            CoverageProbe(.inlineReply, within: 20), CoverageProbe(.mailboxReply, within: 20),
-            CoverageProbe(.park, within: 20), CoverageProbe(.resumeBySocket, within: 20),
-            CoverageProbe(.resumeByWaker, within: 50), CoverageProbe(.commitWindow, within: 20),
+            CoverageProbe(.inlineReply, within: 30), CoverageProbe(.mailboxReply, within: 30),
+            CoverageProbe(.park, within: 30), CoverageProbe(.resumeBySocket, within: 200),
+            CoverageProbe(.resumeByWaker, within: 30), CoverageProbe(.commitWindow, within: 50),
         ]
         return options.faults ? probes + [CoverageProbe(.shutdownDuringMove, within: 100)] : probes
     }

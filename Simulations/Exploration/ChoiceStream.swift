@@ -17,7 +17,9 @@ struct ChoiceStream: Sendable {
         } else {
             // The same prefix of choices must offer the same options: the run is a pure
             // function of its choices.
-            precondition(choices[position].bound == bound, "choice \(position) had \(choices[position].bound) options, now \(bound)")
+            precondition(
+                choices[position].bound == bound,
+                "choice \(position) had \(choices[position].bound) options, now \(bound)")
         }
         defer { position += 1 }
         return choices[position].value

@@ -76,7 +76,8 @@ extension ExhaustiveScope {
             scheduler: .random, depth: 1, steps: maxSteps, deliverWeight: 1, clientWeight: 1, clockWeight: 0,
             faultWeight: faults > 0 ? 1 : 0, linesPerClient: commands + 1, connectionsPerClient: 1,
             pipelining: Double(typeAhead) / 4, hotAccount: 0, wrongPassword: 0,
-            commandWeights: [1, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0], hangUp: faults > 0 ? 1 : 0, dropUnsent: faults > 0 ? 1 : 0,
+            commandWeights: [1, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0], hangUp: faults > 0 ? 1 : 0,
+            dropUnsent: faults > 0 ? 1 : 0,
             partialDelivery: faults > 0 ? 1 : 0, slowReader: 0, storeFailure: faults > 0 ? 1 : 0,
             clockJump: faults > 0 ? 1 : 0)
     }

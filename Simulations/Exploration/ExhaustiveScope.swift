@@ -4,7 +4,7 @@
 ///
 /// Each client connects once, logs in to an account of its own, then types `commands`
 /// commands, each chosen at the moment it types from the scope's alphabet: for every
-/// room a join and a create, a leave and a room message. A client may type one command
+/// room a create and a join, a leave and a room message. A client may type one command
 /// ahead of its answers (`typeAhead`), which is how a command meets a move in flight.
 /// Faults, `faults` at most per run: a hang-up (keeping or dropping unsent bytes), the
 /// network handing over a line in two parts, the store failing (its recovery is free),
@@ -41,7 +41,7 @@ public struct ExhaustiveScope: Codable, Equatable, Sendable, CustomStringConvert
     /// What client `number` may type next, once logged in.
     func alphabet(client number: Int, nextText: Int) -> [String] {
         var lines: [String] = []
-        for room in ExhaustiveScope.roomNames.prefix(rooms) { lines += ["/join \(room)", "/create \(room)"] }
+        for room in ExhaustiveScope.roomNames.prefix(rooms) { lines += ["/create \(room)", "/join \(room)"] }
         return lines + ["/leave", "m\(number).\(nextText)"]
     }
 

@@ -66,6 +66,7 @@ public struct ExhaustiveSearch<Actors: ActorKit> {
         var frames: [Frame] = []
         var path: [Decision] = []
         var world = World<Actors>(setup: scope.setup)
+        StateDigest.checkCoverage(of: world)
         var faultsLeft = scope.faults
         var visited: [UInt64: Int32] = [key(world, faultsLeft): 0]
         var lastReport = started

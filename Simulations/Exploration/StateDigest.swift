@@ -15,16 +15,87 @@ struct StateDigest {
         "setup", "limits", "violation", "hazards", "steps", "actorSteps", "trace", "stepHashes", "timeline",
         "applied", "settling", "wireLines", "stamps",
     ]
-    /// Fields, at any depth, that hold only an order of something digested elsewhere: the
-    /// lane table's runnable list (the search sorts the lanes it offers).
-    static let orderFields: Set<String> = ["runnable", "position"]
+    /// Fields, at any depth, that hold only what other fields already say: the lane
+    /// table's runnable list and its positions (the search sorts the lanes it offers),
+    /// the kinds of waiting mail, the ranks and index of lanes (functions of their keys).
+    static let derivedFields: Set<String> = ["runnable", "position", "kinds", "ranks", "mailIndex"]
 
+    /// The world's fields digested by `of`; every field is either here or in `recordFields`.
+    static let stateFields: Set<String> = [
+        "now", "gate", "lobby", "rooms", "roomIndex", "sessions", "clients", "store", "storeFailing", "lanes",
+        "observed", "ticketOwners", "logins",
+    ]
+
+    /// The world's own containers are generic over the actors, and reflecting a generic
+    /// type's fields is slow (their types are demangled on every visit), so they are
+    /// walked here by hand; everything inside them is reflected.
     static func of<Actors>(_ world: World<Actors>) -> UInt64 {
         var digest = Mix()
-        for child in Mirror(reflecting: world).children where !recordFields.contains(child.label ?? "") {
-            digest.add(value(child.value))
+        digest.add(UInt64(bitPattern: world.now.nanoseconds))
+        digest.add(value(world.gate))
+        digest.add(value(world.lobby))
+        digest.add(UInt64(world.rooms.count))
+        for room in world.rooms {
+            digest.add(value(room.actor))
+            digest.add(room.retired ? 1 : 0)
         }
+        digest.add(value(world.roomIndex))
+        digest.add(UInt64(world.sessions.count))
+        for slot in world.sessions { digest.add(self.slot(slot)) }
+        digest.add(value(world.clients))
+        digest.add(value(world.store))
+        digest.add(world.storeFailing ? 1 : 0)
+        digest.add(value(world.lanes))
+        digest.add(value(world.observed))
+        digest.add(value(world.ticketOwners))
+        digest.add(value(world.logins))
         return digest.value
+    }
+
+    private static func slot<Actor>(_ slot: SessionSlot<Actor>) -> UInt64 {
+        var digest = Mix()
+        digest.add(value(slot.name))
+        digest.add(slot.id.rawValue)
+        digest.add(value(slot.actor))
+        digest.add(slot.wake.map { UInt64(bitPattern: $0.nanoseconds) } ?? .max)
+        digest.add(slot.retired ? 1 : 0)
+        digest.add(value(slot.inbound))
+        for number in [slot.inboundHead, slot.inboundTotal, slot.outboundHead, slot.netLane, slot.readLane] {
+            digest.add(UInt64(bitPattern: Int64(number)))
+        }
+        digest.add(UInt64(bitPattern: Int64(slot.tickLane)))
+        digest.add(UInt64(bitPattern: Int64(slot.hashLane)))
+        digest.add(value(slot.secrets))
+        digest.add(value(slot.outbound))
+        digest.add((slot.hangUpQueued ? 4 : 0) | (slot.serverClosed ? 2 : 0) | (slot.clientGone ? 1 : 0))
+        return digest.value
+    }
+
+    /// Traps when the world has a field this digest does not know of: a state field left
+    /// out would merge states that differ, and the search would prune runs it never ran.
+    static func checkCoverage<Actors>(of world: World<Actors>) {
+        for child in Mirror(reflecting: world).children {
+            let label = child.label ?? "?"
+            precondition(
+                stateFields.contains(label) || recordFields.contains(label),
+                "StateDigest does not know the world's field \(label): digest it or list it as a record")
+        }
+        let slotFields = Set([
+            "name", "id", "actor", "wake", "retired", "inbound", "inboundHead", "inboundTotal",
+            "secrets", "hangUpQueued", "outbound", "outboundHead", "serverClosed", "clientGone", "netLane", "readLane",
+            "tickLane", "hashLane",
+        ])
+        for slot in world.sessions.prefix(1) {
+            for child in Mirror(reflecting: slot).children {
+                precondition(
+                    slotFields.contains(child.label ?? "?"),
+                    "StateDigest does not know the slot's field \(child.label ?? "?")")
+            }
+        }
+        for room in world.rooms.prefix(1) {
+            precondition(
+                Mirror(reflecting: room).children.count == 2, "StateDigest knows a room slot's actor and retired only")
+        }
     }
 
     /// The digest of one value of any type.
@@ -48,7 +119,9 @@ struct StateDigest {
             for child in mirror.children { digest.add(value(child.value)) }
         case .struct, .class, .tuple, .collection, nil:
             digest.add(UInt64(mirror.children.count))
-            for child in mirror.children where !orderFields.contains(child.label ?? "") { digest.add(value(child.value)) }
+            for child in mirror.children where !derivedFields.contains(child.label ?? "") {
+                digest.add(value(child.value))
+            }
         case .foreignReference:
             preconditionFailure("a world holds no foreign references")
         @unknown default:
@@ -62,7 +135,7 @@ struct StateDigest {
     private static func leaf(_ subject: Any) -> UInt64? {
         switch ObjectIdentifier(type(of: subject)) {
         case ObjectIdentifier(Int.self): return UInt64(bitPattern: Int64(subject as! Int))
-        case ObjectIdentifier(UInt64.self): return subject as! UInt64
+        case ObjectIdentifier(UInt64.self): return (subject as! UInt64)
         case ObjectIdentifier(UInt32.self): return UInt64(subject as! UInt32)
         case ObjectIdentifier(UInt8.self): return UInt64(subject as! UInt8)
         case ObjectIdentifier(Bool.self): return (subject as! Bool) ? 0xB1 : 0xB0
@@ -73,6 +146,12 @@ struct StateDigest {
             var digest = Mix()
             digest.add(UInt64(bytes.count))
             for byte in bytes { digest.add(UInt64(byte)) }
+            return digest.value
+        case ObjectIdentifier([Int].self):
+            let numbers = subject as! [Int]
+            var digest = Mix()
+            digest.add(UInt64(numbers.count))
+            for number in numbers { digest.add(UInt64(bitPattern: Int64(number))) }
             return digest.value
         default: return nil
         }
