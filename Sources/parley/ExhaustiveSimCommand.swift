@@ -13,12 +13,10 @@ struct ExhaustiveSimCommand {
         var search = ExhaustiveSearch(scope: scope, actors: ProductionActors.self, fixturesDirectory: fixtures)
         search.timeLimit = timeLimit
         let summary = search.run { so in
-            FileHandle.standardError.write(
-                Data(
-                    "\r  \(so.sequences) sequences · \(so.distinctStates) states · \(so.pruned) pruned · \(Int(so.seconds)) s   "
-                        .utf8))
+            ProgressLine.show(
+                "\(so.sequences) sequences · \(so.distinctStates) states · \(so.pruned) pruned · \(Int(so.seconds)) s")
         }
-        FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 79) + "\r").utf8))
+        ProgressLine.clear()
         print(
             "choice sequences \(summary.sequences) · distinct states \(summary.distinctStates) · pruned \(summary.pruned) · leaves \(summary.leaves) (\(summary.cutAtMaxSteps) cut at --max-steps) · deepest \(summary.deepest) steps"
         )

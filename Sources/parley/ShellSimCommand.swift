@@ -51,12 +51,11 @@ struct ShellSimCommand {
             workers: workers ?? ProcessInfo.processInfo.activeProcessorCount, fixturesDirectory: fixtures)
         campaign.plant = plant
         let summary = campaign.run { so in
-            FileHandle.standardError.write(
-                Data(
-                    "\r  \(so.runs)/\(count) seeds · \(so.slices) slices · \(Int(so.slicesPerSecond)) slices/s · \(so.failures.count) failures   "
-                        .utf8))
+            ProgressLine.show(
+                "\(so.runs)/\(count) seeds · \(so.slices) slices · \(Int(so.slicesPerSecond)) slices/s · \(so.failures.count) failures"
+            )
         }
-        FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 79) + "\r").utf8))
+        ProgressLine.clear()
         print(
             "runs \(summary.runs) (\(summary.repeated) run twice) · \(summary.slices) thread slices · \(summary.clientSteps) client steps in \(String(format: "%.2f", summary.seconds)) s on \(campaign.workers) workers"
         )

@@ -205,12 +205,11 @@ struct Sim: ParsableCommand {
         campaign.seedStarted = { worker, seed in CrashReport.running(seed, worker: worker) }
         let total = seeds
         let summary = campaign.run { so in
-            FileHandle.standardError.write(
-                Data(
-                    "\r  \(so.runs)/\(total) seeds · \(so.steps) steps · \(Int(so.stepsPerSecond)) steps/s · \(so.failures.count) failures   "
-                        .utf8))
+            ProgressLine.show(
+                "\(so.runs)/\(total) seeds · \(so.steps) steps · \(Int(so.stepsPerSecond)) steps/s · \(so.failures.count) failures"
+            )
         }
-        FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 79) + "\r").utf8))
+        ProgressLine.clear()
         print(
             "runs \(summary.runs) (\(summary.repeated) run twice) · steps \(summary.steps) (\(summary.actorSteps) actor steps) in \(String(format: "%.2f", summary.seconds)) s on \(campaign.workers) workers"
         )
