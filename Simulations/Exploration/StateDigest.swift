@@ -23,7 +23,7 @@ struct StateDigest {
     /// The world's fields digested by `of`; every field is either here or in `recordFields`.
     static let stateFields: Set<String> = [
         "now", "gate", "lobby", "rooms", "roomIndex", "sessions", "clients", "store", "storeFailing", "lanes",
-        "observed", "ticketOwners", "logins",
+        "observed", "model", "ticketOwners", "logins",
     ]
 
     /// The world's own containers are generic over the actors, and reflecting a generic
@@ -47,6 +47,7 @@ struct StateDigest {
         digest.add(world.storeFailing ? 1 : 0)
         digest.add(value(world.lanes))
         digest.add(value(world.observed))
+        digest.add(value(world.model))
         digest.add(value(world.ticketOwners))
         digest.add(value(world.logins))
         return digest.value
