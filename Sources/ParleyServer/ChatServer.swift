@@ -26,6 +26,8 @@ public final class ChatServer: @unchecked Sendable {
 
     /// Connections waiting without a thread of their own right now (`ParkingLot`).
     public var parkedConnections: Int { shell?.parkedConnections ?? 0 }
+    /// Thread starts that failed since start (`ChatShell.threadStartFailures`).
+    public var threadStartFailures: Int { shell?.threadStartFailures ?? 0 }
 
     public init(configuration: ServerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -113,7 +115,11 @@ public final class ChatServer: @unchecked Sendable {
         shell?.stop(within: limit)
         checkpointer?.stop()
         lock?.release()  // the data directory is free for the next server
-        logger.info("stopped", metadata: ["sessions-left": "\(shell?.liveSessionCount ?? 0)"])
+        logger.info(
+            "stopped",
+            metadata: [
+                "sessions-left": "\(shell?.liveSessionCount ?? 0)", "thread-start-failures": "\(threadStartFailures)",
+            ])
     }
 
     /// Raises the soft descriptor limit to the hard one and splits it: a socket for each
