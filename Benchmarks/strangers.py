@@ -61,16 +61,20 @@ def watcher(port, stop, results):
         pass
     times = []
     n = 0
-    while not stop.is_set():
-        n += 1
-        text = f"ping {n}"
-        start = time.perf_counter()
-        sock.sendall((text + "\n").encode())
-        while not read_line(sock, buffer).endswith(text):
-            pass
-        times.append((time.perf_counter() - start) * 1000)
-        time.sleep(0.05)
-    results.put(times)
+    error = None
+    try:
+        while not stop.is_set():
+            n += 1
+            text = f"ping {n}"
+            start = time.perf_counter()
+            sock.sendall((text + "\n").encode())
+            while not read_line(sock, buffer).endswith(text):
+                pass
+            times.append((time.perf_counter() - start) * 1000)
+            time.sleep(0.05)
+    except OSError as failure:  # a lost echo is a figure too: report what came before it
+        error = f"watcher stopped after {len(times)} round trips: {failure!r}"
+    results.put((times, error))
 
 
 def server_figures(pid):
@@ -173,7 +177,9 @@ def main():
         sampling.set()
         sampler.join()
         stop.set()
-        times = results.get(timeout=30)
+        times, error = results.get(timeout=90)
+        if error:
+            print(error)
         chatter.join()
         for sock in silent:
             sock.close()

@@ -220,6 +220,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     private func readAvailable(now: Instant) {
         guard streamOpen, !peerGone, !inputEnded, closeBy == nil else { return }
         withUnsafeTemporaryAllocation(byteCount: 4 * 1024, alignment: 1) { buffer in
+            defer { SecretBytes.zero(buffer) }  // a line read here may have held a password
             for _ in 0..<16 {
                 switch stream.read(into: buffer) {
                 case .bytes(let count):

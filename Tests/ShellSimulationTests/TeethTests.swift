@@ -80,6 +80,6 @@ struct TeethTests {
 
     @Test("A waker that drops a signal sent while its thread is about to poll is caught as a lost wake-up")
     func wakerDropsEarlySignal() throws {
-        try Teeth.check(.wakerDropsEarlySignal, seeds: 60...90, expected: [.lostWakeUp, .stall, .liveness, .shutdown])
+        try Teeth.check(.wakerDropsEarlySignal, seeds: 90...120, expected: [.lostWakeUp, .stall, .liveness, .shutdown])
     }
 }
