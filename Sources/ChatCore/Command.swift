@@ -18,7 +18,19 @@ public enum Command: Equatable, Sendable {
     /// `nil`: it asks for nothing, so it gets no answer.
     public static func parse(_ line: some Collection<UInt8>) -> Result<Command, CommandError>? {
         guard line.count <= Limits.maxLineBytes else { return .failure(.lineTooLong) }
-        guard let text = String(validating: line, as: UTF8.self) else { return .failure(.invalidUTF8) }
+        guard var text = String(validating: line, as: UTF8.self) else { return .failure(.invalidUTF8) }
+        let parsed = parse(text: text)
+        switch parsed {
+        case .success(.login)?, .success(.register)?:
+            // The text held a password and nothing parsed from it shares its storage any
+            // more (the name and the password are copies): zero it before it is freed.
+            text.withUTF8 { SecretBytes.zero(UnsafeMutableRawBufferPointer(mutating: UnsafeRawBufferPointer($0))) }
+        case .success?, .failure?, nil: break  // nothing secret, or the parts still in use
+        }
+        return parsed
+    }
+
+    private static func parse(text: String) -> Result<Command, CommandError>? {
         guard !text.unicodeScalars.contains(where: Command.isControl) else {
             return .failure(.controlCharacters)
         }
@@ -74,11 +86,11 @@ public enum Command: Equatable, Sendable {
         guard let name = Name(first) else { return .failure(.badName) }
         guard words.count >= 2 else { return .failure(.missingArgument(command: command, argument: "PASSWORD")) }
         guard words.count == 2 else { return .failure(.badPassword) }
-        let secret = String(words[1])
-        guard (Password.minBytes...Password.maxBytes).contains(secret.utf8.count),
-            !secret.contains("\t")
+        // Straight from the line's bytes into a Password: no String copy of it to leave behind.
+        let secret = words[1].utf8
+        guard (Password.minBytes...Password.maxBytes).contains(secret.count), !secret.contains(UInt8(ascii: "\t"))
         else { return .failure(.badPassword) }
-        return .success((name, Password(secret)))
+        return .success((name, Password(bytes: secret)))
     }
 
     private static func roomName(_ rest: Substring, command: String) -> Result<Name, CommandError> {

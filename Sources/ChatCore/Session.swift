@@ -243,8 +243,11 @@ public struct Session: ChatActor {
             if bucket != nil, !bucket!.take(now: now) { break }
             let output = held.removeFirst()
             switch output {
-            case .line(let bytes):
-                switch Command.parse(bytes) {
+            case .line(var bytes):
+                let parsed = Command.parse(bytes)
+                // The line may carry a password: zero it in place (this is its only copy).
+                bytes.withUnsafeMutableBytes { SecretBytes.zero($0) }
+                switch parsed {
                 case .none: break
                 case .success(let command)?: handle(command, now: now, &effects)
                 case .failure(let error)?: write(error.serverLine, &effects)

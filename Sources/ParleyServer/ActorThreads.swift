@@ -38,6 +38,7 @@ enum ActorThreads<P: Platform> {
             })
         {
             attempts += 1
+            router.threadStartFailures.add(1)
             if attempts % 100 == 1 {
                 logger.critical("cannot start a room thread; retrying", metadata: ["room": "\(name)"])
             }

@@ -29,6 +29,8 @@ public final class ChatServer: @unchecked Sendable {
 
     /// Connections waiting without a thread of their own right now (`ParkingLot`).
     public var parkedConnections: Int { shell?.parkedConnections ?? 0 }
+    /// Thread starts that failed since start (`ChatShell.threadStartFailures`).
+    public var threadStartFailures: Int { shell?.threadStartFailures ?? 0 }
 
     public init(configuration: ServerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -118,7 +120,11 @@ public final class ChatServer: @unchecked Sendable {
         shell?.stop(within: limit)
         checkpointer?.stop()
         lock?.release()  // the data directory is free for the next server
-        logger.info("stopped", metadata: ["sessions-left": "\(shell?.liveSessionCount ?? 0)"])
+        logger.info(
+            "stopped",
+            metadata: [
+                "sessions-left": "\(shell?.liveSessionCount ?? 0)", "thread-start-failures": "\(threadStartFailures)",
+            ])
     }
 
     /// The IRC listeners asked for: TLS with the main listener's context, and plain TCP

@@ -68,6 +68,10 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
     /// Sessions registered now (a session unregisters when it retires).
     public var liveSessionCount: Int { router.liveSessionCount }
 
+    /// Thread starts that failed since start (connections closed for want of a thread,
+    /// resumes and room threads retried): what a task limit costs, counted.
+    public var threadStartFailures: Int { router.threadStartFailures.load() }
+
     /// Connections waiting without a thread of their own right now (`ParkingLot`).
     public var parkedConnections: Int { lot?.parkedCount ?? 0 }
 
@@ -99,12 +103,17 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
         }
         let context = ConnectionThread<P>.Context(
             platform: platform, router: router, configuration: configuration, lot: lot, logger: connectionLogger)
-        guard lot.start(resume: { ConnectionThread<P>.resume($0, context: context) }, logger: logger) else {
+        let resume: @Sendable (SessionHost<P>) -> Bool = { [router] host in
+            let started = ConnectionThread<P>.resume(host, context: context)
+            if !started { router.threadStartFailures.add(1) }  // the lot retries it
+            return started
+        }
+        guard lot.start(resume: resume, logger: logger) else {
             return failed("cannot start the parking lot's thread")
         }
         self.lot = lot
         let admissions = Admissions(
-            platform: platform, maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
+            platform: platform, caps: configuration.admissionCaps,
             maxConnections: configuration.maxConnections ?? Int.max)
         let listeners = [(listener, ClientProtocol.parley)] + ircListeners.map { ($0, ClientProtocol.irc) }
         for (listener, dialect) in listeners {
@@ -116,16 +125,24 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
     }
 
     private func start(_ loop: AcceptLoop<P>, _ dialect: ClientProtocol, context: ConnectionThread<P>.Context) -> Bool {
-        let logger = logger
+        let connectionLogger = connectionLogger
+        let router = router
+        let admissions = loop.admissions
         return loop.start(
             { stream, remoteHost, remoteAddress, id in
+                let milestones = ConnectionThread<P>.Milestones(
+                    handshakeCompleted: { admissions.handshakeCompleted(id) },
+                    loggedIn: { admissions.loggedIn(id) }, ended: { admissions.release(id) })
                 let started = ConnectionThread<P>.start(
                     stream, remoteHost: remoteHost, remoteAddress: remoteAddress, id: id, dialect: dialect,
-                    context: context, onExit: { loop.release(remoteHost) })
+                    context: context, milestones: milestones)
                 if !started {
-                    logger.error("could not start a connection thread")
+                    // Out of threads (a task limit, memory): this connection is closed, the
+                    // others go on, and the count says how often it happened.
+                    router.threadStartFailures.add(1)
+                    connectionLogger.error("could not start a connection thread; connection closed")
                     stream.close()
-                    loop.release(remoteHost)
+                    admissions.release(id)
                 }
             }, logger: connectionLogger)
     }

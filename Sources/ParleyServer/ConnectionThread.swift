@@ -18,14 +18,24 @@ enum ConnectionThread<P: Platform> {
     /// thread's stack is gone once its connection parks.
     static var stackSize: Int { 128 * 1024 }
 
+    /// What the connection tells whoever admitted it (`AcceptLoop`), each once: its
+    /// handshake is over, its session logged in, it has ended.
+    struct Milestones: Sendable {
+        let handshakeCompleted: @Sendable () -> Void
+        let loggedIn: @Sendable () -> Void
+        let ended: @Sendable () -> Void
+    }
+
     static func start(
         _ stream: P.Stream, remoteHost: String, remoteAddress: String, id: SessionID, dialect: ClientProtocol,
-        context: Context, onExit: @escaping @Sendable () -> Void
+        context: Context, milestones: Milestones
     ) -> Bool {
         context.platform.spawnThread(name: "parley-conn", stackSize: stackSize) {
-            guard handshake(stream, remoteAddress: remoteAddress, context: context) else {
+            let shaken = handshake(stream, remoteAddress: remoteAddress, context: context)
+            milestones.handshakeCompleted()
+            guard shaken else {
                 stream.close()
-                onExit()
+                milestones.ended()
                 return
             }
             let limits = context.configuration.limits
@@ -41,7 +51,7 @@ enum ConnectionThread<P: Platform> {
             let host = SessionHost(
                 id: id, session: session, stream: stream, platform: context.platform,
                 router: context.router, closeGrace: context.configuration.closeGrace,
-                lot: context.lot, whenFinished: onExit)
+                lot: context.lot, whenLoggedIn: milestones.loggedIn, whenFinished: milestones.ended)
             context.router.register(id, host)
             host.open()
             serve(host, context: context)

@@ -29,6 +29,8 @@ final class Router<P: Platform>: @unchecked Sendable {
     /// Fan-outs up to this many sessions may be run by the storage thread itself
     /// (`ServerConfiguration.inlineStoreReplyReach`).
     let inlineReach: Int
+    /// Thread starts that failed (`ChatShell.threadStartFailures`).
+    let threadStartFailures: P.AtomicInt
 
     init(platform: P, logger: Logger, inlineReach: Int = 128) {
         self.platform = platform
@@ -39,6 +41,7 @@ final class Router<P: Platform>: @unchecked Sendable {
         sessionsLock = platform.makeLock(role: "router sessions")
         roomsLock = platform.makeLock(role: "router rooms")
         stopping = platform.makeAtomic(0, role: "router stopping")
+        threadStartFailures = platform.makeAtomic(0, role: "thread start failures")
     }
 
     // MARK: - Registration

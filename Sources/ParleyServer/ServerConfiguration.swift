@@ -29,6 +29,16 @@ public struct ServerConfiguration: Sendable {
     public var parkIdleConnectionsAfter: Duration = .seconds(2)
     /// Connections one remote address may hold at once (loopback is exempt).
     public var maxConnectionsPerAddress = 20
+    /// TLS handshakes under way at once, all addresses together, and from one address (an
+    /// IPv6 /64; loopback is exempt from the per-address caps). Each holds a thread until
+    /// its handshake ends or its deadline passes; past the cap a connection is closed at once.
+    public var maxHandshakes = 256
+    public var maxHandshakesPerAddress = 8
+    /// Connections past their handshake but not logged in, all addresses together and
+    /// from one address. They park like idle members while they wait for their login
+    /// deadline; the cap bounds the threads they start when they stir.
+    public var maxStrangers = 1024
+    public var maxStrangersPerAddress = 10
     /// Connections held at once, all addresses together; nil: as many as the process's
     /// descriptor limit allows (a socket each, and an eventfd while it has a thread).
     public var maxConnections: Int?
@@ -55,4 +65,12 @@ public struct ServerConfiguration: Sendable {
     public var connectionLogLinesPerSecond = 10
 
     public init() {}
+
+    /// The caps `ConnectionAdmission` applies at accept.
+    public var admissionCaps: ConnectionAdmission.Caps {
+        ConnectionAdmission.Caps(
+            connectionsPerAddress: maxConnectionsPerAddress, handshakes: maxHandshakes,
+            handshakesPerAddress: maxHandshakesPerAddress, strangers: maxStrangers,
+            strangersPerAddress: maxStrangersPerAddress)
+    }
 }

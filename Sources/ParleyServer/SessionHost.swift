@@ -33,6 +33,9 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     let stream: P.Stream
     /// Runs once, when the connection is over (frees its place in the accept quota).
     let whenFinished: @Sendable () -> Void
+    /// Runs once, under the lock, when the session first holds an account (frees its
+    /// stranger's place); nil once it has run.
+    private var whenLoggedIn: (@Sendable () -> Void)?
 
     // Guarded by `lock`.
     private var session: any ConnectionSession
@@ -60,7 +63,8 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
 
     init(
         id: SessionID, session: any ConnectionSession, stream: P.Stream, platform: P, router: Router<P>,
-        closeGrace: Duration, lot: ParkingLot<P>, whenFinished: @escaping @Sendable () -> Void
+        closeGrace: Duration, lot: ParkingLot<P>, whenLoggedIn: (@Sendable () -> Void)? = nil,
+        whenFinished: @escaping @Sendable () -> Void
     ) {
         self.id = id
         self.session = session
@@ -71,6 +75,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
         self.closeGrace = closeGrace
         self.lot = lot
         self.whenFinished = whenFinished
+        self.whenLoggedIn = whenLoggedIn
     }
 
     // MARK: - From any thread
@@ -135,7 +140,9 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
         while true {
             let (events, plannedTimeout, done) = lock.withLock { waitPlan() }
             if done { break }
-            let idle = events == .readable && plannedTimeout == nil
+            // Idle: nothing but input to wait for, and no timer before `parkAfter` (a
+            // stranger's login deadline is far off; the lot keeps it while parked).
+            let idle = events == .readable && (plannedTimeout.map { $0 > parkAfter } ?? true)
             var timeout = idle ? parkAfter : plannedTimeout
             if waker == nil { timeout = min(timeout ?? .milliseconds(50), .milliseconds(50)) }
             // The stream only when there is something to wait for on it (see `Platform.wait`).
@@ -152,12 +159,16 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     }
 
     /// Under the lock: hands the session to the parking lot if it still has nothing to
-    /// wait for but input (a waker may have changed that since the wait).
+    /// wait for but input and its timer, if any (a waker may have changed that since the
+    /// wait). The lot resumes it when its timer comes (the login deadline of a stranger).
     private func park() -> Bool {
         let (events, timeout, done) = waitPlan()
-        guard !done, events == .readable, timeout == nil else { return false }
+        guard !done, events == .readable else { return false }
+        let deadline = session.pendingWake
+        // A timeout with no timer behind it is input already decrypted: not idle.
+        guard timeout == nil || (deadline != nil && timeout! > .zero && stream.pending == 0) else { return false }
         thread = .parked
-        guard lot.park(self) else {
+        guard lot.park(self, until: deadline) else {
             thread = .running
             return false
         }
@@ -237,6 +248,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
         if outputShut { return drainInput() }
         guard streamOpen, !peerGone, !inputEnded, closeBy == nil else { return }
         withUnsafeTemporaryAllocation(byteCount: 4 * 1024, alignment: 1) { buffer in
+            defer { SecretBytes.zero(buffer) }  // a line read here may have held a password
             for _ in 0..<16 {
                 switch stream.read(into: buffer) {
                 case .bytes(let count):
@@ -279,6 +291,10 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     /// it is `pendingWake`, and a change to it is news for the connection's thread.
     private func carryOut(_ effects: [SessionEffect], timerWas timer: Instant?, now: Instant) {
         if session.pendingWake != timer { planChanged = true }
+        if let loggedIn = whenLoggedIn, session.account != nil {
+            whenLoggedIn = nil
+            loggedIn()
+        }
         for effect in effects {
             switch effect {
             case .send(let mail):

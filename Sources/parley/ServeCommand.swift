@@ -50,6 +50,14 @@ struct Serve: ParsableCommand {
     @Option(help: "Lines a client may send at once before the rate applies.") var burst = 20
     @Option(help: "Connections one remote address may hold at once (loopback is exempt).")
     var maxConnectionsPerAddress = 20
+    @Option(help: "TLS handshakes under way at once; past it a new connection is closed before its handshake.")
+    var maxHandshakes = 256
+    @Option(help: "TLS handshakes under way at once from one address (an IPv6 /64; loopback is exempt).")
+    var maxHandshakesPerAddress = 8
+    @Option(help: "Connections not logged in yet, at once; past it a new connection is closed before its handshake.")
+    var maxStrangers = 1024
+    @Option(help: "Connections not logged in yet, at once, from one address (an IPv6 /64; loopback is exempt).")
+    var maxStrangersPerAddress = 10
     @Option(help: "Database durability: normal (survives a crash of the server) or full (also a power loss).")
     var synchronous = "normal"
     @Option(
@@ -82,6 +90,12 @@ struct Serve: ParsableCommand {
         }
         guard maxConnectionsPerAddress > 0 else {
             throw ValidationError("--max-connections-per-address must be more than 0")
+        }
+        for (option, value) in [
+            ("--max-handshakes", maxHandshakes), ("--max-handshakes-per-address", maxHandshakesPerAddress),
+            ("--max-strangers", maxStrangers), ("--max-strangers-per-address", maxStrangersPerAddress),
+        ] where !(1...1_000_000).contains(value) {
+            throw ValidationError("\(option) must be from 1 to 1000000")
         }
         if let keepDays, !(1...36_500).contains(keepDays) {
             throw ValidationError("--keep-days must be from 1 to 36500 (leave it out to keep every message)")
@@ -168,6 +182,10 @@ struct Serve: ParsableCommand {
         configuration.keyFile = keyFile
         configuration.scryptCost = ScryptCost(logN: UInt8(scryptLogN), r: 8, p: 3)
         configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
+        configuration.maxHandshakes = maxHandshakes
+        configuration.maxHandshakesPerAddress = maxHandshakesPerAddress
+        configuration.maxStrangers = maxStrangers
+        configuration.maxStrangersPerAddress = maxStrangersPerAddress
         configuration.synchronous = synchronous == "full" ? .full : .normal
         configuration.commitWindow = .microseconds(commitWindow)
         configuration.limits.rate = rate == 0 ? nil : RateLimit(linesPerSecond: rate, burst: burst)
