@@ -8,7 +8,7 @@ extension SequenceDiagram {
         static let header = 46
         static let rowHeight = 30
         static let brokenExtra = 26
-        static let separator = 26
+        static let separator = 30
         /// Lifeline names again every so many rows, so a long page stays readable.
         static let namesEvery = 25
         /// Pixels per character of 11-pixel sans-serif, near enough to cut labels.
@@ -27,8 +27,8 @@ extension SequenceDiagram {
 
             """
         for fact in facts { page += "<p class=\"fact\">\(escape(fact))</p>\n" }
-        let failed = rows.contains { $0.broken != nil }
-        page += "<p class=\"verdict \(failed ? "fail" : "pass")\">\(escape(verdict))</p>\n"
+        let passed = verdict.hasPrefix("PASS")
+        page += "<p class=\"verdict \(passed ? "pass" : "fail")\">\(escape(verdict))</p>\n"
         if let broken = rows.first(where: { $0.broken != nil }) {
             page +=
                 "<p class=\"broken\"><a href=\"#broken\">✗ step \(broken.number)</a> \(escape(broken.broken!))</p>\n"
@@ -90,26 +90,28 @@ extension SequenceDiagram {
         let lanes = max(lifelines.count, 1)
         let lanesRight = Layout.gutter + lanes * Layout.laneWidth
         let width = lanesRight + Layout.effectsWidth
-        var body = "", y = Layout.header, settling = false
+        // Row backgrounds go under the lifelines, everything else over them.
+        var back = "", body = "", y = Layout.header, settling = false
         for (offset, index) in window.enumerated() {
             let row = rows[index]
             if row.settling, !settling {
                 settling = true
-                body += "<line class=\"separator\" x1=\"0\" y1=\"\(y + 13)\" x2=\"\(width)\" y2=\"\(y + 13)\"/>"
+                body += "<line class=\"separator\" x1=\"0\" y1=\"\(y + 22)\" x2=\"\(width)\" y2=\"\(y + 22)\"/>"
                 body +=
-                    "<text class=\"separator\" x=\"\(Layout.gutter)\" y=\"\(y + 9)\">faults stop; everything drains in a fixed order</text>"
+                    "<text class=\"separator\" x=\"\(Layout.gutter)\" y=\"\(y + 17)\">faults stop; everything drains in a fixed order</text>"
                 y += Layout.separator
             }
             if offset > 0, offset % Layout.namesEvery == 0 {
                 body += names(at: y + 4, faint: true)
                 y += 16
             }
-            body += draw(row, top: y, stripe: offset % 2 == 1, width: width, lanesRight: lanesRight)
+            back += background(row, top: y, stripe: offset % 2 == 1, width: width)
+            body += draw(row, top: y, width: width, lanesRight: lanesRight)
             y += Layout.rowHeight + (row.broken == nil ? 0 : Layout.brokenExtra)
         }
         let height = y + Layout.header
         var svg = "<svg width=\"\(width)\" height=\"\(height)\" role=\"img\">"
-        svg += Self.defs
+        svg += Self.defs + back
         for lane in lifelines.indices {
             let x = center(lane)
             svg += "<line class=\"lifeline\" x1=\"\(x)\" y1=\"\(Layout.header - 6)\" x2=\"\(x)\" y2=\"\(y)\"/>"
@@ -135,15 +137,19 @@ extension SequenceDiagram {
         return svg
     }
 
-    private func draw(_ row: Row, top: Int, stripe: Bool, width: Int, lanesRight: Int) -> String {
+    private func background(_ row: Row, top: Int, stripe: Bool, width: Int) -> String {
+        if row.broken != nil {
+            let height = Layout.rowHeight + Layout.brokenExtra
+            return
+                "<rect id=\"broken\" class=\"brokenrow\" x=\"0\" y=\"\(top)\" width=\"\(width)\" height=\"\(height)\"/>"
+        }
+        return stripe
+            ? "<rect class=\"stripe\" x=\"0\" y=\"\(top)\" width=\"\(width)\" height=\"\(Layout.rowHeight)\"/>" : ""
+    }
+
+    private func draw(_ row: Row, top: Int, width: Int, lanesRight: Int) -> String {
         var svg = ""
         let line = top + 19
-        if row.broken != nil {
-            svg +=
-                "<rect id=\"broken\" class=\"brokenrow\" x=\"0\" y=\"\(top)\" width=\"\(width)\" height=\"\(Layout.rowHeight + Layout.brokenExtra)\"/>"
-        } else if stripe {
-            svg += "<rect class=\"stripe\" x=\"0\" y=\"\(top)\" width=\"\(width)\" height=\"\(Layout.rowHeight)\"/>"
-        }
         svg += "<text class=\"step\" x=\"8\" y=\"\(line + 4)\">\(row.number)</text>"
         svg += "<text class=\"time\" x=\"44\" y=\"\(line + 4)\">\(escape(row.time))</text>"
         switch row.shape {
