@@ -160,7 +160,7 @@ extension SequenceDiagram {
         case .band(let label, _):
             svg += "<line class=\"band\" x1=\"\(Layout.gutter)\" y1=\"\(line)\" x2=\"\(lanesRight)\" y2=\"\(line)\"/>"
             svg +=
-                "<text class=\"label fault clock\" x=\"\(Layout.gutter + 6)\" y=\"\(line - 5)\">⏱ \(escape(label))</text>"
+                "<text class=\"label fault clock\" x=\"\(Layout.gutter + 6)\" y=\"\(line - 5)\">\(escape(label))</text>"
         }
         if !row.effects.isEmpty {
             let all = row.effects.joined(separator: " · ")
@@ -202,7 +202,7 @@ extension SequenceDiagram {
             words = "⚠ " + label
         case .clockJump?:
             svg = "<circle class=\"fault clock\" cx=\"\(x)\" cy=\"\(y)\" r=\"5\"/>"
-            words = "⏱ " + label
+            words = label
         case nil:
             svg = "<circle class=\"own\" cx=\"\(x)\" cy=\"\(y)\" r=\"4\"/>"
             words = label
