@@ -45,8 +45,9 @@ extension SequenceDiagram {
         let first = rows[window.lowerBound].number, last = rows[window.upperBound - 1].number
         guard window.count < count else { return "All \(count) steps are drawn (\(first)–\(last))." }
         let before = window.lowerBound, after = count - window.upperBound
+        let which = rows.contains { $0.broken != nil } ? "around the failure" : "the last ones"
         return
-            "This run has \(count) steps; only \(window.count) are drawn (steps \(first)–\(last), around the failure): \(before) before and \(after) after are left out. `parley replay` prints them all."
+            "This run has \(count) steps; only \(window.count) are drawn (steps \(first)–\(last), \(which)): \(before) before and \(after) after are left out; parley replay FILE prints them all."
     }
 
     private func legend() -> String {
