@@ -40,6 +40,7 @@ struct ShellSimCommand {
         if let written {
             print("  shrunk to \(written.decisions) decisions (from \(report.decisions.count))")
             print("  replay: \(written.path.map { "parley replay \($0)" } ?? "parley sim --seed \(seed)\(flags)")")
+            if let path = written.path { print("  draw: \(Replay.drawCommand(path))") }
         }
         throw ExitCode(1)
     }

@@ -195,6 +195,7 @@ struct Sim: ParsableCommand {
         let path = writeFixture(report, violation)
         print("FAIL seed \(seed): \(violation)")
         print("  replay: \(path.map { "parley replay \($0)" } ?? "parley sim --seed \(seed)\(flags)")")
+        if let path { print("  draw: \(Replay.drawCommand(path))") }
         throw ExitCode(1)
     }
 
