@@ -81,11 +81,28 @@ extension SequenceDiagram {
         }
     }
 
+    /// A planted bug's fixture replays green outside the tests (the broken actor lives
+    /// only there), so its page marks the step the fixture recorded as broken instead,
+    /// and says so: "room-delivery at step 46: ..." from the fixture's `violation`.
+    static func markPlantedBreak(_ fixture: Fixture, in rows: inout [Row]) {
+        guard let plant = fixture.plant, !rows.contains(where: { $0.broken != nil }),
+            let recorded = fixture.violation, let at = recorded.range(of: " at step "),
+            let colon = recorded[at.upperBound...].firstIndex(of: ":"),
+            let step = Int(recorded[at.upperBound..<colon]),
+            let index = rows.firstIndex(where: { $0.number == step })
+        else { return }
+        let invariant = recorded[..<at.lowerBound]
+        let message = recorded[recorded.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        rows[index].broken =
+            "\(invariant): \(message) (with the planted \(plant), which lives in the tests; production's actors hold here)"
+    }
+
     /// A core fixture's replay as a diagram.
     public init(fixture: Fixture, file: String, result: ReplayResult, verdict: String) {
         let steps = result.timeline ?? []
         var lifelines = Self.lifelines(for: steps, clients: fixture.world.clients)
-        let rows = Self.rows(for: steps, lifelines: &lifelines)
+        var rows = Self.rows(for: steps, lifelines: &lifelines)
+        Self.markPlantedBreak(fixture, in: &rows)
         let world = fixture.world
         let plant = fixture.plant.map { " · planted: \($0)" } ?? ""
         self.init(
