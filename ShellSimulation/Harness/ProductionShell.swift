@@ -36,7 +36,7 @@ public final class ProductionShell: ShellHandle, @unchecked Sendable {
         guard shell.start() else { throw StartFailure(reason: shell.startFailure ?? "start() returned false") }
     }
 
-    public func stop(within limit: Duration) {
+    @discardableResult public func stop(within limit: Duration) -> Bool {
         shell.stop(within: limit)
     }
 

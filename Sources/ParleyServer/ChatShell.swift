@@ -169,8 +169,11 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
         let confirmed = flushed.wait(until: platform.now() + .seconds(1))
         if !confirmed { logger.error("the store did not confirm its last batch in time") }
         lot?.stop()
-        router.closeActorMailboxes()
-        return confirmed && router.liveSessionCount == 0
+        let completed = confirmed && router.liveSessionCount == 0
+        // Only when nothing is left in flight: a stop that ran out of time leaves the
+        // actors' threads up, so sessions still unwinding are answered and end.
+        if completed { router.closeActorMailboxes() }
+        return completed
     }
 
     private func failed(_ reason: String) -> Bool {
