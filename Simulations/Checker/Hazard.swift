@@ -32,6 +32,8 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     /// A connection went while its login waited in the Gate (for the store or in the
     /// hashing queue), so the Gate had work to drop.
     case loginAbandoned = "login-abandoned"
+    /// A login for a banned account reached the Gate (and had to be refused).
+    case bannedLogin = "banned-login"
 
     var bit: UInt32 { 1 << UInt32(Hazard.allCases.firstIndex(of: self)!) }
 }

@@ -38,6 +38,8 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     /// A login whose connection has gone costs no more hashing: once the Gate hears a session
     /// abandoned its login, it sends the hashing pool no job for it that it had not sent before.
     case abandonedLoginDropped = "abandoned-login-dropped"
+    /// A banned account never gets a live session: the Gate grants it no login.
+    case bannedNeverLogsIn = "banned-never-logs-in"
     /// Once faults stop, every mailbox drains, every session settles, every command is answered.
     case liveness
     /// The same seed gives the same trace.
@@ -64,6 +66,7 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
         case .wrongCredentialsChecked:
             return "wrong-credentials always answers a password check, for missing accounts too"
         case .abandonedLoginDropped: return "a login abandoned by its connection sends no new work to the hashing pool"
+        case .bannedNeverLogsIn: return "a banned account is granted no login"
         case .liveness: return "once faults stop, every command is answered and every mailbox drains"
         case .determinism: return "the same seed gives the same trace"
         }

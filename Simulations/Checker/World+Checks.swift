@@ -55,7 +55,12 @@ extension World {
             switch answer {
             case .replaced: hazards.insert(.secondLogin)
             case .loginRefused(.superseded, _): hazards.insert(.logoutRacingLogin)
-            case .loggedIn: if case .logout = message { hazards.insert(.logoutRacingLogin) }
+            case .loginRefused(.banned, _): hazards.insert(.bannedLogin)
+            case .loggedIn(let name, _):
+                if case .logout = message { hazards.insert(.logoutRacingLogin) }
+                if (setup.bannedAccounts ?? []).contains(where: { $0.lowercased() == name.key }) {
+                    fail(.bannedNeverLogsIn, "the Gate logged \(name) in, and \(name) is banned")
+                }
             default: break
             }
         }
@@ -422,7 +427,7 @@ extension StoreReply {
     var ticket: Ticket {
         switch self {
         case .accountCreated(let ticket, _), .accountNameTaken(let ticket), .accountFound(let ticket, _, _),
-            .accountMissing(let ticket), .messageStored(let ticket), .failed(let ticket):
+            .accountMissing(let ticket), .accountBanned(let ticket), .messageStored(let ticket), .failed(let ticket):
             return ticket
         }
     }

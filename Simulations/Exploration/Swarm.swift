@@ -18,6 +18,11 @@ public enum Swarm {
         var login = SeededRandom(seed: seed, stream: 6)
         LoginPolicySetup.draw(&login, into: &world.limits)
         plan.guessing = GuessingPlan.draw(&login, world: &world)
+        // So do bans: some seeds ban one account, whose logins must all be refused.
+        var moderation = SeededRandom(seed: seed, stream: 7)
+        if accounts.count >= 2, moderation.chance(0.3) {
+            world.bannedAccounts = [accounts[moderation.within(0...(accounts.count - 1))]]
+        }
         return (world, plan)
     }
 

@@ -129,6 +129,7 @@ extension World {
         case .accountNameTaken(let ticket): return "accountNameTaken \(ticket)"
         case .accountFound(let ticket, let name, _): return "accountFound \(ticket) \(name)"
         case .accountMissing(let ticket): return "accountMissing \(ticket)"
+        case .accountBanned(let ticket): return "accountBanned \(ticket)"
         case .messageStored(let ticket): return "messageStored \(ticket)"
         case .failed(let ticket): return "failed \(ticket)"
         }

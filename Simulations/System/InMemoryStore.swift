@@ -12,10 +12,15 @@ public struct InMemoryStore: Sendable {
     public private(set) var accounts: [String: Account] = [:]
     public private(set) var messages: [ChatRecord] = []
     public private(set) var audit: [AuditRecord] = []
+    /// Name keys of banned accounts: a fetch for a login answers `accountBanned`.
+    public private(set) var banned: Set<String> = []
     /// When true, every write fails (a full disk, a read-only file).
     public var failingWrites = false
 
     public init() {}
+
+    /// Bans an account, as `parley admin ban` does to the database.
+    public mutating func ban(_ name: Name) { banned.insert(name.key) }
 
     /// Carries out one request; returns the reply mail, if the request has one.
     public mutating func handle(_ request: StoreRequest) -> Mail? {
@@ -32,6 +37,7 @@ public struct InMemoryStore: Sendable {
             return .accountCreated(ticket, name)
         case .fetchAccount(let ticket, let name, _):
             guard let account = accounts[name.key] else { return .accountMissing(ticket) }
+            if banned.contains(name.key) { return .accountBanned(ticket) }
             return .accountFound(ticket, account.name, account.hash)
         case .updatePasswordHash(let name, let hash):
             if !failingWrites { accounts[name.key]?.hash = hash }

@@ -16,7 +16,7 @@ public enum MailKind: String, Sendable, CaseIterable {
     // To the store.
     case createAccount, fetchAccount, updatePasswordHash, appendMessage, audit
     // From the store.
-    case accountCreated, accountNameTaken, accountFound, accountMissing, messageStored, failed
+    case accountCreated, accountNameTaken, accountFound, accountMissing, accountBanned, messageStored, failed
     // To the hashing pool.
     case hash, verify
 
@@ -104,6 +104,7 @@ public enum MailKind: String, Sendable, CaseIterable {
         case .accountNameTaken: self = .accountNameTaken
         case .accountFound: self = .accountFound
         case .accountMissing: self = .accountMissing
+        case .accountBanned: self = .accountBanned
         case .messageStored: self = .messageStored
         case .failed: self = .failed
         }

@@ -151,6 +151,17 @@ public struct Gate: ChatActor {
             if attempt.abandoned { return drop(ticket, &effects) }
             if attempt.kind == .login { attempt.against = PasswordHash.noAccount }
             enqueue(ticket, attempt)
+        case .accountBanned(let ticket):
+            guard let attempt = inFlight[ticket] else { return }
+            guard attempt.kind == .login else {
+                end(ticket)
+                return refuse(attempt.session, .nameTaken, "\(attempt.name) is taken", &effects)
+            }
+            // No password was checked: the attempt gives its places back.
+            throttle.release(login: attempt.name.key, from: attempt.address)
+            end(ticket)
+            audit(.loginBanned, attempt.name, attempt.address, now, &effects)
+            refuse(attempt.session, .banned, "\(attempt.name) is banned from this server", &effects)
         case .accountCreated(let ticket, let name):
             guard let attempt = inFlight[ticket] else { return }
             end(ticket)

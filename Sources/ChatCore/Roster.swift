@@ -101,7 +101,7 @@ struct Roster: Sendable {
             guard let pending = awaitingStore.removeValue(forKey: ticket) else { return }
             let line = ServerLine.error(.storeFailed, "your message could not be saved; nobody got it")
             effects.append(.session(pending.sender, .deliver(line)))
-        case .accountCreated, .accountNameTaken, .accountFound, .accountMissing:
+        case .accountCreated, .accountNameTaken, .accountFound, .accountMissing, .accountBanned:
             break  // Not a room's business.
         }
     }

@@ -17,6 +17,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case serverBusy = "server-busy"
     case storeFailed = "store-failed"
     case superseded = "superseded"
+    case banned = "banned"
 }
 
 /// Why the server closes a connection: the word after `BYE`.

@@ -24,6 +24,8 @@ public enum StoreReply: Equatable, Sendable {
     case accountNameTaken(Ticket)
     case accountFound(Ticket, Name, PasswordHash)
     case accountMissing(Ticket)
+    /// The account exists and is banned: its logins are refused before any password check.
+    case accountBanned(Ticket)
     case messageStored(Ticket)
     case failed(Ticket)
 }
@@ -48,7 +50,7 @@ public struct ChatRecord: Equatable, Sendable {
 /// One line of the audit log.
 public struct AuditRecord: Equatable, Sendable {
     public enum Kind: String, Sendable {
-        case registered, login, loginFailed = "login-failed", logout
+        case registered, login, loginFailed = "login-failed", loginBanned = "login-banned", logout
         case roomCreated = "room-created", roomClosed = "room-closed"
     }
 

@@ -122,6 +122,7 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
             guard let account = try database.account(nameKey: name.key), let stored = Name(account.name) else {
                 return Mail.storeReply(to: replyTo, .accountMissing(ticket))
             }
+            if account.isBanned { return Mail.storeReply(to: replyTo, .accountBanned(ticket)) }
             return Mail.storeReply(to: replyTo, .accountFound(ticket, stored, PasswordHash(account.passwordHash)))
         case .updatePasswordHash(let name, let hash):
             _ = try database.updatePasswordHash(nameKey: name.key, hash: hash.encoded)
@@ -135,6 +136,10 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
             try database.appendAudit(
                 kind: entry.kind.rawValue, account: entry.account?.text, address: entry.address,
                 detail: entry.detail, atMs: platform.epochMilliseconds(entry.at))
+            // A granted login is audited once, so its audit row also dates the account's last login.
+            if entry.kind == .login, let account = entry.account {
+                try database.recordLogin(nameKey: account.key, atMs: platform.epochMilliseconds(entry.at))
+            }
             return nil
         }
     }

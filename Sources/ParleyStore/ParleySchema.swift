@@ -38,6 +38,19 @@ public enum ParleySchema {
                 -- index each round would read the whole table.
                 CREATE INDEX messages_sent_at ON messages (sent_at_ms);
                 """),
+        Migration(
+            version: 3, summary: "operators, bans, last logins and reserved names",
+            sql: """
+                ALTER TABLE accounts ADD COLUMN is_operator INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE accounts ADD COLUMN is_banned INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE accounts ADD COLUMN last_login_ms INTEGER NULL;
+                -- A deleted account's name stays here, so nobody registers it to pass for its owner.
+                CREATE TABLE reserved_names (
+                    name_key TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    reserved_at_ms INTEGER NOT NULL
+                );
+                """),
     ]
 
     /// The newest schema version this code knows (the `user_version` of a fully migrated file).

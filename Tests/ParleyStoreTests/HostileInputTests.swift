@@ -47,7 +47,7 @@ struct HostileInputTests {
             #expect(try db.auditCount() == count)
             #expect(
                 try schemaObjects(db.connection) == [
-                    "accounts", "messages", "audit", "messages_room_id", "messages_sent_at",
+                    "accounts", "messages", "audit", "messages_room_id", "messages_sent_at", "reserved_names",
                 ])
         }
     }

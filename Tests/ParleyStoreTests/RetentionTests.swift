@@ -44,7 +44,7 @@ struct RetentionTests {
                 let old = try ParleyDatabase.open(path: path, migrations: Array(ParleySchema.migrations.prefix(1)))
                 try old.appendMessage(room: "global", sender: "alice", recipient: nil, body: "kept", atMs: 5)
             }
-            let db = try ParleyDatabase.open(path: path)
+            let db = try ParleyDatabase.open(path: path, migrations: Array(ParleySchema.migrations.prefix(2)))
             #expect(db.appliedMigrationVersions == [2])
             #expect(try schemaObjects(db.connection).contains("messages_sent_at"))
             #expect(try db.messages(room: "global").map(\.body) == ["kept"])

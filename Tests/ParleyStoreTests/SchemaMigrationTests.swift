@@ -11,12 +11,12 @@ struct SchemaMigrationTests {
             let db = try ParleyDatabase.open(path: databasePath(in: dir))
             #expect(db.appliedMigrationVersions == ParleySchema.migrations.map(\.version))
             #expect(try db.schemaVersion() == ParleyDatabase.latestSchemaVersion)
-            #expect(ParleyDatabase.latestSchemaVersion == 2)
+            #expect(ParleyDatabase.latestSchemaVersion == 3)
             #expect(try db.journalMode() == "wal")
             #expect(try db.connection.scalarInt64("PRAGMA foreign_keys") == 1)
             #expect(try db.connection.scalarInt64("PRAGMA synchronous") == 1)
             let objects = try schemaObjects(db.connection)
-            #expect(objects == ["accounts", "messages", "audit", "messages_room_id", "messages_sent_at"])
+            #expect(objects == ["accounts", "messages", "audit", "messages_room_id", "messages_sent_at", "reserved_names"])
         }
     }
 

@@ -88,6 +88,31 @@ struct EagerGate: GateBehaviour {
     }
 }
 
+/// A gate that lets a banned account in when its password is right: it takes the store's
+/// `accountBanned` for an ordinary account and goes on to the password check.
+struct BanBlindGate: GateBehaviour {
+    private var inner: Gate
+    private var logins: [Ticket: Name] = [:]
+
+    init(limits: Limits) { inner = Gate(limits: limits) }
+
+    var onlineAccounts: [String: SessionID] { inner.onlineAccounts }
+    var attemptsInFlight: Int { inner.attemptsInFlight }
+
+    mutating func receive(_ message: GateMessage, now: Instant, into effects: inout [GateEffect]) {
+        let start = effects.count
+        if case .store(.accountBanned(let ticket)) = message, let name = logins[ticket] {
+            let hash = WorldSetup.storedHash(for: name.text)
+            inner.receive(.store(.accountFound(ticket, name, hash)), now: now, into: &effects)
+        } else {
+            inner.receive(message, now: now, into: &effects)
+        }
+        if case .login(_, let name, _, _) = message {
+            for case .store(.fetchAccount(let ticket, _, _)) in effects[start...] { logins[ticket] = name }
+        }
+    }
+}
+
 /// A session that, when its connection drops in the middle of a move, logs out and
 /// retires at once instead of waiting for the move to land.
 struct HastySession: SessionBehaviour {
@@ -142,6 +167,13 @@ enum TwinLobbyActors: ActorKit {
 enum EagerGateActors: ActorKit {
     typealias SessionActor = Session
     typealias GateActor = EagerGate
+    typealias LobbyActor = Lobby
+    typealias RoomActor = Room
+}
+
+enum BanBlindGateActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = BanBlindGate
     typealias LobbyActor = Lobby
     typealias RoomActor = Room
 }

@@ -7,6 +7,7 @@ enum Plant: String, CaseIterable {
     case twinLobby = "twin-lobby"
     case eagerGate = "eager-gate"
     case hastySession = "hasty-session"
+    case banBlindGate = "ban-blind-gate"
 
     /// Runs one seed with this plant.
     func run(seed: UInt64, options: SimulationOptions) -> RunReport {
@@ -19,6 +20,8 @@ enum Plant: String, CaseIterable {
             return Simulation.run(seed: seed, options: options, actors: EagerGateActors.self, recordDecisions: true)
         case .hastySession:
             return Simulation.run(seed: seed, options: options, actors: HastySessionActors.self, recordDecisions: true)
+        case .banBlindGate:
+            return Simulation.run(seed: seed, options: options, actors: BanBlindGateActors.self, recordDecisions: true)
         }
     }
 
@@ -33,6 +36,8 @@ enum Plant: String, CaseIterable {
             return Simulation.fixture(for: report, goal: goal, actors: EagerGateActors.self, plant: rawValue)
         case .hastySession:
             return Simulation.fixture(for: report, goal: goal, actors: HastySessionActors.self, plant: rawValue)
+        case .banBlindGate:
+            return Simulation.fixture(for: report, goal: goal, actors: BanBlindGateActors.self, plant: rawValue)
         }
     }
 
@@ -43,6 +48,7 @@ enum Plant: String, CaseIterable {
         case .twinLobby: return try Simulation.replay(fixture, actors: TwinLobbyActors.self)
         case .eagerGate: return try Simulation.replay(fixture, actors: EagerGateActors.self)
         case .hastySession: return try Simulation.replay(fixture, actors: HastySessionActors.self)
+        case .banBlindGate: return try Simulation.replay(fixture, actors: BanBlindGateActors.self)
         }
     }
 }

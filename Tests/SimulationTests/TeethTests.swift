@@ -43,6 +43,9 @@ struct TeethTests {
     @Test("a gate that lets one account have two live sessions is caught and shrunk")
     func eagerGate() throws { try hunt(.eagerGate) }
 
+    @Test("a gate that lets a banned account log in is caught and shrunk")
+    func banBlindGate() throws { try hunt(.banBlindGate) }
+
     @Test("a session that forgets a move in flight is caught and shrunk")
     func hastySession() throws { try hunt(.hastySession) }
 
