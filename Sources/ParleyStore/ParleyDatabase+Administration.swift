@@ -18,6 +18,11 @@ public struct AccountDeletion: Sendable, Equatable {
     public let deletedAccount: Bool
     /// The name was reserved and now is free for anyone to register.
     public let releasedName: Bool
+
+    public init(deletedAccount: Bool, releasedName: Bool) {
+        self.deletedAccount = deletedAccount
+        self.releasedName = releasedName
+    }
 }
 
 extension ParleyDatabase {

@@ -30,7 +30,8 @@ struct AdministrationTests {
             let path = databasePath(in: dir)
             do {
                 let old = try ParleyDatabase.open(path: path, migrations: Array(ParleySchema.migrations.prefix(2)))
-                _ = try old.createAccount(name: "Ann", nameKey: "ann", passwordHash: "h", atMs: 1)
+                try old.connection.execute(
+                    "INSERT INTO accounts (name, name_key, password_hash, created_at_ms) VALUES ('Ann', 'ann', 'h', 1)")
             }
             let db = try ParleyDatabase.open(path: path)
             #expect(db.appliedMigrationVersions == [3])
