@@ -16,7 +16,9 @@ public final class AccountAdministration {
 
     /// Opens the database of an existing data directory. Refuses a directory that is a
     /// symbolic link or is writable by others, as the server does, and never makes one.
-    public init(dataDirectory: String, cost: ScryptCost = .owaspDefault, busyTimeoutMilliseconds: Int32 = 5_000)
+    public init(
+        dataDirectory: String, cost: ScryptCost = .owaspDefault, busyTimeoutMilliseconds: Int32 = 5_000
+    )
         throws
     {
         var info = stat()
@@ -70,7 +72,8 @@ public final class AccountAdministration {
         let kind = releaseName ? "admin-delete-release-name" : "admin-delete"
         var deletion = AccountDeletion(deletedAccount: false, releasedName: false)
         try audited(kind, name) {
-            deletion = try database.deleteAccount(nameKey: key, releaseName: releaseName, atMs: AccountAdministration.nowMs)
+            deletion = try database.deleteAccount(
+                nameKey: key, releaseName: releaseName, atMs: AccountAdministration.nowMs)
         }
         guard deletion.deletedAccount || deletion.releasedName else {
             throw ServerError("there is no account \(name)" + (releaseName ? " and no reserved name" : ""))

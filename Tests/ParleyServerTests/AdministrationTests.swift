@@ -55,7 +55,8 @@ struct AdministrationTests {
         #expect(bob.waitForClose())
         let generated = try admin(server).resetPassword("bob", to: nil)
         #expect(generated.count == 24)
-        #expect(try login("bob", "password1", port: server.port).expect("ERR")?.hasPrefix("ERR wrong-credentials") == true)
+        #expect(
+            try login("bob", "password1", port: server.port).expect("ERR")?.hasPrefix("ERR wrong-credentials") == true)
         #expect(try login("bob", generated, port: server.port).expect("OK")?.hasPrefix("OK logged in as bob") == true)
     }
 
@@ -69,7 +70,9 @@ struct AdministrationTests {
         try carol.send("/quit")
         #expect(carol.waitForClose())
         #expect(try admin(server).delete("carol", releaseName: false).deletedAccount)
-        #expect(try login("carol", "password1", port: server.port).expect("ERR")?.hasPrefix("ERR wrong-credentials") == true)
+        #expect(
+            try login("carol", "password1", port: server.port).expect("ERR")?.hasPrefix("ERR wrong-credentials") == true
+        )
         let squatter = try LineClient(port: server.port)
         try squatter.send("/register carol password2")
         #expect(squatter.expect("ERR")?.hasPrefix("ERR name-taken") == true)

@@ -16,7 +16,8 @@ struct SchemaMigrationTests {
             #expect(try db.connection.scalarInt64("PRAGMA foreign_keys") == 1)
             #expect(try db.connection.scalarInt64("PRAGMA synchronous") == 1)
             let objects = try schemaObjects(db.connection)
-            #expect(objects == ["accounts", "messages", "audit", "messages_room_id", "messages_sent_at", "reserved_names"])
+            #expect(
+                objects == ["accounts", "messages", "audit", "messages_room_id", "messages_sent_at", "reserved_names"])
         }
     }
 
