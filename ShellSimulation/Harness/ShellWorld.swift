@@ -371,7 +371,7 @@ public final class ShellWorld {
                 if code == .nameTaken, case .command? = lastSent { clients[index].registered = true }
             default: break
             }
-        case .message(let room, let from, let body):
+        case .message(let room, let from, let body), .action(let room, let from, let body):
             readDelivery(body, room: room.key, on: name, client: index, connection: k)
             if from.key == clients[index].connections[k].account, messages[body]?.connection == name,
                 case .text(let tag)? = lastSent, tag == body

@@ -19,7 +19,7 @@ extension World {
                     .linesReachConnection,
                     "\(sessions[slot].name) was sent \"\(line.rendered.dropLast())\" and did not write it")
             }
-            if case .message(_, _, let text) = line, let tag = TextTag(text),
+            if let text = line.roomText, let tag = TextTag(text),
                 observed.messages[tag].room != observed.sessions[slot].memberOf
             {
                 hazards.insert(.messageAfterLeaving)
@@ -126,7 +126,7 @@ extension World {
     ) {
         if input.moves || members.count != book.members.count { sync(&book, room, members) }
         switch input.request {
-        case .say(let id, let text)?: accept(text, target: nil, from: id, in: room, effects)
+        case .say(let id, let text)?, .act(let id, let text)?: accept(text, target: nil, from: id, in: room, effects)
         case .whisper(let id, let to, let text)?:
             accept(text, target: to.key, from: id, in: room, effects)
             storedOnlyForMember(to, text, in: room, members, effects)
@@ -241,7 +241,7 @@ extension World {
         for case .session(let id, .deliver(let line))? in effects.lazy.map(\.mail) {
             let text: String
             switch line {
-            case .message(_, _, let said), .whisper(_, _, let said): text = said
+            case .message(_, _, let said), .action(_, _, let said), .whisper(_, _, let said): text = said
             default: continue
             }
             guard let tag, TextTag(text) == tag, let slot = slot(id) else {
@@ -249,7 +249,7 @@ extension World {
                     .storeMatchesDeliveries,
                     "\(roomName(room)) delivered \(text) to \(label(id)) without the store's word for it")
             }
-            if case .message = line { recipients.append(slot) } else { whispered.append(slot) }
+            if case .whisper = line { whispered.append(slot) } else { recipients.append(slot) }
         }
         guard let tag else { return }
         var entry = observed.messages[tag]
@@ -429,6 +429,16 @@ extension StoreReply {
         case .accountCreated(let ticket, _), .accountNameTaken(let ticket), .accountFound(let ticket, _, _),
             .accountMissing(let ticket), .accountBanned(let ticket), .messageStored(let ticket), .failed(let ticket):
             return ticket
+        }
+    }
+}
+
+extension ServerLine {
+    /// The text of a room line (a message or a `/me` action); nil for any other line.
+    fileprivate var roomText: String? {
+        switch self {
+        case .message(_, _, let text), .action(_, _, let text): return text
+        case .ok, .error, .whisper, .event, .users, .rooms, .bye: return nil
         }
     }
 }

@@ -87,7 +87,8 @@ struct ClientModel: Sendable {
             command += 1
         }
         switch command {
-        case 0: return "m\(c).\(n)"
+        // Every tenth text is a /me action, chosen without a draw so other draws stay as they were.
+        case 0: return n % 10 == 7 ? "/me m\(c).\(n)" : "m\(c).\(n)"
         case 1: return "/whisper \(random.chance(0.1) ? "u\(c)" : account()) w\(c).\(n)"
         case 2: return random.chance(0.5) ? "/create \(roomName())" : "/createchatroom \(roomName())"
         case 3: return "/join \(roomName())"

@@ -187,6 +187,11 @@ public struct TraceHasher: Sendable {
             combine(8)
             combine(reason.rawValue)
             combine(text)
+        case .action(let room, let from, let text):
+            combine(9)
+            combine(room)
+            combine(from)
+            combine(text)
         }
     }
 }

@@ -69,6 +69,7 @@ extension World {
     private func describe(_ request: MemberRequest) -> String {
         switch request {
         case .say(let id, let text): return "say \(label(id)): \(text)"
+        case .act(let id, let text): return "act \(label(id)): \(text)"
         case .whisper(let id, let to, let text): return "whisper \(label(id)) to \(to): \(text)"
         case .users(let id): return "users \(label(id))"
         case .leave(let id): return "leave \(label(id))"

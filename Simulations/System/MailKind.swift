@@ -6,7 +6,7 @@ public enum MailKind: String, Sendable, CaseIterable {
     // To a session.
     case loggedIn, loginRefused, replaced, entered, moveRefused, left, deliver
     // From a member to its room.
-    case say, whisper, users, leave
+    case say, act, whisper, users, leave
     // To the Gate.
     case register, login, logout, loginAbandoned, hashed, hashFailed, verified
     // To the Lobby.
@@ -47,6 +47,7 @@ public enum MailKind: String, Sendable, CaseIterable {
     init(_ request: MemberRequest) {
         switch request {
         case .say: self = .say
+        case .act: self = .act
         case .whisper: self = .whisper
         case .users: self = .users
         case .leave: self = .leave

@@ -1,6 +1,8 @@
 /// What a client asked for in one line: a command (`/word ...`) or a message to its room.
 public enum Command: Equatable, Sendable {
     case say(String)
+    /// `/me ACTION`: an action line in the room, stored like a message.
+    case act(String)
     case register(Name, Password)
     case login(Name, Password)
     case users
@@ -53,6 +55,7 @@ public enum Command: Equatable, Sendable {
         case "join": return roomName(rest, command: "join").map { .join($0) }
         case "chatrooms": return bare(rest, .listRooms, command: "chatrooms")
         case "leave": return bare(rest, .leave, command: "leave")
+        case "me": return action(rest)
         case "help": return .success(.help)
         case "quit", "exit": return .success(.quit)
         default: return .failure(.unknownCommand(String(word.prefix(32))))
@@ -83,6 +86,13 @@ public enum Command: Equatable, Sendable {
         guard let first = words.first else { return .failure(.missingArgument(command: command, argument: "ROOM")) }
         guard words.count == 1, let name = Name(first) else { return .failure(.badName) }
         return .success(name)
+    }
+
+    private static func action(_ rest: Substring) -> Result<Command, CommandError> {
+        guard rest.contains(where: { $0 != " " && $0 != "\t" }) else {
+            return .failure(.missingArgument(command: "me", argument: "ACTION"))
+        }
+        return .success(.act(String(rest)))
     }
 
     private static func whisper(_ rest: Substring) -> Result<Command, CommandError> {

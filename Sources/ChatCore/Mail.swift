@@ -73,6 +73,8 @@ public enum SessionMessage: Equatable, Sendable {
 /// What a member asks of its room (global or temporary).
 public enum MemberRequest: Equatable, Sendable {
     case say(SessionID, text: String)
+    /// `/me`: an action line, stored and delivered like a message.
+    case act(SessionID, text: String)
     case whisper(SessionID, to: Name, text: String)
     case users(SessionID)
     case leave(SessionID)

@@ -19,11 +19,12 @@ struct Roster: Sendable {
     /// A message the store has not acknowledged yet.
     private enum Pending: Sendable {
         case message(from: SessionID, sender: Name, text: String)
+        case action(from: SessionID, sender: Name, text: String)
         case whisper(from: SessionID, sender: Name, to: Name, text: String)
 
         var sender: SessionID {
             switch self {
-            case .message(let from, _, _), .whisper(let from, _, _, _): return from
+            case .message(let from, _, _), .action(let from, _, _), .whisper(let from, _, _, _): return from
             }
         }
     }
@@ -75,6 +76,11 @@ struct Roster: Sendable {
             guard let sender = members[session] else { return notMember(session, &effects) }
             let record = ChatRecord(room: room.name, sender: sender, recipient: nil, text: text, at: now)
             store(record, .message(from: session, sender: sender, text: text), &effects)
+        case .act(let session, let text):
+            guard let sender = members[session] else { return notMember(session, &effects) }
+            let record = ChatRecord(
+                room: room.name, sender: sender, recipient: nil, text: text, at: now, isAction: true)
+            store(record, .action(from: session, sender: sender, text: text), &effects)
         case .whisper(let session, let target, let text):
             guard let sender = members[session] else { return notMember(session, &effects) }
             guard byName[target.key] != nil else {
@@ -126,6 +132,8 @@ struct Roster: Sendable {
         switch pending {
         case .message(_, let sender, let text):
             broadcast(.message(room: room.name, from: sender, text: text), except: nil, &effects)
+        case .action(_, let sender, let text):
+            broadcast(.action(room: room.name, from: sender, text: text), except: nil, &effects)
         case .whisper(let from, let sender, let target, let text):
             // The target may have left while the store was writing: then only the sender hears.
             if let recipient = byName[target.key] {

@@ -29,12 +29,15 @@ extension ServerLine {
             let (codeWord, text) = rest.splitWord()
             guard let code = ErrorCode(rawValue: String(codeWord)) else { return nil }
             self = .error(code, String(text ?? ""))
-        case "MSG":
+        case "MSG", "ACTION":
             let (roomWord, afterRoom) = rest.splitWord()
             guard let room = Name(roomWord), case (let fromWord, let text)? = afterRoom?.splitWord(),
                 let from = Name(fromWord)
             else { return nil }
-            self = .message(room: room, from: from, text: String(text ?? ""))
+            let said = String(text ?? "")
+            self =
+                word == "MSG"
+                ? .message(room: room, from: from, text: said) : .action(room: room, from: from, text: said)
         case "WHISPER":
             let (fromWord, afterFrom) = rest.splitWord()
             guard let from = Name(fromWord), case (let toWord, let text)? = afterFrom?.splitWord(),

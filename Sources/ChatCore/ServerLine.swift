@@ -37,6 +37,8 @@ public enum ServerLine: Equatable, Sendable {
     case ok(Outcome)
     case error(ErrorCode, String)
     case message(room: Name, from: Name, text: String)
+    /// A `/me` line: `from` does `text` in the room.
+    case action(room: Name, from: Name, text: String)
     case whisper(from: Name, to: Name, text: String)
     case event(room: Name, text: String)
     case users(room: Name, names: [Name])
@@ -61,6 +63,8 @@ public enum ServerLine: Equatable, Sendable {
             ServerLine.words("ERR", code.rawValue, text, into: &bytes)
         case .message(let room, let from, let text):
             ServerLine.words("MSG", room.text, from.text, text, into: &bytes)
+        case .action(let room, let from, let text):
+            ServerLine.words("ACTION", room.text, from.text, text, into: &bytes)
         case .whisper(let from, let to, let text):
             ServerLine.words("WHISPER", from.text, to.text, text, into: &bytes)
         case .event(let room, let text):
@@ -109,6 +113,8 @@ public enum ServerLine: Equatable, Sendable {
             return 6 + code.rawValue.utf8.count + text.utf8.count
         case .message(let room, let from, let text):
             return 7 + room.text.utf8.count + from.text.utf8.count + text.utf8.count
+        case .action(let room, let from, let text):
+            return 10 + room.text.utf8.count + from.text.utf8.count + text.utf8.count
         case .whisper(let from, let to, let text):
             return 11 + from.text.utf8.count + to.text.utf8.count + text.utf8.count
         case .event(let room, let text):

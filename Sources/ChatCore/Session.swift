@@ -297,7 +297,7 @@ public struct Session: ChatActor {
             write(.ok(.help("commands: /register NAME PASSWORD, /login NAME PASSWORD, /help, /quit")), &effects)
         case .quit:
             close(.goodbye, "see you", reason: .quit, &effects)
-        case .say, .users, .whisper, .createRoom, .join, .listRooms, .leave:
+        case .say, .act, .users, .whisper, .createRoom, .join, .listRooms, .leave:
             write(.error(.notLoggedIn, "log in first: /register NAME PASSWORD or /login NAME PASSWORD"), &effects)
         }
     }
@@ -308,6 +308,8 @@ public struct Session: ChatActor {
         switch command {
         case .say(let text):
             effects.append(.send(SessionMail.toRoom(room.id, .say(id, text: text))))
+        case .act(let text):
+            effects.append(.send(SessionMail.toRoom(room.id, .act(id, text: text))))
         case .whisper(let target, let text):
             effects.append(.send(SessionMail.toRoom(room.id, .whisper(id, to: target, text: text))))
         case .users:
@@ -350,8 +352,8 @@ public struct Session: ChatActor {
 
     private static func help(inGlobal: Bool) -> String {
         inGlobal
-            ? "commands: MESSAGE, /users, /whisper NAME MESSAGE, /createchatroom ROOM, /join ROOM, /chatrooms, /leave, /help, /quit"
-            : "commands: MESSAGE, /users, /whisper NAME MESSAGE, /leave, /help, /quit"
+            ? "commands: MESSAGE, /me ACTION, /users, /whisper NAME MESSAGE, /createchatroom ROOM, /join ROOM, /chatrooms, /leave, /help, /quit"
+            : "commands: MESSAGE, /me ACTION, /users, /whisper NAME MESSAGE, /leave, /help, /quit"
     }
 
     // MARK: - Output

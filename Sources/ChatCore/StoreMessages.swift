@@ -37,13 +37,16 @@ public struct ChatRecord: Equatable, Sendable {
     public let recipient: Name?
     public let text: String
     public let at: Instant
+    /// A `/me` action rather than a plain message.
+    public let isAction: Bool
 
-    public init(room: Name, sender: Name, recipient: Name?, text: String, at: Instant) {
+    public init(room: Name, sender: Name, recipient: Name?, text: String, at: Instant, isAction: Bool = false) {
         self.room = room
         self.sender = sender
         self.recipient = recipient
         self.text = text
         self.at = at
+        self.isAction = isAction
     }
 }
 

@@ -51,6 +51,10 @@ public enum LineRenderer {
             let head = "[\(room)] \(from):"
             let own = view.name.flatMap { Name($0) } == from
             return DisplayLine("\(head) \(Sanitizer.clean(text))", own ? .ownMessage : .message, emphasis: head.count)
+        case .action(let room, let from, let text):
+            let head = "[\(room)] * \(from)"
+            let own = view.name.flatMap { Name($0) } == from
+            return DisplayLine("\(head) \(Sanitizer.clean(text))", own ? .ownMessage : .message, emphasis: head.count)
         case .whisper(let from, _, let text):
             let head = "[whisper] \(from) -> you:"
             return DisplayLine("\(head) \(Sanitizer.clean(text))", .whisper, emphasis: head.count)

@@ -100,7 +100,7 @@ public struct PendingReplies: Equatable, Sendable {
         let isAnswer: Bool
         switch ServerLine(parsing: line) {
         case .ok?, .error?, .users?, .rooms?, .bye?: isAnswer = true
-        case .message(_, let from, _)?: isAnswer = me.flatMap { Name($0) } == from
+        case .message(_, let from, _)?, .action(_, let from, _)?: isAnswer = me.flatMap { Name($0) } == from
         case .whisper?, .event?, nil: isAnswer = false
         }
         if isAnswer { outstanding = max(0, outstanding - 1) }

@@ -130,7 +130,7 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
         case .appendMessage(let ticket, let record, let replyTo):
             _ = try database.appendMessage(
                 room: record.room.text, sender: record.sender.text, recipient: record.recipient?.text,
-                body: record.text, atMs: platform.epochMilliseconds(record.at))
+                body: record.text, atMs: platform.epochMilliseconds(record.at), isAction: record.isAction)
             return Mail.storeReply(to: replyTo, .messageStored(ticket))
         case .audit(let entry):
             try database.appendAudit(

@@ -39,8 +39,10 @@ public enum ParleySchema {
                 CREATE INDEX messages_sent_at ON messages (sent_at_ms);
                 """),
         Migration(
-            version: 3, summary: "operators, bans, last logins and reserved names",
+            version: 3, summary: "operators, bans, last logins, reserved names and /me actions",
             sql: """
+                -- 'message', or 'action' for a /me line.
+                ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'message';
                 ALTER TABLE accounts ADD COLUMN is_operator INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE accounts ADD COLUMN is_banned INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE accounts ADD COLUMN last_login_ms INTEGER NULL;

@@ -72,9 +72,9 @@ private struct LineGenerator {
         }
     }
 
-    /// A line of the given kind (0 to 7), or of any kind.
+    /// A line of the given kind (0 to 8), or of any kind.
     mutating func line(kind: Int? = nil) -> ServerLine {
-        let kind = kind ?? random.int(0...7)
+        let kind = kind ?? random.int(0...8)
         switch kind {
         case 0: return .ok(outcome())
         case 1: return .error(random.pick(ErrorCode.allCases), text())
@@ -83,7 +83,8 @@ private struct LineGenerator {
         case 4: return .event(room: name(), text: text())
         case 5: return .users(room: name(), names: names())
         case 6: return .rooms(names())
-        default: return .bye(random.pick(ByeReason.allCases), text())
+        case 7: return .bye(random.pick(ByeReason.allCases), text())
+        default: return .action(room: name(), from: name(), text: text())
         }
     }
 }
@@ -100,7 +101,7 @@ struct ServerLineParsingTests {
     @Test("every kind of generated line parses back to the line that was rendered")
     func everyKindRoundTrips() {
         var generator = LineGenerator(seed: 1)
-        for kind in 0...7 {
+        for kind in 0...8 {
             for _ in 0..<250 {
                 let line = generator.line(kind: kind)
                 #expect(roundTrips(line), "\(line.rendered.prefix(120))")

@@ -40,6 +40,19 @@ struct AdministrationTests {
         }
     }
 
+    @Test("A /me line is stored with the kind action, a plain message with the kind message")
+    func actionKind() throws {
+        try withTemporaryDirectory { dir in
+            let db = try ParleyDatabase.open(path: databasePath(in: dir))
+            try db.appendMessage(room: "global", sender: "Ann", recipient: nil, body: "waves", atMs: 1, isAction: true)
+            try db.appendMessage(room: "global", sender: "Ann", recipient: nil, body: "hi", atMs: 2)
+            let statement = try db.connection.prepare("SELECT kind FROM messages ORDER BY id")
+            var kinds: [String] = []
+            while try statement.step() { kinds.append(statement.string(at: 0) ?? "") }
+            #expect(kinds == ["action", "message"])
+        }
+    }
+
     @Test("A recorded login dates the account's last login")
     func lastLogin() throws {
         try withTemporaryDirectory { dir in
