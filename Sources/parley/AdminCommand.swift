@@ -32,6 +32,8 @@ struct Admin: ParsableCommand {
         ]
     )
 
+    @OptionGroup var location: Location
+
     struct Location: ParsableArguments {
         @Option(name: .customLong("data-dir"), help: "The server's data directory.")
         var dataDirectory = "./parley-data"
@@ -56,10 +58,10 @@ struct Admin: ParsableCommand {
     struct Accounts: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List accounts: created, last login (UTC), operator, banned.")
-        @OptionGroup var location: Location
+        @ParentCommand var admin: Admin
 
         func run() throws {
-            try Admin.change(location) { administration in
+            try Admin.change(admin.location) { administration in
                 print(AccountTable.render(try administration.accounts()), terminator: "")
             }
         }
@@ -67,22 +69,22 @@ struct Admin: ParsableCommand {
 
     struct GrantOperator: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make an account an operator (at its next login).")
-        @OptionGroup var location: Location
+        @ParentCommand var admin: Admin
         @Argument(help: "The account.") var name: String
 
         func run() throws {
-            try Admin.change(location) { try $0.setOperator(name, true) }
+            try Admin.change(admin.location) { try $0.setOperator(name, true) }
             print("\(name) is an operator from its next login")
         }
     }
 
     struct RevokeOperator: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make an operator an ordinary account again.")
-        @OptionGroup var location: Location
+        @ParentCommand var admin: Admin
         @Argument(help: "The account.") var name: String
 
         func run() throws {
-            try Admin.change(location) { try $0.setOperator(name, false) }
+            try Admin.change(admin.location) { try $0.setOperator(name, false) }
             print("\(name) is no operator from its next login")
         }
     }
@@ -90,7 +92,7 @@ struct Admin: ParsableCommand {
     struct ResetPassword: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set a new password: a random one, printed once, or one read from standard input.")
-        @OptionGroup var location: Location
+        @ParentCommand var admin: Admin
         @Argument(help: "The account.") var name: String
         @Flag(help: "Read the new password from the first line of standard input instead.") var stdin = false
 
@@ -103,7 +105,7 @@ struct Admin: ParsableCommand {
                 given = line
             }
             var password = ""
-            try Admin.change(location) { password = try $0.resetPassword(name, to: given) }
+            try Admin.change(admin.location) { password = try $0.resetPassword(name, to: given) }
             if given == nil { print(password) } else { print("the password of \(name) is changed") }
         }
     }
@@ -111,22 +113,22 @@ struct Admin: ParsableCommand {
     struct Ban: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Ban an account: its logins are refused (ERR banned); its name stays its own.")
-        @OptionGroup var location: Location
+        @ParentCommand var admin: Admin
         @Argument(help: "The account.") var name: String
 
         func run() throws {
-            try Admin.change(location) { try $0.setBanned(name, true) }
-            print("\(name) is banned from its next login; /ban in chat also ends a live session")
+            try Admin.change(admin.location) { try $0.setBanned(name, true) }
+            print("\(name) is banned from its next login; a session logged in now goes on")
         }
     }
 
     struct Unban: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lift an account's ban.")
-        @OptionGroup var location: Location
+        @ParentCommand var admin: Admin
         @Argument(help: "The account.") var name: String
 
         func run() throws {
-            try Admin.change(location) { try $0.setBanned(name, false) }
+            try Admin.change(admin.location) { try $0.setBanned(name, false) }
             print("\(name) may log in again")
         }
     }
@@ -134,13 +136,13 @@ struct Admin: ParsableCommand {
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete an account; its messages stay, and its name stays reserved unless --release-name.")
-        @OptionGroup var location: Location
+        @ParentCommand var admin: Admin
         @Argument(help: "The account (or, with --release-name, a reserved name).") var name: String
         @Flag(help: "Let anyone register the name again.") var releaseName = false
 
         func run() throws {
             var deletion = AccountDeletion(deletedAccount: false, releasedName: false)
-            try Admin.change(location) { deletion = try $0.delete(name, releaseName: releaseName) }
+            try Admin.change(admin.location) { deletion = try $0.delete(name, releaseName: releaseName) }
             let what = deletion.deletedAccount ? "\(name) is deleted" : "\(name) had no account"
             print(what + (releaseName ? "; the name is free" : "; the name stays reserved"))
         }

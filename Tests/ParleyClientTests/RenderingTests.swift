@@ -18,6 +18,14 @@ struct RenderingTests {
         #expect(text("MSG global Alice me too") == "[global] Alice: me too")
     }
 
+    @Test("ACTION shows the room, a star and the sender; your own the same, in its own style")
+    func actions() {
+        #expect(
+            LineRenderer.render("ACTION global bob waves", view: alice)
+                == DisplayLine("[global] * bob waves", .message, emphasis: 14))
+        #expect(LineRenderer.render("ACTION global Alice nods", view: alice).style == .ownMessage)
+    }
+
     @Test("WHISPER is addressed to you")
     func whisper() {
         #expect(
