@@ -355,7 +355,7 @@ public final class ShellWorld {
                 if case .whisper(let tag, _)? = lastSent, messages[tag]?.connection == name {
                     messages[tag]?.acknowledgedAt = tick
                 }
-            case .help: break
+            case .help, .kicked, .banned, .unbanned, .passwordChanged: break  // Nothing to note about where it is.
             }
         case .error(let code, _):
             answered()

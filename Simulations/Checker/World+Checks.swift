@@ -56,7 +56,7 @@ extension World {
             case .replaced: hazards.insert(.secondLogin)
             case .loginRefused(.superseded, _): hazards.insert(.logoutRacingLogin)
             case .loginRefused(.banned, _): hazards.insert(.bannedLogin)
-            case .loggedIn(let name, _):
+            case .loggedIn(let name, _, _):
                 if case .logout = message { hazards.insert(.logoutRacingLogin) }
                 if (setup.bannedAccounts ?? []).contains(where: { $0.lowercased() == name.key }) {
                     fail(.bannedNeverLogsIn, "the Gate logged \(name) in, and \(name) is banned")
@@ -426,8 +426,9 @@ struct RoomInput {
 extension StoreReply {
     var ticket: Ticket {
         switch self {
-        case .accountCreated(let ticket, _), .accountNameTaken(let ticket), .accountFound(let ticket, _, _),
-            .accountMissing(let ticket), .accountBanned(let ticket), .messageStored(let ticket), .failed(let ticket):
+        case .accountCreated(let ticket, _), .accountNameTaken(let ticket), .accountFound(let ticket, _, _, _),
+            .accountMissing(let ticket), .accountBanned(let ticket), .messageStored(let ticket), .failed(let ticket),
+            .banChanged(let ticket):
             return ticket
         }
     }

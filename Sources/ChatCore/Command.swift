@@ -13,6 +13,14 @@ public enum Command: Equatable, Sendable {
     case leave
     case help
     case quit
+    /// `/kick NAME [REASON]`: the room's owner, or an operator.
+    case kick(Name, reason: String?)
+    /// `/ban NAME [REASON]`: operators only.
+    case ban(Name, reason: String?)
+    /// `/unban NAME`: operators only.
+    case unban(Name)
+    /// `/passwd OLD NEW`.
+    case changePassword(old: Password, new: Password)
 
     /// Parses one line, without its `\n` or `\r\n`. A line of nothing but blanks is
     /// `nil`: it asks for nothing, so it gets no answer.
@@ -56,6 +64,13 @@ public enum Command: Equatable, Sendable {
         case "chatrooms": return bare(rest, .listRooms, command: "chatrooms")
         case "leave": return bare(rest, .leave, command: "leave")
         case "me": return action(rest)
+        case "kick": return target(rest, command: "kick").map { .kick($0, reason: $1) }
+        case "ban": return target(rest, command: "ban").map { .ban($0, reason: $1) }
+        case "unban":
+            return target(rest, command: "unban").flatMap { name, reason in
+                reason == nil ? .success(.unban(name)) : .failure(.unexpectedArgument(command: "unban NAME"))
+            }
+        case "passwd": return passwords(rest)
         case "help": return .success(.help)
         case "quit", "exit": return .success(.quit)
         default: return .failure(.unknownCommand(String(word.prefix(32))))
@@ -79,6 +94,28 @@ public enum Command: Equatable, Sendable {
             !secret.contains("\t")
         else { return .failure(.badPassword) }
         return .success((name, Password(secret)))
+    }
+
+    /// `NAME [REASON]`: a name, then whatever follows as the reason.
+    private static func target(_ rest: Substring, command: String) -> Result<(Name, String?), CommandError> {
+        let word = rest.prefix { $0 != " " }
+        guard !word.isEmpty else { return .failure(.missingArgument(command: command, argument: "NAME")) }
+        guard let name = Name(word) else { return .failure(.badName) }
+        let reason = rest.dropFirst(word.count).drop { $0 == " " }
+        return .success((name, reason.contains(where: { $0 != " " && $0 != "\t" }) ? String(reason) : nil))
+    }
+
+    private static func passwords(_ rest: Substring) -> Result<Command, CommandError> {
+        let words = rest.split(separator: " ", omittingEmptySubsequences: true)
+        guard words.count >= 2 else {
+            return .failure(.missingArgument(command: "passwd", argument: words.isEmpty ? "OLD" : "NEW"))
+        }
+        guard words.count == 2 else { return .failure(.badPassword) }
+        let valid = { (word: Substring) in
+            (Password.minBytes...Password.maxBytes).contains(word.utf8.count) && !word.contains("\t")
+        }
+        guard valid(words[0]), valid(words[1]) else { return .failure(.badPassword) }
+        return .success(.changePassword(old: Password(String(words[0])), new: Password(String(words[1]))))
     }
 
     private static func roomName(_ rest: Substring, command: String) -> Result<Name, CommandError> {

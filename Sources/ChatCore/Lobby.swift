@@ -7,7 +7,7 @@
 /// wins. A room that empties tells the Lobby; until the Lobby hears it, a join may
 /// still be sent there, and the room sends that session back (`admitRefused`).
 public struct Lobby: ChatActor {
-    private var global = Roster(room: .global, owner: .lobby)
+    private var global = Roster(room: .global, owner: .lobby, hasOwner: false)
     /// Live temporary rooms by name key.
     private var directory: [String: RoomRef] = [:]
     private var nextRoom: UInt64 = 1

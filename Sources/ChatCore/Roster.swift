@@ -8,6 +8,9 @@ struct Roster: Sendable {
     let room: RoomRef
     /// Where the store sends its acknowledgements: the actor that owns this roster.
     let owner: Address
+    /// A temporary room has an owner: its creator, then whoever has been there longest
+    /// (`order.first`, so there is at most one and it is a member). `global` has none.
+    let hasOwner: Bool
     private(set) var members: [SessionID: Name] = [:]
     /// Members in the order they came. Dictionaries iterate in a per-process order;
     /// fan-out must not, or a seed would not replay.
@@ -29,10 +32,14 @@ struct Roster: Sendable {
         }
     }
 
-    init(room: RoomRef, owner: Address) {
+    init(room: RoomRef, owner: Address, hasOwner: Bool) {
         self.room = room
         self.owner = owner
+        self.hasOwner = hasOwner
     }
+
+    /// The member who owns the room, if it has owners and members.
+    var roomOwner: SessionID? { hasOwner ? order.first : nil }
 
     var isEmpty: Bool { members.isEmpty }
     var hasPendingStores: Bool { !awaitingStore.isEmpty }
@@ -60,13 +67,20 @@ struct Roster: Sendable {
     }
 
     /// Takes a member out silently: it is moving to another room, which will answer it.
-    mutating func release<Output: RosterOutput>(_ session: SessionID, _ effects: inout [Output]) -> Name {
+    /// The others hear `event` (by default that it left) and, if it owned the room, who owns it now.
+    mutating func release<Output: RosterOutput>(
+        _ session: SessionID, event: String? = nil, _ effects: inout [Output]
+    ) -> Name {
         guard let name = members.removeValue(forKey: session) else {
             preconditionFailure("\(session) is not a member of \(room.name): callers check `contains` first")
         }
+        let wasOwner = roomOwner == session
         byName[name.key] = nil
         order.removeAll { $0 == session }
-        broadcast(.event(room: room.name, text: "\(name) left"), except: nil, &effects)
+        broadcast(.event(room: room.name, text: event ?? "\(name) left"), except: nil, &effects)
+        if wasOwner, let heir = roomOwner, let heirName = members[heir] {
+            broadcast(.event(room: room.name, text: "\(heirName) now owns \(room.name)"), except: nil, &effects)
+        }
         return name
     }
 
@@ -95,7 +109,53 @@ struct Roster: Sendable {
             effects.append(.session(session, .deliver(line)))
         case .leave(let session):
             remove(session, &effects)
+        case .kick(let session, let kicker, let target, let reason, let asOperator):
+            kick(target, by: session, kicker, reason: reason, asOperator: asOperator, now: now, &effects)
+        case .help(let session, let asOperator):
+            let line = ServerLine.ok(.help(help(for: session, asOperator: asOperator)))
+            effects.append(.session(session, .deliver(line)))
         }
+    }
+
+    /// `/kick`: the owner in its own room, an operator anywhere. The target is out of the
+    /// room before anyone hears of it, so it gets nothing more from here.
+    private mutating func kick<Output: RosterOutput>(
+        _ target: Name, by session: SessionID, _ kicker: Name, reason: String?, asOperator: Bool, now: Instant,
+        _ effects: inout [Output]
+    ) {
+        guard contains(session) else { return notMember(session, &effects) }
+        guard asOperator || (hasOwner && roomOwner == session) else {
+            let line =
+                hasOwner
+                ? ServerLine.error(.notOwner, "only the owner of \(room.name) or an operator can kick here")
+                : ServerLine.error(.notOperator, "only an operator can kick in \(room.name)")
+            return effects.append(.session(session, .deliver(line)))
+        }
+        guard let victim = byName[target.key], victim != session else {
+            let text =
+                byName[target.key] == session ? "you cannot kick yourself; /leave" : "\(target) is not in \(room.name)"
+            return effects.append(.session(session, .deliver(.error(.noSuchUser, text))))
+        }
+        let why = reason.map { ": \($0)" } ?? ""
+        let name = release(victim, event: "\(target) was kicked by \(kicker)\(why)", &effects)
+        let notice = ServerLine.event(room: room.name, text: "you were kicked from \(room.name) by \(kicker)\(why)")
+        effects.append(.session(victim, .kicked(room.id, notice)))
+        effects.append(.session(session, .deliver(.ok(.kicked(name)))))
+        let detail = "\(name) from \(room.name)" + (reason.map { " because \($0)" } ?? "")
+        effects.append(.store(.audit(AuditRecord(.kick, account: kicker, detail: detail, at: now))))
+    }
+
+    /// What this member may do here: everyone's commands, then the owner's and the operator's.
+    private func help(for session: SessionID, asOperator: Bool) -> String {
+        var commands = ["MESSAGE", "/me ACTION", "/users", "/whisper NAME MESSAGE"]
+        if room.isGlobal { commands += ["/createchatroom ROOM", "/join ROOM", "/chatrooms"] }
+        if asOperator || roomOwner == session { commands.append("/kick NAME [REASON]") }
+        if asOperator { commands += ["/ban NAME [REASON]", "/unban NAME"] }
+        commands += ["/passwd OLD NEW", "/leave", "/help", "/quit"]
+        var text = "commands: " + commands.joined(separator: ", ")
+        if roomOwner == session { text += " (you own \(room.name))" }
+        if asOperator { text += " (you are an operator)" }
+        return text
     }
 
     mutating func handle<Output: RosterOutput>(_ reply: StoreReply, _ effects: inout [Output]) {
@@ -107,7 +167,7 @@ struct Roster: Sendable {
             guard let pending = awaitingStore.removeValue(forKey: ticket) else { return }
             let line = ServerLine.error(.storeFailed, "your message could not be saved; nobody got it")
             effects.append(.session(pending.sender, .deliver(line)))
-        case .accountCreated, .accountNameTaken, .accountFound, .accountMissing, .accountBanned:
+        case .accountCreated, .accountNameTaken, .accountFound, .accountMissing, .accountBanned, .banChanged:
             break  // Not a room's business.
         }
     }

@@ -88,6 +88,14 @@ extension ServerLine.Outcome {
             self = .joined(room)
         } else if let target = text.name(between: "whisper sent to ", and: "") {
             self = .whisperSent(to: target)
+        } else if let target = text.name(between: "kicked ", and: "") {
+            self = .kicked(target)
+        } else if let target = text.name(between: "banned ", and: "") {
+            self = .banned(target)
+        } else if let target = text.name(between: "unbanned ", and: "") {
+            self = .unbanned(target)
+        } else if text == "password changed" {
+            self = .passwordChanged
         } else if text.utf8.starts(with: "commands: ".utf8) {
             self = .help(String(text))
         } else {

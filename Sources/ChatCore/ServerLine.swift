@@ -18,6 +18,10 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case storeFailed = "store-failed"
     case superseded = "superseded"
     case banned = "banned"
+    /// `/kick` in a temporary room by someone who neither owns it nor is an operator.
+    case notOwner = "not-owner"
+    /// `/ban`, `/unban`, or `/kick` in `global`, by someone who is not an operator.
+    case notOperator = "not-operator"
 }
 
 /// Why the server closes a connection: the word after `BYE`.
@@ -29,6 +33,8 @@ public enum ByeReason: String, Sendable, CaseIterable {
     case lineTooLong = "line-too-long"
     case loginTimeout = "login-timeout"
     case shutdown
+    case kicked
+    case banned
 }
 
 /// One line from the server to a client, as typed data. `rendered` is the wire form;

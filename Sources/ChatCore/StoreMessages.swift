@@ -4,6 +4,8 @@ public enum StoreRequest: Equatable, Sendable {
     case createAccount(Ticket, Name, PasswordHash, at: Instant, replyTo: Address)
     case fetchAccount(Ticket, Name, replyTo: Address)
     case updatePasswordHash(Name, PasswordHash)
+    /// `/ban` (true) or `/unban` (false): answered `banChanged`, or `accountMissing`.
+    case setBanned(Ticket, Name, Bool, replyTo: Address)
     case appendMessage(Ticket, ChatRecord, replyTo: Address)
     case audit(AuditRecord)
 
@@ -11,7 +13,7 @@ public enum StoreRequest: Equatable, Sendable {
     public var replyTo: Address? {
         switch self {
         case .createAccount(_, _, _, _, let address), .fetchAccount(_, _, let address),
-            .appendMessage(_, _, let address):
+            .appendMessage(_, _, let address), .setBanned(_, _, _, let address):
             return address
         case .updatePasswordHash, .audit:
             return nil
@@ -22,11 +24,14 @@ public enum StoreRequest: Equatable, Sendable {
 public enum StoreReply: Equatable, Sendable {
     case accountCreated(Ticket, Name)
     case accountNameTaken(Ticket)
-    case accountFound(Ticket, Name, PasswordHash)
+    /// The account, its hash, and whether it is an operator (read at every login).
+    case accountFound(Ticket, Name, PasswordHash, isOperator: Bool = false)
     case accountMissing(Ticket)
     /// The account exists and is banned: its logins are refused before any password check.
     case accountBanned(Ticket)
     case messageStored(Ticket)
+    /// A `setBanned` is stored: the account's flag now says what was asked.
+    case banChanged(Ticket)
     case failed(Ticket)
 }
 
@@ -55,6 +60,9 @@ public struct AuditRecord: Equatable, Sendable {
     public enum Kind: String, Sendable {
         case registered, login, loginFailed = "login-failed", loginBanned = "login-banned", logout
         case roomCreated = "room-created", roomClosed = "room-closed"
+        /// Moderation: `account` is who acted; `detail` is `TARGET` then, after a space, the reason.
+        case kick, ban, unban
+        case passwordChanged = "password-changed"
     }
 
     public let kind: Kind

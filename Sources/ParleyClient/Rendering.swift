@@ -103,7 +103,7 @@ public struct ChatView: Equatable, Sendable {
             room = Name.global.text
         case .created(let joined), .joined(let joined):
             room = joined.text
-        case .whisperSent, .help:
+        case .whisperSent, .help, .kicked, .banned, .unbanned, .passwordChanged:
             break
         }
     }

@@ -123,10 +123,15 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
                 return Mail.storeReply(to: replyTo, .accountMissing(ticket))
             }
             if account.isBanned { return Mail.storeReply(to: replyTo, .accountBanned(ticket)) }
-            return Mail.storeReply(to: replyTo, .accountFound(ticket, stored, PasswordHash(account.passwordHash)))
+            let found = StoreReply.accountFound(
+                ticket, stored, PasswordHash(account.passwordHash), isOperator: account.isOperator)
+            return Mail.storeReply(to: replyTo, found)
         case .updatePasswordHash(let name, let hash):
             _ = try database.updatePasswordHash(nameKey: name.key, hash: hash.encoded)
             return nil
+        case .setBanned(let ticket, let name, let banned, let replyTo):
+            let found = try database.setBanned(nameKey: name.key, banned)
+            return Mail.storeReply(to: replyTo, found ? .banChanged(ticket) : .accountMissing(ticket))
         case .appendMessage(let ticket, let record, let replyTo):
             _ = try database.appendMessage(
                 room: record.room.text, sender: record.sender.text, recipient: record.recipient?.text,
@@ -147,7 +152,9 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
     private static func failure(_ request: StoreRequest) -> Mail? {
         let ticket: Ticket
         switch request {
-        case .createAccount(let t, _, _, _, _), .fetchAccount(let t, _, _), .appendMessage(let t, _, _): ticket = t
+        case .createAccount(let t, _, _, _, _), .fetchAccount(let t, _, _), .appendMessage(let t, _, _),
+            .setBanned(let t, _, _, _):
+            ticket = t
         case .updatePasswordHash, .audit: return nil
         }
         return request.replyTo.flatMap { Mail.storeReply(to: $0, .failed(ticket)) }
@@ -161,6 +168,7 @@ extension StoreRequest {
         case .createAccount: return "create-account"
         case .fetchAccount: return "fetch-account"
         case .updatePasswordHash: return "update-password-hash"
+        case .setBanned: return "set-banned"
         case .appendMessage: return "append-message"
         case .audit: return "audit"
         }
