@@ -34,6 +34,18 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     case loginAbandoned = "login-abandoned"
     /// A login for a banned account reached the Gate (and had to be refused).
     case bannedLogin = "banned-login"
+    /// A room kicked a member.
+    case kick
+    /// A member's leave reached the room after the room had kicked it.
+    case kickRacingLeave = "kick-racing-leave"
+    /// A create or join reached the Lobby from a session it had just kicked out of global.
+    case kickRacingMove = "kick-racing-move"
+    /// The store acknowledged a chat `/ban`.
+    case chatBan = "chat-ban"
+    /// A login or a takeover was refused because a ban was acknowledged while it was in flight.
+    case banRacingLogin = "ban-racing-login"
+    /// A session arrived at a room whose ownership had passed on.
+    case ownerLeftWhileJoining = "owner-left-while-joining"
 
     var bit: UInt32 { 1 << UInt32(Hazard.allCases.firstIndex(of: self)!) }
 }

@@ -40,6 +40,13 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     case abandonedLoginDropped = "abandoned-login-dropped"
     /// A banned account never gets a live session: the Gate grants it no login.
     case bannedNeverLogsIn = "banned-never-logs-in"
+    /// A kicked member gets nothing more from that room once the room has put it out.
+    case kickedGetsNothing = "kicked-gets-nothing"
+    /// Once a `/ban` is acknowledged the account's live session is told to go, and the
+    /// account gets no session afterwards (until an unban is acknowledged).
+    case bannedHasNoSession = "banned-has-no-session"
+    /// A room has at most one owner, who is a member: its creator, then the member there longest.
+    case oneOwner = "one-owner"
     /// Once faults stop, every mailbox drains, every session settles, every command is answered.
     case liveness
     /// The same seed gives the same trace.
@@ -67,6 +74,9 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
             return "wrong-credentials always answers a password check, for missing accounts too"
         case .abandonedLoginDropped: return "a login abandoned by its connection sends no new work to the hashing pool"
         case .bannedNeverLogsIn: return "a banned account is granted no login"
+        case .kickedGetsNothing: return "a kicked member gets nothing more from that room"
+        case .bannedHasNoSession: return "a banned account has no live session once the ban is acknowledged"
+        case .oneOwner: return "a room has at most one owner, who is a member, and it passes to the longest there"
         case .liveness: return "once faults stop, every command is answered and every mailbox drains"
         case .determinism: return "the same seed gives the same trace"
         }

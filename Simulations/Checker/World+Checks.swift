@@ -50,6 +50,7 @@ extension World {
 
     mutating func checkGate(_ message: GateMessage, _ effects: [GateEffect]) {
         checkLoginPolicy(message, effects)
+        checkBans(message, effects)
         checkAbandonedLogins(message, effects)
         for case .session(_, let answer) in effects {
             switch answer {
@@ -58,7 +59,9 @@ extension World {
             case .loginRefused(.banned, _): hazards.insert(.bannedLogin)
             case .loggedIn(let name, _, _):
                 if case .logout = message { hazards.insert(.logoutRacingLogin) }
-                if (setup.bannedAccounts ?? []).contains(where: { $0.lowercased() == name.key }) {
+                if (setup.bannedAccounts ?? []).contains(where: { $0.lowercased() == name.key }),
+                    !observed.chatUnbanned.contains(name.key)
+                {
                     fail(.bannedNeverLogsIn, "the Gate logged \(name) in, and \(name) is banned")
                 }
             default: break
@@ -93,6 +96,7 @@ extension World {
     // MARK: - The Lobby and rooms
 
     mutating func checkLobby(_ message: LobbyMessage, _ effects: [LobbyEffect]) {
+        noteKickRacingMove(message)
         switch message {
         case .create(let session, let name): noteCreateRace(session, name, effects)
         case .admitRefused: hazards.insert(.joinRacingLastLeave)
@@ -118,6 +122,7 @@ extension World {
         var book = observed.rooms[index].book
         checkRoomStep(rooms[index].actor.ref.id, rooms[index].actor.members, &book, RoomInput(message), effects)
         observed.rooms[index].book = book
+        checkOwnership(index, message, effects)
     }
 
     private mutating func checkRoomStep<Output: MailingOutput>(
@@ -125,6 +130,7 @@ extension World {
         _ input: RoomInput, _ effects: [Output]
     ) {
         if input.moves || members.count != book.members.count { sync(&book, room, members) }
+        checkKicks(room, input, members, effects)
         switch input.request {
         case .say(let id, let text)?, .act(let id, let text)?: accept(text, target: nil, from: id, in: room, effects)
         case .whisper(let id, let to, let text)?:
@@ -418,8 +424,10 @@ struct RoomInput {
     }
 
     private static func isLeave(_ member: MemberRequest) -> Bool {
-        if case .leave = member { return true }
-        return false
+        switch member {
+        case .leave, .kick: return true
+        case .say, .act, .whisper, .users, .help: return false
+        }
     }
 }
 

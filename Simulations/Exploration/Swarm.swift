@@ -23,6 +23,13 @@ public enum Swarm {
         if accounts.count >= 2, moderation.chance(0.3) {
             world.bannedAccounts = [accounts[moderation.within(0...(accounts.count - 1))]]
         }
+        // Chat moderation too: some accounts are operators, and some seeds' clients kick,
+        // ban and unban; a stream of its own again.
+        var chat = SeededRandom(seed: seed, stream: 8)
+        if chat.chance(0.7) {
+            world.operatorAccounts = [accounts[chat.within(0...(accounts.count - 1))]]
+        }
+        if chat.chance(0.8) { plan.moderation = Double(chat.within(5...30)) / 100 }
         return (world, plan)
     }
 

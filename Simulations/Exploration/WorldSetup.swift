@@ -15,6 +15,9 @@ public struct WorldSetup: Codable, Equatable, Sendable {
     /// Accounts of `accounts` that are banned before the run (as `parley admin ban` does);
     /// nil in fixtures made before bans.
     public var bannedAccounts: [String]?
+    /// Accounts of `accounts` that are operators (as `parley admin grant-operator` makes
+    /// them); nil in fixtures made before moderation.
+    public var operatorAccounts: [String]?
 
     public init(clients: Int, accounts: [String], roomNames: [String], limits: LimitSetup) {
         self.clients = clients

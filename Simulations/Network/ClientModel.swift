@@ -5,6 +5,8 @@ struct ClientModel: Sendable {
     let setup: WorldSetup
     let plan: ExplorationPlan
     var random: SeededRandom
+    /// Draws for moderation lines only, so a seed's other lines stay as they were.
+    var moderation: SeededRandom
 
     /// Whether any client may act now (stops at the first).
     func anyAble<Actors>(in world: World<Actors>) -> Bool {
@@ -76,6 +78,7 @@ struct ClientModel: Sendable {
     ]
 
     private mutating func presentLine(_ client: ClientState) -> String {
+        if let chance = plan.moderation, moderation.chance(chance) { return moderationLine() }
         let c = client.number, n = client.nextText
         let weights = plan.commandWeights
         let total = weights.reduce(0, +)
@@ -99,6 +102,16 @@ struct ClientModel: Sendable {
         case 8: return "/quit"
         case 9: return garbage()
         default: return "/login \(account()) <password>"
+        }
+    }
+
+    /// `/kick`, `/ban` or `/unban` of one of the accounts (the client's own included).
+    private mutating func moderationLine() -> String {
+        let target = setup.accounts[moderation.below(setup.accounts.count)]
+        switch moderation.below(10) {
+        case 0..<6: return moderation.chance(0.5) ? "/kick \(target)" : "/kick \(target) be nice"
+        case 6..<8: return "/ban \(target) spam"
+        default: return "/unban \(target)"
         }
     }
 

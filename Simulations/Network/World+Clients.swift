@@ -246,6 +246,8 @@ extension ClientState {
             room = name.text
         case .error:
             if belief == .loggingIn { belief = .anonymous }
+        case .event(_, let text) where text.hasPrefix("you were kicked from ") && text.hasSuffix("; you are in global"):
+            room = Name.global.text
         default:
             break
         }

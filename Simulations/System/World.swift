@@ -76,6 +76,10 @@ public struct World<Actors: ActorKit> {
             guard let name = Name(account) else { preconditionFailure("account \(account) is not a valid name") }
             store.ban(name)
         }
+        for account in setup.operatorAccounts ?? [] {
+            guard let name = Name(account) else { preconditionFailure("account \(account) is not a valid name") }
+            store.grantOperator(name)
+        }
     }
 
     /// What became of one decision.

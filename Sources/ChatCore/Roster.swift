@@ -138,7 +138,9 @@ struct Roster: Sendable {
         }
         let why = reason.map { ": \($0)" } ?? ""
         let name = release(victim, event: "\(target) was kicked by \(kicker)\(why)", &effects)
-        let notice = ServerLine.event(room: room.name, text: "you were kicked from \(room.name) by \(kicker)\(why)")
+        let whereTo = room.isGlobal ? "" : "; you are in global"
+        let notice = ServerLine.event(
+            room: room.name, text: "you were kicked from \(room.name) by \(kicker)\(why)\(whereTo)")
         effects.append(.session(victim, .kicked(room.id, notice)))
         effects.append(.session(session, .deliver(.ok(.kicked(name)))))
         let detail = "\(name) from \(room.name)" + (reason.map { " because \($0)" } ?? "")

@@ -41,6 +41,9 @@ public struct Session: ChatActor {
     enum Entry: Equatable, Sendable {
         case login(registered: Bool)
         case returning(from: Name)
+        /// Kicked out of a room: the kick's notice said so, so the arrival says nothing more
+        /// (an `OK` answers a command, and the user typed none).
+        case kicked
     }
 
     enum Move: Equatable, Sendable {
@@ -208,7 +211,7 @@ public struct Session: ChatActor {
             switch state {
             case .entering(let name, let entry):
                 state = .present(name, room)
-                write(.ok(entry.greeting(account: name)), &effects)
+                if let greeting = entry.greeting(account: name) { write(.ok(greeting), &effects) }
             case .moving(let name, let move):
                 state = .present(name, room)
                 write(.ok(move.greeting(room: room.name)), &effects)
@@ -260,7 +263,7 @@ public struct Session: ChatActor {
                 close(.kicked, "you were kicked from global", reason: .kicked, &effects)
             } else {
                 effects.append(.send(.lobby(.enter(id, name))))
-                state = .entering(name, .returning(from: current.name))
+                state = .entering(name, .kicked)
             }
         case .moving where room == .global:
             // Out of global before the Lobby read the move: the move is refused, then unwinds.
@@ -516,11 +519,12 @@ public struct Session: ChatActor {
 }
 
 extension Session.Entry {
-    func greeting(account: Name) -> ServerLine.Outcome {
+    func greeting(account: Name) -> ServerLine.Outcome? {
         switch self {
         case .login(registered: true): return .registered(account)
         case .login(registered: false): return .loggedIn(account)
         case .returning(let room): return .returnedToGlobal(from: room)
+        case .kicked: return nil
         }
     }
 }

@@ -94,7 +94,14 @@ public struct ChatView: Equatable, Sendable {
 
     /// Updates what is known from one server line (raw, without its newline).
     public mutating func observe(_ line: String) {
-        guard case .ok(let outcome)? = ServerLine(parsing: line) else { return }
+        let parsed = ServerLine(parsing: line)
+        // A kick out of a temporary room sends the user back to global with no OK.
+        if case .event(_, let text)? = parsed, text.hasPrefix("you were kicked from "),
+            text.hasSuffix("; you are in global")
+        {
+            room = Name.global.text
+        }
+        guard case .ok(let outcome)? = parsed else { return }
         switch outcome {
         case .registered(let account), .loggedIn(let account):
             name = account.text

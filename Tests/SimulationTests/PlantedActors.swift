@@ -13,6 +13,7 @@ struct LeakyRoom: RoomBehaviour {
 
     var ref: RoomRef { inner.ref }
     var members: [SessionID: Name] { inner.members }
+    var owner: SessionID? { inner.owner }
     var isOpen: Bool { inner.isOpen }
     var isRetired: Bool { inner.isRetired }
 
@@ -27,6 +28,34 @@ struct LeakyRoom: RoomBehaviour {
         }.first
         if let line {
             for session in departed { effects.append(.session(session, .deliver(line))) }
+        }
+    }
+}
+
+/// A room that kicks a member out of its list but keeps delivering its messages to it.
+struct KickLeakyRoom: RoomBehaviour {
+    private var inner: Room
+    private var kicked: [SessionID] = []
+
+    init(id: RoomID, name: Name) { inner = Room(id: id, name: name) }
+
+    var ref: RoomRef { inner.ref }
+    var members: [SessionID: Name] { inner.members }
+    var owner: SessionID? { inner.owner }
+    var isOpen: Bool { inner.isOpen }
+    var isRetired: Bool { inner.isRetired }
+
+    mutating func receive(_ message: RoomMessage, now: Instant, into effects: inout [RoomEffect]) {
+        let start = effects.count
+        inner.receive(message, now: now, into: &effects)
+        for case .session(let session, .kicked) in effects[start...] { kicked.append(session) }
+        if case .admit(let session, _, _) = message { kicked.removeAll { $0 == session } }
+        let line = effects[start...].lazy.compactMap { effect -> ServerLine? in
+            if case .session(_, .deliver(let line)) = effect, case .message = line { return line }
+            return nil
+        }.first
+        if let line {
+            for session in kicked { effects.append(.session(session, .deliver(line))) }
         }
     }
 }
@@ -148,6 +177,13 @@ struct HastySession: SessionBehaviour {
         gone = true
         return [.closeConnection, .send(.gate(.logout(inner.id, account, reason: .disconnected))), .retire]
     }
+}
+
+enum KickLeakyRoomActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = Gate
+    typealias LobbyActor = Lobby
+    typealias RoomActor = KickLeakyRoom
 }
 
 enum LeakyRoomActors: ActorKit {

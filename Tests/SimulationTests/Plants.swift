@@ -8,6 +8,7 @@ enum Plant: String, CaseIterable {
     case eagerGate = "eager-gate"
     case hastySession = "hasty-session"
     case banBlindGate = "ban-blind-gate"
+    case kickLeakyRoom = "kick-leaky-room"
 
     /// Runs one seed with this plant.
     func run(seed: UInt64, options: SimulationOptions) -> RunReport {
@@ -22,6 +23,8 @@ enum Plant: String, CaseIterable {
             return Simulation.run(seed: seed, options: options, actors: HastySessionActors.self, recordDecisions: true)
         case .banBlindGate:
             return Simulation.run(seed: seed, options: options, actors: BanBlindGateActors.self, recordDecisions: true)
+        case .kickLeakyRoom:
+            return Simulation.run(seed: seed, options: options, actors: KickLeakyRoomActors.self, recordDecisions: true)
         }
     }
 
@@ -38,6 +41,8 @@ enum Plant: String, CaseIterable {
             return Simulation.fixture(for: report, goal: goal, actors: HastySessionActors.self, plant: rawValue)
         case .banBlindGate:
             return Simulation.fixture(for: report, goal: goal, actors: BanBlindGateActors.self, plant: rawValue)
+        case .kickLeakyRoom:
+            return Simulation.fixture(for: report, goal: goal, actors: KickLeakyRoomActors.self, plant: rawValue)
         }
     }
 
@@ -49,6 +54,7 @@ enum Plant: String, CaseIterable {
         case .eagerGate: return try Simulation.replay(fixture, actors: EagerGateActors.self)
         case .hastySession: return try Simulation.replay(fixture, actors: HastySessionActors.self)
         case .banBlindGate: return try Simulation.replay(fixture, actors: BanBlindGateActors.self)
+        case .kickLeakyRoom: return try Simulation.replay(fixture, actors: KickLeakyRoomActors.self)
         }
     }
 }

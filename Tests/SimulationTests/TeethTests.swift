@@ -46,6 +46,9 @@ struct TeethTests {
     @Test("a gate that lets a banned account log in is caught and shrunk")
     func banBlindGate() throws { try hunt(.banBlindGate) }
 
+    @Test("a room that still delivers to a member it kicked is caught and shrunk")
+    func kickLeakyRoom() throws { try hunt(.kickLeakyRoom) }
+
     @Test("a session that forgets a move in flight is caught and shrunk")
     func hastySession() throws { try hunt(.hastySession) }
 
