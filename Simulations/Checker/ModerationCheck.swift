@@ -8,11 +8,6 @@ extension World {
     mutating func checkKicks<Output: MailingOutput>(
         _ room: RoomID, _ input: RoomInput, _ members: [SessionID: Name], _ effects: [Output]
     ) {
-        if case .leave(let id)? = input.request, room != .global, let slot = slot(id),
-            observed.kickedFrom[slot] == room
-        {
-            hazards.insert(.kickRacingLeave)
-        }
         for (slot, from) in observed.kickedFrom where from == room && members[sessions[slot].id] != nil {
             observed.kickedFrom[slot] = nil  // Back in the same room: its lines are its own again.
         }
@@ -31,6 +26,16 @@ extension World {
                 continue
             }
         }
+    }
+
+    /// A session kicked out of a temporary room that had already sent the room its leave.
+    mutating func noteKickRacingLeave(_ message: SessionMessage, _ effects: [SessionEffect]) {
+        guard case .kicked(let room, _) = message, room != .global else { return }
+        let acknowledged = effects.contains {
+            if case .send(.room(room, .member(.leave))) = $0 { return true }
+            return false
+        }
+        if !acknowledged { hazards.insert(.kickRacingLeave) }
     }
 
     /// A move the Lobby reads from a session it has just kicked out of global.

@@ -11,6 +11,7 @@ extension World {
         let account = sessions[slot].actor.account
         if account != observed.sessions[slot].account { hold(account, by: slot) }
         guard let message else { return }
+        noteKickRacingLeave(message, effects)
         switch message {
         case .deliver(let line):
             // A line for a session reaches its connection, unless the session is closing.

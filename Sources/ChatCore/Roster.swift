@@ -17,6 +17,9 @@ struct Roster: Sendable {
     private(set) var order: [SessionID] = []
     private var byName: [String: SessionID] = [:]
     private var awaitingStore: [Ticket: Pending] = [:]
+    /// Kicked sessions whose `leave` has not arrived yet: their mail may still be on its
+    /// way here, so a temporary room does not empty (and retire) before it has.
+    private(set) var departing: Set<SessionID> = []
     private var tickets = TicketCounter()
 
     /// A message the store has not acknowledged yet.
@@ -41,7 +44,8 @@ struct Roster: Sendable {
     /// The member who owns the room, if it has owners and members.
     var roomOwner: SessionID? { hasOwner ? order.first : nil }
 
-    var isEmpty: Bool { members.isEmpty }
+    /// No members, and no kicked session still to acknowledge its kick.
+    var isEmpty: Bool { members.isEmpty && departing.isEmpty }
     var hasPendingStores: Bool { !awaitingStore.isEmpty }
     func contains(_ session: SessionID) -> Bool { members[session] != nil }
 
@@ -108,6 +112,7 @@ struct Roster: Sendable {
             let line = ServerLine.users(room: room.name, names: memberNames)
             effects.append(.session(session, .deliver(line)))
         case .leave(let session):
+            departing.remove(session)
             remove(session, &effects)
         case .kick(let session, let kicker, let target, let reason, let asOperator):
             kick(target, by: session, kicker, reason: reason, asOperator: asOperator, now: now, &effects)
@@ -138,6 +143,7 @@ struct Roster: Sendable {
         }
         let why = reason.map { ": \($0)" } ?? ""
         let name = release(victim, event: "\(target) was kicked by \(kicker)\(why)", &effects)
+        departing.insert(victim)
         let whereTo = room.isGlobal ? "" : "; you are in global"
         let notice = ServerLine.event(
             room: room.name, text: "you were kicked from \(room.name) by \(kicker)\(why)\(whereTo)")

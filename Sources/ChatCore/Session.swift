@@ -24,6 +24,9 @@ public struct Session: ChatActor {
     private var loginDeadline: Instant
     /// The account's operator flag, as the Gate read it at login: may kick anywhere and ban.
     private var isOperator = false
+    /// Leaving a room because it kicked this session: the return to `global` answers no
+    /// command, so it says nothing (the kick's notice has said it).
+    private var leavingKicked = false
 
     enum State: Equatable, Sendable {
         case anonymous
@@ -230,7 +233,8 @@ public struct Session: ChatActor {
             switch state {
             case .leaving(let name, let room) where room.id == left:
                 effects.append(.send(.lobby(.enter(id, name))))
-                state = .entering(name, .returning(from: room.name))
+                state = .entering(name, leavingKicked ? .kicked : .returning(from: room.name))
+                leavingKicked = false
             case .anonymous, .authenticating, .entering, .present, .moving, .leaving, .closing, .finished:
                 break  // Stale: not leaving that room.
             }
@@ -262,15 +266,17 @@ public struct Session: ChatActor {
             if room == .global {
                 close(.kicked, "you were kicked from global", reason: .kicked, &effects)
             } else {
-                effects.append(.send(.lobby(.enter(id, name))))
-                state = .entering(name, .kicked)
+                // The leave acknowledges the kick: behind it, this session sends the room nothing.
+                effects.append(.send(SessionMail.toRoom(room, .leave(id))))
+                state = .leaving(name, current)
+                leavingKicked = true
             }
         case .moving where room == .global:
             // Out of global before the Lobby read the move: the move is refused, then unwinds.
             write(line, &effects)
             close(.kicked, "you were kicked from global", reason: .kicked, &effects)
         case .leaving(_, let current) where current.id == room:
-            write(line, &effects)  // The room answers the leave with `left` all the same.
+            write(line, &effects)  // It left already: the room answers that leave with `left`.
         case .anonymous, .authenticating, .entering, .present, .moving, .leaving, .closing, .finished:
             break  // Stale: not in that room.
         }

@@ -143,7 +143,8 @@ struct ModerationTests {
         _ = session.receive(.entered(den), now: t0)
         let notice = ServerLine.event(room: name("den"), text: "you were kicked from den by alice; you are in global")
         let effects = session.receive(.kicked(RoomID(1), notice), now: t0)
-        #expect(effects == [.write(notice), .send(.lobby(.enter(SessionID(1), name("bob"))))])
+        #expect(effects == [.write(notice), .send(.room(RoomID(1), .member(.leave(SessionID(1)))))])
+        #expect(session.receive(.left(RoomID(1)), now: t0) == [.send(.lobby(.enter(SessionID(1), name("bob"))))])
         #expect(session.receive(.entered(.global), now: t0).written.isEmpty)
         #expect(session.room == .global)
     }
