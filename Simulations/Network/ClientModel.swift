@@ -78,7 +78,7 @@ struct ClientModel: Sendable {
     ]
 
     private mutating func presentLine(_ client: ClientState) -> String {
-        if let chance = plan.moderation, moderation.chance(chance) { return moderationLine() }
+        if let chance = plan.moderation, moderation.chance(chance) { return moderationLine(client) }
         let c = client.number, n = client.nextText
         let weights = plan.commandWeights
         let total = weights.reduce(0, +)
@@ -105,11 +105,14 @@ struct ClientModel: Sendable {
         }
     }
 
-    /// `/kick`, `/ban` or `/unban` of one of the accounts (the client's own included).
-    private mutating func moderationLine() -> String {
-        let target = setup.accounts[moderation.below(setup.accounts.count)]
+    /// `/kick`, `/ban` or `/unban` of one of the accounts (the client's own included); a
+    /// kick mostly aims at the last account the client saw join its room.
+    private mutating func moderationLine(_ client: ClientState) -> String {
+        var target = setup.accounts[moderation.below(setup.accounts.count)]
         switch moderation.below(10) {
-        case 0..<6: return moderation.chance(0.5) ? "/kick \(target)" : "/kick \(target) be nice"
+        case 0..<6:
+            if let joined = client.lastJoined, moderation.chance(0.7) { target = joined }
+            return moderation.chance(0.5) ? "/kick \(target)" : "/kick \(target) be nice"
         case 6..<8: return "/ban \(target) spam"
         default: return "/unban \(target)"
         }

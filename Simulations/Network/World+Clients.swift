@@ -248,6 +248,8 @@ extension ClientState {
             if belief == .loggingIn { belief = .anonymous }
         case .event(_, let text) where text.hasPrefix("you were kicked from ") && text.hasSuffix("; you are in global"):
             room = Name.global.text
+        case .event(let place, let text) where place.text == room && text.hasSuffix(" joined"):
+            lastJoined = String(text.dropLast(" joined".count))
         default:
             break
         }
