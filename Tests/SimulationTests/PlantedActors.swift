@@ -50,9 +50,13 @@ struct KickLeakyRoom: RoomBehaviour {
         inner.receive(message, now: now, into: &effects)
         for case .session(let session, .kicked) in effects[start...] { kicked.append(session) }
         if case .admit(let session, _, _) = message { kicked.removeAll { $0 == session } }
+        // Any line the room sends its members: a message, an action, an event.
         let line = effects[start...].lazy.compactMap { effect -> ServerLine? in
-            if case .session(_, .deliver(let line)) = effect, case .message = line { return line }
-            return nil
+            guard case .session(_, .deliver(let line)) = effect else { return nil }
+            switch line {
+            case .message, .action, .event: return line
+            case .ok, .error, .whisper, .users, .rooms, .bye: return nil
+            }
         }.first
         if let line {
             for session in kicked { effects.append(.session(session, .deliver(line))) }
