@@ -13,7 +13,8 @@ struct Admin: ParsableCommand {
             Every change is written to the audit log with the user who made it.
 
             A change made here takes effect at the account's next login: a session that is
-            logged in keeps what it had. For an immediate effect, use the chat commands.
+            logged in keeps what it had. For an immediate effect, use the chat commands
+            (an operator's /ban closes the live session; /kick, /unban).
 
             Examples:
               parley admin --data-dir ./parley-data accounts

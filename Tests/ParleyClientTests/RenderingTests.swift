@@ -107,4 +107,13 @@ struct RenderingTests {
         other.observe("OK logged in as Bob; you are in global")
         #expect(other == ChatView(name: "Bob", room: "global"))
     }
+
+    @Test("the view follows a kick out of a temporary room back to global, which comes with no OK")
+    func kickedView() {
+        var view = ChatView(name: "bob", room: "lounge")
+        view.observe("EVENT lounge carol was kicked by alice")
+        #expect(view.room == "lounge")
+        view.observe("EVENT lounge you were kicked from lounge by alice: too loud; you are in global")
+        #expect(view.room == "global")
+    }
 }
