@@ -7,7 +7,8 @@
 #   RUNS=3 bash Benchmarks/run.sh     # medians of three
 #   SCENARIOS="fanout idle" bash Benchmarks/run.sh
 #
-# Results: a table on stdout and in Benchmarks/results/latest.md, raw JSON beside it.
+# Results: a table on stdout and in Benchmarks/results/latest.md, raw JSON beside it, and
+# SVG plots of the fan-out (fanout-cpu.svg, fanout-latency.svg) drawn by summarize.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-1}
@@ -135,4 +136,7 @@ if [[ " $SCENARIOS " == *" burst "* ]]; then
     stop_server
 fi
 
-python3 Benchmarks/summarize.py "$OUT" | tee "$OUT/latest.md"
+# The plots need matplotlib: it lives in the benchmark's own environment, not the system's.
+[ -x Benchmarks/.venv/bin/python ] || python3 -m venv Benchmarks/.venv
+Benchmarks/.venv/bin/python -c "import matplotlib" 2>/dev/null || Benchmarks/.venv/bin/pip install -q matplotlib
+Benchmarks/.venv/bin/python Benchmarks/summarize.py "$OUT" | tee "$OUT/latest.md"

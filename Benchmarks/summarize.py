@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Turns Benchmarks/results/*.json (from run.sh) into the README's tables (medians of runs)."""
+"""Turns Benchmarks/results/*.json (from run.sh) into the README's tables (medians of runs),
+and, when matplotlib is there (run.sh's Benchmarks/.venv), the fan-out plots beside them
+(plots.py: CPU per delivery and p50/p99 against offered rate, Parley and ngircd)."""
 import glob, json, os, re, statistics, sys
 
 results = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "results")
@@ -34,6 +36,7 @@ print("### Fan-out: 100 members in one room, 10 senders (server on one core)\n")
 print("| offered msg/s | deliveries/s Parley | deliveries/s ngircd | CPU/delivery Parley | CPU/delivery ngircd | ratio | p50 Parley | p50 ngircd | p99 Parley | p99 ngircd |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 steps = sorted({int(k.split("-")[2]) for k in runs if k.startswith(("parley-fanout-", "irc-fanout-"))})
+plot_rows = []
 for rate in steps:
     p, i = f"parley-fanout-{rate}", f"irc-fanout-{rate}"
     pc, ic = median(p, "serverCPUMicrosecondsPerDelivery"), median(i, "serverCPUMicrosecondsPerDelivery")
@@ -42,6 +45,10 @@ for rate in steps:
           f"| {fmt(pc, '{:.2f} µs')} | {fmt(ic, '{:.2f} µs')} | {fmt(ratio, '{:.2f}')} "
           f"| {fmt(median(p, 'latencyMicroseconds', 'p50'), '{:.0f} µs')} | {fmt(median(i, 'latencyMicroseconds', 'p50'), '{:.0f} µs')} "
           f"| {fmt(median(p, 'latencyMicroseconds', 'p99'), '{:.0f} µs')} | {fmt(median(i, 'latencyMicroseconds', 'p99'), '{:.0f} µs')} |")
+    plot_rows.append({"rate": rate * 10, **{
+        server: {"cpu": median(key, "serverCPUMicrosecondsPerDelivery"), "p50": median(key, "latencyMicroseconds", "p50"),
+                 "p99": median(key, "latencyMicroseconds", "p99")}
+        for server, key in [("parley", p), ("irc", i)]}})
 
 print("\n### 1,000 members over 20 rooms, 100 senders at 10 msg/s\n")
 print("| server | deliveries/s | CPU/delivery | p50 | p99 | errors |")
@@ -69,3 +76,15 @@ if "parley-burst" in runs:
     print(f"All 200 in global after {fmt(median('parley-burst', 'loginBurstSeconds'), '{:.1f} s')}; "
           f"20 users already in a room chatting meanwhile saw p50 {fmt(median('parley-burst', 'latencyMicroseconds', 'p50'), '{:.0f} µs')}, "
           f"p99 {fmt(median('parley-burst', 'latencyMicroseconds', 'p99'), '{:.0f} µs')}.")
+
+# The plots go beside the tables; without matplotlib (outside run.sh's venv) only a note.
+try:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import plots
+except ImportError:
+    print("(no plots: matplotlib is missing; run.sh installs it in Benchmarks/.venv)", file=sys.stderr)
+else:
+    fanout_runs = max((len(v) for k, v in runs.items() if "-fanout-" in k), default=0)
+    label = "one run" if fanout_runs == 1 else f"medians of {fanout_runs} runs"
+    for path in plots.draw(plot_rows, results, label):
+        print(f"wrote {path}", file=sys.stderr)

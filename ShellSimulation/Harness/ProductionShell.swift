@@ -18,6 +18,7 @@ public final class ProductionShell: ShellHandle, @unchecked Sendable {
         configuration.parkIdleConnectionsAfter = .milliseconds(setup.parkAfterMilliseconds)
         configuration.commitWindow = .microseconds(setup.commitWindowMicroseconds)
         configuration.inlineStoreReplyReach = setup.inlineReach ?? 128
+        configuration.historyLines = setup.historyLines ?? 0
         configuration.maxConnectionsPerAddress = 20
         configuration.maxConnections = nil
         configuration.databaseBusyTimeout = .zero
@@ -35,7 +36,7 @@ public final class ProductionShell: ShellHandle, @unchecked Sendable {
         guard shell.start() else { throw StartFailure(reason: shell.startFailure ?? "start() returned false") }
     }
 
-    public func stop(within limit: Duration) {
+    @discardableResult public func stop(within limit: Duration) -> Bool {
         shell.stop(within: limit)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ParleySimulation
 
 /// Many seeds of the shell simulation on worker threads (each run has its own platform
 /// and threads; runs share nothing). A share of the seeds runs twice and must give the
@@ -130,5 +131,30 @@ public struct ShellCampaign {
             if (try? fixture.save(to: file)) != nil { path = file }
         }
         return (fixture, path, fixture.decisions.count)
+    }
+}
+
+extension ShellCampaign {
+    /// The shell's hazards a campaign must reach, each within a number of seeds well above
+    /// what 200 seeds showed (README, "Coverage"; the counts are occurrences, not seeds,
+    /// so the margins are wide): a race the platform never
+    /// takes is a race nobody explores. Written for the drawn swarm; with `--clients`
+    /// fixed a campaign is reported, not judged.
+    public static func requiredHazards(_ options: ShellOptions) -> [CoverageProbe<ShellHazard>] {
+        guard options.clients == nil else { return [] }
+        let probes: [CoverageProbe<ShellHazard>] = [
+            CoverageProbe(.inlineReply, within: 30), CoverageProbe(.mailboxReply, within: 30),
+            CoverageProbe(.park, within: 30), CoverageProbe(.resumeBySocket, within: 200),
+            CoverageProbe(.resumeByWaker, within: 30), CoverageProbe(.commitWindow, within: 50),
+        ]
+        return options.faults ? probes + [CoverageProbe(.shutdownDuringMove, within: 100)] : probes
+    }
+
+    /// The campaign's hazard counts against `requiredHazards`.
+    public static func coverage(_ summary: Summary, options: ShellOptions) -> CoverageVerdict {
+        CoverageVerdict.check(
+            requiredHazards(options), runs: summary.runs,
+            configuration: "shell \(options.scheduler.rawValue)\(options.faults ? "" : ", no faults")"
+        ) { summary.hazards[$0] }
     }
 }

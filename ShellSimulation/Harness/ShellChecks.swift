@@ -184,9 +184,18 @@ extension ShellWorld {
         }
         // stop() returns once every session has retired; a retired session's connection
         // thread may still be in its close grace (a parked one resumed to close). They have
-        // that long to close their streams, as the process would let them.
-        finishConnections(picker: &picker)
+        // that long to close their streams, as the process would let them; every other
+        // thread ends as its mailbox closes.
+        finishThreads(picker: &picker)
         guard violation == nil else { return }
+        // A stop that ran out of time (a starved schedule) leaves the actors' threads up for
+        // what is still in flight, as it must; one that completed leaves nothing behind.
+        if stopCompleted.value, let lingering = scheduler.liveThreads.first {
+            return scheduler.fail(
+                .shutdown,
+                "\(lingering.name) still runs \(ShellWorld.closeGrace) after stop() returned, waiting for \(lingering.wait.describe(now: platform.now()))"
+            )
+        }
         for connection in clients.flatMap(\.connections) {
             guard connection.stream.serverClosed || connection.hungUp else {
                 return scheduler.fail(.shutdown, "\(connection.name) is still open after stop()")
@@ -204,11 +213,11 @@ extension ShellWorld {
     }
 
     /// After stop(): runs the threads still alive, clients reading, for up to the close
-    /// grace (and a little) of simulated time, until no connection thread is left.
-    private func finishConnections(picker: inout ThreadPicker) {
+    /// grace (and a little) of simulated time, until no thread is left.
+    private func finishThreads(picker: inout ThreadPicker) {
         let limit = platform.now() + ShellWorld.closeGrace + .milliseconds(100)
         var budget = 60_000
-        while violation == nil, budget > 0, scheduler.liveThreads.contains(where: { $0.name.contains("connection") }) {
+        while violation == nil, budget > 0, !scheduler.liveThreads.isEmpty {
             _ = clientsAct()
             if let next = scheduler.runnable.first.map({ _ in picker.pick(from: scheduler.runnable) }) {
                 budget -= 1

@@ -27,8 +27,13 @@ struct ClientConnection {
     var leavingSince: Int?
     /// Per room: the store's row id of the last message read there.
     var lastRow: [String: Int64] = [:]
-    /// Tags read here.
+    /// Tags read here, live or in a history.
     var read: Set<String> = []
+    /// Tags read here live: a live line comes once a connection.
+    var liveRead: Set<String> = []
+    /// Tags read in the room since this connection last entered it, live or in its
+    /// history: once per visit (a history read on coming back repeats what was seen).
+    var visitRead: Set<String> = []
     /// Lines read, for the timeline and reports.
     var linesRead = 0
 

@@ -4,7 +4,9 @@ import ChatCore
 /// stopped once on another. `ChatShell<ControlledPlatform>` in practice.
 public protocol ShellHandle: AnyObject, Sendable {
     func start() throws
-    func stop(within limit: Duration)
+    /// True when everything stopped within the limit (every session retired, the store
+    /// confirmed its last batch), as `ChatShell.stop` says.
+    @discardableResult func stop(within limit: Duration) -> Bool
 }
 
 /// What the harness hands the shell's maker: the platform, the listener its clients

@@ -24,6 +24,9 @@ public struct ShellSetup: Codable, Equatable, Sendable {
     public var inlineReach: Int?
     /// Flood control (lines per second, burst) where the seed draws it; nil: off.
     public var flood: Flood?
+    /// Room messages a session gets on entering a room (`--history`). nil (fixtures from
+    /// before history existed): none, so they replay as they were made.
+    public var historyLines: Int?
 
     public struct Flood: Codable, Equatable, Sendable {
         public var linesPerSecond: Int
@@ -109,6 +112,9 @@ extension ShellSetup {
         setup.flood =
             faults && random.chance(0.25)
             ? Flood(linesPerSecond: random.within(2...20), burst: random.within(3...12)) : nil
+        // A stream of its own, so every draw above is as it was.
+        var history = SeededRandom(seed: seed, stream: 107)
+        setup.historyLines = history.chance(0.25) ? 0 : history.within(1...4)
         return setup
     }
 

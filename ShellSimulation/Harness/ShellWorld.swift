@@ -65,6 +65,7 @@ public final class ShellWorld {
         var platformOptions = PlatformOptions()
         platformOptions.cpuShare = setup.cpuShare
         platformOptions.plant = plant
+        platformOptions.inlineReach = setup.inlineReach ?? 128
         platformOptions.recordLockEvents = recordTimeline
         platformOptions.recordAtomicEvents = recordTimeline
         platformOptions.recordStreamEvents = recordTimeline
@@ -319,12 +320,17 @@ public final class ShellWorld {
             else { continue }
             scheduler.hazards.count(.shutdownDuringMove)
         }
-        _ = platform.spawnThread(name: "shutdown", stackSize: 1 << 20) { shell.stop(within: .seconds(4)) }
+        let completed = stopCompleted
+        _ = platform.spawnThread(name: "shutdown", stackSize: 1 << 20) {
+            completed.value = shell.stop(within: .seconds(4))
+        }
         shutdownThread = scheduler.liveThreads.last
         return true
     }
 
     var shutdownFinished: Bool { shutdownThread?.isFinished ?? false }
+    /// What `stop()` returned: true when everything stopped within its limit.
+    let stopCompleted = Locked(false)
 
     // MARK: - What a line tells the checker
 
@@ -339,6 +345,9 @@ public final class ShellWorld {
             clients[index].connections[k].room = room
             clients[index].connections[k].enteredAt = tick
             clients[index].connections[k].leavingSince = nil
+            // A new visit: its history starts from the room's past again.
+            clients[index].connections[k].visitRead = []
+            clients[index].connections[k].lastRow[room] = nil
         }
         let lastSent = clients[index].connections[k].sent.last.map(LineKind.init)
         switch line {
@@ -355,7 +364,8 @@ public final class ShellWorld {
                 if case .whisper(let tag, _)? = lastSent, messages[tag]?.connection == name {
                     messages[tag]?.acknowledgedAt = tick
                 }
-            case .help, .kicked, .banned, .unbanned, .passwordChanged: break  // Nothing to note about where it is.
+            // Nothing to note about where it is.
+            case .help, .kicked, .banned, .unbanned, .passwordChanged, .history: break
             }
         case .error(let code, _):
             answered()
@@ -381,6 +391,11 @@ public final class ShellWorld {
             }
         case .whisper(_, _, let body):
             readDelivery(body, room: nil, on: name, client: index, connection: k)
+        case .history(let room, _, _, let body):
+            // Once a visit, in its history or live, never both; in the store's order.
+            readDelivery(body, room: room.key, history: true, on: name, client: index, connection: k)
+        case .historyEnd:
+            break
         case .users, .rooms:
             answered()
         case .event:
@@ -392,24 +407,38 @@ public final class ShellWorld {
         }
     }
 
-    /// A room message or whisper read: the store must hold it (store before deliver), and
-    /// this connection must not have read it before, nor a later one of its room.
-    private func readDelivery(_ body: String, room: String?, on name: String, client index: Int, connection k: Int) {
+    /// A room message (live or in a history) or a whisper read: the store must hold it
+    /// (store before deliver); a live line comes once a connection, a room's line once a
+    /// visit (history or live), and in the store's order within the visit.
+    private func readDelivery(
+        _ body: String, room: String?, history: Bool = false, on name: String, client index: Int, connection k: Int
+    ) {
         guard messages[body] != nil else {
             return scheduler.fail(.storeBeforeDeliver, "\(name) read \(body), which nobody sent")
         }
         guard let row = row(for: body) else {
             return scheduler.fail(.storeBeforeDeliver, "\(name) read \(body) before the store held it")
         }
-        guard !clients[index].connections[k].read.contains(body) else {
-            return scheduler.fail(room == nil ? .whisperOutcome : .roomDelivery, "\(name) read \(body) twice")
+        let connection = clients[index].connections[k]
+        if room == nil, connection.read.contains(body) {
+            return scheduler.fail(.whisperOutcome, "\(name) read \(body) twice")
+        }
+        if room != nil, connection.visitRead.contains(body) {
+            return scheduler.fail(.roomDelivery, "\(name) read \(body) twice since entering \(room!)")
+        }
+        if !history, connection.liveRead.contains(body) {
+            return scheduler.fail(room == nil ? .whisperOutcome : .roomDelivery, "\(name) read \(body) live twice")
         }
         if messages[body]!.failed {
             return scheduler.fail(
                 room == nil ? .whisperOutcome : .roomDelivery, "\(name) read \(body), whose sender was told it failed")
         }
         clients[index].connections[k].read.insert(body)
-        messages[body]!.deliveries.append(name)
+        if room != nil { clients[index].connections[k].visitRead.insert(body) }
+        if !history {
+            clients[index].connections[k].liveRead.insert(body)
+            messages[body]!.deliveries.append(name)
+        }
         if let room {
             if let last = clients[index].connections[k].lastRow[row.room], last >= row.id {
                 return scheduler.fail(

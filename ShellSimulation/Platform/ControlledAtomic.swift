@@ -9,6 +9,8 @@ public final class ControlledAtomic: PlatformAtomicInt, @unchecked Sendable {
     var value: Int
     /// A planted bug may make loads lie (tests only; see `PlatformOptions.plant`).
     let loadsAsZero: Bool
+    /// For an actor's fan-out: the count of its store replies waiting in its mailbox.
+    weak var repliesWaiting: ControlledAtomic?
 
     init(_ value: Int, role: String, scheduler: ShellScheduler) {
         self.value = value
@@ -16,6 +18,13 @@ public final class ControlledAtomic: PlatformAtomicInt, @unchecked Sendable {
         self.nameHash = ShellTrace.hash(role)
         self.scheduler = scheduler
         self.loadsAsZero = scheduler.options.plant.map { $0.loadsAsZero(role) } ?? false
+        // An actor host makes its fan-out, then its replies-waiting count: pair them.
+        if role.hasSuffix(scheduler.options.reachRole) {
+            scheduler.lastReachMade = self
+        } else if role.contains(scheduler.options.repliesWaitingRole), let reach = scheduler.lastReachMade {
+            reach.repliesWaiting = self
+            scheduler.lastReachMade = nil
+        }
     }
 
     public func load() -> Int {
@@ -27,6 +36,11 @@ public final class ControlledAtomic: PlatformAtomicInt, @unchecked Sendable {
 
     public func store(_ newValue: Int) {
         scheduler.yield()
+        if let waiting = repliesWaiting?.value, waiting > 0, value > scheduler.options.inlineReach,
+            newValue <= scheduler.options.inlineReach
+        {
+            scheduler.hazards.count(.replyWaitingAsReachFalls)
+        }
         value = newValue
         scheduler.atomicAccess(self, "stores", newValue)
     }

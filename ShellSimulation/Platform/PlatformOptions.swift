@@ -15,6 +15,12 @@ public struct PlatformOptions: Sendable {
     public var storageThreadName = "parley-store"
     /// Atomics whose role has this in it count store replies waiting in a mailbox.
     public var repliesWaitingRole = "replies waiting"
+    /// Atomics whose role ends with this hold an actor's last fan-out
+    /// (`ActorHost.lastReach`, made just before its replies-waiting count).
+    public var reachRole = " reach"
+    /// The shell's `inlineStoreReplyReach`, so the platform can tell when a fan-out falls
+    /// to the inline level.
+    public var inlineReach = 128
     public var minimumStackSize = 1 << 20
     /// Real seconds a thread may hold the baton before the run is declared stuck outside
     /// the platform.
@@ -42,6 +48,10 @@ public enum Plant: String, Sendable, Codable, CaseIterable {
     /// A waker signal sent while its thread is about to wait (not yet waiting) is lost,
     /// as with an edge-triggered wake-up that nobody latched.
     case wakerDropsEarlySignal = "waker-drops-early-signal"
+    /// A condition wait that lets go of its lock before it joins the waiters (a hand-made
+    /// condition variable's classic lost wake-up): a mailbox post signalled in between
+    /// wakes nobody.
+    case conditionWaitNotAtomic = "condition-wait-not-atomic"
 
     func loadsAsZero(_ role: String) -> Bool {
         self == .inlineIgnoresWaitingReplies && role.contains("replies waiting")

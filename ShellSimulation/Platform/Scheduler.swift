@@ -26,6 +26,8 @@ public final class ShellScheduler: @unchecked Sendable {
     public private(set) var violation: ShellViolation?
     public var trace: ShellTrace
     public var hazards = HazardCounts()
+    /// The fan-out atomic made last, waiting for its replies-waiting partner.
+    weak var lastReachMade: ControlledAtomic?
     /// Names a thread from the name the shell gave it and the thread that starts it; the
     /// harness names connections by the client they serve. The scheduler makes it unique.
     public var threadNamer: ((_ requested: String, _ spawner: ControlledThread?) -> String)?
@@ -308,6 +310,11 @@ public final class ShellScheduler: @unchecked Sendable {
             halt(me)
         }
         release(lock)
+        if options.plant == .conditionWaitNotAtomic {
+            // The planted bug: the lock is let go before the thread is among the waiters,
+            // so a signal sent in between finds nobody to wake.
+            park(me, .runnable)
+        }
         condition.waiters.append(me)
         trace.record(
             .conditionWait, condition.nameHash, text: options.recordLockEvents ? "waits on \(condition.role)" : nil)

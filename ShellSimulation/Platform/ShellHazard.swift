@@ -15,6 +15,10 @@ public enum ShellHazard: String, CaseIterable, Codable, Sendable {
     case commitWindow = "commit-window"
     /// Shutdown began while a client's move (join, create, leave) was unanswered.
     case shutdownDuringMove = "shutdown-during-move"
+    /// An actor's fan-out fell to the inline level while one of its store replies still
+    /// waited in its mailbox: the moment the storage thread's "no reply waiting" check is
+    /// all that keeps the next reply from overtaking it.
+    case replyWaitingAsReachFalls = "reply-waiting-as-reach-falls"
 }
 
 public struct HazardCounts: Sendable, Equatable {

@@ -46,6 +46,11 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     case banRacingLogin = "ban-racing-login"
     /// A session arrived at a room whose ownership had passed on.
     case ownerLeftWhileJoining = "owner-left-while-joining"
+    /// A room delivered a message while a session waited for that room's history: the
+    /// message was stored while the history read was in flight.
+    case storedWhileJoining = "stored-while-joining"
+    /// A connection that had not logged in by its deadline was closed (`BYE login-timeout`).
+    case loginTimeout = "login-timeout"
 
     var bit: UInt32 { 1 << UInt32(Hazard.allCases.firstIndex(of: self)!) }
 }

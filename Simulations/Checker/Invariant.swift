@@ -47,6 +47,28 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     case bannedHasNoSession = "banned-has-no-session"
     /// A room has at most one owner, who is a member: its creator, then the member there longest.
     case oneOwner = "one-owner"
+    /// A room message stored while someone enters the room reaches them exactly once, in
+    /// the room's history or live, never both and never neither, in the room's order; the
+    /// history comes before any live message of that room (HistoryCheck.swift).
+    case historyOnce = "history-once"
+    /// `USERS` and `ROOMS` list exactly the members and live rooms of the reference model,
+    /// an `EVENT` reaches exactly the room's other members, a room message no one outside
+    /// it, a whisper only its target (ReferenceModel.swift).
+    case answerContents = "answer-contents"
+    /// Each request gets the OK or ERR the reference model allows: a join of a missing room
+    /// `no-such-room`, a create of a live one `name-taken`, a whisper to a name not in the
+    /// room `no-such-user` (names compared without case), a login granted only for an
+    /// account the store found and the right password, `wrong-credentials` never for those.
+    case answerCodes = "answer-codes"
+    /// No session takes more lines than burst + rate x time since it connected, and
+    /// `BYE flood` comes exactly when more lines wait than `maxHeldLines`.
+    case floodBound = "flood-bound"
+    /// No connection holds more unread bytes than `maxOutboxBytes`, and `BYE slow-reader`
+    /// only when the next line could not fit.
+    case slowReaderBound = "slow-reader-bound"
+    /// `BYE login-timeout` only past the login deadline (paused while the Gate has the
+    /// login), and always at the first tick past it; the timer is never set later.
+    case loginDeadline = "login-deadline"
     /// Once faults stop, every mailbox drains, every session settles, every command is answered.
     case liveness
     /// The same seed gives the same trace.
@@ -77,6 +99,14 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
         case .kickedGetsNothing: return "a kicked member gets nothing more from that room"
         case .bannedHasNoSession: return "a banned account has no live session once the ban is acknowledged"
         case .oneOwner: return "a room has at most one owner, who is a member, and it passes to the longest there"
+        case .historyOnce:
+            return "a message stored while someone enters a room reaches them once, in its history or live, in order"
+        case .answerContents: return "USERS, ROOMS and EVENT lines say what the reference model holds"
+        case .answerCodes: return "each request gets the OK or ERR the reference model allows"
+        case .floodBound:
+            return "no session takes more lines than burst + rate x time, and flood cuts off past the limit"
+        case .slowReaderBound: return "no outbox passes its limit, and slow-reader cuts off only when a line cannot fit"
+        case .loginDeadline: return "login-timeout comes exactly past the login deadline, paused while the Gate checks"
         case .liveness: return "once faults stop, every command is answered and every mailbox drains"
         case .determinism: return "the same seed gives the same trace"
         }

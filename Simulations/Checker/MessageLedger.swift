@@ -1,7 +1,8 @@
 import ChatCore
 
 /// The tag every simulated text carries, so a delivery can be matched to what was typed:
-/// "m3.7" is client 3's seventh text, a room message; "w3.8" a whisper.
+/// "m3.7" is client 3's seventh text, a room message; "w3.8" a whisper. A tag may be
+/// followed by a blank (space or tab) and any payload: "m3.7\tcafé ☕".
 struct TextTag: Hashable, Sendable {
     let whisper: Bool
     let client: Int
@@ -18,7 +19,9 @@ struct TextTag: Hashable, Sendable {
         guard let first = utf8.popFirst(), first == UInt8(ascii: "m") || first == UInt8(ascii: "w") else { return nil }
         var client = 0, number = 0, seenDot = false, digits = 0
         for byte in utf8 {
-            if byte == UInt8(ascii: "."), !seenDot, digits > 0 {
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t"), seenDot, digits > 0 {
+                break
+            } else if byte == UInt8(ascii: "."), !seenDot, digits > 0 {
                 seenDot = true
                 digits = 0
             } else if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte), digits < 9 {

@@ -54,10 +54,11 @@ extension World {
         var record = observed.rooms[index]
         let name = rooms[index].actor.ref.name
         let members = record.book.members
-        if case .admit(let id, _, created: true) = message, record.owner == nil, let slot = slot(id),
-            members.contains(slot)
-        {
-            record.owner = slot
+        // A room with members and no owner has one in its first member: its creator (who,
+        // with history on, is a member only once its history read is back), or whoever
+        // came in while the last owner's kick was still being acknowledged.
+        if record.owner == nil, let first = members.first {
+            record.owner = first
         }
         if case .admit = message, record.ownerChangedStep > 0 {
             hazards.insert(.ownerLeftWhileJoining)
@@ -136,7 +137,8 @@ extension ServerLine {
     /// A line a room sends its members: a message, an action, an event.
     fileprivate var isRoomLine: Bool {
         switch self {
-        case .message, .action, .event: return true
+        // A room's history too: a kicked member must not get it after the kick.
+        case .message, .action, .event, .history, .historyEnd: return true
         case .ok, .error, .whisper, .users, .rooms, .bye: return false
         }
     }

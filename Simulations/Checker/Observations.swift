@@ -16,6 +16,8 @@ struct Observations {
     var messages: MessageLedger
     /// Which tagged text each store ticket carries, per room.
     var storeTickets: [StoreTicket: TextTag] = [:]
+    /// Room histories: the store's order per room life, reads, arrivals (HistoryCheck.swift).
+    var history = HistoryBook()
     /// Sessions (by slot) whose connection abandoned a login, and the Gate tickets it has
     /// handed the hashing pool so far.
     var abandonedLogins: Set<Int> = []

@@ -52,6 +52,7 @@ extension World {
     mutating func checkGate(_ message: GateMessage, _ effects: [GateEffect]) {
         checkLoginPolicy(message, effects)
         checkBans(message, effects)
+        modelGate(effects)
         checkAbandonedLogins(message, effects)
         for case .session(_, let answer) in effects {
             switch answer {
@@ -106,6 +107,7 @@ extension World {
         var book = observed.global
         checkRoomStep(.global, lobby.globalMembers, &book, RoomInput(message), effects)
         observed.global = book
+        modelLobby(message, effects)
     }
 
     /// A create refused for a name whose room's creator has not even entered it yet.
@@ -124,6 +126,7 @@ extension World {
         checkRoomStep(rooms[index].actor.ref.id, rooms[index].actor.members, &book, RoomInput(message), effects)
         observed.rooms[index].book = book
         checkOwnership(index, message, effects)
+        modelRoom(rooms[index].actor.ref.id, message, effects)
     }
 
     private mutating func checkRoomStep<Output: MailingOutput>(
@@ -132,6 +135,8 @@ extension World {
     ) {
         if input.moves || members.count != book.members.count { sync(&book, room, members) }
         checkKicks(room, input, members, effects)
+        noteHistoryReads(room, input, effects)
+        checkHistoryReply(room, input.reply, effects)
         switch input.request {
         case .say(let id, let text)?, .act(let id, let text)?: accept(text, target: nil, from: id, in: room, effects)
         case .whisper(let id, let to, let text)?:
@@ -318,6 +323,7 @@ extension World {
                 .roomDelivery,
                 "\(sessions[missed].name) was in \(roomName(room)) from before \(tag.text) was sent and did not get it")
         }
+        checkHistoryDelivery(tag, in: room, members, to: recipients)
         entry.seq = book.nextSeq
         book.nextSeq += 1
         keepSenderOrder(tag, sender: entry.sender, in: room)
@@ -363,6 +369,10 @@ extension World {
 
     /// The store keeps only texts a room took, once each, and says which room it was.
     mutating func checkStore(_ request: StoreRequest, reply: Mail?) {
+        if case .readHistory(_, let room, _, _) = request {
+            noteHistoryStore(request, owner: room, tag: nil, stored: false)
+        }
+        modelStore(request, reply: reply)
         guard case .appendMessage(let ticket, let record, let replyTo) = request else { return }
         guard let tag = TextTag(record.text), observed.messages[tag].stage == .accepted else {
             return fail(
@@ -388,6 +398,7 @@ extension World {
         if !stored { hazards.insert(.storeFailure) }
         observed.messages[tag] = entry
         observed.storeTickets[StoreTicket(room: owner, ticket: ticket)] = tag
+        noteHistoryStore(request, owner: owner, tag: tag, stored: stored)
     }
 }
 
@@ -405,12 +416,15 @@ struct RoomInput {
     var request: MemberRequest?
     var reply: StoreReply?
     var moves = false
+    /// A session entering this room (global's `enter`, a room's `admit`).
+    var arriving: SessionID?
 
     init(_ message: LobbyMessage) {
         switch message {
         case .member(let member): (request, moves) = (member, RoomInput.isLeave(member))
         case .store(let answer): reply = answer
-        case .enter, .join, .create, .admitRefused: moves = true
+        case .enter(let session, _): (moves, arriving) = (true, session)
+        case .join, .create, .admitRefused: moves = true
         case .listRooms, .roomEmptied: break
         }
     }
@@ -419,15 +433,15 @@ struct RoomInput {
         switch message {
         case .member(let member): (request, moves) = (member, RoomInput.isLeave(member))
         case .store(let answer): reply = answer
-        case .admit: moves = true
+        case .admit(let session, _, _): (moves, arriving) = (true, session)
         case .shutdown: break
         }
     }
 
     private static func isLeave(_ member: MemberRequest) -> Bool {
         switch member {
-        case .leave, .kick: return true
-        case .say, .act, .whisper, .users, .help: return false
+        case .leave, .leaveAtShutdown, .kick: return true
+        case .say, .act, .whisper, .users, .help, .history: return false
         }
     }
 }
@@ -437,7 +451,7 @@ extension StoreReply {
         switch self {
         case .accountCreated(let ticket, _), .accountNameTaken(let ticket), .accountFound(let ticket, _, _, _),
             .accountMissing(let ticket), .accountBanned(let ticket), .messageStored(let ticket), .failed(let ticket),
-            .banChanged(let ticket):
+            .banChanged(let ticket), .history(let ticket, _):
             return ticket
         }
     }
@@ -448,7 +462,7 @@ extension ServerLine {
     fileprivate var roomText: String? {
         switch self {
         case .message(_, _, let text), .action(_, _, let text): return text
-        case .ok, .error, .whisper, .event, .users, .rooms, .bye: return nil
+        case .ok, .error, .whisper, .event, .users, .rooms, .bye, .history, .historyEnd: return nil
         }
     }
 }

@@ -9,7 +9,7 @@ public struct ChatDriver: Sendable {
     public let limits: Limits
     public private(set) var sessions: [SessionID: Session] = [:]
     public private(set) var gate: Gate
-    public private(set) var lobby = Lobby()
+    public private(set) var lobby: Lobby
     public private(set) var rooms: [RoomID: Room] = [:]
     public var store = InMemoryStore()
     public let hasher = SimulatedHasher()
@@ -39,9 +39,11 @@ public struct ChatDriver: Sendable {
     private var head = 0
     private var nextSession: UInt64 = 1
 
-    public init(limits: Limits = .standard) {
+    /// `historyLines`: what a session gets on entering a room (0, the default here: none).
+    public init(limits: Limits = .standard, historyLines: Int = 0) {
         self.limits = limits
         self.gate = Gate(limits: limits)
+        self.lobby = Lobby(historyLines: historyLines)
     }
 
     // MARK: - What a client does
@@ -190,6 +192,8 @@ public struct ChatDriver: Sendable {
                 log.append(.wrote(id, line))
                 transcripts[id, default: []].append(line)
                 if !slowReaders.contains(id) { sessions[id]?.outputSent(bytes: line.wireSize) }
+            case .writeIRC:
+                preconditionFailure("the FIFO driver runs Parley sessions only")
             case .closeConnection:
                 log.append(.closedConnection(id))
                 closedConnections.insert(id)
@@ -215,7 +219,7 @@ public struct ChatDriver: Sendable {
             case .store(let request): post(.store(request))
             case .spawnRoom(let id, let name):
                 log.append(.spawnedRoom(id, name))
-                rooms[id] = Room(id: id, name: name)
+                rooms[id] = Room(id: id, name: name, historyLines: lobby.historyLines)
             }
         }
     }

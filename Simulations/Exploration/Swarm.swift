@@ -18,14 +18,21 @@ public enum Swarm {
         var login = SeededRandom(seed: seed, stream: 6)
         LoginPolicySetup.draw(&login, into: &world.limits)
         plan.guessing = GuessingPlan.draw(&login, world: &world)
+        // So does history: one seed in four without, the rest with a short one, so that
+        // bursts outgrow it.
+        var history = SeededRandom(seed: seed, stream: 7)
+        world.historyLines = history.chance(0.25) ? 0 : history.within(1...5)
+        // Deadlines short enough to pass within a run, from a stream of their own too.
+        var deadlines = SeededRandom(seed: seed, stream: 8)
+        if deadlines.chance(0.5) { world.limits.loginDeadlineMilliseconds = deadlines.within(1...16) * 250 }
         // So do bans: some seeds ban one account, whose logins must all be refused.
-        var moderation = SeededRandom(seed: seed, stream: 7)
+        var moderation = SeededRandom(seed: seed, stream: 10)
         if accounts.count >= 2, moderation.chance(0.3) {
             world.bannedAccounts = [accounts[moderation.within(0...(accounts.count - 1))]]
         }
         // Chat moderation too: some accounts are operators, and some seeds' clients kick,
         // ban and unban; a stream of its own again.
-        var chat = SeededRandom(seed: seed, stream: 8)
+        var chat = SeededRandom(seed: seed, stream: 11)
         if chat.chance(0.7) {
             world.operatorAccounts = [accounts[chat.within(0...(accounts.count - 1))]]
         }

@@ -18,6 +18,9 @@ public struct WorldSetup: Codable, Equatable, Sendable {
     /// Accounts of `accounts` that are operators (as `parley admin grant-operator` makes
     /// them); nil in fixtures made before moderation.
     public var operatorAccounts: [String]?
+    /// Room messages a session gets on entering a room; nil in fixtures made before
+    /// history existed (none, so they replay as they were made).
+    public var historyLines: Int?
 
     public init(clients: Int, accounts: [String], roomNames: [String], limits: LimitSetup) {
         self.clients = clients

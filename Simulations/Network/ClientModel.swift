@@ -1,3 +1,5 @@
+import ChatCore
+
 /// What simulated clients type: the protocol's commands in a seeded mix, shaped by what
 /// each client believes from the lines it has read. Clients may type ahead of their
 /// answers (pipelining), which is how commands meet moves in flight.
@@ -64,10 +66,11 @@ struct ClientModel: Sendable {
             let password = random.chance(plan.wrongPassword) ? "<wrong-password>" : "<password>"
             return "/login \(account()) \(password)"
         // New names from a small pool, so that registrations race each other and logins.
-        case 80..<86: return "/register n\(random.within(1...3)) <password>"
+        case 80..<85: return "/register \(spell("n\(random.within(1...3))")) <password>"
+        case 85..<86: return edgeCredentials()
         case 86..<91: return "/register \(account()) <password>"
         case 91..<94: return "/help"
-        case 94..<97: return "m\(client.number).\(client.nextText)"
+        case 94..<97: return text("m\(client.number).\(client.nextText)")
         default: return "/join \(roomName())"
         }
     }
@@ -82,7 +85,7 @@ struct ClientModel: Sendable {
         let c = client.number, n = client.nextText
         let weights = plan.commandWeights
         let total = weights.reduce(0, +)
-        guard total > 0 else { return "m\(c).\(n)" }
+        guard total > 0 else { return text("m\(c).\(n)") }
         var roll = random.below(total)
         var command = 0
         while roll >= weights[command] {
@@ -91,8 +94,8 @@ struct ClientModel: Sendable {
         }
         switch command {
         // Every tenth text is a /me action, chosen without a draw so other draws stay as they were.
-        case 0: return n % 10 == 7 ? "/me m\(c).\(n)" : "m\(c).\(n)"
-        case 1: return "/whisper \(random.chance(0.1) ? "u\(c)" : account()) w\(c).\(n)"
+        case 0: return text(n % 10 == 7 ? "/me m\(c).\(n)" : "m\(c).\(n)")
+        case 1: return text("/whisper \(random.chance(0.1) ? spell("u\(c)") : account()) w\(c).\(n)")
         case 2: return random.chance(0.5) ? "/create \(roomName())" : "/createchatroom \(roomName())"
         case 3: return "/join \(roomName())"
         case 4: return "/leave"
@@ -128,10 +131,56 @@ struct ClientModel: Sendable {
 
     /// An account to log in as or whisper to; a hot account draws bursts of logins.
     private mutating func account() -> String {
-        random.chance(plan.hotAccount) ? setup.accounts[0] : setup.accounts[random.below(setup.accounts.count)]
+        spell(random.chance(plan.hotAccount) ? setup.accounts[0] : setup.accounts[random.below(setup.accounts.count)])
     }
 
     private mutating func roomName() -> String {
-        setup.roomNames[random.below(setup.roomNames.count)]
+        spell(setup.roomNames[random.below(setup.roomNames.count)])
+    }
+
+    // MARK: - Real inputs
+
+    /// A name as people type it back: often in another case than it was made in.
+    private mutating func spell(_ name: String) -> String {
+        guard random.chance(0.35) else { return name }
+        return String(name.map { random.chance(0.5) ? Character($0.uppercased()) : $0 })
+    }
+
+    /// A line with its tag as it is, or now and then with a payload people type: tabs and
+    /// multi-byte UTF-8; exactly at the line limit or one byte past it; an invisible
+    /// format character (refused with `ERR bad-text`).
+    private mutating func text(_ line: String) -> String {
+        let roll = random.below(100)
+        switch roll {
+        case 0..<4: return line + "\tcaf\u{E9} \u{2615} na\u{EF}ve \u{1F469}\u{200D}\u{1F4BB}\tend"
+        case 4..<5: return ClientModel.padded(line, to: Limits.maxLineBytes)
+        case 5..<6: return ClientModel.padded(line, to: Limits.maxLineBytes + 1)
+        case 6..<8:
+            let invisible = ["\u{200B}", "\u{202E}", "\u{2028}", "\u{FEFF}", "\u{2066}"]
+            return line + " look" + invisible[random.below(invisible.count)] + "here"
+        default: return line
+        }
+    }
+
+    /// The line, a blank, then multi-byte filler up to exactly `bytes` bytes.
+    static func padded(_ line: String, to bytes: Int) -> String {
+        var padded = line + " "
+        let filler = "\u{E9}\u{4E16}x"  // 2, 3 and 1 bytes
+        while padded.utf8.count + filler.utf8.count <= bytes { padded += filler }
+        while padded.utf8.count < bytes { padded += "y" }
+        return padded
+    }
+
+    /// Credentials at their limits and one past them: a name of 32 and 33 characters, a
+    /// password of 256 and 257 bytes, and one of 7.
+    private mutating func edgeCredentials() -> String {
+        let longest = "n" + String(repeating: "x", count: Name.maxLength - 1)
+        switch random.below(5) {
+        case 0: return "/register \(spell(longest)) <password>"
+        case 1: return "/register \(spell(longest))z <password>"
+        case 2: return "/login \(account()) <wrong-password-\(Password.maxBytes)>"
+        case 3: return "/login \(account()) <wrong-password-\(Password.maxBytes + 1)>"
+        default: return "/login \(account()) <wrong-password-\(Password.minBytes - 1)>"
+        }
     }
 }

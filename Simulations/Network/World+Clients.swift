@@ -22,6 +22,7 @@ extension World {
                 hashLane: lanes.open(.hash(slot: slot), rank: World.rank(0, slot))
             ))
         observed.addSession()
+        modelOpened(slot)
         clients[number - 1].slots.append(slot)
         clients[number - 1].current = slot
         clients[number - 1].belief = .anonymous
@@ -104,7 +105,11 @@ extension World {
         switch placeholder {
         case "<password>": return head + " " + WorldSetup.password(for: account)
         case "<wrong-password>": return head + " not-the-password"
-        default: return line
+        default:
+            // `<wrong-password-N>`: a wrong password of exactly N bytes, for the limits.
+            guard placeholder.hasPrefix("<wrong-password-"), let bytes = Int(placeholder.dropFirst(16).dropLast())
+            else { return line }
+            return head + " " + String(repeating: "q", count: bytes)
         }
     }
 
@@ -179,6 +184,7 @@ extension World {
     /// The checker's and the client's part of reading a line.
     private mutating func clientRead(_ line: ServerLine, on slot: Int) {
         clients[sessions[slot].name.client - 1].note(read: line)
+        modelRead(line, on: slot)
         switch line {
         case .ok, .error, .users, .rooms:
             observed.sessions[slot].audit.answersRead += 1
@@ -188,8 +194,8 @@ extension World {
                 return fail(.storeMatchesDeliveries, "\(sessions[slot].name) read \(text), which no room delivered")
             }
             readInOrder(observed.messages[tag], tag, on: slot)
-        case .whisper, .event, .bye:
-            break
+        case .whisper, .event, .bye, .history, .historyEnd:
+            break  // A history's lines are checked where the room sends them (HistoryCheck.swift).
         }
     }
 

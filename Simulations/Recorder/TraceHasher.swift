@@ -113,6 +113,9 @@ public struct TraceHasher: Sendable {
         case .write(let line):
             combine(2)
             combine(line)
+        case .writeIRC(let message):
+            combine(8)
+            combine(message.rendered)
         case .closeConnection: combine(3)
         case .retire: combine(7)
         }
@@ -188,10 +191,19 @@ public struct TraceHasher: Sendable {
             combine(reason.rawValue)
             combine(text)
         case .action(let room, let from, let text):
-            combine(9)
+            combine(11)
             combine(room)
             combine(from)
             combine(text)
+        case .history(let room, let at, let from, let text):
+            combine(9)
+            combine(room)
+            combine(UInt64(bitPattern: at.millisecondsSinceEpoch))
+            combine(from)
+            combine(text)
+        case .historyEnd(let room):
+            combine(10)
+            combine(room)
         }
     }
 }

@@ -18,6 +18,7 @@ extension World {
         switch effect {
         case .send(let mail): return describe(mail: mail.mail)
         case .write(let line): return "⇒ \(line.rendered.dropLast())"
+        case .writeIRC(let message): return "⇒ \(message.rendered.dropLast())"
         case .closeConnection: return "close"
         case .retire: return "retire"
         }
@@ -78,6 +79,8 @@ extension World {
         case .kick(let id, _, let target, _, let asOperator):
             return "kick \(target) by \(label(id))\(asOperator ? " (operator)" : "")"
         case .help(let id, _): return "help \(label(id))"
+        case .leaveAtShutdown(let id): return "leave at shutdown \(label(id))"
+        case .history(let id, let lines): return "history \(label(id)) \(lines)"
         }
     }
 
@@ -130,6 +133,7 @@ extension World {
             let to = record.recipient.map { " to \($0)" } ?? ""
             return "appendMessage \(ticket) \(record.room) \(record.sender)\(to): \(record.text)"
         case .audit(let record): return "audit \(record.kind.rawValue)\(record.account.map { " \($0)" } ?? "")"
+        case .readHistory(let ticket, let room, let limit, _): return "readHistory \(ticket) \(roomName(room)) \(limit)"
         }
     }
 
@@ -143,6 +147,8 @@ extension World {
         case .banChanged(let ticket): return "banChanged \(ticket)"
         case .messageStored(let ticket): return "messageStored \(ticket)"
         case .failed(let ticket): return "failed \(ticket)"
+        case .history(let ticket, let entries):
+            return "history \(ticket): \(entries.map(\.text).joined(separator: " "))"
         }
     }
 }

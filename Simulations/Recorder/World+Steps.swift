@@ -17,7 +17,7 @@ extension World {
             let (actor, event, effects) = story(self)
             timeline!.append(
                 StepRecord(
-                    step: steps, time: now, actor: actor, event: event,
+                    step: steps, time: now, decision: decision, actor: actor, event: event,
                     effects: effects, settling: settling, violation: violation
                 ))
         }
@@ -34,6 +34,8 @@ extension World {
 public struct StepRecord: Sendable {
     public let step: Int
     public let time: Instant
+    /// The choice this step carried out: who sent what to whom, or which fault struck.
+    public let decision: Decision
     /// Who acted: a client (c2), a connection's session (c2.1), an actor (gate, lobby, r1, store), the clock.
     public let actor: String
     public let event: String

@@ -30,14 +30,14 @@ public protocol GateBehaviour: ChatActor where Message == GateMessage, Output ==
 
 /// What the world needs of the Lobby.
 public protocol LobbyBehaviour: ChatActor where Message == LobbyMessage, Output == LobbyEffect {
-    init()
+    init(historyLines: Int)
     var globalMembers: [SessionID: Name] { get }
     var rooms: [RoomRef] { get }
 }
 
 /// What the world needs of a temporary room.
 public protocol RoomBehaviour: ChatActor where Message == RoomMessage, Output == RoomEffect {
-    init(id: RoomID, name: Name)
+    init(id: RoomID, name: Name, historyLines: Int)
     var ref: RoomRef { get }
     var members: [SessionID: Name] { get }
     /// Who the room says owns it.

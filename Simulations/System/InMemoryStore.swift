@@ -33,6 +33,17 @@ public struct InMemoryStore: Sendable {
         return Mail.storeReply(to: address, reply)
     }
 
+    /// A room life's newest `limit` room messages, oldest first; never whispers.
+    public func history(of room: RoomID, limit: Int) -> [HistoryEntry] {
+        var entries: [HistoryEntry] = []
+        for record in messages.reversed() where entries.count < limit {
+            guard record.life == room, record.recipient == nil else { continue }
+            let at = StoredTime(millisecondsSinceEpoch: record.at.milliseconds)
+            entries.append(HistoryEntry(sender: record.sender, text: record.text, at: at))
+        }
+        return entries.reversed()
+    }
+
     private mutating func reply(to request: StoreRequest) -> StoreReply? {
         switch request {
         case .createAccount(let ticket, let name, let hash, _, _):
@@ -59,6 +70,9 @@ public struct InMemoryStore: Sendable {
         case .audit(let record):
             if !failingWrites { audit.append(record) }
             return nil
+        case .readHistory(let ticket, let room, let limit, _):
+            // A read, like `fetchAccount`, works while writes fail.
+            return .history(ticket, history(of: room, limit: limit))
         }
     }
 }

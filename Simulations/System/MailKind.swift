@@ -6,7 +6,7 @@ public enum MailKind: String, Sendable, CaseIterable {
     // To a session.
     case loggedIn, loginRefused, replaced, banned, kicked, entered, moveRefused, left, deliver
     // From a member to its room.
-    case say, act, whisper, users, leave, kick, help
+    case say, act, whisper, users, leave, leaveAtShutdown, kick, help
     // To the Gate.
     case register, login, logout, loginAbandoned, hashed, hashFailed, verified, setBanned, changePassword
     // To the Lobby.
@@ -20,6 +20,9 @@ public enum MailKind: String, Sendable, CaseIterable {
         failed
     // To the hashing pool.
     case hash, verify
+    // History: a member's /history, the store's read and its answer (last, so the kinds
+    // before keep their numbers).
+    case history, readHistory, historyRead
 
     public init(_ mail: Mail) {
         switch mail {
@@ -56,6 +59,8 @@ public enum MailKind: String, Sendable, CaseIterable {
         case .leave: self = .leave
         case .kick: self = .kick
         case .help: self = .help
+        case .leaveAtShutdown: self = .leaveAtShutdown
+        case .history: self = .history
         }
     }
 
@@ -104,6 +109,7 @@ public enum MailKind: String, Sendable, CaseIterable {
         case .setBanned: self = .storeBan
         case .appendMessage: self = .appendMessage
         case .audit: self = .audit
+        case .readHistory: self = .readHistory
         }
     }
 
@@ -117,6 +123,7 @@ public enum MailKind: String, Sendable, CaseIterable {
         case .banChanged: self = .banChanged
         case .messageStored: self = .messageStored
         case .failed: self = .failed
+        case .history: self = .historyRead
         }
     }
 

@@ -72,6 +72,7 @@ extension World {
         let effects = sessions[slot].actor.receive(message, now: now)
         actorSteps += 1
         checkSession(slot, wasClosing: wasClosing, message: message, effects)
+        modelSession(slot, wasClosing: wasClosing, .mail(message), effects)
         perform(effects, of: slot)
         let name = sessions[slot].name
         endStep(decision) {
@@ -155,6 +156,7 @@ extension World {
         let effects = sessions[slot].actor.bytesReceived(chunk, now: now)
         actorSteps += 1
         checkSession(slot, wasClosing: wasClosing, message: nil, effects)
+        modelSession(slot, wasClosing: wasClosing, .bytes(chunk), effects)
         perform(effects, of: slot)
         refreshNet(slot)
         endStep(.receive(name, bytes: count)) { world in
@@ -178,6 +180,7 @@ extension World {
         let effects = sessions[slot].actor.connectionLost(now: now)
         actorSteps += 1
         checkSession(slot, wasClosing: wasClosing, message: nil, effects)
+        modelSession(slot, wasClosing: wasClosing, .lost, effects)
         perform(effects, of: slot)
         refreshNet(slot)
         endStep(.lose(name)) { world in ("\(name)", "← net: the client hung up", effects.map(world.describe)) }
@@ -193,6 +196,7 @@ extension World {
         let effects = sessions[slot].actor.tick(now: now)
         actorSteps += 1
         checkSession(slot, wasClosing: wasClosing, message: nil, effects)
+        modelSession(slot, wasClosing: wasClosing, .tick, effects)
         perform(effects, of: slot)
         endStep(.tick(name)) { world in ("\(name)", "← clock: tick", effects.map(world.describe)) }
         return .applied

@@ -17,6 +17,7 @@ extension World {
             switch effect {
             case .send(let mail): post(mail.mail, from: sender, code: senderCode)
             case .write(let line): write(line, to: id)
+            case .writeIRC: preconditionFailure("the simulator's sessions are Parley sessions")
             case .closeConnection: close(id)
             case .retire: retireSession(id)
             }
@@ -199,7 +200,7 @@ extension World {
                 "\(id) opened as \(name) while \(twin.actor.ref.id) named \(twin.actor.ref.name) is open")
         }
         roomIndex[id] = rooms.count
-        rooms.append(RoomSlot(actor: Actors.RoomActor(id: id, name: name)))
+        rooms.append(RoomSlot(actor: Actors.RoomActor(id: id, name: name, historyLines: setup.historyLines ?? 0)))
         observed.rooms.append(RoomObservation())
     }
 

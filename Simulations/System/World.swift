@@ -26,6 +26,9 @@ public struct World<Actors: ActorKit> {
     /// The checker's own model of the run (Checker/Observations.swift): never read from
     /// the actors, never stored in their slots.
     var observed: Observations
+    /// The checker's reference model of rooms, members, accounts and each connection's
+    /// policies (Checker/ReferenceModel.swift), built from outputs and client views alone.
+    var model = ReferenceModel()
     /// Which connection's login each Gate ticket serves, to name hashing jobs by connection.
     var ticketOwners: [Ticket: Int] = [:]
     /// The checker's own account of password checks (LoginPolicyCheck.swift).
@@ -56,7 +59,7 @@ public struct World<Actors: ActorKit> {
         self.setup = setup
         self.limits = setup.limits.limits
         self.gate = Actors.GateActor(limits: limits)
-        self.lobby = Actors.LobbyActor()
+        self.lobby = Actors.LobbyActor(historyLines: setup.historyLines ?? 0)
         self.clients = (1...setup.clients).map { ClientState(number: $0) }
         self.observed = Observations(clients: setup.clients)
         if recordTimeline { timeline = [] }
@@ -71,6 +74,7 @@ public struct World<Actors: ActorKit> {
             guard let name = Name(account) else { preconditionFailure("account \(account) is not a valid name") }
             let hash = WorldSetup.storedHash(for: account)
             _ = store.handle(.createAccount(Ticket(0), name, hash, at: now, replyTo: .gate))
+            model.accounts[name.key] = name
         }
         for account in setup.bannedAccounts ?? [] {
             guard let name = Name(account) else { preconditionFailure("account \(account) is not a valid name") }

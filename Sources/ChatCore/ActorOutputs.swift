@@ -9,6 +9,8 @@ public enum SessionEffect: Equatable, Sendable {
     case send(SessionMail)
     /// Queue a line on this session's connection.
     case write(ServerLine)
+    /// Queue an IRC line on this session's connection (an `IRCSession`'s only kind of write).
+    case writeIRC(IRCMessage)
     /// Close the connection once the lines written before are sent (or given up on).
     case closeConnection
     /// The session has finished: it is out of every room and logged out.

@@ -11,6 +11,8 @@ public enum Command: Equatable, Sendable {
     case join(Name)
     case listRooms
     case leave
+    /// `/history [N]`: the current room's newest N messages (1 to `Limits.maxHistoryLines`).
+    case history(lines: Int)
     case help
     case quit
     /// `/kick NAME [REASON]`: the room's owner, or an operator.
@@ -26,7 +28,19 @@ public enum Command: Equatable, Sendable {
     /// `nil`: it asks for nothing, so it gets no answer.
     public static func parse(_ line: some Collection<UInt8>) -> Result<Command, CommandError>? {
         guard line.count <= Limits.maxLineBytes else { return .failure(.lineTooLong) }
-        guard let text = String(validating: line, as: UTF8.self) else { return .failure(.invalidUTF8) }
+        guard var text = String(validating: line, as: UTF8.self) else { return .failure(.invalidUTF8) }
+        let parsed = parse(text: text)
+        switch parsed {
+        case .success(.login)?, .success(.register)?:
+            // The text held a password and nothing parsed from it shares its storage any
+            // more (the name and the password are copies): zero it before it is freed.
+            text.withUTF8 { SecretBytes.zero(UnsafeMutableRawBufferPointer(mutating: UnsafeRawBufferPointer($0))) }
+        case .success?, .failure?, nil: break  // nothing secret, or the parts still in use
+        }
+        return parsed
+    }
+
+    private static func parse(text: String) -> Result<Command, CommandError>? {
         guard !text.unicodeScalars.contains(where: Command.isControl) else {
             return .failure(.controlCharacters)
         }
@@ -71,6 +85,7 @@ public enum Command: Equatable, Sendable {
                 reason == nil ? .success(.unban(name)) : .failure(.unexpectedArgument(command: "unban NAME"))
             }
         case "passwd": return passwords(rest)
+        case "history": return history(rest)
         case "help": return .success(.help)
         case "quit", "exit": return .success(.quit)
         default: return .failure(.unknownCommand(String(word.prefix(32))))
@@ -89,11 +104,11 @@ public enum Command: Equatable, Sendable {
         guard let name = Name(first) else { return .failure(.badName) }
         guard words.count >= 2 else { return .failure(.missingArgument(command: command, argument: "PASSWORD")) }
         guard words.count == 2 else { return .failure(.badPassword) }
-        let secret = String(words[1])
-        guard (Password.minBytes...Password.maxBytes).contains(secret.utf8.count),
-            !secret.contains("\t")
+        // Straight from the line's bytes into a Password: no String copy of it to leave behind.
+        let secret = words[1].utf8
+        guard (Password.minBytes...Password.maxBytes).contains(secret.count), !secret.contains(UInt8(ascii: "\t"))
         else { return .failure(.badPassword) }
-        return .success((name, Password(secret)))
+        return .success((name, Password(bytes: secret)))
     }
 
     /// `NAME [REASON]`: a name, then whatever follows as the reason.
@@ -132,6 +147,14 @@ public enum Command: Equatable, Sendable {
         return .success(.act(String(rest)))
     }
 
+    private static func history(_ rest: Substring) -> Result<Command, CommandError> {
+        guard !rest.isEmpty else { return .success(.history(lines: Limits.defaultHistoryCommandLines)) }
+        guard rest.utf8.count <= 3, rest.utf8.allSatisfy({ (48...57).contains($0) }), let lines = Int(rest),
+            (1...Limits.maxHistoryLines).contains(lines)
+        else { return .failure(.badHistoryCount) }
+        return .success(.history(lines: lines))
+    }
+
     private static func whisper(_ rest: Substring) -> Result<Command, CommandError> {
         let target = rest.prefix { $0 != " " }
         guard !target.isEmpty else { return .failure(.missingArgument(command: "whisper", argument: "TARGET")) }
@@ -154,6 +177,7 @@ public enum CommandError: Error, Equatable, Sendable {
     case lineTooLong
     case controlCharacters
     case invalidUTF8
+    case badHistoryCount
 
     /// The answer the client gets. Never echoes a password.
     public var serverLine: ServerLine {
@@ -174,6 +198,8 @@ public enum CommandError: Error, Equatable, Sendable {
             return .error(.badText, "control and invisible format characters are not allowed; the line was dropped")
         case .invalidUTF8:
             return .error(.badEncoding, "lines must be UTF-8; the line was dropped")
+        case .badHistoryCount:
+            return .error(.badCommand, "/history takes a number of lines from 1 to \(Limits.maxHistoryLines)")
         }
     }
 }

@@ -249,7 +249,7 @@ public struct Gate: ChatActor {
             if attempt.checksPassword { throttle.release(login: attempt.name.key, from: attempt.address) }
             end(ticket)
             answer(attempt, .storeFailed, "the server could not reach its database; try again", &effects)
-        case .messageStored:
+        case .messageStored, .history:
             break  // Not the Gate's business.
         }
     }

@@ -7,12 +7,27 @@
 /// wins. A room that empties tells the Lobby; until the Lobby hears it, a join may
 /// still be sent there, and the room sends that session back (`admitRefused`).
 public struct Lobby: ChatActor {
-    private var global = Roster(room: .global, owner: .lobby, hasOwner: false)
+    private var global: Roster
     /// Live temporary rooms by name key.
     private var directory: [String: RoomRef] = [:]
-    private var nextRoom: UInt64 = 1
+    private var nextRoom: UInt64
+    /// What each room this Lobby opens gives a session on entering.
+    public let historyLines: Int
 
-    public init() {}
+    /// `historyLines`: messages a session gets on entering a room (0: none).
+    /// `firstRoom`: the id of the first temporary room; a room's id is also its life in the
+    /// store, so a server that restarts starts past every life it has stored.
+    public init(historyLines: Int, firstRoom: RoomID) {
+        precondition(firstRoom != .global, "0 is global's")
+        self.historyLines = historyLines
+        self.global = Roster(room: .global, owner: .lobby, hasOwner: false, historyLines: historyLines)
+        self.nextRoom = firstRoom.rawValue
+    }
+
+    /// A Lobby whose first temporary room is r1: one that has no stored past (the simulator, tests).
+    public init(historyLines: Int) {
+        self.init(historyLines: historyLines, firstRoom: RoomID(1))
+    }
 
     // MARK: - What others may read
 
@@ -28,8 +43,7 @@ public struct Lobby: ChatActor {
         case .member(let request):
             global.handle(request, now: now, &effects)
         case .enter(let session, let name):
-            global.add(session, name, &effects)
-            effects.append(.session(session, .entered(.global)))
+            global.enter(session, name, greeting: .entered(.global), &effects)
         case .create(let session, let name):
             create(name, for: session, now: now, &effects)
         case .join(let session, let name):

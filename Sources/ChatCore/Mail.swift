@@ -89,6 +89,11 @@ public enum MemberRequest: Equatable, Sendable {
     case kick(SessionID, by: Name, target: Name, reason: String?, asOperator: Bool)
     /// `/help` in a room: the room knows who owns it; `asOperator` is the session's flag.
     case help(SessionID, asOperator: Bool)
+    /// Out of the room as the server shuts down, with no word to the others: they are all
+    /// leaving too, and telling each of n members about n - 1 departures costs n² lines.
+    case leaveAtShutdown(SessionID)
+    /// `/history N`: the room's newest N messages again.
+    case history(SessionID, lines: Int)
 }
 
 /// Mail for the Gate.

@@ -46,15 +46,32 @@ public struct Name: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A password on its way to the hasher. Its description is redacted so that no log,
-/// trace or fixture can ever print it.
+/// trace or fixture can ever print it. Its bytes live in one `SecretBytes`, shared by
+/// every copy of the value and zeroed when the hashing pool is done with it (`wipe()`)
+/// or, at the latest, when the last copy goes.
 public struct Password: Equatable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     public static let minBytes = 8
     public static let maxBytes = 256
 
-    /// The secret itself; read it only to hash it.
-    public let secret: String
+    private let storage: SecretBytes
 
-    public init(_ secret: String) { self.secret = secret }
+    public init(_ secret: String) { storage = SecretBytes(secret.utf8) }
+    public init(bytes: some Collection<UInt8>) { storage = SecretBytes(bytes) }
+
+    /// The password's UTF-8 bytes, in place; read them only to hash them.
+    public func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try storage.withBytes(body)
+    }
+
+    /// The secret as a String: a copy nobody wipes, for the simulators' digests only.
+    public var secret: String { withBytes { String(decoding: $0, as: UTF8.self) } }
+
+    /// Zeroes the bytes of every copy (after hashing); they read as empty afterwards.
+    public func wipe() { storage.wipe() }
+
+    public static func == (lhs: Password, rhs: Password) -> Bool {
+        lhs.withBytes { mine in rhs.withBytes { theirs in mine.elementsEqual(theirs) } }
+    }
 
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }

@@ -17,9 +17,10 @@ public struct Room: ChatActor {
         case retired
     }
 
-    public init(id: RoomID, name: Name) {
+    /// `historyLines`: messages a session gets on entering (0: none).
+    public init(id: RoomID, name: Name, historyLines: Int) {
         self.ref = RoomRef(id: id, name: name)
-        self.roster = Roster(room: ref, owner: .room(id), hasOwner: true)
+        self.roster = Roster(room: ref, owner: .room(id), hasOwner: true, historyLines: historyLines)
     }
 
     // MARK: - What others may read
@@ -72,8 +73,7 @@ public struct Room: ChatActor {
     private mutating func admit(_ session: SessionID, _ name: Name, _ effects: inout [RoomEffect]) {
         switch state {
         case .open:
-            roster.add(session, name, &effects)
-            effects.append(.session(session, .entered(ref)))
+            roster.enter(session, name, greeting: .entered(ref), &effects)
         case .emptied, .shuttingDown:
             effects.append(.lobby(.admitRefused(ref.id, session, name)))
         case .retired:

@@ -11,6 +11,8 @@ struct Roster: Sendable {
     /// A temporary room has an owner: its creator, then whoever has been there longest
     /// (`order.first`, so there is at most one and it is a member). `global` has none.
     let hasOwner: Bool
+    /// Messages a session gets on entering (0: none); `HistoryReads` settles the race.
+    let historyLines: Int
     private(set) var members: [SessionID: Name] = [:]
     /// Members in the order they came. Dictionaries iterate in a per-process order;
     /// fan-out must not, or a seed would not replay.
@@ -21,6 +23,7 @@ struct Roster: Sendable {
     /// way here, so a temporary room does not empty (and retire) before it has.
     private(set) var departing: Set<SessionID> = []
     private var tickets = TicketCounter()
+    private var history = HistoryReads()
 
     /// A message the store has not acknowledged yet.
     private enum Pending: Sendable {
@@ -35,18 +38,20 @@ struct Roster: Sendable {
         }
     }
 
-    init(room: RoomRef, owner: Address, hasOwner: Bool) {
+    init(room: RoomRef, owner: Address, hasOwner: Bool, historyLines: Int) {
+        precondition(historyLines >= 0, "a history of no lines is 0")
         self.room = room
         self.owner = owner
         self.hasOwner = hasOwner
+        self.historyLines = historyLines
     }
 
     /// The member who owns the room, if it has owners and members.
     var roomOwner: SessionID? { hasOwner ? order.first : nil }
 
-    /// No members, and no kicked session still to acknowledge its kick.
-    var isEmpty: Bool { members.isEmpty && departing.isEmpty }
-    var hasPendingStores: Bool { !awaitingStore.isEmpty }
+    /// No members, nobody on the way in, and no kicked session still to acknowledge its kick.
+    var isEmpty: Bool { members.isEmpty && !history.hasArrivals && departing.isEmpty }
+    var hasPendingStores: Bool { !awaitingStore.isEmpty || !history.isEmpty }
     func contains(_ session: SessionID) -> Bool { members[session] != nil }
 
     /// Sorted without regard to case, for `/users`.
@@ -64,16 +69,43 @@ struct Roster: Sendable {
         broadcast(.event(room: room.name, text: "\(name) joined"), except: session, &effects)
     }
 
+    /// A session enters: with history on, it waits out the room's history read and becomes
+    /// a member with the answer (`greeting`, then the history); otherwise it is in at once.
+    mutating func enter<Output: RosterOutput>(
+        _ session: SessionID, _ name: Name, greeting: SessionMessage, _ effects: inout [Output]
+    ) {
+        guard historyLines > 0 else {
+            add(session, name, &effects)
+            effects.append(.session(session, greeting))
+            return
+        }
+        // Messages still being written are in the history too (they precede the read);
+        // a burst of more than `historyLines` of them must not fall out of it.
+        let writing = awaitingStore.values.count { if case .message = $0 { true } else { false } }
+        readHistory(historyLines + writing, for: session, arriving: .init(name: name, greeting: greeting), &effects)
+    }
+
+    private mutating func readHistory<Output: RosterOutput>(
+        _ lines: Int, for session: SessionID, arriving: HistoryReads.Arrival?, _ effects: inout [Output]
+    ) {
+        let ticket = tickets.take()
+        history.begin(ticket, for: session, arriving: arriving)
+        effects.append(.store(.readHistory(ticket, room: room.id, limit: lines, replyTo: owner)))
+    }
+
     /// Removes the session (if it is a member) and confirms to it that it is out.
-    mutating func remove<Output: RosterOutput>(_ session: SessionID, _ effects: inout [Output]) {
-        if contains(session) { _ = release(session, &effects) }
+    mutating func remove<Output: RosterOutput>(
+        _ session: SessionID, announced: Bool = true, _ effects: inout [Output]
+    ) {
+        if contains(session) { _ = release(session, announced: announced, &effects) }
         effects.append(.session(session, .left(room.id)))
     }
 
-    /// Takes a member out silently: it is moving to another room, which will answer it.
-    /// The others hear `event` (by default that it left) and, if it owned the room, who owns it now.
+    /// Takes a member out; the others hear `event` (by default that it left) unless
+    /// `announced` is false (at shutdown), and, if it owned the room, who owns it now.
+    /// The member is not told: it is moving to another room, which will answer it.
     mutating func release<Output: RosterOutput>(
-        _ session: SessionID, event: String? = nil, _ effects: inout [Output]
+        _ session: SessionID, event: String? = nil, announced: Bool = true, _ effects: inout [Output]
     ) -> Name {
         guard let name = members.removeValue(forKey: session) else {
             preconditionFailure("\(session) is not a member of \(room.name): callers check `contains` first")
@@ -81,9 +113,11 @@ struct Roster: Sendable {
         let wasOwner = roomOwner == session
         byName[name.key] = nil
         order.removeAll { $0 == session }
-        broadcast(.event(room: room.name, text: event ?? "\(name) left"), except: nil, &effects)
-        if wasOwner, let heir = roomOwner, let heirName = members[heir] {
-            broadcast(.event(room: room.name, text: "\(heirName) now owns \(room.name)"), except: nil, &effects)
+        if announced {
+            broadcast(.event(room: room.name, text: event ?? "\(name) left"), except: nil, &effects)
+            if wasOwner, let heir = roomOwner, let heirName = members[heir] {
+                broadcast(.event(room: room.name, text: "\(heirName) now owns \(room.name)"), except: nil, &effects)
+            }
         }
         return name
     }
@@ -92,12 +126,13 @@ struct Roster: Sendable {
         switch request {
         case .say(let session, let text):
             guard let sender = members[session] else { return notMember(session, &effects) }
-            let record = ChatRecord(room: room.name, sender: sender, recipient: nil, text: text, at: now)
+            let record = ChatRecord(
+                room: room.name, life: room.id, sender: sender, recipient: nil, text: text, at: now)
             store(record, .message(from: session, sender: sender, text: text), &effects)
         case .act(let session, let text):
             guard let sender = members[session] else { return notMember(session, &effects) }
             let record = ChatRecord(
-                room: room.name, sender: sender, recipient: nil, text: text, at: now, isAction: true)
+                room: room.name, life: room.id, sender: sender, recipient: nil, text: text, at: now, isAction: true)
             store(record, .action(from: session, sender: sender, text: text), &effects)
         case .whisper(let session, let target, let text):
             guard let sender = members[session] else { return notMember(session, &effects) }
@@ -106,7 +141,8 @@ struct Roster: Sendable {
                 effects.append(.session(session, .deliver(line)))
                 return
             }
-            let record = ChatRecord(room: room.name, sender: sender, recipient: target, text: text, at: now)
+            let record = ChatRecord(
+                room: room.name, life: room.id, sender: sender, recipient: target, text: text, at: now)
             store(record, .whisper(from: session, sender: sender, to: target, text: text), &effects)
         case .users(let session):
             let line = ServerLine.users(room: room.name, names: memberNames)
@@ -119,6 +155,11 @@ struct Roster: Sendable {
         case .help(let session, let asOperator):
             let line = ServerLine.ok(.help(help(for: session, asOperator: asOperator)))
             effects.append(.session(session, .deliver(line)))
+        case .leaveAtShutdown(let session):
+            remove(session, announced: false, &effects)
+        case .history(let session, let lines):
+            guard contains(session) else { return notMember(session, &effects) }
+            readHistory(lines, for: session, arriving: nil, &effects)
         }
     }
 
@@ -155,7 +196,7 @@ struct Roster: Sendable {
 
     /// What this member may do here: everyone's commands, then the owner's and the operator's.
     private func help(for session: SessionID, asOperator: Bool) -> String {
-        var commands = ["MESSAGE", "/me ACTION", "/users", "/whisper NAME MESSAGE"]
+        var commands = ["MESSAGE", "/me ACTION", "/users", "/whisper NAME MESSAGE", "/history [N]"]
         if room.isGlobal { commands += ["/createchatroom ROOM", "/join ROOM", "/chatrooms"] }
         if asOperator || roomOwner == session { commands.append("/kick NAME [REASON]") }
         if asOperator { commands += ["/ban NAME [REASON]", "/unban NAME"] }
@@ -171,12 +212,45 @@ struct Roster: Sendable {
         case .messageStored(let ticket):
             guard let pending = awaitingStore.removeValue(forKey: ticket) else { return }
             deliver(pending, &effects)
+        case .history(let ticket, let entries):
+            historyRead(ticket, entries, &effects)
+        case .failed(let ticket) where history.isRead(ticket):
+            historyRead(ticket, nil, &effects)
         case .failed(let ticket):
             guard let pending = awaitingStore.removeValue(forKey: ticket) else { return }
             let line = ServerLine.error(.storeFailed, "your message could not be saved; nobody got it")
             effects.append(.session(pending.sender, .deliver(line)))
         case .accountCreated, .accountNameTaken, .accountFound, .accountMissing, .accountBanned, .banChanged:
             break  // Not a room's business.
+        }
+    }
+
+    /// A history read came back (nil: the store failed it).
+    private mutating func historyRead<Output: RosterOutput>(
+        _ ticket: Ticket, _ entries: [HistoryEntry]?, _ effects: inout [Output]
+    ) {
+        guard let (purpose, arrival) = history.finish(ticket) else { return }
+        switch purpose {
+        case .arrival(let session):
+            guard let arrival else { preconditionFailure("an arrival's read has its arrival") }
+            add(session, arrival.name, &effects)
+            effects.append(.session(session, arrival.greeting))
+            if let entries {
+                replay(entries.suffix(max(historyLines, arrival.missed.count))[...], to: session, &effects)
+            } else {
+                // No history: what was delivered while it waited comes live, after the marker.
+                replay([], to: session, &effects)
+                for line in arrival.missed { effects.append(.session(session, .deliver(line))) }
+            }
+        case .command(let session):
+            guard contains(session) else { return }  // Left meanwhile: its room says nothing more.
+            if let entries {
+                effects.append(.session(session, .deliver(.ok(.history(room.name)))))
+                replay(entries[...], to: session, &effects)
+            } else {
+                let line = ServerLine.error(.storeFailed, "the history could not be read")
+                effects.append(.session(session, .deliver(line)))
+            }
         }
     }
 
@@ -196,11 +270,14 @@ struct Roster: Sendable {
         effects.append(.store(.appendMessage(ticket, record, replyTo: owner)))
     }
 
-    private func deliver<Output: RosterOutput>(_ pending: Pending, _ effects: inout [Output]) {
+    private mutating func deliver<Output: RosterOutput>(_ pending: Pending, _ effects: inout [Output]) {
         switch pending {
         case .message(_, let sender, let text):
-            broadcast(.message(room: room.name, from: sender, text: text), except: nil, &effects)
+            let line = ServerLine.message(room: room.name, from: sender, text: text)
+            broadcast(line, except: nil, &effects)
+            history.delivered(line)
         case .action(_, let sender, let text):
+            // Not in a room history (which holds messages only), so not kept for arrivals.
             broadcast(.action(room: room.name, from: sender, text: text), except: nil, &effects)
         case .whisper(let from, let sender, let target, let text):
             // The target may have left while the store was writing: then only the sender hears.

@@ -25,6 +25,8 @@ extension ServerLine {
         case passwordChanged
         /// The commands one may use where one is; the text starts with `commands: `.
         case help(String)
+        /// `history of lounge follows`: the answer to `/history`, before its lines.
+        case history(Name)
 
         /// The text after `OK `, as sent.
         public var text: String {
@@ -72,6 +74,10 @@ extension ServerLine {
                 bytes.append(contentsOf: "password changed".utf8)
             case .help(let text):
                 bytes.append(contentsOf: text.utf8)
+            case .history(let room):
+                bytes.append(contentsOf: "history of ".utf8)
+                bytes.append(contentsOf: room.text.utf8)
+                bytes.append(contentsOf: " follows".utf8)
             }
         }
 

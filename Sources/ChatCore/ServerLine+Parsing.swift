@@ -60,6 +60,12 @@ extension ServerLine {
         case "ROOMS":
             guard let names = Substring.names(rest) else { return nil }
             self = .rooms(names)
+        case "HISTORY":
+            guard let history = ServerLine.history(parsing: rest) else { return nil }
+            self = history
+        case "HISTORY-END":
+            guard let room = Name(rest) else { return nil }
+            self = .historyEnd(room: room)
         case "BYE":
             let (reasonWord, text) = rest.splitWord()
             guard let reason = ByeReason(rawValue: String(reasonWord)) else { return nil }
@@ -67,6 +73,18 @@ extension ServerLine {
         default:
             return nil
         }
+    }
+}
+
+extension ServerLine {
+    /// `<room> <time> <from> <text>` after `HISTORY `.
+    fileprivate static func history(parsing rest: Substring) -> ServerLine? {
+        let (roomWord, afterRoom) = rest.splitWord()
+        guard let room = Name(roomWord), case (let timeWord, let afterTime)? = afterRoom?.splitWord(),
+            let at = StoredTime(parsing: timeWord), case (let fromWord, let text)? = afterTime?.splitWord(),
+            let from = Name(fromWord)
+        else { return nil }
+        return .history(room: room, at: at, from: from, text: String(text ?? ""))
     }
 }
 
@@ -96,6 +114,8 @@ extension ServerLine.Outcome {
             self = .unbanned(target)
         } else if text == "password changed" {
             self = .passwordChanged
+        } else if let room = text.name(between: "history of ", and: " follows") {
+            self = .history(room)
         } else if text.utf8.starts(with: "commands: ".utf8) {
             self = .help(String(text))
         } else {

@@ -50,6 +50,10 @@ public enum ServerLine: Equatable, Sendable {
     case users(room: Name, names: [Name])
     case rooms([Name])
     case bye(ByeReason, String)
+    /// A message from the room's past, with the time the store kept it: never a live one.
+    case history(room: Name, at: StoredTime, from: Name, text: String)
+    /// The end of a room's history: what follows from that room is live.
+    case historyEnd(room: Name)
 
     /// The line as sent, ending in a newline.
     public var rendered: String {
@@ -83,6 +87,11 @@ public enum ServerLine: Equatable, Sendable {
             for name in names { ServerLine.words("", name.text, into: &bytes) }
         case .bye(let reason, let text):
             ServerLine.words("BYE", reason.rawValue, text, into: &bytes)
+        case .history(let room, let at, let from, let text):
+            ServerLine.words("HISTORY", room.text, at.description, from.text, into: &bytes)
+            ServerLine.words("", text, into: &bytes)
+        case .historyEnd(let room):
+            ServerLine.words("HISTORY-END", room.text, into: &bytes)
         }
         bytes.append(UInt8(ascii: "\n"))
     }
@@ -127,6 +136,11 @@ public enum ServerLine: Equatable, Sendable {
             return 8 + room.text.utf8.count + text.utf8.count
         case .bye(let reason, let text):
             return 6 + reason.rawValue.utf8.count + text.utf8.count
+        case .history(let room, _, let from, let text):
+            // "HISTORY " + room + " " + 24-character time + " " + from + " " + text + "\n"
+            return 36 + room.text.utf8.count + from.text.utf8.count + text.utf8.count
+        case .historyEnd(let room):
+            return 13 + room.text.utf8.count
         case .users, .rooms:
             return rendered.utf8.count
         }

@@ -290,8 +290,11 @@ public struct Session: ChatActor {
             if bucket != nil, !bucket!.take(now: now) { break }
             let output = held.removeFirst()
             switch output {
-            case .line(let bytes):
-                switch Command.parse(bytes) {
+            case .line(var bytes):
+                let parsed = Command.parse(bytes)
+                // The line may carry a password: zero it in place (this is its only copy).
+                bytes.withUnsafeMutableBytes { SecretBytes.zero($0) }
+                switch parsed {
                 case .none: break
                 case .success(let command)?: handle(command, now: now, &effects)
                 case .failure(let error)?: write(error.serverLine, &effects)
@@ -345,7 +348,7 @@ public struct Session: ChatActor {
         case .quit:
             close(.goodbye, "see you", reason: .quit, &effects)
         case .say, .act, .users, .whisper, .createRoom, .join, .listRooms, .leave, .kick, .ban, .unban,
-            .changePassword:
+            .changePassword, .history:
             write(.error(.notLoggedIn, "log in first: /register NAME PASSWORD or /login NAME PASSWORD"), &effects)
         }
     }
@@ -362,6 +365,8 @@ public struct Session: ChatActor {
             effects.append(.send(SessionMail.toRoom(room.id, .whisper(id, to: target, text: text))))
         case .users:
             effects.append(.send(SessionMail.toRoom(room.id, .users(id))))
+        case .history(let lines):
+            effects.append(.send(SessionMail.toRoom(room.id, .history(id, lines: lines))))
         case .createRoom(let name), .join(let name):
             guard room.isGlobal else {
                 write(.error(.notInGlobal, "rooms are created and joined from global; /leave first"), &effects)
@@ -465,7 +470,7 @@ public struct Session: ChatActor {
         case .entering(let name, _), .moving(let name, _):
             state = .closing(name, .awaitEntry, reason)
         case .present(let name, let room):
-            effects.append(.send(SessionMail.toRoom(room.id, .leave(id))))
+            effects.append(.send(SessionMail.toRoom(room.id, Session.leaveRequest(id, reason))))
             state = .closing(name, .awaitLeft(room.id), reason)
         case .leaving(let name, let room):
             state = .closing(name, .awaitLeft(room.id), reason)
@@ -495,14 +500,14 @@ public struct Session: ChatActor {
         case .entered(let room):
             switch unwind {
             case .awaitEntry:
-                effects.append(.send(SessionMail.toRoom(room.id, .leave(id))))
+                effects.append(.send(SessionMail.toRoom(room.id, Session.leaveRequest(id, reason))))
                 state = .closing(account, .awaitLeft(room.id), reason)
             case .awaitLogin, .awaitLeft: break  // Stale: no entry in flight.
             }
         case .moveRefused:
             switch unwind {
             case .awaitEntry:
-                effects.append(.send(SessionMail.toRoom(RoomID.global, .leave(id))))
+                effects.append(.send(SessionMail.toRoom(RoomID.global, Session.leaveRequest(id, reason))))
                 state = .closing(account, .awaitLeft(.global), reason)
             case .awaitLogin, .awaitLeft: break  // Stale: no move in flight.
             }
@@ -516,6 +521,11 @@ public struct Session: ChatActor {
         case .deliver, .replaced, .banned, .kicked:
             break  // A line for a closed connection, or a notice to go: already going.
         }
+    }
+
+    /// A closing session's way out of its room: quiet at shutdown, when everyone goes.
+    private static func leaveRequest(_ id: SessionID, _ reason: LogoutReason) -> MemberRequest {
+        reason == .shutdown ? .leaveAtShutdown(id) : .leave(id)
     }
 
     private mutating func finish(_ effects: inout [SessionEffect]) {

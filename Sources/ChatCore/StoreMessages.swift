@@ -8,12 +8,15 @@ public enum StoreRequest: Equatable, Sendable {
     case setBanned(Ticket, Name, Bool, replyTo: Address)
     case appendMessage(Ticket, ChatRecord, replyTo: Address)
     case audit(AuditRecord)
+    /// The newest `limit` room messages (no whispers) of one room's life, oldest first.
+    case readHistory(Ticket, room: RoomID, limit: Int, replyTo: Address)
 
     /// Who gets the reply, if the request has one.
     public var replyTo: Address? {
         switch self {
         case .createAccount(_, _, _, _, let address), .fetchAccount(_, _, let address),
-            .appendMessage(_, _, let address), .setBanned(_, _, _, let address):
+            .appendMessage(_, _, let address), .setBanned(_, _, _, let address),
+            .readHistory(_, _, _, let address):
             return address
         case .updatePasswordHash, .audit:
             return nil
@@ -32,12 +35,16 @@ public enum StoreReply: Equatable, Sendable {
     case messageStored(Ticket)
     /// A `setBanned` is stored: the account's flag now says what was asked.
     case banChanged(Ticket)
+    case history(Ticket, [HistoryEntry])
     case failed(Ticket)
 }
 
 /// A chat message as the store keeps it. A whisper has a recipient.
 public struct ChatRecord: Equatable, Sendable {
     public let room: Name
+    /// Which life of the room: a room's history is its own life's messages only, and a new
+    /// room with an old name starts empty. `global` is always `RoomID.global`.
+    public let life: RoomID
     public let sender: Name
     public let recipient: Name?
     public let text: String
@@ -45,8 +52,11 @@ public struct ChatRecord: Equatable, Sendable {
     /// A `/me` action rather than a plain message.
     public let isAction: Bool
 
-    public init(room: Name, sender: Name, recipient: Name?, text: String, at: Instant, isAction: Bool = false) {
+    public init(
+        room: Name, life: RoomID, sender: Name, recipient: Name?, text: String, at: Instant, isAction: Bool = false
+    ) {
         self.room = room
+        self.life = life
         self.sender = sender
         self.recipient = recipient
         self.text = text

@@ -21,6 +21,8 @@ public enum DisplayStyle: Equatable, Sendable {
     case input
     /// Notes from the client itself.
     case note
+    /// A message from a room's past (`HISTORY`), or the end of it: dimmed, with its time.
+    case history
     /// A line the client does not understand, shown as received (sanitised).
     case unknown
 }
@@ -71,6 +73,12 @@ public enum LineRenderer {
         case .error(let code, let text):
             let text = Sanitizer.clean(text)
             return DisplayLine(text.isEmpty ? "error: \(code.rawValue)" : "error: \(text) (\(code.rawValue))", .error)
+        case .history(let room, let at, let from, let text):
+            // `2026-12-02 03:04:05 [global] alice: hi`: the stored time in UTC, to the second.
+            let time = String(at.description.prefix(19).map { $0 == "T" ? " " : $0 })
+            return DisplayLine("\(time) [\(room)] \(from): \(Sanitizer.clean(text))", .history)
+        case .historyEnd(let room):
+            return DisplayLine("--- end of \(room)'s history; live from here ---", .history)
         case .bye(let reason, let text):
             let text = Sanitizer.clean(text)
             let detail = text.isEmpty ? reason.rawValue : text
@@ -110,7 +118,7 @@ public struct ChatView: Equatable, Sendable {
             room = Name.global.text
         case .created(let joined), .joined(let joined):
             room = joined.text
-        case .whisperSent, .help, .kicked, .banned, .unbanned, .passwordChanged:
+        case .whisperSent, .help, .kicked, .banned, .unbanned, .passwordChanged, .history:
             break
         }
     }

@@ -79,7 +79,7 @@ public struct Styler: Sendable {
         case .success: code = "32"
         case .error: code = "1;31"
         case .goodbye: code = "1;33"
-        case .input, .note: code = "2"
+        case .input, .note, .history: code = "2"
         }
         let emphasis = min(line.emphasis, line.text.count)
         guard emphasis > 0 else { return code.isEmpty ? line.text : "\u{1B}[\(code)m\(line.text)\u{1B}[0m" }

@@ -113,7 +113,7 @@ public struct LoadRunner: Sendable {
             host: configuration.host, port: configuration.port, context: context,
             timeout: .seconds(120))
         let connection = LoadConnection(index: index, name: name(index), room: room(index), tls: tls)
-        if accountExists, configuration.wire == .parley {
+        if accountExists {
             try connection.send(dialect.login(connection.name, configuration.password))
             guard case .yes = try connection.await(dialect) else {
                 throw LoadError("\(connection.name): login refused")
@@ -123,7 +123,7 @@ public struct LoadRunner: Sendable {
         try connection.send(dialect.register(connection.name, configuration.password))
         switch try connection.await(dialect) {
         case .yes: return connection
-        case .nameTaken where configuration.wire == .parley:
+        case .nameTaken:
             try connection.send(dialect.login(connection.name, configuration.password))
             guard case .yes = try connection.await(dialect) else {
                 throw LoadError("\(connection.name): login refused")
@@ -131,7 +131,7 @@ public struct LoadRunner: Sendable {
             return connection
         case .no(let line):
             throw LoadError("\(connection.name): the server refused the registration: \(line)")
-        case .nameTaken, .other:
+        case .other:
             throw LoadError("\(connection.name): the server refused the registration")
         }
     }

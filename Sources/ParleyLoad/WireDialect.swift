@@ -8,14 +8,17 @@ struct WireDialect: Sendable {
     func register(_ name: String, _ password: String) -> String {
         switch wire {
         case .parley: return "/register \(name) \(password)\n"
-        case .irc: return "NICK \(name)\r\nUSER \(name) 0 * :parley load\r\n"
+        // REGISTER (IRCv3 draft account-registration) makes the account on Parley's IRC
+        // port, which needs one; a server without accounts (ngircd) answers it with a 421
+        // after its 001, which the generator ignores.
+        case .irc: return "NICK \(name)\r\nUSER \(name) 0 * :parley load\r\nREGISTER \(name) * \(password)\r\n"
         }
     }
 
     func login(_ name: String, _ password: String) -> String {
         switch wire {
         case .parley: return "/login \(name) \(password)\n"
-        case .irc: return register(name, password)
+        case .irc: return "PASS \(name):\(password)\r\nNICK \(name)\r\nUSER \(name) 0 * :parley load\r\n"
         }
     }
 
@@ -51,8 +54,11 @@ struct WireDialect: Sendable {
             let words = line.split(separator: " ", maxSplits: 3)
             guard words.count >= 2 else { return .other }
             switch words[1] {
+            // Parley's IRC port puts every user in #global at 001; that NAMES is not an answer.
+            case "366" where line.contains(" #global "): return .other
             case "001", "366": return .yes
             case "433": return .nameTaken
+            case "FAIL" where line.contains(" ACCOUNT_EXISTS "): return .nameTaken
             default: return words[0] == "ERROR" ? .no(line) : .other
             }
         }

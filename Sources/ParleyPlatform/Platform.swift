@@ -126,7 +126,8 @@ public protocol ByteStream: AnyObject, Sendable {
     func write(_ bytes: UnsafeRawBufferPointer) -> StreamResult
     /// Bytes already decrypted and waiting to be read without a wait.
     var pending: Int { get }
-    /// Says goodbye politely (TLS close_notify), if the peer can still hear it.
+    /// Ends the output politely (TLS close_notify, then a TCP half-close), if the peer can
+    /// still hear it; reads go on working until the peer closes.
     func shutdown()
     /// Closes the underlying transport.
     func close()

@@ -2,43 +2,70 @@ import ChatCore
 import Logging
 import ParleyPlatform
 
-/// The accept thread: takes connections and gives each its own thread. It checks a
-/// stop flag between waits, so `stop()` takes effect within a fraction of a second.
-final class AcceptLoop<P: Platform>: @unchecked Sendable {
-    private let platform: P
-    private let listener: P.Listener
-    private let stopping: P.AtomicInt
-    private let stopped: Barrier<P>
+/// The places and session ids every listener shares (Parley's port and the IRC ports):
+/// the caps of `ConnectionAdmission` (the connection quota per address, handshakes and
+/// strangers server-wide and per address) and the server's cap on connections, over
+/// all of them, and one id counter.
+final class Admissions<P: Platform>: @unchecked Sendable {
     private let lastSession: P.AtomicInt
     private let quotaLock: P.Lock
-    private var quota: AddressQuota  // guarded by `quotaLock`
+    private var admission: ConnectionAdmission  // guarded by `quotaLock`
     private let open: P.AtomicInt
     private let maxConnections: Int
 
-    init(platform: P, listener: P.Listener, maxConnectionsPerAddress: Int, maxConnections: Int) {
-        self.platform = platform
-        self.listener = listener
-        self.quota = AddressQuota(limit: maxConnectionsPerAddress)
+    init(platform: P, caps: ConnectionAdmission.Caps, maxConnections: Int) {
+        self.admission = ConnectionAdmission(caps: caps)
         self.maxConnections = maxConnections
-        stopping = platform.makeAtomic(0, role: "accept stopping")
-        stopped = Barrier(platform: platform, role: "accept stopped")
         lastSession = platform.makeAtomic(0, role: "accept session ids")
         quotaLock = platform.makeLock(role: "accept quota")
         open = platform.makeAtomic(0, role: "accept open connections")
     }
 
-    /// A connection from this address has ended: its place is free again.
-    func release(_ address: String) {
-        quotaLock.withLock { quota.release(address) }
+    /// The connection has ended: every place it held is free again.
+    func release(_ id: SessionID) {
+        quotaLock.withLock { admission.closed(id.rawValue) }
         open.add(-1)
     }
 
-    /// Takes a place for a connection, under both the server's cap and the address's.
-    private func admit(_ address: String) -> Bool {
-        guard open.load() < maxConnections else { return false }
-        guard quotaLock.withLock({ quota.admit(address) }) else { return false }
+    /// The connection's handshake is done: its handshake place is free.
+    func handshakeCompleted(_ id: SessionID) {
+        quotaLock.withLock { admission.handshakeCompleted(id.rawValue) }
+    }
+
+    /// The connection's session has logged in: its stranger's place is free.
+    func loggedIn(_ id: SessionID) {
+        quotaLock.withLock { admission.loggedIn(id.rawValue) }
+    }
+
+    /// Takes places for a connection, under the server's cap and the admission's; the
+    /// reason when refused.
+    func admit(_ id: SessionID, host: String) -> String? {
+        guard open.load() < maxConnections else { return "too many connections" }
+        if let refusal = quotaLock.withLock({ admission.admit(id.rawValue, host: host) }) { return refusal.rawValue }
         open.add(1)
-        return true
+        return nil
+    }
+
+    func nextSessionID() -> SessionID { SessionID(UInt64(lastSession.add(1))) }
+}
+
+/// An accept thread: takes connections and gives each its own thread, within the
+/// shared `Admissions`. A refused connection is closed before its handshake, so it costs
+/// no thread. It checks a stop flag between waits, so `stop()` takes effect within a
+/// fraction of a second.
+final class AcceptLoop<P: Platform>: @unchecked Sendable {
+    private let platform: P
+    private let listener: P.Listener
+    private let stopping: P.AtomicInt
+    private let stopped: Barrier<P>
+    let admissions: Admissions<P>
+
+    init(platform: P, listener: P.Listener, admissions: Admissions<P>) {
+        self.platform = platform
+        self.listener = listener
+        self.admissions = admissions
+        stopping = platform.makeAtomic(0, role: "accept stopping")
+        stopped = Barrier(platform: platform, role: "accept stopped")
     }
 
     /// `serve` gets each admitted connection: its stream, the peer's host and address,
@@ -50,12 +77,13 @@ final class AcceptLoop<P: Platform>: @unchecked Sendable {
                 case .nothing:
                     continue
                 case .connection(let stream, let remoteHost, let remoteAddress):
-                    guard admit(remoteHost) else {
-                        logger.notice("connection refused: too many connections", metadata: ["peer": "\(remoteHost)"])
+                    let id = admissions.nextSessionID()
+                    if let refusal = admissions.admit(id, host: remoteHost) {
+                        logger.notice("connection refused: \(refusal)", metadata: ["peer": "\(remoteHost)"])
                         stream.close()
                         continue
                     }
-                    serve(stream, remoteHost, remoteAddress, SessionID(UInt64(lastSession.add(1))))
+                    serve(stream, remoteHost, remoteAddress, id)
                 case .failed(let error):
                     // Out of descriptors or a connection reset before accept: wait, go on
                     // (long enough not to flood the log while descriptors are short).

@@ -11,10 +11,10 @@ enum ActorThreads<P: Platform> {
         return platform.spawnThread(name: "parley-gate", stackSize: 256 * 1024) { host.serveMailbox() } ? host : nil
     }
 
-    static func startLobby(router: Router<P>, logger: Logger) -> ActorHost<Lobby, P>? {
+    static func startLobby(_ lobby: Lobby, router: Router<P>, logger: Logger) -> ActorHost<Lobby, P>? {
         let platform = router.platform
         let host = ActorHost(
-            Lobby(), role: "lobby", platform: platform, router: router, reach: { $0.globalMembers.count },
+            lobby, role: "lobby", platform: platform, router: router, reach: { $0.globalMembers.count },
             afterRun: { outputs in
                 for case .spawnRoom(let id, let name) in outputs {
                     startRoom(id: id, name: name, router: router, logger: logger)
@@ -38,6 +38,7 @@ enum ActorThreads<P: Platform> {
             })
         {
             attempts += 1
+            router.threadStartFailures.add(1)
             if attempts % 100 == 1 {
                 logger.critical("cannot start a room thread; retrying", metadata: ["room": "\(name)"])
             }

@@ -18,6 +18,9 @@ public final class ChatServer: @unchecked Sendable {
     public private(set) var certificateWasCreated = false
     /// The port actually bound (differs from the configuration's when that is 0).
     public private(set) var port: UInt16 = 0
+    /// The IRC ports bound (TLS, plain), when asked for.
+    public private(set) var ircPort: UInt16?
+    public private(set) var ircPlainPort: UInt16?
 
     private let logger: Logger
     private var shell: ChatShell<OSPlatform>?
@@ -26,6 +29,8 @@ public final class ChatServer: @unchecked Sendable {
 
     /// Connections waiting without a thread of their own right now (`ParkingLot`).
     public var parkedConnections: Int { shell?.parkedConnections ?? 0 }
+    /// Thread starts that failed since start (`ChatShell.threadStartFailures`).
+    public var threadStartFailures: Int { shell?.threadStartFailures ?? 0 }
 
     public init(configuration: ServerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -90,13 +95,15 @@ public final class ChatServer: @unchecked Sendable {
         let connectionLogger = logLimit?.logger(wrapping: logger) ?? logger
         let listener = try OSListener(host: configuration.host, port: configuration.port, context: context)
         port = listener.port
+        let ircListeners = try self.ircListeners(context: context)
 
         var shellConfiguration = configuration
         shellConfiguration.maxConnections = configuration.maxConnections ?? descriptors.connections
+        shellConfiguration.wallClockOffset = ChatServer.wallClockOffset(platform: platform)
         let shell = ChatShell(
             platform: platform, configuration: shellConfiguration, database: database, listener: listener,
             hasher: ScryptHashing(cost: configuration.scryptCost), logger: logger,
-            connectionLogger: connectionLogger)
+            connectionLogger: connectionLogger, ircListeners: ircListeners)
         guard shell.start() else { throw ServerError(shell.startFailure ?? "cannot start the server's threads") }
         self.shell = shell
         guard Housekeeping(retention: retention, logLimit: logLimit, platform: platform, logger: logger).start() else {
@@ -113,7 +120,45 @@ public final class ChatServer: @unchecked Sendable {
         shell?.stop(within: limit)
         checkpointer?.stop()
         lock?.release()  // the data directory is free for the next server
-        logger.info("stopped", metadata: ["sessions-left": "\(shell?.liveSessionCount ?? 0)"])
+        logger.info(
+            "stopped",
+            metadata: [
+                "sessions-left": "\(shell?.liveSessionCount ?? 0)", "thread-start-failures": "\(threadStartFailures)",
+            ])
+    }
+
+    /// The IRC listeners asked for: TLS with the main listener's context, and plain TCP
+    /// only on a loopback address (anything else would send passwords in the clear).
+    private func ircListeners(context: TLSContext) throws -> [OSListener] {
+        var listeners: [OSListener] = []
+        if let port = configuration.ircPort {
+            let listener = try OSListener(host: configuration.host, port: port, context: context)
+            ircPort = listener.port
+            listeners.append(listener)
+        }
+        if let port = configuration.ircPlainPort {
+            guard ChatServer.isLoopback(configuration.host) else {
+                throw ServerError(
+                    "--irc-plain-port is for loopback only, and --host is \(configuration.host): "
+                        + "use --irc-port (TLS) or --host 127.0.0.1")
+            }
+            let listener = try OSListener(host: configuration.host, port: port, context: nil)
+            ircPlainPort = listener.port
+            listeners.append(listener)
+        }
+        return listeners
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// Unix time minus the monotonic clock the shell reads, so `now + offset` is wall time.
+    private static func wallClockOffset(platform: OSPlatform) -> Duration {
+        var real = timespec()
+        clock_gettime(CLOCK_REALTIME, &real)
+        let unix = Int64(real.tv_sec) * 1_000_000_000 + Int64(real.tv_nsec)
+        return .nanoseconds(unix - platform.now().nanoseconds)
     }
 
     /// Raises the soft descriptor limit to the hard one and splits it: a socket for each

@@ -46,13 +46,15 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
     private let logger: Logger
     private let connectionLogger: Logger
     private let router: Router<P>
-    private var acceptLoop: AcceptLoop<P>?
+    private let ircListeners: [P.Listener]
+    private var acceptLoops: [AcceptLoop<P>] = []
     private var lot: ParkingLot<P>?
 
     public init(
         platform: P, configuration: ServerConfiguration, database: ParleyDatabase, listener: P.Listener,
-        hasher: any PasswordHashing, logger: Logger, connectionLogger: Logger? = nil
+        hasher: any PasswordHashing, logger: Logger, connectionLogger: Logger? = nil, ircListeners: [P.Listener] = []
     ) {
+        self.ircListeners = ircListeners
         self.platform = platform
         self.configuration = configuration
         self.database = database
@@ -66,6 +68,10 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
     /// Sessions registered now (a session unregisters when it retires).
     public var liveSessionCount: Int { router.liveSessionCount }
 
+    /// Thread starts that failed since start (connections closed for want of a thread,
+    /// resumes and room threads retried): what a task limit costs, counted.
+    public var threadStartFailures: Int { router.threadStartFailures.load() }
+
     /// Connections waiting without a thread of their own right now (`ParkingLot`).
     public var parkedConnections: Int { lot?.parkedCount ?? 0 }
 
@@ -74,8 +80,14 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
         // The Gate keeps one hash per worker at the pool and queues the rest, fairly by address.
         var gateLimits = configuration.limits
         gateLimits.hashingSlots = gateLimits.hashingSlots ?? max(1, configuration.hashingWorkers)
+        // A temporary room's id is its life in the store: number past every stored one, so
+        // a room of an old name starts with an empty history.
+        guard let latestLife = try? database.latestRoomLife() else {
+            return failed("cannot read the database's room lives")
+        }
+        let lobbyActor = Lobby(historyLines: configuration.historyLines, firstRoom: RoomID(UInt64(latestLife) + 1))
         guard let gate = ActorThreads<P>.startGate(limits: gateLimits, router: router),
-            let lobby = ActorThreads<P>.startLobby(router: router, logger: logger)
+            let lobby = ActorThreads<P>.startLobby(lobbyActor, router: router, logger: logger)
         else {
             return failed("cannot start the server's threads")
         }
@@ -91,29 +103,48 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
         }
         let context = ConnectionThread<P>.Context(
             platform: platform, router: router, configuration: configuration, lot: lot, logger: connectionLogger)
-        guard lot.start(resume: { ConnectionThread<P>.resume($0, context: context) }, logger: logger) else {
+        let resume: @Sendable (SessionHost<P>) -> Bool = { [router] host in
+            let started = ConnectionThread<P>.resume(host, context: context)
+            if !started { router.threadStartFailures.add(1) }  // the lot retries it
+            return started
+        }
+        guard lot.start(resume: resume, logger: logger) else {
             return failed("cannot start the parking lot's thread")
         }
         self.lot = lot
-        let loop = AcceptLoop(
-            platform: platform, listener: listener,
-            maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
+        let admissions = Admissions(
+            platform: platform, caps: configuration.admissionCaps,
             maxConnections: configuration.maxConnections ?? Int.max)
-        let logger = logger
-        let accepting = loop.start(
+        let listeners = [(listener, ClientProtocol.parley)] + ircListeners.map { ($0, ClientProtocol.irc) }
+        for (listener, dialect) in listeners {
+            let loop = AcceptLoop(platform: platform, listener: listener, admissions: admissions)
+            guard start(loop, dialect, context: context) else { return failed("cannot start the accept thread") }
+            acceptLoops.append(loop)
+        }
+        return true
+    }
+
+    private func start(_ loop: AcceptLoop<P>, _ dialect: ClientProtocol, context: ConnectionThread<P>.Context) -> Bool {
+        let connectionLogger = connectionLogger
+        let router = router
+        let admissions = loop.admissions
+        return loop.start(
             { stream, remoteHost, remoteAddress, id in
+                let milestones = ConnectionThread<P>.Milestones(
+                    handshakeCompleted: { admissions.handshakeCompleted(id) },
+                    loggedIn: { admissions.loggedIn(id) }, ended: { admissions.release(id) })
                 let started = ConnectionThread<P>.start(
-                    stream, remoteHost: remoteHost, remoteAddress: remoteAddress, id: id,
-                    context: context, onExit: { loop.release(remoteHost) })
+                    stream, remoteHost: remoteHost, remoteAddress: remoteAddress, id: id, dialect: dialect,
+                    context: context, milestones: milestones)
                 if !started {
-                    logger.error("could not start a connection thread")
+                    // Out of threads (a task limit, memory): this connection is closed, the
+                    // others go on, and the count says how often it happened.
+                    router.threadStartFailures.add(1)
+                    connectionLogger.error("could not start a connection thread; connection closed")
                     stream.close()
-                    loop.release(remoteHost)
+                    admissions.release(id)
                 }
             }, logger: connectionLogger)
-        guard accepting else { return failed("cannot start the accept thread") }
-        acceptLoop = loop
-        return true
     }
 
     /// Stops accepting, says `BYE` to every client, waits (up to `within`) for the
@@ -121,12 +152,12 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
     /// flushes the store. Every acknowledged message is committed when this returns true.
     @discardableResult
     public func stop(within limit: Duration = .seconds(4)) -> Bool {
-        guard let acceptLoop else {
+        guard !acceptLoops.isEmpty else {
             lot?.stop()
             return false
         }
         let deadline = platform.now() + limit
-        acceptLoop.stop()
+        for loop in acceptLoops { loop.stop() }
         router.shutDownSessions()
         while router.liveSessionCount > 0, platform.now() < deadline { platform.sleep(for: .milliseconds(10)) }
         // Logouts go to the Gate, room closings to the Lobby; their audits then go to the store.
@@ -138,7 +169,11 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
         let confirmed = flushed.wait(until: platform.now() + .seconds(1))
         if !confirmed { logger.error("the store did not confirm its last batch in time") }
         lot?.stop()
-        return confirmed && router.liveSessionCount == 0
+        let completed = confirmed && router.liveSessionCount == 0
+        // Only when nothing is left in flight: a stop that ran out of time leaves the
+        // actors' threads up, so sessions still unwinding are answered and end.
+        if completed { router.closeActorMailboxes() }
+        return completed
     }
 
     private func failed(_ reason: String) -> Bool {

@@ -18,23 +18,40 @@ enum ConnectionThread<P: Platform> {
     /// thread's stack is gone once its connection parks.
     static var stackSize: Int { 128 * 1024 }
 
+    /// What the connection tells whoever admitted it (`AcceptLoop`), each once: its
+    /// handshake is over, its session logged in, it has ended.
+    struct Milestones: Sendable {
+        let handshakeCompleted: @Sendable () -> Void
+        let loggedIn: @Sendable () -> Void
+        let ended: @Sendable () -> Void
+    }
+
     static func start(
-        _ stream: P.Stream, remoteHost: String, remoteAddress: String, id: SessionID,
-        context: Context, onExit: @escaping @Sendable () -> Void
+        _ stream: P.Stream, remoteHost: String, remoteAddress: String, id: SessionID, dialect: ClientProtocol,
+        context: Context, milestones: Milestones
     ) -> Bool {
         context.platform.spawnThread(name: "parley-conn", stackSize: stackSize) {
-            guard handshake(stream, remoteAddress: remoteAddress, context: context) else {
+            let shaken = handshake(stream, remoteAddress: remoteAddress, context: context)
+            milestones.handshakeCompleted()
+            guard shaken else {
                 stream.close()
-                onExit()
+                milestones.ended()
                 return
             }
-            let session = Session(
-                id: id, address: remoteHost, limits: context.configuration.limits,
-                now: context.platform.now())
+            let limits = context.configuration.limits
+            let now = context.platform.now()
+            let session: any ConnectionSession =
+                switch dialect {
+                case .parley: Session(id: id, address: remoteHost, limits: limits, now: now)
+                case .irc:
+                    IRCSession(
+                        id: id, address: remoteHost, limits: limits,
+                        wallClockOffset: context.configuration.wallClockOffset, now: now)
+                }
             let host = SessionHost(
                 id: id, session: session, stream: stream, platform: context.platform,
                 router: context.router, closeGrace: context.configuration.closeGrace,
-                lot: context.lot, whenFinished: onExit)
+                lot: context.lot, whenLoggedIn: milestones.loggedIn, whenFinished: milestones.ended)
             context.router.register(id, host)
             host.open()
             serve(host, context: context)
@@ -84,4 +101,12 @@ enum ConnectionThread<P: Platform> {
             _ = platform.wait(for: events, on: stream, waker: nil, timeout: remaining)
         }
     }
+}
+
+/// Which protocol a listener's clients speak.
+enum ClientProtocol: Sendable {
+    /// Parley's own line protocol (`docs/PROTOCOL.md`).
+    case parley
+    /// IRC (`--irc-port`, `--irc-plain-port`): each connection gets an `IRCSession`.
+    case irc
 }

@@ -38,9 +38,15 @@ enum HashingPool<P: Platform> {
         }
     }
 
+    /// Hashes or verifies, then wipes the password: nothing after the pool needs it.
     static func answer(
         _ request: HashRequest, hasher: any PasswordHashing, dummy: PasswordHash?, logger: Logger
     ) -> Mail {
+        defer {
+            switch request {
+            case .hash(_, let password), .verify(_, let password, _): password.wipe()
+            }
+        }
         switch request {
         case .hash(let ticket, let password):
             do {

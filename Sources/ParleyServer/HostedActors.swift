@@ -42,7 +42,7 @@ extension Lobby: HostedActor {
             case .store(let request): router.store.post(.request(request))
             // Registered before the `admit` that follows it is sent; its mailbox keeps that
             // mail until the room's thread runs (started once the Lobby's lock is released).
-            case .spawnRoom(let id, let name): router.openRoom(id, name)
+            case .spawnRoom(let id, let name): router.openRoom(id, name, historyLines: lobby.historyLines)
             }
         }
         router.deliver(&batch)

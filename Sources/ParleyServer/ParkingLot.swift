@@ -12,6 +12,10 @@ import ParleyPlatform
 /// parked session needs no thread at all: a room writes to it directly under the
 /// session's lock, as it does to any member.
 ///
+/// A session may park with a timer (a stranger's login deadline): the lot keeps it and
+/// starts the session's thread again when it comes, so a connection that waits only for
+/// its deadline holds no thread either. The lot's clock is the platform's.
+///
 /// So the server keeps a thread per *active* connection, and an idle one costs only its
 /// TLS state and its session: no stack, no thread cache, no waker. The lot starts every
 /// resumed thread itself, so a room's thread never waits on thread creation.
@@ -27,6 +31,8 @@ final class ParkingLot<P: Platform>: @unchecked Sendable {
     private var parked: [UInt64: SessionHost<P>] = [:]
     /// Sessions handed back, waiting for the lot's thread to start a thread for them.
     private var resuming: [SessionHost<P>] = []
+    /// When parked sessions with a timer want their thread back, by tag.
+    private var deadlines: [UInt64: Instant] = [:]
     private let stopping: P.AtomicInt
 
     init?(platform: P) {
@@ -53,11 +59,17 @@ final class ParkingLot<P: Platform>: @unchecked Sendable {
         platform.spawnThread(name: "parley-parking", stackSize: 128 * 1024) { [self] in
             var retrying = false
             var lastWarning: Int64 = 0
-            while stopping.load() == 0 {
-                // Empty: an interrupt (a withdrawal, the stop) or the retry's timeout.
-                for tag in readySet.wait(timeout: retrying ? .milliseconds(20) : nil) {
+            var triesAfterStop = 0
+            while true {
+                // Once stopping, sessions withdrawn before the stop (the shutdown withdraws
+                // every parked one to close it) still get their thread: the lot ends only
+                // when none is left to start.
+                let stopRequested = stopping.load() != 0
+                // Empty: an interrupt (a withdrawal, the stop), a deadline or the retry's timeout.
+                let ready = stopRequested ? [] : readySet.wait(timeout: waitLimit(retrying: retrying))
+                for tag in ready + (stopRequested ? [] : dueTags()) {
                     // Removed from the table first: whoever removes a session resumes it, once.
-                    guard let host = table.withLock({ parked.removeValue(forKey: tag) }) else { continue }
+                    guard let host = table.withLock({ take(tag) }) else { continue }
                     readySet.remove(host.stream)
                     host.leaveParking()
                     table.withLock { resuming.append(host) }
@@ -79,28 +91,69 @@ final class ParkingLot<P: Platform>: @unchecked Sendable {
                     table.withLock { resuming.append(contentsOf: failed) }
                 }
                 retrying = !failed.isEmpty
+                if stopRequested {
+                    guard retrying, triesAfterStop < 50 else {
+                        if retrying { logger.error("connections left unclosed at shutdown: no thread for them") }
+                        return
+                    }
+                    triesAfterStop += 1
+                    platform.sleep(for: .milliseconds(20))
+                }
             }
         }
     }
 
-    /// Under the session's lock: watches its stream until it needs a thread again.
-    /// False if the ready set refused it (the session keeps its thread).
-    func park(_ host: SessionHost<P>) -> Bool {
-        table.withLock { parked[host.id.rawValue] = host }
-        guard readySet.add(host.stream, tag: host.id.rawValue) else {
-            table.withLock { parked[host.id.rawValue] = nil }
+    /// Under the session's lock: watches its stream until it needs a thread again, or
+    /// until `deadline` (nil: none). False if the ready set refused it (the session
+    /// keeps its thread).
+    func park(_ host: SessionHost<P>, until deadline: Instant? = nil) -> Bool {
+        let tag = host.id.rawValue
+        let sooner = table.withLock {
+            parked[tag] = host
+            deadlines[tag] = deadline
+            guard let deadline else { return false }
+            return deadlines.values.allSatisfy { $0 >= deadline }
+        }
+        guard readySet.add(host.stream, tag: tag) else {
+            table.withLock { _ = take(tag) }
             return false
         }
+        if sooner { readySet.interrupt() }  // the lot's thread waits for a later deadline, or none
         return true
     }
 
     /// Under the session's lock: the session needs its thread back before its stream
     /// says so. False if the lot's thread is already resuming it.
     func withdraw(_ host: SessionHost<P>) -> Bool {
-        guard table.withLock({ parked.removeValue(forKey: host.id.rawValue) }) != nil else { return false }
+        guard table.withLock({ take(host.id.rawValue) }) != nil else { return false }
         readySet.remove(host.stream)
         table.withLock { resuming.append(host) }
         readySet.interrupt()
         return true
+    }
+
+    /// Under the table lock: the session parked under `tag`, out of the table.
+    private func take(_ tag: UInt64) -> SessionHost<P>? {
+        deadlines[tag] = nil
+        return parked.removeValue(forKey: tag)
+    }
+
+    /// How long the lot's thread may wait: until the earliest deadline, or 20 ms while a
+    /// resume is being retried, or without end.
+    private func waitLimit(retrying: Bool) -> Duration? {
+        let earliest = table.withLock { deadlines.values.min() }
+        var limit = retrying ? Duration.milliseconds(20) : nil
+        if let earliest {
+            let untilThen = max(.zero, earliest - platform.now())
+            limit = min(limit ?? untilThen, untilThen)
+        }
+        return limit
+    }
+
+    /// Tags whose deadline has come, in tag order (not the dictionary's: the simulation
+    /// replays the order sessions are resumed in).
+    private func dueTags() -> [UInt64] {
+        let now = platform.now()
+        return table.withLock { deadlines.filter { $0.value <= now }.keys.sorted() }
     }
 }

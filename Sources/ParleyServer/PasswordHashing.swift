@@ -21,11 +21,11 @@ public struct ScryptHashing: PasswordHashing {
     }
 
     public func hash(_ password: Password) throws -> PasswordHash {
-        PasswordHash(try hasher.hash(password: password.secret))
+        PasswordHash(try password.withBytes { try hasher.hash(passwordBytes: $0) })
     }
 
     public func verify(_ password: Password, against stored: PasswordHash) -> (matches: Bool, needsRehash: Bool) {
-        let verdict = hasher.verify(password: password.secret, encoded: stored.encoded)
+        let verdict = password.withBytes { hasher.verify(passwordBytes: $0, encoded: stored.encoded) }
         return (verdict.matches, verdict.needsRehash)
     }
 }

@@ -29,6 +29,8 @@ final class Router<P: Platform>: @unchecked Sendable {
     /// Fan-outs up to this many sessions may be run by the storage thread itself
     /// (`ServerConfiguration.inlineStoreReplyReach`).
     let inlineReach: Int
+    /// Thread starts that failed (`ChatShell.threadStartFailures`).
+    let threadStartFailures: P.AtomicInt
 
     init(platform: P, logger: Logger, inlineReach: Int = 128) {
         self.platform = platform
@@ -39,6 +41,7 @@ final class Router<P: Platform>: @unchecked Sendable {
         sessionsLock = platform.makeLock(role: "router sessions")
         roomsLock = platform.makeLock(role: "router rooms")
         stopping = platform.makeAtomic(0, role: "router stopping")
+        threadStartFailures = platform.makeAtomic(0, role: "thread start failures")
     }
 
     // MARK: - Registration
@@ -52,6 +55,17 @@ final class Router<P: Platform>: @unchecked Sendable {
     func shutDownSessions() {
         stopping.store(1)
         for host in sessionHosts { host.shutdown() }
+    }
+
+    /// After the last flush: the Gate's, the Lobby's, the hashing pool's and the storage
+    /// thread's mailboxes close, so each thread ends once it has drained (rooms' threads
+    /// end as their rooms retire). Nothing of the shell outlives `stop()` but connection
+    /// threads in their close grace.
+    func closeActorMailboxes() {
+        hasher.close()
+        gate?.mailbox.close()
+        lobby?.mailbox.close()
+        store.close()
     }
 
     func unregister(_ session: SessionID) {
@@ -114,11 +128,11 @@ final class Router<P: Platform>: @unchecked Sendable {
 
     /// A room the Lobby opened: registered before the Lobby's `admit` is sent to it; its
     /// mailbox keeps that mail until its thread runs.
-    func openRoom(_ id: RoomID, _ name: Name) {
+    func openRoom(_ id: RoomID, _ name: Name, historyLines: Int) {
         register(
             id,
             ActorHost(
-                Room(id: id, name: name), role: "room", platform: platform, router: self,
+                Room(id: id, name: name, historyLines: historyLines), role: "room", platform: platform, router: self,
                 reach: { $0.members.count }))
     }
 

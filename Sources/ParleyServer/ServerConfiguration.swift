@@ -9,6 +9,12 @@ public struct ServerConfiguration: Sendable {
     /// 0 picks a free port (tests); read the bound one from `ChatServer.port`.
     public var port: UInt16 = 7878
     public var dataDirectory = "./parley-data"
+    /// IRC over TLS on this port (`--irc-port`), same certificate and settings; nil: none.
+    public var ircPort: UInt16?
+    /// IRC in plain TCP on this port (`--irc-plain-port`): only when `host` is loopback.
+    public var ircPlainPort: UInt16?
+    /// Unix time minus the shell's clock, for IRC's `server-time` tags (`ChatServer` sets it).
+    public var wallClockOffset: Duration = .zero
     /// An operator's own certificate and key; both or neither. Otherwise one is made.
     public var certificateFile: String?
     public var keyFile: String?
@@ -23,6 +29,16 @@ public struct ServerConfiguration: Sendable {
     public var parkIdleConnectionsAfter: Duration = .seconds(2)
     /// Connections one remote address may hold at once (loopback is exempt).
     public var maxConnectionsPerAddress = 20
+    /// TLS handshakes under way at once, all addresses together, and from one address (an
+    /// IPv6 /64; loopback is exempt from the per-address caps). Each holds a thread until
+    /// its handshake ends or its deadline passes; past the cap a connection is closed at once.
+    public var maxHandshakes = 256
+    public var maxHandshakesPerAddress = 8
+    /// Connections past their handshake but not logged in, all addresses together and
+    /// from one address. They park like idle members while they wait for their login
+    /// deadline; the cap bounds the threads they start when they stir.
+    public var maxStrangers = 1024
+    public var maxStrangersPerAddress = 10
     /// Connections held at once, all addresses together; nil: as many as the process's
     /// descriptor limit allows (a socket each, and an eventfd while it has a thread).
     public var maxConnections: Int?
@@ -31,6 +47,8 @@ public struct ServerConfiguration: Sendable {
     /// busy, messages this close together share a commit and each member's write. Zero:
     /// commit as soon as anything waits.
     public var commitWindow: Duration = .milliseconds(2)
+    /// Room messages a session gets on entering a room (`--history`); 0: none.
+    public var historyLines = 50
     /// Fan-outs up to this many sessions the storage thread runs itself, under the actor's
     /// lock (`ActorHost.runsInline`); larger ones go through the actor's mailbox. A knob
     /// so the shell simulation's small worlds (a handful of clients) reach the mailbox path
@@ -47,4 +65,12 @@ public struct ServerConfiguration: Sendable {
     public var connectionLogLinesPerSecond = 10
 
     public init() {}
+
+    /// The caps `ConnectionAdmission` applies at accept.
+    public var admissionCaps: ConnectionAdmission.Caps {
+        ConnectionAdmission.Caps(
+            connectionsPerAddress: maxConnectionsPerAddress, handshakes: maxHandshakes,
+            handshakesPerAddress: maxHandshakesPerAddress, strangers: maxStrangers,
+            strangersPerAddress: maxStrangersPerAddress)
+    }
 }

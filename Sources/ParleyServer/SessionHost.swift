@@ -1,7 +1,7 @@
 import ChatCore
 import ParleyPlatform
 
-/// One connection: its Session actor, its byte stream and its unsent output, behind one
+/// One connection: its session actor (Parley's `Session` or an `IRCSession`), its byte stream and its unsent output, behind one
 /// lock. The actor runs on whichever thread has mail for it: the connection's own
 /// thread for bytes and ticks, a room's thread for the lines that room delivers. Under
 /// the lock it is still one actor handling one event at a time, in the order each
@@ -33,9 +33,12 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     let stream: P.Stream
     /// Runs once, when the connection is over (frees its place in the accept quota).
     let whenFinished: @Sendable () -> Void
+    /// Runs once, under the lock, when the session first holds an account (frees its
+    /// stranger's place); nil once it has run.
+    private var whenLoggedIn: (@Sendable () -> Void)?
 
     // Guarded by `lock`.
-    private var session: Session
+    private var session: any ConnectionSession
     private var thread = Thread.running
     /// The running thread's waker (nil when parked, or when none could be had).
     private var waker: P.Waker?
@@ -47,6 +50,11 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     private var peerGone = false
     /// The peer has finished sending (end of stream); it may still read what is pending.
     private var inputEnded = false
+    /// Closing, and everything said: the stream's output is shut (close_notify, then a
+    /// FIN), and what the peer still sends is read and dropped until it closes or the
+    /// close grace runs out. Closing a socket with unread input would reset it, and a
+    /// reset can destroy the goodbye before the peer reads it (a flooder's `BYE flood`).
+    private var outputShut = false
     private var retired = false
     /// Set when an event changed what the connection's thread waits for.
     private var planChanged = false
@@ -54,8 +62,9 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     private var scratchEffects: [SessionEffect] = []
 
     init(
-        id: SessionID, session: Session, stream: P.Stream, platform: P, router: Router<P>,
-        closeGrace: Duration, lot: ParkingLot<P>, whenFinished: @escaping @Sendable () -> Void
+        id: SessionID, session: any ConnectionSession, stream: P.Stream, platform: P, router: Router<P>,
+        closeGrace: Duration, lot: ParkingLot<P>, whenLoggedIn: (@Sendable () -> Void)? = nil,
+        whenFinished: @escaping @Sendable () -> Void
     ) {
         self.id = id
         self.session = session
@@ -66,6 +75,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
         self.closeGrace = closeGrace
         self.lot = lot
         self.whenFinished = whenFinished
+        self.whenLoggedIn = whenLoggedIn
     }
 
     // MARK: - From any thread
@@ -130,7 +140,9 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
         while true {
             let (events, plannedTimeout, done) = lock.withLock { waitPlan() }
             if done { break }
-            let idle = events == .readable && plannedTimeout == nil
+            // Idle: nothing but input to wait for, and no timer before `parkAfter` (a
+            // stranger's login deadline is far off; the lot keeps it while parked).
+            let idle = events == .readable && (plannedTimeout.map { $0 > parkAfter } ?? true)
             var timeout = idle ? parkAfter : plannedTimeout
             if waker == nil { timeout = min(timeout ?? .milliseconds(50), .milliseconds(50)) }
             // The stream only when there is something to wait for on it (see `Platform.wait`).
@@ -147,12 +159,16 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     }
 
     /// Under the lock: hands the session to the parking lot if it still has nothing to
-    /// wait for but input (a waker may have changed that since the wait).
+    /// wait for but input and its timer, if any (a waker may have changed that since the
+    /// wait). The lot resumes it when its timer comes (the login deadline of a stranger).
     private func park() -> Bool {
         let (events, timeout, done) = waitPlan()
-        guard !done, events == .readable, timeout == nil else { return false }
+        guard !done, events == .readable else { return false }
+        let deadline = session.pendingWake
+        // A timeout with no timer behind it is input already decrypted: not idle.
+        guard timeout == nil || (deadline != nil && timeout! > .zero && stream.pending == 0) else { return false }
         thread = .parked
-        guard lot.park(self) else {
+        guard lot.park(self, until: deadline) else {
             thread = .running
             return false
         }
@@ -174,7 +190,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
         if retired, closeBy == nil { closeBy = platform.now() }
         var events: StreamEvents = []
         if streamOpen, !peerGone {
-            if closeBy == nil, !inputEnded { events.insert(.readable) }
+            if closeBy == nil || outputShut, !inputEnded { events.insert(.readable) }
             if outputSent < output.count { events.insert(.writable) }
         }
         var timeout: Duration?
@@ -198,8 +214,30 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
             handle(now: now) { $0.tick(now: now) }
         }
         flush()
-        if let closeBy, streamOpen, outputSent == output.count || peerGone || platform.now() >= closeBy {
-            closeStream()
+        guard let closeBy, streamOpen else { return }
+        let flushed = outputSent == output.count
+        if flushed, !peerGone, !outputShut {
+            stream.shutdown()
+            outputShut = true
+            drainInput()
+        }
+        if peerGone || (flushed && inputEnded) || platform.now() >= closeBy { closeStream() }
+    }
+
+    /// Once the output is shut: reads and drops what the peer still sends (bounded per
+    /// round, like any read), noting when it closes.
+    private func drainInput() {
+        guard streamOpen, outputShut, !peerGone, !inputEnded else { return }
+        withUnsafeTemporaryAllocation(byteCount: 4 * 1024, alignment: 1) { buffer in
+            for _ in 0..<16 {
+                switch stream.read(into: buffer) {
+                case .bytes: continue
+                case .wantRead, .wantWrite: return
+                case .closed: inputEnded = true
+                case .failed: peerGone = true
+                }
+                return
+            }
         }
     }
 
@@ -207,8 +245,10 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     /// lock long. The buffer is small and on the stack: every page a connection's stack
     /// touches stays resident for as long as the connection lives.
     private func readAvailable(now: Instant) {
+        if outputShut { return drainInput() }
         guard streamOpen, !peerGone, !inputEnded, closeBy == nil else { return }
         withUnsafeTemporaryAllocation(byteCount: 4 * 1024, alignment: 1) { buffer in
+            defer { SecretBytes.zero(buffer) }  // a line read here may have held a password
             for _ in 0..<16 {
                 switch stream.read(into: buffer) {
                 case .bytes(let count):
@@ -242,7 +282,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     }
 
     /// Runs one event of the session's own (not mail) and carries out what it asks.
-    private func handle(now: Instant, _ event: (inout Session) -> [SessionEffect]) {
+    private func handle(now: Instant, _ event: (inout any ConnectionSession) -> [SessionEffect]) {
         let timer = session.pendingWake
         carryOut(event(&session), timerWas: timer, now: now)
     }
@@ -251,6 +291,10 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     /// it is `pendingWake`, and a change to it is news for the connection's thread.
     private func carryOut(_ effects: [SessionEffect], timerWas timer: Instant?, now: Instant) {
         if session.pendingWake != timer { planChanged = true }
+        if let loggedIn = whenLoggedIn, session.account != nil {
+            whenLoggedIn = nil
+            loggedIn()
+        }
         for effect in effects {
             switch effect {
             case .send(let mail):
@@ -258,6 +302,8 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
                 router.send(mail.mail)
             case .write(let line):
                 if streamOpen, !peerGone { line.render(into: &output) }
+            case .writeIRC(let message):
+                if streamOpen, !peerGone { message.render(into: &output) }
             case .closeConnection:
                 if closeBy == nil { closeBy = now + closeGrace }
                 planChanged = true
@@ -301,7 +347,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     private func closeStream() {
         guard streamOpen else { return }
         streamOpen = false
-        if !peerGone { stream.shutdown() }
+        if !peerGone, !outputShut { stream.shutdown() }
         stream.close()
         output = []
         outputSent = 0

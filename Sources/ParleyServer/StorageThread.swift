@@ -134,9 +134,12 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
             return Mail.storeReply(to: replyTo, found ? .banChanged(ticket) : .accountMissing(ticket))
         case .appendMessage(let ticket, let record, let replyTo):
             _ = try database.appendMessage(
-                room: record.room.text, sender: record.sender.text, recipient: record.recipient?.text,
-                body: record.text, atMs: platform.epochMilliseconds(record.at), isAction: record.isAction)
+                room: record.room.text, life: Int64(record.life.rawValue), sender: record.sender.text,
+                recipient: record.recipient?.text, body: record.text, atMs: platform.epochMilliseconds(record.at),
+                isAction: record.isAction)
             return Mail.storeReply(to: replyTo, .messageStored(ticket))
+        case .readHistory(let ticket, let room, let limit, let replyTo):
+            return Mail.storeReply(to: replyTo, .history(ticket, try history(room, limit: limit)))
         case .audit(let entry):
             try database.appendAudit(
                 kind: entry.kind.rawValue, account: entry.account?.text, address: entry.address,
@@ -149,11 +152,21 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
         }
     }
 
+    /// A room life's newest messages, read inside the batch's transaction: every message
+    /// asked for before the read (this batch's included) is in it, none asked for after.
+    private func history(_ room: RoomID, limit: Int) throws -> [HistoryEntry] {
+        try database.history(life: Int64(room.rawValue), limit: limit).compactMap { row in
+            guard let sender = Name(row.sender) else { return nil }  // Only rooms write here.
+            return HistoryEntry(
+                sender: sender, text: row.body, at: StoredTime(millisecondsSinceEpoch: row.sentAtMs))
+        }
+    }
+
     private static func failure(_ request: StoreRequest) -> Mail? {
         let ticket: Ticket
         switch request {
         case .createAccount(let t, _, _, _, _), .fetchAccount(let t, _, _), .appendMessage(let t, _, _),
-            .setBanned(let t, _, _, _):
+            .setBanned(let t, _, _, _), .readHistory(let t, _, _, _):
             ticket = t
         case .updatePasswordHash, .audit: return nil
         }
@@ -170,6 +183,7 @@ extension StoreRequest {
         case .updatePasswordHash: return "update-password-hash"
         case .setBanned: return "set-banned"
         case .appendMessage: return "append-message"
+        case .readHistory: return "read-history"
         case .audit: return "audit"
         }
     }

@@ -1,6 +1,7 @@
 enum MessageSQL {
     static let insert = """
-        INSERT INTO messages (room, sender, recipient, body, sent_at_ms, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        INSERT INTO messages (room, sender, recipient, body, sent_at_ms, room_life, kind)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
         """
     static let byRoom = """
         SELECT id, room, sender, recipient, body, sent_at_ms FROM messages WHERE room = ?1 ORDER BY id
@@ -25,6 +26,7 @@ extension ParleyDatabase {
     /// Stores a chat message.
     /// - Parameters:
     ///   - room: The room it was sent in.
+    ///   - life: Which life of that room (`RoomID`; global is 0); -1, no room's history.
     ///   - sender: The sender's account name.
     ///   - recipient: The whisper recipient, or nil for a room message.
     ///   - body: The text.
@@ -33,7 +35,8 @@ extension ParleyDatabase {
     /// - Returns: The new row id.
     @discardableResult
     public func appendMessage(
-        room: String, sender: String, recipient: String?, body: String, atMs: Int64, isAction: Bool = false
+        room: String, life: Int64 = -1, sender: String, recipient: String?, body: String, atMs: Int64,
+        isAction: Bool = false
     ) throws -> Int64 {
         try withStatement(MessageSQL.insert) { statement in
             try statement.bind(room, at: 1)
@@ -41,7 +44,8 @@ extension ParleyDatabase {
             try statement.bind(recipient, at: 3)
             try statement.bind(body, at: 4)
             try statement.bind(atMs, at: 5)
-            try statement.bind(isAction ? "action" : "message", at: 6)
+            try statement.bind(life, at: 6)
+            try statement.bind(isAction ? "action" : "message", at: 7)
             try statement.run()
             return connection.lastInsertRowID
         }

@@ -1,4 +1,5 @@
 import CSQLite
+import Glibc
 
 /// Parley's persistent store: accounts, chat messages and the audit log in one SQLite file.
 ///
@@ -101,6 +102,12 @@ public final class ParleyDatabase {
         refuseSymlinks: Bool = false,
         migrations: [Migration]
     ) throws -> ParleyDatabase {
+        // Asked of the kernel first: SQLite may hand a new connection a descriptor that an
+        // earlier connection of this process opened for writing before the file became
+        // immutable, and then writes would be refused only later, one by one.
+        if access == .readWrite, Glibc.access(path, W_OK) != 0, errno != ENOENT {
+            throw ParleyDatabaseError.readOnlyFile(path: path)
+        }
         let connection: SQLiteConnection
         do {
             connection = try SQLiteConnection(

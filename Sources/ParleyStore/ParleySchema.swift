@@ -39,9 +39,21 @@ public enum ParleySchema {
                 CREATE INDEX messages_sent_at ON messages (sent_at_ms);
                 """),
         Migration(
-            version: 3, summary: "operators, bans, last logins, reserved names and /me actions",
+            version: 3, summary: "room lives and the history index",
             sql: """
-                -- 'message', or 'action' for a /me line.
+                -- A room's history is its own life's messages: a temporary room of an old name
+                -- starts empty. global is life 0 (its history survives restarts); rows from
+                -- before lives existed are global's if they were said there, no one's (-1) if not.
+                ALTER TABLE messages ADD COLUMN room_life INTEGER NOT NULL DEFAULT -1;
+                UPDATE messages SET room_life = 0 WHERE room = 'global';
+                -- A join reads the newest N room messages of one life: a bounded walk back
+                -- from the end of this index, whispers left out by its WHERE.
+                CREATE INDEX messages_history ON messages (room_life, id) WHERE recipient IS NULL;
+                """),
+        Migration(
+            version: 4, summary: "operators, bans, last logins, reserved names and /me actions",
+            sql: """
+                -- 'message', or 'action' for a /me line (live only: a room's history holds messages).
                 ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'message';
                 ALTER TABLE accounts ADD COLUMN is_operator INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE accounts ADD COLUMN is_banned INTEGER NOT NULL DEFAULT 0;

@@ -47,6 +47,19 @@ public struct PasswordHasher: Sendable, Hashable {
 
     /// Hashes `password` with a fresh random salt at an explicit `cost`.
     public func hash(password: String, cost: ScryptCost) throws(TLSError) -> String {
+        var bytes = Array(password.utf8)
+        defer { cleanse(&bytes) }
+        return try bytes.withUnsafeBytes { raw in
+            Result { () throws(TLSError) in try hash(passwordBytes: raw, cost: cost) }
+        }
+        .get()
+    }
+
+    /// Hashes the password's UTF-8 bytes, read in place (the caller wipes them), at this
+    /// hasher's cost or an explicit one.
+    public func hash(passwordBytes password: UnsafeRawBufferPointer, cost: ScryptCost? = nil) throws(TLSError) -> String
+    {
+        let cost = cost ?? self.cost
         guard Self.isAcceptable(cost) else {
             throw TLSError(.crypto, "scrypt cost \(cost) is out of range")
         }
@@ -59,6 +72,13 @@ public struct PasswordHasher: Sendable, Hashable {
     /// Checks `password` against an encoded hash. Malformed or out-of-range encodings give
     /// `matches == false`; this never throws or traps. The comparison is constant-time.
     public func verify(password: String, encoded: String) -> Verification {
+        var bytes = Array(password.utf8)
+        defer { cleanse(&bytes) }
+        return bytes.withUnsafeBytes { verify(passwordBytes: $0, encoded: encoded) }
+    }
+
+    /// Checks the password's UTF-8 bytes, read in place (the caller wipes them).
+    public func verify(passwordBytes password: UnsafeRawBufferPointer, encoded: String) -> Verification {
         guard let stored = Self.parse(encoded) else { return .rejected }
         guard
             var candidate = try? Self.derive(
@@ -120,24 +140,19 @@ public struct PasswordHasher: Sendable, Hashable {
     }
 
     private static func derive(
-        password: String, salt: [UInt8], cost: ScryptCost, length: Int
+        password: UnsafeRawBufferPointer, salt: [UInt8], cost: ScryptCost, length: Int
     ) throws(TLSError) -> [UInt8] {
-        var passwordBytes = Array(password.utf8)
-        defer { cleanse(&passwordBytes) }
         var key = [UInt8](repeating: 0, count: length)
         OpenSSLErrorQueue.clear()
-        let status = passwordBytes.withUnsafeBufferPointer { pass in
-            salt.withUnsafeBufferPointer { saltBytes in
-                key.withUnsafeMutableBufferPointer { out in
-                    pass.withMemoryRebound(to: CChar.self) { passChars in
-                        EVP_PBE_scrypt(
-                            passChars.baseAddress, passChars.count,
-                            saltBytes.baseAddress, saltBytes.count,
-                            cost.n, UInt64(cost.r), UInt64(cost.p),
-                            cost.memoryBytes + 4096,  // a little slack over the exact need
-                            out.baseAddress, out.count)
-                    }
-                }
+        let passChars = password.baseAddress?.assumingMemoryBound(to: CChar.self)
+        let status = salt.withUnsafeBufferPointer { saltBytes in
+            key.withUnsafeMutableBufferPointer { out in
+                EVP_PBE_scrypt(
+                    passChars, password.count,
+                    saltBytes.baseAddress, saltBytes.count,
+                    cost.n, UInt64(cost.r), UInt64(cost.p),
+                    cost.memoryBytes + 4096,  // a little slack over the exact need
+                    out.baseAddress, out.count)
             }
         }
         guard status == 1 else {

@@ -150,6 +150,9 @@ public final class TLSContext: @unchecked Sendable {
         try context.applyCommonPolicy(minimum: .tls1_2, maximum: .tls1_3)
         // Our order wins over the client's when choosing a TLS 1.2 suite.
         SSL_CTX_set_options(pointer, parley_SSL_OP_CIPHER_SERVER_PREFERENCE)
+        // Decrypted records (a /login line among them) are zeroed once read, not left in
+        // OpenSSL's buffers.
+        SSL_CTX_set_options(pointer, parley_SSL_OP_CLEANSE_PLAINTEXT)
         // No resumption: no server-side session cache and no tickets. Each handshake then
         // shows the certificate (what clients pin) and no per-session state piles up.
         _ = parley_SSL_CTX_set_session_cache_mode(pointer, Int(SSL_SESS_CACHE_OFF))

@@ -19,6 +19,11 @@ struct Replay: ParsableCommand {
             Examples:
               parley replay fixtures/join-racing-last-leave-seed41.json
               parley replay --quiet fixtures/*.json
+              parley replay fixtures/store-failure-seed11.json --html /tmp/store-failure.html
+
+            With --html, one fixture is also drawn as a sequence diagram on one self-contained
+            page (inline SVG and CSS, nothing fetched): a lifeline per actor (per thread for a
+            shell fixture), an arrow per mail, faults marked, the broken step highlighted.
             """
     )
 
@@ -27,6 +32,13 @@ struct Replay: ParsableCommand {
 
     @Flag(help: "Print only the verdicts, not the timelines.")
     var quiet = false
+
+    @Option(help: "Also draw the run as a sequence diagram on this HTML page (one fixture only).")
+    var html: String?
+
+    func validate() throws {
+        if html != nil, files.count != 1 { throw ValidationError("--html draws one fixture; name exactly one file") }
+    }
 
     func run() throws {
         var worst: Int32 = 0
@@ -39,7 +51,7 @@ struct Replay: ParsableCommand {
             return try replayShell(file)
         }
         let fixture = try Fixture.load(from: file)
-        let result = try Simulation.replay(fixture, recordTimeline: !quiet)
+        let result = try Simulation.replay(fixture, recordTimeline: !quiet || html != nil)
         if !quiet {
             print("fixture \(file)")
             print("  \(fixture.summary)")
@@ -52,26 +64,33 @@ struct Replay: ParsableCommand {
             print("")
         }
         let trace = "trace \(TimelineText.hash(result.traceHash)), \(result.steps) steps"
+        let (verdict, status) = coreVerdict(file, fixture, result, trace)
+        print(verdict)
+        try draw(SequenceDiagram(fixture: fixture, file: file, result: result, verdict: verdict))
+        return status
+    }
+
+    private func coreVerdict(
+        _ file: String, _ fixture: Fixture, _ result: ReplayResult, _ trace: String
+    ) -> (String, Int32) {
         switch result.verdict {
         case .holds:
             let what =
                 fixture.invariant.map { "\($0.rawValue) holds, and so does every other invariant" }
                 ?? "every invariant holds"
-            print("PASS \(file): \(what)\(fixture.hazard.map { "; \($0.rawValue) happened" } ?? "") (\(trace))")
-            return 0
+            return ("PASS \(file): \(what)\(fixture.hazard.map { "; \($0.rawValue) happened" } ?? "") (\(trace))", 0)
         case .broken(let violation):
-            print("FAIL \(file): \(violation) (\(trace)) — replay: parley replay \(file)")
-            return 1
+            return ("FAIL \(file): \(violation) (\(trace)) — replay: parley replay \(file)", 1)
         case .stale(let index, let text, let reason):
-            print(
-                "STALE \(file): decision \(index) \"\(text)\" no longer fits: \(reason); remake it with: parley sim --seed \(fixture.seed)"
+            return (
+                "STALE \(file): decision \(index) \"\(text)\" no longer fits: \(reason); remake it with: parley sim --seed \(fixture.seed)",
+                2
             )
-            return 2
         case .hazardMissed(let hazard):
-            print(
-                "STALE \(file): the run no longer meets \(hazard.rawValue), so it tests nothing; remake it with: parley sim --hazard \(hazard.rawValue) --first-seed \(fixture.seed) --seeds 1"
+            return (
+                "STALE \(file): the run no longer meets \(hazard.rawValue), so it tests nothing; remake it with: parley sim --hazard \(hazard.rawValue) --first-seed \(fixture.seed) --seeds 1",
+                2
             )
-            return 2
         }
     }
 
@@ -79,7 +98,7 @@ struct Replay: ParsableCommand {
     /// mailbox it touched, what it wrote to whom.
     private func replayShell(_ file: String) throws -> Int32 {
         let fixture = try ShellFixture.load(from: file)
-        let result = try fixture.replay(recordTimeline: !quiet)
+        let result = try fixture.replay(recordTimeline: !quiet || html != nil)
         if !quiet {
             print("shell fixture \(file)")
             print("  \(fixture.summary)")
@@ -93,25 +112,47 @@ struct Replay: ParsableCommand {
             print("")
         }
         let trace = "trace \(TimelineText.hash(result.traceHash)), \(result.slices) slices"
+        let (verdict, status) = shellVerdict(file, fixture, result, trace)
+        print(verdict)
+        try draw(SequenceDiagram(shellFixture: fixture, file: file, report: result, verdict: verdict))
+        return status
+    }
+
+    private func shellVerdict(
+        _ file: String, _ fixture: ShellFixture, _ result: ShellRunReport, _ trace: String
+    ) -> (String, Int32) {
         if let (index, text) = result.stale {
-            print(
-                "STALE \(file): decision \(index) \"\(text)\" no longer fits; remake it with: parley sim --shell --seed \(fixture.seed)"
+            return (
+                "STALE \(file): decision \(index) \"\(text)\" no longer fits; remake it with: parley sim --shell --seed \(fixture.seed)",
+                2
             )
-            return 2
         }
         switch (fixture.invariant, result.violation) {
         case (nil, nil):
-            print("PASS \(file): every invariant holds (\(trace))")
-            return 0
+            return ("PASS \(file): every invariant holds (\(trace))", 0)
         case (let expected?, let found?) where fixture.plant != nil && found.invariant == expected:
-            print("PASS \(file): the planted \(fixture.plant!.rawValue) is caught: \(found) (\(trace))")
-            return 0
+            return ("PASS \(file): the planted \(fixture.plant!.rawValue) is caught: \(found) (\(trace))", 0)
         case (_, let found?):
-            print("FAIL \(file): \(found) (\(trace)) — replay: parley replay \(file)")
-            return 1
+            return ("FAIL \(file): \(found) (\(trace)) — replay: parley replay \(file)", 1)
         case (let expected?, nil):
-            print("PASS \(file): \(expected.rawValue) holds now, and so does every other invariant (\(trace))")
-            return 0
+            return ("PASS \(file): \(expected.rawValue) holds now, and so does every other invariant (\(trace))", 0)
         }
+    }
+
+    /// The command that draws a fixture, as `parley sim` prints it beside a failing one.
+    static func drawCommand(_ fixture: String) -> String {
+        let name = fixture.split(separator: "/").last.map(String.init) ?? fixture
+        return "parley replay \(fixture) --html /tmp/\(name.hasSuffix(".json") ? String(name.dropLast(5)) : name).html"
+    }
+
+    /// Writes the page `--html` asked for, and says where it is.
+    private func draw(_ diagram: @autoclosure () -> SequenceDiagram) throws {
+        guard let html else { return }
+        let page = diagram()
+        try Data(page.html().utf8).write(to: URL(fileURLWithPath: html))
+        let drawn = page.window
+        print(
+            "wrote \(html): a sequence diagram of \(drawn.count) of \(page.rows.count) steps, \(page.lifelines.count) lifelines"
+        )
     }
 }

@@ -24,11 +24,19 @@ struct Serve: ParsableCommand {
               parley serve --host 0.0.0.0 --port 7878 --data-dir /var/lib/parley
               parley serve --cert fullchain.pem --key privkey.pem
               parley serve --keep-days 30
+              parley serve --irc-port 6697            # IRC over TLS beside Parley's port
+              parley serve --irc-plain-port 6667      # IRC in plain TCP, loopback only
             """
     )
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "TCP port to listen on (0 picks a free one).") var port: UInt16 = 7878
+    @Option(name: .customLong("irc-port"), help: "Also speak IRC over TLS on this port (same certificate).")
+    var ircPort: UInt16?
+    @Option(
+        name: .customLong("irc-plain-port"),
+        help: "Also speak IRC in plain TCP on this port; only with a loopback --host (tests, a TLS proxy).")
+    var ircPlainPort: UInt16?
     @Option(name: .customLong("data-dir"), help: "Where the database, certificate and key live.")
     var dataDirectory = "./parley-data"
     @Option(name: .customLong("cert"), help: "Your own certificate (PEM) instead of the generated one.")
@@ -42,6 +50,14 @@ struct Serve: ParsableCommand {
     @Option(help: "Lines a client may send at once before the rate applies.") var burst = 20
     @Option(help: "Connections one remote address may hold at once (loopback is exempt).")
     var maxConnectionsPerAddress = 20
+    @Option(help: "TLS handshakes under way at once; past it a new connection is closed before its handshake.")
+    var maxHandshakes = 256
+    @Option(help: "TLS handshakes under way at once from one address (an IPv6 /64; loopback is exempt).")
+    var maxHandshakesPerAddress = 8
+    @Option(help: "Connections not logged in yet, at once; past it a new connection is closed before its handshake.")
+    var maxStrangers = 1024
+    @Option(help: "Connections not logged in yet, at once, from one address (an IPv6 /64; loopback is exempt).")
+    var maxStrangersPerAddress = 10
     @Option(help: "Database durability: normal (survives a crash of the server) or full (also a power loss).")
     var synchronous = "normal"
     @Option(
@@ -49,6 +65,11 @@ struct Serve: ParsableCommand {
             "Group commit window in microseconds: once the server is busy, messages this close together share a commit and each member's write (0: none)."
     )
     var commitWindow = 2000
+    @Option(
+        help:
+            "Room messages a user gets on entering global or a temporary room, before any live line (0: none; /history reads up to 500)."
+    )
+    var history = 50
     @Option(help: "Delete messages older than this many days, at start and then hourly (default: keep them all).")
     var keepDays: Int?
     @Option(
@@ -70,8 +91,17 @@ struct Serve: ParsableCommand {
         guard maxConnectionsPerAddress > 0 else {
             throw ValidationError("--max-connections-per-address must be more than 0")
         }
+        for (option, value) in [
+            ("--max-handshakes", maxHandshakes), ("--max-handshakes-per-address", maxHandshakesPerAddress),
+            ("--max-strangers", maxStrangers), ("--max-strangers-per-address", maxStrangersPerAddress),
+        ] where !(1...1_000_000).contains(value) {
+            throw ValidationError("\(option) must be from 1 to 1000000")
+        }
         if let keepDays, !(1...36_500).contains(keepDays) {
             throw ValidationError("--keep-days must be from 1 to 36500 (leave it out to keep every message)")
+        }
+        guard (0...Limits.maxHistoryLines).contains(history) else {
+            throw ValidationError("--history must be from 0 to \(Limits.maxHistoryLines)")
         }
         guard (0...100_000).contains(connectionLogRate) else {
             throw ValidationError("--connection-log-rate must be from 0 to 100000")
@@ -107,6 +137,8 @@ struct Serve: ParsableCommand {
         }
         if server.certificateWasCreated { print("Created a self-signed certificate in \(dataDirectory)") }
         print("Parley is listening on \(host):\(server.port)")
+        if let port = server.ircPort { print("IRC (TLS) is listening on \(host):\(port)") }
+        if let port = server.ircPlainPort { print("IRC (plain, loopback) is listening on \(host):\(port)") }
         print("Certificate fingerprint: \(server.fingerprint.map { "\($0)" } ?? "?")")
         fflush(nil)
 
@@ -143,16 +175,23 @@ struct Serve: ParsableCommand {
         var configuration = ServerConfiguration()
         configuration.host = host
         configuration.port = port
+        configuration.ircPort = ircPort
+        configuration.ircPlainPort = ircPlainPort
         configuration.dataDirectory = dataDirectory
         configuration.certificateFile = certificateFile
         configuration.keyFile = keyFile
         configuration.scryptCost = ScryptCost(logN: UInt8(scryptLogN), r: 8, p: 3)
         configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
+        configuration.maxHandshakes = maxHandshakes
+        configuration.maxHandshakesPerAddress = maxHandshakesPerAddress
+        configuration.maxStrangers = maxStrangers
+        configuration.maxStrangersPerAddress = maxStrangersPerAddress
         configuration.synchronous = synchronous == "full" ? .full : .normal
         configuration.commitWindow = .microseconds(commitWindow)
         configuration.limits.rate = rate == 0 ? nil : RateLimit(linesPerSecond: rate, burst: burst)
         configuration.keepMessagesFor = keepDays.map { .seconds(Int64($0) * 86_400) }
         configuration.connectionLogLinesPerSecond = connectionLogRate
+        configuration.historyLines = history
         return configuration
     }
 }

@@ -40,6 +40,7 @@ struct ShellSimCommand {
         if let written {
             print("  shrunk to \(written.decisions) decisions (from \(report.decisions.count))")
             print("  replay: \(written.path.map { "parley replay \($0)" } ?? "parley sim --seed \(seed)\(flags)")")
+            if let path = written.path { print("  draw: \(Replay.drawCommand(path))") }
         }
         throw ExitCode(1)
     }
@@ -51,12 +52,11 @@ struct ShellSimCommand {
             workers: workers ?? ProcessInfo.processInfo.activeProcessorCount, fixturesDirectory: fixtures)
         campaign.plant = plant
         let summary = campaign.run { so in
-            FileHandle.standardError.write(
-                Data(
-                    "\r  \(so.runs)/\(count) seeds · \(so.slices) slices · \(Int(so.slicesPerSecond)) slices/s · \(so.failures.count) failures   "
-                        .utf8))
+            ProgressLine.show(
+                "\(so.runs)/\(count) seeds · \(so.slices) slices · \(Int(so.slicesPerSecond)) slices/s · \(so.failures.count) failures"
+            )
         }
-        FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 79) + "\r").utf8))
+        ProgressLine.clear()
         print(
             "runs \(summary.runs) (\(summary.repeated) run twice) · \(summary.slices) thread slices · \(summary.clientSteps) client steps in \(String(format: "%.2f", summary.seconds)) s on \(campaign.workers) workers"
         )
@@ -64,12 +64,14 @@ struct ShellSimCommand {
             "throughput \(Int(summary.slicesPerSecond)) slices/s · \(String(format: "%.1f", Double(summary.runs) / max(summary.seconds, 0.001))) runs/s · failures \(summary.failures.count)"
         )
         print("hazards: \(summary.hazards.summary)")
+        let coverage = ShellCampaign.coverage(summary, options: options)
+        print(coverage.report)
         for failure in summary.failures.prefix(20) {
             let replay = failure.fixture.map { "parley replay \($0)" } ?? "parley sim --seed \(failure.seed)\(flags)"
             let shrunk = failure.shrunkDecisions.map { " (shrunk to \($0) decisions)" } ?? ""
             print("FAIL seed \(failure.seed): \(failure.violation)\(shrunk) — replay: \(replay)")
         }
-        if !summary.failures.isEmpty { throw ExitCode(1) }
+        if !summary.failures.isEmpty || !coverage.passed { throw ExitCode(1) }
     }
 }
 

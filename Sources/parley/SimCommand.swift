@@ -32,6 +32,13 @@ struct Sim: ParsableCommand {
                                                      controlled platform: real threads, one at a
                                                      time, a seeded scheduler at every Platform call
               parley sim --shell --seed 11 --timeline
+              parley sim --exhaustive --clients 2 --rooms 1 --commands 3
+                                                     every run of that small world (scheduling,
+                                                     faults, what clients type), states pruned
+
+            A campaign of --seeds (and --shell, and --exhaustive) also fails when a hazard
+            its configuration is meant to reach was never met: a checker whose race never
+            happens tests nothing.
             """
     )
 
@@ -91,6 +98,30 @@ struct Sim: ParsableCommand {
     @Option(help: "Seconds the benchmark runs.")
     var benchSeconds: Double = 5
 
+    @Flag(
+        help:
+            "Explore every run of a bounded world, depth first: each scheduling choice, fault and command a client may type; states already explored are pruned."
+    )
+    var exhaustive = false
+
+    @Option(help: "With --exhaustive: temporary room names clients may join and create (1 to 3).")
+    var rooms = 1
+
+    @Option(help: "With --exhaustive: commands each client types after its login.")
+    var commands = 3
+
+    @Option(help: "With --exhaustive: decisions a run may take before the world settles.")
+    var maxSteps = 400
+
+    @Option(help: "With --exhaustive: faults each run may inject (0 with --no-faults).")
+    var faultBudget = 1
+
+    @Option(help: "With --exhaustive: commands a client may type ahead of its answers.")
+    var typeAhead = 1
+
+    @Option(help: "With --exhaustive: stop after this many seconds (the search is then incomplete and fails).")
+    var timeLimit: Double?
+
     var shellOptions: ShellOptions {
         ShellOptions(scheduler: scheduler, depth: depth, steps: steps ?? 300, clients: clients, faults: faults)
     }
@@ -107,6 +138,25 @@ struct Sim: ParsableCommand {
         guard depth > 0 else { throw ValidationError("--depth must be at least 1") }
         guard (clients ?? 1) > 0, (clients ?? 1) < 1000 else { throw ValidationError("--clients must be 1 to 999") }
         guard (workers ?? 1) > 0 else { throw ValidationError("--workers must be at least 1") }
+        if exhaustive { try validateExhaustive() }
+    }
+
+    private func validateExhaustive() throws {
+        if shell || bench || hazard != nil || seed != nil {
+            throw ValidationError("--exhaustive does not take --shell, --bench, --hazard or --seed")
+        }
+        guard (1...3).contains(clients ?? 2) else { throw ValidationError("--exhaustive takes --clients 1 to 3") }
+        guard (1...3).contains(rooms) else { throw ValidationError("--rooms must be 1 to 3") }
+        guard commands >= 0, faultBudget >= 0, typeAhead >= 0 else {
+            throw ValidationError("--commands, --fault-budget and --type-ahead are not negative")
+        }
+        guard maxSteps > 0 else { throw ValidationError("--max-steps must be at least 1") }
+    }
+
+    var scope: ExhaustiveScope {
+        ExhaustiveScope(
+            clients: clients ?? 2, rooms: rooms, commands: commands, maxSteps: maxSteps,
+            faults: faults ? faultBudget : 0, typeAhead: typeAhead)
     }
 
     func run() throws {
@@ -117,6 +167,9 @@ struct Sim: ParsableCommand {
                 fixtures: (fixtures as NSString).appendingPathComponent("shell"), timeline: timeline, plant: plant,
                 flags: flags)
             return try command.run()
+        }
+        if exhaustive {
+            return try ExhaustiveSimCommand(scope: scope, fixtures: fixtures, timeLimit: timeLimit).run()
         }
         if bench { return SimBenchmark(options: options, seconds: benchSeconds).run() }
         if let hazard {
@@ -142,6 +195,7 @@ struct Sim: ParsableCommand {
         let path = writeFixture(report, violation)
         print("FAIL seed \(seed): \(violation)")
         print("  replay: \(path.map { "parley replay \($0)" } ?? "parley sim --seed \(seed)\(flags)")")
+        if let path { print("  draw: \(Replay.drawCommand(path))") }
         throw ExitCode(1)
     }
 
@@ -152,12 +206,11 @@ struct Sim: ParsableCommand {
         campaign.seedStarted = { worker, seed in CrashReport.running(seed, worker: worker) }
         let total = seeds
         let summary = campaign.run { so in
-            FileHandle.standardError.write(
-                Data(
-                    "\r  \(so.runs)/\(total) seeds · \(so.steps) steps · \(Int(so.stepsPerSecond)) steps/s · \(so.failures.count) failures   "
-                        .utf8))
+            ProgressLine.show(
+                "\(so.runs)/\(total) seeds · \(so.steps) steps · \(Int(so.stepsPerSecond)) steps/s · \(so.failures.count) failures"
+            )
         }
-        FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 79) + "\r").utf8))
+        ProgressLine.clear()
         print(
             "runs \(summary.runs) (\(summary.repeated) run twice) · steps \(summary.steps) (\(summary.actorSteps) actor steps) in \(String(format: "%.2f", summary.seconds)) s on \(campaign.workers) workers"
         )
@@ -166,6 +219,8 @@ struct Sim: ParsableCommand {
         )
         let met = Hazard.allCases.compactMap { h in summary.hazards[h].map { "\(h.rawValue) \($0)" } }
         print("hazards met: \(met.isEmpty ? "none" : met.joined(separator: ", "))")
+        let coverage = HazardCoverage.check(summary.hazards, runs: summary.runs, options: options)
+        print(coverage.report)
         for failure in summary.failures.prefix(20) {
             let replay = failure.fixture.map { "parley replay \($0)" } ?? "parley sim --seed \(failure.seed)\(flags)"
             let shrunk = failure.shrunkDecisions.map { " (shrunk to \($0) decisions)" } ?? ""
@@ -176,7 +231,7 @@ struct Sim: ParsableCommand {
                 "… and \(summary.failures.count - 20) more failing seeds; the lowest of each invariant was shrunk above"
             )
         }
-        if !summary.failures.isEmpty { throw ExitCode(1) }
+        if !summary.failures.isEmpty || !coverage.passed { throw ExitCode(1) }
     }
 
     private func writeFixture(_ report: RunReport, _ violation: Violation) -> String? {

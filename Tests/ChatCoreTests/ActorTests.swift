@@ -111,7 +111,7 @@ struct RoomTests {
 
     @Test("two creates of one name give one room and one name-taken")
     func createRace() {
-        var lobby = Lobby()
+        var lobby = Lobby(historyLines: 0)
         _ = lobby.receive(.enter(s1, name("alice")), now: t0)
         _ = lobby.receive(.enter(s2, name("bob")), now: t0)
         let first = lobby.receive(.create(s1, room: name("Lounge")), now: t0)
@@ -124,11 +124,12 @@ struct RoomTests {
 
     @Test("a message is stored before anyone sees it")
     func storeBeforeDeliver() {
-        var room = Room(id: RoomID(1), name: name("lounge"))
+        var room = Room(id: RoomID(1), name: name("lounge"), historyLines: 0)
         _ = room.receive(.admit(s1, name("alice"), created: true), now: t0)
         _ = room.receive(.admit(s2, name("bob"), created: false), now: t0)
         let said = room.receive(.member(.say(s1, text: "hi")), now: t0)
-        let record = ChatRecord(room: name("lounge"), sender: name("alice"), recipient: nil, text: "hi", at: t0)
+        let record = ChatRecord(
+            room: name("lounge"), life: RoomID(1), sender: name("alice"), recipient: nil, text: "hi", at: t0)
         #expect(said == [.store(.appendMessage(Ticket(1), record, replyTo: .room(RoomID(1))))])
         let line = ServerLine.message(room: name("lounge"), from: name("alice"), text: "hi")
         #expect(
@@ -139,7 +140,7 @@ struct RoomTests {
 
     @Test("a failed store tells the sender and reaches no one")
     func storeFailure() {
-        var room = Room(id: RoomID(1), name: name("lounge"))
+        var room = Room(id: RoomID(1), name: name("lounge"), historyLines: 0)
         _ = room.receive(.admit(s1, name("alice"), created: true), now: t0)
         _ = room.receive(.admit(s2, name("bob"), created: false), now: t0)
         _ = room.receive(.member(.say(s1, text: "hi")), now: t0)
@@ -150,7 +151,7 @@ struct RoomTests {
 
     @Test("the last leave empties the room, and a join already on its way is sent back")
     func joinRacingLastLeave() {
-        var room = Room(id: RoomID(1), name: name("lounge"))
+        var room = Room(id: RoomID(1), name: name("lounge"), historyLines: 0)
         _ = room.receive(.admit(s1, name("alice"), created: true), now: t0)
         let left = room.receive(.member(.leave(s1)), now: t0)
         #expect(left.mail == [.session(s1, .left(RoomID(1))), .lobby(.roomEmptied(RoomID(1)))])
@@ -162,7 +163,7 @@ struct RoomTests {
 
     @Test("a room waits for the store's answers before it retires")
     func retireAfterStore() {
-        var room = Room(id: RoomID(1), name: name("lounge"))
+        var room = Room(id: RoomID(1), name: name("lounge"), historyLines: 0)
         _ = room.receive(.admit(s1, name("alice"), created: true), now: t0)
         _ = room.receive(.member(.say(s1, text: "bye")), now: t0)
         _ = room.receive(.member(.leave(s1)), now: t0)
@@ -172,7 +173,7 @@ struct RoomTests {
 
     @Test("a session sent back from an emptied room returns to global with an error")
     func admitRefused() {
-        var lobby = Lobby()
+        var lobby = Lobby(historyLines: 0)
         _ = lobby.receive(.enter(s1, name("alice")), now: t0)
         _ = lobby.receive(.enter(s2, name("bob")), now: t0)
         _ = lobby.receive(.create(s1, room: name("lounge")), now: t0)

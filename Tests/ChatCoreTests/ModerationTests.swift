@@ -97,7 +97,7 @@ struct ModerationTests {
 
     @Test("when the owner leaves, the member there longest owns the room and the room hears it")
     func ownershipPasses() {
-        var room = Room(id: RoomID(1), name: name("den"))
+        var room = Room(id: RoomID(1), name: name("den"), historyLines: 0)
         for (n, who) in ["alice", "bob", "carol"].enumerated() {
             _ = room.receive(.admit(SessionID(UInt64(n + 1)), name(who), created: n == 0), now: t0)
         }
@@ -109,7 +109,7 @@ struct ModerationTests {
 
     @Test("a member who is not the owner cannot kick, and the kicked member gets nothing more from the room")
     func kickRules() {
-        var room = Room(id: RoomID(1), name: name("den"))
+        var room = Room(id: RoomID(1), name: name("den"), historyLines: 0)
         _ = room.receive(.admit(SessionID(1), name("alice"), created: true), now: t0)
         _ = room.receive(.admit(SessionID(2), name("bob"), created: false), now: t0)
         let refused = room.receive(

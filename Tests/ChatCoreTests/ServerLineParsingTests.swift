@@ -61,7 +61,8 @@ private struct LineGenerator {
     }
 
     mutating func outcome() -> ServerLine.Outcome {
-        switch random.int(0...6) {
+        switch random.int(0...7) {
+        case 7: return .history(name())
         case 0: return .registered(name())
         case 1: return .loggedIn(name())
         case 2: return .returnedToGlobal(from: name())
@@ -72,10 +73,19 @@ private struct LineGenerator {
         }
     }
 
-    /// A line of the given kind (0 to 8), or of any kind.
+    /// A stored time from 1970 to 9999, often at a day's or a year's edge.
+    mutating func storedTime() -> StoredTime {
+        let any = Int64(random.int(0...253_402_300_799_999))
+        return StoredTime(
+            millisecondsSinceEpoch: random.pick([0, any, any / 86_400_000 * 86_400_000 - 1, 253_402_300_799_999]))
+    }
+
+    /// A line of the given kind (0 to 10), or of any kind.
     mutating func line(kind: Int? = nil) -> ServerLine {
-        let kind = kind ?? random.int(0...8)
+        let kind = kind ?? random.int(0...10)
         switch kind {
+        case 8: return .history(room: name(), at: storedTime(), from: name(), text: text())
+        case 9: return .historyEnd(room: name())
         case 0: return .ok(outcome())
         case 1: return .error(random.pick(ErrorCode.allCases), text())
         case 2: return .message(room: name(), from: name(), text: text())
@@ -101,7 +111,7 @@ struct ServerLineParsingTests {
     @Test("every kind of generated line parses back to the line that was rendered")
     func everyKindRoundTrips() {
         var generator = LineGenerator(seed: 1)
-        for kind in 0...8 {
+        for kind in 0...10 {
             for _ in 0..<250 {
                 let line = generator.line(kind: kind)
                 #expect(roundTrips(line), "\(line.rendered.prefix(120))")
@@ -114,7 +124,7 @@ struct ServerLineParsingTests {
         let alice = try #require(Name("alice"))
         let outcomes: [ServerLine.Outcome] = [
             .registered(alice), .loggedIn(alice), .returnedToGlobal(from: alice), .created(alice),
-            .joined(alice), .whisperSent(to: alice), .help("commands: /help, /quit"),
+            .joined(alice), .whisperSent(to: alice), .help("commands: /help, /quit"), .history(alice),
         ]
         for outcome in outcomes { #expect(roundTrips(.ok(outcome)), "\(outcome)") }
         for code in ErrorCode.allCases { #expect(roundTrips(.error(code, "why")), "\(code)") }
@@ -164,10 +174,35 @@ struct ServerLineParsingTests {
             ("OK joined lounge", .joined(lounge)),
             ("OK whisper sent to bob", .whisperSent(to: bob)),
             ("OK commands: /help, /quit", .help("commands: /help, /quit")),
+            ("OK history of lounge follows", .history(lounge)),
         ]
         for (wire, outcome) in wordings {
             #expect(ServerLine(parsing: wire) == .ok(outcome), "\(wire)")
             #expect(ServerLine.ok(outcome).rendered == wire + "\n")
+        }
+    }
+
+    @Test("a history line carries its stored time in ISO 8601 UTC, and the end marker its room")
+    func historyWording() throws {
+        let alice = try #require(Name("alice"))
+        // 2026-12-02T03:04:05.123Z
+        let at = StoredTime(millisecondsSinceEpoch: 1_796_180_645_123)
+        let line = ServerLine.history(room: .global, at: at, from: alice, text: "hi  there")
+        #expect(line.rendered == "HISTORY global 2026-12-02T03:04:05.123Z alice hi  there\n")
+        #expect(ServerLine(parsing: "HISTORY global 2026-12-02T03:04:05.123Z alice hi  there") == line)
+        #expect(ServerLine.historyEnd(room: .global).rendered == "HISTORY-END global\n")
+        #expect(StoredTime(millisecondsSinceEpoch: 0).description == "1970-01-01T00:00:00.000Z")
+        #expect(StoredTime(millisecondsSinceEpoch: 951_782_400_000).description == "2000-02-29T00:00:00.000Z")
+    }
+
+    @Test("a history line's size on the wire is what it renders to")
+    func historyWireSize() throws {
+        var generator = LineGenerator(seed: 9)
+        for kind in 8...9 {
+            for _ in 0..<100 {
+                let line = generator.line(kind: kind)
+                #expect(line.wireSize == line.rendered.utf8.count)
+            }
         }
     }
 
@@ -204,6 +239,10 @@ struct ServerLineParsingTests {
             "EVENT", "EVENT  x", "USERS", "USERS global ", "USERS global alice  bob", "ROOMS ", "ROOMS global ",
             "ROOMS global é", "BYE", "BYE ", "BYE later now", "HELLO world", " OK joined lounge",
             "MSG global alice hi\nMSG global alice again", "OK joined lounge\n\n", "\u{1B}]0;title\u{07}",
+            "HISTORY", "HISTORY global", "HISTORY global 2026-12-02T03:04:05Z alice hi",
+            "HISTORY global 2026-02-30T03:04:05.000Z alice hi", "HISTORY global 2026-12-02T24:00:00.000Z alice hi",
+            "HISTORY global 2026-12-02T03:04:05.123Z", "HISTORY global 2026-12-02T03:04:05.123Z b@d hi",
+            "HISTORY-END", "HISTORY-END ", "HISTORY-END global now", "OK history of lounge",
         ]
         for line in lines { #expect(ServerLine(parsing: line) == nil, "\(line.debugDescription)") }
     }

@@ -27,7 +27,8 @@ struct ClientSessionTests {
         // so the two may arrive in either order.
         #expect(
             linesInAnyMiddleOrder(run.output) == [
-                "registered alice; you are in global", "[global] alice: hello", "users in global: alice",
+                "registered alice; you are in global", "[global] alice: hello",
+                "--- end of global's history; live from here ---", "users in global: alice",
                 "disconnected: see you",
             ])
         let known = try KnownServersFile(configDirectory: config).load()
@@ -201,7 +202,8 @@ struct ExecutableTests {
         #expect(run.errors == "")
         #expect(
             linesInAnyMiddleOrder(run.output) == [
-                "registered zoe; you are in global", "[global] zoe: hello from a pipe", "rooms: global",
+                "registered zoe; you are in global", "[global] zoe: hello from a pipe",
+                "--- end of global's history; live from here ---", "rooms: global",
                 "disconnected: see you",
             ])
         #expect(run.output.hasSuffix("\n"))

@@ -26,6 +26,17 @@ struct RenderingTests {
         #expect(LineRenderer.render("ACTION global Alice nods", view: alice).style == .ownMessage)
     }
 
+    @Test("a HISTORY line shows its stored time and is dimmed; its end says where live lines begin")
+    func history() {
+        #expect(
+            LineRenderer.render("HISTORY global 2026-12-02T03:04:05.123Z bob hi there", view: alice)
+                == DisplayLine("2026-12-02 03:04:05 [global] bob: hi there", .history))
+        #expect(
+            LineRenderer.render("HISTORY-END global", view: alice)
+                == DisplayLine("--- end of global's history; live from here ---", .history))
+        #expect(Styler(colour: true).apply(DisplayLine("x", .history)) == "\u{1B}[2mx\u{1B}[0m")
+    }
+
     @Test("WHISPER is addressed to you")
     func whisper() {
         #expect(

@@ -29,12 +29,12 @@ struct AdministrationTests {
         try withTemporaryDirectory { dir in
             let path = databasePath(in: dir)
             do {
-                let old = try ParleyDatabase.open(path: path, migrations: Array(ParleySchema.migrations.prefix(2)))
+                let old = try ParleyDatabase.open(path: path, migrations: Array(ParleySchema.migrations.prefix(3)))
                 try old.connection.execute(
                     "INSERT INTO accounts (name, name_key, password_hash, created_at_ms) VALUES ('Ann', 'ann', 'h', 1)")
             }
             let db = try ParleyDatabase.open(path: path)
-            #expect(db.appliedMigrationVersions == [3])
+            #expect(db.appliedMigrationVersions == [4])
             let ann = try #require(try db.account(nameKey: "ann"))
             #expect(!ann.isOperator && !ann.isBanned && ann.lastLoginMs == nil)
         }

@@ -47,7 +47,8 @@ struct HostileInputTests {
             #expect(try db.auditCount() == count)
             #expect(
                 try schemaObjects(db.connection) == [
-                    "accounts", "messages", "audit", "messages_room_id", "messages_sent_at", "reserved_names",
+                    "accounts", "messages", "audit", "messages_room_id", "messages_sent_at", "messages_history",
+                    "reserved_names",
                 ])
         }
     }

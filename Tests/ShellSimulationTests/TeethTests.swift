@@ -80,6 +80,11 @@ struct TeethTests {
 
     @Test("A waker that drops a signal sent while its thread is about to poll is caught as a lost wake-up")
     func wakerDropsEarlySignal() throws {
-        try Teeth.check(.wakerDropsEarlySignal, seeds: 60...90, expected: [.lostWakeUp, .stall, .liveness, .shutdown])
+        try Teeth.check(.wakerDropsEarlySignal, seeds: 90...120, expected: [.lostWakeUp, .stall, .liveness, .shutdown])
+    }
+
+    @Test("A condition wait that lets go of its lock before it joins the waiters is caught as a stall")
+    func conditionWaitNotAtomic() throws {
+        try Teeth.check(.conditionWaitNotAtomic, seeds: 1...30, expected: [.lostWakeUp, .stall, .liveness, .shutdown])
     }
 }

@@ -9,7 +9,7 @@ struct LeakyRoom: RoomBehaviour {
     private var inner: Room
     private var departed: [SessionID] = []
 
-    init(id: RoomID, name: Name) { inner = Room(id: id, name: name) }
+    init(id: RoomID, name: Name, historyLines: Int) { inner = Room(id: id, name: name, historyLines: historyLines) }
 
     var ref: RoomRef { inner.ref }
     var members: [SessionID: Name] { inner.members }
@@ -37,7 +37,7 @@ struct KickLeakyRoom: RoomBehaviour {
     private var inner: Room
     private var kicked: [SessionID] = []
 
-    init(id: RoomID, name: Name) { inner = Room(id: id, name: name) }
+    init(id: RoomID, name: Name, historyLines: Int) { inner = Room(id: id, name: name, historyLines: historyLines) }
 
     var ref: RoomRef { inner.ref }
     var members: [SessionID: Name] { inner.members }
@@ -55,7 +55,7 @@ struct KickLeakyRoom: RoomBehaviour {
             guard case .session(_, .deliver(let line)) = effect else { return nil }
             switch line {
             case .message, .action, .event: return line
-            case .ok, .error, .whisper, .users, .rooms, .bye: return nil
+            case .ok, .error, .whisper, .users, .rooms, .bye, .history, .historyEnd: return nil
             }
         }.first
         if let line {
@@ -66,9 +66,9 @@ struct KickLeakyRoom: RoomBehaviour {
 
 /// A lobby that lets a second create of a taken name succeed.
 struct TwinLobby: LobbyBehaviour {
-    private var inner = Lobby()
+    private var inner: Lobby
 
-    init() {}
+    init(historyLines: Int) { inner = Lobby(historyLines: historyLines) }
 
     var globalMembers: [SessionID: Name] { inner.globalMembers }
     var rooms: [RoomRef] { inner.rooms }
@@ -190,6 +190,50 @@ enum KickLeakyRoomActors: ActorKit {
     typealias RoomActor = KickLeakyRoom
 }
 
+/// A lobby that lets a session into `global` at once and reads its history only then: a
+/// message stored while that read is in flight reaches the session live and again in its
+/// history (the race `HistoryReads` settles by waiting for the read).
+struct LateHistoryLobby: LobbyBehaviour {
+    private var inner: Lobby
+    private let historyLines: Int
+    private var reads: [Ticket: SessionID] = [:]
+    /// Tickets of its own, far above the inner global room's.
+    private var nextTicket: UInt64 = 1 << 40
+
+    init(historyLines: Int) {
+        inner = Lobby(historyLines: 0)
+        self.historyLines = historyLines
+    }
+
+    var globalMembers: [SessionID: Name] { inner.globalMembers }
+    var rooms: [RoomRef] { inner.rooms }
+
+    mutating func receive(_ message: LobbyMessage, now: Instant, into effects: inout [LobbyEffect]) {
+        if case .store(.history(let ticket, let entries)) = message, let session = reads.removeValue(forKey: ticket) {
+            for entry in entries {
+                let line = ServerLine.history(room: Name.global, at: entry.at, from: entry.sender, text: entry.text)
+                effects.append(.session(session, .deliver(line)))
+            }
+            effects.append(.session(session, .deliver(.historyEnd(room: Name.global))))
+            return
+        }
+        inner.receive(message, now: now, into: &effects)
+        if historyLines > 0, case .enter(let session, _) = message {
+            let ticket = Ticket(nextTicket)
+            nextTicket += 1
+            reads[ticket] = session
+            effects.append(.store(.readHistory(ticket, room: .global, limit: historyLines, replyTo: .lobby)))
+        }
+    }
+}
+
+enum LateHistoryActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = Gate
+    typealias LobbyActor = LateHistoryLobby
+    typealias RoomActor = Room
+}
+
 enum LeakyRoomActors: ActorKit {
     typealias SessionActor = Session
     typealias GateActor = Gate
@@ -220,6 +264,176 @@ enum BanBlindGateActors: ActorKit {
 
 enum HastySessionActors: ActorKit {
     typealias SessionActor = HastySession
+    typealias GateActor = Gate
+    typealias LobbyActor = Lobby
+    typealias RoomActor = Room
+}
+
+/// A lobby whose `/users` in global still lists the last member who left it.
+struct StaleUsersLobby: LobbyBehaviour {
+    private var inner: Lobby
+    private var departed: [Name] = []
+
+    init(historyLines: Int) { inner = Lobby(historyLines: historyLines) }
+
+    var globalMembers: [SessionID: Name] { inner.globalMembers }
+    var rooms: [RoomRef] { inner.rooms }
+
+    mutating func receive(_ message: LobbyMessage, now: Instant, into effects: inout [LobbyEffect]) {
+        let before = inner.globalMembers
+        let start = effects.count
+        inner.receive(message, now: now, into: &effects)
+        let gone = before.filter { inner.globalMembers[$0.key] == nil }.values.sorted { $0.key < $1.key }
+        departed += gone
+        departed.removeAll { name in inner.globalMembers.values.contains(name) }
+        guard case .member(.users) = message, let stale = departed.last else { return }
+        for index in start..<effects.count {
+            if case .session(let id, .deliver(.users(let room, let names))) = effects[index] {
+                let listed = (names + [stale]).sorted { $0.key < $1.key }
+                effects[index] = .session(id, .deliver(.users(room: room, names: listed)))
+            }
+        }
+    }
+}
+
+/// A lobby that answers a join of a room that does not exist as if it had worked: the
+/// session stays in global and hears `OK joined global`.
+struct OpenDoorLobby: LobbyBehaviour {
+    private var inner: Lobby
+
+    init(historyLines: Int) { inner = Lobby(historyLines: historyLines) }
+
+    var globalMembers: [SessionID: Name] { inner.globalMembers }
+    var rooms: [RoomRef] { inner.rooms }
+
+    mutating func receive(_ message: LobbyMessage, now: Instant, into effects: inout [LobbyEffect]) {
+        if case .join(let session, let name) = message, inner.globalMembers[session] != nil,
+            !inner.rooms.contains(where: { $0.name == name })
+        {
+            return effects.append(.session(session, .entered(.global)))
+        }
+        inner.receive(message, now: now, into: &effects)
+    }
+}
+
+/// A lobby that looks whisper targets up in global with their case: `/whisper U1 hi`
+/// misses u1.
+struct CaseSensitiveLobby: LobbyBehaviour {
+    private var inner: Lobby
+
+    init(historyLines: Int) { inner = Lobby(historyLines: historyLines) }
+
+    var globalMembers: [SessionID: Name] { inner.globalMembers }
+    var rooms: [RoomRef] { inner.rooms }
+
+    mutating func receive(_ message: LobbyMessage, now: Instant, into effects: inout [LobbyEffect]) {
+        if case .member(.whisper(let session, let target, _)) = message, inner.globalMembers[session] != nil,
+            !inner.globalMembers.values.contains(where: { $0.text == target.text })
+        {
+            return effects.append(.session(session, .deliver(.error(.noSuchUser, "\(target) is not in global"))))
+        }
+        inner.receive(message, now: now, into: &effects)
+    }
+}
+
+/// A session whose token bucket lets one line more than its burst through.
+struct GenerousSession: SessionBehaviour {
+    private var inner: Session
+
+    init(id: SessionID, address: String, limits: Limits, now: Instant) {
+        var generous = limits
+        if let rate = limits.rate {
+            generous.rate = RateLimit(linesPerSecond: rate.linesPerSecond, burst: rate.burst + 1)
+        }
+        inner = Session(id: id, address: address, limits: generous, now: now)
+    }
+
+    var account: Name? { inner.account }
+    var room: RoomRef? { inner.room }
+    var isFinished: Bool { inner.isFinished }
+    var isClosing: Bool { inner.isClosing }
+    var pendingWake: Instant? { inner.pendingWake }
+
+    mutating func opened(now: Instant) -> [SessionEffect] { inner.opened(now: now) }
+    mutating func bytesReceived(_ bytes: ArraySlice<UInt8>, now: Instant) -> [SessionEffect] {
+        inner.bytesReceived(bytes, now: now)
+    }
+    mutating func tick(now: Instant) -> [SessionEffect] { inner.tick(now: now) }
+    mutating func outputSent(bytes: Int) { inner.outputSent(bytes: bytes) }
+    mutating func connectionLost(now: Instant) -> [SessionEffect] { inner.connectionLost(now: now) }
+    mutating func receive(_ message: SessionMessage, now: Instant, into effects: inout [SessionEffect]) {
+        inner.receive(message, now: now, into: &effects)
+    }
+}
+
+enum StaleUsersActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = Gate
+    typealias LobbyActor = StaleUsersLobby
+    typealias RoomActor = Room
+}
+
+enum OpenDoorActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = Gate
+    typealias LobbyActor = OpenDoorLobby
+    typealias RoomActor = Room
+}
+
+enum CaseSensitiveActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = Gate
+    typealias LobbyActor = CaseSensitiveLobby
+    typealias RoomActor = Room
+}
+
+enum GenerousSessionActors: ActorKit {
+    typealias SessionActor = GenerousSession
+    typealias GateActor = Gate
+    typealias LobbyActor = Lobby
+    typealias RoomActor = Room
+}
+
+/// A session that folds a room's name to lower case when it asks the Lobby to create it,
+/// so `/create DeN` makes `den`: names are shown as typed.
+struct FoldingSession: SessionBehaviour {
+    private var inner: Session
+
+    init(id: SessionID, address: String, limits: Limits, now: Instant) {
+        inner = Session(id: id, address: address, limits: limits, now: now)
+    }
+
+    var account: Name? { inner.account }
+    var room: RoomRef? { inner.room }
+    var isFinished: Bool { inner.isFinished }
+    var isClosing: Bool { inner.isClosing }
+    var pendingWake: Instant? { inner.pendingWake }
+
+    mutating func opened(now: Instant) -> [SessionEffect] { inner.opened(now: now) }
+    mutating func bytesReceived(_ bytes: ArraySlice<UInt8>, now: Instant) -> [SessionEffect] {
+        FoldingSession.fold(inner.bytesReceived(bytes, now: now))
+    }
+    mutating func tick(now: Instant) -> [SessionEffect] { FoldingSession.fold(inner.tick(now: now)) }
+    mutating func outputSent(bytes: Int) { inner.outputSent(bytes: bytes) }
+    mutating func connectionLost(now: Instant) -> [SessionEffect] { inner.connectionLost(now: now) }
+    mutating func receive(_ message: SessionMessage, now: Instant, into effects: inout [SessionEffect]) {
+        var added: [SessionEffect] = []
+        inner.receive(message, now: now, into: &added)
+        effects += FoldingSession.fold(added)
+    }
+
+    private static func fold(_ effects: [SessionEffect]) -> [SessionEffect] {
+        effects.map { effect in
+            if case .send(.lobby(.create(let id, let name))) = effect, let folded = Name(name.key) {
+                return .send(.lobby(.create(id, room: folded)))
+            }
+            return effect
+        }
+    }
+}
+
+enum FoldingSessionActors: ActorKit {
+    typealias SessionActor = FoldingSession
     typealias GateActor = Gate
     typealias LobbyActor = Lobby
     typealias RoomActor = Room

@@ -9,6 +9,12 @@ enum Plant: String, CaseIterable {
     case hastySession = "hasty-session"
     case banBlindGate = "ban-blind-gate"
     case kickLeakyRoom = "kick-leaky-room"
+    case lateHistoryLobby = "late-history-lobby"
+    case staleUsers = "stale-users"
+    case openDoor = "open-door"
+    case caseSensitive = "case-sensitive"
+    case generousSession = "generous-session"
+    case foldingSession = "folding-session"
 
     /// Runs one seed with this plant.
     func run(seed: UInt64, options: SimulationOptions) -> RunReport {
@@ -25,6 +31,20 @@ enum Plant: String, CaseIterable {
             return Simulation.run(seed: seed, options: options, actors: BanBlindGateActors.self, recordDecisions: true)
         case .kickLeakyRoom:
             return Simulation.run(seed: seed, options: options, actors: KickLeakyRoomActors.self, recordDecisions: true)
+        case .lateHistoryLobby:
+            return Simulation.run(seed: seed, options: options, actors: LateHistoryActors.self, recordDecisions: true)
+        case .staleUsers:
+            return Simulation.run(seed: seed, options: options, actors: StaleUsersActors.self, recordDecisions: true)
+        case .openDoor:
+            return Simulation.run(seed: seed, options: options, actors: OpenDoorActors.self, recordDecisions: true)
+        case .caseSensitive:
+            return Simulation.run(seed: seed, options: options, actors: CaseSensitiveActors.self, recordDecisions: true)
+        case .generousSession:
+            return Simulation.run(
+                seed: seed, options: options, actors: GenerousSessionActors.self, recordDecisions: true)
+        case .foldingSession:
+            return Simulation.run(
+                seed: seed, options: options, actors: FoldingSessionActors.self, recordDecisions: true)
         }
     }
 
@@ -43,6 +63,18 @@ enum Plant: String, CaseIterable {
             return Simulation.fixture(for: report, goal: goal, actors: BanBlindGateActors.self, plant: rawValue)
         case .kickLeakyRoom:
             return Simulation.fixture(for: report, goal: goal, actors: KickLeakyRoomActors.self, plant: rawValue)
+        case .lateHistoryLobby:
+            return Simulation.fixture(for: report, goal: goal, actors: LateHistoryActors.self, plant: rawValue)
+        case .staleUsers:
+            return Simulation.fixture(for: report, goal: goal, actors: StaleUsersActors.self, plant: rawValue)
+        case .openDoor:
+            return Simulation.fixture(for: report, goal: goal, actors: OpenDoorActors.self, plant: rawValue)
+        case .caseSensitive:
+            return Simulation.fixture(for: report, goal: goal, actors: CaseSensitiveActors.self, plant: rawValue)
+        case .generousSession:
+            return Simulation.fixture(for: report, goal: goal, actors: GenerousSessionActors.self, plant: rawValue)
+        case .foldingSession:
+            return Simulation.fixture(for: report, goal: goal, actors: FoldingSessionActors.self, plant: rawValue)
         }
     }
 
@@ -55,6 +87,12 @@ enum Plant: String, CaseIterable {
         case .hastySession: return try Simulation.replay(fixture, actors: HastySessionActors.self)
         case .banBlindGate: return try Simulation.replay(fixture, actors: BanBlindGateActors.self)
         case .kickLeakyRoom: return try Simulation.replay(fixture, actors: KickLeakyRoomActors.self)
+        case .lateHistoryLobby: return try Simulation.replay(fixture, actors: LateHistoryActors.self)
+        case .staleUsers: return try Simulation.replay(fixture, actors: StaleUsersActors.self)
+        case .openDoor: return try Simulation.replay(fixture, actors: OpenDoorActors.self)
+        case .caseSensitive: return try Simulation.replay(fixture, actors: CaseSensitiveActors.self)
+        case .generousSession: return try Simulation.replay(fixture, actors: GenerousSessionActors.self)
+        case .foldingSession: return try Simulation.replay(fixture, actors: FoldingSessionActors.self)
         }
     }
 }

@@ -7,7 +7,8 @@ import Testing
 struct TeethTests {
     /// Runs seeds from 1 with the plant until one breaks an invariant (at most 1,000),
     /// shrinks it, and checks the fixture is short and still fails with the plant.
-    func hunt(_ plant: Plant) throws {
+    @discardableResult
+    func hunt(_ plant: Plant, atMost maxDecisions: Int = 36) throws -> Violation {
         var caught: (seed: UInt64, report: RunReport)?
         for seed in UInt64(1)...1_000 {
             let report = plant.run(seed: seed, options: testOptions)
@@ -20,9 +21,9 @@ struct TeethTests {
         let violation = try #require(report.violation)
         let fixture = try #require(plant.fixture(for: report, goal: .violation(violation.invariant)))
         print(
-            "\(plant.rawValue): caught by seed \(seed) (the \(seed)th tried) as \(violation.invariant.rawValue); \(report.decisions.count) decisions shrunk to \(fixture.decisions.count)"
+            "\(plant.rawValue): caught by seed \(seed) (the \(seed)th tried) as \(violation.invariant.rawValue); \(report.decisions.count) decisions shrunk to \(fixture.decisions.count): \(violation.detail)"
         )
-        #expect(fixture.decisions.count <= 36, "a planted bug shrinks to a few dozen decisions at most")
+        #expect(fixture.decisions.count <= maxDecisions, "a planted bug shrinks to a few dozen decisions at most")
         let replayed = try plant.replay(fixture)
         #expect(replayed.verdict.violation?.invariant == violation.invariant)
         // Production's actors never break on it: the fixture either holds or no longer fits.
@@ -32,6 +33,7 @@ struct TeethTests {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try fixture.save(to: directory.appendingPathComponent(fixture.fileName).path)
         }
+        return violation
     }
 
     @Test("a room that still delivers to a member who left is caught and shrunk")
@@ -51,6 +53,26 @@ struct TeethTests {
 
     @Test("a session that forgets a move in flight is caught and shrunk")
     func hastySession() throws { try hunt(.hastySession) }
+
+    @Test("a lobby that reads a newcomer's history after letting it in is caught as a double delivery and shrunk")
+    func lateHistoryLobby() throws {
+        // Two logins (each a store look-up and a password check) and a message: longer than the others.
+        #expect(try hunt(.lateHistoryLobby, atMost: 48).invariant == .historyOnce)
+    }
+    @Test("a lobby whose /users lists a member who left is caught and shrunk")
+    func staleUsers() throws { try hunt(.staleUsers) }
+
+    @Test("a lobby that answers a join of a missing room with OK is caught and shrunk")
+    func openDoor() throws { try hunt(.openDoor) }
+
+    @Test("a lobby that compares whisper targets with their case is caught and shrunk")
+    func caseSensitive() throws { try hunt(.caseSensitive) }
+
+    @Test("a session whose bucket lets burst + 1 lines through is caught and shrunk")
+    func generousSession() throws { try hunt(.generousSession) }
+
+    @Test("a session that folds a new room's name to lower case is caught and shrunk")
+    func foldingSession() throws { try hunt(.foldingSession) }
 
     @Test("every planted fixture still fails with its plant", arguments: plantedFixtures)
     func plantedFixtureFails(_ file: URL) throws {

@@ -23,5 +23,6 @@ extern const uint64_t parley_SSL_OP_NO_RENEGOTIATION;
 extern const uint64_t parley_SSL_OP_CIPHER_SERVER_PREFERENCE;
 extern const uint64_t parley_SSL_OP_NO_TICKET;
 extern const uint64_t parley_SSL_OP_IGNORE_UNEXPECTED_EOF;
+extern const uint64_t parley_SSL_OP_CLEANSE_PLAINTEXT;
 
 #endif

@@ -6,9 +6,10 @@ import ParleyTLS
 /// streams under the server's context (the handshake begins on the connection's thread).
 public final class OSListener: PlatformListener {
     private let listener: TCPListener
-    private let context: TLSContext
+    /// nil: plain TCP (the loopback-only `--irc-plain-port`).
+    private let context: TLSContext?
 
-    public init(host: String, port: UInt16, context: TLSContext) throws {
+    public init(host: String, port: UInt16, context: TLSContext?) throws {
         listener = try TCPListener(host: host, port: port)
         self.context = context
     }

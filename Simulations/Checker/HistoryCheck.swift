@@ -1,0 +1,127 @@
+import ChatCore
+
+/// What the checker knows of room histories, from what it saw stored and delivered: the
+/// store's order of each room life's messages (its own count), the reads rooms asked
+/// for, who waits for one, and where each session's history ended.
+struct HistoryBook: Sendable {
+    /// A history read a room asked for.
+    struct Read: Sendable {
+        let slot: Int
+        /// On entering the room (else `/history`).
+        let arrival: Bool
+        /// How many of the room's messages the store held when it served the read.
+        var point: Int?
+    }
+
+    /// Room messages (no whispers) stored per room life, in the store's order.
+    var stored: [RoomID: [TextTag]] = [:]
+    var position: [TextTag: Int] = [:]
+    var reads: [StoreTicket: Read] = [:]
+    /// Sessions (by slot) on their way into a room, waiting for its history.
+    var awaiting: [Int: RoomID] = [:]
+    /// Per slot: the room it entered with a history, and the store position that history
+    /// ended before: it is owed every later message live, and none before.
+    var from: [Int: (room: RoomID, position: Int)] = [:]
+}
+
+extension World {
+    /// A room asked the store for a history: note whose and why.
+    mutating func noteHistoryReads<Output: MailingOutput>(_ room: RoomID, _ input: RoomInput, _ effects: [Output]) {
+        for case .store(.readHistory(let ticket, _, _, _))? in effects.lazy.map(\.mail) {
+            let session: SessionID?
+            if let arriving = input.arriving {
+                session = arriving
+            } else if case .history(let id, _)? = input.request {
+                session = id
+            } else {
+                session = nil
+            }
+            guard let session, let slot = slot(session) else {
+                return fail(.historyOnce, "\(roomName(room)) read its history for no session that asked")
+            }
+            let arrival = input.arriving != nil
+            observed.history.reads[StoreTicket(room: room, ticket: ticket)] = .init(slot: slot, arrival: arrival)
+            if arrival { observed.history.awaiting[slot] = room }
+        }
+    }
+
+    /// The store kept a room message or served a read: the checker's own count of the order.
+    mutating func noteHistoryStore(_ request: StoreRequest, owner: RoomID, tag: TextTag?, stored: Bool) {
+        switch request {
+        case .appendMessage(_, let record, _) where stored && record.recipient == nil:
+            guard let tag else { return }
+            observed.history.position[tag] = observed.history.stored[owner, default: []].count
+            observed.history.stored[owner, default: []].append(tag)
+        case .readHistory(let ticket, _, _, _):
+            let key = StoreTicket(room: owner, ticket: ticket)
+            observed.history.reads[key]?.point = observed.history.stored[owner]?.count ?? 0
+        default:
+            break
+        }
+    }
+
+    /// A history came back to its room: what the session got must be exactly the room's
+    /// newest messages up to the read, in the store's order (at least `historyLines` of
+    /// them on arrival, when there are that many), and nothing it had live already.
+    mutating func checkHistoryReply<Output: MailingOutput>(_ room: RoomID, _ reply: StoreReply?, _ effects: [Output]) {
+        guard let reply,
+            let read = observed.history.reads.removeValue(forKey: StoreTicket(room: room, ticket: reply.ticket))
+        else { return }
+        if read.arrival { observed.history.awaiting[read.slot] = nil }
+        guard case .history = reply, let point = read.point else { return }
+        var tags: [TextTag] = []
+        var ends = 0
+        for case .session(let id, .deliver(let line))? in effects.lazy.map(\.mail) where slot(id) == read.slot {
+            switch line {
+            case .history(_, _, _, let text):
+                guard let tag = TextTag(text) else {
+                    return fail(.historyOnce, "\(sessions[read.slot].name) got \(text) in history, which nobody said")
+                }
+                tags.append(tag)
+            case .historyEnd: ends += 1
+            default: break
+            }
+        }
+        if !read.arrival, ends == 0, tags.isEmpty { return }  // `/history` from one who left meanwhile.
+        let newest = observed.history.stored[room, default: []][..<point].suffix(tags.count)
+        let owed = min(setup.historyLines ?? 0, point)
+        guard ends == 1, Array(newest) == tags, !read.arrival || tags.count >= owed else {
+            return fail(
+                .historyOnce,
+                "\(sessions[read.slot].name)'s history of \(roomName(room)) was [\(tags.map(\.text).joined(separator: " "))] with \(ends) ends; the store's newest \(owed) before the read were [\(observed.history.stored[room, default: []][..<point].suffix(owed).map(\.text).joined(separator: " "))]"
+            )
+        }
+        if read.arrival { observed.history.from[read.slot] = (room, point) }
+    }
+
+    /// A room message delivered live: not to a session still waiting for that room's
+    /// history (it is in the history: that would be twice), not to one whose history
+    /// already held it, and to every member whose history ended before it.
+    mutating func checkHistoryDelivery(
+        _ tag: TextTag, in room: RoomID, _ members: [SessionID: Name], to recipients: [Int]
+    ) {
+        if observed.history.awaiting.values.contains(room) { hazards.insert(.storedWhileJoining) }
+        let position = observed.history.position[tag] ?? Int.max
+        for slot in recipients {
+            if observed.history.awaiting[slot] == room {
+                return fail(
+                    .historyOnce,
+                    "\(sessions[slot].name) got \(tag.text) live while its history of \(roomName(room)) was being read, which holds it too"
+                )
+            }
+            if let from = observed.history.from[slot], from.room == room, position < from.position {
+                return fail(
+                    .historyOnce,
+                    "\(sessions[slot].name) got \(tag.text) live after its history of \(roomName(room)) held it")
+            }
+        }
+        for id in members.keys {
+            guard let slot = slot(id), let from = observed.history.from[slot], from.room == room,
+                observed.sessions[slot].memberOf == room, position >= from.position, !recipients.contains(slot)
+            else { continue }
+            return fail(
+                .historyOnce,
+                "\(sessions[slot].name) got \(tag.text) neither in its history of \(roomName(room)) nor live")
+        }
+    }
+}

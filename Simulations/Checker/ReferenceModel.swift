@@ -1,0 +1,90 @@
+import ChatCore
+
+/// The checker's reference model of the chat: what the answers may say. It is built only
+/// from what clients typed and read, what the store (the simulator's own) did, and the
+/// events the actors document in their outputs (a room's `entered` and `left`, the
+/// Lobby's spawns, admissions and refusals, a room's `roomEmptied`), never by reading an
+/// actor's state. Each actor is judged at the step it answers, against the model as that
+/// actor's own earlier events left it, updated effect by effect in the order the actor
+/// emitted them: so operations in flight are judged in the order the actor took them,
+/// and a delivery is judged against the membership at the moment it was sent.
+struct ReferenceModel {
+    /// Live temporary rooms by name key, from the Lobby's spawn until it heard the room emptied.
+    var liveRooms: [String: RoomRef] = [:]
+    /// The name each room was spawned under, by id (retired ones too).
+    var roomNames: [RoomID: Name] = [:]
+    /// Rooms that said they emptied: from then on they turn every admission away.
+    var emptied: Set<RoomID> = []
+    /// Each room's members as its own events announced them, by session, with the account.
+    var members: [RoomID: [SessionID: Name]] = [.global: [:]]
+    /// Sessions on their way into a room, by the name they enter under: with history on
+    /// they become members only when the room's history read comes back (`entered`).
+    var arrivals: [SessionID: (room: RoomID, name: Name)] = [:]
+    /// Kicked sessions whose leave has not reached their room: the room stays open for them.
+    var departing: [RoomID: Set<SessionID>] = [:]
+    /// Accounts by name key, spelled as the store keeps them (setup and registrations).
+    var accounts: [String: Name] = [:]
+    /// Per connection, indexed like the world's session slots.
+    var sessions: [SessionModel] = []
+
+    /// The members' names as `/users` must list them: every account in the room, sorted by key.
+    func userList(_ room: RoomID) -> [String] {
+        (members[room] ?? [:]).values.map(\.text).sorted { $0.lowercased() < $1.lowercased() }
+    }
+
+    /// The room list `/chatrooms` must give: `global`, then every live room by key.
+    var roomList: [String] {
+        ["global"] + liveRooms.keys.sorted().map { liveRooms[$0]!.name.text }
+    }
+
+    /// The room a member is in, by the rooms' own word.
+    func room(of session: SessionID) -> RoomID? {
+        members.first { $0.value[session] != nil }?.key
+    }
+}
+
+/// What the model knows of one connection: its lines, its bucket, its outbox and its
+/// login deadline, from what its client sent and read and what its session emitted.
+struct SessionModel {
+    /// Where the connection stands on logging in, as its session's outputs said.
+    enum Login: Equatable {
+        /// Not logged in: the login deadline runs.
+        case awaiting
+        /// A login or registration is with the Gate since then: the deadline is paused.
+        case authenticating(since: Instant)
+        /// Logged in (or on the way in): no deadline any more.
+        case done
+    }
+
+    let connected: Instant
+    var login = Login.awaiting
+    var loginDeadline: Instant
+    /// Complete lines the network delivered to the session.
+    var linesIn = 0
+    /// Lines the session turned into requests or answers (one reaction each).
+    var linesTaken = 0
+    /// Bytes of lines the session queued on the connection (BYE lines aside) and bytes
+    /// the client read of them.
+    var written = 0
+    var read = 0
+    /// The login the session has at the Gate: the name as typed, and whether the password
+    /// is the account's; and whether the store found the account for it.
+    var pendingLogin: (name: Name, rightPassword: Bool, register: Bool)?
+    var accountFound: Bool?
+    /// Bytes of a line still arriving, and the lines arrived and not yet taken, in order.
+    var partialLine: [UInt8] = []
+    var waitingLines: [[UInt8]] = []
+    /// The room the session last entered, by the mail it was sent; nil before logging in.
+    var presentIn: RoomID?
+    /// The operator flag the Gate logged the session in with: `/ban` and `/unban` are theirs.
+    var isOperator = false
+    var closed = false
+
+    init(connected: Instant, deadline: Duration) {
+        self.connected = connected
+        self.loginDeadline = connected + deadline
+    }
+
+    var held: Int { linesIn - linesTaken }
+    var outbox: Int { max(0, written - read) }
+}

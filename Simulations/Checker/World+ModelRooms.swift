@@ -1,0 +1,324 @@
+import ChatCore
+
+// The reference model's judgement of the Lobby and the rooms (ReferenceModel.swift):
+// first what the request must be answered with, from the model as it was before the
+// step; then the step's outputs in order, each line judged against the membership at
+// the moment it was sent, each documented event moving the model.
+extension World {
+    mutating func modelLobby(_ message: LobbyMessage, _ effects: [LobbyEffect]) {
+        let events = effects.map(\.modelEvent)
+        var subject: SessionID?
+        var arriving: Name?
+        switch message {
+        case .join(let session, let name), .create(let session, let name):
+            subject = session
+            var isCreate = false
+            if case .create = message { isCreate = true }
+            judgeMove(session, to: name, create: isCreate, events)
+        case .listRooms(let session):
+            judgeList(events, to: session, expected: model.roomList, what: "/chatrooms")
+        case .member(let request):
+            subject = request.isKick ? nil : request.session
+            judge(request, in: .global, events)
+        case .enter(let session, let name):
+            (subject, arriving) = (session, name)
+            model.arrivals[session] = (.global, name)
+            if let account = model.accounts[name.key], account.text != name.text {
+                fail(.answerCodes, "\(label(session)) entered global as \(name), but the account is \(account)")
+            }
+        case .admitRefused(_, let session, let name):
+            (subject, arriving) = (session, name)
+        case .roomEmptied, .store:
+            break
+        }
+        replay(events, in: .global, subject: subject, arriving: arriving, readmit: arriving != nil)
+        if case .roomEmptied(let id) = message, let key = model.liveRooms.first(where: { $0.value.id == id })?.key {
+            model.liveRooms[key] = nil
+        }
+    }
+
+    mutating func modelRoom(_ id: RoomID, _ message: RoomMessage, _ effects: [RoomEffect]) {
+        let events = effects.map(\.modelEvent)
+        var subject: SessionID?
+        var arriving: Name?
+        switch message {
+        case .admit(let session, let name, _):
+            (subject, arriving) = (session, name)
+            model.arrivals[session] = (id, name)
+            let refused = events.contains {
+                if case .admitRefused(id, session) = $0 { return true }
+                return false
+            }
+            // In at once, or (history on) once the room's history read comes back.
+            let entered =
+                events.contains {
+                    if case .entered(session, let room) = $0 { return room.id == id }
+                    return false
+                }
+                || effects.contains {
+                    if case .store(.readHistory) = $0 { return true }
+                    return false
+                }
+            if model.emptied.contains(id) ? !refused || entered : refused || !entered {
+                fail(
+                    .answerCodes,
+                    "\(roomName(id)) \(refused ? "turned away" : "took in") \(label(session)) though it had \(model.emptied.contains(id) ? "" : "not ")emptied"
+                )
+            }
+        case .member(let request):
+            // A kick's EVENT reaches every member left, the kicker too.
+            subject = request.isKick ? nil : request.session
+            judge(request, in: id, events)
+        case .shutdown, .store:
+            break
+        }
+        replay(events, in: id, subject: subject, arriving: arriving, readmit: false)
+    }
+
+    /// A create or a join must be refused for the reason the model gives, or carried out.
+    private mutating func judgeMove(_ session: SessionID, to name: Name, create: Bool, _ events: [ModelEvent]) {
+        let expected: ErrorCode?
+        if model.members[.global]?[session] == nil {
+            expected = .notInGlobal
+        } else if create {
+            expected = name.isReservedForRooms || model.liveRooms[name.key] != nil ? .nameTaken : nil
+        } else {
+            expected = model.liveRooms[name.key] == nil ? .noSuchRoom : nil
+        }
+        var refusal: ErrorCode?
+        var admitted: RoomID?
+        var spawned: Name?
+        for event in events {
+            switch event {
+            case .moveRefused(session, let code): refusal = code
+            case .admit(let room, session, _): admitted = room
+            case .spawn(_, let name): spawned = name
+            default: break
+            }
+        }
+        let verb = create ? "/create \(name)" : "/join \(name)"
+        if let expected {
+            guard refusal == expected, admitted == nil else {
+                return fail(
+                    .answerCodes,
+                    "\(verb) from \(label(session)) must be refused \(expected.rawValue); it was \(refusal.map { "refused \($0.rawValue)" } ?? "carried out")"
+                )
+            }
+        } else if create {
+            guard refusal == nil, let spawned, spawned.key == name.key, spawned.text == name.text, admitted != nil
+            else {
+                return fail(
+                    .answerCodes,
+                    "\(verb) from \(label(session)) must make the room \(name); it was \(refusal.map { "refused \($0.rawValue)" } ?? "made as \(spawned?.text ?? "nothing")")"
+                )
+            }
+        } else if refusal != nil || admitted != model.liveRooms[name.key]?.id {
+            fail(
+                .answerCodes,
+                "\(verb) from \(label(session)) must go to the live room \(model.liveRooms[name.key]!.name); it was \(refusal.map { "refused \($0.rawValue)" } ?? "sent elsewhere")"
+            )
+        }
+    }
+
+    /// A member's request to its room: refused for the reason the model gives, or taken.
+    private mutating func judge(_ request: MemberRequest, in room: RoomID, _ events: [ModelEvent]) {
+        let session = request.session
+        let members = model.members[room] ?? [:]
+        let errors = events.compactMap { event -> ErrorCode? in
+            if case .deliver(session, .error(let code, _)) = event { return code }
+            return nil
+        }
+        let stored = events.contains {
+            if case .storeAppend = $0 { return true }
+            return false
+        }
+        switch request {
+        case .say, .act, .whisper:
+            var expected: ErrorCode?
+            if members[session] == nil {
+                expected = .noSuchRoom
+            } else if case .whisper(_, let target, _) = request,
+                !members.values.contains(where: { $0.key == target.key })
+            {
+                expected = .noSuchUser
+            }
+            if let expected, errors != [expected] || stored {
+                fail(
+                    .answerCodes,
+                    "\(describeRequest(request)) in \(roomName(room)) must be refused \(expected.rawValue); it got \(errors.map(\.rawValue)) and was \(stored ? "" : "not ")stored"
+                )
+            } else if expected == nil, !errors.isEmpty || !stored {
+                fail(
+                    .answerCodes,
+                    "\(describeRequest(request)) in \(roomName(room)) must be taken and stored; it got \(errors.map(\.rawValue))"
+                )
+            }
+        case .users:
+            judgeList(events, to: session, expected: model.userList(room), what: "/users in \(roomName(room))")
+        case .history, .help:
+            break  // History lines are the history-once check's (HistoryCheck.swift).
+        case .kick(_, _, let target, _, _):
+            let kicked = events.contains {
+                if case .kicked = $0 { return true }
+                return false
+            }
+            // Who may kick is the one-owner check's (ModerationCheck.swift); here: whom.
+            let present = members.contains { $0.key != session && $0.value.key == target.key }
+            if members[session] == nil, errors != [.noSuchRoom] {
+                fail(.answerCodes, "\(describeRequest(request)) in \(roomName(room)) must be refused no-such-room")
+            } else if kicked, !present || !errors.isEmpty {
+                fail(.answerCodes, "\(describeRequest(request)) in \(roomName(room)) kicked someone not there")
+            } else if !kicked, errors.count != 1 || errors == [.noSuchUser] && present {
+                fail(
+                    .answerCodes,
+                    "\(describeRequest(request)) in \(roomName(room)) was neither carried out nor refused for a reason: \(errors.map(\.rawValue))"
+                )
+            }
+        case .leave, .leaveAtShutdown:
+            let confirmed = events.contains {
+                if case .left(session, room) = $0 { return true }
+                return false
+            }
+            if !confirmed { fail(.answerCodes, "\(roomName(room)) did not confirm \(label(session))'s /leave") }
+        }
+    }
+
+    private func describeRequest(_ request: MemberRequest) -> String {
+        switch request {
+        case .say(let id, let text): return "\(label(id))'s message \(text.prefix(16))"
+        case .act(let id, let text): return "\(label(id))'s /me \(text.prefix(16))"
+        case .kick(let id, _, let target, _, _): return "\(label(id))'s /kick \(target)"
+        case .help(let id, _): return "\(label(id))'s /help"
+        case .whisper(let id, let target, let text): return "\(label(id))'s whisper to \(target) \(text.prefix(16))"
+        case .users(let id): return "\(label(id))'s /users"
+        case .leave(let id): return "\(label(id))'s /leave"
+        case .leaveAtShutdown(let id): return "\(label(id))'s leave at shutdown"
+        case .history(let id, let lines): return "\(label(id))'s /history \(lines)"
+        }
+    }
+
+    /// A `USERS` or `ROOMS` answer, read back from the wire, lists exactly what the model holds.
+    private mutating func judgeList(_ events: [ModelEvent], to session: SessionID, expected: [String], what: String) {
+        let lines = events.compactMap { event -> ServerLine? in
+            if case .deliver(session, let line) = event { return line }
+            return nil
+        }
+        guard lines.count == 1, let parsed = ServerLine(parsing: lines[0].rendered) else {
+            return fail(.answerContents, "\(what) for \(label(session)) was answered by \(lines.count) lines")
+        }
+        let names: [String]
+        switch parsed {
+        case .users(_, let listed), .rooms(let listed): names = listed.map(\.text)
+        default:
+            return fail(.answerContents, "\(what) for \(label(session)) was answered \(lines[0].rendered.dropLast())")
+        }
+        if names != expected {
+            fail(
+                .answerContents,
+                "\(what) for \(label(session)) listed \(names.joined(separator: " ")); the model holds \(expected.joined(separator: " "))"
+            )
+        }
+    }
+
+    /// Walks a step's outputs in order: lines are judged against the members at that
+    /// moment; entries, exits, spawns and emptyings move the model.
+    private mutating func replay(
+        _ events: [ModelEvent], in room: RoomID, subject: SessionID?, arriving: Name?, readmit: Bool
+    ) {
+        // A kicked member is out before the room says so to anyone (its `leave` comes later).
+        for case .kicked(let session, let id) in events {
+            model.members[id]?[session] = nil
+            model.departing[id, default: []].insert(session)
+        }
+        var index = 0
+        while index < events.count, violation == nil {
+            switch events[index] {
+            case .deliver(_, let line):
+                var recipients: Set<SessionID> = []
+                var end = index
+                while end < events.count, case .deliver(let id, let next) = events[end], next.rendered == line.rendered
+                {
+                    recipients.insert(id)
+                    end += 1
+                }
+                judgeBroadcast(line, to: recipients, in: room, subject: subject)
+                index = end
+                continue
+            case .entered(let session, let ref):
+                if let name = arriving ?? model.arrivals[session]?.name {
+                    model.members[ref.id, default: [:]][session] = name
+                }
+                model.arrivals[session] = nil
+            case .moveRefused(let session, _):
+                if readmit, let arriving { model.members[.global, default: [:]][session] = arriving }
+            case .left(let session, let id):
+                model.members[id]?[session] = nil
+                model.departing[id]?.remove(session)
+                if model.arrivals[session]?.room == id { model.arrivals[session] = nil }
+            case .admit(_, let session, _):
+                model.members[.global]?[session] = nil
+            case .spawn(let id, let name):
+                model.liveRooms[name.key] = RoomRef(id: id, name: name)
+                model.roomNames[id] = name
+                model.members[id] = [:]
+            case .emptied(let id):
+                if let left = model.members[id], !left.isEmpty {
+                    fail(.answerCodes, "\(roomName(id)) said it emptied while \(left.count) members were in it")
+                }
+                model.emptied.insert(id)
+            case .admitRefused, .storeAppend, .kicked, .other:
+                break
+            }
+            index += 1
+        }
+        guard room != .global, let subject, !model.emptied.contains(room), model.members[room]?.isEmpty == true,
+            !model.arrivals.values.contains(where: { $0.room == room }), model.departing[room]?.isEmpty != false
+        else {
+            return
+        }
+        let leftNow = events.contains {
+            if case .left(subject, room) = $0 { return true }
+            return false
+        }
+        if leftNow { fail(.answerCodes, "\(roomName(room)) lost its last member and did not say it emptied") }
+    }
+
+    /// One line sent to a set of sessions at one moment: an `EVENT` reaches every member
+    /// but the one it is about; a room message reaches no one outside; a whisper its target.
+    private mutating func judgeBroadcast(
+        _ line: ServerLine, to recipients: Set<SessionID>, in room: RoomID, subject: SessionID?
+    ) {
+        let members = model.members[room] ?? [:]
+        switch line {
+        case .event(let name, let text):
+            var expected = Set(members.keys)
+            if let subject { expected.remove(subject) }
+            guard name.text == (room == .global ? "global" : model.roomNames[room]?.text), recipients == expected else {
+                let missing = expected.subtracting(recipients).map { label($0) }.sorted()
+                let extra = recipients.subtracting(expected).map { label($0) }.sorted()
+                return fail(
+                    .answerContents,
+                    "EVENT \(name) \(text) from \(roomName(room)): missed \(missing), reached \(extra) outside it"
+                )
+            }
+            if let subject, let account = members[subject] ?? model.members[.global]?[subject],
+                text.hasSuffix(" joined") || text.hasSuffix(" left"),
+                !text.hasPrefix(account.text + " ")
+            {
+                fail(.answerContents, "EVENT \(name) \(text) is about \(label(subject)), who is \(account)")
+            }
+        case .message, .action:
+            if let outsider = recipients.first(where: { members[$0] == nil }) {
+                fail(
+                    .answerContents,
+                    "\(roomName(room)) sent \(line.rendered.dropLast()) to \(label(outsider)), not a member")
+            }
+        case .whisper(_, let target, _):
+            if let wrong = recipients.first(where: { members[$0]?.key != target.key }) {
+                fail(.answerContents, "\(roomName(room)) sent a whisper for \(target) to \(label(wrong))")
+            }
+        case .ok, .error, .users, .rooms, .bye, .history, .historyEnd:
+            break  // History lines are the history-once check's (HistoryCheck.swift).
+        }
+    }
+}

@@ -1,0 +1,296 @@
+import ChatCore
+
+/// What reached a session in one step, as the reference model tells steps apart.
+enum SessionInput {
+    /// Bytes from the network.
+    case bytes(ArraySlice<UInt8>)
+    case tick
+    case lost
+    case mail(SessionMessage)
+
+    var isKick: Bool {
+        if case .mail(.kicked) = self { return true }
+        return false
+    }
+}
+
+// The reference model's policies of one connection (ReferenceModel.swift): the token
+// bucket (flood bound), the outbox (slow-reader bound), the login deadline, and the
+// answers the Gate gives a login, all from what the client sent and read, what the store
+// did, and what the session and the Gate emitted.
+extension World {
+    mutating func modelOpened(_ slot: Int) {
+        precondition(slot == model.sessions.count, "sessions open in slot order")
+        model.sessions.append(SessionModel(connected: now, deadline: limits.loginDeadline))
+    }
+
+    /// The client read a line: its bytes leave the outbox.
+    mutating func modelRead(_ line: ServerLine, on slot: Int) {
+        if case .bye = line { return }
+        model.sessions[slot].read += line.wireSize
+    }
+
+    mutating func modelSession(_ slot: Int, wasClosing: Bool, _ input: SessionInput, _ effects: [SessionEffect]) {
+        var explained: ServerLine?
+        switch input {
+        case .bytes(let chunk):
+            let lines = noteArrived(chunk, on: slot)
+            if lines > 0, !wasClosing { judgeFlood(slot, effects) }
+        case .tick:
+            if !wasClosing { judgeDeadlineKept(slot, effects) }
+        case .lost:
+            break
+        case .mail(let message):
+            explained = noteLoginAnswer(message, on: slot)
+        }
+        var taken = 0
+        for effect in effects {
+            switch effect {
+            case .closeConnection:
+                model.sessions[slot].closed = true
+            case .write(let line) where !model.sessions[slot].closed:
+                if let line2 = explained, line2.rendered == line.rendered {
+                    explained = nil
+                } else if ReferenceModel.isAnswerToALine(line) {
+                    taken += 1
+                    judgeTaken(effect, on: slot)
+                }
+                noteWrite(line, on: slot)
+            case .send(let mail) where !model.sessions[slot].closed:
+                // A kicked member's leave acknowledges the kick: no line asked for it.
+                if ReferenceModel.isRequestFromALine(mail), !input.isKick {
+                    taken += 1
+                    judgeTaken(effect, on: slot)
+                }
+                noteLoginSent(mail, on: slot)
+            case .write, .send, .retire:
+                break
+            case .writeIRC:
+                break  // The simulator's sessions speak Parley's protocol.
+            }
+        }
+        model.sessions[slot].linesTaken += taken
+        judgeBucket(slot)
+        judgeDeadlineArmed(slot)
+    }
+
+    /// `BYE flood` exactly when more lines wait than the limit, counted when bytes arrive.
+    private mutating func judgeFlood(_ slot: Int, _ effects: [SessionEffect]) {
+        let held = model.sessions[slot].held
+        let flooded = effects.contains {
+            if case .write(.bye(.flood, _)) = $0 { return true }
+            return false
+        }
+        if flooded != (held > limits.maxHeldLines) {
+            fail(
+                .floodBound,
+                "\(sessions[slot].name) had \(held) lines waiting (the limit is \(limits.maxHeldLines)) and was \(flooded ? "" : "not ")cut off for flooding"
+            )
+        }
+    }
+
+    /// No session takes more lines than its bucket had: burst plus rate times the time
+    /// since it connected (lines held through a login or a move count when taken).
+    private mutating func judgeBucket(_ slot: Int) {
+        guard let rate = limits.rate else { return }
+        let cost = Int64(1_000_000_000 / rate.linesPerSecond)
+        let taken = Int64(model.sessions[slot].linesTaken)
+        let credit = Int64(rate.burst) * cost + (now - model.sessions[slot].connected).nanoseconds
+        if taken * cost > credit {
+            fail(
+                .floodBound,
+                "\(sessions[slot].name) had \(taken) lines taken in \(now - model.sessions[slot].connected); its bucket allows \(credit / cost) (burst \(rate.burst), \(rate.linesPerSecond) a second)"
+            )
+        }
+    }
+
+    /// The outbox never holds more than the limit, and a slow reader is cut off only when
+    /// the next line could not fit.
+    private mutating func noteWrite(_ line: ServerLine, on slot: Int) {
+        let outbox = model.sessions[slot].outbox
+        switch line {
+        case .bye(.slowReader, _):
+            if outbox + Limits.maxLineBytes + 256 <= limits.maxOutboxBytes {
+                fail(
+                    .slowReaderBound,
+                    "\(sessions[slot].name) was cut off as a slow reader with \(outbox) bytes unread of \(limits.maxOutboxBytes)"
+                )
+            }
+        case .bye(.loginTimeout, _):
+            hazards.insert(.loginTimeout)
+            let deadline = model.sessions[slot].loginDeadline
+            if model.sessions[slot].login != .awaiting || now < deadline {
+                fail(
+                    .loginDeadline,
+                    "\(sessions[slot].name) was timed out at \(now) (\(model.sessions[slot].login)); its deadline is \(deadline)"
+                )
+            }
+        case .bye:
+            break
+        default:
+            model.sessions[slot].written += line.wireSize
+            if model.sessions[slot].outbox > limits.maxOutboxBytes {
+                fail(
+                    .slowReaderBound,
+                    "\(sessions[slot].name) holds \(model.sessions[slot].outbox) bytes unread, over the limit of \(limits.maxOutboxBytes)"
+                )
+            }
+        }
+    }
+
+    /// A tick at or past the deadline of a session still waiting to log in closes it.
+    private mutating func judgeDeadlineKept(_ slot: Int, _ effects: [SessionEffect]) {
+        guard model.sessions[slot].login == .awaiting, now >= model.sessions[slot].loginDeadline else { return }
+        let timedOut = effects.contains {
+            if case .write(.bye(.loginTimeout, _)) = $0 { return true }
+            return false
+        }
+        if !timedOut {
+            fail(
+                .loginDeadline,
+                "\(sessions[slot].name) was still waiting to log in at \(now), past its deadline \(model.sessions[slot].loginDeadline)"
+            )
+        }
+    }
+
+    /// A session waiting to log in has its timer set no later than its deadline.
+    private mutating func judgeDeadlineArmed(_ slot: Int) {
+        guard model.sessions[slot].login == .awaiting, !model.sessions[slot].closed else { return }
+        let deadline = model.sessions[slot].loginDeadline
+        if let wake = sessions[slot].actor.pendingWake, wake <= deadline { return }
+        fail(
+            .loginDeadline,
+            "\(sessions[slot].name) waits to log in with its timer at \(sessions[slot].actor.pendingWake.map { "\($0)" } ?? "nothing"), after its deadline \(deadline)"
+        )
+    }
+
+    /// A login or registration on its way to the Gate pauses the deadline.
+    private mutating func noteLoginSent(_ mail: SessionMail, on slot: Int) {
+        switch mail {
+        case .gate(.login(_, let name, let password, _)), .gate(.register(_, let name, let password, _)):
+            var register = false
+            if case .gate(.register) = mail { register = true }
+            let right = password.secret == WorldSetup.password(for: Substring(name.text))
+            model.sessions[slot].pendingLogin = (name, right, register)
+            model.sessions[slot].accountFound = nil
+            model.sessions[slot].login = .authenticating(since: now)
+        default:
+            break
+        }
+    }
+
+    /// The Gate's answer as the session took it: the deadline resumes, moved by the time
+    /// spent with the Gate, or stops. Returns the line the answer explains.
+    private mutating func noteLoginAnswer(_ message: SessionMessage, on slot: Int) -> ServerLine? {
+        switch message {
+        case .loginRefused(let code, let text):
+            if case .authenticating(let since) = model.sessions[slot].login, !model.sessions[slot].closed {
+                model.sessions[slot].login = .awaiting
+                model.sessions[slot].loginDeadline = model.sessions[slot].loginDeadline + (now - since)
+            }
+            return .error(code, text)
+        case .loggedIn(_, _, let isOperator):
+            if case .authenticating = model.sessions[slot].login { model.sessions[slot].login = .done }
+            model.sessions[slot].isOperator = isOperator
+            return nil
+        case .moveRefused(let code, let text):
+            if model.sessions[slot].presentIn != nil { model.sessions[slot].presentIn = .global }
+            return .error(code, text)
+        case .deliver(let line):
+            return line
+        case .entered(let room):
+            model.sessions[slot].presentIn = room.id
+            return nil
+        case .left, .replaced, .banned, .kicked:
+            return nil
+        }
+    }
+
+    // MARK: - The Gate and the store
+
+    /// The store's word on an account, for the login whose ticket asked.
+    mutating func modelStore(_ request: StoreRequest, reply: Mail?) {
+        switch (request, reply) {
+        case (.fetchAccount(let ticket, _, _), .gate(.store(let answer))?):
+            guard let slot = ticketOwners[ticket] else { return }
+            switch answer {
+            // A banned account exists too: a /register of its name is name-taken.
+            case .accountFound, .accountBanned: model.sessions[slot].accountFound = true
+            default: model.sessions[slot].accountFound = false
+            }
+        case (.createAccount(let ticket, let name, _, _, _), .gate(.store(let answer))?):
+            switch answer {
+            case .accountCreated:
+                if model.accounts[name.key] == nil { model.accounts[name.key] = name }
+                if let slot = ticketOwners[ticket] { model.sessions[slot].accountFound = false }
+            case .accountNameTaken:
+                if let slot = ticketOwners[ticket] { model.sessions[slot].accountFound = true }
+            default:
+                break
+            }
+        default:
+            break
+        }
+    }
+
+    /// A login is granted only for an account the store found and the right password, as
+    /// the account is spelled; `wrong-credentials` never answers a right one.
+    mutating func modelGate(_ effects: [GateEffect]) {
+        for case .session(let id, let answer) in effects {
+            guard let slot = slot(id), let pending = model.sessions[slot].pendingLogin else { continue }
+            let found = model.sessions[slot].accountFound
+            switch answer {
+            case .loggedIn(let name, let registered, _):
+                model.sessions[slot].pendingLogin = nil
+                let account = model.accounts[name.key]
+                let fits =
+                    registered
+                    ? pending.register && found == false && name.text == pending.name.text
+                    : !pending.register && found == true && pending.rightPassword && name.key == pending.name.key
+                        && name.text == account?.text
+                if !fits {
+                    fail(
+                        .answerCodes,
+                        "\(label(id)) was logged in as \(name) for \(pending.register ? "/register" : "/login") \(pending.name) (account \(account?.text ?? "missing"), store found it: \(found.map { "\($0)" } ?? "not asked"), right password: \(pending.rightPassword))"
+                    )
+                }
+            case .loginRefused(let code, _):
+                model.sessions[slot].pendingLogin = nil
+                if code == .wrongCredentials, pending.register || (found == true && pending.rightPassword) {
+                    fail(
+                        .answerCodes,
+                        "\(label(id)) was refused wrong-credentials for /login \(pending.name) with the right password for an account the store found"
+                    )
+                } else if code == .nameTaken, !pending.register || found != true {
+                    fail(
+                        .answerCodes,
+                        "\(label(id)) was refused name-taken for \(pending.name), which the store did not hold")
+                }
+            case .replaced, .entered, .moveRefused, .left, .deliver, .banned, .kicked:
+                break
+            }
+        }
+    }
+}
+
+extension ReferenceModel {
+    /// A line a session writes as the answer to one line it took (not to mail).
+    static func isAnswerToALine(_ line: ServerLine) -> Bool {
+        switch line {
+        case .ok(.help), .error, .bye(.goodbye, _): return true
+        case .ok, .message, .action, .whisper, .event, .users, .rooms, .bye, .history, .historyEnd: return false
+        }
+    }
+
+    /// Mail a session sends for one line it took.
+    static func isRequestFromALine(_ mail: SessionMail) -> Bool {
+        switch mail {
+        case .gate(.login), .gate(.register), .gate(.setBanned), .gate(.changePassword), .lobby(.create),
+            .lobby(.join), .lobby(.listRooms),
+            .lobby(.member), .room(_, .member):
+            return true
+        case .gate, .lobby, .room:
+            return false
+        }
+    }
+}

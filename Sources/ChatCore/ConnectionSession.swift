@@ -1,0 +1,23 @@
+/// What a shell drives for one connection, whichever protocol the client speaks: Parley's
+/// own `Session`, or an `IRCSession` (which wraps one, so the rules stay in one place).
+/// The same events in, `SessionEffect`s out, one timer (`pendingWake`).
+public protocol ConnectionSession: ChatActor where Message == SessionMessage, Output == SessionEffect {
+    var id: SessionID { get }
+    /// The account held, once logged in and until logged out.
+    var account: Name? { get }
+    /// The room the session is settled in, if any.
+    var room: RoomRef? { get }
+    var isFinished: Bool { get }
+    var isClosing: Bool { get }
+    var pendingWake: Instant? { get }
+
+    mutating func opened(now: Instant) -> [SessionEffect]
+    mutating func bytesReceived(_ bytes: some Collection<UInt8>, now: Instant) -> [SessionEffect]
+    mutating func tick(now: Instant) -> [SessionEffect]
+    mutating func outputSent(bytes: Int)
+    mutating func connectionLost(now: Instant) -> [SessionEffect]
+    mutating func shutdown(now: Instant) -> [SessionEffect]
+    mutating func receive(_ message: SessionMessage, now: Instant, into effects: inout [SessionEffect])
+}
+
+extension Session: ConnectionSession {}
