@@ -68,8 +68,8 @@ let package = Package(
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ChatCore", "ParleySimulation", "ParleyShellSimulation", "ParleyServer", "ParleyTLS", "ParleyLoad",
-                "ParleyClient",
+                "ChatCore", "ParleySimulation", "ParleyShellSimulation", "ParleyServer", "ParleyStore", "ParleyTLS",
+                "ParleyLoad", "ParleyClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -364,7 +364,8 @@ public final class ShellWorld {
                 if case .whisper(let tag, _)? = lastSent, messages[tag]?.connection == name {
                     messages[tag]?.acknowledgedAt = tick
                 }
-            case .help, .history: break
+            // Nothing to note about where it is.
+            case .help, .kicked, .banned, .unbanned, .passwordChanged, .history: break
             }
         case .error(let code, _):
             answered()
@@ -380,7 +381,7 @@ public final class ShellWorld {
                 if code == .nameTaken, case .command? = lastSent { clients[index].registered = true }
             default: break
             }
-        case .message(let room, let from, let body):
+        case .message(let room, let from, let body), .action(let room, let from, let body):
             readDelivery(body, room: room.key, on: name, client: index, connection: k)
             if from.key == clients[index].connections[k].account, messages[body]?.connection == name,
                 case .text(let tag)? = lastSent, tag == body

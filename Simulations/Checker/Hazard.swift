@@ -32,6 +32,20 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     /// A connection went while its login waited in the Gate (for the store or in the
     /// hashing queue), so the Gate had work to drop.
     case loginAbandoned = "login-abandoned"
+    /// A login for a banned account reached the Gate (and had to be refused).
+    case bannedLogin = "banned-login"
+    /// A room kicked a member.
+    case kick
+    /// A member's leave reached the room after the room had kicked it.
+    case kickRacingLeave = "kick-racing-leave"
+    /// A create or join reached the Lobby from a session it had just kicked out of global.
+    case kickRacingMove = "kick-racing-move"
+    /// The store acknowledged a chat `/ban`.
+    case chatBan = "chat-ban"
+    /// A login or a takeover was refused because a ban was acknowledged while it was in flight.
+    case banRacingLogin = "ban-racing-login"
+    /// A session arrived at a room whose ownership had passed on.
+    case ownerLeftWhileJoining = "owner-left-while-joining"
     /// A room delivered a message while a session waited for that room's history: the
     /// message was stored while the history read was in flight.
     case storedWhileJoining = "stored-while-joining"

@@ -38,6 +38,15 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     /// A login whose connection has gone costs no more hashing: once the Gate hears a session
     /// abandoned its login, it sends the hashing pool no job for it that it had not sent before.
     case abandonedLoginDropped = "abandoned-login-dropped"
+    /// A banned account never gets a live session: the Gate grants it no login.
+    case bannedNeverLogsIn = "banned-never-logs-in"
+    /// A kicked member gets nothing more from that room once the room has put it out.
+    case kickedGetsNothing = "kicked-gets-nothing"
+    /// Once a `/ban` is acknowledged the account's live session is told to go, and the
+    /// account gets no session afterwards (until an unban is acknowledged).
+    case bannedHasNoSession = "banned-has-no-session"
+    /// A room has at most one owner, who is a member: its creator, then the member there longest.
+    case oneOwner = "one-owner"
     /// A room message stored while someone enters the room reaches them exactly once, in
     /// the room's history or live, never both and never neither, in the room's order; the
     /// history comes before any live message of that room (HistoryCheck.swift).
@@ -86,6 +95,10 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
         case .wrongCredentialsChecked:
             return "wrong-credentials always answers a password check, for missing accounts too"
         case .abandonedLoginDropped: return "a login abandoned by its connection sends no new work to the hashing pool"
+        case .bannedNeverLogsIn: return "a banned account is granted no login"
+        case .kickedGetsNothing: return "a kicked member gets nothing more from that room"
+        case .bannedHasNoSession: return "a banned account has no live session once the ban is acknowledged"
+        case .oneOwner: return "a room has at most one owner, who is a member, and it passes to the longest there"
         case .historyOnce:
             return "a message stored while someone enters a room reaches them once, in its history or live, in order"
         case .answerContents: return "USERS, ROOMS and EVENT lines say what the reference model holds"

@@ -139,7 +139,8 @@ extension World {
                 logins.checks[index].matched = matches
                 if !matches { logins.failedFrom[address] = true }
             }
-        case .store(.accountFound(let ticket, _, _)), .store(.accountMissing(let ticket)):
+        case .store(.accountFound(let ticket, _, _, _)), .store(.accountMissing(let ticket)),
+            .store(.accountBanned(let ticket)):
             noteQueued(ticket, effects)
         default:
             break

@@ -12,6 +12,8 @@ enum ModelEvent {
     case emptied(RoomID)
     case admitRefused(RoomID, SessionID)
     case storeAppend
+    /// A room put this session out with `/kick`: it is no member from this output on.
+    case kicked(SessionID, RoomID)
     /// Anything the model does not read (audit records, the other answers to sessions, retiring).
     case other
 
@@ -21,6 +23,7 @@ enum ModelEvent {
         case .session(let id, .entered(let room))?: self = .entered(id, room)
         case .session(let id, .left(let room))?: self = .left(id, room)
         case .session(let id, .moveRefused(let code, _))?: self = .moveRefused(id, code)
+        case .session(let id, .kicked(let room, _))?: self = .kicked(id, room)
         case .room(let room, .admit(let id, _, let created))?: self = .admit(room, id, created: created)
         case .lobby(.roomEmptied(let room))?: self = .emptied(room)
         case .lobby(.admitRefused(let room, let id, _))?: self = .admitRefused(room, id)
@@ -47,11 +50,16 @@ extension RoomEffect: ModelOutput {
 }
 
 extension MemberRequest {
+    var isKick: Bool {
+        if case .kick = self { return true }
+        return false
+    }
+
     /// The member who asked.
     var session: SessionID {
         switch self {
-        case .say(let id, _), .whisper(let id, _, _), .users(let id), .leave(let id), .leaveAtShutdown(let id),
-            .history(let id, _):
+        case .say(let id, _), .act(let id, _), .whisper(let id, _, _), .users(let id), .leave(let id),
+            .leaveAtShutdown(let id), .history(let id, _), .kick(let id, _, _, _, _), .help(let id, _):
             return id
         }
     }

@@ -22,6 +22,14 @@ struct Observations {
     /// handed the hashing pool so far.
     var abandonedLogins: Set<Int> = []
     var ticketsHashed: Set<Ticket> = []
+    /// Sessions (by slot) a room has kicked out, and the room, until they join it again.
+    var kickedFrom: [Int: RoomID] = [:]
+    /// Bans and unbans the Gate asked the store for, and the accounts (name keys) whose
+    /// chat ban the store has acknowledged.
+    var banTickets: [Ticket: BanTicket] = [:]
+    var chatBanned: Set<String> = []
+    /// Accounts a chat `/unban` freed: the setup's ban no longer holds for them.
+    var chatUnbanned: Set<String> = []
     /// Scratch marks, one per session, for finding duplicates in one step without a Set.
     var stamps: [Int] = []
 
@@ -50,6 +58,10 @@ struct RoomObservation {
     var book = RoomBook()
     /// The session whose create made this room, until it enters.
     var creatorPending = true
+    /// The member the checker holds to be the owner: the creator, then the one there longest.
+    var owner: Int?
+    /// The step the ownership last passed on (0: never).
+    var ownerChangedStep = 0
 }
 
 /// Counts on one connection that must balance at quiescence: every command answered,

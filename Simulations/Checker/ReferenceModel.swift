@@ -20,6 +20,8 @@ struct ReferenceModel {
     /// Sessions on their way into a room, by the name they enter under: with history on
     /// they become members only when the room's history read comes back (`entered`).
     var arrivals: [SessionID: (room: RoomID, name: Name)] = [:]
+    /// Kicked sessions whose leave has not reached their room: the room stays open for them.
+    var departing: [RoomID: Set<SessionID>] = [:]
     /// Accounts by name key, spelled as the store keeps them (setup and registrations).
     var accounts: [String: Name] = [:]
     /// Per connection, indexed like the world's session slots.
@@ -74,6 +76,8 @@ struct SessionModel {
     var waitingLines: [[UInt8]] = []
     /// The room the session last entered, by the mail it was sent; nil before logging in.
     var presentIn: RoomID?
+    /// The operator flag the Gate logged the session in with: `/ban` and `/unban` are theirs.
+    var isOperator = false
     var closed = false
 
     init(connected: Instant, deadline: Duration) {

@@ -11,6 +11,7 @@ extension World {
         let account = sessions[slot].actor.account
         if account != observed.sessions[slot].account { hold(account, by: slot) }
         guard let message else { return }
+        noteKickRacingLeave(message, effects)
         switch message {
         case .deliver(let line):
             // A line for a session reaches its connection, unless the session is closing.
@@ -19,7 +20,7 @@ extension World {
                     .linesReachConnection,
                     "\(sessions[slot].name) was sent \"\(line.rendered.dropLast())\" and did not write it")
             }
-            if case .message(_, _, let text) = line, let tag = TextTag(text),
+            if let text = line.roomText, let tag = TextTag(text),
                 observed.messages[tag].room != observed.sessions[slot].memberOf
             {
                 hazards.insert(.messageAfterLeaving)
@@ -50,13 +51,21 @@ extension World {
 
     mutating func checkGate(_ message: GateMessage, _ effects: [GateEffect]) {
         checkLoginPolicy(message, effects)
+        checkBans(message, effects)
         modelGate(effects)
         checkAbandonedLogins(message, effects)
         for case .session(_, let answer) in effects {
             switch answer {
             case .replaced: hazards.insert(.secondLogin)
             case .loginRefused(.superseded, _): hazards.insert(.logoutRacingLogin)
-            case .loggedIn: if case .logout = message { hazards.insert(.logoutRacingLogin) }
+            case .loginRefused(.banned, _): hazards.insert(.bannedLogin)
+            case .loggedIn(let name, _, _):
+                if case .logout = message { hazards.insert(.logoutRacingLogin) }
+                if (setup.bannedAccounts ?? []).contains(where: { $0.lowercased() == name.key }),
+                    !observed.chatUnbanned.contains(name.key)
+                {
+                    fail(.bannedNeverLogsIn, "the Gate logged \(name) in, and \(name) is banned")
+                }
             default: break
             }
         }
@@ -89,6 +98,7 @@ extension World {
     // MARK: - The Lobby and rooms
 
     mutating func checkLobby(_ message: LobbyMessage, _ effects: [LobbyEffect]) {
+        noteKickRacingMove(message)
         switch message {
         case .create(let session, let name): noteCreateRace(session, name, effects)
         case .admitRefused: hazards.insert(.joinRacingLastLeave)
@@ -115,6 +125,7 @@ extension World {
         var book = observed.rooms[index].book
         checkRoomStep(rooms[index].actor.ref.id, rooms[index].actor.members, &book, RoomInput(message), effects)
         observed.rooms[index].book = book
+        checkOwnership(index, message, effects)
         modelRoom(rooms[index].actor.ref.id, message, effects)
     }
 
@@ -123,10 +134,11 @@ extension World {
         _ input: RoomInput, _ effects: [Output]
     ) {
         if input.moves || members.count != book.members.count { sync(&book, room, members) }
+        checkKicks(room, input, members, effects)
         noteHistoryReads(room, input, effects)
         checkHistoryReply(room, input.reply, effects)
         switch input.request {
-        case .say(let id, let text)?: accept(text, target: nil, from: id, in: room, effects)
+        case .say(let id, let text)?, .act(let id, let text)?: accept(text, target: nil, from: id, in: room, effects)
         case .whisper(let id, let to, let text)?:
             accept(text, target: to.key, from: id, in: room, effects)
             storedOnlyForMember(to, text, in: room, members, effects)
@@ -241,7 +253,7 @@ extension World {
         for case .session(let id, .deliver(let line))? in effects.lazy.map(\.mail) {
             let text: String
             switch line {
-            case .message(_, _, let said), .whisper(_, _, let said): text = said
+            case .message(_, _, let said), .action(_, _, let said), .whisper(_, _, let said): text = said
             default: continue
             }
             guard let tag, TextTag(text) == tag, let slot = slot(id) else {
@@ -249,7 +261,7 @@ extension World {
                     .storeMatchesDeliveries,
                     "\(roomName(room)) delivered \(text) to \(label(id)) without the store's word for it")
             }
-            if case .message = line { recipients.append(slot) } else { whispered.append(slot) }
+            if case .whisper = line { whispered.append(slot) } else { recipients.append(slot) }
         }
         guard let tag else { return }
         var entry = observed.messages[tag]
@@ -428,8 +440,8 @@ struct RoomInput {
 
     private static func isLeave(_ member: MemberRequest) -> Bool {
         switch member {
-        case .leave, .leaveAtShutdown: return true
-        case .say, .whisper, .users, .history: return false
+        case .leave, .leaveAtShutdown, .kick: return true
+        case .say, .act, .whisper, .users, .help, .history: return false
         }
     }
 }
@@ -437,9 +449,20 @@ struct RoomInput {
 extension StoreReply {
     var ticket: Ticket {
         switch self {
-        case .accountCreated(let ticket, _), .accountNameTaken(let ticket), .accountFound(let ticket, _, _),
-            .accountMissing(let ticket), .messageStored(let ticket), .failed(let ticket), .history(let ticket, _):
+        case .accountCreated(let ticket, _), .accountNameTaken(let ticket), .accountFound(let ticket, _, _, _),
+            .accountMissing(let ticket), .accountBanned(let ticket), .messageStored(let ticket), .failed(let ticket),
+            .banChanged(let ticket), .history(let ticket, _):
             return ticket
+        }
+    }
+}
+
+extension ServerLine {
+    /// The text of a room line (a message or a `/me` action); nil for any other line.
+    fileprivate var roomText: String? {
+        switch self {
+        case .message(_, _, let text), .action(_, _, let text): return text
+        case .ok, .error, .whisper, .event, .users, .rooms, .bye, .history, .historyEnd: return nil
         }
     }
 }

@@ -10,6 +10,11 @@ enum LineAnswer: Equatable {
     case join(name: String)
     case whisper(target: String, text: String)
     case say(text: String)
+    case act(text: String)
+    case kick(target: String, reason: String?)
+    case ban(target: String)
+    case unban(target: String)
+    case changePassword
     case users, listRooms, leave, help, goodbye
 }
 
@@ -39,7 +44,8 @@ extension World {
             return fail(.answerCodes, "\(sessions[slot].name) answered a line its client never finished sending")
         }
         let line = model.sessions[slot].waitingLines.removeFirst()
-        let expected = ReferenceModel.answer(to: line, presentIn: model.sessions[slot].presentIn)
+        let expected = ReferenceModel.answer(
+            to: line, presentIn: model.sessions[slot].presentIn, isOperator: model.sessions[slot].isOperator)
         let actual = ReferenceModel.answer(given: effect)
         guard let expected, actual != expected else { return }
         let shown = String(decoding: line.prefix(60), as: UTF8.self)
@@ -52,7 +58,7 @@ extension World {
 
 extension ReferenceModel {
     /// The answer a line must get; nil where the model does not judge it.
-    static func answer(to bytes: [UInt8], presentIn room: RoomID?) -> LineAnswer? {
+    static func answer(to bytes: [UInt8], presentIn room: RoomID?, isOperator: Bool = false) -> LineAnswer? {
         guard bytes.count <= Limits.maxLineBytes else { return .error(.lineTooLong) }
         guard let text = String(validating: bytes, as: UTF8.self) else { return .error(.badEncoding) }
         guard !text.unicodeScalars.contains(where: isInvisible) else { return .error(.badText) }
@@ -95,6 +101,33 @@ extension ReferenceModel {
             case "chatrooms": return room == .global ? .listRooms : .error(.notInGlobal)
             default: return room == .global ? .goodbye : .leave
             }
+        case "me":
+            // The action is everything after the word and its blanks, as typed.
+            let action = text.dropFirst().drop { $0 != " " }.drop { $0 == " " }
+            guard action.contains(where: { $0 != " " && $0 != "\t" }) else { return .error(.badCommand) }
+            guard room != nil else { return .error(.notLoggedIn) }
+            return .act(text: String(action))
+        case "kick", "ban", "unban":
+            guard let target = arguments.first else { return .error(.badCommand) }
+            guard Name(target) != nil else { return .error(.badName) }
+            let afterWord = text.dropFirst().drop { $0 != " " }.drop { $0 == " " }
+            let rest = afterWord.dropFirst(target.count).drop { $0 == " " }
+            let reason = rest.contains(where: { $0 != " " && $0 != "\t" }) ? String(rest) : nil
+            if word == "unban", reason != nil { return .error(.badCommand) }
+            guard room != nil else { return .error(.notLoggedIn) }
+            switch word {
+            case "kick": return .kick(target: target, reason: reason)
+            case "ban": return isOperator ? .ban(target: target) : .error(.notOperator)
+            default: return isOperator ? .unban(target: target) : .error(.notOperator)
+            }
+        case "passwd":
+            guard arguments.count >= 2 else { return .error(.badCommand) }
+            let valid = arguments.allSatisfy {
+                (Password.minBytes...Password.maxBytes).contains($0.utf8.count) && !$0.contains("\t")
+            }
+            guard arguments.count == 2, valid else { return .error(.badPassword) }
+            guard room != nil else { return .error(.notLoggedIn) }
+            return .changePassword
         case "help": return .help
         case "quit", "exit": return .goodbye
         default: return .error(.badCommand)
@@ -112,9 +145,15 @@ extension ReferenceModel {
         case .send(.lobby(.create(_, let name))): return .create(name: name.text)
         case .send(.lobby(.join(_, let name))): return .join(name: name.text)
         case .send(.lobby(.listRooms)): return .listRooms
+        case .send(.gate(.setBanned(_, _, let target, _, let banning))):
+            return banning ? .ban(target: target.text) : .unban(target: target.text)
+        case .send(.gate(.changePassword)): return .changePassword
         case .send(.lobby(.member(let request))), .send(.room(_, .member(let request))):
             switch request {
             case .say(_, let text): return .say(text: text)
+            case .act(_, let text): return .act(text: text)
+            case .kick(_, _, let target, let reason, _): return .kick(target: target.text, reason: reason)
+            case .help: return .help
             case .whisper(_, let target, let text): return .whisper(target: target.text, text: text)
             case .users: return .users
             case .leave: return .leave

@@ -18,7 +18,7 @@ extension World {
         case .listRooms(let session):
             judgeList(events, to: session, expected: model.roomList, what: "/chatrooms")
         case .member(let request):
-            subject = request.session
+            subject = request.isKick ? nil : request.session
             judge(request, in: .global, events)
         case .enter(let session, let name):
             (subject, arriving) = (session, name)
@@ -66,7 +66,8 @@ extension World {
                 )
             }
         case .member(let request):
-            subject = request.session
+            // A kick's EVENT reaches every member left, the kicker too.
+            subject = request.isKick ? nil : request.session
             judge(request, in: id, events)
         case .shutdown, .store:
             break
@@ -132,7 +133,7 @@ extension World {
             return false
         }
         switch request {
-        case .say, .whisper:
+        case .say, .act, .whisper:
             var expected: ErrorCode?
             if members[session] == nil {
                 expected = .noSuchRoom
@@ -154,8 +155,25 @@ extension World {
             }
         case .users:
             judgeList(events, to: session, expected: model.userList(room), what: "/users in \(roomName(room))")
-        case .history:
-            break  // Its lines are the history-once check's (HistoryCheck.swift).
+        case .history, .help:
+            break  // History lines are the history-once check's (HistoryCheck.swift).
+        case .kick(_, _, let target, _, _):
+            let kicked = events.contains {
+                if case .kicked = $0 { return true }
+                return false
+            }
+            // Who may kick is the one-owner check's (ModerationCheck.swift); here: whom.
+            let present = members.contains { $0.key != session && $0.value.key == target.key }
+            if members[session] == nil, errors != [.noSuchRoom] {
+                fail(.answerCodes, "\(describeRequest(request)) in \(roomName(room)) must be refused no-such-room")
+            } else if kicked, !present || !errors.isEmpty {
+                fail(.answerCodes, "\(describeRequest(request)) in \(roomName(room)) kicked someone not there")
+            } else if !kicked, errors.count != 1 || errors == [.noSuchUser] && present {
+                fail(
+                    .answerCodes,
+                    "\(describeRequest(request)) in \(roomName(room)) was neither carried out nor refused for a reason: \(errors.map(\.rawValue))"
+                )
+            }
         case .leave, .leaveAtShutdown:
             let confirmed = events.contains {
                 if case .left(session, room) = $0 { return true }
@@ -168,6 +186,9 @@ extension World {
     private func describeRequest(_ request: MemberRequest) -> String {
         switch request {
         case .say(let id, let text): return "\(label(id))'s message \(text.prefix(16))"
+        case .act(let id, let text): return "\(label(id))'s /me \(text.prefix(16))"
+        case .kick(let id, _, let target, _, _): return "\(label(id))'s /kick \(target)"
+        case .help(let id, _): return "\(label(id))'s /help"
         case .whisper(let id, let target, let text): return "\(label(id))'s whisper to \(target) \(text.prefix(16))"
         case .users(let id): return "\(label(id))'s /users"
         case .leave(let id): return "\(label(id))'s /leave"
@@ -204,6 +225,11 @@ extension World {
     private mutating func replay(
         _ events: [ModelEvent], in room: RoomID, subject: SessionID?, arriving: Name?, readmit: Bool
     ) {
+        // A kicked member is out before the room says so to anyone (its `leave` comes later).
+        for case .kicked(let session, let id) in events {
+            model.members[id]?[session] = nil
+            model.departing[id, default: []].insert(session)
+        }
         var index = 0
         while index < events.count, violation == nil {
             switch events[index] {
@@ -227,6 +253,7 @@ extension World {
                 if readmit, let arriving { model.members[.global, default: [:]][session] = arriving }
             case .left(let session, let id):
                 model.members[id]?[session] = nil
+                model.departing[id]?.remove(session)
                 if model.arrivals[session]?.room == id { model.arrivals[session] = nil }
             case .admit(_, let session, _):
                 model.members[.global]?[session] = nil
@@ -239,13 +266,13 @@ extension World {
                     fail(.answerCodes, "\(roomName(id)) said it emptied while \(left.count) members were in it")
                 }
                 model.emptied.insert(id)
-            case .admitRefused, .storeAppend, .other:
+            case .admitRefused, .storeAppend, .kicked, .other:
                 break
             }
             index += 1
         }
         guard room != .global, let subject, !model.emptied.contains(room), model.members[room]?.isEmpty == true,
-            !model.arrivals.values.contains(where: { $0.room == room })
+            !model.arrivals.values.contains(where: { $0.room == room }), model.departing[room]?.isEmpty != false
         else {
             return
         }
@@ -280,7 +307,7 @@ extension World {
             {
                 fail(.answerContents, "EVENT \(name) \(text) is about \(label(subject)), who is \(account)")
             }
-        case .message:
+        case .message, .action:
             if let outsider = recipients.first(where: { members[$0] == nil }) {
                 fail(
                     .answerContents,

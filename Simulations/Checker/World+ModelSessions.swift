@@ -7,6 +7,11 @@ enum SessionInput {
     case tick
     case lost
     case mail(SessionMessage)
+
+    var isKick: Bool {
+        if case .mail(.kicked) = self { return true }
+        return false
+    }
 }
 
 // The reference model's policies of one connection (ReferenceModel.swift): the token
@@ -52,7 +57,8 @@ extension World {
                 }
                 noteWrite(line, on: slot)
             case .send(let mail) where !model.sessions[slot].closed:
-                if ReferenceModel.isRequestFromALine(mail) {
+                // A kicked member's leave acknowledges the kick: no line asked for it.
+                if ReferenceModel.isRequestFromALine(mail), !input.isKick {
                     taken += 1
                     judgeTaken(effect, on: slot)
                 }
@@ -183,8 +189,9 @@ extension World {
                 model.sessions[slot].loginDeadline = model.sessions[slot].loginDeadline + (now - since)
             }
             return .error(code, text)
-        case .loggedIn:
+        case .loggedIn(_, _, let isOperator):
             if case .authenticating = model.sessions[slot].login { model.sessions[slot].login = .done }
+            model.sessions[slot].isOperator = isOperator
             return nil
         case .moveRefused(let code, let text):
             if model.sessions[slot].presentIn != nil { model.sessions[slot].presentIn = .global }
@@ -194,7 +201,7 @@ extension World {
         case .entered(let room):
             model.sessions[slot].presentIn = room.id
             return nil
-        case .left, .replaced:
+        case .left, .replaced, .banned, .kicked:
             return nil
         }
     }
@@ -206,10 +213,10 @@ extension World {
         switch (request, reply) {
         case (.fetchAccount(let ticket, _, _), .gate(.store(let answer))?):
             guard let slot = ticketOwners[ticket] else { return }
-            if case .accountFound = answer {
-                model.sessions[slot].accountFound = true
-            } else {
-                model.sessions[slot].accountFound = false
+            switch answer {
+            // A banned account exists too: a /register of its name is name-taken.
+            case .accountFound, .accountBanned: model.sessions[slot].accountFound = true
+            default: model.sessions[slot].accountFound = false
             }
         case (.createAccount(let ticket, let name, _, _, _), .gate(.store(let answer))?):
             switch answer {
@@ -233,7 +240,7 @@ extension World {
             guard let slot = slot(id), let pending = model.sessions[slot].pendingLogin else { continue }
             let found = model.sessions[slot].accountFound
             switch answer {
-            case .loggedIn(let name, let registered):
+            case .loggedIn(let name, let registered, _):
                 model.sessions[slot].pendingLogin = nil
                 let account = model.accounts[name.key]
                 let fits =
@@ -259,7 +266,7 @@ extension World {
                         .answerCodes,
                         "\(label(id)) was refused name-taken for \(pending.name), which the store did not hold")
                 }
-            case .replaced, .entered, .moveRefused, .left, .deliver:
+            case .replaced, .entered, .moveRefused, .left, .deliver, .banned, .kicked:
                 break
             }
         }
@@ -271,14 +278,15 @@ extension ReferenceModel {
     static func isAnswerToALine(_ line: ServerLine) -> Bool {
         switch line {
         case .ok(.help), .error, .bye(.goodbye, _): return true
-        case .ok, .message, .whisper, .event, .users, .rooms, .bye, .history, .historyEnd: return false
+        case .ok, .message, .action, .whisper, .event, .users, .rooms, .bye, .history, .historyEnd: return false
         }
     }
 
     /// Mail a session sends for one line it took.
     static func isRequestFromALine(_ mail: SessionMail) -> Bool {
         switch mail {
-        case .gate(.login), .gate(.register), .lobby(.create), .lobby(.join), .lobby(.listRooms),
+        case .gate(.login), .gate(.register), .gate(.setBanned), .gate(.changePassword), .lobby(.create),
+            .lobby(.join), .lobby(.listRooms),
             .lobby(.member), .room(_, .member):
             return true
         case .gate, .lobby, .room:

@@ -15,7 +15,9 @@ struct Exploration<Actors: ActorKit> {
         scheduler = Scheduler(
             kind: plan.scheduler, depth: plan.depth, expectedSteps: plan.steps,
             random: SeededRandom(seed: seed, stream: 2))
-        clients = ClientModel(setup: setup, plan: plan, random: SeededRandom(seed: seed, stream: 3))
+        clients = ClientModel(
+            setup: setup, plan: plan, random: SeededRandom(seed: seed, stream: 3),
+            moderation: SeededRandom(seed: seed, stream: 9))
         choices = SeededRandom(seed: seed, stream: 4)
         faults = SeededRandom(seed: seed, stream: 5)
     }

@@ -28,6 +28,9 @@ public struct ExplorationPlan: Codable, Equatable, Sendable {
     public var commandWeights: [Int]
     /// Clients that guess passwords, if this seed has any (GuesserPersona.swift).
     public var guessing: GuessingPlan? = nil
+    /// Chance that a logged-in client's line is `/kick`, `/ban` or `/unban` (drawn from a
+    /// stream of its own, so the other lines stay as they were); nil: never.
+    public var moderation: Double? = nil
 
     // Faults (all zero when faults are off).
     public var hangUp: Double

@@ -25,6 +25,18 @@ public enum Swarm {
         // Deadlines short enough to pass within a run, from a stream of their own too.
         var deadlines = SeededRandom(seed: seed, stream: 8)
         if deadlines.chance(0.5) { world.limits.loginDeadlineMilliseconds = deadlines.within(1...16) * 250 }
+        // So do bans: some seeds ban one account, whose logins must all be refused.
+        var moderation = SeededRandom(seed: seed, stream: 10)
+        if accounts.count >= 2, moderation.chance(0.3) {
+            world.bannedAccounts = [accounts[moderation.within(0...(accounts.count - 1))]]
+        }
+        // Chat moderation too: some accounts are operators, and some seeds' clients kick,
+        // ban and unban; a stream of its own again.
+        var chat = SeededRandom(seed: seed, stream: 11)
+        if chat.chance(0.7) {
+            world.operatorAccounts = [accounts[chat.within(0...(accounts.count - 1))]]
+        }
+        if chat.chance(0.8) { plan.moderation = Double(chat.within(5...30)) / 100 }
         return (world, plan)
     }
 

@@ -12,6 +12,12 @@ public struct WorldSetup: Codable, Equatable, Sendable {
     public var limits: LimitSetup
     /// Each client's remote address; nil: client n is 10.0.0.n. Guessers may share one.
     public var addresses: [String]?
+    /// Accounts of `accounts` that are banned before the run (as `parley admin ban` does);
+    /// nil in fixtures made before bans.
+    public var bannedAccounts: [String]?
+    /// Accounts of `accounts` that are operators (as `parley admin grant-operator` makes
+    /// them); nil in fixtures made before moderation.
+    public var operatorAccounts: [String]?
     /// Room messages a session gets on entering a room; nil in fixtures made before
     /// history existed (none, so they replay as they were made).
     public var historyLines: Int?
@@ -21,6 +27,11 @@ public struct WorldSetup: Codable, Equatable, Sendable {
         self.accounts = accounts
         self.roomNames = roomNames
         self.limits = limits
+    }
+
+    /// What the store holds for a simulated account's password (also for the tests' planted actors).
+    public static func storedHash(for account: String) -> PasswordHash {
+        SimulatedHasher.digest(Password(password(for: account[...])))
     }
 
     /// The password of a simulated account. Never written anywhere: fixtures say `<password>`.

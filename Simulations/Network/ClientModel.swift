@@ -7,6 +7,8 @@ struct ClientModel: Sendable {
     let setup: WorldSetup
     let plan: ExplorationPlan
     var random: SeededRandom
+    /// Draws for moderation lines only, so a seed's other lines stay as they were.
+    var moderation: SeededRandom
 
     /// Whether any client may act now (stops at the first).
     func anyAble<Actors>(in world: World<Actors>) -> Bool {
@@ -79,6 +81,7 @@ struct ClientModel: Sendable {
     ]
 
     private mutating func presentLine(_ client: ClientState) -> String {
+        if let chance = plan.moderation, moderation.chance(chance) { return moderationLine(client) }
         let c = client.number, n = client.nextText
         let weights = plan.commandWeights
         let total = weights.reduce(0, +)
@@ -90,7 +93,8 @@ struct ClientModel: Sendable {
             command += 1
         }
         switch command {
-        case 0: return text("m\(c).\(n)")
+        // Every tenth text is a /me action, chosen without a draw so other draws stay as they were.
+        case 0: return text(n % 10 == 7 ? "/me m\(c).\(n)" : "m\(c).\(n)")
         case 1: return text("/whisper \(random.chance(0.1) ? spell("u\(c)") : account()) w\(c).\(n)")
         case 2: return random.chance(0.5) ? "/create \(roomName())" : "/createchatroom \(roomName())"
         case 3: return "/join \(roomName())"
@@ -101,6 +105,19 @@ struct ClientModel: Sendable {
         case 8: return "/quit"
         case 9: return garbage()
         default: return "/login \(account()) <password>"
+        }
+    }
+
+    /// `/kick`, `/ban` or `/unban` of one of the accounts (the client's own included); a
+    /// kick mostly aims at the last account the client saw join its room.
+    private mutating func moderationLine(_ client: ClientState) -> String {
+        var target = setup.accounts[moderation.below(setup.accounts.count)]
+        switch moderation.below(10) {
+        case 0..<6:
+            if let joined = client.lastJoined, moderation.chance(0.7) { target = joined }
+            return moderation.chance(0.5) ? "/kick \(target)" : "/kick \(target) be nice"
+        case 6..<8: return "/ban \(target) spam"
+        default: return "/unban \(target)"
         }
     }
 

@@ -66,7 +66,9 @@ extension World {
 
     /// The checker's part of typing: count the line, and note a tagged text as typed.
     private mutating func account(typed line: String, on slot: Int) {
-        let isCommand = line.utf8.first == UInt8(ascii: "/")
+        // `/me TEXT` is a room message in another form: answered by its own delivery, like a say.
+        let action = line.hasPrefix("/me ") ? line.dropFirst(4) : nil
+        let isCommand = line.utf8.first == UInt8(ascii: "/") && action == nil
         if isCommand {
             observed.sessions[slot].audit.commandsSent += 1
         } else {
@@ -74,7 +76,7 @@ extension World {
         }
         let tagged: (TextTag, String?)?
         if !isCommand {
-            tagged = TextTag(line).map { ($0, nil) }
+            tagged = TextTag(String(action ?? line[...])).map { ($0, nil) }
         } else if line.hasPrefix("/whisper "), case let words = line.split(separator: " ", maxSplits: 2),
             words.count == 3
         {
@@ -186,7 +188,7 @@ extension World {
         switch line {
         case .ok, .error, .users, .rooms:
             observed.sessions[slot].audit.answersRead += 1
-        case .message(_, _, let text):
+        case .message(_, _, let text), .action(_, _, let text):
             observed.sessions[slot].audit.messagesRead += 1
             guard let tag = TextTag(text), !tag.whisper, observed.messages[tag].stage == .settled else {
                 return fail(.storeMatchesDeliveries, "\(sessions[slot].name) read \(text), which no room delivered")
@@ -250,6 +252,10 @@ extension ClientState {
             room = name.text
         case .error:
             if belief == .loggingIn { belief = .anonymous }
+        case .event(_, let text) where text.hasPrefix("you were kicked from ") && text.hasSuffix("; you are in global"):
+            room = Name.global.text
+        case .event(let place, let text) where place.text == room && text.hasSuffix(" joined"):
+            lastJoined = String(text.dropLast(" joined".count))
         default:
             break
         }

@@ -190,6 +190,11 @@ public struct TraceHasher: Sendable {
             combine(8)
             combine(reason.rawValue)
             combine(text)
+        case .action(let room, let from, let text):
+            combine(11)
+            combine(room)
+            combine(from)
+            combine(text)
         case .history(let room, let at, let from, let text):
             combine(9)
             combine(room)

@@ -57,9 +57,11 @@ extension World {
 
     private func describe(_ message: SessionMessage) -> String {
         switch message {
-        case .loggedIn(let name, let registered): return "loggedIn \(name)\(registered ? " (registered)" : "")"
+        case .loggedIn(let name, let registered, _): return "loggedIn \(name)\(registered ? " (registered)" : "")"
         case .loginRefused(let code, _): return "loginRefused \(code.rawValue)"
         case .replaced: return "replaced"
+        case .banned: return "banned"
+        case .kicked(let id, _): return "kicked from \(roomName(id))"
         case .entered(let room): return "entered \(room.name) (\(room.id))"
         case .moveRefused(let code, _): return "moveRefused \(code.rawValue)"
         case .left(let id): return "left \(roomName(id))"
@@ -70,9 +72,13 @@ extension World {
     private func describe(_ request: MemberRequest) -> String {
         switch request {
         case .say(let id, let text): return "say \(label(id)): \(text)"
+        case .act(let id, let text): return "act \(label(id)): \(text)"
         case .whisper(let id, let to, let text): return "whisper \(label(id)) to \(to): \(text)"
         case .users(let id): return "users \(label(id))"
         case .leave(let id): return "leave \(label(id))"
+        case .kick(let id, _, let target, _, let asOperator):
+            return "kick \(target) by \(label(id))\(asOperator ? " (operator)" : "")"
+        case .help(let id, _): return "help \(label(id))"
         case .leaveAtShutdown(let id): return "leave at shutdown \(label(id))"
         case .history(let id, let lines): return "history \(label(id)) \(lines)"
         }
@@ -88,6 +94,9 @@ extension World {
         case .hashFailed(let ticket): return "hash failed \(ticket)"
         case .verified(let ticket, let matches, _):
             return "verified \(ticket): \(matches ? "matches" : "does not match")"
+        case .setBanned(let id, _, let target, _, let banning):
+            return "\(banning ? "ban" : "unban") \(target) by \(label(id))"
+        case .changePassword(let id, let name, _, _, _): return "changePassword \(label(id)) for \(name)"
         case .store(let reply): return describe(reply)
         }
     }
@@ -119,6 +128,7 @@ extension World {
         case .createAccount(let ticket, let name, _, _, _): return "createAccount \(ticket) \(name)"
         case .fetchAccount(let ticket, let name, _): return "fetchAccount \(ticket) \(name)"
         case .updatePasswordHash(let name, _): return "updatePasswordHash \(name)"
+        case .setBanned(let ticket, let name, let banned, _): return "setBanned \(ticket) \(name) \(banned)"
         case .appendMessage(let ticket, let record, _):
             let to = record.recipient.map { " to \($0)" } ?? ""
             return "appendMessage \(ticket) \(record.room) \(record.sender)\(to): \(record.text)"
@@ -131,8 +141,10 @@ extension World {
         switch reply {
         case .accountCreated(let ticket, let name): return "accountCreated \(ticket) \(name)"
         case .accountNameTaken(let ticket): return "accountNameTaken \(ticket)"
-        case .accountFound(let ticket, let name, _): return "accountFound \(ticket) \(name)"
+        case .accountFound(let ticket, let name, _, _): return "accountFound \(ticket) \(name)"
         case .accountMissing(let ticket): return "accountMissing \(ticket)"
+        case .accountBanned(let ticket): return "accountBanned \(ticket)"
+        case .banChanged(let ticket): return "banChanged \(ticket)"
         case .messageStored(let ticket): return "messageStored \(ticket)"
         case .failed(let ticket): return "failed \(ticket)"
         case .history(let ticket, let entries):

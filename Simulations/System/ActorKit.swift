@@ -40,6 +40,8 @@ public protocol RoomBehaviour: ChatActor where Message == RoomMessage, Output ==
     init(id: RoomID, name: Name, historyLines: Int)
     var ref: RoomRef { get }
     var members: [SessionID: Name] { get }
+    /// Who the room says owns it.
+    var owner: SessionID? { get }
     var isOpen: Bool { get }
     var isRetired: Bool { get }
 }

@@ -12,10 +12,20 @@ public struct InMemoryStore: Sendable {
     public private(set) var accounts: [String: Account] = [:]
     public private(set) var messages: [ChatRecord] = []
     public private(set) var audit: [AuditRecord] = []
+    /// Name keys of banned accounts: a fetch for a login answers `accountBanned`.
+    public private(set) var banned: Set<String> = []
     /// When true, every write fails (a full disk, a read-only file).
     public var failingWrites = false
 
     public init() {}
+
+    /// Name keys of operators: a fetch tells the Gate so.
+    public private(set) var operators: Set<String> = []
+
+    /// Bans an account, as `parley admin ban` does to the database.
+    public mutating func ban(_ name: Name) { banned.insert(name.key) }
+    /// Makes an account an operator, as `parley admin grant-operator` does.
+    public mutating func grantOperator(_ name: Name) { operators.insert(name.key) }
 
     /// Carries out one request; returns the reply mail, if the request has one.
     public mutating func handle(_ request: StoreRequest) -> Mail? {
@@ -43,10 +53,16 @@ public struct InMemoryStore: Sendable {
             return .accountCreated(ticket, name)
         case .fetchAccount(let ticket, let name, _):
             guard let account = accounts[name.key] else { return .accountMissing(ticket) }
-            return .accountFound(ticket, account.name, account.hash)
+            if banned.contains(name.key) { return .accountBanned(ticket) }
+            return .accountFound(ticket, account.name, account.hash, isOperator: operators.contains(name.key))
         case .updatePasswordHash(let name, let hash):
             if !failingWrites { accounts[name.key]?.hash = hash }
             return nil
+        case .setBanned(let ticket, let name, let banning, _):
+            if failingWrites { return .failed(ticket) }
+            guard accounts[name.key] != nil else { return .accountMissing(ticket) }
+            if banning { banned.insert(name.key) } else { banned.remove(name.key) }
+            return .banChanged(ticket)
         case .appendMessage(let ticket, let record, _):
             if failingWrites { return .failed(ticket) }
             messages.append(record)

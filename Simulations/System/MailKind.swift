@@ -4,19 +4,20 @@ import ChatCore
 /// fixture whose code has moved on notices that the mail it meant is not there.
 public enum MailKind: String, Sendable, CaseIterable {
     // To a session.
-    case loggedIn, loginRefused, replaced, entered, moveRefused, left, deliver
+    case loggedIn, loginRefused, replaced, banned, kicked, entered, moveRefused, left, deliver
     // From a member to its room.
-    case say, whisper, users, leave, leaveAtShutdown
+    case say, act, whisper, users, leave, leaveAtShutdown, kick, help
     // To the Gate.
-    case register, login, logout, loginAbandoned, hashed, hashFailed, verified
+    case register, login, logout, loginAbandoned, hashed, hashFailed, verified, setBanned, changePassword
     // To the Lobby.
     case enter, create, join, listRooms, roomEmptied, admitRefused
     // To a room.
     case admit, shutdown
     // To the store.
-    case createAccount, fetchAccount, updatePasswordHash, appendMessage, audit
+    case createAccount, fetchAccount, updatePasswordHash, storeBan, appendMessage, audit
     // From the store.
-    case accountCreated, accountNameTaken, accountFound, accountMissing, messageStored, failed
+    case accountCreated, accountNameTaken, accountFound, accountMissing, accountBanned, banChanged, messageStored,
+        failed
     // To the hashing pool.
     case hash, verify
     // History: a member's /history, the store's read and its answer (last, so the kinds
@@ -40,6 +41,8 @@ public enum MailKind: String, Sendable, CaseIterable {
         case .loggedIn: self = .loggedIn
         case .loginRefused: self = .loginRefused
         case .replaced: self = .replaced
+        case .banned: self = .banned
+        case .kicked: self = .kicked
         case .entered: self = .entered
         case .moveRefused: self = .moveRefused
         case .left: self = .left
@@ -50,9 +53,12 @@ public enum MailKind: String, Sendable, CaseIterable {
     init(_ request: MemberRequest) {
         switch request {
         case .say: self = .say
+        case .act: self = .act
         case .whisper: self = .whisper
         case .users: self = .users
         case .leave: self = .leave
+        case .kick: self = .kick
+        case .help: self = .help
         case .leaveAtShutdown: self = .leaveAtShutdown
         case .history: self = .history
         }
@@ -67,6 +73,8 @@ public enum MailKind: String, Sendable, CaseIterable {
         case .hashed: self = .hashed
         case .hashFailed: self = .hashFailed
         case .verified: self = .verified
+        case .setBanned: self = .setBanned
+        case .changePassword: self = .changePassword
         case .store(let reply): self.init(reply)
         }
     }
@@ -98,6 +106,7 @@ public enum MailKind: String, Sendable, CaseIterable {
         case .createAccount: self = .createAccount
         case .fetchAccount: self = .fetchAccount
         case .updatePasswordHash: self = .updatePasswordHash
+        case .setBanned: self = .storeBan
         case .appendMessage: self = .appendMessage
         case .audit: self = .audit
         case .readHistory: self = .readHistory
@@ -110,6 +119,8 @@ public enum MailKind: String, Sendable, CaseIterable {
         case .accountNameTaken: self = .accountNameTaken
         case .accountFound: self = .accountFound
         case .accountMissing: self = .accountMissing
+        case .accountBanned: self = .accountBanned
+        case .banChanged: self = .banChanged
         case .messageStored: self = .messageStored
         case .failed: self = .failed
         case .history: self = .historyRead

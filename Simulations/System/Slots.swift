@@ -60,6 +60,8 @@ struct ClientState: Sendable {
     var belief = Belief.offline
     /// The room it believes it is in.
     var room = "global"
+    /// The last account it saw join its room: whom a `/kick` aims at, so kicks meet members.
+    var lastJoined: String?
 
     enum Belief: Sendable, Equatable {
         case offline, anonymous, loggingIn, present

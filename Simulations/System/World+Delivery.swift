@@ -88,7 +88,7 @@ extension World {
     private mutating func drop(_ mail: Mail, as decision: Decision) {
         beginStep()
         switch mail {
-        case .session(_, .replaced), .session(_, .deliver): break
+        case .session(_, .replaced), .session(_, .banned), .session(_, .deliver): break
         default: fail(.noMailLost, "\(describe(mail)) for \(label(mail.address)) arrived after it retired")
         }
         endStep(decision) { ($0.label(mail.address), "has retired; lost: \($0.describe(mail))", []) }

@@ -72,9 +72,17 @@ public struct World<Actors: ActorKit> {
     private mutating func openAccounts() {
         for account in setup.accounts {
             guard let name = Name(account) else { preconditionFailure("account \(account) is not a valid name") }
-            let hash = SimulatedHasher.digest(Password(WorldSetup.password(for: account[...])))
+            let hash = WorldSetup.storedHash(for: account)
             _ = store.handle(.createAccount(Ticket(0), name, hash, at: now, replyTo: .gate))
             model.accounts[name.key] = name
+        }
+        for account in setup.bannedAccounts ?? [] {
+            guard let name = Name(account) else { preconditionFailure("account \(account) is not a valid name") }
+            store.ban(name)
+        }
+        for account in setup.operatorAccounts ?? [] {
+            guard let name = Name(account) else { preconditionFailure("account \(account) is not a valid name") }
+            store.grantOperator(name)
         }
     }
 

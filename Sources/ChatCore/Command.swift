@@ -1,6 +1,8 @@
 /// What a client asked for in one line: a command (`/word ...`) or a message to its room.
 public enum Command: Equatable, Sendable {
     case say(String)
+    /// `/me ACTION`: an action line in the room, stored like a message.
+    case act(String)
     case register(Name, Password)
     case login(Name, Password)
     case users
@@ -13,6 +15,14 @@ public enum Command: Equatable, Sendable {
     case history(lines: Int)
     case help
     case quit
+    /// `/kick NAME [REASON]`: the room's owner, or an operator.
+    case kick(Name, reason: String?)
+    /// `/ban NAME [REASON]`: operators only.
+    case ban(Name, reason: String?)
+    /// `/unban NAME`: operators only.
+    case unban(Name)
+    /// `/passwd OLD NEW`.
+    case changePassword(old: Password, new: Password)
 
     /// Parses one line, without its `\n` or `\r\n`. A line of nothing but blanks is
     /// `nil`: it asks for nothing, so it gets no answer.
@@ -67,6 +77,14 @@ public enum Command: Equatable, Sendable {
         case "join": return roomName(rest, command: "join").map { .join($0) }
         case "chatrooms": return bare(rest, .listRooms, command: "chatrooms")
         case "leave": return bare(rest, .leave, command: "leave")
+        case "me": return action(rest)
+        case "kick": return target(rest, command: "kick").map { .kick($0, reason: $1) }
+        case "ban": return target(rest, command: "ban").map { .ban($0, reason: $1) }
+        case "unban":
+            return target(rest, command: "unban").flatMap { name, reason in
+                reason == nil ? .success(.unban(name)) : .failure(.unexpectedArgument(command: "unban NAME"))
+            }
+        case "passwd": return passwords(rest)
         case "history": return history(rest)
         case "help": return .success(.help)
         case "quit", "exit": return .success(.quit)
@@ -93,11 +111,40 @@ public enum Command: Equatable, Sendable {
         return .success((name, Password(bytes: secret)))
     }
 
+    /// `NAME [REASON]`: a name, then whatever follows as the reason.
+    private static func target(_ rest: Substring, command: String) -> Result<(Name, String?), CommandError> {
+        let word = rest.prefix { $0 != " " }
+        guard !word.isEmpty else { return .failure(.missingArgument(command: command, argument: "NAME")) }
+        guard let name = Name(word) else { return .failure(.badName) }
+        let reason = rest.dropFirst(word.count).drop { $0 == " " }
+        return .success((name, reason.contains(where: { $0 != " " && $0 != "\t" }) ? String(reason) : nil))
+    }
+
+    private static func passwords(_ rest: Substring) -> Result<Command, CommandError> {
+        let words = rest.split(separator: " ", omittingEmptySubsequences: true)
+        guard words.count >= 2 else {
+            return .failure(.missingArgument(command: "passwd", argument: words.isEmpty ? "OLD" : "NEW"))
+        }
+        guard words.count == 2 else { return .failure(.badPassword) }
+        let valid = { (word: Substring) in
+            (Password.minBytes...Password.maxBytes).contains(word.utf8.count) && !word.contains("\t")
+        }
+        guard valid(words[0]), valid(words[1]) else { return .failure(.badPassword) }
+        return .success(.changePassword(old: Password(String(words[0])), new: Password(String(words[1]))))
+    }
+
     private static func roomName(_ rest: Substring, command: String) -> Result<Name, CommandError> {
         let words = rest.split(separator: " ", omittingEmptySubsequences: true)
         guard let first = words.first else { return .failure(.missingArgument(command: command, argument: "ROOM")) }
         guard words.count == 1, let name = Name(first) else { return .failure(.badName) }
         return .success(name)
+    }
+
+    private static func action(_ rest: Substring) -> Result<Command, CommandError> {
+        guard rest.contains(where: { $0 != " " && $0 != "\t" }) else {
+            return .failure(.missingArgument(command: "me", argument: "ACTION"))
+        }
+        return .success(.act(String(rest)))
     }
 
     private static func history(_ rest: Substring) -> Result<Command, CommandError> {

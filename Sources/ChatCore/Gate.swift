@@ -25,10 +25,27 @@ public struct Gate: ChatActor {
     private var waiting: [String: Claim] = [:]
     private var throttle: LoginThrottle
     private var queue = HashQueue()
+    /// Name keys of online accounts that logged in as operators.
+    private var operators: Set<String> = []
+    /// Accounts banned or unbanned by `/ban` and `/unban` since start, as the store
+    /// acknowledged them: a login whose account was fetched before the ban is refused at
+    /// its grant. (Bans from before start are the store's word at `fetchAccount`.)
+    private var bannedHere: Set<String> = []
+    /// `/ban` and `/unban` orders the store has not acknowledged yet.
+    private var banOrders: [Ticket: BanOrder] = [:]
+
+    private struct BanOrder: Sendable {
+        let session: SessionID
+        let by: Name
+        let target: Name
+        let reason: String?
+        let banning: Bool
+    }
 
     /// A login or registration between its request and its answer.
     private struct Attempt: Sendable {
-        enum Kind: Sendable { case register, login }
+        /// `passwd` carries the new password; its old one is `password`.
+        enum Kind: Sendable { case register, login, passwd(new: Password) }
         enum Stage: Sendable {
             /// Asked the store for the account.
             case fetching
@@ -50,14 +67,41 @@ public struct Gate: ChatActor {
         var against: PasswordHash?
         /// The session closed while the store was looking the account up.
         var abandoned = false
+        /// The account's operator flag, from the store.
+        var isOperator = false
+        /// A `/passwd` whose old password matched: its next job hashes the new one.
+        var oldPasswordMatched = false
 
-        var job: HashQueue.Job.Kind { kind == .login ? .verify(name.key) : .hash }
+        var job: HashQueue.Job.Kind {
+            switch kind {
+            case .register: return .hash
+            case .login: return .verify(name.key)
+            case .passwd: return oldPasswordMatched ? .hash : .verify(name.key)
+            }
+        }
+
+        /// A login or a `/passwd`: it takes places in the login limits and checks a password.
+        var checksPassword: Bool {
+            switch kind {
+            case .register: return false
+            case .login, .passwd: return true
+            }
+        }
+
+        /// A login or registration is answered as such; a `/passwd` with a line.
+        var isPasswordChange: Bool {
+            switch kind {
+            case .passwd: return true
+            case .register, .login: return false
+            }
+        }
     }
 
     private struct Claim: Sendable {
         let session: SessionID
         let name: Name
         let registered: Bool
+        var isOperator = false
     }
 
     public init(limits: Limits = .standard) {
@@ -94,12 +138,13 @@ public struct Gate: ChatActor {
             }
         case .hashed(let ticket, let hash):
             guard let attempt = fromPool(ticket) else { break }
+            if attempt.isPasswordChange { return passwordHashed(ticket, attempt, hash, now: now, &effects) }
             inFlight[ticket]?.stage = .creating
             effects.append(.store(.createAccount(ticket, attempt.name, hash, at: now, replyTo: .gate)))
         case .hashFailed(let ticket):
             guard let attempt = fromPool(ticket) else { break }
             end(ticket)
-            refuse(attempt.session, .serverBusy, "the server could not hash your password; try again", &effects)
+            answer(attempt, .serverBusy, "the server could not hash your password; try again", &effects)
         case .verified(let ticket, let matches, let rehashed):
             verified(ticket, matches: matches, rehashed: rehashed, now: now, &effects)
         case .store(let reply):
@@ -108,6 +153,17 @@ public struct Gate: ChatActor {
             logout(session, name, reason: reason, now: now, &effects)
         case .loginAbandoned(let session):
             abandoned(session, &effects)
+        case .setBanned(let session, let by, let target, let reason, let banning):
+            orderBan(BanOrder(session: session, by: by, target: target, reason: reason, banning: banning), &effects)
+        case .changePassword(let session, let name, let old, let new, let address):
+            guard admit(session, &effects) else { break }
+            if let refusal = throttle.admit(login: name, from: address, now: now) {
+                effects.append(.session(session, .deliver(.error(.rateLimited, refusal))))
+            } else {
+                begin(
+                    Attempt(kind: .passwd(new: new), session: session, name: name, password: old, address: address),
+                    &effects)
+            }
         }
         pump(&effects)
     }
@@ -136,21 +192,43 @@ public struct Gate: ChatActor {
 
     private mutating func stored(_ reply: StoreReply, now: Instant, _ effects: inout [GateEffect]) {
         switch reply {
-        case .accountFound(let ticket, let name, let hash):
+        case .accountFound(let ticket, let name, let hash, let isOperator):
             guard var attempt = inFlight[ticket] else { return }
             if attempt.abandoned { return drop(ticket, &effects) }
-            guard attempt.kind == .login else {
+            if case .register = attempt.kind {
                 end(ticket)
                 return refuse(attempt.session, .nameTaken, "\(attempt.name) is taken", &effects)
             }
             attempt.name = name
             attempt.against = hash
+            attempt.isOperator = isOperator
             enqueue(ticket, attempt)
         case .accountMissing(let ticket):
+            if let order = banOrders.removeValue(forKey: ticket) {
+                let line = ServerLine.error(.noSuchUser, "no account named \(order.target)")
+                return effects.append(.session(order.session, .deliver(line)))
+            }
             guard var attempt = inFlight[ticket] else { return }
             if attempt.abandoned { return drop(ticket, &effects) }
-            if attempt.kind == .login { attempt.against = PasswordHash.noAccount }
+            if case .register = attempt.kind {} else { attempt.against = PasswordHash.noAccount }
             enqueue(ticket, attempt)
+        case .accountBanned(let ticket):
+            guard let attempt = inFlight[ticket] else { return }
+            switch attempt.kind {
+            case .register:
+                end(ticket)
+                return refuse(attempt.session, .nameTaken, "\(attempt.name) is taken", &effects)
+            case .login, .passwd:
+                break
+            }
+            // No password was checked: the attempt gives its places back.
+            throttle.release(login: attempt.name.key, from: attempt.address)
+            end(ticket)
+            audit(.loginBanned, attempt.name, attempt.address, now, &effects)
+            answer(attempt, .banned, "\(attempt.name) is banned from this server", &effects)
+        case .banChanged(let ticket):
+            guard let order = banOrders.removeValue(forKey: ticket) else { return }
+            banChanged(order, now: now, &effects)
         case .accountCreated(let ticket, let name):
             guard let attempt = inFlight[ticket] else { return }
             end(ticket)
@@ -163,10 +241,14 @@ public struct Gate: ChatActor {
             end(ticket)
             refuse(attempt.session, .nameTaken, "\(attempt.name) is taken", &effects)
         case .failed(let ticket):
+            if let order = banOrders.removeValue(forKey: ticket) {
+                let line = ServerLine.error(.storeFailed, "the ban could not be saved; nothing changed")
+                return effects.append(.session(order.session, .deliver(line)))
+            }
             guard let attempt = inFlight[ticket] else { return }
-            if attempt.kind == .login { throttle.release(login: attempt.name.key, from: attempt.address) }
+            if attempt.checksPassword { throttle.release(login: attempt.name.key, from: attempt.address) }
             end(ticket)
-            refuse(attempt.session, .storeFailed, "the server could not reach its database; try again", &effects)
+            answer(attempt, .storeFailed, "the server could not reach its database; try again", &effects)
         case .messageStored, .history:
             break  // Not the Gate's business.
         }
@@ -190,7 +272,9 @@ public struct Gate: ChatActor {
             inFlight[job.ticket]?.stage = .hashing
             switch attempt.kind {
             case .register: effects.append(.hasher(.hash(job.ticket, attempt.password)))
-            case .login:
+            case .passwd(let new) where attempt.oldPasswordMatched:
+                effects.append(.hasher(.hash(job.ticket, new)))
+            case .login, .passwd:
                 effects.append(
                     .hasher(.verify(job.ticket, attempt.password, against: attempt.against ?? PasswordHash.noAccount)))
             }
@@ -207,19 +291,26 @@ public struct Gate: ChatActor {
     private mutating func verified(
         _ ticket: Ticket, matches: Bool, rehashed: PasswordHash?, now: Instant, _ effects: inout [GateEffect]
     ) {
-        guard let attempt = fromPool(ticket) else { return }
-        end(ticket)
+        guard var attempt = fromPool(ticket) else { return }
         // A dummy hash never lets anyone in, whatever the pool says.
         let matched = matches && attempt.against != PasswordHash.noAccount
         throttle.checked(login: attempt.name.key, from: attempt.address, matched: matched, now: now)
         guard matched else {
+            end(ticket)
             audit(.loginFailed, attempt.name, attempt.address, now, &effects)
-            return refuse(attempt.session, .wrongCredentials, "wrong name or password", &effects)
+            let text = attempt.isPasswordChange ? "wrong password; it is unchanged" : "wrong name or password"
+            return answer(attempt, .wrongCredentials, text, &effects)
         }
+        if attempt.isPasswordChange {
+            // The old one is right: hash the new one, in the queue like any other job.
+            attempt.oldPasswordMatched = true
+            return enqueue(ticket, attempt)
+        }
+        end(ticket)
         if let rehashed { effects.append(.store(.updatePasswordHash(attempt.name, rehashed))) }
-        claim(
-            Claim(session: attempt.session, name: attempt.name, registered: false), address: attempt.address, now: now,
-            &effects)
+        let claim = Claim(
+            session: attempt.session, name: attempt.name, registered: false, isOperator: attempt.isOperator)
+        self.claim(claim, address: attempt.address, now: now, &effects)
     }
 
     /// The session has gone: drop its work that has not reached the pool, and answer it.
@@ -240,9 +331,54 @@ public struct Gate: ChatActor {
     /// Ends an attempt whose password was never checked, giving back its places.
     private mutating func drop(_ ticket: Ticket, _ effects: inout [GateEffect]) {
         guard let attempt = inFlight[ticket] else { return }
-        if attempt.kind == .login { throttle.release(login: attempt.name.key, from: attempt.address) }
+        if attempt.checksPassword { throttle.release(login: attempt.name.key, from: attempt.address) }
         end(ticket)
-        refuse(attempt.session, .serverBusy, "the login was abandoned", &effects)
+        answer(attempt, .serverBusy, "the login was abandoned", &effects)
+    }
+
+    /// The new password is hashed: the store takes it (in order, so the next login's fetch
+    /// reads it) and the old one stops working.
+    private mutating func passwordHashed(
+        _ ticket: Ticket, _ attempt: Attempt, _ hash: PasswordHash, now: Instant, _ effects: inout [GateEffect]
+    ) {
+        end(ticket)
+        effects.append(.store(.updatePasswordHash(attempt.name, hash)))
+        audit(.passwordChanged, attempt.name, attempt.address, now, &effects)
+        effects.append(.session(attempt.session, .deliver(.ok(.passwordChanged))))
+    }
+
+    /// `/ban` or `/unban`: from an online operator, about someone else; the store first.
+    private mutating func orderBan(_ order: BanOrder, _ effects: inout [GateEffect]) {
+        let line: ServerLine
+        if online[order.by.key] != order.session || !operators.contains(order.by.key) {
+            line = .error(.notOperator, "only an operator can /\(order.banning ? "ban" : "unban")")
+        } else if order.target.key == order.by.key {
+            line = .error(.noSuchUser, "you cannot ban yourself")
+        } else {
+            let ticket = tickets.take()
+            banOrders[ticket] = order
+            return effects.append(.store(.setBanned(ticket, order.target, order.banning, replyTo: .gate)))
+        }
+        effects.append(.session(order.session, .deliver(line)))
+    }
+
+    /// The store holds the ban: the account's live session goes (`BYE banned`), a login
+    /// waiting for it is refused, and later grants are refused too.
+    private mutating func banChanged(_ order: BanOrder, now: Instant, _ effects: inout [GateEffect]) {
+        let key = order.target.key
+        let detail = order.target.text + (order.reason.map { " because \($0)" } ?? "")
+        effects.append(
+            .store(.audit(AuditRecord(order.banning ? .ban : .unban, account: order.by, detail: detail, at: now))))
+        guard order.banning else {
+            bannedHere.remove(key)
+            return effects.append(.session(order.session, .deliver(.ok(.unbanned(order.target)))))
+        }
+        bannedHere.insert(key)
+        if let holder = online[key] { effects.append(.session(holder, .banned)) }
+        if let claim = waiting.removeValue(forKey: key) {
+            refuse(claim.session, .banned, "\(claim.name) is banned from this server", &effects)
+        }
+        effects.append(.session(order.session, .deliver(.ok(.banned(order.target)))))
     }
 
     /// Grants the account, or, if a session holds it, asks that session to go first.
@@ -260,9 +396,15 @@ public struct Gate: ChatActor {
     }
 
     private mutating func grant(_ claim: Claim, address: String?, now: Instant, _ effects: inout [GateEffect]) {
+        guard !bannedHere.contains(claim.name.key) else {
+            // Fetched before a `/ban` the store has since acknowledged.
+            return refuse(claim.session, .banned, "\(claim.name) is banned from this server", &effects)
+        }
         online[claim.name.key] = claim.session
+        if claim.isOperator { operators.insert(claim.name.key) }
         if !claim.registered { audit(.login, claim.name, address, now, &effects) }
-        effects.append(.session(claim.session, .loggedIn(claim.name, registered: claim.registered)))
+        effects.append(
+            .session(claim.session, .loggedIn(claim.name, registered: claim.registered, isOperator: claim.isOperator)))
     }
 
     private mutating func logout(
@@ -271,9 +413,19 @@ public struct Gate: ChatActor {
         let key = name.key
         guard online[key] == session else { return }  // Stale: this session no longer holds it.
         online[key] = nil
+        operators.remove(key)
         effects.append(.store(.audit(AuditRecord(.logout, account: name, detail: reason.rawValue, at: now))))
         if let next = waiting.removeValue(forKey: key) {
             grant(next, address: nil, now: now, &effects)
+        }
+    }
+
+    /// Answers an attempt that failed: a login or registration is refused; a `/passwd` gets an `ERR` line.
+    private func answer(_ attempt: Attempt, _ code: ErrorCode, _ text: String, _ effects: inout [GateEffect]) {
+        if attempt.isPasswordChange {
+            effects.append(.session(attempt.session, .deliver(.error(code, text))))
+        } else {
+            refuse(attempt.session, code, text, &effects)
         }
     }
 

@@ -20,7 +20,7 @@ public struct Lobby: ChatActor {
     public init(historyLines: Int, firstRoom: RoomID) {
         precondition(firstRoom != .global, "0 is global's")
         self.historyLines = historyLines
-        self.global = Roster(room: .global, owner: .lobby, historyLines: historyLines)
+        self.global = Roster(room: .global, owner: .lobby, hasOwner: false, historyLines: historyLines)
         self.nextRoom = firstRoom.rawValue
     }
 

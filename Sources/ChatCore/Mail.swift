@@ -55,11 +55,17 @@ public enum Mail: Equatable, Sendable {
 /// Mail for a Session.
 public enum SessionMessage: Equatable, Sendable {
     /// The Gate logged this session in as the account (registration included).
-    case loggedIn(Name, registered: Bool)
+    /// `isOperator` is the account's flag as the store had it at this login.
+    case loggedIn(Name, registered: Bool, isOperator: Bool = false)
     /// The Gate refused the login or registration.
     case loginRefused(ErrorCode, String)
     /// Another login took the account: say goodbye and get out.
     case replaced
+    /// An operator banned the account: say goodbye and get out.
+    case banned
+    /// The room put this session out (`/kick`); the line says who and why. Out of a
+    /// temporary room the session returns to `global`; out of `global` it is disconnected.
+    case kicked(RoomID, ServerLine)
     /// The session is now a member of this room.
     case entered(RoomRef)
     /// A create or join was refused; the session is still in `global`.
@@ -73,9 +79,16 @@ public enum SessionMessage: Equatable, Sendable {
 /// What a member asks of its room (global or temporary).
 public enum MemberRequest: Equatable, Sendable {
     case say(SessionID, text: String)
+    /// `/me`: an action line, stored and delivered like a message.
+    case act(SessionID, text: String)
     case whisper(SessionID, to: Name, text: String)
     case users(SessionID)
     case leave(SessionID)
+    /// `/kick`: `by` is the kicker's account; `asOperator` is its operator flag, which the
+    /// session learnt at login. The room decides whether that is enough.
+    case kick(SessionID, by: Name, target: Name, reason: String?, asOperator: Bool)
+    /// `/help` in a room: the room knows who owns it; `asOperator` is the session's flag.
+    case help(SessionID, asOperator: Bool)
     /// Out of the room as the server shuts down, with no word to the others: they are all
     /// leaving too, and telling each of n members about n - 1 departures costs n² lines.
     case leaveAtShutdown(SessionID)
@@ -97,10 +110,14 @@ public enum GateMessage: Equatable, Sendable {
     case hashFailed(Ticket)
     case verified(Ticket, matches: Bool, rehashed: PasswordHash?)
     case store(StoreReply)
+    /// `/ban` (`banning` true) or `/unban` from an operator's session.
+    case setBanned(SessionID, by: Name, target: Name, reason: String?, banning: Bool)
+    /// `/passwd OLD NEW`: checked like a login (and throttled like one), then re-hashed.
+    case changePassword(SessionID, Name, old: Password, new: Password, address: String)
 }
 
 public enum LogoutReason: String, Equatable, Sendable {
-    case quit, disconnected, replaced, flood, slowReader = "slow-reader", shutdown
+    case quit, disconnected, replaced, flood, slowReader = "slow-reader", shutdown, kicked, banned
 }
 
 /// Mail for the Lobby: the global room and the directory of temporary rooms.

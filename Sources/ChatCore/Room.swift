@@ -20,12 +20,14 @@ public struct Room: ChatActor {
     /// `historyLines`: messages a session gets on entering (0: none).
     public init(id: RoomID, name: Name, historyLines: Int) {
         self.ref = RoomRef(id: id, name: name)
-        self.roster = Roster(room: ref, owner: .room(id), historyLines: historyLines)
+        self.roster = Roster(room: ref, owner: .room(id), hasOwner: true, historyLines: historyLines)
     }
 
     // MARK: - What others may read
 
     public var members: [SessionID: Name] { roster.members }
+    /// Who owns the room: its creator, then the member there longest. Nil once empty.
+    public var owner: SessionID? { roster.roomOwner }
     /// Open to new members: not yet emptied.
     public var isOpen: Bool { state == .open }
     public var isRetired: Bool { state == .retired }

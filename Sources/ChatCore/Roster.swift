@@ -8,6 +8,9 @@ struct Roster: Sendable {
     let room: RoomRef
     /// Where the store sends its acknowledgements: the actor that owns this roster.
     let owner: Address
+    /// A temporary room has an owner: its creator, then whoever has been there longest
+    /// (`order.first`, so there is at most one and it is a member). `global` has none.
+    let hasOwner: Bool
     /// Messages a session gets on entering (0: none); `HistoryReads` settles the race.
     let historyLines: Int
     private(set) var members: [SessionID: Name] = [:]
@@ -16,30 +19,38 @@ struct Roster: Sendable {
     private(set) var order: [SessionID] = []
     private var byName: [String: SessionID] = [:]
     private var awaitingStore: [Ticket: Pending] = [:]
+    /// Kicked sessions whose `leave` has not arrived yet: their mail may still be on its
+    /// way here, so a temporary room does not empty (and retire) before it has.
+    private(set) var departing: Set<SessionID> = []
     private var tickets = TicketCounter()
     private var history = HistoryReads()
 
     /// A message the store has not acknowledged yet.
     private enum Pending: Sendable {
         case message(from: SessionID, sender: Name, text: String)
+        case action(from: SessionID, sender: Name, text: String)
         case whisper(from: SessionID, sender: Name, to: Name, text: String)
 
         var sender: SessionID {
             switch self {
-            case .message(let from, _, _), .whisper(let from, _, _, _): return from
+            case .message(let from, _, _), .action(let from, _, _), .whisper(let from, _, _, _): return from
             }
         }
     }
 
-    init(room: RoomRef, owner: Address, historyLines: Int) {
+    init(room: RoomRef, owner: Address, hasOwner: Bool, historyLines: Int) {
         precondition(historyLines >= 0, "a history of no lines is 0")
         self.room = room
         self.owner = owner
+        self.hasOwner = hasOwner
         self.historyLines = historyLines
     }
 
-    /// No members and nobody on the way in.
-    var isEmpty: Bool { members.isEmpty && !history.hasArrivals }
+    /// The member who owns the room, if it has owners and members.
+    var roomOwner: SessionID? { hasOwner ? order.first : nil }
+
+    /// No members, nobody on the way in, and no kicked session still to acknowledge its kick.
+    var isEmpty: Bool { members.isEmpty && !history.hasArrivals && departing.isEmpty }
     var hasPendingStores: Bool { !awaitingStore.isEmpty || !history.isEmpty }
     func contains(_ session: SessionID) -> Bool { members[session] != nil }
 
@@ -90,17 +101,24 @@ struct Roster: Sendable {
         effects.append(.session(session, .left(room.id)))
     }
 
-    /// Takes a member out; the others are told unless `announced` is false (at shutdown).
+    /// Takes a member out; the others hear `event` (by default that it left) unless
+    /// `announced` is false (at shutdown), and, if it owned the room, who owns it now.
     /// The member is not told: it is moving to another room, which will answer it.
     mutating func release<Output: RosterOutput>(
-        _ session: SessionID, announced: Bool = true, _ effects: inout [Output]
+        _ session: SessionID, event: String? = nil, announced: Bool = true, _ effects: inout [Output]
     ) -> Name {
         guard let name = members.removeValue(forKey: session) else {
             preconditionFailure("\(session) is not a member of \(room.name): callers check `contains` first")
         }
+        let wasOwner = roomOwner == session
         byName[name.key] = nil
         order.removeAll { $0 == session }
-        if announced { broadcast(.event(room: room.name, text: "\(name) left"), except: nil, &effects) }
+        if announced {
+            broadcast(.event(room: room.name, text: event ?? "\(name) left"), except: nil, &effects)
+            if wasOwner, let heir = roomOwner, let heirName = members[heir] {
+                broadcast(.event(room: room.name, text: "\(heirName) now owns \(room.name)"), except: nil, &effects)
+            }
+        }
         return name
     }
 
@@ -111,6 +129,11 @@ struct Roster: Sendable {
             let record = ChatRecord(
                 room: room.name, life: room.id, sender: sender, recipient: nil, text: text, at: now)
             store(record, .message(from: session, sender: sender, text: text), &effects)
+        case .act(let session, let text):
+            guard let sender = members[session] else { return notMember(session, &effects) }
+            let record = ChatRecord(
+                room: room.name, life: room.id, sender: sender, recipient: nil, text: text, at: now, isAction: true)
+            store(record, .action(from: session, sender: sender, text: text), &effects)
         case .whisper(let session, let target, let text):
             guard let sender = members[session] else { return notMember(session, &effects) }
             guard byName[target.key] != nil else {
@@ -125,13 +148,63 @@ struct Roster: Sendable {
             let line = ServerLine.users(room: room.name, names: memberNames)
             effects.append(.session(session, .deliver(line)))
         case .leave(let session):
+            departing.remove(session)
             remove(session, &effects)
+        case .kick(let session, let kicker, let target, let reason, let asOperator):
+            kick(target, by: session, kicker, reason: reason, asOperator: asOperator, now: now, &effects)
+        case .help(let session, let asOperator):
+            let line = ServerLine.ok(.help(help(for: session, asOperator: asOperator)))
+            effects.append(.session(session, .deliver(line)))
         case .leaveAtShutdown(let session):
             remove(session, announced: false, &effects)
         case .history(let session, let lines):
             guard contains(session) else { return notMember(session, &effects) }
             readHistory(lines, for: session, arriving: nil, &effects)
         }
+    }
+
+    /// `/kick`: the owner in its own room, an operator anywhere. The target is out of the
+    /// room before anyone hears of it, so it gets nothing more from here.
+    private mutating func kick<Output: RosterOutput>(
+        _ target: Name, by session: SessionID, _ kicker: Name, reason: String?, asOperator: Bool, now: Instant,
+        _ effects: inout [Output]
+    ) {
+        guard contains(session) else { return notMember(session, &effects) }
+        guard asOperator || (hasOwner && roomOwner == session) else {
+            let line =
+                hasOwner
+                ? ServerLine.error(.notOwner, "only the owner of \(room.name) or an operator can kick here")
+                : ServerLine.error(.notOperator, "only an operator can kick in \(room.name)")
+            return effects.append(.session(session, .deliver(line)))
+        }
+        guard let victim = byName[target.key], victim != session else {
+            let text =
+                byName[target.key] == session ? "you cannot kick yourself; /leave" : "\(target) is not in \(room.name)"
+            return effects.append(.session(session, .deliver(.error(.noSuchUser, text))))
+        }
+        let why = reason.map { ": \($0)" } ?? ""
+        let name = release(victim, event: "\(target) was kicked by \(kicker)\(why)", &effects)
+        departing.insert(victim)
+        let whereTo = room.isGlobal ? "" : "; you are in global"
+        let notice = ServerLine.event(
+            room: room.name, text: "you were kicked from \(room.name) by \(kicker)\(why)\(whereTo)")
+        effects.append(.session(victim, .kicked(room.id, notice)))
+        effects.append(.session(session, .deliver(.ok(.kicked(name)))))
+        let detail = "\(name) from \(room.name)" + (reason.map { " because \($0)" } ?? "")
+        effects.append(.store(.audit(AuditRecord(.kick, account: kicker, detail: detail, at: now))))
+    }
+
+    /// What this member may do here: everyone's commands, then the owner's and the operator's.
+    private func help(for session: SessionID, asOperator: Bool) -> String {
+        var commands = ["MESSAGE", "/me ACTION", "/users", "/whisper NAME MESSAGE", "/history [N]"]
+        if room.isGlobal { commands += ["/createchatroom ROOM", "/join ROOM", "/chatrooms"] }
+        if asOperator || roomOwner == session { commands.append("/kick NAME [REASON]") }
+        if asOperator { commands += ["/ban NAME [REASON]", "/unban NAME"] }
+        commands += ["/passwd OLD NEW", "/leave", "/help", "/quit"]
+        var text = "commands: " + commands.joined(separator: ", ")
+        if roomOwner == session { text += " (you own \(room.name))" }
+        if asOperator { text += " (you are an operator)" }
+        return text
     }
 
     mutating func handle<Output: RosterOutput>(_ reply: StoreReply, _ effects: inout [Output]) {
@@ -147,7 +220,7 @@ struct Roster: Sendable {
             guard let pending = awaitingStore.removeValue(forKey: ticket) else { return }
             let line = ServerLine.error(.storeFailed, "your message could not be saved; nobody got it")
             effects.append(.session(pending.sender, .deliver(line)))
-        case .accountCreated, .accountNameTaken, .accountFound, .accountMissing:
+        case .accountCreated, .accountNameTaken, .accountFound, .accountMissing, .accountBanned, .banChanged:
             break  // Not a room's business.
         }
     }
@@ -203,6 +276,9 @@ struct Roster: Sendable {
             let line = ServerLine.message(room: room.name, from: sender, text: text)
             broadcast(line, except: nil, &effects)
             history.delivered(line)
+        case .action(_, let sender, let text):
+            // Not in a room history (which holds messages only), so not kept for arrivals.
+            broadcast(.action(room: room.name, from: sender, text: text), except: nil, &effects)
         case .whisper(let from, let sender, let target, let text):
             // The target may have left while the store was writing: then only the sender hears.
             if let recipient = byName[target.key] {

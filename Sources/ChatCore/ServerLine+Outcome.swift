@@ -15,6 +15,14 @@ extension ServerLine {
         case joined(Name)
         /// `whisper sent to bob`
         case whisperSent(to: Name)
+        /// `kicked bob`
+        case kicked(Name)
+        /// `banned bob`
+        case banned(Name)
+        /// `unbanned bob`
+        case unbanned(Name)
+        /// `password changed`
+        case passwordChanged
         /// The commands one may use where one is; the text starts with `commands: `.
         case help(String)
         /// `history of lounge follows`: the answer to `/history`, before its lines.
@@ -53,6 +61,17 @@ extension ServerLine {
             case .whisperSent(let target):
                 bytes.append(contentsOf: "whisper sent to ".utf8)
                 bytes.append(contentsOf: target.text.utf8)
+            case .kicked(let target):
+                bytes.append(contentsOf: "kicked ".utf8)
+                bytes.append(contentsOf: target.text.utf8)
+            case .banned(let target):
+                bytes.append(contentsOf: "banned ".utf8)
+                bytes.append(contentsOf: target.text.utf8)
+            case .unbanned(let target):
+                bytes.append(contentsOf: "unbanned ".utf8)
+                bytes.append(contentsOf: target.text.utf8)
+            case .passwordChanged:
+                bytes.append(contentsOf: "password changed".utf8)
             case .help(let text):
                 bytes.append(contentsOf: text.utf8)
             case .history(let room):

@@ -29,12 +29,15 @@ extension ServerLine {
             let (codeWord, text) = rest.splitWord()
             guard let code = ErrorCode(rawValue: String(codeWord)) else { return nil }
             self = .error(code, String(text ?? ""))
-        case "MSG":
+        case "MSG", "ACTION":
             let (roomWord, afterRoom) = rest.splitWord()
             guard let room = Name(roomWord), case (let fromWord, let text)? = afterRoom?.splitWord(),
                 let from = Name(fromWord)
             else { return nil }
-            self = .message(room: room, from: from, text: String(text ?? ""))
+            let said = String(text ?? "")
+            self =
+                word == "MSG"
+                ? .message(room: room, from: from, text: said) : .action(room: room, from: from, text: said)
         case "WHISPER":
             let (fromWord, afterFrom) = rest.splitWord()
             guard let from = Name(fromWord), case (let toWord, let text)? = afterFrom?.splitWord(),
@@ -103,6 +106,14 @@ extension ServerLine.Outcome {
             self = .joined(room)
         } else if let target = text.name(between: "whisper sent to ", and: "") {
             self = .whisperSent(to: target)
+        } else if let target = text.name(between: "kicked ", and: "") {
+            self = .kicked(target)
+        } else if let target = text.name(between: "banned ", and: "") {
+            self = .banned(target)
+        } else if let target = text.name(between: "unbanned ", and: "") {
+            self = .unbanned(target)
+        } else if text == "password changed" {
+            self = .passwordChanged
         } else if let room = text.name(between: "history of ", and: " follows") {
             self = .history(room)
         } else if text.utf8.starts(with: "commands: ".utf8) {

@@ -17,6 +17,11 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case serverBusy = "server-busy"
     case storeFailed = "store-failed"
     case superseded = "superseded"
+    case banned = "banned"
+    /// `/kick` in a temporary room by someone who neither owns it nor is an operator.
+    case notOwner = "not-owner"
+    /// `/ban`, `/unban`, or `/kick` in `global`, by someone who is not an operator.
+    case notOperator = "not-operator"
 }
 
 /// Why the server closes a connection: the word after `BYE`.
@@ -28,6 +33,8 @@ public enum ByeReason: String, Sendable, CaseIterable {
     case lineTooLong = "line-too-long"
     case loginTimeout = "login-timeout"
     case shutdown
+    case kicked
+    case banned
 }
 
 /// One line from the server to a client, as typed data. `rendered` is the wire form;
@@ -36,6 +43,8 @@ public enum ServerLine: Equatable, Sendable {
     case ok(Outcome)
     case error(ErrorCode, String)
     case message(room: Name, from: Name, text: String)
+    /// A `/me` line: `from` does `text` in the room.
+    case action(room: Name, from: Name, text: String)
     case whisper(from: Name, to: Name, text: String)
     case event(room: Name, text: String)
     case users(room: Name, names: [Name])
@@ -64,6 +73,8 @@ public enum ServerLine: Equatable, Sendable {
             ServerLine.words("ERR", code.rawValue, text, into: &bytes)
         case .message(let room, let from, let text):
             ServerLine.words("MSG", room.text, from.text, text, into: &bytes)
+        case .action(let room, let from, let text):
+            ServerLine.words("ACTION", room.text, from.text, text, into: &bytes)
         case .whisper(let from, let to, let text):
             ServerLine.words("WHISPER", from.text, to.text, text, into: &bytes)
         case .event(let room, let text):
@@ -117,6 +128,8 @@ public enum ServerLine: Equatable, Sendable {
             return 6 + code.rawValue.utf8.count + text.utf8.count
         case .message(let room, let from, let text):
             return 7 + room.text.utf8.count + from.text.utf8.count + text.utf8.count
+        case .action(let room, let from, let text):
+            return 10 + room.text.utf8.count + from.text.utf8.count + text.utf8.count
         case .whisper(let from, let to, let text):
             return 11 + from.text.utf8.count + to.text.utf8.count + text.utf8.count
         case .event(let room, let text):

@@ -22,6 +22,11 @@ public struct Session: ChatActor {
     /// Moves later by the time a login spends with the Gate: the server's own queue is
     /// not the client's delay.
     private var loginDeadline: Instant
+    /// The account's operator flag, as the Gate read it at login: may kick anywhere and ban.
+    private var isOperator = false
+    /// Leaving a room because it kicked this session: the return to `global` answers no
+    /// command, so it says nothing (the kick's notice has said it).
+    private var leavingKicked = false
 
     enum State: Equatable, Sendable {
         case anonymous
@@ -39,6 +44,9 @@ public struct Session: ChatActor {
     enum Entry: Equatable, Sendable {
         case login(registered: Bool)
         case returning(from: Name)
+        /// Kicked out of a room: the kick's notice said so, so the arrival says nothing more
+        /// (an `OK` answers a command, and the user typed none).
+        case kicked
     }
 
     enum Move: Equatable, Sendable {
@@ -79,6 +87,9 @@ public struct Session: ChatActor {
         if case .present(_, let room) = state { return room }
         return nil
     }
+
+    /// Whether the account logged in as an operator.
+    public var holdsOperator: Bool { isOperator }
 
     /// True once the session has retired: nothing of it is left anywhere.
     public var isFinished: Bool { state == .finished }
@@ -181,9 +192,10 @@ public struct Session: ChatActor {
         switch message {
         case .deliver(let line):
             write(line, &effects)
-        case .loggedIn(let name, let registered):
+        case .loggedIn(let name, let registered, let asOperator):
             switch state {
             case .authenticating:
+                isOperator = asOperator
                 effects.append(.send(.lobby(.enter(id, name))))
                 state = .entering(name, .login(registered: registered))
             case .anonymous, .entering, .present, .moving, .leaving, .closing, .finished:
@@ -202,7 +214,7 @@ public struct Session: ChatActor {
             switch state {
             case .entering(let name, let entry):
                 state = .present(name, room)
-                write(.ok(entry.greeting(account: name)), &effects)
+                if let greeting = entry.greeting(account: name) { write(.ok(greeting), &effects) }
             case .moving(let name, let move):
                 state = .present(name, room)
                 write(.ok(move.greeting(room: room.name)), &effects)
@@ -221,7 +233,8 @@ public struct Session: ChatActor {
             switch state {
             case .leaving(let name, let room) where room.id == left:
                 effects.append(.send(.lobby(.enter(id, name))))
-                state = .entering(name, .returning(from: room.name))
+                state = .entering(name, leavingKicked ? .kicked : .returning(from: room.name))
+                leavingKicked = false
             case .anonymous, .authenticating, .entering, .present, .moving, .leaving, .closing, .finished:
                 break  // Stale: not leaving that room.
             }
@@ -232,6 +245,40 @@ public struct Session: ChatActor {
             case .anonymous, .authenticating, .closing, .finished:
                 break  // Holds no account: the notice is for a session already gone.
             }
+        case .banned:
+            switch state {
+            case .entering(let name, _), .present(let name, _), .moving(let name, _), .leaving(let name, _):
+                close(.banned, "an operator banned \(name)", reason: .banned, &effects)
+            case .anonymous, .authenticating, .closing, .finished:
+                break  // Holds no account: the notice is for a session already gone.
+            }
+        case .kicked(let from, let line):
+            kicked(from: from, line, &effects)
+        }
+    }
+
+    /// The room has already put this session out. Out of a temporary room it goes back to
+    /// `global`; out of `global` (an operator's kick) it is disconnected.
+    private mutating func kicked(from room: RoomID, _ line: ServerLine, _ effects: inout [SessionEffect]) {
+        switch state {
+        case .present(let name, let current) where current.id == room:
+            write(line, &effects)
+            if room == .global {
+                close(.kicked, "you were kicked from global", reason: .kicked, &effects)
+            } else {
+                // The leave acknowledges the kick: behind it, this session sends the room nothing.
+                effects.append(.send(SessionMail.toRoom(room, .leave(id))))
+                state = .leaving(name, current)
+                leavingKicked = true
+            }
+        case .moving where room == .global:
+            // Out of global before the Lobby read the move: the move is refused, then unwinds.
+            write(line, &effects)
+            close(.kicked, "you were kicked from global", reason: .kicked, &effects)
+        case .leaving(_, let current) where current.id == room:
+            write(line, &effects)  // It left already: the room answers that leave with `left`.
+        case .anonymous, .authenticating, .entering, .present, .moving, .leaving, .closing, .finished:
+            break  // Stale: not in that room.
         }
     }
 
@@ -300,7 +347,8 @@ public struct Session: ChatActor {
             write(.ok(.help("commands: /register NAME PASSWORD, /login NAME PASSWORD, /help, /quit")), &effects)
         case .quit:
             close(.goodbye, "see you", reason: .quit, &effects)
-        case .say, .users, .whisper, .createRoom, .join, .listRooms, .leave, .history:
+        case .say, .act, .users, .whisper, .createRoom, .join, .listRooms, .leave, .kick, .ban, .unban,
+            .changePassword, .history:
             write(.error(.notLoggedIn, "log in first: /register NAME PASSWORD or /login NAME PASSWORD"), &effects)
         }
     }
@@ -311,6 +359,8 @@ public struct Session: ChatActor {
         switch command {
         case .say(let text):
             effects.append(.send(SessionMail.toRoom(room.id, .say(id, text: text))))
+        case .act(let text):
+            effects.append(.send(SessionMail.toRoom(room.id, .act(id, text: text))))
         case .whisper(let target, let text):
             effects.append(.send(SessionMail.toRoom(room.id, .whisper(id, to: target, text: text))))
         case .users:
@@ -345,7 +395,16 @@ public struct Session: ChatActor {
             effects.append(.send(SessionMail.toRoom(room.id, .leave(id))))
             state = .leaving(account, room)
         case .help:
-            write(.ok(.help(Session.help(inGlobal: room.isGlobal))), &effects)
+            effects.append(.send(SessionMail.toRoom(room.id, .help(id, asOperator: isOperator))))
+        case .kick(let target, let reason):
+            let request = MemberRequest.kick(id, by: account, target: target, reason: reason, asOperator: isOperator)
+            effects.append(.send(SessionMail.toRoom(room.id, request)))
+        case .ban(let target, let reason):
+            moderate(target, by: account, reason: reason, banning: true, &effects)
+        case .unban(let target):
+            moderate(target, by: account, reason: nil, banning: false, &effects)
+        case .changePassword(let old, let new):
+            effects.append(.send(.gate(.changePassword(id, account, old: old, new: new, address: address))))
         case .quit:
             close(.goodbye, "see you", reason: .quit, &effects)
         case .register, .login:
@@ -353,10 +412,15 @@ public struct Session: ChatActor {
         }
     }
 
-    private static func help(inGlobal: Bool) -> String {
-        inGlobal
-            ? "commands: MESSAGE, /users, /whisper NAME MESSAGE, /history [N], /createchatroom ROOM, /join ROOM, /chatrooms, /leave, /help, /quit"
-            : "commands: MESSAGE, /users, /whisper NAME MESSAGE, /history [N], /leave, /help, /quit"
+    /// `/ban` and `/unban` go to the Gate, which knows who is online; operators only.
+    private mutating func moderate(
+        _ target: Name, by account: Name, reason: String?, banning: Bool, _ effects: inout [SessionEffect]
+    ) {
+        guard isOperator else {
+            return write(.error(.notOperator, "only an operator can /\(banning ? "ban" : "unban")"), &effects)
+        }
+        let request = GateMessage.setBanned(id, by: account, target: target, reason: reason, banning: banning)
+        effects.append(.send(.gate(request)))
     }
 
     // MARK: - Output
@@ -421,7 +485,7 @@ public struct Session: ChatActor {
         _ effects: inout [SessionEffect]
     ) {
         switch message {
-        case .loggedIn(let name, _):
+        case .loggedIn(let name, _, _):
             switch unwind {
             case .awaitLogin:
                 effects.append(.send(.gate(.logout(id, name, reason: reason))))
@@ -454,8 +518,8 @@ public struct Session: ChatActor {
                 finish(&effects)
             case .awaitLogin, .awaitEntry, .awaitLeft: break  // Stale: not that room.
             }
-        case .deliver, .replaced:
-            break  // A line for a closed connection, or a takeover notice: already going.
+        case .deliver, .replaced, .banned, .kicked:
+            break  // A line for a closed connection, or a notice to go: already going.
         }
     }
 
@@ -471,11 +535,12 @@ public struct Session: ChatActor {
 }
 
 extension Session.Entry {
-    func greeting(account: Name) -> ServerLine.Outcome {
+    func greeting(account: Name) -> ServerLine.Outcome? {
         switch self {
         case .login(registered: true): return .registered(account)
         case .login(registered: false): return .loggedIn(account)
         case .returning(let room): return .returnedToGlobal(from: room)
+        case .kicked: return nil
         }
     }
 }

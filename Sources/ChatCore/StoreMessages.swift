@@ -4,6 +4,8 @@ public enum StoreRequest: Equatable, Sendable {
     case createAccount(Ticket, Name, PasswordHash, at: Instant, replyTo: Address)
     case fetchAccount(Ticket, Name, replyTo: Address)
     case updatePasswordHash(Name, PasswordHash)
+    /// `/ban` (true) or `/unban` (false): answered `banChanged`, or `accountMissing`.
+    case setBanned(Ticket, Name, Bool, replyTo: Address)
     case appendMessage(Ticket, ChatRecord, replyTo: Address)
     case audit(AuditRecord)
     /// The newest `limit` room messages (no whispers) of one room's life, oldest first.
@@ -13,7 +15,8 @@ public enum StoreRequest: Equatable, Sendable {
     public var replyTo: Address? {
         switch self {
         case .createAccount(_, _, _, _, let address), .fetchAccount(_, _, let address),
-            .appendMessage(_, _, let address), .readHistory(_, _, _, let address):
+            .appendMessage(_, _, let address), .setBanned(_, _, _, let address),
+            .readHistory(_, _, _, let address):
             return address
         case .updatePasswordHash, .audit:
             return nil
@@ -24,9 +27,14 @@ public enum StoreRequest: Equatable, Sendable {
 public enum StoreReply: Equatable, Sendable {
     case accountCreated(Ticket, Name)
     case accountNameTaken(Ticket)
-    case accountFound(Ticket, Name, PasswordHash)
+    /// The account, its hash, and whether it is an operator (read at every login).
+    case accountFound(Ticket, Name, PasswordHash, isOperator: Bool = false)
     case accountMissing(Ticket)
+    /// The account exists and is banned: its logins are refused before any password check.
+    case accountBanned(Ticket)
     case messageStored(Ticket)
+    /// A `setBanned` is stored: the account's flag now says what was asked.
+    case banChanged(Ticket)
     case history(Ticket, [HistoryEntry])
     case failed(Ticket)
 }
@@ -41,22 +49,30 @@ public struct ChatRecord: Equatable, Sendable {
     public let recipient: Name?
     public let text: String
     public let at: Instant
+    /// A `/me` action rather than a plain message.
+    public let isAction: Bool
 
-    public init(room: Name, life: RoomID, sender: Name, recipient: Name?, text: String, at: Instant) {
+    public init(
+        room: Name, life: RoomID, sender: Name, recipient: Name?, text: String, at: Instant, isAction: Bool = false
+    ) {
         self.room = room
         self.life = life
         self.sender = sender
         self.recipient = recipient
         self.text = text
         self.at = at
+        self.isAction = isAction
     }
 }
 
 /// One line of the audit log.
 public struct AuditRecord: Equatable, Sendable {
     public enum Kind: String, Sendable {
-        case registered, login, loginFailed = "login-failed", logout
+        case registered, login, loginFailed = "login-failed", loginBanned = "login-banned", logout
         case roomCreated = "room-created", roomClosed = "room-closed"
+        /// Moderation: `account` is who acted; `detail` is `TARGET` then, after a space, the reason.
+        case kick, ban, unban
+        case passwordChanged = "password-changed"
     }
 
     public let kind: Kind

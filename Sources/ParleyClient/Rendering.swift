@@ -53,6 +53,10 @@ public enum LineRenderer {
             let head = "[\(room)] \(from):"
             let own = view.name.flatMap { Name($0) } == from
             return DisplayLine("\(head) \(Sanitizer.clean(text))", own ? .ownMessage : .message, emphasis: head.count)
+        case .action(let room, let from, let text):
+            let head = "[\(room)] * \(from)"
+            let own = view.name.flatMap { Name($0) } == from
+            return DisplayLine("\(head) \(Sanitizer.clean(text))", own ? .ownMessage : .message, emphasis: head.count)
         case .whisper(let from, _, let text):
             let head = "[whisper] \(from) -> you:"
             return DisplayLine("\(head) \(Sanitizer.clean(text))", .whisper, emphasis: head.count)
@@ -98,7 +102,14 @@ public struct ChatView: Equatable, Sendable {
 
     /// Updates what is known from one server line (raw, without its newline).
     public mutating func observe(_ line: String) {
-        guard case .ok(let outcome)? = ServerLine(parsing: line) else { return }
+        let parsed = ServerLine(parsing: line)
+        // A kick out of a temporary room sends the user back to global with no OK.
+        if case .event(_, let text)? = parsed, text.hasPrefix("you were kicked from "),
+            text.hasSuffix("; you are in global")
+        {
+            room = Name.global.text
+        }
+        guard case .ok(let outcome)? = parsed else { return }
         switch outcome {
         case .registered(let account), .loggedIn(let account):
             name = account.text
@@ -107,7 +118,7 @@ public struct ChatView: Equatable, Sendable {
             room = Name.global.text
         case .created(let joined), .joined(let joined):
             room = joined.text
-        case .whisperSent, .help, .history:
+        case .whisperSent, .help, .kicked, .banned, .unbanned, .passwordChanged, .history:
             break
         }
     }

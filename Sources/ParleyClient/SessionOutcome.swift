@@ -100,7 +100,7 @@ public struct PendingReplies: Equatable, Sendable {
         let isAnswer: Bool
         switch ServerLine(parsing: line) {
         case .ok?, .error?, .users?, .rooms?, .bye?: isAnswer = true
-        case .message(_, let from, _)?: isAnswer = me.flatMap { Name($0) } == from
+        case .message(_, let from, _)?, .action(_, let from, _)?: isAnswer = me.flatMap { Name($0) } == from
         // A /history's answer is its OK; the lines after it, and a room's history on entry, are not answers.
         case .whisper?, .event?, .history?, .historyEnd?, nil: isAnswer = false
         }

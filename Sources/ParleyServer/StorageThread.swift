@@ -122,15 +122,21 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
             guard let account = try database.account(nameKey: name.key), let stored = Name(account.name) else {
                 return Mail.storeReply(to: replyTo, .accountMissing(ticket))
             }
-            return Mail.storeReply(to: replyTo, .accountFound(ticket, stored, PasswordHash(account.passwordHash)))
+            if account.isBanned { return Mail.storeReply(to: replyTo, .accountBanned(ticket)) }
+            let found = StoreReply.accountFound(
+                ticket, stored, PasswordHash(account.passwordHash), isOperator: account.isOperator)
+            return Mail.storeReply(to: replyTo, found)
         case .updatePasswordHash(let name, let hash):
             _ = try database.updatePasswordHash(nameKey: name.key, hash: hash.encoded)
             return nil
+        case .setBanned(let ticket, let name, let banned, let replyTo):
+            let found = try database.setBanned(nameKey: name.key, banned)
+            return Mail.storeReply(to: replyTo, found ? .banChanged(ticket) : .accountMissing(ticket))
         case .appendMessage(let ticket, let record, let replyTo):
             _ = try database.appendMessage(
                 room: record.room.text, life: Int64(record.life.rawValue), sender: record.sender.text,
-                recipient: record.recipient?.text,
-                body: record.text, atMs: platform.epochMilliseconds(record.at))
+                recipient: record.recipient?.text, body: record.text, atMs: platform.epochMilliseconds(record.at),
+                isAction: record.isAction)
             return Mail.storeReply(to: replyTo, .messageStored(ticket))
         case .readHistory(let ticket, let room, let limit, let replyTo):
             return Mail.storeReply(to: replyTo, .history(ticket, try history(room, limit: limit)))
@@ -138,6 +144,10 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
             try database.appendAudit(
                 kind: entry.kind.rawValue, account: entry.account?.text, address: entry.address,
                 detail: entry.detail, atMs: platform.epochMilliseconds(entry.at))
+            // A granted login is audited once, so its audit row also dates the account's last login.
+            if entry.kind == .login, let account = entry.account {
+                try database.recordLogin(nameKey: account.key, atMs: platform.epochMilliseconds(entry.at))
+            }
             return nil
         }
     }
@@ -156,7 +166,7 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
         let ticket: Ticket
         switch request {
         case .createAccount(let t, _, _, _, _), .fetchAccount(let t, _, _), .appendMessage(let t, _, _),
-            .readHistory(let t, _, _, _):
+            .setBanned(let t, _, _, _), .readHistory(let t, _, _, _):
             ticket = t
         case .updatePasswordHash, .audit: return nil
         }
@@ -171,6 +181,7 @@ extension StoreRequest {
         case .createAccount: return "create-account"
         case .fetchAccount: return "fetch-account"
         case .updatePasswordHash: return "update-password-hash"
+        case .setBanned: return "set-banned"
         case .appendMessage: return "append-message"
         case .readHistory: return "read-history"
         case .audit: return "audit"

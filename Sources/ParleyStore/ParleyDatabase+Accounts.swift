@@ -1,10 +1,11 @@
-private enum AccountSQL {
+enum AccountSQL {
+    // A reserved name (a deleted account's) inserts nothing, so it reads as taken.
     static let insert = """
-        INSERT INTO accounts (name, name_key, password_hash, created_at_ms) VALUES (?1, ?2, ?3, ?4)
+        INSERT INTO accounts (name, name_key, password_hash, created_at_ms)
+        SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM reserved_names WHERE name_key = ?2)
         """
-    static let byNameKey = """
-        SELECT id, name, name_key, password_hash, created_at_ms FROM accounts WHERE name_key = ?1
-        """
+    static let columns = "id, name, name_key, password_hash, created_at_ms, last_login_ms, is_operator, is_banned"
+    static let byNameKey = "SELECT \(columns) FROM accounts WHERE name_key = ?1"
     static let updateHash = "UPDATE accounts SET password_hash = ?1 WHERE name_key = ?2"
     static let count = "SELECT count(*) FROM accounts"
 }
@@ -20,7 +21,8 @@ extension ParleyDatabase {
     ///   - nameKey: The lowercased name; the caller's normalisation defines what "same name" means.
     ///   - passwordHash: The encoded password hash (never the password).
     ///   - atMs: Creation time, milliseconds since the Unix epoch.
-    /// - Returns: `.created`, or `.nameTaken` when the name key already exists.
+    /// - Returns: `.created`, or `.nameTaken` when the name key already exists or is reserved
+    ///   (``deleteAccount(nameKey:releaseName:atMs:)`` keeps a deleted account's name).
     /// - Throws: ``SQLiteError`` for any other failure.
     public func createAccount(
         name: String, nameKey: String, passwordHash: String, atMs: Int64
@@ -33,7 +35,7 @@ extension ParleyDatabase {
                 try statement.bind(atMs, at: 4)
                 try statement.run()
             }
-            return .created
+            return connection.changes > 0 ? .created : .nameTaken
         } catch let error as SQLiteError where error.isUniqueConstraintViolation {
             return .nameTaken
         }
@@ -45,13 +47,21 @@ extension ParleyDatabase {
         try withStatement(AccountSQL.byNameKey) { statement in
             try statement.bind(nameKey, at: 1)
             guard try statement.step() else { return nil }
-            return StoredAccount(
-                id: statement.int64(at: 0),
-                name: statement.string(at: 1) ?? "",
-                nameKey: statement.string(at: 2) ?? "",
-                passwordHash: statement.string(at: 3) ?? "",
-                createdAtMs: statement.int64(at: 4))
+            return readAccount(statement)
         }
+    }
+
+    /// An account from a row of ``AccountSQL/columns``.
+    func readAccount(_ statement: Statement) -> StoredAccount {
+        StoredAccount(
+            id: statement.int64(at: 0),
+            name: statement.string(at: 1) ?? "",
+            nameKey: statement.string(at: 2) ?? "",
+            passwordHash: statement.string(at: 3) ?? "",
+            createdAtMs: statement.int64(at: 4),
+            lastLoginMs: statement.optionalInt64(at: 5),
+            isOperator: statement.int64(at: 6) != 0,
+            isBanned: statement.int64(at: 7) != 0)
     }
 
     /// Replaces an account's password hash (e.g. after a password change or a rehash with

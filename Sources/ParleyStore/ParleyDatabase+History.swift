@@ -1,10 +1,10 @@
 enum HistorySQL {
-    // The newest `limit` room messages of one life, walked back from the end of the
+    // The newest `limit` room messages (not /me actions) of one life, walked back from the end of the
     // messages_history index (a bounded read however many rows the table holds), oldest first.
     static let recent = """
         SELECT sender, body, sent_at_ms FROM (
             SELECT id, sender, body, sent_at_ms FROM messages
-            WHERE room_life = ?1 AND recipient IS NULL ORDER BY id DESC LIMIT ?2
+            WHERE room_life = ?1 AND recipient IS NULL AND kind = 'message' ORDER BY id DESC LIMIT ?2
         ) ORDER BY id
         """
     // The last entry of the same index: one step, not a scan.

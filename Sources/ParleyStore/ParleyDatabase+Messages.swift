@@ -1,6 +1,7 @@
 enum MessageSQL {
     static let insert = """
-        INSERT INTO messages (room, sender, recipient, body, sent_at_ms, room_life) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        INSERT INTO messages (room, sender, recipient, body, sent_at_ms, room_life, kind)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
         """
     static let byRoom = """
         SELECT id, room, sender, recipient, body, sent_at_ms FROM messages WHERE room = ?1 ORDER BY id
@@ -30,10 +31,12 @@ extension ParleyDatabase {
     ///   - recipient: The whisper recipient, or nil for a room message.
     ///   - body: The text.
     ///   - atMs: Send time, milliseconds since the Unix epoch.
+    ///   - isAction: A `/me` line (its `kind` is `action`) rather than a plain message.
     /// - Returns: The new row id.
     @discardableResult
     public func appendMessage(
-        room: String, life: Int64 = -1, sender: String, recipient: String?, body: String, atMs: Int64
+        room: String, life: Int64 = -1, sender: String, recipient: String?, body: String, atMs: Int64,
+        isAction: Bool = false
     ) throws -> Int64 {
         try withStatement(MessageSQL.insert) { statement in
             try statement.bind(room, at: 1)
@@ -42,6 +45,7 @@ extension ParleyDatabase {
             try statement.bind(body, at: 4)
             try statement.bind(atMs, at: 5)
             try statement.bind(life, at: 6)
+            try statement.bind(isAction ? "action" : "message", at: 7)
             try statement.run()
             return connection.lastInsertRowID
         }

@@ -50,6 +50,21 @@ public enum ParleySchema {
                 -- from the end of this index, whispers left out by its WHERE.
                 CREATE INDEX messages_history ON messages (room_life, id) WHERE recipient IS NULL;
                 """),
+        Migration(
+            version: 4, summary: "operators, bans, last logins, reserved names and /me actions",
+            sql: """
+                -- 'message', or 'action' for a /me line (live only: a room's history holds messages).
+                ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'message';
+                ALTER TABLE accounts ADD COLUMN is_operator INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE accounts ADD COLUMN is_banned INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE accounts ADD COLUMN last_login_ms INTEGER NULL;
+                -- A deleted account's name stays here, so nobody registers it to pass for its owner.
+                CREATE TABLE reserved_names (
+                    name_key TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    reserved_at_ms INTEGER NOT NULL
+                );
+                """),
     ]
 
     /// The newest schema version this code knows (the `user_version` of a fully migrated file).

@@ -48,6 +48,29 @@ struct GateTests {
         #expect(granted.mail.last == .session(s3, .loggedIn(name("Alice"), registered: false)))
     }
 
+    @Test("a banned account's login is refused as banned, audited, and never reaches the hashing pool")
+    func bannedLogin() {
+        var gate = Gate()
+        _ = gate.receive(.login(s1, name("alice"), Password("hunter22"), address: "a"), now: t0)
+        let effects = gate.receive(.store(.accountBanned(Ticket(1))), now: t0)
+        #expect(
+            effects.mail == [
+                .store(.audit(AuditRecord(.loginBanned, account: name("alice"), address: "a", at: t0))),
+                .session(s1, .loginRefused(.banned, "alice is banned from this server")),
+            ])
+        #expect(gate.onlineAccounts.isEmpty && gate.attemptsInFlight == 0)
+    }
+
+    @Test("a registration of a banned account's name is refused as taken")
+    func bannedNameTaken() {
+        var gate = Gate()
+        _ = gate.receive(.register(s1, name("alice"), Password("hunter22"), address: "a"), now: t0)
+        #expect(
+            gate.receive(.store(.accountBanned(Ticket(1))), now: t0).mail == [
+                .session(s1, .loginRefused(.nameTaken, "alice is taken"))
+            ])
+    }
+
     @Test("a stale logout from a session that no longer holds the account changes nothing")
     func staleLogout() {
         var gate = Gate()

@@ -37,6 +37,8 @@ struct CommandTests {
         #expect(parse("/join lounge") == .success(.join(lounge)))
         #expect(parse("/chatrooms") == .success(.listRooms))
         #expect(parse("/leave") == .success(.leave))
+        #expect(parse("/me waves at everyone") == .success(.act("waves at everyone")))
+        #expect(parse("/me ") == .failure(.missingArgument(command: "me", argument: "ACTION")))
         #expect(parse("/help") == .success(.help))
         #expect(parse("/quit") == .success(.quit))
         #expect(parse("/exit") == .success(.quit))

@@ -41,6 +41,18 @@ struct ConversationTests {
         #expect(chat.store.messages.map(\.text) == ["hello all", "just you", "in the lounge"])
     }
 
+    @Test("a /me action reaches everyone in the room as an ACTION line and is stored as an action")
+    func action() {
+        var chat = ChatDriver()
+        let alice = chat.register("alice")
+        let bob = chat.register("bob")
+        chat.clearTranscripts()
+        chat.type(alice, "/me waves")
+        for session in [alice, bob] { #expect(chat.lines(session) == ["ACTION global alice waves"]) }
+        #expect(chat.store.messages.map(\.isAction) == [true])
+        #expect(chat.store.messages.map(\.text) == ["waves"])
+    }
+
     @Test("a whisper to someone in another room is refused and reaches no one")
     func whisperAcrossRooms() {
         var chat = ChatDriver()

@@ -330,6 +330,29 @@ struct IRCSessionTests {
         let left = session.receive(.deliver(.event(room: .global, text: "bob left")), now: t0)
         #expect(left.ircLines == [":bob!bob@parley PART :#global"])
     }
+
+    @Test("CTCP ACTION to the channel is /me, and an ACTION line arrives as CTCP ACTION")
+    func actions() {
+        var session = welcomed()
+        let out = session.bytesReceived(irc("PRIVMSG #global :\u{1}ACTION waves\u{1}"), now: t0)
+        #expect(out.mail == [.lobby(.member(.act(id, text: "waves")))])
+        let theirs = session.receive(.deliver(.action(room: .global, from: name("bob"), text: "nods")), now: t0)
+        #expect(theirs.ircLines == [":bob!bob@parley PRIVMSG #global :\u{1}ACTION nods\u{1}"])
+    }
+
+    @Test("KICK is /kick in one's room, and a kick in the room arrives as KICK from the kicker")
+    func kicks() {
+        var session = welcomed()
+        let out = session.bytesReceived(irc("KICK #global carol :too loud"), now: t0)
+        #expect(
+            out.mail == [
+                .lobby(
+                    .member(.kick(id, by: name("alice"), target: name("carol"), reason: "too loud", asOperator: false)))
+            ])
+        let event = session.receive(
+            .deliver(.event(room: .global, text: "carol was kicked by alice: too loud")), now: t0)
+        #expect(event.ircLines == [":alice!alice@parley KICK #global carol :too loud"])
+    }
 }
 
 extension Array where Element == SessionEffect {

@@ -80,9 +80,9 @@ private struct LineGenerator {
             millisecondsSinceEpoch: random.pick([0, any, any / 86_400_000 * 86_400_000 - 1, 253_402_300_799_999]))
     }
 
-    /// A line of the given kind (0 to 9), or of any kind.
+    /// A line of the given kind (0 to 10), or of any kind.
     mutating func line(kind: Int? = nil) -> ServerLine {
-        let kind = kind ?? random.int(0...9)
+        let kind = kind ?? random.int(0...10)
         switch kind {
         case 8: return .history(room: name(), at: storedTime(), from: name(), text: text())
         case 9: return .historyEnd(room: name())
@@ -93,7 +93,8 @@ private struct LineGenerator {
         case 4: return .event(room: name(), text: text())
         case 5: return .users(room: name(), names: names())
         case 6: return .rooms(names())
-        default: return .bye(random.pick(ByeReason.allCases), text())
+        case 7: return .bye(random.pick(ByeReason.allCases), text())
+        default: return .action(room: name(), from: name(), text: text())
         }
     }
 }
@@ -110,7 +111,7 @@ struct ServerLineParsingTests {
     @Test("every kind of generated line parses back to the line that was rendered")
     func everyKindRoundTrips() {
         var generator = LineGenerator(seed: 1)
-        for kind in 0...9 {
+        for kind in 0...10 {
             for _ in 0..<250 {
                 let line = generator.line(kind: kind)
                 #expect(roundTrips(line), "\(line.rendered.prefix(120))")

@@ -18,6 +18,14 @@ struct RenderingTests {
         #expect(text("MSG global Alice me too") == "[global] Alice: me too")
     }
 
+    @Test("ACTION shows the room, a star and the sender; your own the same, in its own style")
+    func actions() {
+        #expect(
+            LineRenderer.render("ACTION global bob waves", view: alice)
+                == DisplayLine("[global] * bob waves", .message, emphasis: 14))
+        #expect(LineRenderer.render("ACTION global Alice nods", view: alice).style == .ownMessage)
+    }
+
     @Test("a HISTORY line shows its stored time and is dimmed; its end says where live lines begin")
     func history() {
         #expect(
@@ -109,5 +117,14 @@ struct RenderingTests {
         var other = ChatView()
         other.observe("OK logged in as Bob; you are in global")
         #expect(other == ChatView(name: "Bob", room: "global"))
+    }
+
+    @Test("the view follows a kick out of a temporary room back to global, which comes with no OK")
+    func kickedView() {
+        var view = ChatView(name: "bob", room: "lounge")
+        view.observe("EVENT lounge carol was kicked by alice")
+        #expect(view.room == "lounge")
+        view.observe("EVENT lounge you were kicked from lounge by alice: too loud; you are in global")
+        #expect(view.room == "global")
     }
 }

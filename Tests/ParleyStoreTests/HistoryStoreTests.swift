@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Room history in SQLite")
 struct HistoryStoreTests {
-    @Test("a history is one room life's newest messages, oldest first, without whispers")
+    @Test("a history is one room life's newest messages, oldest first, without whispers or /me actions")
     func newestOfOneLife() throws {
         try withTemporaryDirectory { dir in
             let db = try ParleyDatabase.open(path: databasePath(in: dir))
@@ -13,6 +13,8 @@ struct HistoryStoreTests {
                     room: "lounge", life: 7, sender: "ann", recipient: nil, body: "m\(n)", atMs: Int64(n))
             }
             try db.appendMessage(room: "lounge", life: 7, sender: "ann", recipient: "bob", body: "secret", atMs: 6)
+            try db.appendMessage(
+                room: "lounge", life: 7, sender: "ann", recipient: nil, body: "waves", atMs: 6, isAction: true)
             try db.appendMessage(room: "lounge", life: 8, sender: "ann", recipient: nil, body: "next life", atMs: 7)
             #expect(try db.history(life: 7, limit: 3).map(\.body) == ["m3", "m4", "m5"])
             #expect(try db.history(life: 7, limit: 3).map(\.sentAtMs) == [3, 4, 5])
@@ -50,7 +52,7 @@ struct HistoryStoreTests {
                     """)
             }
             let db = try ParleyDatabase.open(path: path)
-            #expect(db.appliedMigrationVersions == [3])
+            #expect(db.appliedMigrationVersions == [3, 4])
             #expect(try db.history(life: 0, limit: 50).map(\.body) == ["old global"])
             #expect(try db.latestRoomLife() == 0)
         }

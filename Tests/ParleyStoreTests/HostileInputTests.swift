@@ -48,6 +48,7 @@ struct HostileInputTests {
             #expect(
                 try schemaObjects(db.connection) == [
                     "accounts", "messages", "audit", "messages_room_id", "messages_sent_at", "messages_history",
+                    "reserved_names",
                 ])
         }
     }

@@ -42,13 +42,13 @@ struct RetentionTests {
             let path = databasePath(in: dir)
             do {
                 let old = try ParleyDatabase.open(path: path, migrations: Array(ParleySchema.migrations.prefix(1)))
-                // The row as that schema wrote it (no room life yet).
+                // The row as that schema wrote it, in its own columns (no room life or kind yet).
                 try old.connection.execute(
                     "INSERT INTO messages (room, sender, recipient, body, sent_at_ms) VALUES ('global', 'alice', NULL, 'kept', 5)"
                 )
             }
             let db = try ParleyDatabase.open(path: path)
-            #expect(db.appliedMigrationVersions == [2, 3])
+            #expect(db.appliedMigrationVersions == [2, 3, 4])
             #expect(try schemaObjects(db.connection).contains("messages_sent_at"))
             #expect(try db.messages(room: "global").map(\.body) == ["kept"])
         }

@@ -11,7 +11,7 @@ struct SchemaMigrationTests {
             let db = try ParleyDatabase.open(path: databasePath(in: dir))
             #expect(db.appliedMigrationVersions == ParleySchema.migrations.map(\.version))
             #expect(try db.schemaVersion() == ParleyDatabase.latestSchemaVersion)
-            #expect(ParleyDatabase.latestSchemaVersion == 3)
+            #expect(ParleyDatabase.latestSchemaVersion == 4)
             #expect(try db.journalMode() == "wal")
             #expect(try db.connection.scalarInt64("PRAGMA foreign_keys") == 1)
             #expect(try db.connection.scalarInt64("PRAGMA synchronous") == 1)
@@ -19,6 +19,7 @@ struct SchemaMigrationTests {
             #expect(
                 objects == [
                     "accounts", "messages", "audit", "messages_room_id", "messages_sent_at", "messages_history",
+                    "reserved_names",
                 ])
         }
     }

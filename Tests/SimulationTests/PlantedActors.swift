@@ -13,6 +13,7 @@ struct LeakyRoom: RoomBehaviour {
 
     var ref: RoomRef { inner.ref }
     var members: [SessionID: Name] { inner.members }
+    var owner: SessionID? { inner.owner }
     var isOpen: Bool { inner.isOpen }
     var isRetired: Bool { inner.isRetired }
 
@@ -27,6 +28,38 @@ struct LeakyRoom: RoomBehaviour {
         }.first
         if let line {
             for session in departed { effects.append(.session(session, .deliver(line))) }
+        }
+    }
+}
+
+/// A room that kicks a member out of its list but keeps delivering its messages to it.
+struct KickLeakyRoom: RoomBehaviour {
+    private var inner: Room
+    private var kicked: [SessionID] = []
+
+    init(id: RoomID, name: Name, historyLines: Int) { inner = Room(id: id, name: name, historyLines: historyLines) }
+
+    var ref: RoomRef { inner.ref }
+    var members: [SessionID: Name] { inner.members }
+    var owner: SessionID? { inner.owner }
+    var isOpen: Bool { inner.isOpen }
+    var isRetired: Bool { inner.isRetired }
+
+    mutating func receive(_ message: RoomMessage, now: Instant, into effects: inout [RoomEffect]) {
+        let start = effects.count
+        inner.receive(message, now: now, into: &effects)
+        for case .session(let session, .kicked) in effects[start...] { kicked.append(session) }
+        if case .admit(let session, _, _) = message { kicked.removeAll { $0 == session } }
+        // Any line the room sends its members: a message, an action, an event.
+        let line = effects[start...].lazy.compactMap { effect -> ServerLine? in
+            guard case .session(_, .deliver(let line)) = effect else { return nil }
+            switch line {
+            case .message, .action, .event: return line
+            case .ok, .error, .whisper, .users, .rooms, .bye, .history, .historyEnd: return nil
+            }
+        }.first
+        if let line {
+            for session in kicked { effects.append(.session(session, .deliver(line))) }
         }
     }
 }
@@ -88,6 +121,31 @@ struct EagerGate: GateBehaviour {
     }
 }
 
+/// A gate that lets a banned account in when its password is right: it takes the store's
+/// `accountBanned` for an ordinary account and goes on to the password check.
+struct BanBlindGate: GateBehaviour {
+    private var inner: Gate
+    private var logins: [Ticket: Name] = [:]
+
+    init(limits: Limits) { inner = Gate(limits: limits) }
+
+    var onlineAccounts: [String: SessionID] { inner.onlineAccounts }
+    var attemptsInFlight: Int { inner.attemptsInFlight }
+
+    mutating func receive(_ message: GateMessage, now: Instant, into effects: inout [GateEffect]) {
+        let start = effects.count
+        if case .store(.accountBanned(let ticket)) = message, let name = logins[ticket] {
+            let hash = WorldSetup.storedHash(for: name.text)
+            inner.receive(.store(.accountFound(ticket, name, hash)), now: now, into: &effects)
+        } else {
+            inner.receive(message, now: now, into: &effects)
+        }
+        if case .login(_, let name, _, _) = message {
+            for case .store(.fetchAccount(let ticket, _, _)) in effects[start...] { logins[ticket] = name }
+        }
+    }
+}
+
 /// A session that, when its connection drops in the middle of a move, logs out and
 /// retires at once instead of waiting for the move to land.
 struct HastySession: SessionBehaviour {
@@ -123,6 +181,13 @@ struct HastySession: SessionBehaviour {
         gone = true
         return [.closeConnection, .send(.gate(.logout(inner.id, account, reason: .disconnected))), .retire]
     }
+}
+
+enum KickLeakyRoomActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = Gate
+    typealias LobbyActor = Lobby
+    typealias RoomActor = KickLeakyRoom
 }
 
 /// A lobby that lets a session into `global` at once and reads its history only then: a
@@ -186,6 +251,13 @@ enum TwinLobbyActors: ActorKit {
 enum EagerGateActors: ActorKit {
     typealias SessionActor = Session
     typealias GateActor = EagerGate
+    typealias LobbyActor = Lobby
+    typealias RoomActor = Room
+}
+
+enum BanBlindGateActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = BanBlindGate
     typealias LobbyActor = Lobby
     typealias RoomActor = Room
 }

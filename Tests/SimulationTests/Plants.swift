@@ -7,6 +7,8 @@ enum Plant: String, CaseIterable {
     case twinLobby = "twin-lobby"
     case eagerGate = "eager-gate"
     case hastySession = "hasty-session"
+    case banBlindGate = "ban-blind-gate"
+    case kickLeakyRoom = "kick-leaky-room"
     case lateHistoryLobby = "late-history-lobby"
     case staleUsers = "stale-users"
     case openDoor = "open-door"
@@ -25,6 +27,10 @@ enum Plant: String, CaseIterable {
             return Simulation.run(seed: seed, options: options, actors: EagerGateActors.self, recordDecisions: true)
         case .hastySession:
             return Simulation.run(seed: seed, options: options, actors: HastySessionActors.self, recordDecisions: true)
+        case .banBlindGate:
+            return Simulation.run(seed: seed, options: options, actors: BanBlindGateActors.self, recordDecisions: true)
+        case .kickLeakyRoom:
+            return Simulation.run(seed: seed, options: options, actors: KickLeakyRoomActors.self, recordDecisions: true)
         case .lateHistoryLobby:
             return Simulation.run(seed: seed, options: options, actors: LateHistoryActors.self, recordDecisions: true)
         case .staleUsers:
@@ -53,6 +59,10 @@ enum Plant: String, CaseIterable {
             return Simulation.fixture(for: report, goal: goal, actors: EagerGateActors.self, plant: rawValue)
         case .hastySession:
             return Simulation.fixture(for: report, goal: goal, actors: HastySessionActors.self, plant: rawValue)
+        case .banBlindGate:
+            return Simulation.fixture(for: report, goal: goal, actors: BanBlindGateActors.self, plant: rawValue)
+        case .kickLeakyRoom:
+            return Simulation.fixture(for: report, goal: goal, actors: KickLeakyRoomActors.self, plant: rawValue)
         case .lateHistoryLobby:
             return Simulation.fixture(for: report, goal: goal, actors: LateHistoryActors.self, plant: rawValue)
         case .staleUsers:
@@ -75,6 +85,8 @@ enum Plant: String, CaseIterable {
         case .twinLobby: return try Simulation.replay(fixture, actors: TwinLobbyActors.self)
         case .eagerGate: return try Simulation.replay(fixture, actors: EagerGateActors.self)
         case .hastySession: return try Simulation.replay(fixture, actors: HastySessionActors.self)
+        case .banBlindGate: return try Simulation.replay(fixture, actors: BanBlindGateActors.self)
+        case .kickLeakyRoom: return try Simulation.replay(fixture, actors: KickLeakyRoomActors.self)
         case .lateHistoryLobby: return try Simulation.replay(fixture, actors: LateHistoryActors.self)
         case .staleUsers: return try Simulation.replay(fixture, actors: StaleUsersActors.self)
         case .openDoor: return try Simulation.replay(fixture, actors: OpenDoorActors.self)

@@ -45,6 +45,12 @@ struct TeethTests {
     @Test("a gate that lets one account have two live sessions is caught and shrunk")
     func eagerGate() throws { try hunt(.eagerGate) }
 
+    @Test("a gate that lets a banned account log in is caught and shrunk")
+    func banBlindGate() throws { try hunt(.banBlindGate) }
+
+    @Test("a room that still delivers to a member it kicked is caught and shrunk")
+    func kickLeakyRoom() throws { try hunt(.kickLeakyRoom) }
+
     @Test("a session that forgets a move in flight is caught and shrunk")
     func hastySession() throws { try hunt(.hastySession) }
 

@@ -496,6 +496,16 @@ public struct IRCSession: ConnectionSession {
             reply("331", [target, "No topic is set"], &effects)
         case "MODE":
             mode(parameters, account: account, &effects)
+        case "KICK":
+            // KICK #channel nick [:reason]: Parley's /kick, in the room this session is in.
+            guard parameters.count >= 2, let name = Name(parameters[1]) else {
+                return reply("461", ["KICK", "Not enough parameters"], &effects)
+            }
+            guard IRCSession.channel(parameters[0]) == channel else {
+                return reply("442", [parameters[0], "You're not on that channel (one room at a time)"], &effects)
+            }
+            let reason = parameters.count > 2 && !parameters[2].isEmpty ? " \(parameters[2])" : ""
+            feed("/kick \(name)\(reason)", now: now, &effects)
         case "AWAY":
             reply(parameters.first?.isEmpty == false ? "306" : "305", ["Away is not kept on Parley"], &effects)
         default:
@@ -530,7 +540,14 @@ public struct IRCSession: ConnectionSession {
         guard message.parameters.count > 1, !message.parameters[1].isEmpty else {
             return refuse("412", ["No text to send"])
         }
-        let text = IRCText.strippingFormatting(message.parameters[1])
+        var text = IRCText.strippingFormatting(message.parameters[1])
+        // CTCP ACTION to a channel is Parley's /me.
+        var isAction = false
+        if target.hasPrefix("#"), text.hasPrefix("\u{1}ACTION ") {
+            text = String(text.dropFirst(8))
+            if text.hasSuffix("\u{1}") { text.removeLast() }
+            isAction = true
+        }
         guard !text.hasPrefix("\u{1}") else {
             return refuse("404", [target, "CTCP is not supported on Parley"])
         }
@@ -542,7 +559,7 @@ public struct IRCSession: ConnectionSession {
                 return refuse("404", [target, "A Parley message cannot start with /"])
             }
             awaiting = .say(channel, notice: notice)
-            feed(text, now: now, &effects)
+            feed(isAction ? "/me \(text)" : text, now: now, &effects)
         } else {
             guard let name = Name(target) else { return refuse("401", [target, "No such nick"]) }
             awaiting = .whisper(name, text: text, notice: notice)
@@ -626,6 +643,18 @@ public struct IRCSession: ConnectionSession {
                 return
             }
             deliver(from: from, "PRIVMSG", to: "#\(room)", text, now: now, &effects)
+        case .action(let room, let from, let text):
+            // A /me line is a CTCP ACTION, as IRC clients send and show it.
+            guard case .welcomed(let account, _) = state else { return }
+            let ctcp = "\u{1}ACTION \(text)\u{1}"
+            if from == account, case .say(let sayRoom, _)? = awaiting, sayRoom == room {
+                awaiting = nil
+                if enabled.contains("echo-message") {
+                    deliver(from: from, "PRIVMSG", to: "#\(room)", ctcp, now: now, &effects)
+                }
+                return
+            }
+            deliver(from: from, "PRIVMSG", to: "#\(room)", ctcp, now: now, &effects)
         case .whisper(let from, let to, let text):
             guard case .welcomed = state else { return }
             deliver(from: from, "PRIVMSG", to: to.text, text, now: now, &effects)
@@ -692,6 +721,14 @@ public struct IRCSession: ConnectionSession {
             }
         case .help(let text):
             emit(notice(text), &effects)
+        case .kicked:
+            break  // The room's EVENT has been sent as a KICK to everyone there, the kicker too.
+        case .banned(let name):
+            emit(notice("banned \(name)"), &effects)
+        case .unbanned(let name):
+            emit(notice("unbanned \(name)"), &effects)
+        case .passwordChanged:
+            emit(notice("password changed"), &effects)
         case .history:
             break  // Never asked: an IRC client reads history as it joins, not with /history.
         }
@@ -744,7 +781,24 @@ public struct IRCSession: ConnectionSession {
             default: break
             }
         }
+        // "NAME was kicked by KICKER[: REASON]": a KICK from the kicker.
+        if words.count >= 5, words[1] == "was", words[2] == "kicked", words[3] == "by", let victim = Name(words[0]),
+            let kicker = Name(words[4].hasSuffix(":") ? words[4].dropLast() : words[4])
+        {
+            let reason = text.firstRange(of: ": ").map { String(text[$0.upperBound...]) } ?? "kicked"
+            return emit(fromUser(kicker.text, "KICK", ["#\(room)", victim.text, reason], now: now), &effects)
+        }
         emit(server("NOTICE", ["#\(room)", text]), &effects)
+        // Kicked out of a temporary room: Parley puts this session back in global, with no OK.
+        if text.hasPrefix("you were kicked from "), room != Name.global,
+            case .welcomed(let account, let channel) = state,
+            channel == room
+        {
+            state = .welcomed(account, channel: .global)
+            emit(fromUser(account.text, "KICK", ["#\(room)", account.text, text], now: now), &effects)
+            emit(fromUser(account.text, "JOIN", ["#global"], now: now), &effects)
+            steps.insert(.names(.global, .names), at: 0)
+        }
     }
 
     private mutating func users(room: Name, _ names: [Name], _ kind: NamesReply, _ effects: inout [SessionEffect]) {
