@@ -32,14 +32,14 @@ for _ in $(seq 50); do grep -q listening "$WORK/out" 2>/dev/null && break; sleep
 PID=$(pgrep -n -f "parley serve --port $PORT" || echo "$SERVER")
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg); server pid $PID; shape $SHAPE, $((RATE * 10)) msg/s offered"
 taskset -c 1 "$BIN" load 127.0.0.1:"$PORT" --clients 100 --senders 10 --rate "$RATE" --shape "$SHAPE" \
-    --duration $((SECONDS_SAMPLED + 4)) --server-pid "$PID" > "$WORK/load.txt" 2> "$WORK/load.err" &
+    --duration $((2 * SECONDS_SAMPLED + 4)) --server-pid "$PID" > "$WORK/load.txt" 2> "$WORK/load.err" &
 LOAD=$!
 sleep 3  # logins and the first second of sending
-perf stat -e context-switches,task-clock --per-thread -p "$PID" -o "$WORK/stat.txt" -- sleep "$SECONDS_SAMPLED" \
-    2> /dev/null &
-STAT=$!
+# One after the other: a perf stat and a perf record on one process at once left the
+# record empty here.
 perf record -F 999 -g -p "$PID" -o "$WORK/perf.data" -- sleep "$SECONDS_SAMPLED" 2> "$WORK/perf-record.err" || true
-wait "$STAT" || true
+perf stat -e context-switches,task-clock --per-thread -p "$PID" -o "$WORK/stat.txt" -- sleep "$SECONDS_SAMPLED" \
+    2> /dev/null || true
 wait "$LOAD" || true
 cat "$WORK/load.txt"
 echo

@@ -63,9 +63,10 @@ for shape, title in SHAPES:
             for server, key in [("parley", p), ("irc", i)]}})
     print()
 
-print("### 1,000 members over 20 rooms, 100 senders at 10 msg/s\n")
-print("| server | deliveries/s | CPU/delivery | p50 | p99 | errors |")
-print("|---|---|---|---|---|---|")
+if "parley-rooms" in runs or "irc-rooms" in runs:
+    print("### 1,000 members over 20 rooms, 100 senders at 10 msg/s\n")
+    print("| server | deliveries/s | CPU/delivery | p50 | p99 | errors |")
+    print("|---|---|---|---|---|---|")
 for label, key in [("Parley", "parley-rooms"), ("ngircd", "irc-rooms")]:
     if key in runs:
         print(f"| {label} | {fmt(median(key, 'deliveriesPerSecond'))} | {fmt(median(key, 'serverCPUMicrosecondsPerDelivery'), '{:.2f} µs')} "
