@@ -32,18 +32,25 @@ for _ in $(seq 50); do grep -q listening "$WORK/out" 2>/dev/null && break; sleep
 PID=$(pgrep -n -f "parley serve --port $PORT" || echo "$SERVER")
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg); server pid $PID; shape $SHAPE, $((RATE * 10)) msg/s offered"
 taskset -c 1 "$BIN" load 127.0.0.1:"$PORT" --clients 100 --senders 10 --rate "$RATE" --shape "$SHAPE" \
-    --duration $((2 * SECONDS_SAMPLED + 4)) --server-pid "$PID" > "$WORK/load.txt" 2> "$WORK/load.err" &
+    --duration $((2 * SECONDS_SAMPLED + 3)) --server-pid "$PID" > "$WORK/load.txt" 2> "$WORK/load.err" &
 LOAD=$!
-sleep 3  # logins and the first second of sending
+# Sample only once every client is in (the logins' scrypt would swamp the profile), and
+# one second into the sending.
+for _ in $(seq 300); do grep -q "each in its room" "$WORK/load.err" 2>/dev/null && break; sleep 0.2; done
+sleep 1
 # One after the other: a perf stat and a perf record on one process at once left the
 # record empty here.
-perf record -F 999 -g -p "$PID" -o "$WORK/perf.data" -- sleep "$SECONDS_SAMPLED" 2> "$WORK/perf-record.err" || true
+# The server's core, system-wide, then only its threads (all named parley-…): perf record
+# -p on the process came back empty here, as threads came and went while it attached.
+perf record -F 999 -g -C 0 -o "$WORK/perf.data" -- sleep "$SECONDS_SAMPLED" 2> "$WORK/perf-record.err" || true
 perf stat -e context-switches,task-clock --per-thread -p "$PID" -o "$WORK/stat.txt" -- sleep "$SECONDS_SAMPLED" \
     2> /dev/null || true
 wait "$LOAD" || true
 cat "$WORK/load.txt"
 echo
-perf script -i "$WORK/perf.data" -F comm,ip,sym,dso 2> /dev/null | python3 Benchmarks/perf_frames.py "$BIN"
+echo "(samples on core 0 from other processes are left out; their share is what the server did not get)"
+perf script -i "$WORK/perf.data" -F comm,ip,sym,dso 2> /dev/null \
+    | awk '/^[^ \t]/ { keep = ($1 ~ /^parley-/) } keep' | python3 Benchmarks/perf_frames.py "$BIN"
 echo; echo "== context switches per thread over ${SECONDS_SAMPLED}s (connection threads summed)"
 awk '/context-switches/ { name = $1; sub(/-[0-9]+$/, "", name); n[name] += $2 } END { for (k in n) print n[k], k }' \
     "$WORK/stat.txt" | sort -n -r | head -10
