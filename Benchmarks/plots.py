@@ -20,22 +20,23 @@ SERVERS = [("parley", "Parley", "#1f4e8c"), ("irc", "ngircd", "#c0392b")]
 
 
 def fanout_rows_from_markdown(path):
-    """The fan-out table of a latest.md, as [{rate, parley: {cpu, p50, p99}, irc: {...}}]."""
-    rows, inside = [], False
+    """The fan-out tables of a latest.md, as {shape: [{rate, parley: {cpu, p50, p99}, irc: {...}}]}."""
+    tables, shape = {}, None
     for line in open(path, encoding="utf-8"):
         if line.startswith("### "):
-            inside = line.startswith("### Fan-out")
+            match = re.match(r"### Fan-out, (\w+):", line)
+            shape = match.group(1) if match else None
             continue
-        if not inside or not line.startswith("| ") or line.startswith("| offered"):
+        if shape is None or not line.startswith("| ") or line.startswith("| offered"):
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         number = lambda text: float(re.match(r"[\d.]+", text).group()) if re.match(r"[\d.]+", text) else None
-        rows.append({
+        tables.setdefault(shape, []).append({
             "rate": int(cells[0]),
-            "parley": {"cpu": number(cells[3]), "p50": number(cells[6]), "p99": number(cells[8])},
-            "irc": {"cpu": number(cells[4]), "p50": number(cells[7]), "p99": number(cells[9])},
+            "parley": {"cpu": number(cells[2]), "p50": number(cells[5]), "p99": number(cells[7])},
+            "irc": {"cpu": number(cells[3]), "p50": number(cells[6]), "p99": number(cells[8])},
         })
-    return rows
+    return tables
 
 
 def _axes(title, ylabel):
@@ -65,8 +66,8 @@ def _save(figure, axes, rows, path):
     plt.close(figure)
 
 
-def draw(rows, directory, source):
-    """Writes fanout-cpu.svg and fanout-latency.svg into directory; returns their paths."""
+def draw(rows, directory, source, shape):
+    """Writes fanout-SHAPE-cpu.svg and fanout-SHAPE-latency.svg into directory; returns their paths."""
     if not rows:
         return []
     plt.rcParams["svg.hashsalt"] = "parley"
@@ -74,7 +75,7 @@ def draw(rows, directory, source):
     figure, axes = _axes(f"Server CPU per delivery ({source})", "CPU µs per delivery")
     for key, label, colour in SERVERS:
         axes.plot(*_series(rows, key, "cpu"), marker="o", color=colour, label=label)
-    path = os.path.join(directory, "fanout-cpu.svg")
+    path = os.path.join(directory, f"fanout-{shape}-cpu.svg")
     _save(figure, axes, rows, path)
     written.append(path)
 
@@ -83,7 +84,7 @@ def draw(rows, directory, source):
         for field, style in [("p50", "-"), ("p99", "--")]:
             xs, ys = _series(rows, key, field)
             axes.plot(xs, [y / 1000 for y in ys], style, marker="o", color=colour, label=f"{label} {field}")
-    path = os.path.join(directory, "fanout-latency.svg")
+    path = os.path.join(directory, f"fanout-{shape}-latency.svg")
     _save(figure, axes, rows, path)
     written.append(path)
     return written
@@ -92,5 +93,6 @@ def draw(rows, directory, source):
 if __name__ == "__main__":
     results = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "results")
     table = os.path.join(results, "latest.md")
-    for path in draw(fanout_rows_from_markdown(table), results, "from latest.md"):
-        print(f"wrote {path}")
+    for shape, rows in fanout_rows_from_markdown(table).items():
+        for path in draw(rows, results, f"from latest.md, {shape}", shape):
+            print(f"wrote {path}")

@@ -30,29 +30,43 @@ def fmt(v, spec="{:.0f}"):
 
 def busy(key):
     g = median(key, "generatorCPUShare")
-    return " (generator busy)" if g is not None and g > 0.85 else ""
+    return g is not None and g > 0.85
 
-print("### Fan-out: 100 members in one room, 10 senders (server on one core)\n")
-print("| offered msg/s | deliveries/s Parley | deliveries/s ngircd | CPU/delivery Parley | CPU/delivery ngircd | ratio | p50 Parley | p50 ngircd | p99 Parley | p99 ngircd |")
-print("|---|---|---|---|---|---|---|---|---|---|")
-steps = sorted({int(k.split("-")[2]) for k in runs if k.startswith(("parley-fanout-", "irc-fanout-"))})
-plot_rows = []
-for rate in steps:
-    p, i = f"parley-fanout-{rate}", f"irc-fanout-{rate}"
-    pc, ic = median(p, "serverCPUMicrosecondsPerDelivery"), median(i, "serverCPUMicrosecondsPerDelivery")
-    ratio = (pc / ic) if pc and ic else None
-    print(f"| {rate * 10} | {fmt(median(p, 'deliveriesPerSecond'))}{busy(p)} | {fmt(median(i, 'deliveriesPerSecond'))}{busy(i)} "
-          f"| {fmt(pc, '{:.2f} µs')} | {fmt(ic, '{:.2f} µs')} | {fmt(ratio, '{:.2f}')} "
-          f"| {fmt(median(p, 'latencyMicroseconds', 'p50'), '{:.0f} µs')} | {fmt(median(i, 'latencyMicroseconds', 'p50'), '{:.0f} µs')} "
-          f"| {fmt(median(p, 'latencyMicroseconds', 'p99'), '{:.0f} µs')} | {fmt(median(i, 'latencyMicroseconds', 'p99'), '{:.0f} µs')} |")
-    plot_rows.append({"rate": rate * 10, **{
-        server: {"cpu": median(key, "serverCPUMicrosecondsPerDelivery"), "p50": median(key, "latencyMicroseconds", "p50"),
-                 "p99": median(key, "latencyMicroseconds", "p99")}
-        for server, key in [("parley", p), ("irc", i)]}})
+SHAPES = [("spread", "senders spread evenly over each interval"), ("burst", "senders in step: a burst each interval")]
+plot_rows = {}
+for shape, title in SHAPES:
+    prefix = f"fanout-{shape}-"
+    steps = sorted({int(k.split("-")[3]) for k in runs if k.startswith((f"parley-{prefix}", f"irc-{prefix}"))})
+    if not steps:
+        continue
+    print(f"### Fan-out, {shape}: 100 members in one room, 10 senders, {title} (server on one core)\n")
+    print("| offered msg/s | deliveries/s | CPU/delivery Parley | ngircd | ratio | p50 Parley | ngircd | p99 Parley | ngircd "
+          "| p99.9 Parley | ngircd | records/line Parley | ngircd | bytes/line Parley | ngircd | client CPU Parley | ngircd | load avg |")
+    print("|" + "---|" * 19)
+    plot_rows[shape] = []
+    for rate in steps:
+        p, i = f"parley-{prefix}{rate}", f"irc-{prefix}{rate}"
+        pc, ic = median(p, "serverCPUMicrosecondsPerDelivery"), median(i, "serverCPUMicrosecondsPerDelivery")
+        ratio = (pc / ic) if pc and ic else None
+        lat = lambda key, q: fmt(median(key, "latencyMicroseconds", q), "{:.0f} µs")
+        client = lambda key: fmt(median(key, "generatorCPUShare"), "{:.0%}") + (" **saturated**" if busy(key) else "")
+        loads = [v for v in (median(p, "loadAverage"), median(i, "loadAverage")) if v is not None]
+        print(f"| {rate * 10} | {fmt(median(p, 'deliveriesPerSecond'))} / {fmt(median(i, 'deliveriesPerSecond'))} "
+              f"| {fmt(pc, '{:.2f} µs')} | {fmt(ic, '{:.2f} µs')} | {fmt(ratio, '{:.2f}')} "
+              f"| {lat(p, 'p50')} | {lat(i, 'p50')} | {lat(p, 'p99')} | {lat(i, 'p99')} | {lat(p, 'p99.9')} | {lat(i, 'p99.9')} "
+              f"| {fmt(median(p, 'recordsPerDelivery'), '{:.3f}')} | {fmt(median(i, 'recordsPerDelivery'), '{:.3f}')} "
+              f"| {fmt(median(p, 'bytesPerDelivery'), '{:.0f}')} | {fmt(median(i, 'bytesPerDelivery'), '{:.0f}')} "
+              f"| {client(p)} | {client(i)} | {' / '.join(f'{v:.2f}' for v in loads) or '-'} |")
+        plot_rows[shape].append({"rate": rate * 10, **{
+            server: {"cpu": median(key, "serverCPUMicrosecondsPerDelivery"), "p50": median(key, "latencyMicroseconds", "p50"),
+                     "p99": median(key, "latencyMicroseconds", "p99")}
+            for server, key in [("parley", p), ("irc", i)]}})
+    print()
 
-print("\n### 1,000 members over 20 rooms, 100 senders at 10 msg/s\n")
-print("| server | deliveries/s | CPU/delivery | p50 | p99 | errors |")
-print("|---|---|---|---|---|---|")
+if "parley-rooms" in runs or "irc-rooms" in runs:
+    print("### 1,000 members over 20 rooms, 100 senders at 10 msg/s\n")
+    print("| server | deliveries/s | CPU/delivery | p50 | p99 | errors |")
+    print("|---|---|---|---|---|---|")
 for label, key in [("Parley", "parley-rooms"), ("ngircd", "irc-rooms")]:
     if key in runs:
         print(f"| {label} | {fmt(median(key, 'deliveriesPerSecond'))} | {fmt(median(key, 'serverCPUMicrosecondsPerDelivery'), '{:.2f} µs')} "
@@ -86,5 +100,6 @@ except ImportError:
 else:
     fanout_runs = max((len(v) for k, v in runs.items() if "-fanout-" in k), default=0)
     label = "one run" if fanout_runs == 1 else f"medians of {fanout_runs} runs"
-    for path in plots.draw(plot_rows, results, label):
-        print(f"wrote {path}", file=sys.stderr)
+    for shape, rows in plot_rows.items():
+        for path in plots.draw(rows, results, f"{label}, {shape}", shape):
+            print(f"wrote {path}", file=sys.stderr)
