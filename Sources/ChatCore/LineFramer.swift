@@ -2,8 +2,8 @@
 ///
 /// A line longer than the protocol allows is reported once and then skipped up to its
 /// newline; a line that goes on for `maxUnterminatedBytes` ends the connection.
-public struct LineFramer: Equatable, Sendable {
-    public enum Output: Equatable, Sendable {
+public struct LineFramer: Hashable, Sendable {
+    public enum Output: Hashable, Sendable {
         case line([UInt8])
         case tooLong
         case overflow
