@@ -6,6 +6,11 @@
 #   bash Benchmarks/run.sh            # every scenario once
 #   RUNS=3 bash Benchmarks/run.sh     # medians of three
 #   SCENARIOS="fanout idle" bash Benchmarks/run.sh
+#   SERVERS="parley-irc irc" SCENARIOS=fanout bash Benchmarks/run.sh   # IRC both sides
+#
+# SERVERS picks the sides (default "parley irc"): parley is Parley's own protocol, irc is
+# ngircd, and parley-irc is Parley's IRC port (--irc-port, TLS), so Parley and ngircd can
+# be compared over the same protocol, the same IRC lines from the same generator.
 #
 # Results: a table on stdout and in Benchmarks/results/latest.md, raw JSON beside it, and
 # SVG plots of the fan-out (fanout-cpu.svg, fanout-latency.svg) drawn by summarize.py.
@@ -13,6 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-1}
 SCENARIOS=${SCENARIOS:-"fanout rooms idle idle10k burst"}
+SERVERS=${SERVERS:-"parley irc"}
 STEPS=${STEPS:-"10 50 100 200 400"}
 DURATION=${DURATION:-8}
 OUT=Benchmarks/results
@@ -38,11 +44,12 @@ gcc -shared -fPIC -O2 -o "$WORK/nodelay.so" Benchmarks/nodelay.c -ldl
 
 PARLEY_PORT=7900
 IRC_PORT=7901
+PARLEY_IRC_PORT=7903
 
-start_parley() { # $1: scrypt log N
+start_parley() { # $1: scrypt log N; more arguments go to parley serve
     rm -rf "$WORK/parley-data"
     taskset -c 0 "$BIN" serve --port $PARLEY_PORT --data-dir "$WORK/parley-data" --rate 0 \
-        --scrypt-log-n "$1" --max-connections-per-address 100000 --log-level warning \
+        --scrypt-log-n "$1" --max-connections-per-address 100000 --log-level warning "${@:2}" \
         > "$WORK/parley.out" 2> "$WORK/parley.err" &
     SERVER=$!; PIDS+=("$SERVER")
     for _ in $(seq 50); do grep -q listening "$WORK/parley.out" 2>/dev/null && return; sleep 0.2; done
@@ -84,6 +91,16 @@ CONF
     sleep 1
 }
 
+# Starts the side named $1 and sets the load's protocol and port.
+start_side() {
+    case $1 in
+        parley) start_parley 10; protocol=parley; port=$PARLEY_PORT ;;
+        parley-irc) start_parley 10 --irc-port $PARLEY_IRC_PORT; protocol=irc; port=$PARLEY_IRC_PORT ;;
+        irc) start_ngircd; protocol=irc; port=$IRC_PORT ;;
+        *) echo "unknown server $1 (parley, parley-irc, irc)"; exit 2 ;;
+    esac
+}
+
 stop_server() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }
 
 load() { # protocol port name args...
@@ -93,33 +110,33 @@ load() { # protocol port name args...
     echo "  $name: $(cat "$OUT/$name.json")" >> "$WORK/summary.log"
 }
 
-for server in parley irc; do
+for server in $SERVERS; do
     for run in $(seq "$RUNS"); do
         if [[ " $SCENARIOS " == *" fanout "* ]]; then
             echo "== $server: 100 members in one room, 10 senders (run $run)"
-            if [ $server = parley ]; then start_parley 10; port=$PARLEY_PORT; else start_ngircd; port=$IRC_PORT; fi
-            load $server $port "$server-warmup" --clients 100 --senders 1 --rate 1 --duration 1 > /dev/null
+            start_side $server
+            load $protocol $port "$server-warmup" --clients 100 --senders 1 --rate 1 --duration 1 > /dev/null
             for rate in $STEPS; do
-                load $server $port "$server-fanout-$rate-run$run" --clients 100 --senders 10 --rate "$rate" --duration "$DURATION"
+                load $protocol $port "$server-fanout-$rate-run$run" --clients 100 --senders 10 --rate "$rate" --duration "$DURATION"
             done
             stop_server
         fi
         if [[ " $SCENARIOS " == *" rooms "* ]]; then
             echo "== $server: 1,000 members over 20 rooms, 100 senders (run $run)"
-            if [ $server = parley ]; then start_parley 10; port=$PARLEY_PORT; else start_ngircd; port=$IRC_PORT; fi
-            load $server $port "$server-rooms-run$run" --clients 1000 --rooms 20 --senders 100 --rate 10 --duration "$DURATION"
+            start_side $server
+            load $protocol $port "$server-rooms-run$run" --clients 1000 --rooms 20 --senders 100 --rate 10 --duration "$DURATION"
             stop_server
         fi
         if [[ " $SCENARIOS " == *" idle "* ]]; then
             echo "== $server: 5,000 idle logged-in connections (run $run)"
-            if [ $server = parley ]; then start_parley 10; port=$PARLEY_PORT; else start_ngircd; port=$IRC_PORT; fi
-            load $server $port "$server-idle-run$run" --clients 5000 --idle --duration 8
+            start_side $server
+            load $protocol $port "$server-idle-run$run" --clients 5000 --idle --duration 8
             stop_server
         fi
         if [[ " $SCENARIOS " == *" idle10k "* ]]; then
             echo "== $server: 10,000 idle logged-in connections over 100 rooms (run $run)"
-            if [ $server = parley ]; then start_parley 10; port=$PARLEY_PORT; else start_ngircd; port=$IRC_PORT; fi
-            load $server $port "$server-idle10k-run$run" --clients 10000 --rooms 100 --idle --duration 8
+            start_side $server
+            load $protocol $port "$server-idle10k-run$run" --clients 10000 --rooms 100 --idle --duration 8
             stop_server
         fi
     done

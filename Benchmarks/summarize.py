@@ -32,6 +32,15 @@ def busy(key):
     g = median(key, "generatorCPUShare")
     return " (generator busy)" if g is not None and g > 0.85 else ""
 
+def fanout_row(rate, p, i):
+    """One offered rate of the fan-out: side p (Parley) against side i (ngircd)."""
+    pc, ic = median(p, "serverCPUMicrosecondsPerDelivery"), median(i, "serverCPUMicrosecondsPerDelivery")
+    ratio = (pc / ic) if pc and ic else None
+    print(f"| {rate * 10} | {fmt(median(p, 'deliveriesPerSecond'))}{busy(p)} | {fmt(median(i, 'deliveriesPerSecond'))}{busy(i)} "
+          f"| {fmt(pc, '{:.2f} µs')} | {fmt(ic, '{:.2f} µs')} | {fmt(ratio, '{:.2f}')} "
+          f"| {fmt(median(p, 'latencyMicroseconds', 'p50'), '{:.0f} µs')} | {fmt(median(i, 'latencyMicroseconds', 'p50'), '{:.0f} µs')} "
+          f"| {fmt(median(p, 'latencyMicroseconds', 'p99'), '{:.0f} µs')} | {fmt(median(i, 'latencyMicroseconds', 'p99'), '{:.0f} µs')} |")
+
 print("### Fan-out: 100 members in one room, 10 senders (server on one core)\n")
 print("| offered msg/s | deliveries/s Parley | deliveries/s ngircd | CPU/delivery Parley | CPU/delivery ngircd | ratio | p50 Parley | p50 ngircd | p99 Parley | p99 ngircd |")
 print("|---|---|---|---|---|---|---|---|---|---|")
@@ -39,21 +48,25 @@ steps = sorted({int(k.split("-")[2]) for k in runs if k.startswith(("parley-fano
 plot_rows = []
 for rate in steps:
     p, i = f"parley-fanout-{rate}", f"irc-fanout-{rate}"
-    pc, ic = median(p, "serverCPUMicrosecondsPerDelivery"), median(i, "serverCPUMicrosecondsPerDelivery")
-    ratio = (pc / ic) if pc and ic else None
-    print(f"| {rate * 10} | {fmt(median(p, 'deliveriesPerSecond'))}{busy(p)} | {fmt(median(i, 'deliveriesPerSecond'))}{busy(i)} "
-          f"| {fmt(pc, '{:.2f} µs')} | {fmt(ic, '{:.2f} µs')} | {fmt(ratio, '{:.2f}')} "
-          f"| {fmt(median(p, 'latencyMicroseconds', 'p50'), '{:.0f} µs')} | {fmt(median(i, 'latencyMicroseconds', 'p50'), '{:.0f} µs')} "
-          f"| {fmt(median(p, 'latencyMicroseconds', 'p99'), '{:.0f} µs')} | {fmt(median(i, 'latencyMicroseconds', 'p99'), '{:.0f} µs')} |")
+    fanout_row(rate, p, i)
     plot_rows.append({"rate": rate * 10, **{
         server: {"cpu": median(key, "serverCPUMicrosecondsPerDelivery"), "p50": median(key, "latencyMicroseconds", "p50"),
                  "p99": median(key, "latencyMicroseconds", "p99")}
         for server, key in [("parley", p), ("irc", i)]}})
 
+irc_steps = sorted({int(k.split("-")[3]) for k in runs if k.startswith("parley-irc-fanout-")})
+if irc_steps:
+    print("\n### Fan-out over IRC on both sides: Parley's --irc-port and ngircd, 100 members, 10 senders\n")
+    print("| offered msg/s | deliveries/s Parley (IRC) | deliveries/s ngircd | CPU/delivery Parley (IRC) | CPU/delivery ngircd | ratio | p50 Parley (IRC) | p50 ngircd | p99 Parley (IRC) | p99 ngircd |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+for rate in irc_steps:
+    p, i = f"parley-irc-fanout-{rate}", f"irc-fanout-{rate}"
+    fanout_row(rate, p, i)
+
 print("\n### 1,000 members over 20 rooms, 100 senders at 10 msg/s\n")
 print("| server | deliveries/s | CPU/delivery | p50 | p99 | errors |")
 print("|---|---|---|---|---|---|")
-for label, key in [("Parley", "parley-rooms"), ("ngircd", "irc-rooms")]:
+for label, key in [("Parley", "parley-rooms"), ("Parley (IRC)", "parley-irc-rooms"), ("ngircd", "irc-rooms")]:
     if key in runs:
         print(f"| {label} | {fmt(median(key, 'deliveriesPerSecond'))} | {fmt(median(key, 'serverCPUMicrosecondsPerDelivery'), '{:.2f} µs')} "
               f"| {fmt(median(key, 'latencyMicroseconds', 'p50'), '{:.0f} µs')} | {fmt(median(key, 'latencyMicroseconds', 'p99'), '{:.0f} µs')} "
