@@ -14,7 +14,9 @@ public struct IRCSession: ConnectionSession {
     public static let serverName = "parley"
     public static let userHost = "parley"
     /// The capabilities offered in `CAP LS` (IRCv3).
-    public static let capabilities = ["echo-message", "message-tags", "multi-prefix", "sasl", "server-time"]
+    public static let capabilities = [
+        "echo-message", "message-tags", "multi-prefix", "sasl", "server-time", "userhost-in-names",
+    ]
     /// A client quiet this long gets a `PING`; one that does not answer within `pingTimeout` is closed.
     public static let idlePing: Duration = .seconds(90)
     public static let pingTimeout: Duration = .seconds(60)
@@ -64,7 +66,8 @@ public struct IRCSession: ConnectionSession {
         case say(Name, notice: Bool)
         case whisper(Name, text: String, notice: Bool)
         case names(Name, NamesReply)
-        case list(current: Name)
+        /// `only`: the channels LIST asked about, nil for all.
+        case list(current: Name, only: Set<Name>?)
         case leave(Name)
         case join(Name, attempts: Int)
         case create(Name, attempts: Int)
@@ -218,6 +221,8 @@ public struct IRCSession: ConnectionSession {
         let parameters = message.parameters
         switch message.command {
         case "CAP": capability(parameters, now: now, &effects)
+        case "PING" where parameters.isEmpty:
+            reply("409", ["No origin specified"], &effects)
         case "PING":
             emit(
                 IRCMessage(source: IRCSession.serverName, "PONG", [IRCSession.serverName] + parameters.prefix(1)),
@@ -290,7 +295,9 @@ public struct IRCSession: ConnectionSession {
             }
             registration.nick = nick
         case "USER":
-            guard parameters.count >= 4 else { return reply("461", ["USER", "Not enough parameters"], &effects) }
+            guard parameters.count >= 4, !parameters[0].isEmpty, !parameters[3].isEmpty else {
+                return reply("461", ["USER", "Not enough parameters"], &effects)
+            }
             registration.user = true
         case "PASS":
             guard let password = parameters.first else {
@@ -471,6 +478,10 @@ public struct IRCSession: ConnectionSession {
         case "PRIVMSG", "NOTICE":
             say(message, channel: channel, now: now, &effects)
         case "NAMES":
+            // "NAMES invalid" has no error reply: RPL_ENDOFNAMES for the name as given.
+            if let given = parameters.first, IRCSession.channel(given) == nil {
+                return reply("366", [given, "End of /NAMES list"], &effects)
+            }
             let name = parameters.first.flatMap { IRCSession.channel($0) } ?? channel
             steps.append(.names(name, .names))
         case "WHO":
@@ -486,7 +497,9 @@ public struct IRCSession: ConnectionSession {
             reply("311", [name.text, name.text, IRCSession.userHost, "*", name.text], &effects)
             reply("318", [name.text, "End of WHOIS list"], &effects)
         case "LIST":
-            awaiting = .list(current: channel)
+            // LIST #a,#b: only those of the live rooms (a name that is no channel matches nothing).
+            let only = parameters.first.map { $0.split(separator: ",").map { IRCSession.channel($0) } }
+            awaiting = .list(current: channel, only: only.map { Set($0.compactMap { $0 }) })
             feed("/chatrooms", now: now, &effects)
         case "TOPIC":
             guard let target = parameters.first else {
@@ -666,9 +679,9 @@ public struct IRCSession: ConnectionSession {
             awaiting = nil
             users(room: room, names, kind, &effects)
         case .rooms(let names):
-            guard case .list? = awaiting else { return }
+            guard case .list(_, let only)? = awaiting else { return }
             awaiting = nil
-            list(names, &effects)
+            list(names.filter { only?.contains($0) ?? true }, &effects)
         case .bye(_, let text):
             emit(IRCMessage("ERROR", ["Closing link: \(text)"]), &effects)
             closed = true
@@ -765,8 +778,9 @@ public struct IRCSession: ConnectionSession {
             feed("/join \(room)", now: now, &effects)
         case .join(let room, _)?, .create(let room, _)?:
             reply(code == .serverBusy ? "405" : "403", ["#\(room)", "Cannot join channel: \(text)"], &effects)
-        case .list(let current)?:
-            list([current], &effects)  // Parley lists rooms from global only; here is where you are
+        case .list(let current, let only)?:
+            // Parley lists rooms from global only; here is where you are.
+            list(only?.contains(current) ?? true ? [current] : [], &effects)
         case .names, .leave, .none:
             emit(notice(text), &effects)
         }
@@ -807,14 +821,17 @@ public struct IRCSession: ConnectionSession {
         case .names:
             var line: [String] = []
             var bytes = 0
+            // userhost-in-names: each name as nick!user@host.
+            let full = enabled.contains("userhost-in-names")
             for name in names {
-                if bytes + name.text.utf8.count > 400 {
+                let entry = full ? "\(name)!\(name)@\(IRCSession.userHost)" : name.text
+                if bytes + entry.utf8.count > 400 {
                     reply("353", ["=", channel, line.joined(separator: " ")], &effects)
                     line = []
                     bytes = 0
                 }
-                line.append(name.text)
-                bytes += name.text.utf8.count + 1
+                line.append(entry)
+                bytes += entry.utf8.count + 1
             }
             if !line.isEmpty { reply("353", ["=", channel, line.joined(separator: " ")], &effects) }
             reply("366", [channel, "End of /NAMES list"], &effects)
