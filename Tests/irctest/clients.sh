@@ -51,14 +51,18 @@ tmux new-window -t $SESSION -n irssi "irssi --home='$OUT/irssi' -n alice"
 sleep 2
 keys irssi "/network add -sasl_mechanism PLAIN -sasl_username alice -sasl_password $PASSWORD parley"
 keys irssi "/server add -tls -notls_verify -network parley 127.0.0.1 $IRC_PORT"
+
 keys irssi "/connect parley" 4
 snap irssi irssi-1-connected
 
-# WeeChat (headless) over TLS with SASL PLAIN; its FIFO takes commands.
+# WeeChat (headless) over TLS with SASL PLAIN; its FIFO takes commands. WeeChat before 4.0
+# (Debian 12 has 3.8) spells TLS "ssl": there `-tls` is ignored and it connects in plain text.
+tls=tls
+[[ $(weechat-headless --version) == [0-3].* ]] && tls=ssl
 tmux new-window -t $SESSION -n weechat "weechat-headless --stdout --dir '$OUT/weechat' \
   -r '/set logger.file.path $OUT/weechat/logs; /set logger.level.irc 9; /set fifo.file.path $OUT/weechat/fifo; \
-/server add parley 127.0.0.1/$IRC_PORT -tls -tls_verify=off -sasl_mechanism=plain -sasl_username=wendy \
--sasl_password=$PASSWORD -nicks=wendy -autoconnect; /connect parley'"
+/server add parley 127.0.0.1/$IRC_PORT -$tls -${tls}_verify=off -sasl_mechanism=plain -sasl_username=wendy \
+-sasl_password=$PASSWORD -nicks=wendy; /connect parley'"
 sleep 5
 wee() { printf '%s\n' "$1" > "$OUT/weechat/fifo"; sleep "${2:-1}"; }
 
@@ -69,6 +73,7 @@ wee "irc.parley.#global *hello from weechat"
 keys bob "hello from parley chat" 2
 snap bob bob-2-global
 snap irssi irssi-2-global
+keys irssi "/rawlog save $OUT/irssi-raw-global.log"
 
 # Whispers both ways.
 keys irssi "/msg bob psst from irssi"
