@@ -57,3 +57,26 @@ extension IRCSessionTests {
             ])
     }
 }
+
+extension IRCSessionTests {
+    @Test("a server name given at start is the prefix of replies and of PONG")
+    func serverNameGiven() {
+        var session = IRCSession(
+            id: id, address: "192.0.2.9", wallClockOffset: .zero, now: t0, serverName: "My.Little.Server")
+        _ = session.opened(now: t0)
+        let out = session.bytesReceived(irc("PING :abc", "FROB"), now: t0)
+        #expect(
+            out.ircLines == [
+                ":My.Little.Server PONG My.Little.Server :abc", ":My.Little.Server 451 * FROB :You have not registered",
+            ])
+    }
+
+    @Test("a server name is 1 to 32 of A-Z a-z 0-9 . and -")
+    func serverNameSpelling() {
+        #expect(IRCSession.isServerName("irc.example-1.org"))
+        #expect(!IRCSession.isServerName(""))
+        #expect(!IRCSession.isServerName("has space"))
+        #expect(!IRCSession.isServerName("colon:name"))
+        #expect(!IRCSession.isServerName(String(repeating: "a", count: 33)))
+    }
+}

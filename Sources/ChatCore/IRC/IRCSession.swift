@@ -10,8 +10,11 @@
 /// an `ERR`, `USERS`, `ROOMS`, or the room's echo of a message).
 public struct IRCSession: ConnectionSession {
     public let id: SessionID
-    /// The server's name in replies' prefixes; users are `nick!nick@<host>`.
-    public static let serverName = "parley"
+    /// This server's name in replies' prefixes, `PING` and `PONG` (see `isServerName`).
+    public let serverName: String
+    /// The server's name in replies' prefixes unless `parley serve --irc-server-name` says
+    /// another; users are `nick!nick@<userHost>` whatever it is.
+    public static let defaultServerName = "parley"
     public static let userHost = "parley"
     /// The capabilities offered in `CAP LS` (IRCv3).
     public static let capabilities = [
@@ -86,8 +89,12 @@ public struct IRCSession: ConnectionSession {
         case names(Name, NamesReply)
     }
 
-    public init(id: SessionID, address: String, limits: Limits = .standard, wallClockOffset: Duration, now: Instant) {
+    public init(
+        id: SessionID, address: String, limits: Limits = .standard, wallClockOffset: Duration, now: Instant,
+        serverName: String = IRCSession.defaultServerName
+    ) {
         self.id = id
+        self.serverName = serverName
         var innerLimits = limits
         innerLimits.rate = nil  // this actor's own bucket counts every IRC line, queries included
         self.inner = Session(id: id, address: address, limits: innerLimits, now: now)
@@ -157,7 +164,7 @@ public struct IRCSession: ConnectionSession {
         }
         if pingSent == nil, now >= lastHeard + IRCSession.idlePing {
             pingSent = now
-            emit(IRCMessage("PING", [IRCSession.serverName]), &effects)
+            emit(IRCMessage("PING", [serverName]), &effects)
         }
         pump(now: now, &effects)
         return effects
@@ -225,7 +232,7 @@ public struct IRCSession: ConnectionSession {
             reply("409", ["No origin specified"], &effects)
         case "PING":
             emit(
-                IRCMessage(source: IRCSession.serverName, "PONG", [IRCSession.serverName] + parameters.prefix(1)),
+                IRCMessage(source: serverName, "PONG", [serverName] + parameters.prefix(1)),
                 &effects)
         case "PONG": pingSent = nil
         case "QUIT": feed("/quit", now: now, &effects)
@@ -420,9 +427,9 @@ public struct IRCSession: ConnectionSession {
         state = .welcomed(account, channel: .global)
         let me = account.text
         reply("001", ["Welcome to Parley, \(me)!\(me)@\(IRCSession.userHost)"], &effects)
-        reply("002", ["Your host is \(IRCSession.serverName), running Parley"], &effects)
+        reply("002", ["Your host is \(serverName), running Parley"], &effects)
         reply("003", ["This server speaks Parley's rules: one room at a time"], &effects)
-        reply("004", [IRCSession.serverName, "parley", "i", "nt"], &effects)
+        reply("004", [serverName, "parley", "i", "nt"], &effects)
         reply(
             "005",
             [
@@ -578,6 +585,13 @@ public struct IRCSession: ConnectionSession {
             awaiting = .whisper(name, text: text, notice: notice)
             feed("/whisper \(name) \(text)", now: now, &effects)
         }
+    }
+
+    /// A name this server may go by: 1 to 32 of `A-Z a-z 0-9 . -`, as a host name is spelled
+    /// (short, so that replies keep within the 512 bytes their texts were cut for).
+    public static func isServerName(_ text: String) -> Bool {
+        (1...32).contains(text.utf8.count)
+            && text.allSatisfy { $0 == "." || $0 == "-" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
     }
 
     /// `#name` as a Parley room name, nil when it is not one.
@@ -838,7 +852,7 @@ public struct IRCSession: ConnectionSession {
         case .who:
             for name in names {
                 let host = IRCSession.userHost
-                reply("352", [channel, name.text, host, IRCSession.serverName, name.text, "H", "0 \(name)"], &effects)
+                reply("352", [channel, name.text, host, serverName, name.text, "H", "0 \(name)"], &effects)
             }
             reply("315", [channel, "End of WHO list"], &effects)
         }
@@ -865,7 +879,7 @@ public struct IRCSession: ConnectionSession {
         let echoed = parameters.enumerated().map { index, parameter in
             index == parameters.count - 1 ? parameter : IRCText.pieces(parameter, maxBytes: 64)[0]
         }
-        return IRCMessage(source: IRCSession.serverName, command, echoed)
+        return IRCMessage(source: serverName, command, echoed)
     }
 
     private func notice(_ text: String) -> IRCMessage { server("NOTICE", [target, text]) }
