@@ -6,6 +6,7 @@
 #   bash Benchmarks/run.sh            # every scenario once
 #   RUNS=3 bash Benchmarks/run.sh     # medians of three
 #   SCENARIOS="fanout idle" bash Benchmarks/run.sh
+#   PARLEY_BIN=.build/release/parley bash Benchmarks/run.sh   # that binary, no build
 #   SERVERS="parley-irc irc" SCENARIOS=fanout bash Benchmarks/run.sh   # IRC both sides
 #
 # SERVERS picks the sides (default "parley irc"): parley is Parley's own protocol, irc is
@@ -21,7 +22,7 @@ SCENARIOS=${SCENARIOS:-"fanout rooms idle idle10k burst"}
 SERVERS=${SERVERS:-"parley irc"}
 STEPS=${STEPS:-"10 50 100 200 400"}
 DURATION=${DURATION:-8}
-OUT=Benchmarks/results
+OUT=${OUT:-Benchmarks/results}
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/parley-bench.XXXXXX)
 PIDS=()
@@ -38,8 +39,7 @@ if ! need ngircd; then
 fi
 need openssl || { apt-get update -q && apt-get install -y -q openssl; }
 
-swift build -c release
-BIN=$PWD/.build/release/parley
+if [[ -n "${PARLEY_BIN:-}" ]]; then BIN=$PARLEY_BIN; else swift build -c release; BIN=$PWD/.build/release/parley; fi
 gcc -shared -fPIC -O2 -o "$WORK/nodelay.so" Benchmarks/nodelay.c -ldl
 
 PARLEY_PORT=7900
@@ -88,7 +88,9 @@ Ports = $IRC_PORT
 CONF
     LD_PRELOAD="$WORK/nodelay.so" taskset -c 0 ngircd -n -f "$WORK/ngircd.conf" > "$WORK/ngircd.log" 2>&1 &
     SERVER=$!; PIDS+=("$SERVER")
-    sleep 1
+    # ngircd makes DH parameters before it listens: seconds on a loaded machine.
+    for _ in $(seq 150); do (exec 3<>/dev/tcp/127.0.0.1/$IRC_PORT) 2>/dev/null && return; sleep 0.2; done
+    echo "ngircd did not start"; cat "$WORK/ngircd.log"; exit 1
 }
 
 # Starts the side named $1 and sets the load's protocol and port.

@@ -33,6 +33,13 @@ def parley_binary() -> str:
     return os.environ.get("PARLEY_BIN") or shutil.which("parley") or "parley"
 
 
+def server_name_arguments() -> list:
+    """irctest's checks expect the server to be called My.Little.Server (its other
+    controllers configure that name); a parley without --irc-server-name stays `parley`."""
+    help_text = subprocess.run([parley_binary(), "serve", "--help"], capture_output=True, text=True).stdout
+    return ["--irc-server-name", "My.Little.Server"] if "--irc-server-name" in help_text else []
+
+
 class ParleyController(BaseServerController, DirectoryBasedController):
     software_name = "Parley"
     supported_sasl_mechanisms: Set[str] = {"PLAIN"}
@@ -79,6 +86,7 @@ class ParleyController(BaseServerController, DirectoryBasedController):
                 "--host", "127.0.0.1",  # the plain port binds only to loopback; irctest asks for 0.0.0.0
                 "--port", str(parley_port),
                 "--irc-plain-port", str(port),
+                *server_name_arguments(),
                 "--data-dir", str(data_dir),
                 "--scrypt-log-n", "10",  # a test's accounts need no real hashing cost
                 "--rate", "0",  # irctest sends its lines in bursts
