@@ -6,17 +6,34 @@
 #   bash Benchmarks/run.sh            # every scenario once
 #   RUNS=3 bash Benchmarks/run.sh     # medians of three
 #   SCENARIOS="fanout idle" bash Benchmarks/run.sh
+#   bash Benchmarks/run.sh --shape burst   # the fan-out with senders in step only
 #   PARLEY_BIN=.build/release/parley bash Benchmarks/run.sh   # that binary, no build
 #   SERVERS="parley-irc irc" SCENARIOS=fanout bash Benchmarks/run.sh   # IRC both sides
+#   OUT=/tmp/bench bash Benchmarks/run.sh   # results elsewhere than Benchmarks/results
 #
 # SERVERS picks the sides (default "parley irc"): parley is Parley's own protocol, irc is
 # ngircd, and parley-irc is Parley's IRC port (--irc-port, TLS), so Parley and ngircd can
 # be compared over the same protocol, the same IRC lines from the same generator.
 #
-# Results: a table on stdout and in Benchmarks/results/latest.md, raw JSON beside it, and
-# SVG plots of the fan-out (fanout-cpu.svg, fanout-latency.svg) drawn by summarize.py.
+# The fan-out runs, on every side, in two sender shapes (SHAPES, both unless --shape picks
+# one): `spread`, the senders evenly over each interval (independent people), and `burst`,
+# every sender in step each interval (everyone answering at once). Each row reports server
+# CPU per delivery, p50/p99/p99.9, the TLS records and bytes each receiver read per
+# delivered line (measured at the client), and the generator's own CPU (flagged above 85%).
+# Fan-out results are named SIDE-fanout-SHAPE-RATE-runN.json.
+#
+# Results: a table on stdout and in $OUT/latest.md (OUT defaults to Benchmarks/results), raw
+# JSON beside it, and SVG plots of each fan-out shape (fanout-SHAPE-cpu.svg,
+# fanout-SHAPE-latency.svg) drawn by summarize.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SHAPES=${SHAPES:-"spread burst"}
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --shape) case "${2:-}" in spread | burst) SHAPES=$2 ;; *) echo "--shape is spread or burst"; exit 2 ;; esac; shift 2 ;;
+        *) echo "unknown option $1 (see the header of $0)"; exit 2 ;;
+    esac
+done
 RUNS=${RUNS:-1}
 SCENARIOS=${SCENARIOS:-"fanout rooms idle idle10k burst"}
 SERVERS=${SERVERS:-"parley irc"}
@@ -109,19 +126,33 @@ load() { # protocol port name args...
     local protocol=$1 port=$2 name=$3; shift 3
     taskset -c 1 "$BIN" load 127.0.0.1:$port --protocol "$protocol" --server-pid "$SERVER" --json "$@" \
         2>> "$WORK/load.err" > "$OUT/$name.json" || echo "  (run $name reported errors)"
+    # The load average beside each figure: the machine may be shared with builds.
+    python3 - "$OUT/$name.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+try:
+    data = json.load(open(path))
+except ValueError:
+    sys.exit(0)
+data["loadAverage"] = float(open("/proc/loadavg").read().split()[0])
+json.dump(data, open(path, "w"), sort_keys=True)
+PY
     echo "  $name: $(cat "$OUT/$name.json")" >> "$WORK/summary.log"
 }
 
 for server in $SERVERS; do
     for run in $(seq "$RUNS"); do
         if [[ " $SCENARIOS " == *" fanout "* ]]; then
-            echo "== $server: 100 members in one room, 10 senders (run $run)"
-            start_side $server
-            load $protocol $port "$server-warmup" --clients 100 --senders 1 --rate 1 --duration 1 > /dev/null
-            for rate in $STEPS; do
-                load $protocol $port "$server-fanout-$rate-run$run" --clients 100 --senders 10 --rate "$rate" --duration "$DURATION"
+            for shape in $SHAPES; do
+                echo "== $server: 100 members in one room, 10 senders, $shape (run $run; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+                start_side $server
+                load $protocol $port "$server-warmup" --clients 100 --senders 1 --rate 1 --duration 1 > /dev/null
+                for rate in $STEPS; do
+                    load $protocol $port "$server-fanout-$shape-$rate-run$run" --clients 100 --senders 10 --rate "$rate" \
+                        --shape "$shape" --duration "$DURATION"
+                done
+                stop_server
             done
-            stop_server
         fi
         if [[ " $SCENARIOS " == *" rooms "* ]]; then
             echo "== $server: 1,000 members over 20 rooms, 100 senders (run $run)"

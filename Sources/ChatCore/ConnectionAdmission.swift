@@ -23,13 +23,14 @@ public struct ConnectionAdmission: Sendable {
 
         public init(
             connectionsPerAddress: Int, handshakes: Int, handshakesPerAddress: Int, strangers: Int,
-            strangersPerAddress: Int
+            strangersPerAddress: Int, exemptLoopback: Bool = true
         ) {
             self.connectionsPerAddress = connectionsPerAddress
             self.handshakes = handshakes
             self.handshakesPerAddress = handshakesPerAddress
             self.strangers = strangers
             self.strangersPerAddress = strangersPerAddress
+            self.exemptLoopback = exemptLoopback
         }
     }
 

@@ -70,7 +70,7 @@ extension Roster {
     func replay<Output: RosterOutput>(
         _ entries: ArraySlice<HistoryEntry>, to session: SessionID, _ effects: inout [Output]
     ) {
-        effects.reserveCapacity(effects.count + entries.count + 1)
+        effects.reserveRoom(for: entries.count + 1)
         for entry in entries {
             let line = ServerLine.history(room: room.name, at: entry.at, from: entry.sender, text: entry.text)
             effects.append(.session(session, .deliver(line)))

@@ -256,7 +256,7 @@ struct Roster: Sendable {
 
     /// A line for every member but one.
     func broadcast<Output: RosterOutput>(_ line: ServerLine, except excluded: SessionID?, _ effects: inout [Output]) {
-        effects.reserveCapacity(effects.count + members.count)
+        effects.reserveRoom(for: members.count)
         for session in order where session != excluded {
             effects.append(.session(session, .deliver(line)))
         }

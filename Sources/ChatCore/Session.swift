@@ -117,7 +117,7 @@ public struct Session: ChatActor {
     }
 
     /// Bytes arrived from the client.
-    public mutating func bytesReceived(_ bytes: some Collection<UInt8>, now: Instant) -> [SessionEffect] {
+    public mutating func bytesReceived(_ bytes: UnsafeRawBufferPointer, now: Instant) -> [SessionEffect] {
         var effects: [SessionEffect] = []
         defer { refreshTimer(now: now) }
         guard !isClosing else { return effects }

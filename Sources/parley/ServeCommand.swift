@@ -62,6 +62,12 @@ struct Serve: ParsableCommand {
     var maxStrangers = 1024
     @Option(help: "Connections not logged in yet, at once, from one address (an IPv6 /64; loopback is exempt).")
     var maxStrangersPerAddress = 10
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "Exempt loopback from the per-address caps and login limits (the per-account limits still apply). Turn it off behind a TLS proxy on this machine, or to try the per-address limits from loopback."
+    )
+    var exemptLoopback = true
     @Option(help: "Database durability: normal (survives a crash of the server) or full (also a power loss).")
     var synchronous = "normal"
     @Option(
@@ -194,6 +200,7 @@ struct Serve: ParsableCommand {
         configuration.maxHandshakesPerAddress = maxHandshakesPerAddress
         configuration.maxStrangers = maxStrangers
         configuration.maxStrangersPerAddress = maxStrangersPerAddress
+        configuration.exemptLoopback = exemptLoopback
         configuration.synchronous = synchronous == "full" ? .full : .normal
         configuration.commitWindow = .microseconds(commitWindow)
         configuration.limits.rate = rate == 0 ? nil : RateLimit(linesPerSecond: rate, burst: burst)

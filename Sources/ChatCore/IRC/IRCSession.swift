@@ -131,7 +131,7 @@ public struct IRCSession: ConnectionSession {
         return effects
     }
 
-    public mutating func bytesReceived(_ bytes: some Collection<UInt8>, now: Instant) -> [SessionEffect] {
+    public mutating func bytesReceived(_ bytes: UnsafeRawBufferPointer, now: Instant) -> [SessionEffect] {
         var effects: [SessionEffect] = []
         guard !closed, !inner.isClosing else { return effects }
         lastHeard = now
