@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """SVG plots of the fan-out benchmark: CPU per delivery, and p50/p99 latency, against the
-offered rate, Parley and ngircd on the same axes. Drawn with matplotlib (install it in the
+offered rate, Parley (and Parley's IRC port, when run) and ngircd on the same axes. Drawn with matplotlib (install it in the
 benchmark's own environment: run.sh makes Benchmarks/.venv).
 
     Benchmarks/.venv/bin/python Benchmarks/plots.py [RESULTS_DIR]
@@ -15,8 +15,9 @@ import matplotlib
 matplotlib.use("svg")
 import matplotlib.pyplot as plt
 
-# Each row: offered msg/s -> figures per server (µs). Keys: cpu, p50, p99.
-SERVERS = [("parley", "Parley", "#1f4e8c"), ("irc", "ngircd", "#c0392b")]
+# Each row: offered msg/s -> figures per server (µs). Keys: cpu, p50, p99. A server with no
+# figures in any row (parley-irc unless run.sh's SERVERS had it) is left off the plot.
+SERVERS = [("parley", "Parley", "#1f4e8c"), ("parley-irc", "Parley (IRC)", "#27ae60"), ("irc", "ngircd", "#c0392b")]
 
 
 def fanout_rows_from_markdown(path):
@@ -50,7 +51,7 @@ def _axes(title, ylabel):
 
 
 def _series(rows, server, field):
-    points = [(r["rate"], r[server][field]) for r in rows if r[server][field] is not None]
+    points = [(r["rate"], r[server][field]) for r in rows if r.get(server, {}).get(field) is not None]
     return [p[0] for p in points], [p[1] for p in points]
 
 
@@ -74,7 +75,9 @@ def draw(rows, directory, source, shape):
     written = []
     figure, axes = _axes(f"Server CPU per delivery ({source})", "CPU µs per delivery")
     for key, label, colour in SERVERS:
-        axes.plot(*_series(rows, key, "cpu"), marker="o", color=colour, label=label)
+        xs, ys = _series(rows, key, "cpu")
+        if xs:
+            axes.plot(xs, ys, marker="o", color=colour, label=label)
     path = os.path.join(directory, f"fanout-{shape}-cpu.svg")
     _save(figure, axes, rows, path)
     written.append(path)
@@ -83,7 +86,8 @@ def draw(rows, directory, source, shape):
     for key, label, colour in SERVERS:
         for field, style in [("p50", "-"), ("p99", "--")]:
             xs, ys = _series(rows, key, field)
-            axes.plot(xs, [y / 1000 for y in ys], style, marker="o", color=colour, label=f"{label} {field}")
+            if xs:
+                axes.plot(xs, [y / 1000 for y in ys], style, marker="o", color=colour, label=f"{label} {field}")
     path = os.path.join(directory, f"fanout-{shape}-latency.svg")
     _save(figure, axes, rows, path)
     written.append(path)

@@ -13,6 +13,8 @@ public struct ServerConfiguration: Sendable {
     public var ircPort: UInt16?
     /// IRC in plain TCP on this port (`--irc-plain-port`): only when `host` is loopback.
     public var ircPlainPort: UInt16?
+    /// The IRC server's name in replies (`--irc-server-name`; `IRCSession.isServerName`).
+    public var ircServerName = IRCSession.defaultServerName
     /// Unix time minus the shell's clock, for IRC's `server-time` tags (`ChatServer` sets it).
     public var wallClockOffset: Duration = .zero
     /// An operator's own certificate and key; both or neither. Otherwise one is made.
