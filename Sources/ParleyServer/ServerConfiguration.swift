@@ -45,7 +45,7 @@ public struct ServerConfiguration: Sendable {
     /// Unsent output of all connections together past which the slowest readers are
     /// closed first (`OutputBudget`, `--output-budget`); nil: no server-wide budget, only
     /// each connection's `Limits.maxOutboxBytes`.
-    public var outputBudgetBytes: Int? = 16 * 1024 * 1024
+    public var outputBudgetBytes: Int? = 8 * 1024 * 1024
     /// SO_SNDBUF of accepted sockets (`--socket-send-buffer`): what a peer that does not
     /// read holds in the kernel beside its outbox (Linux reserves twice the figure). A
     /// smaller buffer means more wake-ups to refill it for a fast reader far away; nil

@@ -126,8 +126,9 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     /// it is told `BYE slow-reader` and closed.
     func closeAsSlowestReader() {
         lock.withLock {
+            guard streamOpen, !peerGone else { return }
             // One closing already (its own goodbye, a shutdown) keeps its last lines.
-            guard streamOpen, !peerGone, !session.isClosing else { return }
+            guard !session.isClosing else { return budget?.noteCloseOfClosing() ?? () }
             let dropped = output.dropAllButFront()
             session.outputSent(bytes: dropped)
             let now = platform.now()

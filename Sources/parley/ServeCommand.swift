@@ -81,7 +81,7 @@ struct Serve: ParsableCommand {
         help:
             "KiB of output not yet taken by readers, all connections together, past which the slowest readers are closed first with BYE slow-reader (0: no server-wide budget)."
     )
-    var outputBudget = 16 * 1024
+    var outputBudget = 8 * 1024
     @Option(
         help:
             "SO_SNDBUF of each connection in KiB: what a reader that does not read holds in the kernel (0: the kernel's autotuning, up to 4 MiB a socket)."
