@@ -120,7 +120,7 @@ extension ShellSetup {
         setup.historyLines = history.chance(0.25) ? 0 : history.within(1...4)
         // Small enough that a reader or two falling behind spends it.
         var budget = SeededRandom(seed: seed, stream: 109)
-        setup.outputBudget = faults && budget.chance(0.4) ? budget.within(60...600) : nil
+        setup.outputBudget = faults && budget.chance(0.4) ? budget.within(1...200) : nil
         return setup
     }
 

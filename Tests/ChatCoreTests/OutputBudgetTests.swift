@@ -75,8 +75,9 @@ struct OutputBudgetTests {
         _ = queue(&budget, 70, a)
         budget.ended(a)
         #expect(budget.total == 0)
-        #expect(queue(&budget, 90, b) == [])
+        #expect(queue(&budget, 70, b) == [])
         #expect(queue(&budget, 20, a) == [], "a new life for the id starts from nothing")
+        #expect(budget.backlog(of: a) == 20)
     }
 
     // MARK: - Seeded runs against a model
