@@ -20,6 +20,9 @@ struct Outbox {
 
     /// Appends `size` bytes that `render` writes at the end of the array it is given.
     mutating func append(size: Int, _ render: (inout [UInt8]) -> Void) {
+        if chunks.count == 1, chunks[0].isEmpty, chunks[0].capacity < size {
+            chunks = []  // all written, and too small: never leave an empty chunk in front
+        }
         if chunks.isEmpty || chunks[chunks.count - 1].count + size > chunks[chunks.count - 1].capacity {
             var chunk: [UInt8] = []
             chunk.reserveCapacity(chunks.isEmpty ? max(size, Outbox.keptBytes) : max(size, Outbox.chunkBytes))
