@@ -19,6 +19,7 @@ public final class ProductionShell: ShellHandle, @unchecked Sendable {
         configuration.commitWindow = .microseconds(setup.commitWindowMicroseconds)
         configuration.inlineStoreReplyReach = setup.inlineReach ?? 128
         configuration.historyLines = setup.historyLines ?? 0
+        configuration.outputBudgetBytes = setup.outputBudget
         configuration.maxConnectionsPerAddress = 20
         configuration.maxConnections = nil
         configuration.databaseBusyTimeout = .zero

@@ -27,6 +27,9 @@ public struct ShellSetup: Codable, Equatable, Sendable {
     /// Room messages a session gets on entering a room (`--history`). nil (fixtures from
     /// before history existed): none, so they replay as they were made.
     public var historyLines: Int?
+    /// The server-wide output budget (`ServerConfiguration.outputBudgetBytes`) where the
+    /// seed draws one; nil (and fixtures from before it was drawn): none.
+    public var outputBudget: Int?
 
     public struct Flood: Codable, Equatable, Sendable {
         public var linesPerSecond: Int
@@ -115,6 +118,9 @@ extension ShellSetup {
         // A stream of its own, so every draw above is as it was.
         var history = SeededRandom(seed: seed, stream: 107)
         setup.historyLines = history.chance(0.25) ? 0 : history.within(1...4)
+        // Small enough that a reader or two falling behind spends it.
+        var budget = SeededRandom(seed: seed, stream: 109)
+        setup.outputBudget = faults && budget.chance(0.4) ? budget.within(1...200) : nil
         return setup
     }
 

@@ -53,6 +53,10 @@ public final class ControlledAtomic: PlatformAtomicInt, @unchecked Sendable {
         {
             scheduler.hazards.count(.mailboxReply)
         }
+        if delta > 0, role == "output budget closes" { scheduler.hazards.count(.outputBudgetClose, by: delta) }
+        if delta > 0, role == "output budget closes of closing sessions" {
+            scheduler.hazards.count(.budgetCloseOfClosing, by: delta)
+        }
         scheduler.atomicAccess(self, delta < 0 ? "subtracts \(-delta), now" : "adds \(delta), now", value)
         return value
     }

@@ -19,6 +19,10 @@ public enum ShellHazard: String, CaseIterable, Codable, Sendable {
     /// waited in its mailbox: the moment the storage thread's "no reply waiting" check is
     /// all that keeps the next reply from overtaking it.
     case replyWaitingAsReachFalls = "reply-waiting-as-reach-falls"
+    /// The server-wide output budget closed a slow reader.
+    case outputBudgetClose = "output-budget-close"
+    /// A budget close reached a session already closing (its own goodbye, a shutdown).
+    case budgetCloseOfClosing = "budget-close-of-closing"
 }
 
 public struct HazardCounts: Sendable, Equatable {

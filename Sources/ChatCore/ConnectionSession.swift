@@ -18,6 +18,9 @@ public protocol ConnectionSession: ChatActor where Message == SessionMessage, Ou
     mutating func outputSent(bytes: Int)
     mutating func connectionLost(now: Instant) -> [SessionEffect]
     mutating func shutdown(now: Instant) -> [SessionEffect]
+    /// The server-wide output budget is spent and this connection is among its slowest
+    /// readers (`OutputBudget`): it says `BYE slow-reader` and unwinds.
+    mutating func outputBudgetSpent(now: Instant) -> [SessionEffect]
     mutating func receive(_ message: SessionMessage, now: Instant, into effects: inout [SessionEffect])
 }
 

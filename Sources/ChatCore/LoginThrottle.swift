@@ -1,5 +1,7 @@
 /// The Gate's login limits: failed password checks per (account, address) pair with a
 /// growing backoff, an address-wide cap on failed checks, and registrations per address.
+/// The address-wide cap and the registrations count per `AddressKey` (an IPv6 /64, as the
+/// connection quotas do), or one site's addresses would each get their own allowance.
 ///
 /// A login takes a place when the Gate accepts it, before its password is checked, so
 /// logins in flight count against every limit; a check that matches gives its place back,
@@ -65,7 +67,7 @@ struct LoginThrottle: Hashable, Sendable {
         } else if limits.maxFailedLogins <= 0 {
             return "logins are closed"
         }
-        let sourceIndex = sources.index(forKey: address)
+        let sourceIndex = sources.index(forKey: AddressKey.of(address))
         if let sourceIndex, !isExempt(address) {
             let source = sources.values[sourceIndex]
             if LoginThrottle.recent(source.failures, now, window) + source.pending >= limits.maxFailedLoginsPerAddress {
@@ -73,7 +75,11 @@ struct LoginThrottle: Hashable, Sendable {
             }
         }
         if let pairIndex { pairs.values[pairIndex].pending += 1 } else { pairs[key] = Pair(pending: 1) }
-        if let sourceIndex { sources.values[sourceIndex].pending += 1 } else { sources[address] = Source(pending: 1) }
+        if let sourceIndex {
+            sources.values[sourceIndex].pending += 1
+        } else {
+            sources[AddressKey.of(address)] = Source(pending: 1)
+        }
         return nil
     }
 
@@ -82,7 +88,7 @@ struct LoginThrottle: Hashable, Sendable {
     mutating func release(login account: String, from address: String) {
         let key = PairKey(account: account, address: address)
         pairs[key]?.pending -= 1
-        sources[address]?.pending -= 1
+        sources[AddressKey.of(address)]?.pending -= 1
     }
 
     /// A login's password was checked. A match gives its places back (and nothing more: a
@@ -92,7 +98,7 @@ struct LoginThrottle: Hashable, Sendable {
     mutating func checked(login account: String, from address: String, matched: Bool, now: Instant) {
         LoginThrottle.checked(
             &pairs[PairKey(account: account, address: address), default: Pair()], matched: matched, now: now, limits)
-        LoginThrottle.checked(&sources[address, default: Source()], matched: matched, now: now, limits)
+        LoginThrottle.checked(&sources[AddressKey.of(address), default: Source()], matched: matched, now: now, limits)
         if !matched { pruneIfLarge(now: now) }
     }
 
@@ -127,7 +133,7 @@ struct LoginThrottle: Hashable, Sendable {
     /// Why a registration may not start now, as the text of its `ERR rate-limited`; nil: it may.
     func refusal(registrationFrom address: String, now: Instant) -> String? {
         let limit = max(1, limits.maxRegistrationsPerAddress)
-        guard !isExempt(address), let times = registrations[address],
+        guard !isExempt(address), let times = registrations[AddressKey.of(address)],
             LoginThrottle.recent(times, now, limits.registrationWindow) >= limit
         else { return nil }
         let frees = times[times.count - limit] + limits.registrationWindow
@@ -137,7 +143,8 @@ struct LoginThrottle: Hashable, Sendable {
     /// A registration is accepted; it counts whatever becomes of it (each costs a hash).
     mutating func recordRegistration(from address: String, now: Instant) {
         guard !isExempt(address) else { return }
-        LoginThrottle.append(now, to: &registrations[address, default: []], keeping: limits.maxRegistrationsPerAddress)
+        LoginThrottle.append(
+            now, to: &registrations[AddressKey.of(address), default: []], keeping: limits.maxRegistrationsPerAddress)
         pruneIfLarge(now: now)
     }
 

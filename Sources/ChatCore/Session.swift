@@ -172,6 +172,17 @@ public struct Session: ChatActor, Hashable {
         return effects
     }
 
+    /// The server's output budget is spent and this reader is among the slowest: the shell
+    /// has dropped what it had unsent but the goodbye's room.
+    public mutating func outputBudgetSpent(now: Instant) -> [SessionEffect] {
+        var effects: [SessionEffect] = []
+        defer { refreshTimer(now: now) }
+        guard !isClosing else { return effects }
+        outboxBytes = 0
+        close(.slowReader, "you are not reading fast enough for the server", reason: .slowReader, &effects)
+        return effects
+    }
+
     // MARK: - Mail from other actors
 
     public mutating func receive(_ message: SessionMessage, now: Instant, into effects: inout [SessionEffect]) {

@@ -93,7 +93,9 @@ public final class ChatServer: @unchecked Sendable {
                 linesPerWindow: configuration.connectionLogLinesPerSecond, upstream: logger.handler, platform: platform)
             : nil
         let connectionLogger = logLimit?.logger(wrapping: logger) ?? logger
-        let listener = try OSListener(host: configuration.host, port: configuration.port, context: context)
+        let listener = try OSListener(
+            host: configuration.host, port: configuration.port, context: context,
+            sendBufferBytes: configuration.socketSendBufferBytes)
         port = listener.port
         let ircListeners = try self.ircListeners(context: context)
 
@@ -132,7 +134,9 @@ public final class ChatServer: @unchecked Sendable {
     private func ircListeners(context: TLSContext) throws -> [OSListener] {
         var listeners: [OSListener] = []
         if let port = configuration.ircPort {
-            let listener = try OSListener(host: configuration.host, port: port, context: context)
+            let listener = try OSListener(
+                host: configuration.host, port: port, context: context,
+                sendBufferBytes: configuration.socketSendBufferBytes)
             ircPort = listener.port
             listeners.append(listener)
         }
@@ -142,7 +146,9 @@ public final class ChatServer: @unchecked Sendable {
                     "--irc-plain-port is for loopback only, and --host is \(configuration.host): "
                         + "use --irc-port (TLS) or --host 127.0.0.1")
             }
-            let listener = try OSListener(host: configuration.host, port: port, context: nil)
+            let listener = try OSListener(
+                host: configuration.host, port: port, context: nil,
+                sendBufferBytes: configuration.socketSendBufferBytes)
             ircPlainPort = listener.port
             listeners.append(listener)
         }

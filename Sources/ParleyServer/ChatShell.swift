@@ -102,7 +102,8 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
             return failed("cannot create the parking lot's ready set")
         }
         let context = ConnectionThread<P>.Context(
-            platform: platform, router: router, configuration: configuration, lot: lot, logger: connectionLogger)
+            platform: platform, router: router, configuration: configuration, lot: lot, logger: connectionLogger,
+            budget: configuration.outputBudgetBytes.map { OutputBudgetKeeper(limit: $0, platform: platform) })
         let resume: @Sendable (SessionHost<P>) -> Bool = { [router] host in
             let started = ConnectionThread<P>.resume(host, context: context)
             if !started { router.threadStartFailures.add(1) }  // the lot retries it

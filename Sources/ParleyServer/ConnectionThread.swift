@@ -12,6 +12,8 @@ enum ConnectionThread<P: Platform> {
         let configuration: ServerConfiguration
         let lot: ParkingLot<P>
         let logger: Logger
+        /// The server-wide output budget (`ServerConfiguration.outputBudgetBytes`); nil: none.
+        var budget: OutputBudgetKeeper<P>?
     }
 
     /// Deep enough for a TLS handshake; only the pages touched are resident, and a
@@ -52,7 +54,8 @@ enum ConnectionThread<P: Platform> {
             let host = SessionHost(
                 id: id, session: session, stream: stream, platform: context.platform,
                 router: context.router, closeGrace: context.configuration.closeGrace,
-                lot: context.lot, whenLoggedIn: milestones.loggedIn, whenFinished: milestones.ended)
+                lot: context.lot, budget: context.budget, whenLoggedIn: milestones.loggedIn,
+                whenFinished: milestones.ended)
             context.router.register(id, host)
             host.open()
             serve(host, context: context)

@@ -98,6 +98,8 @@ final class Router<P: Platform>: @unchecked Sendable {
         sessionsLock.withLock { sessions.sorted { $0.key < $1.key }.map(\.value) }
     }
 
+    func session(_ id: SessionID) -> SessionHost<P>? { sessionsLock.withLock { sessions[id] } }
+
     var liveSessionCount: Int { sessionsLock.withLock { sessions.count } }
 
     func gateIsSettled() -> Bool { gate.mailbox.isSettled }

@@ -44,6 +44,16 @@ public struct ServerConfiguration: Sendable {
     /// Connections held at once, all addresses together; nil: as many as the process's
     /// descriptor limit allows (a socket each, and an eventfd while it has a thread).
     public var maxConnections: Int?
+    /// Unsent output of all connections together past which the slowest readers are
+    /// closed first (`OutputBudget`, `--output-budget`); nil: no server-wide budget, only
+    /// each connection's `Limits.maxOutboxBytes`.
+    public var outputBudgetBytes: Int? = 8 * 1024 * 1024
+    /// SO_SNDBUF of accepted sockets (`--socket-send-buffer`): what a peer that does not
+    /// read holds in the kernel beside its outbox (Linux reserves twice the figure). A
+    /// smaller buffer means more wake-ups to refill it for a fast reader far away; nil
+    /// leaves the kernel's autotuning (up to 4 MiB a socket). 64 KiB fills a 5 Mbit/s
+    /// link with a 100 ms round trip, far more than chat needs.
+    public var socketSendBufferBytes: Int? = 64 * 1024
     public var synchronous: ParleyDatabase.SynchronousMode = .normal
     /// Group commit window (`StorageThread.start(window:)`): once the storage thread is
     /// busy, messages this close together share a commit and each member's write. Zero:

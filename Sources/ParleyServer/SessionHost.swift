@@ -28,6 +28,8 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     private let router: Router<P>
     private let closeGrace: Duration
     private let lot: ParkingLot<P>
+    /// The server-wide output budget, if there is one.
+    private let budget: OutputBudgetKeeper<P>?
     private let lock: P.Lock
     /// The connection's byte stream; only its identity is used outside the lock (the lot).
     let stream: P.Stream
@@ -42,8 +44,11 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     private var thread = Thread.running
     /// The running thread's waker (nil when parked, or when none could be had).
     private var waker: P.Waker?
-    private var output: [UInt8] = []
-    private var outputSent = 0
+    private var output = Outbox()
+    /// The backlog the budget last heard of.
+    private var backlogReported = 0
+    /// Sessions the budget said to close, closed once this session's lock is let go.
+    private var budgetVictims: [SessionID] = []
     private var closeBy: Instant?
     private var streamOpen = true
     /// The peer can no longer take bytes (a reset, a failed write).
@@ -63,9 +68,10 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
 
     init(
         id: SessionID, session: any ConnectionSession, stream: P.Stream, platform: P, router: Router<P>,
-        closeGrace: Duration, lot: ParkingLot<P>, whenLoggedIn: (@Sendable () -> Void)? = nil,
-        whenFinished: @escaping @Sendable () -> Void
+        closeGrace: Duration, lot: ParkingLot<P>, budget: OutputBudgetKeeper<P>? = nil,
+        whenLoggedIn: (@Sendable () -> Void)? = nil, whenFinished: @escaping @Sendable () -> Void
     ) {
+        self.budget = budget
         self.id = id
         self.session = session
         self.stream = stream
@@ -82,7 +88,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
 
     /// Mail for the session, in the order its sender sent it.
     func receive(_ messages: some Collection<SessionMessage>) {
-        lock.withLock {
+        let victims = lock.withLock {
             let now = platform.now()
             // Taken out of the host while in use, so the buffer is uniquely referenced and
             // `removeAll(keepingCapacity:)` reuses it instead of copying it.
@@ -98,17 +104,50 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
             swap(&effects, &scratchEffects)
             flush()
             if needsConnectionThread { wakeConnectionThread() }
+            return takeBudgetVictims()
         }
+        closeForBudget(victims)
     }
 
     /// The server is stopping: the session says goodbye and unwinds.
     func shutdown() {
-        lock.withLock {
+        let victims = lock.withLock {
             let now = platform.now()
             handle(now: now) { $0.shutdown(now: now) }
             flush()
             wakeConnectionThread()
+            return takeBudgetVictims()
         }
+        closeForBudget(victims)
+    }
+
+    /// The server-wide output budget is spent and this connection is among the slowest
+    /// readers: its backlog but what a TLS write may be part-way through is dropped, and
+    /// it is told `BYE slow-reader` and closed.
+    func closeAsSlowestReader() {
+        lock.withLock {
+            guard streamOpen, !peerGone else { return }
+            // One closing already (its own goodbye, a shutdown) keeps its last lines.
+            guard !session.isClosing else { return budget?.noteCloseOfClosing() ?? () }
+            let dropped = output.dropAllButFront()
+            session.outputSent(bytes: dropped)
+            let now = platform.now()
+            handle(now: now) { $0.outputBudgetSpent(now: now) }
+            flush()
+            wakeConnectionThread()
+        }
+    }
+
+    /// Under the lock: what the budget asked to close, to close once the lock is let go.
+    private func takeBudgetVictims() -> [SessionID] {
+        guard !budgetVictims.isEmpty else { return [] }
+        defer { budgetVictims = [] }
+        return budgetVictims
+    }
+
+    /// Not under this session's lock: each victim's own lock is taken in turn.
+    private func closeForBudget(_ victims: [SessionID]) {
+        for victim in victims { router.session(victim)?.closeAsSlowestReader() }
     }
 
     // MARK: - The connection's own thread
@@ -149,7 +188,11 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
             let outcome = platform.wait(for: events, on: events.isEmpty ? nil : stream, waker: waker, timeout: timeout)
             if idle, outcome.timedOut, lock.withLock({ park() }) { return .parked }
             if outcome.wakerFired { waker?.clear() }
-            lock.withLock { serviceStream() }
+            closeForBudget(
+                lock.withLock {
+                    serviceStream()
+                    return takeBudgetVictims()
+                })
         }
         lock.withLock {
             closeStream()
@@ -174,7 +217,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
         }
         waker = nil
         // A parked connection keeps no buffers: its lines are rare, a new one is cheap.
-        output = []
+        output.removeAll()
         scratchEffects = []
         return true
     }
@@ -191,7 +234,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
         var events: StreamEvents = []
         if streamOpen, !peerGone {
             if closeBy == nil || outputShut, !inputEnded { events.insert(.readable) }
-            if outputSent < output.count { events.insert(.writable) }
+            if !output.isEmpty { events.insert(.writable) }
         }
         var timeout: Duration?
         if streamOpen, !peerGone, !inputEnded, closeBy == nil, stream.pending > 0 { timeout = .zero }
@@ -215,7 +258,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
         }
         flush()
         guard let closeBy, streamOpen else { return }
-        let flushed = outputSent == output.count
+        let flushed = output.isEmpty
         if flushed, !peerGone, !outputShut {
             stream.shutdown()
             outputShut = true
@@ -278,7 +321,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     /// would cost a thread switch per line, the very thing this design avoids.
     private var needsConnectionThread: Bool {
         defer { planChanged = false }
-        return planChanged || (streamOpen && outputSent < output.count)
+        return planChanged || (streamOpen && !output.isEmpty)
     }
 
     /// Runs one event of the session's own (not mail) and carries out what it asks.
@@ -301,9 +344,9 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
                 // Routed under the lock: mail from this session keeps its order on every channel.
                 router.send(mail.mail)
             case .write(let line):
-                if streamOpen, !peerGone { line.render(into: &output) }
+                if streamOpen, !peerGone { output.append(size: line.wireSize) { line.render(into: &$0) } }
             case .writeIRC(let message):
-                if streamOpen, !peerGone { message.render(into: &output) }
+                if streamOpen, !peerGone { output.append(size: message.wireSize) { message.render(into: &$0) } }
             case .closeConnection:
                 if closeBy == nil { closeBy = now + closeGrace }
                 planChanged = true
@@ -316,32 +359,33 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
         }
     }
 
-    /// Writes as much of the output as the stream takes now, as few records as it can.
+    /// Writes as much of the output as the stream takes now, a chunk (a record) at a
+    /// time, then tells the budget of the backlog left.
     private func flush() {
-        guard streamOpen, !peerGone, outputSent < output.count else { return }
-        while outputSent < output.count {
-            let result = output.withUnsafeBytes { stream.write(UnsafeRawBufferPointer(rebasing: $0[outputSent...])) }
-            switch result {
+        defer { reportBacklog() }
+        guard streamOpen, !peerGone else { return }
+        while !output.isEmpty {
+            switch output.writeFront(to: stream) {
             case .bytes(let count):
-                outputSent += count
                 session.outputSent(bytes: count)
             case .wantRead, .wantWrite:
-                if outputSent > 64 * 1024 {
-                    output.removeFirst(outputSent)
-                    outputSent = 0
-                }
                 return
             case .closed, .failed:
                 peerGone = true
                 output.removeAll()
-                outputSent = 0
                 let now = platform.now()
                 handle(now: now) { $0.connectionLost(now: now) }
                 return
             }
         }
-        output.removeAll(keepingCapacity: output.capacity <= 1024)  // an idle connection keeps no big buffer
-        outputSent = 0
+    }
+
+    /// Under the lock: the budget hears of a changed backlog (a healthy reader's stays 0,
+    /// so its deliveries never take the budget's lock).
+    private func reportBacklog() {
+        guard let budget, output.count != backlogReported else { return }
+        budget.backlogChanged(id, from: backlogReported, to: output.count, into: &budgetVictims)
+        backlogReported = output.count
     }
 
     private func closeStream() {
@@ -349,8 +393,9 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
         streamOpen = false
         if !peerGone, !outputShut { stream.shutdown() }
         stream.close()
-        output = []
-        outputSent = 0
+        output.removeAll()
+        backlogReported = 0
+        budget?.ended(id)
     }
 
     /// Under the lock: a running thread looks at its plan again; a parked session gets

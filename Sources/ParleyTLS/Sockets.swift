@@ -100,6 +100,16 @@ public enum Sockets {
         }
     }
 
+    /// Caps the kernel's send buffer (SO_SNDBUF; Linux doubles the figure for its own
+    /// bookkeeping and stops autotuning it), so a peer that does not read holds at most
+    /// that much in the kernel besides what its outbox holds.
+    public static func setSendBuffer(_ fd: Int32, bytes: Int) throws(SocketError) {
+        var value = Int32(clamping: bytes)
+        guard setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &value, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+            throw .system(operation: "setsockopt(SO_SNDBUF)", errno: errno)
+        }
+    }
+
     /// Sets or clears O_NONBLOCK.
     public static func setNonBlocking(_ fd: Int32, _ enabled: Bool = true) throws(SocketError) {
         let flags = fcntl(fd, F_GETFL)

@@ -87,6 +87,16 @@ struct Serve: ParsableCommand {
             "Log lines of one kind about connections (failed handshakes, refused connections) per second at most; the rest are counted in one line (0: no limit)."
     )
     var connectionLogRate = 10
+    @Option(
+        help:
+            "KiB of output not yet taken by readers, all connections together, past which the slowest readers are closed first with BYE slow-reader (0: no server-wide budget)."
+    )
+    var outputBudget = 8 * 1024
+    @Option(
+        help:
+            "SO_SNDBUF of each connection in KiB: what a reader that does not read holds in the kernel (0: the kernel's autotuning, up to 4 MiB a socket)."
+    )
+    var socketSendBuffer = 64
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func validate() throws {
@@ -115,6 +125,12 @@ struct Serve: ParsableCommand {
         }
         guard (0...Limits.maxHistoryLines).contains(history) else {
             throw ValidationError("--history must be from 0 to \(Limits.maxHistoryLines)")
+        }
+        guard (0...16 * 1024 * 1024).contains(outputBudget) else {
+            throw ValidationError("--output-budget must be from 0 to 16777216 KiB")
+        }
+        guard (0...64 * 1024).contains(socketSendBuffer) else {
+            throw ValidationError("--socket-send-buffer must be from 0 to 65536 KiB")
         }
         guard (0...100_000).contains(connectionLogRate) else {
             throw ValidationError("--connection-log-rate must be from 0 to 100000")
@@ -207,6 +223,8 @@ struct Serve: ParsableCommand {
         configuration.keepMessagesFor = keepDays.map { .seconds(Int64($0) * 86_400) }
         configuration.connectionLogLinesPerSecond = connectionLogRate
         configuration.historyLines = history
+        configuration.outputBudgetBytes = outputBudget == 0 ? nil : outputBudget * 1024
+        configuration.socketSendBufferBytes = socketSendBuffer == 0 ? nil : socketSendBuffer * 1024
         return configuration
     }
 }

@@ -155,6 +155,19 @@ struct LoginPolicyTests {
         #expect(isFetch(gate.receive(.login(session(4), name("carol"), right, address: "b"), now: t0).mail))
     }
 
+    @Test("the address-wide cap counts an IPv6 /64 as one address")
+    func addressCapPerSlash64() {
+        var gate = Gate(limits: limits { $0.maxFailedLoginsPerAddress = 2 })
+        fullLogin(&gate, session(1), "alice", from: "2001:db8:1:2::1", matches: false)
+        fullLogin(&gate, session(2), "bob", from: "2001:db8:1:2:ffff::9", matches: false)
+        #expect(
+            isRateLimited(
+                gate.receive(.login(session(3), name("carol"), right, address: "2001:db8:1:2::77"), now: t0).mail,
+                session(3)))
+        #expect(
+            isFetch(gate.receive(.login(session(4), name("carol"), right, address: "2001:db8:1:3::1"), now: t0).mail))
+    }
+
     @Test("correct passwords never trip the address-wide cap")
     func correctLoginsDoNotCount() {
         var gate = Gate(
@@ -296,6 +309,19 @@ struct LoginPolicyTests {
         #expect(isFetch(gate.receive(.register(session(4), name("n4"), right, address: "b"), now: t0).mail))
         #expect(
             isFetch(gate.receive(.register(session(5), name("n5"), right, address: "a"), now: t0 + .seconds(600)).mail))
+    }
+
+    @Test("registrations count an IPv6 /64 as one address")
+    func registrationsPerSlash64() {
+        var gate = Gate(limits: limits { $0.maxRegistrationsPerAddress = 2 })
+        #expect(isFetch(gate.receive(.register(session(1), name("n1"), right, address: "2001:db8::1"), now: t0).mail))
+        #expect(isFetch(gate.receive(.register(session(2), name("n2"), right, address: "2001:db8::2"), now: t0).mail))
+        #expect(
+            isRateLimited(
+                gate.receive(.register(session(3), name("n3"), right, address: "2001:db8::3:4"), now: t0).mail,
+                session(3)))
+        #expect(
+            isFetch(gate.receive(.register(session(4), name("n4"), right, address: "2001:db8:0:1::1"), now: t0).mail))
     }
 
     @Test("a registration for a taken name is refused without a hash")

@@ -188,6 +188,14 @@ public struct IRCSession: ConnectionSession {
         return effects
     }
 
+    public mutating func outputBudgetSpent(now: Instant) -> [SessionEffect] {
+        var effects: [SessionEffect] = []
+        guard !closed else { return effects }
+        outboxBytes = 0
+        close("you are not reading fast enough for the server", now: now, &effects)
+        return effects
+    }
+
     public mutating func receive(_ message: SessionMessage, now: Instant, into effects: inout [SessionEffect]) {
         var innerEffects: [SessionEffect] = []
         inner.receive(message, now: now, into: &innerEffects)

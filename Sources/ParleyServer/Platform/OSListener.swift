@@ -8,10 +8,13 @@ public final class OSListener: PlatformListener {
     private let listener: TCPListener
     /// nil: plain TCP (the loopback-only `--irc-plain-port`).
     private let context: TLSContext?
+    /// SO_SNDBUF for accepted sockets; nil leaves the kernel's autotuning alone.
+    private let sendBufferBytes: Int?
 
-    public init(host: String, port: UInt16, context: TLSContext?) throws {
+    public init(host: String, port: UInt16, context: TLSContext?, sendBufferBytes: Int? = nil) throws {
         listener = try TCPListener(host: host, port: port)
         self.context = context
+        self.sendBufferBytes = sendBufferBytes
     }
 
     /// The port actually bound (differs from the one asked for when that was 0).
@@ -24,6 +27,7 @@ public final class OSListener: PlatformListener {
         guard poll(&descriptor, 1, OSPlatform.milliseconds(timeout)) > 0 else { return .nothing }
         do {
             let socket = try listener.accept()
+            if let sendBufferBytes { try? Sockets.setSendBuffer(socket.fileDescriptor, bytes: sendBufferBytes) }
             return .connection(
                 TLSStream(fileDescriptor: socket.fileDescriptor, context: context),
                 remoteHost: socket.remoteHost, remoteAddress: socket.remoteAddress)
