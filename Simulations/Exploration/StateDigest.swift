@@ -85,13 +85,8 @@ enum StateDigest {
 }
 
 extension World {
-    /// The world's state fields (`StateDigest.stateFields`), in a fixed order, with the
-    /// Gate's login tickets renamed (`TicketNames`) wherever they appear.
+    /// The world's state fields (`StateDigest.stateFields`), in a fixed order.
     func digest(into hasher: inout Hasher) {
-        Ticket.$digestNames.withValue(TicketNames.of(ticketOwners)) { digestFields(into: &hasher) }
-    }
-
-    private func digestFields(into hasher: inout Hasher) {
         hasher.combine(now)
         hasher.combine(gate)
         hasher.combine(lobby)
@@ -328,38 +323,5 @@ extension LoginLedger {
         hasher.combine(openPerAddress)
         hasher.combine(openLogins)
         hasher.combine(filled)
-    }
-}
-
-/// Names for the Gate's login tickets (an account fetch, a hashing job) that do not say
-/// in which order the requests reached the Gate: a ticket is named by the slot it serves
-/// (`World.ticketOwners`) and its ordinal among that slot's tickets, by number. Two
-/// clients logging in in either order give the same names, where their numbers swap.
-///
-/// Sound because every actor and check compares tickets only for equality, within the
-/// issuer's own tickets (`Ticket` is not `Comparable`; nothing sorts, orders or does
-/// arithmetic on one; the checker keys its maps by them): so a world and the same world
-/// with its tickets renamed by any injective map behave alike, as long as tickets drawn
-/// later are fresh in both. They are: the Gate's counter is digested by its number, so
-/// two worlds digested alike draw the same next numbers, and those lie above every
-/// ticket either holds. The map is injective: a name sets the top bit, which no drawn
-/// number reaches, and (slot, ordinal) pairs are distinct. A ticket the ledger does not
-/// own (a room's, the store's) keeps its number; as names are per number, a room ticket
-/// that shares a number with a login ticket is renamed with it, which is the same
-/// renaming applied to another issuer's tickets and as harmless. Built from sorted
-/// numbers, never from the dictionary's order.
-enum TicketNames {
-    static func of(_ owners: [Ticket: Int]) -> [UInt64: UInt64]? {
-        guard !owners.isEmpty else { return nil }
-        var bySlot: [Int: [UInt64]] = [:]
-        for (ticket, slot) in owners { bySlot[slot, default: []].append(ticket.rawValue) }
-        var names: [UInt64: UInt64] = [:]
-        names.reserveCapacity(owners.count)
-        for (slot, numbers) in bySlot {
-            for (ordinal, number) in numbers.sorted().enumerated() {
-                names[number] = 1 << 63 | UInt64(slot) << 32 | UInt64(ordinal)
-            }
-        }
-        return names
     }
 }

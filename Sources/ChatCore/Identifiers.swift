@@ -16,30 +16,10 @@ public struct RoomID: Hashable, Comparable, Sendable, CustomStringConvertible {
 }
 
 /// Pairs a request with its reply. Unique per issuing actor, drawn from its own counter.
-/// Actors only ever compare tickets for equality (it is not `Comparable`, and nothing
-/// reads its number but `description`), which is what lets a digest rename them.
 public struct Ticket: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt64
     public init(_ rawValue: UInt64) { self.rawValue = rawValue }
     public var description: String { "#\(rawValue)" }
-
-    /// A renaming of ticket numbers that hashing uses while it is bound, and nothing
-    /// else: the exhaustive search binds it around one state's digest so that two states
-    /// that differ only by which request drew which number digest alike. Production never
-    /// binds it; a task-local, so a digest on one thread (or test) renames nothing on another.
-    /// Bound, it must be injective, and no dictionary or set keyed by tickets may be
-    /// read or changed (their buckets were placed by the raw numbers).
-    @TaskLocal public static var digestNames: [UInt64: UInt64]?
-
-    public func hash(into hasher: inout Hasher) {
-        if let names = Ticket.digestNames, let name = names[rawValue] {
-            hasher.combine(name)
-        } else {
-            hasher.combine(rawValue)
-        }
-    }
-
-    public static func == (lhs: Ticket, rhs: Ticket) -> Bool { lhs.rawValue == rhs.rawValue }
 }
 
 /// A counter that hands out tickets; deterministic, so the simulator replays it exactly.

@@ -8,15 +8,12 @@ import ChatCore
 /// (`ReflectedDigestTests`). It leaves out, and abstracts, what `StateDigest` documents:
 /// the world's record fields, the observations' scratch `stamps`, lanes' numbers (the
 /// lane table as a multiset of its lanes with mail waiting, by key), what the wires have
-/// already handed over, the checker's step numbers by rank and the login tickets by name.
+/// already handed over, and the checker's step numbers by rank.
 struct ReflectedDigest {
     let ranks: StepRanks
-    /// The login tickets' names (`TicketNames`), applied where reflection meets a ticket.
-    let tickets: [UInt64: UInt64]
 
     static func of<Actors>(_ world: World<Actors>) -> UInt64 {
-        let reflected = ReflectedDigest(
-            ranks: StepRanks(world.observed), tickets: TicketNames.of(world.ticketOwners) ?? [:])
+        let reflected = ReflectedDigest(ranks: StepRanks(world.observed))
         var digest = Mix()
         for child in Mirror(reflecting: world).children {
             guard let label = child.label, !StateDigest.recordFields.contains(label) else { continue }
@@ -96,8 +93,6 @@ struct ReflectedDigest {
         case let number as Double: return number.bitPattern
         case let string as String: return ReflectedDigest.text(string)
         case let password as Password: return ReflectedDigest.text("password:" + password.secret)
-        case let ticket as Ticket:
-            return ReflectedDigest.text("ticket") &+ (tickets[ticket.rawValue] ?? ticket.rawValue)
         default: return nil
         }
     }
