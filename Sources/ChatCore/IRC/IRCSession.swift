@@ -66,6 +66,7 @@ public struct IRCSession: ConnectionSession {
         case names(Name, NamesReply)
         case list(current: Name)
         case leave(Name)
+        case kick(Name)
         case join(Name, attempts: Int)
         case create(Name, attempts: Int)
     }
@@ -505,6 +506,7 @@ public struct IRCSession: ConnectionSession {
                 return reply("442", [parameters[0], "You're not on that channel (one room at a time)"], &effects)
             }
             let reason = parameters.count > 2 && !parameters[2].isEmpty ? " \(parameters[2])" : ""
+            awaiting = .kick(channel)
             feed("/kick \(name)\(reason)", now: now, &effects)
         case "AWAY":
             reply(parameters.first?.isEmpty == false ? "306" : "305", ["Away is not kept on Parley"], &effects)
@@ -722,7 +724,8 @@ public struct IRCSession: ConnectionSession {
         case .help(let text):
             emit(notice(text), &effects)
         case .kicked:
-            break  // The room's EVENT has been sent as a KICK to everyone there, the kicker too.
+            // The room's EVENT has been sent as a KICK to everyone there, the kicker too.
+            if case .kick? = awaiting { awaiting = nil }
         case .banned(let name):
             emit(notice("banned \(name)"), &effects)
         case .unbanned(let name):
@@ -767,7 +770,9 @@ public struct IRCSession: ConnectionSession {
             reply(code == .serverBusy ? "405" : "403", ["#\(room)", "Cannot join channel: \(text)"], &effects)
         case .list(let current)?:
             list([current], &effects)  // Parley lists rooms from global only; here is where you are
-        case .names, .leave, .none:
+        case .kick(let channel)? where code == .notOperator || code == .notOwner:
+            reply("482", ["#\(channel)", "You're not channel operator: \(text)"], &effects)
+        case .names, .leave, .kick, .none:
             emit(notice(text), &effects)
         }
     }
