@@ -65,6 +65,12 @@ public enum HazardCoverage {
             CoverageProbe(.loginThrottled, within: 20),
             CoverageProbe(.loginQueued, within: 20),
             CoverageProbe(.guessWindowReopened, within: 50),
+            // IRC clients' races (the swarm mixes IRC and Parley clients in nine seeds in ten).
+            CoverageProbe(.ircSecondJoinInFlight, within: 150),
+            CoverageProbe(.ircWhisperAbsentNick, within: 600),
+            CoverageProbe(.ircJoinWhileInRoom, within: 1_000),
+            CoverageProbe(.ircPartRacingMessage, within: 10_000),
+            CoverageProbe(.ircQuitRacingMessage, within: 10_000),
         ]
         guard faults else { return always }
         return always + [
@@ -89,10 +95,11 @@ public enum HazardCoverage {
     }
 
     /// Checks a core campaign's counts. Requirements are written for the swarm as it
-    /// draws clients; a campaign with `--clients` fixed is reported, not judged.
+    /// draws clients; a campaign with `--clients` or `--irc-clients` fixed is reported, not judged.
     public static func check(_ counts: [Hazard: Int], runs: Int, options: SimulationOptions) -> CoverageVerdict {
         let name = "core \(options.scheduler.rawValue)\(options.faults ? "" : ", no faults")"
-        let probes = options.clients == nil ? core(options.scheduler, faults: options.faults) : []
+        let drawn = options.clients == nil && options.ircClients == nil
+        let probes = drawn ? core(options.scheduler, faults: options.faults) : []
         return CoverageVerdict.check(probes, runs: runs, configuration: name) { counts[$0] ?? 0 }
     }
 

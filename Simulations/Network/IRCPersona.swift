@@ -78,7 +78,10 @@ extension ClientModel {
             // A second channel in one JOIN now and then: Parley keeps the last.
             if ircRandom.chance(0.1) { return "JOIN #\(ircRoom()),#\(ircRoom())" }
             return ircRandom.chance(0.1) ? "JOIN #global" : "JOIN #\(ircRoom())"
-        case 4: return ircRandom.chance(0.9) ? "PART #\(here) :bye" : "PART #\(ircRoom())"
+        case 4:
+            // A PART of #global is Parley's /leave there: goodbye. Clients mostly part temporary rooms.
+            if here == "global", ircRandom.chance(0.8) { return "JOIN #\(ircRoom())" }
+            return ircRandom.chance(0.9) ? "PART #\(here) :bye" : "PART #\(ircRoom())"
         case 5: return ircRandom.chance(0.5) ? "NAMES" : "NAMES #\(here)"
         case 6: return "LIST"
         case 7:
