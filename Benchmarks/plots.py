@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """SVG plots of the fan-out benchmark: CPU per delivery, and p50/p99 latency, against the
-offered rate, Parley and ngircd on the same axes. Drawn with matplotlib (install it in the
+offered rate, Parley (and Parley's IRC port, when run) and ngircd on the same axes. Drawn with matplotlib (install it in the
 benchmark's own environment: run.sh makes Benchmarks/.venv).
 
     Benchmarks/.venv/bin/python Benchmarks/plots.py [RESULTS_DIR]
@@ -15,27 +15,29 @@ import matplotlib
 matplotlib.use("svg")
 import matplotlib.pyplot as plt
 
-# Each row: offered msg/s -> figures per server (µs). Keys: cpu, p50, p99.
-SERVERS = [("parley", "Parley", "#1f4e8c"), ("irc", "ngircd", "#c0392b")]
+# Each row: offered msg/s -> figures per server (µs). Keys: cpu, p50, p99. A server with no
+# figures in any row (parley-irc unless run.sh's SERVERS had it) is left off the plot.
+SERVERS = [("parley", "Parley", "#1f4e8c"), ("parley-irc", "Parley (IRC)", "#27ae60"), ("irc", "ngircd", "#c0392b")]
 
 
 def fanout_rows_from_markdown(path):
-    """The fan-out table of a latest.md, as [{rate, parley: {cpu, p50, p99}, irc: {...}}]."""
-    rows, inside = [], False
+    """The fan-out tables of a latest.md, as {shape: [{rate, parley: {cpu, p50, p99}, irc: {...}}]}."""
+    tables, shape = {}, None
     for line in open(path, encoding="utf-8"):
         if line.startswith("### "):
-            inside = line.startswith("### Fan-out")
+            match = re.match(r"### Fan-out, (\w+):", line)
+            shape = match.group(1) if match else None
             continue
-        if not inside or not line.startswith("| ") or line.startswith("| offered"):
+        if shape is None or not line.startswith("| ") or line.startswith("| offered"):
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         number = lambda text: float(re.match(r"[\d.]+", text).group()) if re.match(r"[\d.]+", text) else None
-        rows.append({
+        tables.setdefault(shape, []).append({
             "rate": int(cells[0]),
-            "parley": {"cpu": number(cells[3]), "p50": number(cells[6]), "p99": number(cells[8])},
-            "irc": {"cpu": number(cells[4]), "p50": number(cells[7]), "p99": number(cells[9])},
+            "parley": {"cpu": number(cells[2]), "p50": number(cells[5]), "p99": number(cells[7])},
+            "irc": {"cpu": number(cells[3]), "p50": number(cells[6]), "p99": number(cells[8])},
         })
-    return rows
+    return tables
 
 
 def _axes(title, ylabel):
@@ -49,7 +51,7 @@ def _axes(title, ylabel):
 
 
 def _series(rows, server, field):
-    points = [(r["rate"], r[server][field]) for r in rows if r[server][field] is not None]
+    points = [(r["rate"], r[server][field]) for r in rows if r.get(server, {}).get(field) is not None]
     return [p[0] for p in points], [p[1] for p in points]
 
 
@@ -65,16 +67,18 @@ def _save(figure, axes, rows, path):
     plt.close(figure)
 
 
-def draw(rows, directory, source):
-    """Writes fanout-cpu.svg and fanout-latency.svg into directory; returns their paths."""
+def draw(rows, directory, source, shape):
+    """Writes fanout-SHAPE-cpu.svg and fanout-SHAPE-latency.svg into directory; returns their paths."""
     if not rows:
         return []
     plt.rcParams["svg.hashsalt"] = "parley"
     written = []
     figure, axes = _axes(f"Server CPU per delivery ({source})", "CPU µs per delivery")
     for key, label, colour in SERVERS:
-        axes.plot(*_series(rows, key, "cpu"), marker="o", color=colour, label=label)
-    path = os.path.join(directory, "fanout-cpu.svg")
+        xs, ys = _series(rows, key, "cpu")
+        if xs:
+            axes.plot(xs, ys, marker="o", color=colour, label=label)
+    path = os.path.join(directory, f"fanout-{shape}-cpu.svg")
     _save(figure, axes, rows, path)
     written.append(path)
 
@@ -82,8 +86,9 @@ def draw(rows, directory, source):
     for key, label, colour in SERVERS:
         for field, style in [("p50", "-"), ("p99", "--")]:
             xs, ys = _series(rows, key, field)
-            axes.plot(xs, [y / 1000 for y in ys], style, marker="o", color=colour, label=f"{label} {field}")
-    path = os.path.join(directory, "fanout-latency.svg")
+            if xs:
+                axes.plot(xs, [y / 1000 for y in ys], style, marker="o", color=colour, label=f"{label} {field}")
+    path = os.path.join(directory, f"fanout-{shape}-latency.svg")
     _save(figure, axes, rows, path)
     written.append(path)
     return written
@@ -92,5 +97,6 @@ def draw(rows, directory, source):
 if __name__ == "__main__":
     results = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "results")
     table = os.path.join(results, "latest.md")
-    for path in draw(fanout_rows_from_markdown(table), results, "from latest.md"):
-        print(f"wrote {path}")
+    for shape, rows in fanout_rows_from_markdown(table).items():
+        for path in draw(rows, results, f"from latest.md, {shape}", shape):
+            print(f"wrote {path}")

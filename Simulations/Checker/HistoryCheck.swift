@@ -5,7 +5,7 @@ import ChatCore
 /// for, who waits for one, and where each session's history ended.
 struct HistoryBook: Sendable {
     /// A history read a room asked for.
-    struct Read: Sendable {
+    struct Read: Hashable, Sendable {
         let slot: Int
         /// On entering the room (else `/history`).
         let arrival: Bool

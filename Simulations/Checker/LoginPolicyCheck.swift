@@ -49,14 +49,14 @@ public struct LoginPolicySetup: Codable, Equatable, Sendable {
 /// accounts and addresses; each gets a small number, so a step hashes no strings.
 struct LoginLedger: Sendable {
     /// A login the Gate took on (it asked the store for the account).
-    struct Login: Sendable {
+    struct Login: Hashable, Sendable {
         let account: Int
         let address: Int
         let session: SessionID
     }
 
     /// A password check: a verify the Gate sent the hashing pool for a login.
-    struct Check: Sendable {
+    struct Check: Hashable, Sendable {
         let account: Int
         let sent: Instant
         var open = true

@@ -39,8 +39,8 @@ struct TextTag: Hashable, Sendable {
 }
 
 /// The life of one tagged text, from typing to its delivery or its error.
-struct MessageEntry: Sendable {
-    enum Stage: Sendable, Equatable {
+struct MessageEntry: Hashable, Sendable {
+    enum Stage: Sendable, Hashable {
         /// No such text was typed.
         case unused
         case typed
@@ -102,4 +102,21 @@ struct MessageLedger: Sendable {
 struct StoreTicket: Hashable, Sendable {
     let room: RoomID
     let ticket: Ticket
+}
+
+extension MessageLedger {
+    /// The steps at which rooms accepted texts (0: not accepted), for `StateDigest` to rank.
+    var acceptSteps: [Int] { entries.flatMap { $0.map(\.acceptStep) } }
+
+    /// For `StateDigest`: every entry, in order, with its accept step replaced by its rank
+    /// (checks only compare steps, so their ranks say all the numbers do).
+    func digest(into hasher: inout Hasher, rank: (Int) -> Int) {
+        for list in entries {
+            hasher.combine(list.count)
+            for var entry in list {
+                entry.acceptStep = rank(entry.acceptStep)
+                hasher.combine(entry)
+            }
+        }
+    }
 }

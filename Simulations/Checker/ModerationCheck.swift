@@ -128,7 +128,7 @@ extension World {
 }
 
 /// A `/ban` or `/unban` the Gate asked the store for.
-struct BanTicket {
+struct BanTicket: Hashable {
     let key: String
     let banning: Bool
 }

@@ -96,7 +96,7 @@ struct ConnectionAudit: Sendable {
 }
 
 /// The checker's view of one room (the global room's lives in the world).
-struct RoomBook: Sendable {
+struct RoomBook: Hashable, Sendable {
     /// Members as the checker last saw them, by slot, in the order they came.
     var members: [Int] = []
     /// The next sequence number a delivered message gets.

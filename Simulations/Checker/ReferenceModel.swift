@@ -47,7 +47,7 @@ struct ReferenceModel {
 /// login deadline, from what its client sent and read and what its session emitted.
 struct SessionModel {
     /// Where the connection stands on logging in, as its session's outputs said.
-    enum Login: Equatable {
+    enum Login: Hashable {
         /// Not logged in: the login deadline runs.
         case awaiting
         /// A login or registration is with the Gate since then: the deadline is paused.

@@ -121,10 +121,10 @@ public struct ExhaustiveSearch<Actors: ActorKit> {
     }
 
     private func key(_ world: World<Actors>, _ faultsLeft: Int) -> UInt64 {
-        var mix = StateDigest.Mix()
-        mix.add(StateDigest.of(world))
-        mix.add(UInt64(faultsLeft))
-        return mix.value
+        var hasher = Hasher()
+        world.digest(into: &hasher)
+        hasher.combine(faultsLeft)
+        return UInt64(bitPattern: Int64(hasher.finalize()))
     }
 
     private func apply(_ move: ExhaustiveMove, to world: inout World<Actors>, faultsLeft: inout Int) -> Decision {

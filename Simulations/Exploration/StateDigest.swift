@@ -1,24 +1,29 @@
+import ChatCore
+
 /// A digest of a whole world's state, for the exhaustive search to know a state it has
 /// already explored: every actor's private state, the lanes and their mail, the wires,
 /// the clients, the store, the clock and the checker's observations (what the checks
 /// of later steps read). Only what a run leaves behind is left out: the trace, the
 /// timeline, the step counts, the hazards met and the cache of wire lines.
 ///
-/// It reads the world through reflection, so an actor's private `State` enum is digested
-/// without ChatCore exposing it, and a planted actor's extra fields count too.
-/// Dictionaries and sets are digested as multisets (their order depends on the
-/// process's hash seed, never on the run), everything else in order. Equal states give
-/// equal digests; two different states share one only by a 64-bit collision.
-struct StateDigest {
+/// Written out by hand, no reflection: ChatCore's actors and the world's plain parts are
+/// `Hashable` (synthesized, so a field added to them is digested without a word here), and
+/// the world's containers that hold tuples, scratch or derived fields say here, field by
+/// field, what they add (`digestedFields` lists each one's fields; `checkCoverage` traps
+/// when a type gains a field this file does not name, and `ReflectedDigestTests` compares
+/// this digest with one read through `Mirror` on random worlds). Dictionaries and sets
+/// digest as multisets (Swift's own `Hashable` for them ignores order); a password by
+/// its bytes, never by the address of the buffer that holds them.
+///
+/// The digest is Swift's `Hasher`, seeded per process: equal states give equal digests
+/// within a process (all the search needs), two different states share one only by a
+/// 64-bit collision, and no digest is ever printed or stored.
+enum StateDigest {
     /// World fields that record the run rather than make up its state.
     static let recordFields: Set<String> = [
         "setup", "limits", "violation", "hazards", "steps", "actorSteps", "trace", "stepHashes", "timeline",
-        "applied", "settling", "wireLines", "stamps",
+        "applied", "settling", "wireLines",
     ]
-    /// Fields, at any depth, that hold only what other fields already say: the lane
-    /// table's runnable list and its positions (the search sorts the lanes it offers),
-    /// the kinds of waiting mail, the ranks and index of lanes (functions of their keys).
-    static let derivedFields: Set<String> = ["runnable", "position", "kinds", "ranks", "mailIndex"]
 
     /// The world's fields digested by `of`; every field is either here or in `recordFields`.
     static let stateFields: Set<String> = [
@@ -26,161 +31,302 @@ struct StateDigest {
         "observed", "model", "ticketOwners", "logins",
     ]
 
-    /// The world's own containers are generic over the actors, and reflecting a generic
-    /// type's fields is slow (their types are demangled on every visit), so they are
-    /// walked here by hand; everything inside them is reflected.
     static func of<Actors>(_ world: World<Actors>) -> UInt64 {
-        var digest = Mix()
-        digest.add(UInt64(bitPattern: world.now.nanoseconds))
-        digest.add(value(world.gate))
-        digest.add(value(world.lobby))
-        digest.add(UInt64(world.rooms.count))
-        for room in world.rooms {
-            digest.add(value(room.actor))
-            digest.add(room.retired ? 1 : 0)
-        }
-        digest.add(value(world.roomIndex))
-        digest.add(UInt64(world.sessions.count))
-        for slot in world.sessions { digest.add(self.slot(slot)) }
-        digest.add(value(world.clients))
-        digest.add(value(world.store))
-        digest.add(world.storeFailing ? 1 : 0)
-        digest.add(value(world.lanes))
-        digest.add(value(world.observed))
-        digest.add(value(world.model))
-        digest.add(value(world.ticketOwners))
-        digest.add(value(world.logins))
-        return digest.value
+        var hasher = Hasher()
+        world.digest(into: &hasher)
+        return UInt64(bitPattern: Int64(hasher.finalize()))
     }
 
-    private static func slot<Actor>(_ slot: SessionSlot<Actor>) -> UInt64 {
-        var digest = Mix()
-        digest.add(value(slot.name))
-        digest.add(slot.id.rawValue)
-        digest.add(value(slot.actor))
-        digest.add(slot.wake.map { UInt64(bitPattern: $0.nanoseconds) } ?? .max)
-        digest.add(slot.retired ? 1 : 0)
-        digest.add(value(slot.inbound))
-        for number in [slot.inboundHead, slot.inboundTotal, slot.outboundHead, slot.netLane, slot.readLane] {
-            digest.add(UInt64(bitPattern: Int64(number)))
-        }
-        digest.add(UInt64(bitPattern: Int64(slot.tickLane)))
-        digest.add(UInt64(bitPattern: Int64(slot.hashLane)))
-        digest.add(value(slot.secrets))
-        digest.add(value(slot.outbound))
-        digest.add((slot.hangUpQueued ? 4 : 0) | (slot.serverClosed ? 2 : 0) | (slot.clientGone ? 1 : 0))
-        return digest.value
-    }
-
-    /// Traps when the world has a field this digest does not know of: a state field left
-    /// out would merge states that differ, and the search would prune runs it never ran.
+    /// Traps when a world's part has a field this digest does not know of: a state field
+    /// left out would merge states that differ, and the search would prune runs it never ran.
     static func checkCoverage<Actors>(of world: World<Actors>) {
-        for child in Mirror(reflecting: world).children {
+        check(world, knows: stateFields.union(recordFields), "World")
+        for slot in world.sessions.prefix(1) { check(slot, knows: SessionSlot<Actors.SessionActor>.digestedFields) }
+        for room in world.rooms.prefix(1) { check(room, knows: ["actor", "retired"]) }
+        check(world.lanes, knows: LaneTable.digestedFields + LaneTable.derivedFields)
+        check(world.observed, knows: Observations.digestedFields + ["stamps"])
+        for room in world.observed.rooms.prefix(1) { check(room, knows: RoomObservation.digestedFields) }
+        for session in world.observed.sessions.prefix(1) {
+            check(session, knows: SessionObservation.digestedFields)
+            check(session.audit, knows: ConnectionAudit.digestedFields)
+        }
+        check(world.observed.history, knows: HistoryBook.digestedFields)
+        check(world.model, knows: ReferenceModel.digestedFields)
+        for session in world.model.sessions.prefix(1) { check(session, knows: SessionModel.digestedFields) }
+        check(world.logins, knows: LoginLedger.digestedFields)
+    }
+
+    private static func check(_ value: Any, knows fields: some Collection<String>, _ name: String? = nil) {
+        let known = Set(fields)
+        for child in Mirror(reflecting: value).children {
             let label = child.label ?? "?"
             precondition(
-                stateFields.contains(label) || recordFields.contains(label),
-                "StateDigest does not know the world's field \(label): digest it or list it as a record")
+                known.contains(label),
+                "StateDigest does not know the field \(label) of \(name ?? "\(type(of: value))"): digest it or list it as a record"
+            )
         }
-        let slotFields = Set([
-            "name", "id", "actor", "wake", "retired", "inbound", "inboundHead", "inboundTotal",
-            "secrets", "hangUpQueued", "outbound", "outboundHead", "serverClosed", "clientGone", "netLane", "readLane",
+    }
+
+    /// Digests a dictionary whose values are not `Hashable` (tuples) as a multiset: the
+    /// sum of its entries' own digests, whatever order the dictionary keeps them in.
+    static func combine<Key: Hashable, Value>(
+        unordered dictionary: [Key: Value], into hasher: inout Hasher, _ entry: (Value, inout Hasher) -> Void
+    ) {
+        var sum: UInt64 = 0
+        for (key, value) in dictionary {
+            var one = Hasher()
+            one.combine(key)
+            entry(value, &one)
+            sum &+= UInt64(bitPattern: Int64(one.finalize()))
+        }
+        hasher.combine(dictionary.count)
+        hasher.combine(sum)
+    }
+}
+
+extension World {
+    /// The world's state fields (`StateDigest.stateFields`), in a fixed order.
+    func digest(into hasher: inout Hasher) {
+        hasher.combine(now)
+        hasher.combine(gate)
+        hasher.combine(lobby)
+        hasher.combine(rooms.count)
+        for room in rooms {
+            hasher.combine(room.actor)
+            hasher.combine(room.retired)
+        }
+        hasher.combine(roomIndex)
+        hasher.combine(sessions.count)
+        for slot in sessions { slot.digest(into: &hasher) }
+        hasher.combine(clients)
+        hasher.combine(store)
+        hasher.combine(storeFailing)
+        lanes.digest(into: &hasher)
+        observed.digest(into: &hasher, rank: StepRanks(observed))
+        model.digest(into: &hasher)
+        hasher.combine(ticketOwners)
+        logins.digest(into: &hasher)
+    }
+}
+
+extension SessionSlot {
+    /// Every field: the lane numbers by what they number (`LaneTable.digest(into:)` says
+    /// why a lane's number is not state; a slot's lanes are its own, keyed by its index).
+    static var digestedFields: [String] {
+        [
+            "name", "id", "actor", "wake", "retired", "inbound", "inboundHead", "inboundTotal", "secrets",
+            "hangUpQueued", "outbound", "outboundHead", "serverClosed", "clientGone", "netLane", "readLane",
             "tickLane", "hashLane",
-        ])
-        for slot in world.sessions.prefix(1) {
-            for child in Mirror(reflecting: slot).children {
-                precondition(
-                    slotFields.contains(child.label ?? "?"),
-                    "StateDigest does not know the slot's field \(child.label ?? "?")")
-            }
-        }
-        for room in world.rooms.prefix(1) {
-            precondition(
-                Mirror(reflecting: room).children.count == 2, "StateDigest knows a room slot's actor and retired only")
-        }
+        ]
     }
 
-    /// The digest of one value of any type.
-    static func value(_ subject: Any) -> UInt64 {
-        if let leaf = leaf(subject) { return leaf }
-        let mirror = Mirror(reflecting: subject)
-        var digest = Mix()
-        switch mirror.displayStyle {
-        case .dictionary, .set:
-            // A multiset: the sum of the members' digests, whatever order they come in.
-            var sum: UInt64 = 0
-            for child in mirror.children { sum &+= Mix.finish(value(child.value)) }
-            digest.add(0xD1C7)
-            digest.add(sum)
-        case .enum:
-            let label = mirror.children.first?.label
-            digest.add(text(label ?? String(describing: subject)))
-            for child in mirror.children { digest.add(value(child.value)) }
-        case .optional:
-            digest.add(UInt64(mirror.children.count))
-            for child in mirror.children { digest.add(value(child.value)) }
-        case .struct, .class, .tuple, .collection, nil:
-            digest.add(UInt64(mirror.children.count))
-            for child in mirror.children where !derivedFields.contains(child.label ?? "") {
-                digest.add(value(child.value))
-            }
-        case .foreignReference:
-            preconditionFailure("a world holds no foreign references")
-        @unknown default:
-            digest.add(text(String(describing: subject)))
-        }
-        return digest.value
+    func digest(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(id)
+        hasher.combine(actor)
+        hasher.combine(wake)
+        hasher.combine(retired)
+        // What is still to be handed over and where in the stream it starts (the bytes
+        // already taken say nothing more), and the lines not yet read.
+        hasher.combine(inbound[inboundHead...].count)
+        for byte in inbound[inboundHead...] { hasher.combine(byte) }
+        hasher.combine(inboundTotal)
+        hasher.combine(secrets.count)
+        for range in secrets { hasher.combine(range) }
+        hasher.combine(outbound.count - outboundHead)
+        for line in outbound[outboundHead...] { hasher.combine(line) }
+        hasher.combine(hangUpQueued)
+        hasher.combine(serverClosed)
+        hasher.combine(clientGone)
+    }
+}
+
+extension Observations {
+    /// Every field but `stamps` (scratch marks, rewritten before each use).
+    static let digestedFields = [
+        "sessions", "rooms", "global", "holders", "messages", "storeTickets", "history", "abandonedLogins",
+        "ticketsHashed", "kickedFrom", "banTickets", "chatBanned", "chatUnbanned",
+    ]
+
+    func digest(into hasher: inout Hasher, rank: StepRanks) {
+        hasher.combine(sessions.count)
+        for session in sessions { session.digest(into: &hasher, rank: rank) }
+        hasher.combine(rooms.count)
+        for room in rooms { room.digest(into: &hasher, rank: rank) }
+        hasher.combine(global)
+        hasher.combine(holders)
+        messages.digest(into: &hasher, rank: rank.of)
+        hasher.combine(storeTickets)
+        history.digest(into: &hasher)
+        hasher.combine(abandonedLogins)
+        hasher.combine(ticketsHashed)
+        hasher.combine(kickedFrom)
+        hasher.combine(banTickets)
+        hasher.combine(chatBanned)
+        hasher.combine(chatUnbanned)
+    }
+}
+
+extension SessionObservation {
+    static let digestedFields = ["memberOf", "joinedStep", "account", "audit", "ircHistory", "ircRead", "ircNick"]
+
+    func digest(into hasher: inout Hasher, rank: StepRanks) {
+        hasher.combine(memberOf)
+        hasher.combine(rank.of(joinedStep))
+        hasher.combine(account)
+        audit.digest(into: &hasher)
+        hasher.combine(ircHistory)
+        hasher.combine(ircRead)
+        hasher.combine(ircNick)
+    }
+}
+
+extension RoomObservation {
+    static let digestedFields = ["book", "creatorPending", "owner", "ownerChangedStep"]
+
+    func digest(into hasher: inout Hasher, rank: StepRanks) {
+        hasher.combine(book)
+        hasher.combine(creatorPending)
+        hasher.combine(owner)
+        hasher.combine(rank.of(ownerChangedStep))
+    }
+}
+
+/// The checker's step numbers (a session's join, a text's acceptance, an owner's change)
+/// by their rank among all of them: the checks only compare them with one another
+/// (`joinedStep < acceptStep`), with 0 (never) or with the current step (later than all),
+/// so ranks decide every check as the numbers do. The numbers themselves say how many
+/// steps of anything came before, which two orders of the same steps disagree on.
+struct StepRanks {
+    private let sorted: [Int]
+
+    init(_ observed: Observations) {
+        var steps = [0]
+        steps += observed.sessions.map(\.joinedStep)
+        steps += observed.rooms.map(\.ownerChangedStep)
+        steps += observed.messages.acceptSteps
+        sorted = Array(Set(steps)).sorted()
     }
 
-    /// The common leaves, without building a mirror; told apart by their metatype, which
-    /// costs less than trying a cast to each.
-    private static func leaf(_ subject: Any) -> UInt64? {
-        switch ObjectIdentifier(type(of: subject)) {
-        case ObjectIdentifier(Int.self): return UInt64(bitPattern: Int64(subject as! Int))
-        case ObjectIdentifier(UInt64.self): return (subject as! UInt64)
-        case ObjectIdentifier(UInt32.self): return UInt64(subject as! UInt32)
-        case ObjectIdentifier(UInt8.self): return UInt64(subject as! UInt8)
-        case ObjectIdentifier(Bool.self): return (subject as! Bool) ? 0xB1 : 0xB0
-        case ObjectIdentifier(Double.self): return (subject as! Double).bitPattern
-        case ObjectIdentifier(String.self): return text(subject as! String)
-        case ObjectIdentifier([UInt8].self):
-            let bytes = subject as! [UInt8]
-            var digest = Mix()
-            digest.add(UInt64(bytes.count))
-            for byte in bytes { digest.add(UInt64(byte)) }
-            return digest.value
-        case ObjectIdentifier([Int].self):
-            let numbers = subject as! [Int]
-            var digest = Mix()
-            digest.add(UInt64(numbers.count))
-            for number in numbers { digest.add(UInt64(bitPattern: Int64(number))) }
-            return digest.value
-        default: return nil
+    /// The number of distinct recorded steps before this one (0 stays 0).
+    func of(_ step: Int) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < step { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}
+
+extension ConnectionAudit {
+    static let digestedFields = [
+        "commandsSent", "saysSent", "saysAccepted", "sayFailuresOwed", "answersRead", "messagesOwed",
+        "messagesRead", "lastRead", "lastDelivered",
+    ]
+
+    func digest(into hasher: inout Hasher) {
+        for count in [
+            commandsSent, saysSent, saysAccepted, sayFailuresOwed, answersRead, messagesOwed, messagesRead,
+        ] {
+            hasher.combine(count)
+        }
+        hasher.combine(lastRead.count)
+        for read in lastRead {
+            hasher.combine(read.room)
+            hasher.combine(read.seq)
+        }
+        hasher.combine(lastDelivered.count)
+        for delivered in lastDelivered {
+            hasher.combine(delivered.room)
+            hasher.combine(delivered.number)
         }
     }
+}
 
-    private static func text(_ string: String) -> UInt64 {
-        var digest = Mix()
-        digest.add(0x5757)
-        for byte in string.utf8 { digest.add(UInt64(byte)) }
-        return digest.value
+extension HistoryBook {
+    static let digestedFields = ["stored", "position", "reads", "awaiting", "from"]
+
+    func digest(into hasher: inout Hasher) {
+        hasher.combine(stored)
+        hasher.combine(position)
+        hasher.combine(reads)
+        hasher.combine(awaiting)
+        StateDigest.combine(unordered: from, into: &hasher) { from, hasher in
+            hasher.combine(from.room)
+            hasher.combine(from.position)
+        }
     }
+}
 
-    /// An order-sensitive 64-bit mix (FNV-style multiply, finished with SplitMix64's).
-    struct Mix {
-        private(set) var state: UInt64 = 0xCBF2_9CE4_8422_2325
+extension ReferenceModel {
+    static let digestedFields = [
+        "liveRooms", "roomNames", "emptied", "members", "arrivals", "departing", "accounts", "sessions",
+    ]
 
-        mutating func add(_ word: UInt64) {
-            state = (state ^ word) &* 0x0000_0100_0000_01B3
-            state ^= state >> 29
+    func digest(into hasher: inout Hasher) {
+        hasher.combine(liveRooms)
+        hasher.combine(roomNames)
+        hasher.combine(emptied)
+        hasher.combine(members)
+        StateDigest.combine(unordered: arrivals, into: &hasher) { arrival, hasher in
+            hasher.combine(arrival.room)
+            hasher.combine(arrival.name)
         }
+        hasher.combine(departing)
+        hasher.combine(accounts)
+        hasher.combine(sessions.count)
+        for session in sessions { session.digest(into: &hasher) }
+    }
+}
 
-        var value: UInt64 { Mix.finish(state) }
+extension SessionModel {
+    static let digestedFields = [
+        "connected", "login", "loginDeadline", "linesIn", "linesTaken", "written", "read", "pendingLogin",
+        "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed", "closed",
+    ]
 
-        static func finish(_ word: UInt64) -> UInt64 {
-            var z = word &+ 0x9E37_79B9_7F4A_7C15
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
+    func digest(into hasher: inout Hasher) {
+        hasher.combine(connected)
+        hasher.combine(login)
+        hasher.combine(loginDeadline)
+        for count in [linesIn, linesTaken, written, read] { hasher.combine(count) }
+        hasher.combine(pendingLogin != nil)
+        if let pendingLogin {
+            hasher.combine(pendingLogin.name)
+            hasher.combine(pendingLogin.rightPassword)
+            hasher.combine(pendingLogin.register)
         }
+        hasher.combine(accountFound)
+        hasher.combine(partialLine)
+        hasher.combine(waitingLines)
+        hasher.combine(presentIn)
+        hasher.combine(isOperator)
+        hasher.combine(granted)
+        hasher.combine(welcomed)
+        hasher.combine(closed)
+    }
+}
+
+extension LoginLedger {
+    static let digestedFields = [
+        "accounts", "addresses", "logins", "checks", "checkIndex", "live", "failedFrom", "openPerAddress",
+        "openLogins", "filled",
+    ]
+
+    func digest(into hasher: inout Hasher) {
+        hasher.combine(accounts)
+        hasher.combine(addresses)
+        hasher.combine(logins)
+        hasher.combine(checks)
+        StateDigest.combine(unordered: checkIndex, into: &hasher) { index, hasher in
+            hasher.combine(index.check)
+            hasher.combine(index.address)
+        }
+        hasher.combine(live)
+        hasher.combine(failedFrom)
+        hasher.combine(openPerAddress)
+        hasher.combine(openLogins)
+        hasher.combine(filled)
     }
 }

@@ -3,7 +3,7 @@ import ChatCore
 /// What an IRC client believes from the lines it typed and read: the nick it registered
 /// with, the channel it is in (by its own JOIN, PART and KICK lines), and the commands it
 /// has in flight. The checker's IRC invariants and hazards read it (World+IRCReads.swift).
-struct IRCClientView: Sendable, Equatable {
+struct IRCClientView: Sendable, Hashable {
     var registrationStarted = false
     /// The nick it sent, as typed.
     var nick: String?

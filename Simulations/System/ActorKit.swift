@@ -3,10 +3,11 @@ import ChatCore
 // The world is generic over these small protocols so that a test can plant a broken
 // actor (a wrapper that rewrites the real one's outputs) without copying ChatCore. Each
 // is ChatCore's `ChatActor` contract, the one production's hosts use, plus what the
-// checker may read; ChatCore's actors conform as they are.
+// checker may read, plus `Hashable` (the exhaustive search digests whole worlds, private
+// state included, through it: `StateDigest`); ChatCore's actors conform as they are.
 
 /// What the world needs of a session actor.
-public protocol SessionBehaviour: ChatActor where Message == SessionMessage, Output == SessionEffect {
+public protocol SessionBehaviour: ChatActor, Hashable where Message == SessionMessage, Output == SessionEffect {
     init(id: SessionID, address: String, limits: Limits, now: Instant)
     mutating func opened(now: Instant) -> [SessionEffect]
     mutating func bytesReceived(_ bytes: ArraySlice<UInt8>, now: Instant) -> [SessionEffect]
@@ -22,21 +23,21 @@ public protocol SessionBehaviour: ChatActor where Message == SessionMessage, Out
 }
 
 /// What the world needs of the Gate.
-public protocol GateBehaviour: ChatActor where Message == GateMessage, Output == GateEffect {
+public protocol GateBehaviour: ChatActor, Hashable where Message == GateMessage, Output == GateEffect {
     init(limits: Limits)
     var onlineAccounts: [String: SessionID] { get }
     var attemptsInFlight: Int { get }
 }
 
 /// What the world needs of the Lobby.
-public protocol LobbyBehaviour: ChatActor where Message == LobbyMessage, Output == LobbyEffect {
+public protocol LobbyBehaviour: ChatActor, Hashable where Message == LobbyMessage, Output == LobbyEffect {
     init(historyLines: Int)
     var globalMembers: [SessionID: Name] { get }
     var rooms: [RoomRef] { get }
 }
 
 /// What the world needs of a temporary room.
-public protocol RoomBehaviour: ChatActor where Message == RoomMessage, Output == RoomEffect {
+public protocol RoomBehaviour: ChatActor, Hashable where Message == RoomMessage, Output == RoomEffect {
     init(id: RoomID, name: Name, historyLines: Int)
     var ref: RoomRef { get }
     var members: [SessionID: Name] { get }

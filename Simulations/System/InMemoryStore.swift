@@ -3,8 +3,8 @@ import ChatCore
 /// The store as the simulator and the test driver keep it: the same requests and
 /// replies as the SQLite storage thread, with the same rules (names unique without
 /// regard to case, one reply per ticketed request, in order), held in arrays.
-public struct InMemoryStore: Sendable {
-    public struct Account: Equatable, Sendable {
+public struct InMemoryStore: Hashable, Sendable {
+    public struct Account: Hashable, Sendable {
         public var name: Name
         public var hash: PasswordHash
     }

@@ -116,4 +116,33 @@ struct LaneTable: Sendable {
 
     /// Mail waiting on a lane, oldest first.
     func waiting(_ id: Int) -> ArraySlice<Mail> { queues[id][heads[id]...] }
+
+    // MARK: - Digest
+
+    /// What the table holds that makes up the state, for `StateDigest`: the mail waiting on
+    /// each lane, by the lane's key, as a multiset; never the lanes' numbers. A lane's
+    /// number says only when it was first used (two orders of the same steps open lanes in
+    /// different orders), and nothing the world does next depends on it: settling goes by
+    /// rank (a function of the key), the exhaustive search offers every lane whatever its
+    /// number. A lane with nothing waiting is as good as one never opened. The rest says
+    /// nothing more: where each queue's head is, the kinds (functions of the mail), the
+    /// index and ranks (functions of the keys), the runnable list and its positions (which
+    /// lanes have mail or bytes waiting, said by the queues and the slots).
+    func digest(into hasher: inout Hasher) {
+        var sum: UInt64 = 0, waitingLanes = 0
+        for id in keys.indices where heads[id] < queues[id].count {
+            var lane = Hasher()
+            lane.combine(keys[id])
+            lane.combine(queues[id].count - heads[id])
+            for mail in queues[id][heads[id]...] { lane.combine(mail) }
+            sum &+= UInt64(bitPattern: Int64(lane.finalize()))
+            waitingLanes += 1
+        }
+        hasher.combine(waitingLanes)
+        hasher.combine(sum)
+    }
+
+    /// The fields `digest(into:)` reads, and those it leaves out as said there.
+    static let digestedFields = ["keys", "queues", "heads"]
+    static let derivedFields = ["kinds", "mailIndex", "runnable", "position", "ranks"]
 }

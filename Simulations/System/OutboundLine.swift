@@ -2,7 +2,7 @@ import ChatCore
 
 /// One line on a connection's way to its client: Parley's protocol or IRC, as the
 /// connection's session speaks it.
-enum OutboundLine: Equatable, Sendable {
+enum OutboundLine: Hashable, Sendable {
     case parley(ServerLine)
     case irc(IRCMessage)
 

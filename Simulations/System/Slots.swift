@@ -46,7 +46,7 @@ struct RoomSlot<Actor: RoomBehaviour> {
 }
 
 /// A simulated client: a person at a terminal, as much as the world needs to know.
-struct ClientState: Sendable {
+struct ClientState: Hashable, Sendable {
     let number: Int
     /// The client speaks IRC (an `IRCSession` serves its connections), not Parley's protocol.
     var speaksIRC = false
@@ -69,7 +69,7 @@ struct ClientState: Sendable {
     /// The last account it saw join its room: whom a `/kick` aims at, so kicks meet members.
     var lastJoined: String?
 
-    enum Belief: Sendable, Equatable {
+    enum Belief: Sendable, Hashable {
         case offline, anonymous, loggingIn, present
     }
 }

@@ -1,5 +1,5 @@
 /// What a client asked for in one line: a command (`/word ...`) or a message to its room.
-public enum Command: Equatable, Sendable {
+public enum Command: Hashable, Sendable {
     case say(String)
     /// `/me ACTION`: an action line in the room, stored like a message.
     case act(String)

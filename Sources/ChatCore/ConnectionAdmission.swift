@@ -12,7 +12,7 @@
 /// IPv6 /64, an IPv4 address), loopback exempt from the per-address caps as it is from
 /// the connection quota. A refused connection is closed at once, before its handshake.
 public struct ConnectionAdmission: Sendable {
-    public struct Caps: Equatable, Sendable {
+    public struct Caps: Hashable, Sendable {
         /// Connections one address key may hold at once, whatever their stage.
         public var connectionsPerAddress: Int
         public var handshakes: Int
@@ -23,13 +23,14 @@ public struct ConnectionAdmission: Sendable {
 
         public init(
             connectionsPerAddress: Int, handshakes: Int, handshakesPerAddress: Int, strangers: Int,
-            strangersPerAddress: Int
+            strangersPerAddress: Int, exemptLoopback: Bool = true
         ) {
             self.connectionsPerAddress = connectionsPerAddress
             self.handshakes = handshakes
             self.handshakesPerAddress = handshakesPerAddress
             self.strangers = strangers
             self.strangersPerAddress = strangersPerAddress
+            self.exemptLoopback = exemptLoopback
         }
     }
 
@@ -42,7 +43,7 @@ public struct ConnectionAdmission: Sendable {
         case addressStrangersFull = "too many connections not logged in from this address"
     }
 
-    private enum Stage: Equatable, Sendable {
+    private enum Stage: Hashable, Sendable {
         case handshaking
         case stranger
         case member

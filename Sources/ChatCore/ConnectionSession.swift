@@ -12,12 +12,20 @@ public protocol ConnectionSession: ChatActor where Message == SessionMessage, Ou
     var pendingWake: Instant? { get }
 
     mutating func opened(now: Instant) -> [SessionEffect]
-    mutating func bytesReceived(_ bytes: some Collection<UInt8>, now: Instant) -> [SessionEffect]
+    /// Bytes arrived from the client, as the shell reads them (see `LineFramer.append`).
+    mutating func bytesReceived(_ bytes: UnsafeRawBufferPointer, now: Instant) -> [SessionEffect]
     mutating func tick(now: Instant) -> [SessionEffect]
     mutating func outputSent(bytes: Int)
     mutating func connectionLost(now: Instant) -> [SessionEffect]
     mutating func shutdown(now: Instant) -> [SessionEffect]
     mutating func receive(_ message: SessionMessage, now: Instant, into effects: inout [SessionEffect])
+}
+
+extension ConnectionSession {
+    /// Bytes arrived from the client, from a collection of another kind (the simulator, tests).
+    public mutating func bytesReceived(_ bytes: some Collection<UInt8>, now: Instant) -> [SessionEffect] {
+        Array(bytes).withUnsafeBytes { bytesReceived($0, now: now) }
+    }
 }
 
 extension Session: ConnectionSession {}

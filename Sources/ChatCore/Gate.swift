@@ -13,7 +13,7 @@
 /// accepted, so logins in flight count; failures are counted per (account, address) with
 /// a growing backoff and per address; registrations per address. Hashing jobs wait in the
 /// Gate's `HashQueue`, in turn by address, one at a time per address and per account.
-public struct Gate: ChatActor {
+public struct Gate: ChatActor, Hashable {
     private let limits: Limits
     private var tickets = TicketCounter()
     private var inFlight: [Ticket: Attempt] = [:]
@@ -34,7 +34,7 @@ public struct Gate: ChatActor {
     /// `/ban` and `/unban` orders the store has not acknowledged yet.
     private var banOrders: [Ticket: BanOrder] = [:]
 
-    private struct BanOrder: Sendable {
+    private struct BanOrder: Hashable, Sendable {
         let session: SessionID
         let by: Name
         let target: Name
@@ -43,10 +43,10 @@ public struct Gate: ChatActor {
     }
 
     /// A login or registration between its request and its answer.
-    private struct Attempt: Sendable {
+    private struct Attempt: Hashable, Sendable {
         /// `passwd` carries the new password; its old one is `password`.
-        enum Kind: Sendable { case register, login, passwd(new: Password) }
-        enum Stage: Sendable {
+        enum Kind: Hashable, Sendable { case register, login, passwd(new: Password) }
+        enum Stage: Hashable, Sendable {
             /// Asked the store for the account.
             case fetching
             /// In the Gate's queue for the hashing pool.
@@ -97,7 +97,7 @@ public struct Gate: ChatActor {
         }
     }
 
-    private struct Claim: Sendable {
+    private struct Claim: Hashable, Sendable {
         let session: SessionID
         let name: Name
         let registered: Bool

@@ -1,6 +1,6 @@
 /// A message as a room's history gives it back: who said what, and when the store kept it.
 /// Whispers are never part of a room's history.
-public struct HistoryEntry: Equatable, Sendable {
+public struct HistoryEntry: Hashable, Sendable {
     public let sender: Name
     public let text: String
     public let at: StoredTime

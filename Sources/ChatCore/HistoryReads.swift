@@ -8,9 +8,9 @@
 /// acknowledged after it, when the session is a member. So what the room delivers while
 /// a session waits is exactly what the history will hold; it is kept per arrival (sender
 /// and text) only for a read that fails, when it is delivered live instead.
-struct HistoryReads: Sendable {
+struct HistoryReads: Hashable, Sendable {
     /// Why the room asked.
-    enum Purpose: Sendable {
+    enum Purpose: Hashable, Sendable {
         /// A session entering the room: it becomes a member with the answer.
         case arrival(SessionID)
         /// `/history N` from a member.
@@ -18,7 +18,7 @@ struct HistoryReads: Sendable {
     }
 
     /// A session that waits for the history to come in.
-    struct Arrival: Sendable {
+    struct Arrival: Hashable, Sendable {
         let name: Name
         /// What the session is told once it is in (`entered`, or back in global).
         let greeting: SessionMessage
@@ -70,7 +70,7 @@ extension Roster {
     func replay<Output: RosterOutput>(
         _ entries: ArraySlice<HistoryEntry>, to session: SessionID, _ effects: inout [Output]
     ) {
-        effects.reserveCapacity(effects.count + entries.count + 1)
+        effects.reserveRoom(for: entries.count + 1)
         for entry in entries {
             let line = ServerLine.history(room: room.name, at: entry.at, from: entry.sender, text: entry.text)
             effects.append(.session(session, .deliver(line)))

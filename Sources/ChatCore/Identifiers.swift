@@ -23,7 +23,7 @@ public struct Ticket: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A counter that hands out tickets; deterministic, so the simulator replays it exactly.
-struct TicketCounter: Sendable {
+struct TicketCounter: Hashable, Sendable {
     private var next: UInt64 = 1
     mutating func take() -> Ticket {
         defer { next += 1 }

@@ -1,5 +1,5 @@
 /// The server's limits: fixed ones from the protocol and the policy an operator may tune.
-public struct Limits: Equatable, Sendable {
+public struct Limits: Hashable, Sendable {
     /// The longest line the protocol allows, without its newline.
     public static let maxLineBytes = 4096
 
@@ -43,7 +43,7 @@ public struct Limits: Equatable, Sendable {
 }
 
 /// A token bucket: `burst` lines at once, refilled at `linesPerSecond`.
-public struct RateLimit: Equatable, Sendable {
+public struct RateLimit: Hashable, Sendable {
     public var linesPerSecond: Int
     public var burst: Int
     public init(linesPerSecond: Int, burst: Int) {
@@ -55,7 +55,7 @@ public struct RateLimit: Equatable, Sendable {
 
 /// The session's bucket. Tokens are kept in nanoseconds of credit so that refill is exact
 /// integer arithmetic: one line costs `1s / linesPerSecond` of credit.
-struct TokenBucket: Equatable, Sendable {
+struct TokenBucket: Hashable, Sendable {
     let limit: RateLimit
     private var credit: Int64
     private var updated: Instant

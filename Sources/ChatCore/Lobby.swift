@@ -6,7 +6,7 @@
 /// between them. Two creates of one name meet here, one after the other: the first
 /// wins. A room that empties tells the Lobby; until the Lobby hears it, a join may
 /// still be sent there, and the room sends that session back (`admitRefused`).
-public struct Lobby: ChatActor {
+public struct Lobby: ChatActor, Hashable {
     private var global: Roster
     /// Live temporary rooms by name key.
     private var directory: [String: RoomRef] = [:]

@@ -6,14 +6,14 @@
 /// so a correct password never trips the address-wide cap. Windows slide: a place taken
 /// by a failure frees `failedLoginWindow` after it. Time is an input; nothing here reads
 /// a clock.
-struct LoginThrottle: Sendable {
+struct LoginThrottle: Hashable, Sendable {
     private struct PairKey: Hashable, Sendable {
         let account: String
         let address: String
     }
 
     /// One address's logins for one account.
-    private struct Pair: Sendable {
+    private struct Pair: Hashable, Sendable {
         /// The latest failures, oldest first (never more than the limit).
         var failures: [Instant] = []
         /// Accepted and not yet answered by the hashing pool.
@@ -24,7 +24,7 @@ struct LoginThrottle: Sendable {
     }
 
     /// One address's logins over all accounts.
-    private struct Source: Sendable {
+    private struct Source: Hashable, Sendable {
         var failures: [Instant] = []
         var pending = 0
     }
@@ -195,9 +195,9 @@ struct LoginThrottle: Sendable {
 /// first; ties by arrival), so one address's burst waits behind its own jobs and not in
 /// front of everyone else's. An address (loopback excepted) has one job at the pool at a
 /// time, and an account one verify: a second login waits for the first to be checked.
-struct HashQueue: Sendable {
-    struct Job: Sendable, Equatable {
-        enum Kind: Sendable, Equatable {
+struct HashQueue: Hashable, Sendable {
+    struct Job: Sendable, Hashable {
+        enum Kind: Sendable, Hashable {
             /// A registration's hash.
             case hash
             /// A login's verify, for this account (name key): one at a time per account.
@@ -214,7 +214,7 @@ struct HashQueue: Sendable {
     }
 
     /// One address's jobs, while it has any waiting or at the pool.
-    private struct Line: Sendable {
+    private struct Line: Hashable, Sendable {
         var waiting: [Job] = []
         /// When it last sent a job to the pool (a serial number; 0: not since it was idle).
         var lastServed: UInt64 = 0

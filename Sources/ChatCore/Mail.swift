@@ -22,7 +22,7 @@ public enum Address: Hashable, Sendable, CustomStringConvertible {
 /// The envelope every mailbox and lane carries: a message and its recipient. Actors never
 /// produce `Mail` themselves: each has its own output type (`ActorOutputs.swift`), which
 /// names only the recipients that actor may reach.
-public enum Mail: Equatable, Sendable {
+public enum Mail: Hashable, Sendable {
     case session(SessionID, SessionMessage)
     case gate(GateMessage)
     case lobby(LobbyMessage)
@@ -53,7 +53,7 @@ public enum Mail: Equatable, Sendable {
 }
 
 /// Mail for a Session.
-public enum SessionMessage: Equatable, Sendable {
+public enum SessionMessage: Hashable, Sendable {
     /// The Gate logged this session in as the account (registration included).
     /// `isOperator` is the account's flag as the store had it at this login.
     case loggedIn(Name, registered: Bool, isOperator: Bool = false)
@@ -77,7 +77,7 @@ public enum SessionMessage: Equatable, Sendable {
 }
 
 /// What a member asks of its room (global or temporary).
-public enum MemberRequest: Equatable, Sendable {
+public enum MemberRequest: Hashable, Sendable {
     case say(SessionID, text: String)
     /// `/me`: an action line, stored and delivered like a message.
     case act(SessionID, text: String)
@@ -97,7 +97,7 @@ public enum MemberRequest: Equatable, Sendable {
 }
 
 /// Mail for the Gate.
-public enum GateMessage: Equatable, Sendable {
+public enum GateMessage: Hashable, Sendable {
     case register(SessionID, Name, Password, address: String)
     case login(SessionID, Name, Password, address: String)
     /// The session is out of every room and done with the account.
@@ -121,7 +121,7 @@ public enum LogoutReason: String, Equatable, Sendable {
 }
 
 /// Mail for the Lobby: the global room and the directory of temporary rooms.
-public enum LobbyMessage: Equatable, Sendable {
+public enum LobbyMessage: Hashable, Sendable {
     case member(MemberRequest)
     /// A logged-in session with no room enters `global`.
     case enter(SessionID, Name)
@@ -136,7 +136,7 @@ public enum LobbyMessage: Equatable, Sendable {
 }
 
 /// Mail for a temporary Room.
-public enum RoomMessage: Equatable, Sendable {
+public enum RoomMessage: Hashable, Sendable {
     case member(MemberRequest)
     /// From the Lobby: the session leaves `global` for this room.
     case admit(SessionID, Name, created: Bool)
@@ -146,7 +146,7 @@ public enum RoomMessage: Equatable, Sendable {
 }
 
 /// Mail for the hashing pool. The reply goes to the Gate.
-public enum HashRequest: Equatable, Sendable {
+public enum HashRequest: Hashable, Sendable {
     case hash(Ticket, Password)
     case verify(Ticket, Password, against: PasswordHash)
 }

@@ -49,7 +49,7 @@ public struct Name: Hashable, Sendable, CustomStringConvertible {
 /// trace or fixture can ever print it. Its bytes live in one `SecretBytes`, shared by
 /// every copy of the value and zeroed when the hashing pool is done with it (`wipe()`)
 /// or, at the latest, when the last copy goes.
-public struct Password: Equatable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct Password: Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     public static let minBytes = 8
     public static let maxBytes = 256
 
@@ -73,12 +73,21 @@ public struct Password: Equatable, Sendable, CustomStringConvertible, CustomDebu
         lhs.withBytes { mine in rhs.withBytes { theirs in mine.elementsEqual(theirs) } }
     }
 
+    /// By its bytes, like `==` (never by where they live): a state that holds a password
+    /// hashes the same whichever copy it holds. The hash is seeded per process and never shown.
+    public func hash(into hasher: inout Hasher) {
+        withBytes { bytes in
+            hasher.combine(bytes.count)
+            hasher.combine(bytes: bytes)
+        }
+    }
+
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
 }
 
 /// A password hash as the hasher encodes it (algorithm, cost, salt, digest). Opaque here.
-public struct PasswordHash: Equatable, Sendable, CustomStringConvertible {
+public struct PasswordHash: Hashable, Sendable, CustomStringConvertible {
     public let encoded: String
     public init(_ encoded: String) { self.encoded = encoded }
     public var description: String { "<hash>" }

@@ -5,12 +5,12 @@
 /// becomes `emptied` (tells the Lobby, turns away any join already on its way, sending
 /// that session back to the Lobby); when the Lobby's `shutdown` arrives and the store
 /// has answered everything asked of it, the room retires.
-public struct Room: ChatActor {
+public struct Room: ChatActor, Hashable {
     public let ref: RoomRef
     private var roster: Roster
     private var state: State = .open
 
-    enum State: Equatable, Sendable {
+    enum State: Hashable, Sendable {
         case open
         case emptied
         case shuttingDown

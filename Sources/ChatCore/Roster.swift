@@ -4,7 +4,7 @@
 /// A message is stored before anyone sees it: `say` and `whisper` go to the store
 /// first and are delivered when the store acknowledges them. The store answers in
 /// order, so every member sees the room's messages in the order the room took them.
-struct Roster: Sendable {
+struct Roster: Hashable, Sendable {
     let room: RoomRef
     /// Where the store sends its acknowledgements: the actor that owns this roster.
     let owner: Address
@@ -26,7 +26,7 @@ struct Roster: Sendable {
     private var history = HistoryReads()
 
     /// A message the store has not acknowledged yet.
-    private enum Pending: Sendable {
+    private enum Pending: Hashable, Sendable {
         case message(from: SessionID, sender: Name, text: String)
         case action(from: SessionID, sender: Name, text: String)
         case whisper(from: SessionID, sender: Name, to: Name, text: String)
@@ -256,7 +256,7 @@ struct Roster: Sendable {
 
     /// A line for every member but one.
     func broadcast<Output: RosterOutput>(_ line: ServerLine, except excluded: SessionID?, _ effects: inout [Output]) {
-        effects.reserveCapacity(effects.count + members.count)
+        effects.reserveRoom(for: members.count)
         for session in order where session != excluded {
             effects.append(.session(session, .deliver(line)))
         }

@@ -2,7 +2,7 @@ extension ServerLine {
     /// What an `OK` line says worked: every `OK` the server sends, typed, so a client reads
     /// where it is from data rather than from the wording. Each case renders to one fixed
     /// text (docs/PROTOCOL.md), shown in its comment.
-    public enum Outcome: Equatable, Sendable {
+    public enum Outcome: Hashable, Sendable {
         /// `registered alice; you are in global`
         case registered(Name)
         /// `logged in as alice; you are in global`

@@ -1,5 +1,5 @@
 /// Why a command did not work: the one word after `ERR`.
-public enum ErrorCode: String, Sendable, CaseIterable {
+public enum ErrorCode: String, Hashable, Sendable, CaseIterable {
     case badCommand = "bad-command"
     case badName = "bad-name"
     case badPassword = "bad-password"
@@ -25,7 +25,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
 }
 
 /// Why the server closes a connection: the word after `BYE`.
-public enum ByeReason: String, Sendable, CaseIterable {
+public enum ByeReason: String, Hashable, Sendable, CaseIterable {
     case goodbye
     case replaced
     case flood
@@ -39,7 +39,7 @@ public enum ByeReason: String, Sendable, CaseIterable {
 
 /// One line from the server to a client, as typed data. `rendered` is the wire form;
 /// `ServerLine(parsing:)` (ServerLine+Parsing.swift) reads it back.
-public enum ServerLine: Equatable, Sendable {
+public enum ServerLine: Hashable, Sendable {
     case ok(Outcome)
     case error(ErrorCode, String)
     case message(room: Name, from: Name, text: String)

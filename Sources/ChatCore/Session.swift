@@ -6,7 +6,7 @@
 /// answered in the context its user saw. When the connection ends, the session stays
 /// alive until whatever it had in flight has settled, it is out of its room, and the
 /// Gate knows the account is free: only then does it retire.
-public struct Session: ChatActor {
+public struct Session: ChatActor, Hashable {
     public let id: SessionID
     /// The peer's address, for the audit log and failed-login limits.
     public let address: String
@@ -28,7 +28,7 @@ public struct Session: ChatActor {
     /// command, so it says nothing (the kick's notice has said it).
     private var leavingKicked = false
 
-    enum State: Equatable, Sendable {
+    enum State: Hashable, Sendable {
         case anonymous
         /// A login or registration is with the Gate, sent at this instant.
         case authenticating(since: Instant)
@@ -41,7 +41,7 @@ public struct Session: ChatActor {
     }
 
     /// Why the session is entering `global`, so it can say so when it arrives.
-    enum Entry: Equatable, Sendable {
+    enum Entry: Hashable, Sendable {
         case login(registered: Bool)
         case returning(from: Name)
         /// Kicked out of a room: the kick's notice said so, so the arrival says nothing more
@@ -49,13 +49,13 @@ public struct Session: ChatActor {
         case kicked
     }
 
-    enum Move: Equatable, Sendable {
+    enum Move: Hashable, Sendable {
         case create(Name)
         case join(Name)
     }
 
     /// What a closing session still waits for before it can log out.
-    enum Unwind: Equatable, Sendable {
+    enum Unwind: Hashable, Sendable {
         case awaitLogin
         case awaitEntry
         case awaitLeft(RoomID)
@@ -117,7 +117,7 @@ public struct Session: ChatActor {
     }
 
     /// Bytes arrived from the client.
-    public mutating func bytesReceived(_ bytes: some Collection<UInt8>, now: Instant) -> [SessionEffect] {
+    public mutating func bytesReceived(_ bytes: UnsafeRawBufferPointer, now: Instant) -> [SessionEffect] {
         var effects: [SessionEffect] = []
         defer { refreshTimer(now: now) }
         guard !isClosing else { return effects }

@@ -1,6 +1,6 @@
 /// What the actors ask of the store. The storage thread (production) or the simulator's
 /// store answers each request that has a ticket with exactly one `StoreReply`, in order.
-public enum StoreRequest: Equatable, Sendable {
+public enum StoreRequest: Hashable, Sendable {
     case createAccount(Ticket, Name, PasswordHash, at: Instant, replyTo: Address)
     case fetchAccount(Ticket, Name, replyTo: Address)
     case updatePasswordHash(Name, PasswordHash)
@@ -24,7 +24,7 @@ public enum StoreRequest: Equatable, Sendable {
     }
 }
 
-public enum StoreReply: Equatable, Sendable {
+public enum StoreReply: Hashable, Sendable {
     case accountCreated(Ticket, Name)
     case accountNameTaken(Ticket)
     /// The account, its hash, and whether it is an operator (read at every login).
@@ -40,7 +40,7 @@ public enum StoreReply: Equatable, Sendable {
 }
 
 /// A chat message as the store keeps it. A whisper has a recipient.
-public struct ChatRecord: Equatable, Sendable {
+public struct ChatRecord: Hashable, Sendable {
     public let room: Name
     /// Which life of the room: a room's history is its own life's messages only, and a new
     /// room with an old name starts empty. `global` is always `RoomID.global`.
@@ -66,7 +66,7 @@ public struct ChatRecord: Equatable, Sendable {
 }
 
 /// One line of the audit log.
-public struct AuditRecord: Equatable, Sendable {
+public struct AuditRecord: Hashable, Sendable {
     public enum Kind: String, Sendable {
         case registered, login, loginFailed = "login-failed", loginBanned = "login-banned", logout
         case roomCreated = "room-created", roomClosed = "room-closed"

@@ -1,6 +1,9 @@
 /// What `parley load` is asked to do.
 public struct LoadConfiguration: Sendable {
     public enum WireProtocol: String, Sendable, CaseIterable { case parley, irc }
+    /// How the senders' messages fall in each interval: spread evenly (independent people,
+    /// one message at a time) or in step (everyone answers at once: a burst per interval).
+    public enum SenderShape: String, Sendable, CaseIterable { case spread, burst }
 
     public var host = "127.0.0.1"
     public var port: UInt16 = 7878
@@ -13,6 +16,7 @@ public struct LoadConfiguration: Sendable {
     public var senders = 10
     /// Messages a second from each sender.
     public var rate = 10.0
+    public var shape: SenderShape = .spread
     public var duration: Duration = .seconds(10)
     /// Bytes in each message's text.
     public var messageSize = 100

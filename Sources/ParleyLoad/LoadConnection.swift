@@ -11,6 +11,10 @@ final class LoadConnection: @unchecked Sendable {
     let tls: TLSConnection
     private var input: [UInt8] = []
     private var pendingOutput: [UInt8] = []
+    /// TLS records and plaintext bytes read so far (one `SSL_read_ex` returns at most one
+    /// record): what the server made this reader take in.
+    private(set) var recordsRead = 0
+    private(set) var bytesRead = 0
 
     init(index: Int, name: String, room: String, tls: TLSConnection) {
         self.index = index
@@ -79,6 +83,8 @@ final class LoadConnection: @unchecked Sendable {
         while true {
             switch tls.read(into: scratch) {
             case .bytes(let count):
+                recordsRead += 1
+                bytesRead += count
                 input.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[..<count]))
             case .wantRead, .wantWrite:
                 consumeLines(line)

@@ -7,6 +7,7 @@ public struct LoadReport: Codable, Sendable {
     public var rooms: Int
     public var senders: Int
     public var ratePerSender: Double
+    public var shape: String
     public var seconds = 0.0
     public var connectionsHeld = 0
     public var sent = 0
@@ -17,6 +18,13 @@ public struct LoadReport: Codable, Sendable {
     public var closedByServer = 0
     /// Share of one core the generator used: above 0.85 it measured itself, not the server.
     public var generatorCPUShare = 0.0
+    /// The generator above 85% of its core: the row measures the client, not the server.
+    public var generatorSaturated = false
+    /// TLS records and plaintext bytes the receivers read per delivered line (everything
+    /// they read, echoes and all, over the lines delivered to others): the server's cost
+    /// on its readers.
+    public var recordsPerDelivery: Double?
+    public var bytesPerDelivery: Double?
     public var loginBurstSeconds: Double?
     /// Server CPU per delivery over the run (from /proc, in 10 ms ticks), when its pid is known.
     public var serverCPUMicrosecondsPerDelivery: Double?
@@ -31,6 +39,7 @@ public struct LoadReport: Codable, Sendable {
         rooms = configuration.rooms
         senders = configuration.senders
         ratePerSender = configuration.rate
+        shape = configuration.shape.rawValue
     }
 
     mutating func record(_ tally: LoadTally, seconds: Double, generatorCPU: Double) {
@@ -41,6 +50,11 @@ public struct LoadReport: Codable, Sendable {
         errors = tally.errors
         closedByServer = tally.closed
         generatorCPUShare = generatorCPU / seconds
+        generatorSaturated = generatorCPUShare > 0.85
+        if tally.delivered > 0 {
+            recordsPerDelivery = Double(tally.recordsRead) / Double(tally.delivered)
+            bytesPerDelivery = Double(tally.bytesRead) / Double(tally.delivered)
+        }
         guard tally.latency.totalCount > 0 else { return }
         for (label, percentile) in [("p50", 50.0), ("p99", 99.0), ("p99.9", 99.9)] {
             latencyMicroseconds[label] = Double(tally.latency.valueAtPercentile(percentile)) / 1000
@@ -51,7 +65,7 @@ public struct LoadReport: Codable, Sendable {
     public var table: String {
         var rows: [(String, String)] = [
             ("protocol", wire), ("clients", "\(clients)"), ("rooms", "\(rooms)"),
-            ("senders x rate", "\(senders) x \(ratePerSender)/s"), ("connections held", "\(connectionsHeld)"),
+            ("senders x rate", "\(senders) x \(ratePerSender)/s, \(shape)"), ("connections held", "\(connectionsHeld)"),
         ]
         if let loginBurstSeconds { rows.append(("login burst", String(format: "%.2f s", loginBurstSeconds))) }
         if let serverResidentKiB { rows.append(("server resident", "\(serverResidentKiB) KiB")) }
@@ -69,6 +83,13 @@ public struct LoadReport: Codable, Sendable {
                 }
             }
             rows += [
+                (
+                    "read per delivery",
+                    recordsPerDelivery.map {
+                        String(format: "%.3f records, ", $0) + String(format: "%.0f bytes", bytesPerDelivery ?? 0)
+                    }
+                        ?? "-"
+                ),
                 ("errors", "\(errors)"), ("closed by server", "\(closedByServer)"),
                 ("server CPU", serverCPUShare.map { String(format: "%.0f%% of a core", $0 * 100) } ?? "-"),
                 ("server CPU/delivery", serverCPUMicrosecondsPerDelivery.map { String(format: "%.2f µs", $0) } ?? "-"),
@@ -76,7 +97,7 @@ public struct LoadReport: Codable, Sendable {
                     "generator CPU",
                     String(
                         format: "%.0f%% of a core%@", generatorCPUShare * 100,
-                        generatorCPUShare > 0.85 ? " (too busy: this measures the generator)" : "")
+                        generatorSaturated ? " (too busy: this measures the generator)" : "")
                 ),
             ]
         }

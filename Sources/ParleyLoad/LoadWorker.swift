@@ -16,6 +16,9 @@ struct LoadTally: Sendable {
     var delivered = 0
     var errors = 0
     var closed = 0
+    /// TLS records and plaintext bytes the receivers read over the run.
+    var recordsRead = 0
+    var bytesRead = 0
     var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
 
     mutating func add(_ other: LoadTally) {
@@ -23,6 +26,8 @@ struct LoadTally: Sendable {
         delivered += other.delivered
         errors += other.errors
         closed += other.closed
+        recordsRead += other.recordsRead
+        bytesRead += other.bytesRead
         latency.add(other.latency)
     }
 }
@@ -39,13 +44,18 @@ struct LoadWorker {
     func run(start: Int64, end: Int64) -> LoadTally {
         var tally = LoadTally()
         let interval = Int64(1_000_000_000 / max(configuration.rate, 0.001))
-        // Spread the senders' first messages evenly over one interval (by their rank among
-        // all senders), so messages arrive one at a time, as from independent people,
-        // not in bursts that a server would get to batch for free.
+        // Spread: the senders' first messages fall evenly over one interval (by their rank
+        // among all senders), so messages arrive one at a time, as from independent people.
+        // Burst: every sender sends at the same instant each interval, as a room does when
+        // everyone answers at once.
         let ranks = Dictionary(uniqueKeysWithValues: senders.sorted().enumerated().map { ($1, $0) })
+        let spreadOver = configuration.shape == .spread ? Int64(max(1, senders.count)) : 0
         var nextSend = connections.map { connection in
-            ranks[connection.index].map { start + interval * Int64($0) / Int64(max(1, senders.count)) } ?? Int64.max
+            ranks[connection.index].map { spreadOver == 0 ? start : start + interval * Int64($0) / spreadOver }
+                ?? Int64.max
         }
+        let recordsBefore = connections.reduce(0) { $0 + $1.recordsRead }
+        let bytesBefore = connections.reduce(0) { $0 + $1.bytesRead }
         var alive = Array(repeating: true, count: connections.count)
         var lastDelivery = LoadClock.now()
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
@@ -118,6 +128,8 @@ struct LoadWorker {
             counters.errors.store(tally.errors, ordering: .relaxed)
         }
         counters.delivered.store(tally.delivered, ordering: .relaxed)
+        tally.recordsRead = connections.reduce(0) { $0 + $1.recordsRead } - recordsBefore
+        tally.bytesRead = connections.reduce(0) { $0 + $1.bytesRead } - bytesBefore
         return tally
     }
 }

@@ -46,7 +46,8 @@ enum ConnectionThread<P: Platform> {
                 case .irc:
                     IRCSession(
                         id: id, address: remoteHost, limits: limits,
-                        wallClockOffset: context.configuration.wallClockOffset, now: now)
+                        wallClockOffset: context.configuration.wallClockOffset, now: now,
+                        serverName: context.configuration.ircServerName)
                 }
             let host = SessionHost(
                 id: id, session: session, stream: stream, platform: context.platform,

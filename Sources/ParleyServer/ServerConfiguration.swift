@@ -13,6 +13,8 @@ public struct ServerConfiguration: Sendable {
     public var ircPort: UInt16?
     /// IRC in plain TCP on this port (`--irc-plain-port`): only when `host` is loopback.
     public var ircPlainPort: UInt16?
+    /// The IRC server's name in replies (`--irc-server-name`; `IRCSession.isServerName`).
+    public var ircServerName = IRCSession.defaultServerName
     /// Unix time minus the shell's clock, for IRC's `server-time` tags (`ChatServer` sets it).
     public var wallClockOffset: Duration = .zero
     /// An operator's own certificate and key; both or neither. Otherwise one is made.
@@ -64,6 +66,14 @@ public struct ServerConfiguration: Sendable {
     /// written per second at most; the rest are counted in one line. 0: no limit.
     public var connectionLogLinesPerSecond = 10
 
+    /// Whether loopback is exempt from the per-address caps and login limits
+    /// (`--no-exempt-loopback` turns it off): local tools and benchmarks come from there,
+    /// but behind a TLS proxy on the same machine every client does.
+    public var exemptLoopback: Bool {
+        get { limits.exemptLoopback }
+        set { limits.exemptLoopback = newValue }
+    }
+
     public init() {}
 
     /// The caps `ConnectionAdmission` applies at accept.
@@ -71,6 +81,6 @@ public struct ServerConfiguration: Sendable {
         ConnectionAdmission.Caps(
             connectionsPerAddress: maxConnectionsPerAddress, handshakes: maxHandshakes,
             handshakesPerAddress: maxHandshakesPerAddress, strangers: maxStrangers,
-            strangersPerAddress: maxStrangersPerAddress)
+            strangersPerAddress: maxStrangersPerAddress, exemptLoopback: exemptLoopback)
     }
 }

@@ -15,6 +15,7 @@ struct Load: ParsableCommand {
 
             Examples:
               parley load 127.0.0.1:7878 --clients 100 --senders 10 --rate 50 --duration 10
+              parley load 127.0.0.1:7878 --clients 100 --senders 10 --rate 100 --shape burst
               parley load 127.0.0.1:7878 --clients 1000 --rooms 20 --senders 100
               parley load 127.0.0.1:7878 --clients 5000 --idle --duration 30
               parley load 127.0.0.1:7878 --clients 200 --login-burst --chatters 20 --senders 5 --duration 30
@@ -28,6 +29,8 @@ struct Load: ParsableCommand {
     @Option(help: "Rooms to spread them over.") var rooms = 1
     @Option(help: "Clients that send.") var senders = 10
     @Option(help: "Messages a second per sender.") var rate = 10.0
+    @Option(help: "spread (senders evenly over each interval) or burst (all senders in step each interval).")
+    var shape = "spread"
     @Option(help: "Seconds to send (or to hold, with --idle).") var duration = 10.0
     @Option(help: "Bytes of text per message.") var size = 100
     @Option(help: "Threads driving the connections.") var threads = 1
@@ -48,7 +51,11 @@ struct Load: ParsableCommand {
         guard let wire = LoadConfiguration.WireProtocol(rawValue: self.protocol) else {
             throw ValidationError("--protocol is parley or irc")
         }
+        guard let shape = LoadConfiguration.SenderShape(rawValue: self.shape) else {
+            throw ValidationError("--shape is spread or burst")
+        }
         var configuration = LoadConfiguration()
+        configuration.shape = shape
         configuration.host = String(address[..<colon])
         configuration.port = port
         configuration.wire = wire

@@ -37,6 +37,10 @@ struct Serve: ParsableCommand {
         name: .customLong("irc-plain-port"),
         help: "Also speak IRC in plain TCP on this port; only with a loopback --host (tests, a TLS proxy).")
     var ircPlainPort: UInt16?
+    @Option(
+        name: .customLong("irc-server-name"),
+        help: "The IRC server's name in replies and PING/PONG (1 to 32 of A-Z a-z 0-9 . -).")
+    var ircServerName = IRCSession.defaultServerName
     @Option(name: .customLong("data-dir"), help: "Where the database, certificate and key live.")
     var dataDirectory = "./parley-data"
     @Option(name: .customLong("cert"), help: "Your own certificate (PEM) instead of the generated one.")
@@ -58,6 +62,12 @@ struct Serve: ParsableCommand {
     var maxStrangers = 1024
     @Option(help: "Connections not logged in yet, at once, from one address (an IPv6 /64; loopback is exempt).")
     var maxStrangersPerAddress = 10
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "Exempt loopback from the per-address caps and login limits (the per-account limits still apply). Turn it off behind a TLS proxy on this machine, or to try the per-address limits from loopback."
+    )
+    var exemptLoopback = true
     @Option(help: "Database durability: normal (survives a crash of the server) or full (also a power loss).")
     var synchronous = "normal"
     @Option(
@@ -82,6 +92,9 @@ struct Serve: ParsableCommand {
     func validate() throws {
         guard (certificateFile == nil) == (keyFile == nil) else {
             throw ValidationError("--cert and --key go together: give both or neither")
+        }
+        guard IRCSession.isServerName(ircServerName) else {
+            throw ValidationError("--irc-server-name must be 1 to 32 of A-Z a-z 0-9 . -")
         }
         guard (10...22).contains(scryptLogN) else { throw ValidationError("--scrypt-log-n must be from 10 to 22") }
         guard ["normal", "full"].contains(synchronous) else { throw ValidationError("--synchronous is normal or full") }
@@ -177,6 +190,7 @@ struct Serve: ParsableCommand {
         configuration.port = port
         configuration.ircPort = ircPort
         configuration.ircPlainPort = ircPlainPort
+        configuration.ircServerName = ircServerName
         configuration.dataDirectory = dataDirectory
         configuration.certificateFile = certificateFile
         configuration.keyFile = keyFile
@@ -186,6 +200,7 @@ struct Serve: ParsableCommand {
         configuration.maxHandshakesPerAddress = maxHandshakesPerAddress
         configuration.maxStrangers = maxStrangers
         configuration.maxStrangersPerAddress = maxStrangersPerAddress
+        configuration.exemptLoopback = exemptLoopback
         configuration.synchronous = synchronous == "full" ? .full : .normal
         configuration.commitWindow = .microseconds(commitWindow)
         configuration.limits.rate = rate == 0 ? nil : RateLimit(linesPerSecond: rate, burst: burst)

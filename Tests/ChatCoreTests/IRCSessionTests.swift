@@ -34,7 +34,8 @@ struct IRCSessionTests {
         var out = session.bytesReceived(
             irc("CAP LS 302", "NICK alice", "USER alice 0 * :Alice", "CAP REQ :sasl", "AUTHENTICATE PLAIN"), now: t0)
         #expect(
-            out.ircLines.contains(":parley CAP * LS :echo-message message-tags multi-prefix sasl=PLAIN server-time"))
+            out.ircLines.contains(
+                ":parley CAP * LS :echo-message message-tags multi-prefix sasl=PLAIN server-time userhost-in-names"))
         #expect(out.ircLines.suffix(2) == [":parley CAP alice ACK :sasl", "AUTHENTICATE :+"])
         out = session.bytesReceived(irc("AUTHENTICATE AGFsaWNlAGh1bnRlcjIy"), now: t0)
         #expect(out.mail == [.gate(.login(id, name("alice"), Password("hunter22"), address: "192.0.2.9"))])

@@ -92,7 +92,12 @@ struct TwinLobby: LobbyBehaviour {
 /// first session to log out.
 struct EagerGate: GateBehaviour {
     private var inner: Gate
-    private var claimants: [Ticket: (SessionID, Name)] = [:]
+    private var claimants: [Ticket: Claimant] = [:]
+
+    private struct Claimant: Hashable {
+        let session: SessionID
+        let name: Name
+    }
 
     init(limits: Limits) { inner = Gate(limits: limits) }
 
@@ -105,9 +110,11 @@ struct EagerGate: GateBehaviour {
         let added = effects[start...]
         switch message {
         case .login(let session, let name, _, _):
-            for case .store(.fetchAccount(let ticket, _, _)) in added { claimants[ticket] = (session, name) }
+            for case .store(.fetchAccount(let ticket, _, _)) in added {
+                claimants[ticket] = Claimant(session: session, name: name)
+            }
         case .verified(let ticket, _, _):
-            if let (session, name) = claimants.removeValue(forKey: ticket),
+            if let (session, name) = claimants.removeValue(forKey: ticket).map({ ($0.session, $0.name) }),
                 added.contains(where: {
                     if case .session(_, .replaced) = $0 { return true }
                     return false

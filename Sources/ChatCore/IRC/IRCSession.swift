@@ -8,13 +8,18 @@
 /// the inner session's answer came back, so each answer is read in the context of the
 /// command that asked for it. Every Parley command is answered exactly once (an `OK`,
 /// an `ERR`, `USERS`, `ROOMS`, or the room's echo of a message).
-public struct IRCSession: ConnectionSession {
+public struct IRCSession: ConnectionSession, Hashable {
     public let id: SessionID
-    /// The server's name in replies' prefixes; users are `nick!nick@<host>`.
-    public static let serverName = "parley"
+    /// This server's name in replies' prefixes, `PING` and `PONG` (see `isServerName`).
+    public let serverName: String
+    /// The server's name in replies' prefixes unless `parley serve --irc-server-name` says
+    /// another; users are `nick!nick@<userHost>` whatever it is.
+    public static let defaultServerName = "parley"
     public static let userHost = "parley"
     /// The capabilities offered in `CAP LS` (IRCv3).
-    public static let capabilities = ["echo-message", "message-tags", "multi-prefix", "sasl", "server-time"]
+    public static let capabilities = [
+        "echo-message", "message-tags", "multi-prefix", "sasl", "server-time", "userhost-in-names",
+    ]
     /// A client quiet this long gets a `PING`; one that does not answer within `pingTimeout` is closed.
     public static let idlePing: Duration = .seconds(90)
     public static let pingTimeout: Duration = .seconds(60)
@@ -38,14 +43,14 @@ public struct IRCSession: ConnectionSession {
     /// The outbound bound was hit: the inner session must unwind at the end of the event.
     private var slowReader = false
 
-    enum State: Equatable, Sendable {
+    enum State: Hashable, Sendable {
         /// Before `001`: collecting CAP, NICK, USER, PASS or SASL.
         case registering(Registration)
         /// Welcomed as this account, in this channel (a Parley room).
         case welcomed(Name, channel: Name)
     }
 
-    struct Registration: Equatable, Sendable {
+    struct Registration: Hashable, Sendable {
         var nick: String?
         var user = false
         var negotiatingCaps = false
@@ -58,13 +63,14 @@ public struct IRCSession: ConnectionSession {
     }
 
     /// What the one Parley command in flight is for.
-    enum Awaiting: Equatable, Sendable {
+    enum Awaiting: Hashable, Sendable {
         case login(Name, viaSASL: Bool)
         case register(Name)
         case say(Name, notice: Bool)
         case whisper(Name, text: String, notice: Bool)
         case names(Name, NamesReply)
-        case list(current: Name)
+        /// `only`: the channels LIST asked about, nil for all.
+        case list(current: Name, only: Set<Name>?)
         case leave(Name)
         case kick(Name)
         case join(Name, attempts: Int)
@@ -72,20 +78,24 @@ public struct IRCSession: ConnectionSession {
     }
 
     /// Which query a `/users` answers.
-    enum NamesReply: Equatable, Sendable {
+    enum NamesReply: Hashable, Sendable {
         case names, who
     }
 
     /// Work of this actor's own, done before the next line from the client.
-    enum Step: Equatable, Sendable {
+    enum Step: Hashable, Sendable {
         /// JOIN one channel: planned from wherever the session is when it comes up.
         case join(Name)
         case part(Name)
         case names(Name, NamesReply)
     }
 
-    public init(id: SessionID, address: String, limits: Limits = .standard, wallClockOffset: Duration, now: Instant) {
+    public init(
+        id: SessionID, address: String, limits: Limits = .standard, wallClockOffset: Duration, now: Instant,
+        serverName: String = IRCSession.defaultServerName
+    ) {
         self.id = id
+        self.serverName = serverName
         var innerLimits = limits
         innerLimits.rate = nil  // this actor's own bucket counts every IRC line, queries included
         self.inner = Session(id: id, address: address, limits: innerLimits, now: now)
@@ -122,7 +132,7 @@ public struct IRCSession: ConnectionSession {
         return effects
     }
 
-    public mutating func bytesReceived(_ bytes: some Collection<UInt8>, now: Instant) -> [SessionEffect] {
+    public mutating func bytesReceived(_ bytes: UnsafeRawBufferPointer, now: Instant) -> [SessionEffect] {
         var effects: [SessionEffect] = []
         guard !closed, !inner.isClosing else { return effects }
         lastHeard = now
@@ -155,7 +165,7 @@ public struct IRCSession: ConnectionSession {
         }
         if pingSent == nil, now >= lastHeard + IRCSession.idlePing {
             pingSent = now
-            emit(IRCMessage("PING", [IRCSession.serverName]), &effects)
+            emit(IRCMessage("PING", [serverName]), &effects)
         }
         pump(now: now, &effects)
         return effects
@@ -219,9 +229,11 @@ public struct IRCSession: ConnectionSession {
         let parameters = message.parameters
         switch message.command {
         case "CAP": capability(parameters, now: now, &effects)
+        case "PING" where parameters.isEmpty:
+            reply("409", ["No origin specified"], &effects)
         case "PING":
             emit(
-                IRCMessage(source: IRCSession.serverName, "PONG", [IRCSession.serverName] + parameters.prefix(1)),
+                IRCMessage(source: serverName, "PONG", [serverName] + parameters.prefix(1)),
                 &effects)
         case "PONG": pingSent = nil
         case "QUIT": feed("/quit", now: now, &effects)
@@ -291,7 +303,9 @@ public struct IRCSession: ConnectionSession {
             }
             registration.nick = nick
         case "USER":
-            guard parameters.count >= 4 else { return reply("461", ["USER", "Not enough parameters"], &effects) }
+            guard parameters.count >= 4, !parameters[0].isEmpty, !parameters[3].isEmpty else {
+                return reply("461", ["USER", "Not enough parameters"], &effects)
+            }
             registration.user = true
         case "PASS":
             guard let password = parameters.first else {
@@ -414,9 +428,9 @@ public struct IRCSession: ConnectionSession {
         state = .welcomed(account, channel: .global)
         let me = account.text
         reply("001", ["Welcome to Parley, \(me)!\(me)@\(IRCSession.userHost)"], &effects)
-        reply("002", ["Your host is \(IRCSession.serverName), running Parley"], &effects)
+        reply("002", ["Your host is \(serverName), running Parley"], &effects)
         reply("003", ["This server speaks Parley's rules: one room at a time"], &effects)
-        reply("004", [IRCSession.serverName, "parley", "i", "nt"], &effects)
+        reply("004", [serverName, "parley", "i", "nt"], &effects)
         reply(
             "005",
             [
@@ -472,6 +486,10 @@ public struct IRCSession: ConnectionSession {
         case "PRIVMSG", "NOTICE":
             say(message, channel: channel, now: now, &effects)
         case "NAMES":
+            // "NAMES invalid" has no error reply: RPL_ENDOFNAMES for the name as given.
+            if let given = parameters.first, IRCSession.channel(given) == nil {
+                return reply("366", [given, "End of /NAMES list"], &effects)
+            }
             let name = parameters.first.flatMap { IRCSession.channel($0) } ?? channel
             steps.append(.names(name, .names))
         case "WHO":
@@ -487,7 +505,9 @@ public struct IRCSession: ConnectionSession {
             reply("311", [name.text, name.text, IRCSession.userHost, "*", name.text], &effects)
             reply("318", [name.text, "End of WHOIS list"], &effects)
         case "LIST":
-            awaiting = .list(current: channel)
+            // LIST #a,#b: only those of the live rooms (a name that is no channel matches nothing).
+            let only = parameters.first.map { $0.split(separator: ",").map { IRCSession.channel($0) } }
+            awaiting = .list(current: channel, only: only.map { Set($0.compactMap { $0 }) })
             feed("/chatrooms", now: now, &effects)
         case "TOPIC":
             guard let target = parameters.first else {
@@ -567,6 +587,13 @@ public struct IRCSession: ConnectionSession {
             awaiting = .whisper(name, text: text, notice: notice)
             feed("/whisper \(name) \(text)", now: now, &effects)
         }
+    }
+
+    /// A name this server may go by: 1 to 32 of `A-Z a-z 0-9 . -`, as a host name is spelled
+    /// (short, so that replies keep within the 512 bytes their texts were cut for).
+    public static func isServerName(_ text: String) -> Bool {
+        (1...32).contains(text.utf8.count)
+            && text.allSatisfy { $0 == "." || $0 == "-" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
     }
 
     /// `#name` as a Parley room name, nil when it is not one.
@@ -668,9 +695,9 @@ public struct IRCSession: ConnectionSession {
             awaiting = nil
             users(room: room, names, kind, &effects)
         case .rooms(let names):
-            guard case .list? = awaiting else { return }
+            guard case .list(_, let only)? = awaiting else { return }
             awaiting = nil
-            list(names, &effects)
+            list(names.filter { only?.contains($0) ?? true }, &effects)
         case .bye(_, let text):
             emit(IRCMessage("ERROR", ["Closing link: \(text)"]), &effects)
             closed = true
@@ -768,8 +795,9 @@ public struct IRCSession: ConnectionSession {
             feed("/join \(room)", now: now, &effects)
         case .join(let room, _)?, .create(let room, _)?:
             reply(code == .serverBusy ? "405" : "403", ["#\(room)", "Cannot join channel: \(text)"], &effects)
-        case .list(let current)?:
-            list([current], &effects)  // Parley lists rooms from global only; here is where you are
+        case .list(let current, let only)?:
+            // Parley lists rooms from global only; here is where you are.
+            list(only?.contains(current) ?? true ? [current] : [], &effects)
         case .kick(let channel)? where code == .notOperator || code == .notOwner:
             reply("482", ["#\(channel)", "You're not channel operator: \(text)"], &effects)
         case .names, .leave, .kick, .none:
@@ -812,21 +840,24 @@ public struct IRCSession: ConnectionSession {
         case .names:
             var line: [String] = []
             var bytes = 0
+            // userhost-in-names: each name as nick!user@host.
+            let full = enabled.contains("userhost-in-names")
             for name in names {
-                if bytes + name.text.utf8.count > 400 {
+                let entry = full ? "\(name)!\(name)@\(IRCSession.userHost)" : name.text
+                if bytes + entry.utf8.count > 400 {
                     reply("353", ["=", channel, line.joined(separator: " ")], &effects)
                     line = []
                     bytes = 0
                 }
-                line.append(name.text)
-                bytes += name.text.utf8.count + 1
+                line.append(entry)
+                bytes += entry.utf8.count + 1
             }
             if !line.isEmpty { reply("353", ["=", channel, line.joined(separator: " ")], &effects) }
             reply("366", [channel, "End of /NAMES list"], &effects)
         case .who:
             for name in names {
                 let host = IRCSession.userHost
-                reply("352", [channel, name.text, host, IRCSession.serverName, name.text, "H", "0 \(name)"], &effects)
+                reply("352", [channel, name.text, host, serverName, name.text, "H", "0 \(name)"], &effects)
             }
             reply("315", [channel, "End of WHO list"], &effects)
         }
@@ -853,7 +884,7 @@ public struct IRCSession: ConnectionSession {
         let echoed = parameters.enumerated().map { index, parameter in
             index == parameters.count - 1 ? parameter : IRCText.pieces(parameter, maxBytes: 64)[0]
         }
-        return IRCMessage(source: IRCSession.serverName, command, echoed)
+        return IRCMessage(source: serverName, command, echoed)
     }
 
     private func notice(_ text: String) -> IRCMessage { server("NOTICE", [target, text]) }
