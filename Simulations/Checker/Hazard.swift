@@ -51,6 +51,16 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     case storedWhileJoining = "stored-while-joining"
     /// A connection that had not logged in by its deadline was closed (`BYE login-timeout`).
     case loginTimeout = "login-timeout"
+    /// An IRC client joined a channel while in a temporary room: its session left it first.
+    case ircJoinWhileInRoom = "irc-join-while-in-room"
+    /// A channel message reached an IRC client after it typed PART and before its PART came back.
+    case ircPartRacingMessage = "irc-part-racing-message"
+    /// An IRC client whispered to an account's nick that was not in its room (401).
+    case ircWhisperAbsentNick = "irc-whisper-absent-nick"
+    /// An IRC client typed a JOIN while another of its JOINs was still in flight.
+    case ircSecondJoinInFlight = "irc-second-join-in-flight"
+    /// A channel message reached an IRC client after it typed QUIT.
+    case ircQuitRacingMessage = "irc-quit-racing-message"
 
     var bit: UInt32 { 1 << UInt32(Hazard.allCases.firstIndex(of: self)!) }
 }

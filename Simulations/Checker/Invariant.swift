@@ -69,6 +69,20 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     /// `BYE login-timeout` only past the login deadline (paused while the Gate has the
     /// login), and always at the first tick past it; the timer is never set later.
     case loginDeadline = "login-deadline"
+    /// An IRC client is put in a channel only once it is out of the one it was in: its
+    /// own `PART` (or `KICK`) of the old channel comes before its `JOIN` of the new one.
+    case ircPartBeforeJoin = "irc-part-before-join"
+    /// An IRC session writes each Parley line it is sent as the IRC line it means: a room
+    /// message as a PRIVMSG to the channel from its sender, a whisper as a PRIVMSG to the
+    /// target's nick, `USERS` as NAMES (353/366) or WHO (352/315) of exactly those names,
+    /// `ROOMS` as LIST (321/322/323) of exactly those rooms.
+    case ircRendering = "irc-rendering"
+    /// `001` comes only after the Gate logged the connection in, to the account's name,
+    /// and the nick the client registered with is that account.
+    case ircRegistration = "irc-registration"
+    /// Every tagged PRIVMSG to a channel an IRC client reads was delivered by that room,
+    /// from the nick of the account that sent it.
+    case ircChannelMessages = "irc-channel-messages"
     /// Once faults stop, every mailbox drains, every session settles, every command is answered.
     case liveness
     /// The same seed gives the same trace.
@@ -107,6 +121,10 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
             return "no session takes more lines than burst + rate x time, and flood cuts off past the limit"
         case .slowReaderBound: return "no outbox passes its limit, and slow-reader cuts off only when a line cannot fit"
         case .loginDeadline: return "login-timeout comes exactly past the login deadline, paused while the Gate checks"
+        case .ircPartBeforeJoin: return "an IRC client's PART of its channel comes before its JOIN of the next"
+        case .ircRendering: return "an IRC session writes each Parley line as the IRC line it means"
+        case .ircRegistration: return "001 only after a login, to the account's name, which is the nick"
+        case .ircChannelMessages: return "every channel PRIVMSG was delivered by that room, from its sender's nick"
         case .liveness: return "once faults stop, every command is answered and every mailbox drains"
         case .determinism: return "the same seed gives the same trace"
         }

@@ -51,6 +51,12 @@ struct SessionObservation {
     /// The account the checker last saw this session hold.
     var account: Name?
     var audit = ConnectionAudit()
+    /// For an IRC connection: whether each line it queued was history, in order, and how
+    /// many its client has read (World+IRCReads.swift).
+    var ircHistory: [Bool] = []
+    var ircRead = 0
+    /// The last nick typed on an IRC connection before its welcome.
+    var ircNick: String?
 }
 
 /// What the checker knows of one temporary room.

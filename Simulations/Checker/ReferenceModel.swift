@@ -78,6 +78,10 @@ struct SessionModel {
     var presentIn: RoomID?
     /// The operator flag the Gate logged the session in with: `/ban` and `/unban` are theirs.
     var isOperator = false
+    /// The account the Gate logged this connection in as (one a connection, at most).
+    var granted: Name?
+    /// An IRC connection was welcomed (`001`): from then on it shows its channel's lines.
+    var welcomed = false
     var closed = false
 
     init(connected: Instant, deadline: Duration) {

@@ -15,7 +15,10 @@ extension World {
         switch message {
         case .deliver(let line):
             // A line for a session reaches its connection, unless the session is closing.
-            if !wasClosing, !sessions[slot].actor.isClosing, !effects.contains(.write(line)) {
+            // An IRC session's rendering of the line is judged in World+IRCSessions.swift.
+            if !wasClosing, !sessions[slot].actor.isClosing, !sessions[slot].actor.speaksIRC,
+                !effects.contains(.write(line))
+            {
                 fail(
                     .linesReachConnection,
                     "\(sessions[slot].name) was sent \"\(line.rendered.dropLast())\" and did not write it")
@@ -459,7 +462,7 @@ extension StoreReply {
 
 extension ServerLine {
     /// The text of a room line (a message or a `/me` action); nil for any other line.
-    fileprivate var roomText: String? {
+    var roomText: String? {
         switch self {
         case .message(_, _, let text), .action(_, _, let text): return text
         case .ok, .error, .whisper, .event, .users, .rooms, .bye, .history, .historyEnd: return nil

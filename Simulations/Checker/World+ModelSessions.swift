@@ -31,6 +31,7 @@ extension World {
     }
 
     mutating func modelSession(_ slot: Int, wasClosing: Bool, _ input: SessionInput, _ effects: [SessionEffect]) {
+        if sessions[slot].actor.speaksIRC { return modelIRCSession(slot, wasClosing: wasClosing, input, effects) }
         var explained: ServerLine?
         switch input {
         case .bytes(let chunk):
@@ -154,7 +155,7 @@ extension World {
     }
 
     /// A session waiting to log in has its timer set no later than its deadline.
-    private mutating func judgeDeadlineArmed(_ slot: Int) {
+    mutating func judgeDeadlineArmed(_ slot: Int) {
         guard model.sessions[slot].login == .awaiting, !model.sessions[slot].closed else { return }
         let deadline = model.sessions[slot].loginDeadline
         if let wake = sessions[slot].actor.pendingWake, wake <= deadline { return }
@@ -165,7 +166,7 @@ extension World {
     }
 
     /// A login or registration on its way to the Gate pauses the deadline.
-    private mutating func noteLoginSent(_ mail: SessionMail, on slot: Int) {
+    mutating func noteLoginSent(_ mail: SessionMail, on slot: Int) {
         switch mail {
         case .gate(.login(_, let name, let password, _)), .gate(.register(_, let name, let password, _)):
             var register = false
@@ -181,7 +182,7 @@ extension World {
 
     /// The Gate's answer as the session took it: the deadline resumes, moved by the time
     /// spent with the Gate, or stops. Returns the line the answer explains.
-    private mutating func noteLoginAnswer(_ message: SessionMessage, on slot: Int) -> ServerLine? {
+    mutating func noteLoginAnswer(_ message: SessionMessage, on slot: Int) -> ServerLine? {
         switch message {
         case .loginRefused(let code, let text):
             if case .authenticating(let since) = model.sessions[slot].login, !model.sessions[slot].closed {
@@ -189,8 +190,9 @@ extension World {
                 model.sessions[slot].loginDeadline = model.sessions[slot].loginDeadline + (now - since)
             }
             return .error(code, text)
-        case .loggedIn(_, _, let isOperator):
+        case .loggedIn(let name, _, let isOperator):
             if case .authenticating = model.sessions[slot].login { model.sessions[slot].login = .done }
+            if !model.sessions[slot].closed { model.sessions[slot].granted = name }
             model.sessions[slot].isOperator = isOperator
             return nil
         case .moveRefused(let code, let text):

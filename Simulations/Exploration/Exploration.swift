@@ -17,7 +17,7 @@ struct Exploration<Actors: ActorKit> {
             random: SeededRandom(seed: seed, stream: 2))
         clients = ClientModel(
             setup: setup, plan: plan, random: SeededRandom(seed: seed, stream: 3),
-            moderation: SeededRandom(seed: seed, stream: 9))
+            moderation: SeededRandom(seed: seed, stream: 9), ircRandom: SeededRandom(seed: seed, stream: 12))
         choices = SeededRandom(seed: seed, stream: 4)
         faults = SeededRandom(seed: seed, stream: 5)
     }

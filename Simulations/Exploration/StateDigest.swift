@@ -168,13 +168,16 @@ extension Observations {
 }
 
 extension SessionObservation {
-    static let digestedFields = ["memberOf", "joinedStep", "account", "audit"]
+    static let digestedFields = ["memberOf", "joinedStep", "account", "audit", "ircHistory", "ircRead", "ircNick"]
 
     func digest(into hasher: inout Hasher, rank: StepRanks) {
         hasher.combine(memberOf)
         hasher.combine(rank.of(joinedStep))
         hasher.combine(account)
         audit.digest(into: &hasher)
+        hasher.combine(ircHistory)
+        hasher.combine(ircRead)
+        hasher.combine(ircNick)
     }
 }
 
@@ -280,7 +283,7 @@ extension ReferenceModel {
 extension SessionModel {
     static let digestedFields = [
         "connected", "login", "loginDeadline", "linesIn", "linesTaken", "written", "read", "pendingLogin",
-        "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "closed",
+        "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed", "closed",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -299,6 +302,8 @@ extension SessionModel {
         hasher.combine(waitingLines)
         hasher.combine(presentIn)
         hasher.combine(isOperator)
+        hasher.combine(granted)
+        hasher.combine(welcomed)
         hasher.combine(closed)
     }
 }

@@ -37,7 +37,31 @@ public enum Swarm {
             world.operatorAccounts = [accounts[chat.within(0...(accounts.count - 1))]]
         }
         if chat.chance(0.8) { plan.moderation = Double(chat.within(5...30)) / 100 }
+        world.ircClients = ircClients(seed: seed, world: world, plan: plan, options: options)
         return (world, plan)
+    }
+
+    /// Which clients speak IRC, from a stream of their own: one seed in ten all Parley, one
+    /// in ten all IRC, the rest mixed (each client IRC at even odds, at least one of each
+    /// kind). Password guessers speak Parley. `--irc-clients N` makes the first N IRC.
+    private static func ircClients(
+        seed: UInt64, world: WorldSetup, plan: ExplorationPlan, options: SimulationOptions
+    ) -> [Int]? {
+        let chatters = (1...world.clients).filter { plan.guessing?.isGuesser($0) != true }
+        if let count = options.ircClients {
+            return count == 0 ? nil : Array(chatters.prefix(count))
+        }
+        var random = SeededRandom(seed: seed, stream: 13)
+        switch random.below(10) {
+        case 0: return nil
+        case 1: return chatters
+        default:
+            guard chatters.count > 1 else { return random.chance(0.5) ? chatters : nil }
+            var chosen = chatters.filter { _ in random.chance(0.5) }
+            if chosen.isEmpty { chosen = [chatters[random.below(chatters.count)]] }
+            if chosen.count == chatters.count { chosen.remove(at: random.below(chosen.count)) }
+            return chosen
+        }
     }
 
     private static func limits(_ random: inout SeededRandom, _ options: SimulationOptions) -> LimitSetup {

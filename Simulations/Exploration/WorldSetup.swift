@@ -21,6 +21,9 @@ public struct WorldSetup: Codable, Equatable, Sendable {
     /// Room messages a session gets on entering a room; nil in fixtures made before
     /// history existed (none, so they replay as they were made).
     public var historyLines: Int?
+    /// Clients (by number) that speak IRC; nil or empty: every client speaks Parley's
+    /// protocol (fixtures made before IRC clients replay as they were made).
+    public var ircClients: [Int]?
 
     public init(clients: Int, accounts: [String], roomNames: [String], limits: LimitSetup) {
         self.clients = clients

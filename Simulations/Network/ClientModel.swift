@@ -9,6 +9,9 @@ struct ClientModel: Sendable {
     var random: SeededRandom
     /// Draws for moderation lines only, so a seed's other lines stay as they were.
     var moderation: SeededRandom
+    /// Draws for IRC clients' lines (IRCPersona.swift), and the lines each means to type next.
+    var ircRandom: SeededRandom
+    var ircScripts: [Int: [String]] = [:]
 
     /// Whether any client may act now (stops at the first).
     func anyAble<Actors>(in world: World<Actors>) -> Bool {
@@ -45,7 +48,11 @@ struct ClientModel: Sendable {
 
     /// The next thing this client does.
     mutating func next(for client: ClientState) -> Decision {
-        guard client.current != nil else { return .connect(client: client.number) }
+        guard client.current != nil else {
+            ircScripts[client.number] = nil
+            return .connect(client: client.number)
+        }
+        if client.speaksIRC { return .type(client: client.number, line: ircLine(for: client)) }
         return .type(client: client.number, line: line(for: client))
     }
 

@@ -10,7 +10,8 @@ extension World {
         let slot = sessions.count
         let name = ConnectionName(client: number, number: client.slots.count + 1)
         let id = SessionID(UInt64(slot + 1))
-        var actor = Actors.SessionActor(id: id, address: address(ofClient: number), limits: limits, now: now)
+        var actor = SimulatedSession<Actors.SessionActor, Actors.IRCSessionActor>(
+            id: id, address: address(ofClient: number), limits: limits, now: now, speaksIRC: client.speaksIRC)
         let effects = actor.opened(now: now)
         actorSteps += 1
         sessions.append(
@@ -27,6 +28,7 @@ extension World {
         clients[number - 1].current = slot
         clients[number - 1].belief = .anonymous
         clients[number - 1].room = "global"
+        clients[number - 1].irc.connected()
         perform(effects, of: slot)
         endStep(.connect(client: number)) { world in ("c\(number)", "connects: \(name)", effects.map(world.describe)) }
         return .applied
@@ -38,9 +40,14 @@ extension World {
         }
         guard !line.utf8.contains(UInt8(ascii: "\n")) else { return .inapplicable("a typed line has no newline in it") }
         beginStep()
-        account(typed: line, on: slot)
+        if client.speaksIRC {
+            accountIRC(typed: line, on: slot)
+            clients[number - 1].note(typedIRC: line)
+        } else {
+            account(typed: line, on: slot)
+            clients[number - 1].note(typed: line)
+        }
         clients[number - 1].linesTyped += 1
-        clients[number - 1].note(typed: line)
         if !sessions[slot].serverClosed {
             if line.utf8.last == UInt8(ascii: ">") {
                 if wireLines[line] == nil { wireLines[line] = World.wire(line) }
@@ -98,19 +105,43 @@ extension World {
 
     /// The line as it goes on the wire: a placeholder at its end (`/login NAME <password>`)
     /// becomes the account's password, or a wrong one.
+    /// IRC's forms: `AUTHENTICATE NAME <password>` becomes SASL PLAIN's base64 of
+    /// `NUL NAME NUL password`, `PASS NAME <password>` becomes `PASS NAME:password`.
     static func wire(_ line: String) -> String {
         guard line.utf8.last == UInt8(ascii: ">"), let space = line.lastIndex(of: " ") else { return line }
         let head = line[..<space], placeholder = line[line.index(after: space)...]
         guard let account = head.split(separator: " ").last else { return line }
+        let password: String
         switch placeholder {
-        case "<password>": return head + " " + WorldSetup.password(for: account)
-        case "<wrong-password>": return head + " not-the-password"
+        case "<password>": password = WorldSetup.password(for: account)
+        case "<wrong-password>": password = "not-the-password"
         default:
             // `<wrong-password-N>`: a wrong password of exactly N bytes, for the limits.
             guard placeholder.hasPrefix("<wrong-password-"), let bytes = Int(placeholder.dropFirst(16).dropLast())
             else { return line }
-            return head + " " + String(repeating: "q", count: bytes)
+            password = String(repeating: "q", count: bytes)
         }
+        if head.hasPrefix("AUTHENTICATE ") {
+            return "AUTHENTICATE " + World.base64([0] + Array(account.utf8) + [0] + Array(password.utf8))
+        }
+        if head.hasPrefix("PASS ") { return "PASS \(account):\(password)" }
+        return head + " " + password
+    }
+
+    /// Base64 with padding (RFC 4648), for SASL PLAIN.
+    static func base64(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var out: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            let chunk = Array(bytes[index..<min(index + 3, bytes.count)])
+            let word = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * UInt32($1.offset)) }
+            for position in 0..<4 {
+                out.append(position <= chunk.count ? alphabet[Int(word >> (18 - 6 * UInt32(position)) & 63)] : 61)
+            }
+            index += 3
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     mutating func hangUp(_ number: Int, dropUnsent: Bool) -> Outcome {
@@ -170,7 +201,10 @@ extension World {
         if let line = item {
             // The connection's writer reports the bytes sent, as production's does.
             if !sessions[slot].retired { sessions[slot].actor.outputSent(bytes: line.wireSize) }
-            clientRead(line, on: slot)
+            switch line {
+            case .parley(let line): clientRead(line, on: slot)
+            case .irc(let message): clientReadIRC(message, on: slot)
+            }
         } else {
             forget(client: name.client, slot: slot)
         }
@@ -200,7 +234,7 @@ extension World {
     }
 
     /// Each connection reads a room's messages in the room's order.
-    private mutating func readInOrder(_ entry: MessageEntry, _ tag: TextTag, on slot: Int) {
+    mutating func readInOrder(_ entry: MessageEntry, _ tag: TextTag, on slot: Int) {
         if let index = observed.sessions[slot].audit.lastRead.firstIndex(where: { $0.room == entry.room }) {
             guard observed.sessions[slot].audit.lastRead[index].seq < entry.seq else {
                 return fail(

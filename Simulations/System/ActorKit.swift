@@ -47,9 +47,12 @@ public protocol RoomBehaviour: ChatActor, Hashable where Message == RoomMessage,
     var isRetired: Bool { get }
 }
 
-/// The four kinds of actor a world is built from.
+/// The kinds of actor a world is built from: a session for each Parley connection and
+/// one for each IRC connection, the Gate, the Lobby and the rooms.
 public protocol ActorKit {
     associatedtype SessionActor: SessionBehaviour
+    /// The session of a client that speaks IRC (ChatCore's `IRCSession` unless planted).
+    associatedtype IRCSessionActor: SessionBehaviour = IRCSession
     associatedtype GateActor: GateBehaviour
     associatedtype LobbyActor: LobbyBehaviour
     associatedtype RoomActor: RoomBehaviour
@@ -58,6 +61,7 @@ public protocol ActorKit {
 /// The actors production runs: ChatCore's, unchanged.
 public enum ProductionActors: ActorKit {
     public typealias SessionActor = Session
+    public typealias IRCSessionActor = IRCSession
     public typealias GateActor = Gate
     public typealias LobbyActor = Lobby
     public typealias RoomActor = Room
@@ -67,3 +71,13 @@ extension Session: SessionBehaviour {}
 extension Gate: GateBehaviour {}
 extension Lobby: LobbyBehaviour {}
 extension Room: RoomBehaviour {}
+
+extension IRCSession: SessionBehaviour {
+    /// The simulated wall clock: `server-time` tags read as late 2023 plus the world's time.
+    public static let simulatedWallClockOffset: Duration = .seconds(1_700_000_000)
+
+    public init(id: SessionID, address: String, limits: Limits, now: Instant) {
+        self.init(
+            id: id, address: address, limits: limits, wallClockOffset: IRCSession.simulatedWallClockOffset, now: now)
+    }
+}

@@ -20,7 +20,7 @@ struct SessionSlot<Actor: SessionBehaviour> {
     var consumedPosition: Int { inboundTotal - pendingInbound }
     var hangUpQueued = false
     // The wire, server to client: lines not yet read; nil is the close.
-    var outbound: [ServerLine?] = []
+    var outbound: [OutboundLine?] = []
     var outboundHead = 0
     /// The session closed the connection: nothing more is read from the client.
     var serverClosed = false
@@ -48,6 +48,12 @@ struct RoomSlot<Actor: RoomBehaviour> {
 /// A simulated client: a person at a terminal, as much as the world needs to know.
 struct ClientState: Hashable, Sendable {
     let number: Int
+    /// The client speaks IRC (an `IRCSession` serves its connections), not Parley's protocol.
+    var speaksIRC = false
+    /// IRC lines the client means to type next, in order (its registration, a retry).
+    var script: [String] = []
+    /// What an IRC client believes of its channel and its commands in flight.
+    var irc = IRCClientView()
     /// Its connections' slots, oldest first: connection n is `slots[n - 1]`.
     var slots: [Int] = []
     /// The slot of the connection it is using, if any.

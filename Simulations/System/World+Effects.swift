@@ -17,7 +17,7 @@ extension World {
             switch effect {
             case .send(let mail): post(mail.mail, from: sender, code: senderCode)
             case .write(let line): write(line, to: id)
-            case .writeIRC: preconditionFailure("the simulator's sessions are Parley sessions")
+            case .writeIRC(let message): writeIRC(message, to: id)
             case .closeConnection: close(id)
             case .retire: retireSession(id)
             }
@@ -168,7 +168,21 @@ extension World {
         }
         // Lines after the close, or for a client that has gone, go nowhere.
         guard !sessions[slot].serverClosed, !sessions[slot].clientGone else { return }
-        sessions[slot].outbound.append(line)
+        sessions[slot].outbound.append(.parley(line))
+        refreshRead(slot)
+    }
+
+    /// An IRC session's line; `ERROR` is its `BYE`, and says why.
+    private mutating func writeIRC(_ message: IRCMessage, to id: SessionID) {
+        guard let slot = slot(id) else {
+            return fail(.linesReachConnection, "a line was written to \(id), which never existed")
+        }
+        if message.command == "ERROR", let reason = message.parameters.first {
+            if reason.hasSuffix("not reading fast enough") { hazards.insert(.slowReader) }
+            if reason.hasSuffix("Excess Flood") { hazards.insert(.flood) }
+        }
+        guard !sessions[slot].serverClosed, !sessions[slot].clientGone else { return }
+        sessions[slot].outbound.append(.irc(message))
         refreshRead(slot)
     }
 

@@ -17,7 +17,7 @@ public struct World<Actors: ActorKit> {
     var lobby: Actors.LobbyActor
     var rooms: [RoomSlot<Actors.RoomActor>] = []
     var roomIndex: [RoomID: Int] = [:]
-    var sessions: [SessionSlot<Actors.SessionActor>] = []
+    var sessions: [SessionSlot<SimulatedSession<Actors.SessionActor, Actors.IRCSessionActor>>] = []
     var clients: [ClientState]
     public internal(set) var store = InMemoryStore()
     var storeFailing = false
@@ -60,7 +60,8 @@ public struct World<Actors: ActorKit> {
         self.limits = setup.limits.limits
         self.gate = Actors.GateActor(limits: limits)
         self.lobby = Actors.LobbyActor(historyLines: setup.historyLines ?? 0)
-        self.clients = (1...setup.clients).map { ClientState(number: $0) }
+        let irc = Set(setup.ircClients ?? [])
+        self.clients = (1...setup.clients).map { ClientState(number: $0, speaksIRC: irc.contains($0)) }
         self.observed = Observations(clients: setup.clients)
         if recordTimeline { timeline = [] }
         if recordStepHashes { stepHashes = [] }

@@ -25,6 +25,10 @@ struct Sim: ParsableCommand {
               parley sim --seeds 300                 300 runs on every core, with a summary
               parley sim --seeds 1000 --scheduler pct --depth 3
               parley sim --seed 7 --timeline         one run, step by step
+              parley sim --seeds 1000 --irc-clients 3
+                                                     the first three clients of every run speak
+                                                     IRC (an IRCSession each); by default each
+                                                     seed draws its own mix of IRC and Parley
               parley sim --hazard join-racing-last-leave --seeds 500
                                                      a short fixture that exercises that race
               parley sim --bench                     actor steps per second on one core
@@ -77,6 +81,9 @@ struct Sim: ParsableCommand {
     @Option(help: "Clients per run (default: each seed draws 2 to 6).")
     var clients: Int?
 
+    @Option(help: "Clients per run that speak IRC (default: each seed draws its mix; 0: none).")
+    var ircClients: Int?
+
     @Option(help: "Worker threads for --seeds (default: one per core).")
     var workers: Int?
 
@@ -127,7 +134,9 @@ struct Sim: ParsableCommand {
     }
 
     var options: SimulationOptions {
-        SimulationOptions(scheduler: scheduler, faults: faults, steps: steps ?? 400, clients: clients, depth: depth)
+        SimulationOptions(
+            scheduler: scheduler, faults: faults, steps: steps ?? 400, clients: clients, depth: depth,
+            ircClients: ircClients)
     }
 
     func validate() throws {

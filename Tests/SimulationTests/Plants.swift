@@ -15,6 +15,9 @@ enum Plant: String, CaseIterable {
     case caseSensitive = "case-sensitive"
     case generousSession = "generous-session"
     case foldingSession = "folding-session"
+    case partlessIRC = "partless-irc"
+    case channelWhisperIRC = "channel-whisper-irc"
+    case staleNamesIRC = "stale-names-irc"
 
     /// Runs one seed with this plant.
     func run(seed: UInt64, options: SimulationOptions) -> RunReport {
@@ -45,6 +48,13 @@ enum Plant: String, CaseIterable {
         case .foldingSession:
             return Simulation.run(
                 seed: seed, options: options, actors: FoldingSessionActors.self, recordDecisions: true)
+        case .partlessIRC:
+            return Simulation.run(seed: seed, options: options, actors: PartlessIRCActors.self, recordDecisions: true)
+        case .channelWhisperIRC:
+            return Simulation.run(
+                seed: seed, options: options, actors: ChannelWhisperIRCActors.self, recordDecisions: true)
+        case .staleNamesIRC:
+            return Simulation.run(seed: seed, options: options, actors: StaleNamesIRCActors.self, recordDecisions: true)
         }
     }
 
@@ -75,6 +85,12 @@ enum Plant: String, CaseIterable {
             return Simulation.fixture(for: report, goal: goal, actors: GenerousSessionActors.self, plant: rawValue)
         case .foldingSession:
             return Simulation.fixture(for: report, goal: goal, actors: FoldingSessionActors.self, plant: rawValue)
+        case .partlessIRC:
+            return Simulation.fixture(for: report, goal: goal, actors: PartlessIRCActors.self, plant: rawValue)
+        case .channelWhisperIRC:
+            return Simulation.fixture(for: report, goal: goal, actors: ChannelWhisperIRCActors.self, plant: rawValue)
+        case .staleNamesIRC:
+            return Simulation.fixture(for: report, goal: goal, actors: StaleNamesIRCActors.self, plant: rawValue)
         }
     }
 
@@ -93,6 +109,9 @@ enum Plant: String, CaseIterable {
         case .caseSensitive: return try Simulation.replay(fixture, actors: CaseSensitiveActors.self)
         case .generousSession: return try Simulation.replay(fixture, actors: GenerousSessionActors.self)
         case .foldingSession: return try Simulation.replay(fixture, actors: FoldingSessionActors.self)
+        case .partlessIRC: return try Simulation.replay(fixture, actors: PartlessIRCActors.self)
+        case .channelWhisperIRC: return try Simulation.replay(fixture, actors: ChannelWhisperIRCActors.self)
+        case .staleNamesIRC: return try Simulation.replay(fixture, actors: StaleNamesIRCActors.self)
         }
     }
 }

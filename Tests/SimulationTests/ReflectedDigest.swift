@@ -53,7 +53,7 @@ struct ReflectedDigest {
         case "netLane", "readLane", "tickLane", "hashLane", "inboundHead", "outboundHead": return 0
         case "inbound": return value(Array((child("inbound") as! [UInt8]).dropFirst(child("inboundHead") as! Int)))
         case "outbound":
-            return value(Array((child("outbound") as! [ServerLine?]).dropFirst(child("outboundHead") as! Int)))
+            return value(Array((child("outbound") as! [OutboundLine?]).dropFirst(child("outboundHead") as! Int)))
         default: return nil
         }
     }

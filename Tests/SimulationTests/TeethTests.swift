@@ -74,6 +74,15 @@ struct TeethTests {
     @Test("a session that folds a new room's name to lower case is caught and shrunk")
     func foldingSession() throws { try hunt(.foldingSession) }
 
+    @Test("an IRC session that forgets the PART of the old channel before a JOIN is caught and shrunk")
+    func partlessIRC() throws { #expect(try hunt(.partlessIRC).invariant == .ircPartBeforeJoin) }
+
+    @Test("an IRC session that renders a whisper to the channel is caught and shrunk")
+    func channelWhisperIRC() throws { #expect(try hunt(.channelWhisperIRC).invariant == .ircRendering) }
+
+    @Test("an IRC session that answers NAMES from a stale list is caught and shrunk")
+    func staleNamesIRC() throws { #expect(try hunt(.staleNamesIRC).invariant == .ircRendering) }
+
     @Test("every planted fixture still fails with its plant", arguments: plantedFixtures)
     func plantedFixtureFails(_ file: URL) throws {
         let fixture = try Fixture.load(from: file.path)

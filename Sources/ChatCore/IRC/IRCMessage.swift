@@ -4,7 +4,7 @@
 /// its `\r\n` (`maxBodyBytes`), the tags at most 8,191 (`maxTagBytes`, the IRCv3 limit
 /// for a client's tags). A longer line is refused: `417 ERR_INPUTTOOLONG`, and the line
 /// reaches no one (never truncated, so nobody reads half a sentence as if it were whole).
-public struct IRCMessage: Equatable, Sendable {
+public struct IRCMessage: Hashable, Sendable {
     public static let maxBodyBytes = 512
     public static let maxTagBytes = 8191
 
@@ -28,6 +28,18 @@ public struct IRCMessage: Equatable, Sendable {
     public static func == (lhs: IRCMessage, rhs: IRCMessage) -> Bool {
         lhs.source == rhs.source && lhs.command == rhs.command && lhs.parameters == rhs.parameters
             && lhs.tags.map(\.key) == rhs.tags.map(\.key) && lhs.tags.map(\.value) == rhs.tags.map(\.value)
+    }
+
+    /// What `==` compares: the tags in order, then the rest.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(tags.count)
+        for tag in tags {
+            hasher.combine(tag.key)
+            hasher.combine(tag.value)
+        }
+        hasher.combine(source)
+        hasher.combine(command)
+        hasher.combine(parameters)
     }
 
     /// Why a line is no message.

@@ -8,7 +8,7 @@
 /// the inner session's answer came back, so each answer is read in the context of the
 /// command that asked for it. Every Parley command is answered exactly once (an `OK`,
 /// an `ERR`, `USERS`, `ROOMS`, or the room's echo of a message).
-public struct IRCSession: ConnectionSession {
+public struct IRCSession: ConnectionSession, Hashable {
     public let id: SessionID
     /// This server's name in replies' prefixes, `PING` and `PONG` (see `isServerName`).
     public let serverName: String
@@ -43,14 +43,14 @@ public struct IRCSession: ConnectionSession {
     /// The outbound bound was hit: the inner session must unwind at the end of the event.
     private var slowReader = false
 
-    enum State: Equatable, Sendable {
+    enum State: Hashable, Sendable {
         /// Before `001`: collecting CAP, NICK, USER, PASS or SASL.
         case registering(Registration)
         /// Welcomed as this account, in this channel (a Parley room).
         case welcomed(Name, channel: Name)
     }
 
-    struct Registration: Equatable, Sendable {
+    struct Registration: Hashable, Sendable {
         var nick: String?
         var user = false
         var negotiatingCaps = false
@@ -63,7 +63,7 @@ public struct IRCSession: ConnectionSession {
     }
 
     /// What the one Parley command in flight is for.
-    enum Awaiting: Equatable, Sendable {
+    enum Awaiting: Hashable, Sendable {
         case login(Name, viaSASL: Bool)
         case register(Name)
         case say(Name, notice: Bool)
@@ -72,17 +72,18 @@ public struct IRCSession: ConnectionSession {
         /// `only`: the channels LIST asked about, nil for all.
         case list(current: Name, only: Set<Name>?)
         case leave(Name)
+        case kick(Name)
         case join(Name, attempts: Int)
         case create(Name, attempts: Int)
     }
 
     /// Which query a `/users` answers.
-    enum NamesReply: Equatable, Sendable {
+    enum NamesReply: Hashable, Sendable {
         case names, who
     }
 
     /// Work of this actor's own, done before the next line from the client.
-    enum Step: Equatable, Sendable {
+    enum Step: Hashable, Sendable {
         /// JOIN one channel: planned from wherever the session is when it comes up.
         case join(Name)
         case part(Name)
@@ -533,6 +534,7 @@ public struct IRCSession: ConnectionSession {
                 return reply("442", [parameters[0], "You're not on that channel (one room at a time)"], &effects)
             }
             let reason = parameters.count > 2 && !parameters[2].isEmpty ? " \(parameters[2])" : ""
+            awaiting = .kick(channel)
             feed("/kick \(name)\(reason)", now: now, &effects)
         case "AWAY":
             reply(parameters.first?.isEmpty == false ? "306" : "305", ["Away is not kept on Parley"], &effects)
@@ -757,7 +759,8 @@ public struct IRCSession: ConnectionSession {
         case .help(let text):
             emit(notice(text), &effects)
         case .kicked:
-            break  // The room's EVENT has been sent as a KICK to everyone there, the kicker too.
+            // The room's EVENT has been sent as a KICK to everyone there, the kicker too.
+            if case .kick? = awaiting { awaiting = nil }
         case .banned(let name):
             emit(notice("banned \(name)"), &effects)
         case .unbanned(let name):
@@ -803,7 +806,9 @@ public struct IRCSession: ConnectionSession {
         case .list(let current, let only)?:
             // Parley lists rooms from global only; here is where you are.
             list(only?.contains(current) ?? true ? [current] : [], &effects)
-        case .names, .leave, .none:
+        case .kick(let channel)? where code == .notOperator || code == .notOwner:
+            reply("482", ["#\(channel)", "You're not channel operator: \(text)"], &effects)
+        case .names, .leave, .kick, .none:
             emit(notice(text), &effects)
         }
     }

@@ -1,0 +1,166 @@
+import ChatCore
+
+// The reference model's judgments of an IRC session's steps: its login and deadline as
+// for a Parley session (from the mail it sends and gets), its outbox in IRC bytes, `001`
+// only after a login, and each Parley line it is sent written as the IRC line it means.
+extension World {
+    mutating func modelIRCSession(_ slot: Int, wasClosing: Bool, _ input: SessionInput, _ effects: [SessionEffect]) {
+        var history = false
+        switch input {
+        case .bytes, .lost: break
+        case .tick: if !wasClosing { judgeIRCDeadlineKept(slot, effects) }
+        case .mail(let message):
+            _ = noteLoginAnswer(message, on: slot)
+            if case .deliver(.history) = message { history = true }
+        }
+        // The world queues a line only while both directions are open, as here.
+        var open = !sessions[slot].serverClosed && !sessions[slot].clientGone
+        for effect in effects {
+            switch effect {
+            case .closeConnection:
+                model.sessions[slot].closed = true
+                open = false
+            case .writeIRC(let message):
+                if message.command == "001" {
+                    judgeWelcome(message, on: slot)
+                    model.sessions[slot].welcomed = true
+                }
+                guard open else { continue }
+                observed.sessions[slot].ircHistory.append(history)
+                // ERROR is IRC's BYE: past the bound, as the close it says.
+                guard message.command != "ERROR" else { continue }
+                model.sessions[slot].written += message.wireSize
+                if model.sessions[slot].outbox > limits.maxOutboxBytes {
+                    fail(
+                        .slowReaderBound,
+                        "\(sessions[slot].name) holds \(model.sessions[slot].outbox) bytes unread, over the limit of \(limits.maxOutboxBytes)"
+                    )
+                }
+            case .send(let mail) where !model.sessions[slot].closed:
+                noteLoginSent(mail, on: slot)
+            case .write(let line):
+                fail(.ircRendering, "\(sessions[slot].name) is an IRC connection and was written \(line)")
+            case .send, .retire:
+                break
+            }
+        }
+        if case .mail(.deliver(let line)) = input, !wasClosing {
+            if model.sessions[slot].welcomed {
+                judgeRendering(line, effects, on: slot)
+            } else if let text = line.roomText, let tag = TextTag(text), observed.messages[tag].stage == .settled {
+                // Before 001 an IRC session shows no chatter (its client is not in a channel yet).
+                observed.sessions[slot].audit.messagesOwed -= 1
+            }
+        }
+        judgeDeadlineArmed(slot)
+    }
+
+    /// A tick at or past the deadline of an IRC session still waiting to log in closes it.
+    private mutating func judgeIRCDeadlineKept(_ slot: Int, _ effects: [SessionEffect]) {
+        guard model.sessions[slot].login == .awaiting, now >= model.sessions[slot].loginDeadline else { return }
+        guard effects.contains(.closeConnection) else {
+            return fail(
+                .loginDeadline,
+                "\(sessions[slot].name) was still waiting to log in at \(now), past its deadline \(model.sessions[slot].loginDeadline)"
+            )
+        }
+        hazards.insert(.loginTimeout)
+    }
+
+    /// `001` only once the Gate has logged the connection in, addressed to that account,
+    /// which is the nick the client registered with.
+    private mutating func judgeWelcome(_ message: IRCMessage, on slot: Int) {
+        let name = sessions[slot].name
+        guard model.sessions[slot].login == .done, let account = model.sessions[slot].granted else {
+            return fail(.ircRegistration, "\(name) was welcomed (001) before the Gate logged it in")
+        }
+        guard message.parameters.first == account.text else {
+            return fail(
+                .ircRegistration,
+                "\(name) was welcomed as \(message.parameters.first ?? "nobody"), but is logged in as \(account)")
+        }
+        let typed = observed.sessions[slot].ircNick
+        guard typed.flatMap({ Name($0) })?.key == account.key else {
+            return fail(
+                .ircRegistration, "\(name) registered with the nick \(typed ?? "none") and was welcomed as \(account)")
+        }
+    }
+
+    /// The IRC lines a Parley line sent to the session became, in the same step.
+    private mutating func judgeRendering(_ line: ServerLine, _ effects: [SessionEffect], on slot: Int) {
+        guard !model.sessions[slot].closed, !effects.contains(.closeConnection) else { return }
+        var written: [IRCMessage] = []
+        for case .writeIRC(let message) in effects {
+            if message.command == "ERROR" { return }  // closing: nothing more is owed
+            written.append(message)
+        }
+        let name = sessions[slot].name
+        switch line {
+        case .message(let room, let from, let text), .action(let room, let from, let text):
+            let sent = written.first {
+                ($0.command == "PRIVMSG" || $0.command == "NOTICE") && $0.parameters.first == "#\(room.text)"
+                    && $0.source?.hasPrefix("\(from.text)!") == true
+            }
+            guard let sent, let first = sent.parameters.last, IRCView.text(of: first).hasPrefix(IRCView.start(of: text))
+            else {
+                return fail(
+                    .ircRendering,
+                    "\(name) was sent \(from)'s \"\(text.prefix(40))\" in \(room) and wrote no PRIVMSG of it to #\(room)"
+                )
+            }
+        case .whisper(let from, let to, let text):
+            guard
+                written.contains(where: {
+                    $0.command == "PRIVMSG" && $0.parameters.first == to.text
+                        && $0.source?.hasPrefix("\(from.text)!") == true
+                })
+            else {
+                return fail(
+                    .ircRendering,
+                    "\(name) was sent \(from)'s whisper \"\(text.prefix(40))\" and wrote no PRIVMSG of it to \(to)")
+            }
+        case .users(let room, let names):
+            var listed: [String] = []
+            for message in written where message.command == "353" || message.command == "352" {
+                if message.command == "352" {
+                    if message.parameters.count > 5 { listed.append(message.parameters[5]) }
+                } else {
+                    for nick in (message.parameters.last ?? "").split(separator: " ") { listed.append(String(nick)) }
+                }
+            }
+            guard written.contains(where: { $0.command == "366" || $0.command == "315" }) else {
+                return fail(.ircRendering, "\(name) was sent the users of \(room) and wrote no end of NAMES or WHO")
+            }
+            guard listed == names.map(\.text) else {
+                return fail(
+                    .ircRendering,
+                    "\(name) was sent the users of \(room) (\(names.map(\.text).joined(separator: " "))) and listed \(listed.joined(separator: " "))"
+                )
+            }
+        case .rooms(let names):
+            let listed = written.filter { $0.command == "322" && $0.parameters.count > 1 }.map { $0.parameters[1] }
+            guard written.contains(where: { $0.command == "323" }), listed == names.map({ "#\($0.text)" }) else {
+                return fail(
+                    .ircRendering,
+                    "\(name) was sent the rooms \(names.map(\.text).joined(separator: " ")) and listed \(listed.joined(separator: " "))"
+                )
+            }
+        case .ok, .error, .event, .bye, .history, .historyEnd:
+            break
+        }
+    }
+}
+
+/// How the checker reads IRC text: CTCP ACTION unwrapped, the way the model compares texts.
+enum IRCView {
+    /// A PRIVMSG's text as the Parley text it carries (a CTCP ACTION is `/me`'s text).
+    static func text(of parameter: String) -> String {
+        guard parameter.hasPrefix("\u{1}ACTION ") else { return parameter }
+        var text = parameter.dropFirst(8)
+        if text.hasSuffix("\u{1}") { text = text.dropLast() }
+        return String(text)
+    }
+
+    /// The first few characters of a text: a long one is cut into several PRIVMSGs.
+    static func start(of text: String) -> String { String(text.prefix(8)) }
+}
