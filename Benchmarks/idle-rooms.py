@@ -8,10 +8,10 @@ cost per room (a room is a thread, its stack and its mailbox; its users park).
 import argparse
 import socket
 import ssl
-import subprocess
 import sys
-import tempfile
 import time
+
+import benchserver
 
 CONTEXT = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 CONTEXT.check_hostname = False
@@ -42,17 +42,8 @@ def main():
     parser.add_argument("--rooms", type=int, default=500)
     parser.add_argument("--port", type=int, default=7936)
     args = parser.parse_args()
-    data = tempfile.mkdtemp(prefix="parley-rooms-")
-    server = subprocess.Popen(
-        [args.parley, "serve", "--port", str(args.port), "--data-dir", data + "/data", "--scrypt-log-n", "10",
-         "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = benchserver.start(args.parley, args.port, "parley-rooms-")
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", args.port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         users = []
 
         def login(i):
@@ -80,9 +71,7 @@ def main():
             sock.close()
         return 0
     finally:
-        server.terminate()
-        server.wait(timeout=15)
-        subprocess.run(["rm", "-rf", data])
+        benchserver.stop(server)
 
 
 if __name__ == "__main__":

@@ -15,10 +15,10 @@ import re
 import secrets
 import socket
 import ssl
-import subprocess
 import sys
-import tempfile
 import time
+
+import benchserver
 
 CONTEXT = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 CONTEXT.check_hostname = False
@@ -51,18 +51,8 @@ def main():
     parser.add_argument("--port", type=int, default=7934)
     args = parser.parse_args()
     password = ("Zq" + secrets.token_hex(12) + "xW").encode()  # nothing else in the server spells it
-    data = tempfile.mkdtemp(prefix="parley-passwords-")
-    server = subprocess.Popen(
-        [args.parley, "serve", "--port", str(args.port), "--data-dir", data + "/data", "--scrypt-log-n", "10",
-         "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = benchserver.start(args.parley, args.port, "parley-passwords-")
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", args.port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        time.sleep(0.5)
         answers = {}
         for i in range(args.count):
             raw = socket.create_connection(("127.0.0.1", args.port), timeout=30)
@@ -79,9 +69,7 @@ def main():
             print(f"  at {address:#x} in {name}")
         return 1 if found else 0
     finally:
-        server.terminate()
-        server.wait(timeout=15)
-        subprocess.run(["rm", "-rf", data])
+        benchserver.stop(server)
 
 
 if __name__ == "__main__":

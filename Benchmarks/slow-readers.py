@@ -19,11 +19,11 @@ import argparse
 import resource
 import socket
 import ssl
-import subprocess
 import sys
-import tempfile
 import threading
 import time
+
+import benchserver
 
 CONTEXT = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 CONTEXT.check_hostname = False
@@ -56,14 +56,6 @@ def register(port, name):
     return sock, buffer
 
 
-def resident_mib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--parley", default=".build/release/parley")
@@ -76,32 +68,22 @@ def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
-    data = tempfile.mkdtemp(prefix="parley-slow-readers-")
-    server = subprocess.Popen(
-        [args.parley, "serve", "--port", str(args.port), "--data-dir", data + "/data", "--scrypt-log-n", "10",
-         "--rate", "0", "--history", "0", "--log-level", "warning", *args.serve],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = benchserver.start(args.parley, args.port, "parley-slow-readers-", "--rate", "0", "--history", "0",
+                               *args.serve)
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", args.port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        time.sleep(0.5)  # GLIBC_TUNABLES makes the server re-execute itself: the pid stays the same
-        idle = resident_mib(server.pid)
+        idle = benchserver.resident_mib(server.pid)
 
         readers = [register(args.port, f"reader{n}")[0] for n in range(args.readers)]
         sender, sender_buffer = register(args.port, "sender")
         time.sleep(0.5)
-        logged_in = resident_mib(server.pid)
+        logged_in = benchserver.resident_mib(server.pid)
 
         samples = []
         sampling = threading.Event()
 
         def sample():
             while not sampling.is_set():
-                samples.append(resident_mib(server.pid))
+                samples.append(benchserver.resident_mib(server.pid))
                 time.sleep(0.05)
 
         echoes = [0]
@@ -166,11 +148,7 @@ def main():
         print(f"readers the server closed (BYE slow-reader, or the end of the stream): {closed} of {args.readers}")
         return 0 if peak - idle < 40 else 1
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        benchserver.stop(server)
 
 
 if __name__ == "__main__":

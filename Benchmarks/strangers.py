@@ -18,15 +18,14 @@ the watcher's p99 is 50 ms or more, or if the peak thread count passes the caps.
 """
 import argparse
 import multiprocessing
-import os
 import resource
 import socket
 import ssl
-import subprocess
 import sys
-import tempfile
 import threading
 import time
+
+import benchserver
 
 PASSWORD = "watcher-password"
 
@@ -107,21 +106,10 @@ def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
-    data = tempfile.mkdtemp(prefix="parley-strangers-")
-    server = subprocess.Popen(
-        [args.parley, "serve", "--port", str(args.port), "--data-dir", data + "/data", "--scrypt-log-n", "10",
-         "--rate", "0", "--max-handshakes", str(args.max_handshakes), "--max-strangers", str(args.max_strangers),
-         "--log-level", "warning", *args.serve],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = benchserver.start(
+        args.parley, args.port, "parley-strangers-", "--rate", "0", "--max-handshakes", str(args.max_handshakes),
+        "--max-strangers", str(args.max_strangers), *args.serve)
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", args.port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        # GLIBC_TUNABLES makes the server re-execute itself: the pid stays the same.
-        time.sleep(0.5)
         idle_threads, idle_rss = server_figures(server.pid)
 
         stop = multiprocessing.Event()
@@ -203,9 +191,7 @@ def main():
         print("verdict:", "held" if ok else "did not hold", f"(thread bound {bound}, p99 under 50 ms)")
         return 0 if ok else 1
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-        subprocess.run(["rm", "-rf", data])
+        benchserver.stop(server)
 
 
 if __name__ == "__main__":
