@@ -25,9 +25,15 @@ public protocol ConnectionSession: ChatActor where Message == SessionMessage, Ou
 }
 
 extension ConnectionSession {
-    /// Bytes arrived from the client, from a collection of another kind (the simulator, tests).
+    /// Bytes arrived from the client, from a collection of another kind (the simulator,
+    /// tests, an IRC session feeding its inner one): in place when they are contiguous,
+    /// else copied once.
     public mutating func bytesReceived(_ bytes: some Collection<UInt8>, now: Instant) -> [SessionEffect] {
-        Array(bytes).withUnsafeBytes { bytesReceived($0, now: now) }
+        if let effects = bytes.withContiguousStorageIfAvailable({ bytesReceived(UnsafeRawBufferPointer($0), now: now) })
+        {
+            return effects
+        }
+        return Array(bytes).withUnsafeBytes { bytesReceived($0, now: now) }
     }
 }
 

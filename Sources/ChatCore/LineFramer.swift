@@ -19,9 +19,13 @@ public struct LineFramer: Hashable, Sendable {
         self.maxUnterminatedBytes = maxUnterminatedBytes
     }
 
-    /// Bytes from a collection of another kind, as the simulator and tests hand them over.
+    /// Bytes from a collection of another kind, as the simulator and tests hand them over:
+    /// in place when they are contiguous (an array, a slice of one), else copied once.
     public mutating func append(_ bytes: some Collection<UInt8>) -> [Output] {
-        Array(bytes).withUnsafeBytes { append($0) }
+        if let outputs = bytes.withContiguousStorageIfAvailable({ append(UnsafeRawBufferPointer($0)) }) {
+            return outputs
+        }
+        return Array(bytes).withUnsafeBytes { append($0) }
     }
 
     /// Bytes as the shell reads them. Concrete, not generic: the shell is another module,
