@@ -42,11 +42,14 @@ public enum ByeReason: String, Hashable, Sendable, CaseIterable {
 public enum ServerLine: Hashable, Sendable {
     case ok(Outcome)
     case error(ErrorCode, String)
-    case message(room: Name, from: Name, text: String)
+    // The room-wide lines are boxed: a fan-out copies a line several times per member
+    // (the effect, the session's mail, its write), and a boxed payload is one reference
+    // to count instead of five strings.
+    indirect case message(room: Name, from: Name, text: String)
     /// A `/me` line: `from` does `text` in the room.
-    case action(room: Name, from: Name, text: String)
+    indirect case action(room: Name, from: Name, text: String)
     case whisper(from: Name, to: Name, text: String)
-    case event(room: Name, text: String)
+    indirect case event(room: Name, text: String)
     case users(room: Name, names: [Name])
     case rooms([Name])
     case bye(ByeReason, String)

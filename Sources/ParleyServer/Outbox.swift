@@ -23,6 +23,13 @@ struct Outbox {
         if chunks.count == 1, chunks[0].isEmpty, chunks[0].capacity < size {
             chunks = []  // all written, and too small: never leave an empty chunk in front
         }
+        if let last = chunks.indices.last, chunks[last].count + size > chunks[last].capacity,
+            chunks[last].count + size <= Outbox.chunkBytes
+        {
+            // A small chunk grows to a record's worth instead of starting a second: a batch
+            // of lines then goes out as one TLS record and one send, not two.
+            chunks[last].reserveCapacity(Outbox.chunkBytes)
+        }
         if chunks.isEmpty || chunks[chunks.count - 1].count + size > chunks[chunks.count - 1].capacity {
             var chunk: [UInt8] = []
             chunk.reserveCapacity(chunks.isEmpty ? max(size, Outbox.keptBytes) : max(size, Outbox.chunkBytes))

@@ -55,6 +55,31 @@ struct HistoryServerTests {
         #expect(history(carol) == ["HISTORY-END den"])
     }
 
+    @Test("a member's history on entry, lines past a kept buffer's size, leaves the server in one TLS record")
+    func historyInOneRecord() throws {
+        let server = try TestServer(configure: { $0.historyLines = 20 })
+        defer { server.stop() }
+        let alice = try LineClient.registered("alice", port: server.port)
+        #expect(history(alice) == ["HISTORY-END global"])
+        let text = String(repeating: "x", count: 100)
+        for n in 1...20 {
+            try alice.send("\(n) \(text)")
+            #expect(alice.expect("MSG global alice") != nil)
+        }
+        let bob = try LineClient(port: server.port)
+        try bob.send("/register bob password1")
+        // One SSL_read returns at most one record: each read here is one record the server wrote.
+        var records: [String] = []
+        while records.last?.contains("HISTORY-END global") != true,
+            let bytes = try bob.connection.readSome(timeout: .seconds(5))
+        {
+            records.append(String(decoding: bytes, as: UTF8.self))
+        }
+        let withHistory = records.filter { $0.contains("HISTORY") }
+        #expect(withHistory.count == 1, "the history came in \(withHistory.count) records")
+        #expect(withHistory.first?.components(separatedBy: "HISTORY global").count == 21)
+    }
+
     @Test("/history N reads further back than the join's history, and --history 0 gives none on entry")
     func historyCommand() throws {
         let server = try TestServer(configure: { $0.historyLines = 0 })
