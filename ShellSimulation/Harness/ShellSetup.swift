@@ -15,8 +15,6 @@ public struct ShellSetup: Codable, Equatable, Sendable {
     public var maxOutboxBytes: Int
     public var parkAfterMilliseconds: Int
     public var hashingWorkers: Int
-    /// The storage thread's CPU share as its busy measure sees it (above 0.8: commit windows).
-    public var cpuShare: Double
     public var commitWindowMicroseconds: Int
     /// Fan-outs up to this many sessions the storage thread runs inline
     /// (`ServerConfiguration.inlineStoreReplyReach`); small here so a few clients reach the
@@ -94,7 +92,6 @@ extension ShellSetup {
             maxOutboxBytes: faults && random.chance(0.4) ? random.within(200...1200) : 512 * 1024,
             parkAfterMilliseconds: random.chance(0.6) ? random.within(5...400) : 2000,
             hashingWorkers: random.within(1...2),
-            cpuShare: random.chance(0.4) ? 0.95 : 0,
             commitWindowMicroseconds: random.chance(0.8) ? 2000 : 0,
             steps: options.steps,
             runWeight: random.within(50...80),

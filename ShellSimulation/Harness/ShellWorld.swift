@@ -63,7 +63,6 @@ public final class ShellWorld {
         self.options = options
         self.setup = setup
         var platformOptions = PlatformOptions()
-        platformOptions.cpuShare = setup.cpuShare
         platformOptions.plant = plant
         platformOptions.inlineReach = setup.inlineReach ?? 128
         platformOptions.recordLockEvents = recordTimeline

@@ -55,12 +55,6 @@ public final class ControlledPlatform: Platform, @unchecked Sendable {
 
     public func epochMilliseconds(_ instant: Instant) -> Int64 { scheduler.clock.epochMilliseconds(instant) }
 
-    public func threadCPUTime() -> Duration {
-        guard let me = scheduler.current else { return .zero }
-        let elapsed = Double((scheduler.clock.now - me.startedAt).nanoseconds)
-        return .nanoseconds(Int64(elapsed * scheduler.options.cpuShare))
-    }
-
     public func sleep(for duration: Duration) { scheduler.sleep(for: duration) }
 
     public func wait(

@@ -6,9 +6,6 @@ public struct PlatformOptions: Sendable {
     public var sliceCost: Duration = .microseconds(2)
     public var clockStart = Instant(nanoseconds: 1_000_000_000)
     public var epochAtStartMilliseconds: Int64 = 1_767_225_600_000  // 2026-01-01
-    /// The share of the time passing a thread's CPU clock counts (the storage thread's
-    /// busy measure turns the commit window on above 80%).
-    public var cpuShare: Double = 0
     public var lockOrder = LockOrder()
     /// The name the shell gives its storage thread (commit windows and inline replies are
     /// counted from its calls).

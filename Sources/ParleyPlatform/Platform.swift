@@ -35,8 +35,6 @@ public protocol Platform: Sendable {
     func now() -> Instant
     /// Wall-clock milliseconds since the Unix epoch at `instant` (for stored rows).
     func epochMilliseconds(_ instant: Instant) -> Int64
-    /// CPU time the calling thread has used (the storage thread's busy measure).
-    func threadCPUTime() -> Duration
     func sleep(for duration: Duration)
 
     /// Waits until the stream is ready for `events`, the waker fires, or the timeout

@@ -29,8 +29,13 @@ final class BlockingMailbox<Item: Sendable, P: Platform>: @unchecked Sendable {
     }
 
     /// Waits for at least one item; returns them all. Empty only once closed and drained.
-    func takeAll() -> [Item] {
+    func takeAll() -> [Item] { takeAllNotingBacklog().items }
+
+    /// `takeAll`, and whether the items were already queued when the taker came for them
+    /// (it did not have to wait): the storage thread's measure of falling behind.
+    func takeAllNotingBacklog() -> (items: [Item], wasQueued: Bool) {
         lock.withLock {
+            let wasQueued = !items.isEmpty
             while items.isEmpty, !closed {
                 takerWaiting = true
                 condition.wait(lock)
@@ -38,7 +43,7 @@ final class BlockingMailbox<Item: Sendable, P: Platform>: @unchecked Sendable {
             takerWaiting = false
             let batch = items
             items = []
-            return batch
+            return (batch, wasQueued)
         }
     }
 

@@ -55,9 +55,9 @@ public struct ServerConfiguration: Sendable {
     /// link with a 100 ms round trip, far more than chat needs.
     public var socketSendBufferBytes: Int? = 64 * 1024
     public var synchronous: ParleyDatabase.SynchronousMode = .normal
-    /// Group commit window (`StorageThread.start(window:)`): once the storage thread is
-    /// busy, messages this close together share a commit and each member's write. Zero:
-    /// commit as soon as anything waits.
+    /// Group commit window (`StorageThread.start(window:)`): while requests queue behind
+    /// the storage thread, messages this close together share a commit and each member's
+    /// write. Zero: commit as soon as anything waits.
     public var commitWindow: Duration = .milliseconds(2)
     /// Room messages a session gets on entering a room (`--history`); 0: none.
     public var historyLines = 50

@@ -21,25 +21,23 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Group commit, with a window once the thread is busy. Once its own CPU time is more
-    /// than 80% of the time passing (measured over a fifth of a second; it stays on until
-    /// that falls below 60%), a batch that
-    /// begins less than `window` after the previous one waits out the rest of the window
-    /// and takes what came meanwhile into the same transaction: each commit, and each
-    /// member's write of the fan-out after it, then carries several messages (one TLS
-    /// record and one TCP send per member per batch; those system calls are most of
-    /// what a delivery costs). At a quiet moment nothing waits, so latency is untouched
-    /// until the load would otherwise queue messages anyway.
+    /// Group commit, paced by the backlog. A batch waits out the rest of `window` after
+    /// the previous batch began only when requests were already queued as that previous
+    /// batch finished (the thread is not keeping up on its own): then the commit, and each
+    /// member's write of the fan-out after it, carry several messages (one TLS record and
+    /// one send per member per batch; those system calls are most of what a delivery
+    /// costs). When nothing was queued behind the last batch, whatever comes next (a quiet
+    /// room's line, say) is committed at once. The measure is the queue itself, at the
+    /// moment it matters: not a CPU share averaged over time, which once high held every
+    /// room's lines, busy or not, for as long as it stayed high.
     func start(window: Duration) -> Bool {
         platform.spawnThread(name: "parley-store", stackSize: 1 << 20) { [self] in
             var previousStart: Instant?
-            var busy = false
-            var measuredSince = platform.now()
-            var cpuAtStart = platform.threadCPUTime()
             while true {
-                var batch = router.store.takeAll()
+                let (taken, wasQueued) = router.store.takeAllNotingBacklog()
+                var batch = taken
                 if batch.isEmpty { return }
-                if busy, let previousStart, window > .zero {
+                if wasQueued, let previousStart, window > .zero {
                     let wait = window - (platform.now() - previousStart)
                     if wait > .zero {
                         platform.sleep(for: wait)
@@ -48,19 +46,6 @@ final class StorageThread<P: Platform>: @unchecked Sendable {
                 }
                 previousStart = platform.now()
                 serve(batch)
-                let ended = platform.now()
-                if ended - measuredSince >= .milliseconds(200) {
-                    // CPU time, not wall time: that would count the moments other threads
-                    // on the same core preempt this one, and call that busy.
-                    let cpu = platform.threadCPUTime()
-                    // On above 80%, off only below 60%: the window saves CPU, and would
-                    // otherwise switch itself off every other round.
-                    let share = (cpu - cpuAtStart) * 10
-                    let elapsed = ended - measuredSince
-                    busy = busy ? share > elapsed * 6 : share > elapsed * 8
-                    cpuAtStart = cpu
-                    measuredSince = ended
-                }
             }
         }
     }

@@ -72,7 +72,7 @@ struct Serve: ParsableCommand {
     var synchronous = "normal"
     @Option(
         help:
-            "Group commit window in microseconds: once the server is busy, messages this close together share a commit and each member's write (0: none)."
+            "Group commit window in microseconds: while requests queue behind the store, messages this close together share a commit and each member's write (0: none)."
     )
     var commitWindow = 2000
     @Option(

@@ -70,12 +70,6 @@ public final class OSPlatform: Platform {
         wallAtStartMs + (instant.nanoseconds - monotonicAtStart) / 1_000_000
     }
 
-    /// CPU time the calling thread has used (wall time would count the moments other
-    /// threads on the same core preempt it).
-    public func threadCPUTime() -> Duration {
-        .nanoseconds(OSPlatform.read(CLOCK_THREAD_CPUTIME_ID))
-    }
-
     public func sleep(for duration: Duration) {
         let ns = max(0, duration.nanoseconds)
         var request = timespec(tv_sec: Int(ns / 1_000_000_000), tv_nsec: Int(ns % 1_000_000_000))
