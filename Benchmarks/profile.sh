@@ -49,8 +49,11 @@ wait "$LOAD" || true
 cat "$WORK/load.txt"
 echo
 echo "(samples on core 0 from other processes are left out; their share is what the server did not get)"
-perf script -i "$WORK/perf.data" -F comm,ip,sym,dso 2> /dev/null \
-    | awk '/^[^ \t]/ { keep = ($1 ~ /^parley-/) } keep' | python3 Benchmarks/perf_frames.py "$BIN"
+# The server's own threads: by process id too, since other `parley` processes (another
+# engineer's simulator, say) name their threads parley-... as well.
+perf script -i "$WORK/perf.data" -F comm,pid,ip,sym,dso 2> /dev/null \
+    | awk -v pid="$PID" '/^[^ \t]/ { keep = ($1 ~ /^parley-/ && $2 == pid) } keep' \
+    | awk '/^[^ \t]/ { $2 = ""; sub(/ +$/, "") } { print }' | python3 Benchmarks/perf_frames.py "$BIN"
 echo; echo "== context switches per thread over ${SECONDS_SAMPLED}s (connection threads summed)"
 awk '/context-switches/ { name = $1; sub(/-[0-9]+$/, "", name); n[name] += $2 } END { for (k in n) print n[k], k }' \
     "$WORK/stat.txt" | sort -n -r | head -10
