@@ -94,15 +94,13 @@ public final class ControlledThread: @unchecked Sendable {
     var abandoned = false
     /// Slices run so far (its "CPU time" in the simulation).
     var slices = 0
-    let startedAt: Instant
     /// Streams this thread serves (it waited on them), for the double-resume check.
     var served: [PipeStream] = []
 
-    init(name: String, requestedName: String, startedAt: Instant) {
+    init(name: String, requestedName: String) {
         self.name = name
         self.requestedName = requestedName
         self.nameHash = ShellTrace.hash(name)
-        self.startedAt = startedAt
     }
 
     var isFinished: Bool {

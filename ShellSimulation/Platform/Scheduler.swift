@@ -76,7 +76,7 @@ public final class ShellScheduler: @unchecked Sendable {
             name = "\(name) #\(number)"
         }
         liveNames.insert(name)
-        let thread = ControlledThread(name: name, requestedName: requested, startedAt: clock.now)
+        let thread = ControlledThread(name: name, requestedName: requested)
         threads.append(thread)
         live.append(thread)
         trace.record(.spawn, thread.nameHash, text: "\(callerName) starts \(name)")
