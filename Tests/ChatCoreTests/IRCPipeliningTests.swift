@@ -57,14 +57,16 @@ struct IRCPipeliningTests {
         #expect(out.ircLines == [":parley 404 alice #lounge :Cannot send to channel: not saved"])
     }
 
-    @Test("a message Parley refuses at once is answered as itself, ahead of the messages still at the room")
-    func immediateRefusalIsItsOwn() {
+    @Test("a message Parley would refuse waits for the messages in flight, so its 404 comes after their echoes")
+    func refusedMessageWaits() {
         var session = inLounge()
-        let out = session.bytesReceived(irc("PRIVMSG #lounge :a", "PRIVMSG #lounge :look\u{200B}here"), now: t0)
+        var out = session.bytesReceived(irc("PRIVMSG #lounge :a", "PRIVMSG #lounge :look\u{200B}here"), now: t0)
         #expect(out.mail == said("a"))
-        #expect(out.ircLines.count == 1 && out.ircLines[0].hasPrefix(":parley 404 alice #lounge :"))
-        let echoed = session.receive(echo("a"), now: t0)
-        #expect(echoed.ircLines == [":alice!alice@parley PRIVMSG #lounge :a"])
+        #expect(out.ircLines.isEmpty)
+        out = session.receive(echo("a"), now: t0)
+        #expect(out.ircLines.count == 2)
+        #expect(out.ircLines.first == ":alice!alice@parley PRIVMSG #lounge :a")
+        #expect(out.ircLines.last?.hasPrefix(":parley 404 alice #lounge :") == true)
     }
 
     @Test("a PART waits until every message before it is answered")
@@ -106,5 +108,20 @@ struct IRCPipeliningTests {
         #expect(out.mail == [.lobby(.member(.users(id)))])
         out = session.receive(.deliver(.users(room: .global, names: [name("alice")])), now: t0)
         #expect(out.mail == [.lobby(.member(.say(id, text: "c")))])
+    }
+}
+
+extension IRCPipeliningTests {
+    @Test("kicked while its PART is in flight, the client is put in #global once, by the KICK")
+    func kickedWhileLeaving() {
+        var session = inLounge()
+        _ = session.bytesReceived(irc("PART #lounge"), now: t0)
+        let text = "you were kicked from lounge by bob; you are in global"
+        let kicked = session.receive(.kicked(lounge.id, .event(room: lounge.name, text: text)), now: t0)
+        #expect(kicked.ircLines.suffix(2) == [":alice!alice@parley KICK #lounge alice :\(text)", ":alice!alice@parley JOIN :#global"])
+        _ = session.receive(.left(lounge.id), now: t0)
+        let back = session.receive(.entered(.global), now: t0)
+        #expect(back.ircLines.isEmpty)
+        #expect(back.mail == [.lobby(.member(.users(id)))])
     }
 }

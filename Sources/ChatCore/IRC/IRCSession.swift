@@ -9,12 +9,12 @@
 /// `ROOMS`, or the room's echo of a message), in order, so each answer is read in the
 /// context of the command that asked for it. Messages to the current channel pipeline, as
 /// a Parley client's lines do: the room answers them in the order it took them (stored,
-/// then echoed; the store answers in order). Any other line waits until nothing is in
-/// flight, and nothing goes on behind it until it is answered, so a JOIN, PART or QUIT
-/// follows what was typed before it. A whisper waits too: its room may refuse it at once
-/// (no such user) while earlier messages are still at the store, so its answer could
-/// overtake theirs. An answer the inner session writes while a line is being fed
-/// (`feeding`: a line Parley's parser refuses) is that line's, not the oldest one's.
+/// then echoed; the store answers in order), so only a line Parley takes as a message
+/// pipelines: one its parser refuses is answered at once and would overtake the echoes
+/// before it. Any other line waits until nothing is in flight, and nothing goes on behind
+/// it until it is answered, so a JOIN, PART or QUIT follows what was typed before it. A
+/// whisper waits too: its room may refuse it at once (no such user) while earlier
+/// messages are still at the store, so its answer could overtake theirs.
 public struct IRCSession: ConnectionSession, Hashable {
     public let id: SessionID
     /// This server's name in replies' prefixes, `PING` and `PONG` (see `isServerName`).
@@ -41,8 +41,6 @@ public struct IRCSession: ConnectionSession, Hashable {
     private var steps: [Step] = []
     /// The Parley commands fed and not yet answered, oldest first.
     private var inFlight: [Awaiting] = []
-    /// A line is being fed to the inner session: what it answers at once is that line's.
-    private var feeding = false
     /// Kicked out of a temporary room: what was in flight there is answered with errors
     /// (or not at all) until the inner session is back in global, so nothing goes on before.
     private var rejoining = false
@@ -259,12 +257,18 @@ public struct IRCSession: ConnectionSession, Hashable {
     }
 
     /// Whether a line may go on while messages are in flight: only a message to the
-    /// channel that will be fed to its room, behind messages only.
+    /// channel that Parley's parser takes as one (so the room answers it, in turn),
+    /// behind messages only.
     private func pipelines(_ parsed: Result<IRCMessage, IRCMessage.ParseError>??) -> Bool {
         guard case .some(.success(let message)?) = parsed, case .welcomed(_, let channel) = state,
             message.command == "PRIVMSG" || message.command == "NOTICE",
-            case .channel = utterance(message, channel: channel)
+            case .channel(let line) = utterance(message, channel: channel),
+            case .success(let command)? = Command.parse(line.utf8)
         else { return false }
+        switch command {
+        case .say, .act: break
+        default: return false
+        }
         return inFlight.allSatisfy { if case .say = $0 { true } else { false } }
     }
 
@@ -711,22 +715,17 @@ public struct IRCSession: ConnectionSession, Hashable {
         }
     }
 
-    /// The command an answer from the inner session settles: the one being fed if it
-    /// answers at once, else the oldest in flight.
-    private var awaiting: Awaiting? { feeding ? inFlight.last : inFlight.first }
+    /// The command an answer from the inner session settles: the oldest in flight.
+    private var awaiting: Awaiting? { inFlight.first }
 
     private mutating func expect(_ command: Awaiting) { inFlight.append(command) }
 
     /// The command `awaiting` names is answered.
     private mutating func settle() {
-        guard !inFlight.isEmpty else { return }
-        if feeding { inFlight.removeLast() } else { inFlight.removeFirst() }
+        if !inFlight.isEmpty { inFlight.removeFirst() }
     }
 
     private mutating func feed(_ line: String, now: Instant, _ effects: inout [SessionEffect]) {
-        let wasFeeding = feeding
-        feeding = true
-        defer { feeding = wasFeeding }
         absorb(inner.bytesReceived(Array((line + "\n").utf8), now: now), now: now, &effects)
     }
 
@@ -801,8 +800,10 @@ public struct IRCSession: ConnectionSession, Hashable {
             if viaSASL { reply("903", ["SASL authentication successful"], &effects) }
             tryToFinish(registration, now: now, &effects)
         case .returnedToGlobal(let from):
-            guard case .welcomed(let account, _) = state else { return }
+            guard case .welcomed(let account, let channel) = state else { return }
             settle()
+            // Kicked while leaving: the KICK has already put the client in #global.
+            guard channel == from else { return }
             state = .welcomed(account, channel: .global)
             emit(fromUser(account.text, "PART", ["#\(from)", "back to #global"], now: now), &effects)
             emit(fromUser(account.text, "JOIN", ["#global"], now: now), &effects)
