@@ -15,7 +15,9 @@ extension World {
         guard clients[client].current == slot else { return }
         if verb == "PART" || verb == "JOIN" {
             guard view.welcomed, view.echoes else { return }
-            if view.typed.contains(where: { !$0.notice && !$0.mayGoUnanswered }) { hazards.insert(.ircMoveBehindMessages) }
+            if view.typed.contains(where: { !$0.notice && !$0.mayGoUnanswered }) {
+                hazards.insert(.ircMoveBehindMessages)
+            }
             return
         }
         guard let tag, let target = target?.lowercased() else { return }
@@ -35,7 +37,8 @@ extension World {
         let from = message.source.map { String($0.prefix { $0 != "!" }).lowercased() }
         let parameters = message.parameters
         switch message.command {
-        case "PRIVMSG", "NOTICE" where from != nil && from == me && !history:
+        case "PRIVMSG",
+            "NOTICE" where from != nil && from == me && !history:
             guard parameters.count == 2, let tag = TextTag(IRCView.text(of: parameters[1])), tag.client == client + 1
             else { return }
             let target = parameters[0].lowercased()
@@ -45,7 +48,8 @@ extension World {
             // Answered already: this is its history, replayed as the client comes back to the room.
             guard !clients[client].irc.answered.contains(tag.number) else { return }
             settleIRCTyped(on: slot, "the echo of \(tag.text)") { $0.tag == tag }
-        case "404", "401" where parameters.count > 1:
+        case "404",
+            "401" where parameters.count > 1:
             let target = parameters[1].lowercased()
             if !target.hasPrefix("#"), target == me { return }
             settleIRCTyped(on: slot, "\(message.command) for \(parameters[1])") {

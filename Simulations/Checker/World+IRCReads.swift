@@ -19,7 +19,9 @@ extension World {
             let echo = words[2].split(separator: " ").contains { $0.trimmingPrefix(":") == "echo-message" }
             noteIRCTyped(verb: "CAP", target: String(words[1]), tag: nil, notice: echo, on: slot)
         }
-        if verb == "JOIN" || verb == "PART" { noteIRCTyped(verb: verb!, target: nil, tag: nil, notice: false, on: slot) }
+        if verb == "JOIN" || verb == "PART" {
+            noteIRCTyped(verb: verb!, target: nil, tag: nil, notice: false, on: slot)
+        }
         guard verb == "PRIVMSG" || verb == "NOTICE", words.count == 3, words[2].hasPrefix(":") else { return }
         let target = words[1].hasPrefix("#") ? nil : words[1].lowercased()
         guard let tag = TextTag(IRCView.text(of: String(words[2].dropFirst()))), tag.whisper == (target != nil),

@@ -118,7 +118,10 @@ extension IRCPipeliningTests {
         _ = session.bytesReceived(irc("PART #lounge"), now: t0)
         let text = "you were kicked from lounge by bob; you are in global"
         let kicked = session.receive(.kicked(lounge.id, .event(room: lounge.name, text: text)), now: t0)
-        #expect(kicked.ircLines.suffix(2) == [":alice!alice@parley KICK #lounge alice :\(text)", ":alice!alice@parley JOIN :#global"])
+        #expect(
+            kicked.ircLines.suffix(2) == [
+                ":alice!alice@parley KICK #lounge alice :\(text)", ":alice!alice@parley JOIN :#global",
+            ])
         _ = session.receive(.left(lounge.id), now: t0)
         let back = session.receive(.entered(.global), now: t0)
         #expect(back.ircLines.isEmpty)
