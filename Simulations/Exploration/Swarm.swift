@@ -78,6 +78,8 @@ public enum Swarm {
         limits.loginDeadlineMilliseconds = random.within(5...60) * 1000
         limits.maxFailedLogins = random.within(2...5)
         limits.maxPendingLogins = random.chance(0.2) ? random.within(1...3) : 512
+        // A floor lowered for a test suite now and then: the model checks passwords by it.
+        if random.chance(0.2) { limits.minPasswordBytes = random.within(Limits.minPasswordBytesAllowed) }
         return limits
     }
 

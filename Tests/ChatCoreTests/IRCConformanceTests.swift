@@ -80,3 +80,18 @@ extension IRCSessionTests {
         #expect(!IRCSession.isServerName(String(repeating: "a", count: 33)))
     }
 }
+
+extension IRCSessionTests {
+    @Test("with the password floor lowered to 6, REGISTER with a 6-byte password goes to the Gate and 5 bytes do not")
+    func loweredPasswordFloor() {
+        var limits = Limits.standard
+        limits.minPasswordBytes = 6
+        var session = fresh(limits: limits)
+        var out = session.bytesReceived(irc("NICK bob", "USER bob 0 * :Bob", "REGISTER bob * sesam"), now: t0)
+        #expect(out.mail.isEmpty)
+        #expect(
+            out.ircLines.last?.hasPrefix(":parley FAIL REGISTER UNACCEPTABLE_PASSWORD bob :passwords are 6 to") == true)
+        out = session.bytesReceived(irc("REGISTER bob * sesame"), now: t0)
+        #expect(out.mail == [.gate(.register(id, name("bob"), Password("sesame"), address: "192.0.2.9"))])
+    }
+}

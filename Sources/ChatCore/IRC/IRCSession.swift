@@ -263,7 +263,7 @@ public struct IRCSession: ConnectionSession, Hashable {
         guard case .some(.success(let message)?) = parsed, case .welcomed(_, let channel) = state,
             message.command == "PRIVMSG" || message.command == "NOTICE",
             case .channel(let line) = utterance(message, channel: channel),
-            case .success(let command)? = Command.parse(line.utf8)
+            case .success(let command)? = Command.parse(line.utf8, minPasswordBytes: limits.minPasswordBytes)
         else { return false }
         switch command {
         case .say, .act: break
