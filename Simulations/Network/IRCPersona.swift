@@ -94,7 +94,7 @@ extension ClientModel {
         case 9:
             let lines = ["FROB", "JOIN", "PRIVMSG", "PRIVMSG #\(here)", "NICK \(ircAccount())zz", "JOIN den", "PART"]
             return lines[ircRandom.below(lines.count)]
-        default: return "AUTHENTICATE PLAIN"  // after 001: 907
+        default: return "AUTHENTICATE PLAIN"  // after 001: 462
         }
     }
 

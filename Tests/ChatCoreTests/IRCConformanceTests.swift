@@ -95,3 +95,21 @@ extension IRCSessionTests {
         #expect(out.mail == [.gate(.register(id, name("bob"), Password("sesame"), address: "192.0.2.9"))])
     }
 }
+
+extension IRCSessionTests {
+    @Test("registration finished in the middle of a SASL exchange aborts it with 906")
+    func registrationAbortsSASL() {
+        var session = fresh()
+        _ = session.bytesReceived(irc("CAP LS 302", "CAP REQ :sasl", "AUTHENTICATE PLAIN"), now: t0)
+        let out = session.bytesReceived(irc("NICK bob", "USER bob 0 * :Bob", "CAP END"), now: t0)
+        #expect(out.ircLines.first == ":parley 906 bob :SASL authentication aborted")
+        #expect(out.mail.isEmpty)
+    }
+
+    @Test("AUTHENTICATE after 001 is 462: no re-authentication")
+    func noReauthentication() {
+        var session = welcomed()
+        let out = session.bytesReceived(irc("AUTHENTICATE PLAIN"), now: t0)
+        #expect(out.ircLines == [":parley 462 alice :You may not reauthenticate"])
+    }
+}

@@ -444,6 +444,11 @@ public struct IRCSession: ConnectionSession, Hashable {
         var registration = registration
         defer { if case .registering = state { state = .registering(registration) } }
         guard let nick = registration.nick, registration.user, !registration.negotiatingCaps else { return }
+        if registration.sasl != nil {
+            // Registration finished mid-exchange: SASL 3.1 says abort it (906) and go on without it.
+            registration.sasl = nil
+            reply("906", ["SASL authentication aborted"], &effects)
+        }
         if let account = registration.account {
             guard account == Name(nick) else {
                 return reply("433", [nick, "Nicknames are account names: you are logged in as \(account)"], &effects)
@@ -496,7 +501,8 @@ public struct IRCSession: ConnectionSession, Hashable {
         case "NICK":
             reply("433", [message.parameters.first ?? "*", "Nicknames are account names on Parley"], &effects)
         case "AUTHENTICATE":
-            reply("907", ["You have already authenticated"], &effects)
+            // No re-authentication after 001 (SASL 3.2 allows it; Parley's login is once).
+            reply("462", ["You may not reauthenticate"], &effects)
         case "REGISTER":
             emit(server("FAIL", ["REGISTER", "ALREADY_AUTHENTICATED", account.text, "You are logged in"]), &effects)
         default:
