@@ -61,6 +61,8 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     case ircSecondJoinInFlight = "irc-second-join-in-flight"
     /// A channel message reached an IRC client after it typed QUIT.
     case ircQuitRacingMessage = "irc-quit-racing-message"
+    /// An IRC client typed a PART or JOIN while messages it had typed were still unanswered.
+    case ircMoveBehindMessages = "irc-move-behind-messages"
 
     var bit: UInt32 { 1 << UInt32(Hazard.allCases.firstIndex(of: self)!) }
 }

@@ -83,6 +83,9 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     /// Every tagged PRIVMSG to a channel an IRC client reads was delivered by that room,
     /// from the nick of the account that sent it.
     case ircChannelMessages = "irc-channel-messages"
+    /// An IRC client's messages are answered in the order it typed them, each by its own
+    /// answer (its echo, or the 404, 401 or 451 that refuses it).
+    case ircAnswerOrder = "irc-answer-order"
     /// Once faults stop, every mailbox drains, every session settles, every command is answered.
     case liveness
     /// The same seed gives the same trace.
@@ -125,6 +128,7 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
         case .ircRendering: return "an IRC session writes each Parley line as the IRC line it means"
         case .ircRegistration: return "001 only after a login, to the account's name, which is the nick"
         case .ircChannelMessages: return "every channel PRIVMSG was delivered by that room, from its sender's nick"
+        case .ircAnswerOrder: return "an IRC client's messages are answered in the order typed, each by its own answer"
         case .liveness: return "once faults stop, every command is answered and every mailbox drains"
         case .determinism: return "the same seed gives the same trace"
         }

@@ -15,12 +15,20 @@ extension World {
         if verb == "JOIN", clients[sessions[slot].name.client - 1].irc.joinsInFlight > 0 {
             hazards.insert(.ircSecondJoinInFlight)
         }
+        if verb == "CAP", words.count == 3 {
+            let echo = words[2].split(separator: " ").contains { $0.trimmingPrefix(":") == "echo-message" }
+            noteIRCTyped(verb: "CAP", target: String(words[1]), tag: nil, notice: echo, on: slot)
+        }
+        if verb == "JOIN" || verb == "PART" {
+            noteIRCTyped(verb: verb!, target: nil, tag: nil, notice: false, on: slot)
+        }
         guard verb == "PRIVMSG" || verb == "NOTICE", words.count == 3, words[2].hasPrefix(":") else { return }
         let target = words[1].hasPrefix("#") ? nil : words[1].lowercased()
         guard let tag = TextTag(IRCView.text(of: String(words[2].dropFirst()))), tag.whisper == (target != nil),
             tag.client <= clients.count, observed.messages[tag].stage == .unused
         else { return }
         observed.messages[tag] = MessageEntry(stage: .typed, target: target)
+        noteIRCTyped(verb: verb!, target: String(words[1]), tag: tag, notice: verb == "NOTICE", on: slot)
         let client = tag.client - 1
         clients[client].nextText = max(clients[client].nextText, tag.number + 1)
     }
@@ -38,6 +46,7 @@ extension World {
         let from = message.source.map { String($0.prefix { $0 != "!" }).lowercased() }
         let target = message.parameters.first.map { $0.hasPrefix("#") ? String($0.dropFirst()).lowercased() : $0 }
         let mine = from != nil && from == me
+        judgeIRCAnswer(message, history: history, on: slot)
         switch message.command {
         case "001":
             clients[client].belief = .present

@@ -45,7 +45,8 @@ extension World {
         }
         let line = model.sessions[slot].waitingLines.removeFirst()
         let expected = ReferenceModel.answer(
-            to: line, presentIn: model.sessions[slot].presentIn, isOperator: model.sessions[slot].isOperator)
+            to: line, presentIn: model.sessions[slot].presentIn, isOperator: model.sessions[slot].isOperator,
+            minPasswordBytes: limits.minPasswordBytes)
         let actual = ReferenceModel.answer(given: effect)
         guard let expected, actual != expected else { return }
         let shown = String(decoding: line.prefix(60), as: UTF8.self)
@@ -58,7 +59,9 @@ extension World {
 
 extension ReferenceModel {
     /// The answer a line must get; nil where the model does not judge it.
-    static func answer(to bytes: [UInt8], presentIn room: RoomID?, isOperator: Bool = false) -> LineAnswer? {
+    static func answer(
+        to bytes: [UInt8], presentIn room: RoomID?, isOperator: Bool = false, minPasswordBytes: Int = Password.minBytes
+    ) -> LineAnswer? {
         guard bytes.count <= Limits.maxLineBytes else { return .error(.lineTooLong) }
         guard let text = String(validating: bytes, as: UTF8.self) else { return .error(.badEncoding) }
         guard !text.unicodeScalars.contains(where: isInvisible) else { return .error(.badText) }
@@ -71,7 +74,7 @@ extension ReferenceModel {
         case "login", "register":
             guard let name = arguments.first else { return .error(.badCommand) }
             guard Name(name) != nil else { return .error(.badName) }
-            guard arguments.count == 2, (Password.minBytes...Password.maxBytes).contains(arguments[1].utf8.count),
+            guard arguments.count == 2, (minPasswordBytes...Password.maxBytes).contains(arguments[1].utf8.count),
                 !arguments[1].contains("\t")
             else { return arguments.count < 2 ? .error(.badCommand) : .error(.badPassword) }
             if room != nil { return .error(.alreadyLoggedIn) }
@@ -123,7 +126,7 @@ extension ReferenceModel {
         case "passwd":
             guard arguments.count >= 2 else { return .error(.badCommand) }
             let valid = arguments.allSatisfy {
-                (Password.minBytes...Password.maxBytes).contains($0.utf8.count) && !$0.contains("\t")
+                (minPasswordBytes...Password.maxBytes).contains($0.utf8.count) && !$0.contains("\t")
             }
             guard arguments.count == 2, valid else { return .error(.badPassword) }
             guard room != nil else { return .error(.notLoggedIn) }

@@ -74,6 +74,8 @@ public enum HazardCoverage {
             CoverageProbe(.ircPartRacingMessage, within: 10_000),
             // A QUIT's race is rarer under PCT (3 in 10,000 seeds; random: 19).
             CoverageProbe(.ircQuitRacingMessage, within: scheduler == .pct ? 20_000 : 3_500),
+            // Messages in flight behind a PART or JOIN: 183 and 182 seeds in 3,000 (PCT, random).
+            CoverageProbe(.ircMoveBehindMessages, within: 100),
         ]
         guard faults else { return always }
         return always + [

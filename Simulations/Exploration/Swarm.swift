@@ -37,6 +37,10 @@ public enum Swarm {
             world.operatorAccounts = [accounts[chat.within(0...(accounts.count - 1))]]
         }
         if chat.chance(0.8) { plan.moderation = Double(chat.within(5...30)) / 100 }
+        // A password floor lowered as for a test suite, one seed in five (the model checks
+        // passwords by it); a stream of its own.
+        var floor = SeededRandom(seed: seed, stream: 14)
+        if floor.chance(0.2) { world.limits.minPasswordBytes = floor.within(Limits.minPasswordBytesAllowed) }
         world.ircClients = ircClients(seed: seed, world: world, plan: plan, options: options)
         return (world, plan)
     }

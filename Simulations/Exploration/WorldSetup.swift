@@ -58,6 +58,8 @@ public struct LimitSetup: Codable, Equatable, Sendable {
     public var maxPendingLogins: Int
     /// The rest of the login policy; nil in fixtures made before it (standard values).
     public var loginPolicy: LoginPolicySetup?
+    /// The shortest password commands take; nil in fixtures made before it (`Password.minBytes`).
+    public var minPasswordBytes: Int?
 
     public init(_ limits: Limits = .standard) {
         linesPerSecond = limits.rate?.linesPerSecond
@@ -70,6 +72,7 @@ public struct LimitSetup: Codable, Equatable, Sendable {
         failedLoginWindowMilliseconds = Int(limits.failedLoginWindow.nanoseconds / 1_000_000)
         maxPendingLogins = limits.maxPendingLogins
         loginPolicy = LoginPolicySetup(limits)
+        minPasswordBytes = limits.minPasswordBytes == Password.minBytes ? nil : limits.minPasswordBytes
     }
 
     public var limits: Limits {
@@ -83,6 +86,7 @@ public struct LimitSetup: Codable, Equatable, Sendable {
         limits.failedLoginWindow = .milliseconds(failedLoginWindowMilliseconds)
         limits.maxPendingLogins = maxPendingLogins
         loginPolicy?.apply(to: &limits)
+        if let minPasswordBytes { limits.minPasswordBytes = minPasswordBytes }
         return limits
     }
 }

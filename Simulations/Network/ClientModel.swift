@@ -179,7 +179,7 @@ struct ClientModel: Sendable {
     }
 
     /// Credentials at their limits and one past them: a name of 32 and 33 characters, a
-    /// password of 256 and 257 bytes, and one of 7.
+    /// password of 256 and 257 bytes, and one a byte short of the seed's floor.
     private mutating func edgeCredentials() -> String {
         let longest = "n" + String(repeating: "x", count: Name.maxLength - 1)
         switch random.below(5) {
@@ -187,7 +187,10 @@ struct ClientModel: Sendable {
         case 1: return "/register \(spell(longest))z <password>"
         case 2: return "/login \(account()) <wrong-password-\(Password.maxBytes)>"
         case 3: return "/login \(account()) <wrong-password-\(Password.maxBytes + 1)>"
-        default: return "/login \(account()) <wrong-password-\(Password.minBytes - 1)>"
+        default:
+            // One byte short of the floor; at a floor of 1, exactly it (none is shorter).
+            let floor = setup.limits.limits.minPasswordBytes
+            return "/login \(account()) <wrong-password-\(floor > 1 ? floor - 1 : floor)>"
         }
     }
 }

@@ -17,6 +17,14 @@ struct IRCClientView: Sendable, Hashable {
     /// A `JOIN` of this channel typed while in another temporary room.
     var joinWhileIn: String?
     var quitTyped = false
+    /// It asked for echo-message: every message it sends is answered (its echo or an error).
+    var echoes = false
+    /// Its PRIVMSGs and NOTICEs typed and not yet answered, oldest first (World+IRCAnswers.swift).
+    var typed: [IRCTypedMessage] = []
+    /// The number of the first tagged text typed on this connection (older ones are not its).
+    var firstTyped: Int?
+    /// The numbers of its tagged texts answered (or passed over) on this connection.
+    var answered: Set<Int> = []
 
     /// Resets for a new connection.
     mutating func connected() { self = IRCClientView() }
@@ -43,6 +51,19 @@ struct IRCClientView: Sendable, Hashable {
         default: break
         }
     }
+}
+
+/// A tagged PRIVMSG or NOTICE an IRC client typed, waiting for its answer: its echo, or
+/// for a PRIVMSG the 404 or 401 that refuses it.
+struct IRCTypedMessage: Sendable, Hashable {
+    let tag: TextTag
+    /// `#room` or a nick, lowercased, as typed.
+    let target: String
+    let notice: Bool
+    /// Typed before the client read its KICK: the room let go of it, and may never answer.
+    var mayGoUnanswered = false
+
+    var toChannel: Bool { target.hasPrefix("#") }
 }
 
 extension ClientState {

@@ -72,6 +72,7 @@ extension ClientModel {
             // Mostly to the channel it is in; now and then to one it is not in (404).
             let channel = ircRandom.chance(0.9) ? here : ircRoom()
             let text = n % 10 == 7 ? "\u{1}ACTION m\(c).\(n)\u{1}" : ircText("m\(c).\(n)")
+            if channel == here, ircRandom.chance(0.15) { ircScripts[c] = ircBurst(client, after: n) }
             return "\(verb) #\(channel) :\(text)"
         case 1: return "\(verb) \(ircRandom.chance(0.1) ? ircSpell("u\(c)") : ircSpell(ircAccount())) :w\(c).\(n)"
         case 2, 3:
@@ -93,8 +94,17 @@ extension ClientModel {
         case 9:
             let lines = ["FROB", "JOIN", "PRIVMSG", "PRIVMSG #\(here)", "NICK \(ircAccount())zz", "JOIN den", "PART"]
             return lines[ircRandom.below(lines.count)]
-        default: return "AUTHENTICATE PLAIN"  // after 001: 907
+        default: return "AUTHENTICATE PLAIN"  // after 001: 462
         }
+    }
+
+    /// A few more messages to the channel typed without waiting for answers, as a paste
+    /// or a script sends them, and now and then a PART or JOIN typed right behind them.
+    private mutating func ircBurst(_ client: ClientState, after n: Int) -> [String] {
+        let c = client.number, here = client.irc.channel ?? "global"
+        var lines = (1...(1 + ircRandom.below(3))).map { "PRIVMSG #\(here) :\(ircText("m\(c).\(n + $0)"))" }
+        if ircRandom.chance(0.4) { lines.append(here == "global" ? "JOIN #\(ircRoom())" : "PART #\(here) :bye") }
+        return lines
     }
 
     /// A text with its tag, now and then with multi-byte UTF-8, IRC bold, or an invisible

@@ -25,11 +25,15 @@ public enum Command: Hashable, Sendable {
     case changePassword(old: Password, new: Password)
 
     /// Parses one line, without its `\n` or `\r\n`. A line of nothing but blanks is
-    /// `nil`: it asks for nothing, so it gets no answer.
-    public static func parse(_ line: some Collection<UInt8>) -> Result<Command, CommandError>? {
+    /// `nil`: it asks for nothing, so it gets no answer. Passwords are `minPasswordBytes`
+    /// (`Limits.minPasswordBytes`) to `Password.maxBytes` bytes.
+    public static func parse(
+        _ line: some Collection<UInt8>, minPasswordBytes: Int = Password.minBytes
+    ) -> Result<Command, CommandError>? {
+        assert(Limits.minPasswordBytesAllowed.contains(minPasswordBytes), "a floor Limits allows")
         guard line.count <= Limits.maxLineBytes else { return .failure(.lineTooLong) }
         guard var text = String(validating: line, as: UTF8.self) else { return .failure(.invalidUTF8) }
-        let parsed = parse(text: text)
+        let parsed = parse(text: text, minPasswordBytes: minPasswordBytes)
         switch parsed {
         case .success(.login)?, .success(.register)?:
             // The text held a password and nothing parsed from it shares its storage any
@@ -40,13 +44,13 @@ public enum Command: Hashable, Sendable {
         return parsed
     }
 
-    private static func parse(text: String) -> Result<Command, CommandError>? {
+    private static func parse(text: String, minPasswordBytes: Int) -> Result<Command, CommandError>? {
         guard !text.unicodeScalars.contains(where: Command.isControl) else {
             return .failure(.controlCharacters)
         }
         guard text.contains(where: { $0 != " " && $0 != "\t" }) else { return nil }
         guard text.hasPrefix("/") else { return .success(.say(text)) }
-        return parseCommand(text.dropFirst())
+        return parseCommand(text.dropFirst(), minPasswordBytes: minPasswordBytes)
     }
 
     /// Control characters other than tab (C0, DEL and C1), and the invisible ones that
@@ -65,12 +69,14 @@ public enum Command: Hashable, Sendable {
         }
     }
 
-    private static func parseCommand(_ body: Substring) -> Result<Command, CommandError> {
+    private static func parseCommand(_ body: Substring, minPasswordBytes: Int) -> Result<Command, CommandError> {
         let word = body.prefix { $0 != " " }
         let rest = body.dropFirst(word.count).drop { $0 == " " }
         switch word.lowercased() {
-        case "register": return credentials(rest, command: "register").map { .register($0, $1) }
-        case "login": return credentials(rest, command: "login").map { .login($0, $1) }
+        case "register":
+            return credentials(rest, command: "register", minPasswordBytes: minPasswordBytes).map { .register($0, $1) }
+        case "login":
+            return credentials(rest, command: "login", minPasswordBytes: minPasswordBytes).map { .login($0, $1) }
         case "users": return bare(rest, .users, command: "users")
         case "whisper": return whisper(rest)
         case "createchatroom", "create": return roomName(rest, command: String(word)).map { .createRoom($0) }
@@ -84,7 +90,7 @@ public enum Command: Hashable, Sendable {
             return target(rest, command: "unban").flatMap { name, reason in
                 reason == nil ? .success(.unban(name)) : .failure(.unexpectedArgument(command: "unban NAME"))
             }
-        case "passwd": return passwords(rest)
+        case "passwd": return passwords(rest, minPasswordBytes: minPasswordBytes)
         case "history": return history(rest)
         case "help": return .success(.help)
         case "quit", "exit": return .success(.quit)
@@ -98,16 +104,18 @@ public enum Command: Hashable, Sendable {
         rest.isEmpty ? .success(command) : .failure(.unexpectedArgument(command: name))
     }
 
-    private static func credentials(_ rest: Substring, command: String) -> Result<(Name, Password), CommandError> {
+    private static func credentials(
+        _ rest: Substring, command: String, minPasswordBytes: Int
+    ) -> Result<(Name, Password), CommandError> {
         let words = rest.split(separator: " ", omittingEmptySubsequences: true)
         guard let first = words.first else { return .failure(.missingArgument(command: command, argument: "NAME")) }
         guard let name = Name(first) else { return .failure(.badName) }
         guard words.count >= 2 else { return .failure(.missingArgument(command: command, argument: "PASSWORD")) }
-        guard words.count == 2 else { return .failure(.badPassword) }
+        guard words.count == 2 else { return .failure(.badPassword(minBytes: minPasswordBytes)) }
         // Straight from the line's bytes into a Password: no String copy of it to leave behind.
         let secret = words[1].utf8
-        guard (Password.minBytes...Password.maxBytes).contains(secret.count), !secret.contains(UInt8(ascii: "\t"))
-        else { return .failure(.badPassword) }
+        guard (minPasswordBytes...Password.maxBytes).contains(secret.count), !secret.contains(UInt8(ascii: "\t"))
+        else { return .failure(.badPassword(minBytes: minPasswordBytes)) }
         return .success((name, Password(bytes: secret)))
     }
 
@@ -120,16 +128,16 @@ public enum Command: Hashable, Sendable {
         return .success((name, reason.contains(where: { $0 != " " && $0 != "\t" }) ? String(reason) : nil))
     }
 
-    private static func passwords(_ rest: Substring) -> Result<Command, CommandError> {
+    private static func passwords(_ rest: Substring, minPasswordBytes: Int) -> Result<Command, CommandError> {
         let words = rest.split(separator: " ", omittingEmptySubsequences: true)
         guard words.count >= 2 else {
             return .failure(.missingArgument(command: "passwd", argument: words.isEmpty ? "OLD" : "NEW"))
         }
-        guard words.count == 2 else { return .failure(.badPassword) }
+        guard words.count == 2 else { return .failure(.badPassword(minBytes: minPasswordBytes)) }
         let valid = { (word: Substring) in
-            (Password.minBytes...Password.maxBytes).contains(word.utf8.count) && !word.contains("\t")
+            (minPasswordBytes...Password.maxBytes).contains(word.utf8.count) && !word.contains("\t")
         }
-        guard valid(words[0]), valid(words[1]) else { return .failure(.badPassword) }
+        guard valid(words[0]), valid(words[1]) else { return .failure(.badPassword(minBytes: minPasswordBytes)) }
         return .success(.changePassword(old: Password(String(words[0])), new: Password(String(words[1]))))
     }
 
@@ -173,7 +181,8 @@ public enum CommandError: Error, Equatable, Sendable {
     case missingArgument(command: String, argument: String)
     case unexpectedArgument(command: String)
     case badName
-    case badPassword
+    /// A password outside `minBytes` (the server's floor) to `Password.maxBytes`, or with blanks.
+    case badPassword(minBytes: Int)
     case lineTooLong
     case controlCharacters
     case invalidUTF8
@@ -190,8 +199,8 @@ public enum CommandError: Error, Equatable, Sendable {
             return .error(.badCommand, "/\(command) takes no arguments")
         case .badName:
             return .error(.badName, "names are 1 to 32 of A-Z a-z 0-9 _ -")
-        case .badPassword:
-            return .error(.badPassword, "passwords are 8 to 256 bytes with no spaces")
+        case .badPassword(let minBytes):
+            return .error(.badPassword, "passwords are \(minBytes) to \(Password.maxBytes) bytes with no spaces")
         case .lineTooLong:
             return .error(.lineTooLong, "lines are at most \(Limits.maxLineBytes) bytes; the line was dropped")
         case .controlCharacters:

@@ -36,6 +36,18 @@ public struct Limits: Hashable, Sendable {
     public var exemptLoopback = true
     /// Logins and registrations in flight at once before `ERR server-busy`.
     public var maxPendingLogins: Int = 512
+    /// The shortest password a command may carry (`/register`, `/login`, `/passwd`):
+    /// `Password.minBytes` unless `parley serve --min-password-bytes` lowers it, within
+    /// `Limits.minPasswordBytesAllowed`, for test suites whose accounts have short ones.
+    public var minPasswordBytes: Int = Password.minBytes {
+        didSet {
+            precondition(
+                Limits.minPasswordBytesAllowed.contains(minPasswordBytes),
+                "the password floor is within \(Limits.minPasswordBytesAllowed)")
+        }
+    }
+    /// How far an operator may lower the floor: never above the standard, never to nothing.
+    public static let minPasswordBytesAllowed = 1...Password.minBytes
 
     public init() {}
 

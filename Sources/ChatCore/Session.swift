@@ -302,7 +302,7 @@ public struct Session: ChatActor, Hashable {
             let output = held.removeFirst()
             switch output {
             case .line(var bytes):
-                let parsed = Command.parse(bytes)
+                let parsed = Command.parse(bytes, minPasswordBytes: limits.minPasswordBytes)
                 // The line may carry a password: zero it in place (this is its only copy).
                 bytes.withUnsafeMutableBytes { SecretBytes.zero($0) }
                 switch parsed {

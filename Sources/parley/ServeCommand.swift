@@ -51,6 +51,8 @@ struct Serve: ParsableCommand {
         help: "scrypt cost as log2(N), r=8, p=3. Default 15 (OWASP). Lower only for tests.")
     var scryptLogN: Int = 15
     @Option(help: "Lines a second each client may send (0 turns flood control off).") var rate = 10
+    @Option(help: "The shortest password /register, /login and /passwd take, 1 to 8 (lower only for test suites).")
+    var minPasswordBytes = Password.minBytes
     @Option(help: "Lines a client may send at once before the rate applies.") var burst = 20
     @Option(help: "Connections one remote address may hold at once (loopback is exempt).")
     var maxConnectionsPerAddress = 20
@@ -138,6 +140,10 @@ struct Serve: ParsableCommand {
         guard (0...10_000).contains(rate), (1...100_000).contains(burst) else {
             throw ValidationError("--rate must be from 0 to 10000 and --burst from 1 to 100000")
         }
+        guard Limits.minPasswordBytesAllowed.contains(minPasswordBytes) else {
+            let allowed = Limits.minPasswordBytesAllowed
+            throw ValidationError("--min-password-bytes must be from \(allowed.lowerBound) to \(allowed.upperBound)")
+        }
     }
 
     func run() throws {
@@ -220,6 +226,7 @@ struct Serve: ParsableCommand {
         configuration.synchronous = synchronous == "full" ? .full : .normal
         configuration.commitWindow = .microseconds(commitWindow)
         configuration.limits.rate = rate == 0 ? nil : RateLimit(linesPerSecond: rate, burst: burst)
+        configuration.limits.minPasswordBytes = minPasswordBytes
         configuration.keepMessagesFor = keepDays.map { .seconds(Int64($0) * 86_400) }
         configuration.connectionLogLinesPerSecond = connectionLogRate
         configuration.historyLines = history

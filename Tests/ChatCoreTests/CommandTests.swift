@@ -76,9 +76,9 @@ struct CommandTests {
 
     @Test("a short password or one with a space is refused and never echoed")
     func badPasswords() {
-        #expect(parse("/register alice short") == .failure(.badPassword))
-        #expect(parse("/register alice two words") == .failure(.badPassword))
-        #expect(!CommandError.badPassword.serverLine.rendered.contains("short"))
+        #expect(parse("/register alice short") == .failure(.badPassword(minBytes: 8)))
+        #expect(parse("/register alice two words") == .failure(.badPassword(minBytes: 8)))
+        #expect(!CommandError.badPassword(minBytes: 8).serverLine.rendered.contains("short"))
         #expect("\(Password("hunter22"))" == "<redacted>")
     }
 
@@ -174,5 +174,24 @@ struct LineFramerTests {
         var outputs: [LineFramer.Output] = []
         for _ in 0..<300 { outputs += framer.append([UInt8](repeating: 0x61, count: 16 * 1024)) }
         #expect(outputs == [.tooLong, .overflow])
+    }
+}
+
+@Suite("Command: the password floor")
+struct PasswordFloorTests {
+    @Test("a floor of 6 takes a 6-byte password, refuses 5 bytes, and says the floor")
+    func floorOfSix() {
+        #expect(parse6("/login alice sesame") == .success(.login(name("alice"), Password("sesame"))))
+        if case .failure(let error)? = Command.parse(Array("/login alice sesam".utf8), minPasswordBytes: 6) {
+            #expect(error == .badPassword(minBytes: 6))
+            #expect(error.serverLine == .error(.badPassword, "passwords are 6 to 256 bytes with no spaces"))
+        } else {
+            Issue.record("a 5-byte password passed a floor of 6")
+        }
+        #expect(parse6("/passwd sesame sesam") == .failure(.badPassword(minBytes: 6)))
+    }
+
+    private func parse6(_ text: String) -> Result<Command, CommandError>? {
+        Command.parse(Array(text.utf8), minPasswordBytes: 6)
     }
 }

@@ -80,3 +80,36 @@ extension IRCSessionTests {
         #expect(!IRCSession.isServerName(String(repeating: "a", count: 33)))
     }
 }
+
+extension IRCSessionTests {
+    @Test("with the password floor lowered to 6, REGISTER with a 6-byte password goes to the Gate and 5 bytes do not")
+    func loweredPasswordFloor() {
+        var limits = Limits.standard
+        limits.minPasswordBytes = 6
+        var session = fresh(limits: limits)
+        var out = session.bytesReceived(irc("NICK bob", "USER bob 0 * :Bob", "REGISTER bob * sesam"), now: t0)
+        #expect(out.mail.isEmpty)
+        #expect(
+            out.ircLines.last?.hasPrefix(":parley FAIL REGISTER UNACCEPTABLE_PASSWORD bob :passwords are 6 to") == true)
+        out = session.bytesReceived(irc("REGISTER bob * sesame"), now: t0)
+        #expect(out.mail == [.gate(.register(id, name("bob"), Password("sesame"), address: "192.0.2.9"))])
+    }
+}
+
+extension IRCSessionTests {
+    @Test("registration finished in the middle of a SASL exchange aborts it with 906")
+    func registrationAbortsSASL() {
+        var session = fresh()
+        _ = session.bytesReceived(irc("CAP LS 302", "CAP REQ :sasl", "AUTHENTICATE PLAIN"), now: t0)
+        let out = session.bytesReceived(irc("NICK bob", "USER bob 0 * :Bob", "CAP END"), now: t0)
+        #expect(out.ircLines.first == ":parley 906 bob :SASL authentication aborted")
+        #expect(out.mail.isEmpty)
+    }
+
+    @Test("AUTHENTICATE after 001 is 462: no re-authentication")
+    func noReauthentication() {
+        var session = welcomed()
+        let out = session.bytesReceived(irc("AUTHENTICATE PLAIN"), now: t0)
+        #expect(out.ircLines == [":parley 462 alice :You may not reauthenticate"])
+    }
+}

@@ -91,6 +91,7 @@ class ParleyController(BaseServerController, DirectoryBasedController):
                 "--scrypt-log-n", "10",  # a test's accounts need no real hashing cost
                 "--rate", "0",  # irctest sends its lines in bursts
                 "--history", "0",  # no replay of earlier tests' lines on join
+                "--min-password-bytes", "6",  # irctest's accounts have the password `sesame`
                 "--log-level", "warning",
             ],
             proc_name="parley",

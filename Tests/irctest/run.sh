@@ -2,6 +2,7 @@
 # Runs irctest's basic server groups against Parley, one pytest run per group.
 #
 #   bash Tests/irctest/run.sh /path/to/irctest-checkout [extra pytest args]
+#   ONLY="SASL" bash Tests/irctest/run.sh /path/to/irctest-checkout   # those groups only
 #
 # irctest (progval/irctest) is kept OUTSIDE this repository. Needs pytest (pip install
 # pytest). Uses PARLEY_BIN if set, else builds and uses the debug `parley`. Each test
@@ -42,6 +43,7 @@ status=0
 for entry in "${groups[@]}"; do
     name=${entry% *}
     module=${entry##* }
+    if [[ -n "${ONLY:-}" && " $ONLY " != *" $name "* ]]; then continue; fi
     log="$logs/${module}.log"
     set +e
     (cd "$irctest" && PYTHONPATH="$here:${PYTHONPATH:-}" python3 -m pytest -p no:cacheprovider -q -rfEs \

@@ -4,10 +4,17 @@
 /// limits, rooms, whispers, closing and unwinding) is the Session's, in one place; this
 /// actor adds only IRC's registration, numerics and the one-room mapping.
 ///
-/// One Parley command is in flight at a time (`awaiting`): the next IRC line waits until
-/// the inner session's answer came back, so each answer is read in the context of the
-/// command that asked for it. Every Parley command is answered exactly once (an `OK`,
-/// an `ERR`, `USERS`, `ROOMS`, or the room's echo of a message).
+/// Parley commands in flight are kept in order (`inFlight`), and each answer settles the
+/// oldest: every Parley command is answered exactly once (an `OK`, an `ERR`, `USERS`,
+/// `ROOMS`, or the room's echo of a message), in order, so each answer is read in the
+/// context of the command that asked for it. Messages to the current channel pipeline, as
+/// a Parley client's lines do: the room answers them in the order it took them (stored,
+/// then echoed; the store answers in order), so only a line Parley takes as a message
+/// pipelines: one its parser refuses is answered at once and would overtake the echoes
+/// before it. Any other line waits until nothing is in flight, and nothing goes on behind
+/// it until it is answered, so a JOIN, PART or QUIT follows what was typed before it. A
+/// whisper waits too: its room may refuse it at once (no such user) while earlier
+/// messages are still at the store, so its answer could overtake theirs.
 public struct IRCSession: ConnectionSession, Hashable {
     public let id: SessionID
     /// This server's name in replies' prefixes, `PING` and `PONG` (see `isServerName`).
@@ -32,7 +39,13 @@ public struct IRCSession: ConnectionSession, Hashable {
     private var bucket: TokenBucket?
     private var held: [LineFramer.Output] = []
     private var steps: [Step] = []
-    private var awaiting: Awaiting?
+    /// The Parley commands fed and not yet answered, oldest first.
+    private var inFlight: [Awaiting] = []
+    /// Kicked out of a temporary room: what was in flight there is answered with errors
+    /// (or not at all) until the inner session is back in global, so nothing goes on before.
+    private var rejoining = false
+    /// The last pump stopped for the bucket: a line is ready when its token comes.
+    private var wantsToken = false
     private var state: State = .registering(Registration())
     private var enabled: Set<String> = []
     private var outboxBytes = 0
@@ -120,7 +133,7 @@ public struct IRCSession: ConnectionSession, Hashable {
         if !closed, case .welcomed = state {
             sooner(pingSent.map { $0 + IRCSession.pingTimeout } ?? lastHeard + IRCSession.idlePing)
         }
-        if !closed, awaiting == nil, !held.isEmpty, let bucket { sooner(bucket.nextToken(now: lastHeard)) }
+        if !closed, wantsToken, !held.isEmpty, let bucket { sooner(bucket.nextToken(now: lastHeard)) }
         return wake
     }
 
@@ -206,31 +219,57 @@ public struct IRCSession: ConnectionSession, Hashable {
 
     // MARK: - Lines from the client
 
-    /// Runs this actor's own steps, then the client's lines, while nothing is in flight.
+    /// Runs this actor's own steps, then the client's lines: each when nothing is in
+    /// flight, or behind messages in flight when it is a message to the channel too.
     private mutating func pump(now: Instant, _ effects: inout [SessionEffect]) {
         defer {
             if slowReader, !inner.isClosing { absorb(inner.connectionLost(now: now), now: now, &effects) }
         }
-        while !closed, !inner.isClosing, awaiting == nil {
+        wantsToken = false
+        while !closed, !inner.isClosing {
+            if rejoining {
+                guard inner.room != nil else { return }
+                rejoining = false
+            }
             if !steps.isEmpty {
+                guard inFlight.isEmpty else { return }
                 run(steps.removeFirst(), now: now, &effects)
                 continue
             }
-            guard !held.isEmpty else { return }
-            if bucket != nil, !bucket!.take(now: now) { return }
-            switch held.removeFirst() {
-            case .line(let bytes):
-                switch IRCMessage.parse(bytes) {
-                case .none: break
-                case .success(let message)?: handle(message, now: now, &effects)
-                case .failure(.tooLong)?: reply("417", ["Input line was too long"], &effects)
-                case .failure(.invalidUTF8)?: emit(notice("lines must be UTF-8; that one was dropped"), &effects)
-                case .failure(.noCommand)?: reply("421", ["*", "Unknown command"], &effects)
-                }
-            case .tooLong, .overflow:
-                reply("417", ["Input line was too long"], &effects)
+            guard let next = held.first else { return }
+            let parsed: Result<IRCMessage, IRCMessage.ParseError>??
+            if case .line(let bytes) = next { parsed = IRCMessage.parse(bytes) } else { parsed = nil }
+            guard inFlight.isEmpty || pipelines(parsed) else { return }
+            if bucket != nil, !bucket!.take(now: now) {
+                wantsToken = true
+                return
+            }
+            held.removeFirst()
+            switch parsed {
+            case .none: reply("417", ["Input line was too long"], &effects)  // .tooLong, .overflow
+            case .some(.none): break
+            case .some(.success(let message)?): handle(message, now: now, &effects)
+            case .some(.failure(.tooLong)?): reply("417", ["Input line was too long"], &effects)
+            case .some(.failure(.invalidUTF8)?): emit(notice("lines must be UTF-8; that one was dropped"), &effects)
+            case .some(.failure(.noCommand)?): reply("421", ["*", "Unknown command"], &effects)
             }
         }
+    }
+
+    /// Whether a line may go on while messages are in flight: only a message to the
+    /// channel that Parley's parser takes as one (so the room answers it, in turn),
+    /// behind messages only.
+    private func pipelines(_ parsed: Result<IRCMessage, IRCMessage.ParseError>??) -> Bool {
+        guard case .some(.success(let message)?) = parsed, case .welcomed(_, let channel) = state,
+            message.command == "PRIVMSG" || message.command == "NOTICE",
+            case .channel(let line) = utterance(message, channel: channel),
+            case .success(let command)? = Command.parse(line.utf8, minPasswordBytes: limits.minPasswordBytes)
+        else { return false }
+        switch command {
+        case .say, .act: break
+        default: return false
+        }
+        return inFlight.allSatisfy { if case .say = $0 { true } else { false } }
     }
 
     private mutating func handle(_ message: IRCMessage, now: Instant, _ effects: inout [SessionEffect]) {
@@ -362,7 +401,7 @@ public struct IRCSession: ConnectionSession, Hashable {
         else {
             return reply("904", ["SASL authentication failed: not PLAIN's authzid, account and password"], &effects)
         }
-        awaiting = .login(account, viaSASL: true)
+        expect(.login(account, viaSASL: true))
         feed("/login \(account) \(password)", now: now, &effects)
     }
 
@@ -387,7 +426,7 @@ public struct IRCSession: ConnectionSession, Hashable {
                 server("FAIL", ["REGISTER", "UNACCEPTABLE_PASSWORD", account, "no spaces or control characters"]),
                 &effects)
         }
-        awaiting = .register(name)
+        expect(.register(name))
         feed("/register \(name) \(password)", now: now, &effects)
     }
 
@@ -405,6 +444,11 @@ public struct IRCSession: ConnectionSession, Hashable {
         var registration = registration
         defer { if case .registering = state { state = .registering(registration) } }
         guard let nick = registration.nick, registration.user, !registration.negotiatingCaps else { return }
+        if registration.sasl != nil {
+            // Registration finished mid-exchange: SASL 3.1 says abort it (906) and go on without it.
+            registration.sasl = nil
+            reply("906", ["SASL authentication aborted"], &effects)
+        }
         if let account = registration.account {
             guard account == Name(nick) else {
                 return reply("433", [nick, "Nicknames are account names: you are logged in as \(account)"], &effects)
@@ -421,7 +465,7 @@ public struct IRCSession: ConnectionSession, Hashable {
                 return reply("433", [nick, "Nicknames are account names: use NICK \(account)"], &effects)
             }
             registration.password = nil
-            awaiting = .login(account, viaSASL: false)
+            expect(.login(account, viaSASL: false))
             return feed("/login \(account) \(password)", now: now, &effects)
         }
         guard !registration.toldHowToLogIn else { return }
@@ -457,7 +501,8 @@ public struct IRCSession: ConnectionSession, Hashable {
         case "NICK":
             reply("433", [message.parameters.first ?? "*", "Nicknames are account names on Parley"], &effects)
         case "AUTHENTICATE":
-            reply("907", ["You have already authenticated"], &effects)
+            // No re-authentication after 001 (SASL 3.2 allows it; Parley's login is once).
+            reply("462", ["You may not reauthenticate"], &effects)
         case "REGISTER":
             emit(server("FAIL", ["REGISTER", "ALREADY_AUTHENTICATED", account.text, "You are logged in"]), &effects)
         default:
@@ -515,7 +560,7 @@ public struct IRCSession: ConnectionSession, Hashable {
         case "LIST":
             // LIST #a,#b: only those of the live rooms (a name that is no channel matches nothing).
             let only = parameters.first.map { $0.split(separator: ",").map { IRCSession.channel($0) } }
-            awaiting = .list(current: channel, only: only.map { Set($0.compactMap { $0 }) })
+            expect(.list(current: channel, only: only.map { Set($0.compactMap { $0 }) }))
             feed("/chatrooms", now: now, &effects)
         case "TOPIC":
             guard let target = parameters.first else {
@@ -534,7 +579,7 @@ public struct IRCSession: ConnectionSession, Hashable {
                 return reply("442", [parameters[0], "You're not on that channel (one room at a time)"], &effects)
             }
             let reason = parameters.count > 2 && !parameters[2].isEmpty ? " \(parameters[2])" : ""
-            awaiting = .kick(channel)
+            expect(.kick(channel))
             feed("/kick \(name)\(reason)", now: now, &effects)
         case "AWAY":
             reply(parameters.first?.isEmpty == false ? "306" : "305", ["Away is not kept on Parley"], &effects)
@@ -558,17 +603,20 @@ public struct IRCSession: ConnectionSession, Hashable {
         }
     }
 
-    private mutating func say(_ message: IRCMessage, channel: Name, now: Instant, _ effects: inout [SessionEffect]) {
-        let notice = message.command == "NOTICE"
-        // NOTICE is never answered with an error (RFC 2812), so that two programs cannot loop.
-        func refuse(_ numeric: String, _ parameters: [String]) {
-            if !notice { reply(numeric, parameters, &effects) }
-        }
+    /// What a PRIVMSG or NOTICE comes to: refused here, a message to the channel, or a whisper.
+    private enum Utterance {
+        case refused(numeric: String, [String])
+        /// The Parley line: the text, or `/me` and the text of a CTCP ACTION.
+        case channel(line: String)
+        case whisper(Name, text: String)
+    }
+
+    private func utterance(_ message: IRCMessage, channel: Name) -> Utterance {
         guard let target = message.parameters.first else {
-            return refuse("411", ["No recipient given (\(message.command))"])
+            return .refused(numeric: "411", ["No recipient given (\(message.command))"])
         }
         guard message.parameters.count > 1, !message.parameters[1].isEmpty else {
-            return refuse("412", ["No text to send"])
+            return .refused(numeric: "412", ["No text to send"])
         }
         var text = IRCText.strippingFormatting(message.parameters[1])
         // CTCP ACTION to a channel is Parley's /me.
@@ -579,20 +627,33 @@ public struct IRCSession: ConnectionSession, Hashable {
             isAction = true
         }
         guard !text.hasPrefix("\u{1}") else {
-            return refuse("404", [target, "CTCP is not supported on Parley"])
+            return .refused(numeric: "404", [target, "CTCP is not supported on Parley"])
         }
         if target.hasPrefix("#") {
             guard IRCSession.channel(target) == channel else {
-                return refuse("404", [target, "Cannot send to channel: you are in #\(channel) (one room at a time)"])
+                return .refused(
+                    numeric: "404", [target, "Cannot send to channel: you are in #\(channel) (one room at a time)"])
             }
             guard !text.hasPrefix("/") else {
-                return refuse("404", [target, "A Parley message cannot start with /"])
+                return .refused(numeric: "404", [target, "A Parley message cannot start with /"])
             }
-            awaiting = .say(channel, notice: notice)
-            feed(isAction ? "/me \(text)" : text, now: now, &effects)
-        } else {
-            guard let name = Name(target) else { return refuse("401", [target, "No such nick"]) }
-            awaiting = .whisper(name, text: text, notice: notice)
+            return .channel(line: isAction ? "/me \(text)" : text)
+        }
+        guard let name = Name(target) else { return .refused(numeric: "401", [target, "No such nick"]) }
+        return .whisper(name, text: text)
+    }
+
+    private mutating func say(_ message: IRCMessage, channel: Name, now: Instant, _ effects: inout [SessionEffect]) {
+        let notice = message.command == "NOTICE"
+        switch utterance(message, channel: channel) {
+        case .refused(let numeric, let parameters):
+            // NOTICE is never answered with an error (RFC 2812), so that two programs cannot loop.
+            if !notice { reply(numeric, parameters, &effects) }
+        case .channel(let line):
+            expect(.say(channel, notice: notice))
+            feed(line, now: now, &effects)
+        case .whisper(let name, let text):
+            expect(.whisper(name, text: text, notice: notice))
             feed("/whisper \(name) \(text)", now: now, &effects)
         }
     }
@@ -619,20 +680,20 @@ public struct IRCSession: ConnectionSession, Hashable {
             break  // already there
         case .join(let target) where channel != .global:
             // One room at a time, and temporary rooms are joined from global: back there first.
-            awaiting = .leave(channel)
+            expect(.leave(channel))
             feed("/leave", now: now, &effects)
             if target != .global { steps.insert(.join(target), at: 0) }
         case .join(let target):
-            awaiting = .join(target, attempts: 0)
+            expect(.join(target, attempts: 0))
             feed("/join \(target)", now: now, &effects)
         case .part(let target) where target != channel:
             reply("442", ["#\(target)", "You're not on that channel"], &effects)
         case .part:
             // From a temporary room, back to global; from global, Parley's /leave says goodbye.
-            awaiting = .leave(channel)
+            expect(.leave(channel))
             feed("/leave", now: now, &effects)
         case .names(let target, let kind) where target == channel:
-            awaiting = .names(target, kind)
+            expect(.names(target, kind))
             feed("/users", now: now, &effects)
         case .names(let target, .names):
             reply("366", ["#\(target)", "End of /NAMES list"], &effects)
@@ -660,6 +721,16 @@ public struct IRCSession: ConnectionSession, Hashable {
         }
     }
 
+    /// The command an answer from the inner session settles: the oldest in flight.
+    private var awaiting: Awaiting? { inFlight.first }
+
+    private mutating func expect(_ command: Awaiting) { inFlight.append(command) }
+
+    /// The command `awaiting` names is answered.
+    private mutating func settle() {
+        if !inFlight.isEmpty { inFlight.removeFirst() }
+    }
+
     private mutating func feed(_ line: String, now: Instant, _ effects: inout [SessionEffect]) {
         absorb(inner.bytesReceived(Array((line + "\n").utf8), now: now), now: now, &effects)
     }
@@ -669,11 +740,12 @@ public struct IRCSession: ConnectionSession, Hashable {
         case .ok(let outcome):
             succeeded(outcome, now: now, &effects)
         case .error(let code, let text):
+            if rejoining { return }  // the kicked room's answers to what was in flight there
             failed(code, text, now: now, &effects)
         case .message(let room, let from, let text):
             guard case .welcomed(let account, _) = state else { return }  // global's chatter before 001
             if from == account, case .say(let sayRoom, let notice)? = awaiting, sayRoom == room {
-                awaiting = nil
+                settle()
                 if enabled.contains("echo-message") {
                     deliver(from: from, notice ? "NOTICE" : "PRIVMSG", to: "#\(room)", text, now: now, &effects)
                 }
@@ -685,7 +757,7 @@ public struct IRCSession: ConnectionSession, Hashable {
             guard case .welcomed(let account, _) = state else { return }
             let ctcp = "\u{1}ACTION \(text)\u{1}"
             if from == account, case .say(let sayRoom, _)? = awaiting, sayRoom == room {
-                awaiting = nil
+                settle()
                 if enabled.contains("echo-message") {
                     deliver(from: from, "PRIVMSG", to: "#\(room)", ctcp, now: now, &effects)
                 }
@@ -700,11 +772,11 @@ public struct IRCSession: ConnectionSession, Hashable {
             event(room: room, text, now: now, &effects)
         case .users(let room, let names):
             guard case .names(_, let kind)? = awaiting else { return }
-            awaiting = nil
+            settle()
             users(room: room, names, kind, &effects)
         case .rooms(let names):
             guard case .list(_, let only)? = awaiting else { return }
-            awaiting = nil
+            settle()
             list(names.filter { only?.contains($0) ?? true }, &effects)
         case .bye(_, let text):
             emit(IRCMessage("ERROR", ["Closing link: \(text)"]), &effects)
@@ -727,22 +799,24 @@ public struct IRCSession: ConnectionSession, Hashable {
             if case .register = awaiting {
                 emit(server("REGISTER", ["SUCCESS", account.text, "Account created; you are logged in"]), &effects)
             }
-            awaiting = nil
+            settle()
             registration.account = account
             let mask = "\(account)!\(account)@\(IRCSession.userHost)"
             reply("900", [mask, account.text, "You are now logged in as \(account)"], &effects)
             if viaSASL { reply("903", ["SASL authentication successful"], &effects) }
             tryToFinish(registration, now: now, &effects)
         case .returnedToGlobal(let from):
-            guard case .welcomed(let account, _) = state else { return }
-            awaiting = nil
+            guard case .welcomed(let account, let channel) = state else { return }
+            settle()
+            // Kicked while leaving: the KICK has already put the client in #global.
+            guard channel == from else { return }
             state = .welcomed(account, channel: .global)
             emit(fromUser(account.text, "PART", ["#\(from)", "back to #global"], now: now), &effects)
             emit(fromUser(account.text, "JOIN", ["#global"], now: now), &effects)
             steps.insert(.names(.global, .names), at: 0)
         case .created(let room), .joined(let room):
             guard case .welcomed(let account, let channel) = state else { return }
-            awaiting = nil
+            settle()
             state = .welcomed(account, channel: room)
             emit(
                 fromUser(account.text, "PART", ["#\(channel)", "one room at a time: to #\(room)"], now: now), &effects)
@@ -752,7 +826,7 @@ public struct IRCSession: ConnectionSession, Hashable {
             guard case .whisper(_, let text, let notice)? = awaiting, case .welcomed(let account, _) = state else {
                 return
             }
-            awaiting = nil
+            settle()
             if enabled.contains("echo-message") {
                 deliver(from: account, notice ? "NOTICE" : "PRIVMSG", to: target.text, text, now: now, &effects)
             }
@@ -760,7 +834,7 @@ public struct IRCSession: ConnectionSession, Hashable {
             emit(notice(text), &effects)
         case .kicked:
             // The room's EVENT has been sent as a KICK to everyone there, the kicker too.
-            if case .kick? = awaiting { awaiting = nil }
+            if case .kick? = awaiting { settle() }
         case .banned(let name):
             emit(notice("banned \(name)"), &effects)
         case .unbanned(let name):
@@ -774,7 +848,7 @@ public struct IRCSession: ConnectionSession, Hashable {
 
     private mutating func failed(_ code: ErrorCode, _ text: String, now: Instant, _ effects: inout [SessionEffect]) {
         let pending = awaiting
-        awaiting = nil
+        settle()
         switch pending {
         case .login(_, viaSASL: true)?:
             reply("904", ["SASL authentication failed: \(text)"], &effects)
@@ -796,10 +870,10 @@ public struct IRCSession: ConnectionSession, Hashable {
         case .whisper(let target, _, let notice)?:
             if !notice { reply(code == .noSuchUser ? "401" : "404", [target.text, text], &effects) }
         case .join(let room, let attempts)? where code == .noSuchRoom && attempts < 2:
-            awaiting = .create(room, attempts: attempts + 1)
+            expect(.create(room, attempts: attempts + 1))
             feed("/createchatroom \(room)", now: now, &effects)
         case .create(let room, let attempts)? where code == .nameTaken && attempts < 2:
-            awaiting = .join(room, attempts: attempts + 1)  // created by someone else meanwhile
+            expect(.join(room, attempts: attempts + 1))  // created by someone else meanwhile
             feed("/join \(room)", now: now, &effects)
         case .join(let room, _)?, .create(let room, _)?:
             reply(code == .serverBusy ? "405" : "403", ["#\(room)", "Cannot join channel: \(text)"], &effects)
@@ -836,6 +910,11 @@ public struct IRCSession: ConnectionSession, Hashable {
             channel == room
         {
             state = .welcomed(account, channel: .global)
+            // What was in flight there gets an error from the room, or nothing (a message
+            // the store still held when the room let go of this session): none of it is
+            // owed an answer now, and nothing goes on until the session is back in global.
+            inFlight.removeAll()
+            rejoining = true
             emit(fromUser(account.text, "KICK", ["#\(room)", account.text, text], now: now), &effects)
             emit(fromUser(account.text, "JOIN", ["#global"], now: now), &effects)
             steps.insert(.names(.global, .names), at: 0)
