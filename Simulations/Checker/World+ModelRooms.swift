@@ -168,6 +168,8 @@ extension World {
                 fail(.answerCodes, "\(describeRequest(request)) in \(roomName(room)) must be refused no-such-room")
             } else if kicked, !present || !errors.isEmpty {
                 fail(.answerCodes, "\(describeRequest(request)) in \(roomName(room)) kicked someone not there")
+            } else if kicked {
+                judgeKickEvent(request, in: room, events)
             } else if !kicked, errors.count != 1 || errors == [.noSuchUser] && present {
                 fail(
                     .answerCodes,
@@ -180,6 +182,22 @@ extension World {
                 return false
             }
             if !confirmed { fail(.answerCodes, "\(roomName(room)) did not confirm \(label(session))'s /leave") }
+        }
+    }
+
+    /// The room hears the kick with both names as the accounts spell them, whatever case
+    /// the kicker typed, and the reason as typed.
+    private mutating func judgeKickEvent(_ request: MemberRequest, in room: RoomID, _ events: [ModelEvent]) {
+        guard case .kick(let session, _, let target, let reason, _) = request else { return }
+        let members = model.members[room] ?? [:]
+        guard let kicker = members[session], let victim = members.values.first(where: { $0.key == target.key })
+        else { return }
+        let expected = "\(victim) was kicked by \(kicker)" + (reason.map { ": \($0)" } ?? "")
+        for case .deliver(let id, .event(_, let text)) in events where text.contains(" was kicked by ") {
+            if text != expected {
+                return fail(
+                    .answerContents, "\(roomName(room)) told \(label(id)) \"\(text)\"; the kick was \"\(expected)\"")
+            }
         }
     }
 

@@ -282,7 +282,7 @@ extension ReferenceModel {
 
 extension SessionModel {
     static let digestedFields = [
-        "connected", "login", "loginDeadline", "linesIn", "linesTaken", "written", "read", "pendingLogin",
+        "connected", "login", "loginDeadline", "linesIn", "linesTaken", "bucket", "written", "read", "pendingLogin",
         "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed", "closed",
     ]
 
@@ -291,6 +291,8 @@ extension SessionModel {
         hasher.combine(login)
         hasher.combine(loginDeadline)
         for count in [linesIn, linesTaken, written, read] { hasher.combine(count) }
+        hasher.combine(bucket?.credit)
+        hasher.combine(bucket?.updated)
         hasher.combine(pendingLogin != nil)
         if let pendingLogin {
             hasher.combine(pendingLogin.name)

@@ -122,9 +122,10 @@ struct ClientModel: Sendable {
         switch moderation.below(10) {
         case 0..<6:
             if let joined = client.lastJoined, moderation.chance(0.7) { target = joined }
+            target = ClientModel.spell(target, with: &moderation)
             return moderation.chance(0.5) ? "/kick \(target)" : "/kick \(target) be nice"
-        case 6..<8: return "/ban \(target) spam"
-        default: return "/unban \(target)"
+        case 6..<8: return "/ban \(ClientModel.spell(target, with: &moderation)) spam"
+        default: return "/unban \(ClientModel.spell(target, with: &moderation))"
         }
     }
 
@@ -148,7 +149,10 @@ struct ClientModel: Sendable {
     // MARK: - Real inputs
 
     /// A name as people type it back: often in another case than it was made in.
-    private mutating func spell(_ name: String) -> String {
+    private mutating func spell(_ name: String) -> String { ClientModel.spell(name, with: &random) }
+
+    /// Moderation draws from a stream of its own, so its spellings do too.
+    private static func spell(_ name: String, with random: inout SeededRandom) -> String {
         guard random.chance(0.35) else { return name }
         return String(name.map { random.chance(0.5) ? Character($0.uppercased()) : $0 })
     }
