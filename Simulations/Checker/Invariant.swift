@@ -29,6 +29,9 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     /// from one address, and from one address over all accounts, stay within their limits
     /// in every window, those in flight included (LoginPolicyCheck.swift).
     case failedLoginBound = "failed-login-bound"
+    /// Registrations the Gate takes on from one address (an IPv6 /64 as one) within any
+    /// registration window never exceed the limit.
+    case registrationBound = "registration-bound"
     /// A login from an address that never failed a check and has no other login in flight
     /// is never refused as rate-limited, whatever others guessed at the account.
     case noStrangerLockout = "no-stranger-lockout"
@@ -106,6 +109,8 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
         case .noMailLost: return "no mail is sent to an actor that has retired"
         case .failedLoginBound:
             return "password checks per account and address, and per address, stay within the limit in every window"
+        case .registrationBound:
+            return "registrations taken on from one address stay within the limit in every window"
         case .noStrangerLockout: return "a login from an address with no failed check is never refused as rate-limited"
         case .wrongCredentialsChecked:
             return "wrong-credentials always answers a password check, for missing accounts too"

@@ -313,7 +313,7 @@ extension SessionModel {
 extension LoginLedger {
     static let digestedFields = [
         "accounts", "addresses", "logins", "checks", "checkIndex", "live", "failedFrom", "openPerAddress",
-        "openLogins", "filled",
+        "openLogins", "filled", "registrations",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -330,5 +330,6 @@ extension LoginLedger {
         hasher.combine(openPerAddress)
         hasher.combine(openLogins)
         hasher.combine(filled)
+        hasher.combine(registrations)
     }
 }
