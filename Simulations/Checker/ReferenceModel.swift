@@ -85,6 +85,8 @@ struct SessionModel {
     var granted: Name?
     /// An IRC connection was welcomed (`001`): from then on it shows its channel's lines.
     var welcomed = false
+    /// The senders of whispers an IRC connection was sent after its login and before 001.
+    var earlyWhispers: [String] = []
     var closed = false
 
     init(connected: Instant, deadline: Duration) {

@@ -283,7 +283,8 @@ extension ReferenceModel {
 extension SessionModel {
     static let digestedFields = [
         "connected", "login", "loginDeadline", "linesIn", "linesTaken", "bucket", "written", "read", "pendingLogin",
-        "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed", "closed",
+        "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed",
+        "earlyWhispers", "closed",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -306,6 +307,7 @@ extension SessionModel {
         hasher.combine(isOperator)
         hasher.combine(granted)
         hasher.combine(welcomed)
+        hasher.combine(earlyWhispers)
         hasher.combine(closed)
     }
 }
