@@ -23,6 +23,8 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     case flood
     /// The Gate refused a login or registration as rate-limited.
     case loginThrottled = "login-throttled"
+    /// The Gate refused a registration because its address had filled its window.
+    case registrationThrottled = "registration-throttled"
     /// A login's password check waited in the Gate's queue (its account or address had one
     /// in flight, or the hashing pool was full).
     case loginQueued = "login-queued"

@@ -29,6 +29,9 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     /// from one address, and from one address over all accounts, stay within their limits
     /// in every window, those in flight included (LoginPolicyCheck.swift).
     case failedLoginBound = "failed-login-bound"
+    /// Registrations the Gate takes on from one address (an IPv6 /64 as one) within any
+    /// registration window never exceed the limit.
+    case registrationBound = "registration-bound"
     /// A login from an address that never failed a check and has no other login in flight
     /// is never refused as rate-limited, whatever others guessed at the account.
     case noStrangerLockout = "no-stranger-lockout"
@@ -60,7 +63,8 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     /// room `no-such-user` (names compared without case), a login granted only for an
     /// account the store found and the right password, `wrong-credentials` never for those.
     case answerCodes = "answer-codes"
-    /// No session takes more lines than burst + rate x time since it connected, and
+    /// No session takes a line a token bucket of the seed's rate and burst could not pay
+    /// for (full at connect, refilled up to the burst), and
     /// `BYE flood` comes exactly when more lines wait than `maxHeldLines`.
     case floodBound = "flood-bound"
     /// No connection holds more unread bytes than `maxOutboxBytes`, and `BYE slow-reader`
@@ -108,6 +112,8 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
         case .noMailLost: return "no mail is sent to an actor that has retired"
         case .failedLoginBound:
             return "password checks per account and address, and per address, stay within the limit in every window"
+        case .registrationBound:
+            return "registrations taken on from one address stay within the limit in every window"
         case .noStrangerLockout: return "a login from an address with no failed check is never refused as rate-limited"
         case .wrongCredentialsChecked:
             return "wrong-credentials always answers a password check, for missing accounts too"
@@ -121,7 +127,7 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
         case .answerContents: return "USERS, ROOMS and EVENT lines say what the reference model holds"
         case .answerCodes: return "each request gets the OK or ERR the reference model allows"
         case .floodBound:
-            return "no session takes more lines than burst + rate x time, and flood cuts off past the limit"
+            return "no session takes more lines than its token bucket allows, and flood cuts off past the limit"
         case .slowReaderBound: return "no outbox passes its limit, and slow-reader cuts off only when a line cannot fit"
         case .loginDeadline: return "login-timeout comes exactly past the login deadline, paused while the Gate checks"
         case .ircPartBeforeJoin: return "an IRC client's PART of its channel comes before its JOIN of the next"

@@ -80,6 +80,9 @@ struct LoginLedger: Sendable {
     var openLogins: [Int] = []
     /// When each (account, address) pair last had as many checks as its limit.
     var filled: [Int: Instant] = [:]
+    /// The registrations the Gate took on, by address key, the latest few (never more than
+    /// the limit plus one).
+    var registrations: [String: [Instant]] = [:]
 
     mutating func account(_ key: String) -> Int {
         if let index = accounts.firstIndex(of: key) { return index }
@@ -131,8 +134,8 @@ extension World {
                 logins.logins[ticket] = LoginLedger.Login(
                     account: logins.account(name.key), address: from, session: session)
             }
-        case .register(let session, _, _, _):
-            if refusedAsRateLimited(session, effects) { hazards.insert(.loginThrottled) }
+        case .register(let session, _, _, let address):
+            checkRegistration(session, from: address, effects)
         case .verified(let ticket, let matches, _):
             if let (index, address) = logins.checkIndex.removeValue(forKey: ticket) {
                 logins.checks[index].open = false
@@ -158,6 +161,32 @@ extension World {
                 break
             }
         }
+    }
+
+    /// A registration the Gate took on (it did not refuse it) counts in its address's
+    /// window whatever becomes of it; one window never holds more than the limit.
+    private mutating func checkRegistration(_ session: SessionID, from address: String, _ effects: [GateEffect]) {
+        let key = AddressKey.of(address)
+        let window = limits.registrationWindow
+        let limit = max(1, limits.maxRegistrationsPerAddress)
+        var times = logins.registrations[key, default: []].filter { now - $0 < window }
+        if refusedAsRateLimited(session, effects) {
+            hazards.insert(.loginThrottled)
+            if times.count >= limit { hazards.insert(.registrationThrottled) }
+            return
+        }
+        let refused = effects.contains { effect in
+            if case .session(session, .loginRefused) = effect { return true }
+            return false
+        }
+        guard !refused, !exempt(address) else { return }
+        times.append(now)
+        if times.count > limit {
+            fail(
+                .registrationBound,
+                "the Gate took on \(times.count) registrations from \(key) within \(window); the limit is \(limit)")
+        }
+        logins.registrations[key] = Array(times.suffix(limit + 1))
     }
 
     private func refusedAsRateLimited(_ session: SessionID, _ effects: [GateEffect]) -> Bool {

@@ -63,6 +63,9 @@ struct SessionModel {
     var linesIn = 0
     /// Lines the session turned into requests or answers (one reaction each).
     var linesTaken = 0
+    /// The credit a token bucket of the seed's rate and burst would have left after the
+    /// lines taken so far, in nanoseconds, and when it last took one; nil before the first.
+    var bucket: (credit: Int64, updated: Instant)?
     /// Bytes of lines the session queued on the connection (BYE lines aside) and bytes
     /// the client read of them.
     var written = 0
@@ -82,6 +85,8 @@ struct SessionModel {
     var granted: Name?
     /// An IRC connection was welcomed (`001`): from then on it shows its channel's lines.
     var welcomed = false
+    /// The senders of whispers an IRC connection was sent after its login and before 001.
+    var earlyWhispers: [String] = []
     var closed = false
 
     init(connected: Instant, deadline: Duration) {

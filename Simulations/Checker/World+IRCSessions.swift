@@ -15,6 +15,7 @@ extension World {
         }
         // The world queues a line only while both directions are open, as here.
         var open = !sessions[slot].serverClosed && !sessions[slot].clientGone
+        var welcomedNow = false
         for effect in effects {
             switch effect {
             case .closeConnection:
@@ -24,6 +25,7 @@ extension World {
                 if message.command == "001" {
                     judgeWelcome(message, on: slot)
                     model.sessions[slot].welcomed = true
+                    welcomedNow = true
                 }
                 guard open else { continue }
                 observed.sessions[slot].ircHistory.append(history)
@@ -44,15 +46,37 @@ extension World {
                 break
             }
         }
+        if welcomedNow, open { judgeEarlyWhispers(effects, on: slot) }
         if case .mail(.deliver(let line)) = input, !wasClosing {
             if model.sessions[slot].welcomed {
                 judgeRendering(line, effects, on: slot)
             } else if let text = line.roomText, let tag = TextTag(text), observed.messages[tag].stage == .settled {
                 // Before 001 an IRC session shows no chatter (its client is not in a channel yet).
                 observed.sessions[slot].audit.messagesOwed -= 1
+            } else if case .whisper(let from, _, _) = line,
+                model.sessions[slot].earlyWhispers.count < IRCSession.maxEarlyWhispers
+            {
+                // A whisper is in no history: it is owed at the welcome.
+                model.sessions[slot].earlyWhispers.append(from.text)
             }
         }
         judgeDeadlineArmed(slot)
+    }
+
+    /// The whispers that came between the login and `001` are written with the welcome.
+    private mutating func judgeEarlyWhispers(_ effects: [SessionEffect], on slot: Int) {
+        let owed = model.sessions[slot].earlyWhispers
+        model.sessions[slot].earlyWhispers = []
+        guard !effects.contains(.closeConnection) else { return }
+        // By sender: a long whisper may be written as several PRIVMSGs, never as fewer.
+        var written: [String: Int] = [:]
+        for case .writeIRC(let message) in effects where message.command == "PRIVMSG" {
+            if let sender = message.source?.split(separator: "!").first { written[String(sender), default: 0] += 1 }
+        }
+        for sender in Set(owed) where written[sender, default: 0] < owed.count(where: { $0 == sender }) {
+            return fail(
+                .ircRendering, "\(sessions[slot].name) was whispered by \(sender) before 001 and not shown it at 001")
+        }
     }
 
     /// A tick at or past the deadline of an IRC session still waiting to log in closes it.

@@ -168,6 +168,18 @@ extension World {
                 fail(.answerCodes, "\(describeRequest(request)) in \(roomName(room)) must be refused no-such-room")
             } else if kicked, !present || !errors.isEmpty {
                 fail(.answerCodes, "\(describeRequest(request)) in \(roomName(room)) kicked someone not there")
+            } else if kicked, !mayKick(session, in: room) {
+                fail(
+                    .answerCodes,
+                    "\(describeRequest(request)) in \(roomName(room)) was carried out; \(label(session)) is neither an operator nor the room's owner"
+                )
+            } else if kicked {
+                judgeKickEvent(request, in: room, events)
+            } else if present, mayKick(session, in: room), errors == [.notOwner] || errors == [.notOperator] {
+                fail(
+                    .answerCodes,
+                    "\(describeRequest(request)) in \(roomName(room)) was refused \(errors.map(\.rawValue)); \(label(session)) may kick there"
+                )
             } else if !kicked, errors.count != 1 || errors == [.noSuchUser] && present {
                 fail(
                     .answerCodes,
@@ -180,6 +192,32 @@ extension World {
                 return false
             }
             if !confirmed { fail(.answerCodes, "\(roomName(room)) did not confirm \(label(session))'s /leave") }
+        }
+    }
+
+    /// Who may kick: an operator (as the Gate logged the session in) anywhere, and in a
+    /// temporary room its owner as the checker holds it (ModerationCheck.swift).
+    private func mayKick(_ session: SessionID, in room: RoomID) -> Bool {
+        guard let slot = slot(session) else { return false }
+        if model.sessions[slot].isOperator { return true }
+        guard room != .global, let index = rooms.firstIndex(where: { $0.actor.ref.id == room }) else { return false }
+        let record = observed.rooms[index]
+        return (record.owner ?? record.book.members.first) == slot
+    }
+
+    /// The room hears the kick with both names as the accounts spell them, whatever case
+    /// the kicker typed, and the reason as typed.
+    private mutating func judgeKickEvent(_ request: MemberRequest, in room: RoomID, _ events: [ModelEvent]) {
+        guard case .kick(let session, _, let target, let reason, _) = request else { return }
+        let members = model.members[room] ?? [:]
+        guard let kicker = members[session], let victim = members.values.first(where: { $0.key == target.key })
+        else { return }
+        let expected = "\(victim) was kicked by \(kicker)" + (reason.map { ": \($0)" } ?? "")
+        for case .deliver(let id, .event(_, let text)) in events where text.contains(" was kicked by ") {
+            if text != expected {
+                return fail(
+                    .answerContents, "\(roomName(room)) told \(label(id)) \"\(text)\"; the kick was \"\(expected)\"")
+            }
         }
     }
 

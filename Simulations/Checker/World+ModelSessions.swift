@@ -71,7 +71,7 @@ extension World {
             }
         }
         model.sessions[slot].linesTaken += taken
-        judgeBucket(slot)
+        judgeBucket(slot, taking: taken)
         judgeDeadlineArmed(slot)
     }
 
@@ -90,17 +90,24 @@ extension World {
         }
     }
 
-    /// No session takes more lines than its bucket had: burst plus rate times the time
-    /// since it connected (lines held through a login or a move count when taken).
-    private mutating func judgeBucket(_ slot: Int) {
-        guard let rate = limits.rate else { return }
+    /// No session takes more lines than a token bucket of the seed's rate and burst allows:
+    /// full at connect, refilled at the rate up to the burst, one line's worth a line (lines
+    /// held through a login or a move count when taken). The actor refills only when it
+    /// takes, and a refill that fails to take never reaches the cap, so the model's credit
+    /// is exactly the one the limits promise; a bucket that keeps one line too many is caught.
+    private mutating func judgeBucket(_ slot: Int, taking taken: Int) {
+        guard let rate = limits.rate, taken > 0 else { return }
         let cost = Int64(1_000_000_000 / rate.linesPerSecond)
-        let taken = Int64(model.sessions[slot].linesTaken)
-        let credit = Int64(rate.burst) * cost + (now - model.sessions[slot].connected).nanoseconds
-        if taken * cost > credit {
+        let capacity = Int64(rate.burst) * cost
+        let connected = model.sessions[slot].connected
+        var (credit, updated) = model.sessions[slot].bucket ?? (capacity, connected)
+        precondition(now >= updated, "the simulated clock only moves forward")
+        credit = min(capacity, credit + (now - updated).nanoseconds) - Int64(taken) * cost
+        model.sessions[slot].bucket = (credit, now)
+        if credit < 0 {
             fail(
                 .floodBound,
-                "\(sessions[slot].name) had \(taken) lines taken in \(now - model.sessions[slot].connected); its bucket allows \(credit / cost) (burst \(rate.burst), \(rate.linesPerSecond) a second)"
+                "\(sessions[slot].name) took \(taken) line(s) at \(now) with \((credit + Int64(taken) * cost) / cost) in its bucket (burst \(rate.burst), \(rate.linesPerSecond) a second; \(model.sessions[slot].linesTaken) taken since \(connected))"
             )
         }
     }

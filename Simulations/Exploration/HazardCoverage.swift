@@ -64,6 +64,7 @@ public enum HazardCoverage {
             CoverageProbe(.messageAfterLeaving, within: 100),
             CoverageProbe(.whisperTargetLeft, within: 150),
             CoverageProbe(.loginThrottled, within: 20),
+            CoverageProbe(.registrationThrottled, within: 150),
             CoverageProbe(.loginQueued, within: 20),
             CoverageProbe(.guessWindowReopened, within: 50),
             // IRC clients' races (the swarm mixes IRC and Parley clients in nine seeds in ten);

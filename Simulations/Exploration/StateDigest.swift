@@ -282,8 +282,9 @@ extension ReferenceModel {
 
 extension SessionModel {
     static let digestedFields = [
-        "connected", "login", "loginDeadline", "linesIn", "linesTaken", "written", "read", "pendingLogin",
-        "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed", "closed",
+        "connected", "login", "loginDeadline", "linesIn", "linesTaken", "bucket", "written", "read", "pendingLogin",
+        "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed",
+        "earlyWhispers", "closed",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -291,6 +292,8 @@ extension SessionModel {
         hasher.combine(login)
         hasher.combine(loginDeadline)
         for count in [linesIn, linesTaken, written, read] { hasher.combine(count) }
+        hasher.combine(bucket?.credit)
+        hasher.combine(bucket?.updated)
         hasher.combine(pendingLogin != nil)
         if let pendingLogin {
             hasher.combine(pendingLogin.name)
@@ -304,6 +307,7 @@ extension SessionModel {
         hasher.combine(isOperator)
         hasher.combine(granted)
         hasher.combine(welcomed)
+        hasher.combine(earlyWhispers)
         hasher.combine(closed)
     }
 }
@@ -311,7 +315,7 @@ extension SessionModel {
 extension LoginLedger {
     static let digestedFields = [
         "accounts", "addresses", "logins", "checks", "checkIndex", "live", "failedFrom", "openPerAddress",
-        "openLogins", "filled",
+        "openLogins", "filled", "registrations",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -328,5 +332,6 @@ extension LoginLedger {
         hasher.combine(openPerAddress)
         hasher.combine(openLogins)
         hasher.combine(filled)
+        hasher.combine(registrations)
     }
 }

@@ -9,8 +9,16 @@ public enum Swarm {
         let clients = options.clients ?? random.within(2...6)
         // Most seeds give every client an account of its own (chat); some share a few
         // (logins replace each other).
-        let accounts = (1...(random.chance(0.35) ? random.within(1...clients) : clients)).map { "u\($0)" }
-        let roomNames = Array(["den", "loft", "attic"].prefix(random.within(1...3)))
+        var accounts = (1...(random.chance(0.35) ? random.within(1...clients) : clients)).map { "u\($0)" }
+        var roomNames = Array(["den", "loft", "attic"].prefix(random.within(1...3)))
+        // Accounts are spelled in mixed case in most seeds (U2 beside u1), from a stream of
+        // their own, and so are room names (Den beside attic), so that lists sorted by spelling
+        // instead of by name disagree with the model.
+        var spelling = SeededRandom(seed: seed, stream: 14)
+        if spelling.chance(0.7) { accounts = accounts.map { spelling.chance(0.5) ? $0.uppercased() : $0 } }
+        if spelling.chance(0.7) {
+            roomNames = roomNames.map { spelling.chance(0.5) ? $0.prefix(1).uppercased() + $0.dropFirst() : $0 }
+        }
         var world = WorldSetup(
             clients: clients, accounts: accounts, roomNames: roomNames, limits: limits(&random, options))
         var plan = plan(&random, options)

@@ -88,7 +88,10 @@ struct ClientModel: Sendable {
     ]
 
     private mutating func presentLine(_ client: ClientState) -> String {
-        if let chance = plan.moderation, moderation.chance(chance) { return moderationLine(client) }
+        // A temporary room is where owners kick and members try to: three times as often there.
+        if let chance = plan.moderation, moderation.chance(client.room == "global" ? chance : min(1, 3 * chance)) {
+            return moderationLine(client)
+        }
         let c = client.number, n = client.nextText
         let weights = plan.commandWeights
         let total = weights.reduce(0, +)
@@ -116,15 +119,18 @@ struct ClientModel: Sendable {
     }
 
     /// `/kick`, `/ban` or `/unban` of one of the accounts (the client's own included); a
-    /// kick mostly aims at the last account the client saw join its room.
+    /// kick mostly aims at the last account the client saw join its room, and in a
+    /// temporary room nine lines in ten are kicks.
     private mutating func moderationLine(_ client: ClientState) -> String {
         var target = setup.accounts[moderation.below(setup.accounts.count)]
-        switch moderation.below(10) {
+        let roll = moderation.below(10)
+        switch client.room == "global" ? roll : roll * 2 / 3 {
         case 0..<6:
             if let joined = client.lastJoined, moderation.chance(0.7) { target = joined }
+            target = ClientModel.spell(target, with: &moderation)
             return moderation.chance(0.5) ? "/kick \(target)" : "/kick \(target) be nice"
-        case 6..<8: return "/ban \(target) spam"
-        default: return "/unban \(target)"
+        case 6..<8: return "/ban \(ClientModel.spell(target, with: &moderation)) spam"
+        default: return "/unban \(ClientModel.spell(target, with: &moderation))"
         }
     }
 
@@ -148,7 +154,10 @@ struct ClientModel: Sendable {
     // MARK: - Real inputs
 
     /// A name as people type it back: often in another case than it was made in.
-    private mutating func spell(_ name: String) -> String {
+    private mutating func spell(_ name: String) -> String { ClientModel.spell(name, with: &random) }
+
+    /// Moderation draws from a stream of its own, so its spellings do too.
+    private static func spell(_ name: String, with random: inout SeededRandom) -> String {
         guard random.chance(0.35) else { return name }
         return String(name.map { random.chance(0.5) ? Character($0.uppercased()) : $0 })
     }

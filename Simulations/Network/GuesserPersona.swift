@@ -18,6 +18,9 @@ public struct GuessingPlan: Codable, Equatable, Sendable {
     public var typeAhead: Int
     /// Connections a guesser may open in a run.
     public var connections: Int
+    /// Chance a line is a registration of a new name instead of a guess (nil: never), so
+    /// that one address registers past its limit.
+    public var registering: Double?
 
     /// A name no simulated account has, and no client registers.
     static let missingAccount = "ghost"
@@ -28,6 +31,7 @@ public struct GuessingPlan: Codable, Equatable, Sendable {
 
     /// The next guess.
     func guess(_ random: inout SeededRandom) -> String {
+        if let registering, random.chance(registering) { return "/register r\(random.within(1...9)) <password>" }
         if random.chance(missingTarget) { return "/login \(GuessingPlan.missingAccount) <wrong-password>" }
         return "/login \(target) \(random.chance(rightPassword) ? "<password>" : "<wrong-password>")"
     }
@@ -47,7 +51,8 @@ public struct GuessingPlan: Codable, Equatable, Sendable {
             missingTarget: random.chance(0.5) ? 0 : 0.2,
             rightPassword: random.chance(0.5) ? 0 : 0.1,
             typeAhead: random.within(1...6),
-            connections: random.within(1...6)
+            connections: random.within(1...6),
+            registering: random.chance(0.4) ? Double(random.within(2...8)) / 10 : nil
         )
     }
 }

@@ -183,7 +183,8 @@ struct Roster: Hashable, Sendable {
             return effects.append(.session(session, .deliver(.error(.noSuchUser, text))))
         }
         let why = reason.map { ": \($0)" } ?? ""
-        let name = release(victim, event: "\(target) was kicked by \(kicker)\(why)", &effects)
+        // The member's name as its account spells it, not as the kicker typed it.
+        let name = release(victim, event: "\(members[victim] ?? target) was kicked by \(kicker)\(why)", &effects)
         departing.insert(victim)
         let whereTo = room.isGlobal ? "" : "; you are in global"
         let notice = ServerLine.event(

@@ -445,3 +445,54 @@ enum FoldingSessionActors: ActorKit {
     typealias LobbyActor = Lobby
     typealias RoomActor = Room
 }
+
+/// A gate that takes on one registration per address more than the limit allows in a
+/// window (its own limits are one looser than the world's).
+struct LaxRegistrarGate: GateBehaviour {
+    private var inner: Gate
+
+    init(limits: Limits) {
+        var lax = limits
+        lax.maxRegistrationsPerAddress += 1
+        inner = Gate(limits: lax)
+    }
+
+    var onlineAccounts: [String: SessionID] { inner.onlineAccounts }
+    var attemptsInFlight: Int { inner.attemptsInFlight }
+
+    mutating func receive(_ message: GateMessage, now: Instant, into effects: inout [GateEffect]) {
+        inner.receive(message, now: now, into: &effects)
+    }
+}
+
+enum LaxRegistrarActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = LaxRegistrarGate
+    typealias LobbyActor = Lobby
+    typealias RoomActor = Room
+}
+
+/// A lobby that lets anyone in global kick: it takes every kick as an operator's.
+struct AnyoneKicksLobby: LobbyBehaviour {
+    private var inner: Lobby
+
+    init(historyLines: Int) { inner = Lobby(historyLines: historyLines) }
+
+    var globalMembers: [SessionID: Name] { inner.globalMembers }
+    var rooms: [RoomRef] { inner.rooms }
+
+    mutating func receive(_ message: LobbyMessage, now: Instant, into effects: inout [LobbyEffect]) {
+        guard case .member(.kick(let session, let kicker, let target, let reason, _)) = message else {
+            return inner.receive(message, now: now, into: &effects)
+        }
+        let anyone = MemberRequest.kick(session, by: kicker, target: target, reason: reason, asOperator: true)
+        inner.receive(.member(anyone), now: now, into: &effects)
+    }
+}
+
+enum AnyoneKicksActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = Gate
+    typealias LobbyActor = AnyoneKicksLobby
+    typealias RoomActor = Room
+}

@@ -18,6 +18,8 @@ enum Plant: String, CaseIterable {
     case partlessIRC = "partless-irc"
     case channelWhisperIRC = "channel-whisper-irc"
     case staleNamesIRC = "stale-names-irc"
+    case laxRegistrar = "lax-registrar"
+    case anyoneKicks = "anyone-kicks"
 
     /// Runs one seed with this plant.
     func run(seed: UInt64, options: SimulationOptions) -> RunReport {
@@ -55,6 +57,10 @@ enum Plant: String, CaseIterable {
                 seed: seed, options: options, actors: ChannelWhisperIRCActors.self, recordDecisions: true)
         case .staleNamesIRC:
             return Simulation.run(seed: seed, options: options, actors: StaleNamesIRCActors.self, recordDecisions: true)
+        case .laxRegistrar:
+            return Simulation.run(seed: seed, options: options, actors: LaxRegistrarActors.self, recordDecisions: true)
+        case .anyoneKicks:
+            return Simulation.run(seed: seed, options: options, actors: AnyoneKicksActors.self, recordDecisions: true)
         }
     }
 
@@ -91,6 +97,10 @@ enum Plant: String, CaseIterable {
             return Simulation.fixture(for: report, goal: goal, actors: ChannelWhisperIRCActors.self, plant: rawValue)
         case .staleNamesIRC:
             return Simulation.fixture(for: report, goal: goal, actors: StaleNamesIRCActors.self, plant: rawValue)
+        case .laxRegistrar:
+            return Simulation.fixture(for: report, goal: goal, actors: LaxRegistrarActors.self, plant: rawValue)
+        case .anyoneKicks:
+            return Simulation.fixture(for: report, goal: goal, actors: AnyoneKicksActors.self, plant: rawValue)
         }
     }
 
@@ -112,6 +122,8 @@ enum Plant: String, CaseIterable {
         case .partlessIRC: return try Simulation.replay(fixture, actors: PartlessIRCActors.self)
         case .channelWhisperIRC: return try Simulation.replay(fixture, actors: ChannelWhisperIRCActors.self)
         case .staleNamesIRC: return try Simulation.replay(fixture, actors: StaleNamesIRCActors.self)
+        case .laxRegistrar: return try Simulation.replay(fixture, actors: LaxRegistrarActors.self)
+        case .anyoneKicks: return try Simulation.replay(fixture, actors: AnyoneKicksActors.self)
         }
     }
 }

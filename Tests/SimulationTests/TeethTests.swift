@@ -37,7 +37,7 @@ struct TeethTests {
     }
 
     @Test("a room that still delivers to a member who left is caught and shrunk")
-    func leakyRoom() throws { try hunt(.leakyRoom) }
+    func leakyRoom() throws { try hunt(.leakyRoom, atMost: 48) }
 
     @Test("a lobby that lets two rooms share a name is caught and shrunk")
     func twinLobby() throws { try hunt(.twinLobby) }
@@ -70,6 +70,12 @@ struct TeethTests {
 
     @Test("a session whose bucket lets burst + 1 lines through is caught and shrunk")
     func generousSession() throws { try hunt(.generousSession) }
+
+    @Test("a gate that takes one registration too many from an address is caught and shrunk")
+    func laxRegistrar() throws { #expect(try hunt(.laxRegistrar, atMost: 48).invariant == .registrationBound) }
+
+    @Test("a lobby that lets anyone in global kick is caught and shrunk")
+    func anyoneKicks() throws { #expect(try hunt(.anyoneKicks).invariant == .answerCodes) }
 
     @Test("a session that folds a new room's name to lower case is caught and shrunk")
     func foldingSession() throws { try hunt(.foldingSession) }

@@ -73,7 +73,13 @@ public struct IRCSession: ConnectionSession, Hashable {
         /// Logged in (by SASL, PASS or REGISTER) as this account.
         var account: Name?
         var toldHowToLogIn = false
+        /// Whispers that came after the login and before `001` (CAP END still on its way):
+        /// written after the welcome, since they are in no history. At most `maxEarlyWhispers`.
+        var earlyWhispers: [ServerLine] = []
     }
+
+    /// Whispers kept for a client between its login and its welcome; later ones are dropped.
+    public static let maxEarlyWhispers = 32
 
     /// What the one Parley command in flight is for.
     enum Awaiting: Hashable, Sendable {
@@ -477,6 +483,9 @@ public struct IRCSession: ConnectionSession, Hashable {
     }
 
     private mutating func welcome(_ account: Name, now: Instant, _ effects: inout [SessionEffect]) {
+        guard case .registering(let registration) = state else {
+            preconditionFailure("a session is welcomed once, from registering")
+        }
         state = .welcomed(account, channel: .global)
         let me = account.text
         reply("001", ["Welcome to Parley, \(me)!\(me)@\(IRCSession.userHost)"], &effects)
@@ -491,6 +500,7 @@ public struct IRCSession: ConnectionSession, Hashable {
             ], &effects)
         reply("422", ["MOTD File is missing"], &effects)
         emit(fromUser(me, "JOIN", ["#global"], now: now), &effects)
+        for whisper in registration.earlyWhispers { translate(whisper, now: now, &effects) }
         steps.append(.names(.global, .names))
     }
 
@@ -765,7 +775,16 @@ public struct IRCSession: ConnectionSession, Hashable {
             }
             deliver(from: from, "PRIVMSG", to: "#\(room)", ctcp, now: now, &effects)
         case .whisper(let from, let to, let text):
-            guard case .welcomed = state else { return }
+            guard case .welcomed = state else {
+                // Logged in (others can whisper to it) but not yet welcomed: keep it for 001.
+                if case .registering(var registration) = state,
+                    registration.earlyWhispers.count < IRCSession.maxEarlyWhispers
+                {
+                    registration.earlyWhispers.append(line)
+                    state = .registering(registration)
+                }
+                return
+            }
             deliver(from: from, "PRIVMSG", to: to.text, text, now: now, &effects)
         case .event(let room, let text):
             guard case .welcomed = state else { return }
