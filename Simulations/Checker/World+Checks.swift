@@ -125,11 +125,13 @@ extension World {
     }
 
     mutating func checkRoom(_ index: Int, _ message: RoomMessage, _ effects: [RoomEffect]) {
+        // Who may kick is decided by the owner before this step, not the heir it makes.
+        let ownerBefore = observed.rooms[index].owner ?? observed.rooms[index].book.members.first
         var book = observed.rooms[index].book
         checkRoomStep(rooms[index].actor.ref.id, rooms[index].actor.members, &book, RoomInput(message), effects)
         observed.rooms[index].book = book
         checkOwnership(index, message, effects)
-        modelRoom(rooms[index].actor.ref.id, message, effects)
+        modelRoom(rooms[index].actor.ref.id, message, effects, owner: ownerBefore)
     }
 
     private mutating func checkRoomStep<Output: MailingOutput>(

@@ -48,8 +48,7 @@ extension World {
             // Answered already: this is its history, replayed as the client comes back to the room.
             guard !clients[client].irc.answered.contains(tag.number) else { return }
             settleIRCTyped(on: slot, "the echo of \(tag.text)") { $0.tag == tag }
-        case "404",
-            "401" where parameters.count > 1:
+        case "404" where parameters.count > 1, "401" where parameters.count > 1:
             let target = parameters[1].lowercased()
             if !target.hasPrefix("#"), target == me { return }
             settleIRCTyped(on: slot, "\(message.command) for \(parameters[1])") {

@@ -154,7 +154,9 @@ extension World {
             }
             guard written.contains(where: { $0.command == "366" || $0.command == "315" }) else {
                 // A kicked room's answer to a NAMES in flight there: the client has seen the KICK.
-                if let from = observed.kickedFrom[slot], from != .global, model.roomNames[from]?.key == room.key {
+                if let from = observed.kickedFrom[slot], from != .global, model.sessions[slot].presentIn == from,
+                    model.roomNames[from]?.key == room.key
+                {
                     return
                 }
                 return fail(.ircRendering, "\(name) was sent the users of \(room) and wrote no end of NAMES or WHO")

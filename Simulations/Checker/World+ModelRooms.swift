@@ -19,7 +19,7 @@ extension World {
             judgeList(events, to: session, expected: model.roomList, what: "/chatrooms")
         case .member(let request):
             subject = request.isKick ? nil : request.session
-            judge(request, in: .global, events)
+            judge(request, in: .global, owner: nil, events)
         case .enter(let session, let name):
             (subject, arriving) = (session, name)
             model.arrivals[session] = (.global, name)
@@ -37,7 +37,8 @@ extension World {
         }
     }
 
-    mutating func modelRoom(_ id: RoomID, _ message: RoomMessage, _ effects: [RoomEffect]) {
+    /// `owner`: the slot the checker held to own the room before this step.
+    mutating func modelRoom(_ id: RoomID, _ message: RoomMessage, _ effects: [RoomEffect], owner: Int?) {
         let events = effects.map(\.modelEvent)
         var subject: SessionID?
         var arriving: Name?
@@ -68,7 +69,7 @@ extension World {
         case .member(let request):
             // A kick's EVENT reaches every member left, the kicker too.
             subject = request.isKick ? nil : request.session
-            judge(request, in: id, events)
+            judge(request, in: id, owner: owner, events)
         case .shutdown, .store:
             break
         }
@@ -121,7 +122,7 @@ extension World {
     }
 
     /// A member's request to its room: refused for the reason the model gives, or taken.
-    private mutating func judge(_ request: MemberRequest, in room: RoomID, _ events: [ModelEvent]) {
+    private mutating func judge(_ request: MemberRequest, in room: RoomID, owner: Int?, _ events: [ModelEvent]) {
         let session = request.session
         let members = model.members[room] ?? [:]
         let errors = events.compactMap { event -> ErrorCode? in
@@ -162,20 +163,22 @@ extension World {
                 if case .kicked = $0 { return true }
                 return false
             }
-            // Who may kick is the one-owner check's (ModerationCheck.swift); here: whom.
+            // Whom, and whether this session may: an operator, or the owner before the step.
             let present = members.contains { $0.key != session && $0.value.key == target.key }
             if members[session] == nil, errors != [.noSuchRoom] {
                 fail(.answerCodes, "\(describeRequest(request)) in \(roomName(room)) must be refused no-such-room")
             } else if kicked, !present || !errors.isEmpty {
                 fail(.answerCodes, "\(describeRequest(request)) in \(roomName(room)) kicked someone not there")
-            } else if kicked, !mayKick(session, in: room) {
+            } else if kicked, !mayKick(session, in: room, owner: owner) {
                 fail(
                     .answerCodes,
                     "\(describeRequest(request)) in \(roomName(room)) was carried out; \(label(session)) is neither an operator nor the room's owner"
                 )
             } else if kicked {
                 judgeKickEvent(request, in: room, events)
-            } else if present, mayKick(session, in: room), errors == [.notOwner] || errors == [.notOperator] {
+            } else if present, mayKick(session, in: room, owner: owner),
+                errors == [.notOwner] || errors == [.notOperator]
+            {
                 fail(
                     .answerCodes,
                     "\(describeRequest(request)) in \(roomName(room)) was refused \(errors.map(\.rawValue)); \(label(session)) may kick there"
@@ -196,13 +199,11 @@ extension World {
     }
 
     /// Who may kick: an operator (as the Gate logged the session in) anywhere, and in a
-    /// temporary room its owner as the checker holds it (ModerationCheck.swift).
-    private func mayKick(_ session: SessionID, in room: RoomID) -> Bool {
+    /// temporary room the owner the checker held before the step (ModerationCheck.swift).
+    private func mayKick(_ session: SessionID, in room: RoomID, owner: Int?) -> Bool {
         guard let slot = slot(session) else { return false }
         if model.sessions[slot].isOperator { return true }
-        guard room != .global, let index = rooms.firstIndex(where: { $0.actor.ref.id == room }) else { return false }
-        let record = observed.rooms[index]
-        return (record.owner ?? record.book.members.first) == slot
+        return room != .global && owner == slot
     }
 
     /// The room hears the kick with both names as the accounts spell them, whatever case

@@ -48,6 +48,15 @@ struct IRCPipeliningTests {
             ])
     }
 
+    @Test("a channel message of only spaces or formatting is refused with 412 and holds nothing up")
+    func blankMessageIsRefused() {
+        var session = inLounge()
+        let out = session.bytesReceived(
+            irc("PRIVMSG #lounge :   ", "PRIVMSG #lounge :\u{2}\u{2}", "PART #lounge"), now: t0)
+        #expect(out.ircLines == [":parley 412 alice :No text to send", ":parley 412 alice :No text to send"])
+        #expect(out.mail == [.room(lounge.id, .member(.leave(id)))])
+    }
+
     @Test("a NOTICE in flight takes its error silently, and the PRIVMSG behind it still gets its own 404")
     func noticeErrorStaysSilentInLine() {
         var session = inLounge()

@@ -639,6 +639,11 @@ public struct IRCSession: ConnectionSession, Hashable {
         guard !text.hasPrefix("\u{1}") else {
             return .refused(numeric: "404", [target, "CTCP is not supported on Parley"])
         }
+        // Only spaces and tabs once the formatting is gone: Parley's parser ignores such a
+        // line, so it would never be answered and would hold up everything behind it.
+        guard text.contains(where: { $0 != " " && $0 != "\t" }) else {
+            return .refused(numeric: "412", ["No text to send"])
+        }
         if target.hasPrefix("#") {
             guard IRCSession.channel(target) == channel else {
                 return .refused(
