@@ -137,3 +137,24 @@ extension IRCPipeliningTests {
         #expect(back.mail == [.lobby(.member(.users(id)))])
     }
 }
+
+extension IRCPipeliningTests {
+    @Test("kicked with a whisper in flight, the room's late answer to it settles nothing typed in global")
+    func kickedWithAWhisperInFlight() {
+        var session = inLounge()
+        _ = session.bytesReceived(irc("PRIVMSG bob :w1"), now: t0)
+        let text = "you were kicked from lounge by carol; you are in global"
+        _ = session.receive(.kicked(lounge.id, .event(room: lounge.name, text: text)), now: t0)
+        _ = session.receive(.left(lounge.id), now: t0)
+        _ = session.receive(.entered(.global), now: t0)
+        _ = session.receive(.deliver(.users(room: .global, names: [name("alice")])), now: t0)
+        // Typed in global while the lounge's store still holds w1: it waits for w1's answer.
+        var out = session.bytesReceived(irc("PRIVMSG dave :w2"), now: t0)
+        #expect(out.mail.isEmpty)
+        out = session.receive(.deliver(.ok(.whisperSent(to: name("bob")))), now: t0)
+        #expect(out.ircLines.isEmpty)
+        #expect(out.mail == [.lobby(.member(.whisper(id, to: name("dave"), text: "w2")))])
+        out = session.receive(.deliver(.ok(.whisperSent(to: name("dave")))), now: t0)
+        #expect(out.ircLines == [":alice!alice@parley PRIVMSG dave :w2"])
+    }
+}

@@ -44,6 +44,10 @@ public struct IRCSession: ConnectionSession, Hashable {
     /// Kicked out of a temporary room: what was in flight there is answered with errors
     /// (or not at all) until the inner session is back in global, so nothing goes on before.
     private var rejoining = false
+    /// Kicked with a whisper in flight: the room answers it whatever happens (sent, no such
+    /// user, or not stored), possibly after the session is back in global, so that answer is
+    /// swallowed before anything else goes on; otherwise it would settle a later command.
+    private var kickedWhisperUnanswered = false
     /// The last pump stopped for the bucket: a line is ready when its token comes.
     private var wantsToken = false
     private var state: State = .registering(Registration())
@@ -242,7 +246,8 @@ public struct IRCSession: ConnectionSession, Hashable {
                 run(steps.removeFirst(), now: now, &effects)
                 continue
             }
-            guard let next = held.first else { return }
+            // The client's own lines wait for the kicked room's answer to its whisper.
+            guard !kickedWhisperUnanswered, let next = held.first else { return }
             let parsed: Result<IRCMessage, IRCMessage.ParseError>??
             if case .line(let bytes) = next { parsed = IRCMessage.parse(bytes) } else { parsed = nil }
             guard inFlight.isEmpty || pipelines(parsed) else { return }
@@ -755,6 +760,10 @@ public struct IRCSession: ConnectionSession, Hashable {
         case .ok(let outcome):
             succeeded(outcome, now: now, &effects)
         case .error(let code, let text):
+            if kickedWhisperUnanswered {
+                kickedWhisperUnanswered = false  // the kicked room's answer to that whisper
+                return
+            }
             if rejoining { return }  // the kicked room's answers to what was in flight there
             failed(code, text, now: now, &effects)
         case .message(let room, let from, let text):
@@ -847,6 +856,10 @@ public struct IRCSession: ConnectionSession, Hashable {
             emit(fromUser(account.text, "JOIN", ["#\(room)"], now: now), &effects)
             steps.insert(.names(room, .names), at: 0)
         case .whisperSent(let target):
+            if kickedWhisperUnanswered {
+                kickedWhisperUnanswered = false
+                return
+            }
             guard case .whisper(_, let text, let notice)? = awaiting, case .welcomed(let account, _) = state else {
                 return
             }
@@ -937,6 +950,9 @@ public struct IRCSession: ConnectionSession, Hashable {
             // What was in flight there gets an error from the room, or nothing (a message
             // the store still held when the room let go of this session): none of it is
             // owed an answer now, and nothing goes on until the session is back in global.
+            // A whisper waits for an empty queue and holds everything behind it, so it is
+            // alone in flight when there is one.
+            kickedWhisperUnanswered = inFlight.contains { if case .whisper = $0 { true } else { false } }
             inFlight.removeAll()
             rejoining = true
             emit(fromUser(account.text, "KICK", ["#\(room)", account.text, text], now: now), &effects)
