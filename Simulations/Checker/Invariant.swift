@@ -30,7 +30,8 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     /// in every window, those in flight included (LoginPolicyCheck.swift).
     case failedLoginBound = "failed-login-bound"
     /// Registrations the Gate takes on from one address (an IPv6 /64 as one) within any
-    /// registration window never exceed the limit.
+    /// registration window never exceed the limit, and one is refused as rate-limited only
+    /// when the window is full.
     case registrationBound = "registration-bound"
     /// A login from an address that never failed a check and has no other login in flight
     /// is never refused as rate-limited, whatever others guessed at the account.

@@ -172,7 +172,13 @@ extension World {
         var times = logins.registrations[key, default: []].filter { now - $0 < window }
         if refusedAsRateLimited(session, effects) {
             hazards.insert(.loginThrottled)
-            if times.count >= limit { hazards.insert(.registrationThrottled) }
+            guard times.count >= limit, !exempt(address) else {
+                return fail(
+                    .registrationBound,
+                    "\(label(session))'s registration from \(key) was refused as rate-limited with \(times.count) of \(limit) in the window\(exempt(address) ? " (an exempt address)" : "")"
+                )
+            }
+            hazards.insert(.registrationThrottled)
             return
         }
         let refused = effects.contains { effect in
