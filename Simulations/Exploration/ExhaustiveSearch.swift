@@ -61,6 +61,8 @@ public struct ExhaustiveSearch<Actors: ActorKit> {
         public var independenceBroken = 0
         public var brokenFields: [String: Int] = [:]
         public var brokenExamples: [String] = []
+        /// Distinct states by the faults the run had left in them (where the states are).
+        public var statesByFaultsLeft: [Int: Int] = [:]
         /// Sequences in which each hazard was met.
         public var hazards: [Hazard: Int] = [:]
         public var failure: Failure?
@@ -129,7 +131,8 @@ public struct ExhaustiveSearch<Actors: ActorKit> {
                 }
             }
             // The next move of the deepest state that has one left.
-            while let top = frames.last, top.next == top.toRun.count {
+            // By index: a copy of the frame would retain and release its whole world.
+            while !frames.isEmpty, frames[frames.count - 1].next == frames[frames.count - 1].toRun.count {
                 frames.removeLast()
                 if !path.isEmpty { path.removeLast() }
             }
@@ -164,7 +167,7 @@ public struct ExhaustiveSearch<Actors: ActorKit> {
     /// independent steps. A state seen before runs only what no visit has run and this
     /// visit does not sleep on; the moves run before count as asleep for the new ones.
     private func enter(
-        _ world: World<Actors>, faultsLeft: Int, sleep: [Slept], depth: Int, visited: inout [UInt64: Visit],
+        _ world: consuming World<Actors>, faultsLeft: Int, sleep: [Slept], depth: Int, visited: inout [UInt64: Visit],
         summary: inout Summary
     ) -> Frame? {
         var world = world
@@ -184,7 +187,9 @@ public struct ExhaustiveSearch<Actors: ActorKit> {
                 summary.pruned += 1
                 return ends()
             }
-            visited[state] = Visit(depth: Int32(depth), notRun: 0)
+            if visited.updateValue(Visit(depth: Int32(depth), notRun: 0), forKey: state) == nil {
+                summary.statesByFaultsLeft[faultsLeft, default: 0] += 1
+            }
             if !moves.isEmpty { summary.cutAtMaxSteps += 1 }
             summary.leaves += 1
             world.settle()
@@ -196,7 +201,7 @@ public struct ExhaustiveSearch<Actors: ActorKit> {
         precondition(moves.count <= 64, "a state offers at most 64 moves")
         let identities = moves.map { $0.identity(in: world) }
         // Each move's bit: its rank by identity hash, the same in every visit of the state.
-        let hashes = identities.map(\.hashValue)
+        let hashes = identities.map { $0.hashValue }
         let order = hashes.indices.sorted { hashes[$0] < hashes[$1] }
         var bit = [UInt64](repeating: 0, count: moves.count)
         for (rank, index) in order.enumerated() { bit[index] = 1 << UInt64(rank) }
@@ -223,7 +228,9 @@ public struct ExhaustiveSearch<Actors: ActorKit> {
             }
         } else {
             toRun = ~asleep
-            visited[state] = Visit(depth: Int32(depth), notRun: asleep)
+            if visited.updateValue(Visit(depth: Int32(depth), notRun: asleep), forKey: state) == nil {
+                summary.statesByFaultsLeft[faultsLeft, default: 0] += 1
+            }
         }
         let indices = moves.indices.filter { bit[$0] & toRun != 0 }
         if indices.isEmpty {

@@ -24,6 +24,8 @@ struct ExhaustiveSimCommand {
         print(
             "choice sequences \(summary.sequences) · distinct states \(summary.distinctStates) · pruned \(summary.pruned) · leaves \(summary.leaves) (\(summary.cutAtMaxSteps) cut at --max-steps) · deepest \(summary.deepest) steps · all asleep \(summary.slept)"
         )
+        let byFaults = summary.statesByFaultsLeft.sorted { $0.key > $1.key }.map { "\($0.value) with \($0.key) left" }
+        print("states by faults left: \(byFaults.joined(separator: ", "))")
         if checkIndependence {
             let fields = summary.brokenFields.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             print(
