@@ -105,16 +105,16 @@ struct StoreTicket: Hashable, Sendable {
 }
 
 extension MessageLedger {
-    /// The steps at which rooms accepted texts (0: not accepted), for `StateDigest` to rank.
-    var acceptSteps: [Int] { entries.flatMap { $0.map(\.acceptStep) } }
+    /// The steps at which rooms accepted texts (0: not accepted), by room, for `StateDigest` to rank.
+    var acceptSteps: [(room: RoomID, step: Int)] { entries.flatMap { $0.map { ($0.room, $0.acceptStep) } } }
 
     /// For `StateDigest`: every entry, in order, with its accept step replaced by its rank
-    /// (checks only compare steps, so their ranks say all the numbers do).
-    func digest(into hasher: inout Hasher, rank: (Int) -> Int) {
+    /// among its room's steps (`StepRanks` says why that is all the numbers say).
+    func digest(into hasher: inout Hasher, rank: (Int, RoomID) -> Int) {
         for list in entries {
             hasher.combine(list.count)
             for var entry in list {
-                entry.acceptStep = rank(entry.acceptStep)
+                entry.acceptStep = rank(entry.acceptStep, entry.room)
                 hasher.combine(entry)
             }
         }

@@ -5,7 +5,7 @@ import ChatCore
 /// run's choice stream: replaying it gives the same run, and shrinking edits it. Named
 /// this way, a fixture survives small changes to the code; when a decision no longer
 /// fits (no such mail is waiting), the fixture is stale and says so.
-public enum Decision: Equatable, Sendable, CustomStringConvertible {
+public enum Decision: Hashable, Sendable, CustomStringConvertible {
     /// A client opens a new connection.
     case connect(client: Int)
     /// A client types a line on its connection. `<password>` stands for the account's

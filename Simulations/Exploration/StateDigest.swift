@@ -109,6 +109,64 @@ extension World {
     }
 }
 
+extension World {
+    /// The digest of each state field on its own (the checker's observations and model
+    /// field by field), for `--check-independence` to say which parts two orders of the
+    /// same steps leave different. The search prunes by `digest(into:)` alone.
+    func fieldDigests() -> [(field: String, digest: Int)] {
+        func one(_ name: String, _ part: (inout Hasher) -> Void) -> (field: String, digest: Int) {
+            var hasher = Hasher()
+            part(&hasher)
+            return (name, hasher.finalize())
+        }
+        let rank = StepRanks(observed)
+        return [
+            one("now") { $0.combine(now) }, one("gate") { $0.combine(gate) }, one("lobby") { $0.combine(lobby) },
+            one("rooms") { h in
+                for room in rooms {
+                    h.combine(room.actor)
+                    h.combine(room.retired)
+                }
+            },
+            one("roomIndex") { $0.combine(roomIndex) },
+            one("sessions") { h in for slot in sessions { slot.digest(into: &h) } },
+            one("clients") { $0.combine(clients) }, one("store") { $0.combine(store) },
+            one("storeFailing") { $0.combine(storeFailing) }, one("lanes") { lanes.digest(into: &$0) },
+            one("observed.sessions.memberOf") { h in for session in observed.sessions { h.combine(session.memberOf) } },
+            one("observed.sessions.joinedStep") { h in
+                for session in observed.sessions {
+                    h.combine(session.memberOf.map { rank.of(session.joinedStep, in: $0) })
+                }
+            },
+            one("observed.sessions.account") { h in for session in observed.sessions { h.combine(session.account) } },
+            one("observed.sessions.audit") { h in for session in observed.sessions { session.audit.digest(into: &h) } },
+            one("observed.sessions.irc") { h in
+                for session in observed.sessions {
+                    h.combine(session.ircHistory)
+                    h.combine(session.ircRead)
+                    h.combine(session.ircNick)
+                }
+            },
+            one("observed.rooms") { h in for room in observed.rooms { room.digest(into: &h, rank: rank) } },
+            one("observed.global") { $0.combine(observed.global) },
+            one("observed.holders") { $0.combine(observed.holders) },
+            one("observed.messages") { observed.messages.digest(into: &$0, rank: rank.of) },
+            one("observed.storeTickets") { $0.combine(observed.storeTickets) },
+            one("observed.history") { observed.history.digest(into: &$0) },
+            one("observed.other") { h in
+                h.combine(observed.abandonedLogins)
+                h.combine(observed.ticketsHashed)
+                h.combine(observed.kickedFrom)
+                h.combine(observed.banTickets)
+                h.combine(observed.chatBanned)
+                h.combine(observed.chatUnbanned)
+            },
+            one("model") { model.digest(into: &$0) }, one("ticketOwners") { $0.combine(ticketOwners) },
+            one("logins") { logins.digest(into: &$0) },
+        ]
+    }
+}
+
 extension SessionSlot {
     /// Every field: the lane numbers by what they number (`LaneTable.digest(into:)` says
     /// why a lane's number is not state; a slot's lanes are its own, keyed by its index).
@@ -172,7 +230,7 @@ extension SessionObservation {
 
     func digest(into hasher: inout Hasher, rank: StepRanks) {
         hasher.combine(memberOf)
-        hasher.combine(rank.of(joinedStep))
+        hasher.combine(memberOf.map { rank.of(joinedStep, in: $0) } ?? 0)
         hasher.combine(account)
         audit.digest(into: &hasher)
         hasher.combine(ircHistory)
@@ -188,28 +246,35 @@ extension RoomObservation {
         hasher.combine(book)
         hasher.combine(creatorPending)
         hasher.combine(owner)
-        hasher.combine(rank.of(ownerChangedStep))
+        hasher.combine(ownerChangedStep > 0)
     }
 }
 
-/// The checker's step numbers (a session's join, a text's acceptance, an owner's change)
-/// by their rank among all of them: the checks only compare them with one another
-/// (`joinedStep < acceptStep`), with 0 (never) or with the current step (later than all),
-/// so ranks decide every check as the numbers do. The numbers themselves say how many
-/// steps of anything came before, which two orders of the same steps disagree on.
+/// The checker's step numbers by their rank within one room (the Lobby's global room
+/// or a temporary one): a session's join by the room it is in, a text's acceptance by
+/// the room that took it. The only check that reads them compares the join of a member
+/// of a room with the acceptance of a text delivered in that room (`joinedStep <
+/// acceptStep`, World+Checks.swift: the checker syncs a room's members before it checks
+/// a delivery, so a member's join is its join of that room), so ranks within each room
+/// decide it as the numbers do. The numbers themselves also count the steps of other
+/// rooms and actors, which two orders of independent steps disagree on. A join of a
+/// session in no room is never read again (the next join overwrites it): 0. An owner's
+/// change is only ever compared with 0 (never): a bit.
 struct StepRanks {
-    private let sorted: [Int]
+    private let sorted: [RoomID: [Int]]
 
     init(_ observed: Observations) {
-        var steps = [0]
-        steps += observed.sessions.map(\.joinedStep)
-        steps += observed.rooms.map(\.ownerChangedStep)
-        steps += observed.messages.acceptSteps
-        sorted = Array(Set(steps)).sorted()
+        var steps: [RoomID: Set<Int>] = [:]
+        for session in observed.sessions {
+            if let room = session.memberOf { steps[room, default: [0]].insert(session.joinedStep) }
+        }
+        for (room, step) in observed.messages.acceptSteps where step > 0 { steps[room, default: [0]].insert(step) }
+        sorted = steps.mapValues { $0.sorted() }
     }
 
-    /// The number of distinct recorded steps before this one (0 stays 0).
-    func of(_ step: Int) -> Int {
+    /// The number of distinct recorded steps of `room` before this one (0 stays 0).
+    func of(_ step: Int, in room: RoomID) -> Int {
+        guard step > 0, let sorted = sorted[room] else { return 0 }
         var low = 0, high = sorted.count
         while low < high {
             let middle = (low + high) / 2

@@ -129,6 +129,15 @@ struct Sim: ParsableCommand {
     @Option(help: "With --exhaustive: stop after this many seconds (the search is then incomplete and fails).")
     var timeLimit: Double?
 
+    @Flag(help: "With --exhaustive: run every order of independent moves (no sleep sets), as a baseline.")
+    var noSleepSets = false
+
+    @Flag(
+        help:
+            "With --exhaustive: run both orders of every pair of moves taken as independent and report where they differ (slow)."
+    )
+    var checkIndependence = false
+
     var shellOptions: ShellOptions {
         ShellOptions(scheduler: scheduler, depth: depth, steps: steps ?? 300, clients: clients, faults: faults)
     }
@@ -178,7 +187,10 @@ struct Sim: ParsableCommand {
             return try command.run()
         }
         if exhaustive {
-            return try ExhaustiveSimCommand(scope: scope, fixtures: fixtures, timeLimit: timeLimit).run()
+            return try ExhaustiveSimCommand(
+                scope: scope, fixtures: fixtures, timeLimit: timeLimit, sleepSets: !noSleepSets,
+                checkIndependence: checkIndependence
+            ).run()
         }
         if bench { return SimBenchmark(options: options, seconds: benchSeconds).run() }
         if let hazard {

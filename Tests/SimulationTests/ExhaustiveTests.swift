@@ -47,6 +47,34 @@ struct ExhaustiveTests {
         #expect(first.hazards == second.hazards)
     }
 
+    /// Two logins: states where two sessions' steps, the store's and the Gate's can run
+    /// in either order (with a fault it takes seconds in a release build: too long here).
+    static let twoLogins = ExhaustiveScope(clients: 2, rooms: 1, commands: 0, faults: 0)
+
+    @Test("every pair of moves the sleep sets take as independent ends in one state and one verdict in either order")
+    func independentMovesCommute() {
+        var search = ExhaustiveSearch(
+            scope: ExhaustiveTests.twoLogins, actors: ProductionActors.self, fixturesDirectory: nil)
+        search.checkIndependence = true
+        let summary = search.run()
+        #expect(summary.complete)
+        #expect(summary.independenceClaims > 100, "the scope has many independent pairs")
+        #expect(summary.independenceBroken == 0, "orders that differed, by field: \(summary.brokenFields)")
+    }
+
+    @Test("sleep sets visit every state the search without them visits, and meet the same hazards")
+    func sleepSetsKeepEveryState() {
+        var search = ExhaustiveSearch(
+            scope: ExhaustiveTests.twoLogins, actors: ProductionActors.self, fixturesDirectory: nil)
+        let reduced = search.run()
+        search.sleepSets = false
+        let full = search.run()
+        #expect(reduced.complete && full.complete)
+        #expect(reduced.distinctStates == full.distinctStates)
+        #expect(Set(reduced.hazards.keys) == Set(full.hazards.keys))
+        #expect(reduced.sequences < full.sequences, "sleep sets run fewer sequences")
+    }
+
     @Test("a lobby that lets two rooms share a name is found by the exhaustive search and shrunk into a fixture")
     func plantedBugIsFound() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-exhaustive-\(getpid())")

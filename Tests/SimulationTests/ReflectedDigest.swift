@@ -8,7 +8,8 @@ import ChatCore
 /// (`ReflectedDigestTests`). It leaves out, and abstracts, what `StateDigest` documents:
 /// the world's record fields, the observations' scratch `stamps`, lanes' numbers (the
 /// lane table as a multiset of its lanes with mail waiting, by key), what the wires have
-/// already handed over, and the checker's step numbers by rank.
+/// already handed over, and the checker's step numbers by rank within their room (an owner's change by
+/// whether it happened).
 struct ReflectedDigest {
     let ranks: StepRanks
 
@@ -42,7 +43,10 @@ struct ReflectedDigest {
     private func field(_ label: String, of subject: Any, _ field: Any) -> UInt64? {
         switch (subject, label) {
         case (is Observations, "stamps"): return 0
-        case (_, "joinedStep"), (_, "acceptStep"), (_, "ownerChangedStep"): return UInt64(ranks.of(field as! Int))
+        case (let session as SessionObservation, "joinedStep"):
+            return UInt64(session.memberOf.map { ranks.of(field as! Int, in: $0) } ?? 0)
+        case (let entry as MessageEntry, "acceptStep"): return UInt64(ranks.of(field as! Int, in: entry.room))
+        case (_, "ownerChangedStep"): return (field as! Int) > 0 ? 1 : 0
         default: break
         }
         guard Mirror(reflecting: subject).displayStyle == .struct, "\(type(of: subject))".hasPrefix("SessionSlot<")
