@@ -27,7 +27,7 @@ struct HistoryBook: Sendable {
 extension World {
     /// A room asked the store for a history: note whose and why.
     mutating func noteHistoryReads<Output: MailingOutput>(_ room: RoomID, _ input: RoomInput, _ effects: [Output]) {
-        for case .store(.readHistory(let ticket, _, _, _))? in effects.lazy.map { $0.mail } {
+        for case .store(.readHistory(let ticket, _, _, _))? in effects.lazy.map({ $0.mail }) {
             let session: SessionID?
             if let arriving = input.arriving {
                 session = arriving
@@ -71,7 +71,7 @@ extension World {
         guard case .history = reply, let point = read.point else { return }
         var tags: [TextTag] = []
         var ends = 0
-        for case .session(let id, .deliver(let line))? in effects.lazy.map { $0.mail } where slot(id) == read.slot {
+        for case .session(let id, .deliver(let line))? in effects.lazy.map({ $0.mail }) where slot(id) == read.slot {
             switch line {
             case .history(_, _, _, let text):
                 guard let tag = TextTag(text) else {

@@ -239,7 +239,7 @@ extension World {
         to sender: Int, _ effects: [Output]
     ) -> (errors: Int, oks: Int, whispers: Int) {
         var errors = 0, oks = 0, whispers = 0
-        for case .session(let id, .deliver(let line))? in effects.lazy.map { $0.mail } {
+        for case .session(let id, .deliver(let line))? in effects.lazy.map({ $0.mail }) {
             switch line {
             case .error where slot(id) == sender: errors += 1
             case .ok where slot(id) == sender: oks += 1
@@ -255,7 +255,7 @@ extension World {
         _ tag: TextTag?, in room: RoomID, _ book: inout RoomBook, _ members: [SessionID: Name], _ effects: [Output]
     ) {
         var recipients: [Int] = [], whispered: [Int] = []
-        for case .session(let id, .deliver(let line))? in effects.lazy.map { $0.mail } {
+        for case .session(let id, .deliver(let line))? in effects.lazy.map({ $0.mail }) {
             let text: String
             switch line {
             case .message(_, _, let said), .action(_, _, let said), .whisper(_, _, let said): text = said
