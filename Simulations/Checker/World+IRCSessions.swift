@@ -183,7 +183,10 @@ extension World {
     /// An arrival is a JOIN from them, a leave a PART, a quit (their connection ended) a
     /// QUIT with their /quit message or `Quit`.
     private mutating func judgeComingOrGoing(_ room: Name, _ text: String, _ written: [IRCMessage], on slot: Int) {
-        guard let who = ReferenceModel.comingOrGoing(text) else { return }
+        // An event that came as the welcome went out is shown by the NAMES that follows it.
+        guard let who = ReferenceModel.comingOrGoing(text), !written.contains(where: { $0.command == "001" }) else {
+            return
+        }
         let verb = text.dropFirst(who.count + 1)
         let command: String
         let last: String
