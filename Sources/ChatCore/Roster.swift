@@ -205,7 +205,7 @@ struct Roster: Hashable, Sendable {
         if room.isGlobal { commands += ["/createchatroom ROOM", "/join ROOM", "/chatrooms"] }
         if asOperator || roomOwner == session { commands.append("/kick NAME [REASON]") }
         if asOperator { commands += ["/ban NAME [REASON]", "/unban NAME"] }
-        commands += ["/passwd OLD NEW", "/leave", "/help", "/quit"]
+        commands += ["/passwd OLD NEW", "/leave", "/help", "/quit [MESSAGE]"]
         var text = "commands: " + commands.joined(separator: ", ")
         if roomOwner == session { text += " (you own \(room.name))" }
         if asOperator { text += " (you are an operator)" }
