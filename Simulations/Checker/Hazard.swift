@@ -65,6 +65,9 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     case ircQuitRacingMessage = "irc-quit-racing-message"
     /// An IRC client typed a PART or JOIN while messages it had typed were still unanswered.
     case ircMoveBehindMessages = "irc-move-behind-messages"
+    /// A connection ended while its /leave (or a PART) was still on its way to the room:
+    /// the room says the session left, not that it quit.
+    case leaveRacingQuit = "leave-racing-quit"
 
     var bit: UInt32 { 1 << UInt32(Hazard.allCases.firstIndex(of: self)!) }
 }

@@ -59,7 +59,8 @@ extension MemberRequest {
     var session: SessionID {
         switch self {
         case .say(let id, _), .act(let id, _), .whisper(let id, _, _), .users(let id), .leave(let id),
-            .leaveAtShutdown(let id), .history(let id, _), .kick(let id, _, _, _, _), .help(let id, _):
+            .quit(let id, _), .leaveAtShutdown(let id), .history(let id, _), .kick(let id, _, _, _, _),
+            .help(let id, _):
             return id
         }
     }

@@ -88,6 +88,11 @@ struct SessionModel {
     /// The senders of whispers an IRC connection was sent after its login and before 001.
     var earlyWhispers: [String] = []
     var closed = false
+    /// The connection ended, as the model saw it: lost, or closed by its session. From
+    /// then on the session's way out of a room is a quit; before, a leave.
+    var quitting = false
+    /// A leave the session sent and its room has not answered with `left`.
+    var leaveInFlight = false
 
     init(connected: Instant, deadline: Duration) {
         self.connected = connected

@@ -445,7 +445,7 @@ struct RoomInput {
 
     private static func isLeave(_ member: MemberRequest) -> Bool {
         switch member {
-        case .leave, .leaveAtShutdown, .kick: return true
+        case .leave, .quit, .leaveAtShutdown, .kick: return true
         case .say, .act, .whisper, .users, .help, .history: return false
         }
     }

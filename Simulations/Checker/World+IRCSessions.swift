@@ -175,8 +175,39 @@ extension World {
                     "\(name) was sent the rooms \(names.map(\.text).joined(separator: " ")) and listed \(listed.joined(separator: " "))"
                 )
             }
-        case .ok, .error, .event, .bye, .history, .historyEnd:
+        case .event(let room, let text):
+            judgeComingOrGoing(room, text, written, on: slot)
+        case .ok, .error, .bye, .history, .historyEnd:
             break
+        }
+    }
+
+    /// An arrival is a JOIN from them, a leave a PART, a quit (their connection ended) a
+    /// QUIT with their /quit message or `Quit`.
+    private mutating func judgeComingOrGoing(_ room: Name, _ text: String, _ written: [IRCMessage], on slot: Int) {
+        // An event that came as the welcome went out is shown by the NAMES that follows it.
+        guard let who = ReferenceModel.comingOrGoing(text), !written.contains(where: { $0.command == "001" }) else {
+            return
+        }
+        let verb = text.dropFirst(who.count + 1)
+        let command: String
+        let last: String
+        if verb == "joined" {
+            (command, last) = ("JOIN", "#\(room)")
+        } else if verb == "left" {
+            (command, last) = ("PART", "#\(room)")
+        } else {
+            (command, last) = ("QUIT", verb == "quit" ? "Quit" : String(verb.dropFirst("quit: ".count)))
+        }
+        let shown = written.contains {
+            $0.command == command && $0.source?.hasPrefix("\(who)!") == true
+                && ($0.parameters.last.map { last.hasPrefix(IRCView.start(of: $0)) } ?? false)
+        }
+        if !shown {
+            fail(
+                .ircRendering,
+                "\(sessions[slot].name) was sent \"\(text)\" in \(room) and wrote no \(command) from \(who): \(written.map(\.command))"
+            )
         }
     }
 }

@@ -160,8 +160,9 @@ extension ReferenceModel {
             case .whisper(_, let target, let text): return .whisper(target: target.text, text: text)
             case .users: return .users
             case .leave: return .leave
-            // Not a line's answer (shutdown), or not a line the simulated clients type.
-            case .leaveAtShutdown, .history: return nil
+            // Not a line's answer (shutdown; a quit follows the BYE that answered the line),
+            // or not a line the simulated clients type.
+            case .leaveAtShutdown, .quit, .history: return nil
             }
         default: return nil
         }

@@ -189,12 +189,40 @@ extension World {
                     "\(describeRequest(request)) in \(roomName(room)) was neither carried out nor refused for a reason: \(errors.map(\.rawValue))"
                 )
             }
-        case .leave, .leaveAtShutdown:
+        case .leave, .quit, .leaveAtShutdown:
             let confirmed = events.contains {
                 if case .left(session, room) = $0 { return true }
                 return false
             }
             if !confirmed { fail(.answerCodes, "\(roomName(room)) did not confirm \(label(session))'s /leave") }
+            judgeDepartureEvent(request, in: room, members, events)
+        }
+    }
+
+    /// The others hear a member go as it went: `NAME quit` (with its /quit message) when its
+    /// connection ended, `NAME left` for a leave; the session's step judged which it sent.
+    private mutating func judgeDepartureEvent(
+        _ request: MemberRequest, in room: RoomID, _ members: [SessionID: Name], _ events: [ModelEvent]
+    ) {
+        let session = request.session
+        guard let account = members[session], members.count > 1 else { return }  // kicked, or alone
+        let expected: String
+        switch request {
+        case .leave: expected = "\(account) left"
+        case .quit(_, let message): expected = "\(account) quit" + (message.map { ": \($0)" } ?? "")
+        case .say, .act, .whisper, .users, .kick, .help, .leaveAtShutdown, .history: return
+        }
+        let said = events.compactMap { event -> String? in
+            guard case .deliver(_, .event(_, let text)) = event, ReferenceModel.comingOrGoing(text) != nil else {
+                return nil
+            }
+            return text
+        }
+        if said.isEmpty || said.contains(where: { $0 != expected }) {
+            fail(
+                .answerContents,
+                "\(roomName(room)) told the others \(said.first.map { "\"\($0)\"" } ?? "nothing") for \(describeRequest(request)); it was \"\(expected)\""
+            )
         }
     }
 
@@ -231,6 +259,7 @@ extension World {
         case .whisper(let id, let target, let text): return "\(label(id))'s whisper to \(target) \(text.prefix(16))"
         case .users(let id): return "\(label(id))'s /users"
         case .leave(let id): return "\(label(id))'s /leave"
+        case .quit(let id, _): return "\(label(id))'s quit"
         case .leaveAtShutdown(let id): return "\(label(id))'s leave at shutdown"
         case .history(let id, let lines): return "\(label(id))'s /history \(lines)"
         }
@@ -341,8 +370,7 @@ extension World {
                 )
             }
             if let subject, let account = members[subject] ?? model.members[.global]?[subject],
-                text.hasSuffix(" joined") || text.hasSuffix(" left"),
-                !text.hasPrefix(account.text + " ")
+                let who = ReferenceModel.comingOrGoing(text), who != account.text
             {
                 fail(.answerContents, "EVENT \(name) \(text) is about \(label(subject)), who is \(account)")
             }

@@ -31,6 +31,7 @@ extension World {
     }
 
     mutating func modelSession(_ slot: Int, wasClosing: Bool, _ input: SessionInput, _ effects: [SessionEffect]) {
+        judgeWayOut(slot, input, effects)
         if sessions[slot].actor.speaksIRC { return modelIRCSession(slot, wasClosing: wasClosing, input, effects) }
         var explained: ServerLine?
         switch input {
@@ -73,6 +74,48 @@ extension World {
         model.sessions[slot].linesTaken += taken
         judgeBucket(slot, taking: taken)
         judgeDeadlineArmed(slot)
+    }
+
+    /// A session's way out of a room says how it goes, by what the model saw of its
+    /// connection: a quit once it ended (lost, or closed by the session), a leave before
+    /// (a /leave, a PART, a JOIN from a room, a kick's acknowledgement). The room's event
+    /// is judged against the request (World+ModelRooms.swift).
+    private mutating func judgeWayOut(_ slot: Int, _ input: SessionInput, _ effects: [SessionEffect]) {
+        switch input {
+        case .lost: noteConnectionEnded(slot)
+        case .mail(.left): model.sessions[slot].leaveInFlight = false
+        case .bytes, .tick, .mail: break
+        }
+        for effect in effects {
+            switch effect {
+            case .closeConnection:
+                noteConnectionEnded(slot)
+            case .send(let mail):
+                let quitting = model.sessions[slot].quitting
+                switch mail.memberRequest {
+                case .leave?:
+                    model.sessions[slot].leaveInFlight = true
+                    if quitting {
+                        fail(
+                            .answerContents,
+                            "\(sessions[slot].name) left its room with /leave after its connection ended")
+                    }
+                case .quit?:
+                    if !quitting {
+                        fail(.answerContents, "\(sessions[slot].name) quit its room while its connection was open")
+                    }
+                case .say?, .act?, .whisper?, .users?, .kick?, .help?, .leaveAtShutdown?, .history?, nil:
+                    break
+                }
+            case .write, .writeIRC, .retire:
+                break
+            }
+        }
+    }
+
+    private mutating func noteConnectionEnded(_ slot: Int) {
+        if !model.sessions[slot].quitting, model.sessions[slot].leaveInFlight { hazards.insert(.leaveRacingQuit) }
+        model.sessions[slot].quitting = true
     }
 
     /// `BYE flood` exactly when more lines wait than the limit, counted when bytes arrive.
@@ -282,7 +325,29 @@ extension World {
     }
 }
 
+extension SessionMail {
+    /// The request to its room this mail carries, if it is one.
+    var memberRequest: MemberRequest? {
+        switch self {
+        case .lobby(.member(let request)), .room(_, .member(let request)): return request
+        case .gate, .lobby, .room: return nil
+        }
+    }
+}
+
 extension ReferenceModel {
+    /// Whether an EVENT's text is a member's arrival or departure (`NAME joined`, `NAME
+    /// left`, `NAME quit`, `NAME quit: MESSAGE`), and whose name it starts with.
+    static func comingOrGoing(_ text: String) -> Substring? {
+        let words = text.split(separator: " ", maxSplits: 2)
+        guard words.count >= 2 else { return nil }
+        switch words[1] {
+        case "joined", "left", "quit": return words.count == 2 ? words[0] : nil
+        case "quit:": return words.count == 3 ? words[0] : nil
+        default: return nil
+        }
+    }
+
     /// A line a session writes as the answer to one line it took (not to mail).
     static func isAnswerToALine(_ line: ServerLine) -> Bool {
         switch line {

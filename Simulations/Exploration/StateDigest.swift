@@ -349,7 +349,7 @@ extension SessionModel {
     static let digestedFields = [
         "connected", "login", "loginDeadline", "linesIn", "linesTaken", "bucket", "written", "read", "pendingLogin",
         "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed",
-        "earlyWhispers", "closed",
+        "earlyWhispers", "closed", "quitting", "leaveInFlight",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -374,6 +374,8 @@ extension SessionModel {
         hasher.combine(welcomed)
         hasher.combine(earlyWhispers)
         hasher.combine(closed)
+        hasher.combine(quitting)
+        hasher.combine(leaveInFlight)
     }
 }
 

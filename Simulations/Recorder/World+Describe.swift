@@ -76,6 +76,7 @@ extension World {
         case .whisper(let id, let to, let text): return "whisper \(label(id)) to \(to): \(text)"
         case .users(let id): return "users \(label(id))"
         case .leave(let id): return "leave \(label(id))"
+        case .quit(let id, let message): return "quit \(label(id))\(message.map { ": \($0)" } ?? "")"
         case .kick(let id, _, let target, _, let asOperator):
             return "kick \(target) by \(label(id))\(asOperator ? " (operator)" : "")"
         case .help(let id, _): return "help \(label(id))"

@@ -6,7 +6,7 @@ public enum MailKind: String, Sendable, CaseIterable {
     // To a session.
     case loggedIn, loginRefused, replaced, banned, kicked, entered, moveRefused, left, deliver
     // From a member to its room.
-    case say, act, whisper, users, leave, leaveAtShutdown, kick, help
+    case say, act, whisper, users, leave, quit, leaveAtShutdown, kick, help
     // To the Gate.
     case register, login, logout, loginAbandoned, hashed, hashFailed, verified, setBanned, changePassword
     // To the Lobby.
@@ -57,6 +57,7 @@ public enum MailKind: String, Sendable, CaseIterable {
         case .whisper: self = .whisper
         case .users: self = .users
         case .leave: self = .leave
+        case .quit: self = .quit
         case .kick: self = .kick
         case .help: self = .help
         case .leaveAtShutdown: self = .leaveAtShutdown

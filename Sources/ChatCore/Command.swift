@@ -14,7 +14,8 @@ public enum Command: Hashable, Sendable {
     /// `/history [N]`: the current room's newest N messages (1 to `Limits.maxHistoryLines`).
     case history(lines: Int)
     case help
-    case quit
+    /// `/quit [MESSAGE]`: the message, if any, is what the others in the room hear.
+    case quit(message: String?)
     /// `/kick NAME [REASON]`: the room's owner, or an operator.
     case kick(Name, reason: String?)
     /// `/ban NAME [REASON]`: operators only.
@@ -93,7 +94,8 @@ public enum Command: Hashable, Sendable {
         case "passwd": return passwords(rest, minPasswordBytes: minPasswordBytes)
         case "history": return history(rest)
         case "help": return .success(.help)
-        case "quit", "exit": return .success(.quit)
+        case "quit", "exit":
+            return .success(.quit(message: rest.contains { $0 != " " && $0 != "\t" } ? String(rest) : nil))
         default: return .failure(.unknownCommand(String(word.prefix(32))))
         }
     }

@@ -83,7 +83,11 @@ public enum MemberRequest: Hashable, Sendable {
     case act(SessionID, text: String)
     case whisper(SessionID, to: Name, text: String)
     case users(SessionID)
+    /// `/leave`, or a move's or a kick's way out: the others hear `NAME left`.
     case leave(SessionID)
+    /// Out of the room because the connection ended (`/quit`, BYE, lost): the others hear
+    /// `NAME quit`, with the `/quit` message if there was one (IRC shows it as QUIT).
+    case quit(SessionID, message: String?)
     /// `/kick`: `by` is the kicker's account; `asOperator` is its operator flag, which the
     /// session learnt at login. The room decides whether that is enough.
     case kick(SessionID, by: Name, target: Name, reason: String?, asOperator: Bool)

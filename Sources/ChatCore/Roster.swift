@@ -95,9 +95,9 @@ struct Roster: Hashable, Sendable {
 
     /// Removes the session (if it is a member) and confirms to it that it is out.
     mutating func remove<Output: RosterOutput>(
-        _ session: SessionID, announced: Bool = true, _ effects: inout [Output]
+        _ session: SessionID, event: String? = nil, announced: Bool = true, _ effects: inout [Output]
     ) {
-        if contains(session) { _ = release(session, announced: announced, &effects) }
+        if contains(session) { _ = release(session, event: event, announced: announced, &effects) }
         effects.append(.session(session, .left(room.id)))
     }
 
@@ -155,6 +155,10 @@ struct Roster: Hashable, Sendable {
         case .help(let session, let asOperator):
             let line = ServerLine.ok(.help(help(for: session, asOperator: asOperator)))
             effects.append(.session(session, .deliver(line)))
+        case .quit(let session, let message):
+            departing.remove(session)
+            let name = members[session].map { "\($0) quit" + (message.map { ": \($0)" } ?? "") }
+            remove(session, event: name, &effects)
         case .leaveAtShutdown(let session):
             remove(session, announced: false, &effects)
         case .history(let session, let lines):
@@ -201,7 +205,7 @@ struct Roster: Hashable, Sendable {
         if room.isGlobal { commands += ["/createchatroom ROOM", "/join ROOM", "/chatrooms"] }
         if asOperator || roomOwner == session { commands.append("/kick NAME [REASON]") }
         if asOperator { commands += ["/ban NAME [REASON]", "/unban NAME"] }
-        commands += ["/passwd OLD NEW", "/leave", "/help", "/quit"]
+        commands += ["/passwd OLD NEW", "/leave", "/help", "/quit [MESSAGE]"]
         var text = "commands: " + commands.joined(separator: ", ")
         if roomOwner == session { text += " (you own \(room.name))" }
         if asOperator { text += " (you are an operator)" }

@@ -27,6 +27,8 @@ public struct Session: ChatActor, Hashable {
     /// Leaving a room because it kicked this session: the return to `global` answers no
     /// command, so it says nothing (the kick's notice has said it).
     private var leavingKicked = false
+    /// What `/quit MESSAGE` asked the room to tell the others as the session goes.
+    private var quitMessage: String?
 
     enum State: Hashable, Sendable {
         case anonymous
@@ -356,7 +358,8 @@ public struct Session: ChatActor, Hashable {
             state = .authenticating(since: now)
         case .help:
             write(.ok(.help("commands: /register NAME PASSWORD, /login NAME PASSWORD, /help, /quit")), &effects)
-        case .quit:
+        case .quit(let message):
+            quitMessage = message
             close(.goodbye, "see you", reason: .quit, &effects)
         case .say, .act, .users, .whisper, .createRoom, .join, .listRooms, .leave, .kick, .ban, .unban,
             .changePassword, .history:
@@ -416,7 +419,8 @@ public struct Session: ChatActor, Hashable {
             moderate(target, by: account, reason: nil, banning: false, &effects)
         case .changePassword(let old, let new):
             effects.append(.send(.gate(.changePassword(id, account, old: old, new: new, address: address))))
-        case .quit:
+        case .quit(let message):
+            quitMessage = message
             close(.goodbye, "see you", reason: .quit, &effects)
         case .register, .login:
             write(.error(.alreadyLoggedIn, "you are logged in as \(account)"), &effects)
@@ -481,7 +485,7 @@ public struct Session: ChatActor, Hashable {
         case .entering(let name, _), .moving(let name, _):
             state = .closing(name, .awaitEntry, reason)
         case .present(let name, let room):
-            effects.append(.send(SessionMail.toRoom(room.id, Session.leaveRequest(id, reason))))
+            effects.append(.send(SessionMail.toRoom(room.id, leaveRequest(reason))))
             state = .closing(name, .awaitLeft(room.id), reason)
         case .leaving(let name, let room):
             state = .closing(name, .awaitLeft(room.id), reason)
@@ -511,14 +515,14 @@ public struct Session: ChatActor, Hashable {
         case .entered(let room):
             switch unwind {
             case .awaitEntry:
-                effects.append(.send(SessionMail.toRoom(room.id, Session.leaveRequest(id, reason))))
+                effects.append(.send(SessionMail.toRoom(room.id, leaveRequest(reason))))
                 state = .closing(account, .awaitLeft(room.id), reason)
             case .awaitLogin, .awaitLeft: break  // Stale: no entry in flight.
             }
         case .moveRefused:
             switch unwind {
             case .awaitEntry:
-                effects.append(.send(SessionMail.toRoom(RoomID.global, Session.leaveRequest(id, reason))))
+                effects.append(.send(SessionMail.toRoom(RoomID.global, leaveRequest(reason))))
                 state = .closing(account, .awaitLeft(.global), reason)
             case .awaitLogin, .awaitLeft: break  // Stale: no move in flight.
             }
@@ -534,9 +538,10 @@ public struct Session: ChatActor, Hashable {
         }
     }
 
-    /// A closing session's way out of its room: quiet at shutdown, when everyone goes.
-    private static func leaveRequest(_ id: SessionID, _ reason: LogoutReason) -> MemberRequest {
-        reason == .shutdown ? .leaveAtShutdown(id) : .leave(id)
+    /// A closing session's way out of its room: a quit the others hear (the connection
+    /// ended), quiet at shutdown, when everyone goes.
+    private func leaveRequest(_ reason: LogoutReason) -> MemberRequest {
+        reason == .shutdown ? .leaveAtShutdown(id) : .quit(id, message: quitMessage)
     }
 
     private mutating func finish(_ effects: inout [SessionEffect]) {

@@ -9,7 +9,7 @@ public enum DisplayStyle: Equatable, Sendable {
     case ownMessage
     /// A whisper to you.
     case whisper
-    /// Someone joined or left; a room was created or closed.
+    /// Someone joined, left or quit; a room was created or closed.
     case event
     /// The server says your command worked (`OK`), or a listing (`USERS`, `ROOMS`).
     case success

@@ -161,6 +161,24 @@ struct RoomTests {
         #expect(room.receive(.shutdown, now: t0) == [.retire])
     }
 
+    @Test("the others hear a disconnect as quit, with its /quit message, and a /leave as left")
+    func quitAndLeaveEvents() {
+        var room = Room(id: RoomID(1), name: name("lounge"), historyLines: 0)
+        let s3 = SessionID(3)
+        for (session, account) in [(s1, "alice"), (s2, "bob"), (s3, "carol")] {
+            _ = room.receive(.admit(session, name(account), created: session == s1), now: t0)
+        }
+        let quit = room.receive(.member(.quit(s2, message: nil)), now: t0)
+        #expect(quit.mail.contains(.session(s1, .deliver(.event(room: name("lounge"), text: "bob quit")))))
+        #expect(quit.mail.contains(.session(s2, .left(RoomID(1)))))
+        let said = room.receive(.member(.quit(s3, message: "off to bed")), now: t0)
+        #expect(
+            said.mail.contains(.session(s1, .deliver(.event(room: name("lounge"), text: "carol quit: off to bed")))))
+        _ = room.receive(.admit(s2, name("bob"), created: false), now: t0)
+        let left = room.receive(.member(.leave(s2)), now: t0)
+        #expect(left.mail.contains(.session(s1, .deliver(.event(room: name("lounge"), text: "bob left")))))
+    }
+
     @Test("a room waits for the store's answers before it retires")
     func retireAfterStore() {
         var room = Room(id: RoomID(1), name: name("lounge"), historyLines: 0)

@@ -40,8 +40,10 @@ struct CommandTests {
         #expect(parse("/me waves at everyone") == .success(.act("waves at everyone")))
         #expect(parse("/me ") == .failure(.missingArgument(command: "me", argument: "ACTION")))
         #expect(parse("/help") == .success(.help))
-        #expect(parse("/quit") == .success(.quit))
-        #expect(parse("/exit") == .success(.quit))
+        #expect(parse("/quit") == .success(.quit(message: nil)))
+        #expect(parse("/quit gone fishing") == .success(.quit(message: "gone fishing")))
+        #expect(parse("/quit   ") == .success(.quit(message: nil)))
+        #expect(parse("/exit") == .success(.quit(message: nil)))
     }
 
     @Test("an unknown command is named in its error")

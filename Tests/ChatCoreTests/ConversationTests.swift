@@ -110,7 +110,7 @@ struct ConversationTests {
         #expect(chat.sessions[first]?.isFinished == true)
         #expect(chat.lines(second) == ["OK logged in as alice; you are in global"])
         #expect(chat.lobby.globalMembers.values.filter { $0 == name("alice") }.count == 1)
-        #expect(chat.lines(watcher) == ["EVENT global alice left", "EVENT global alice joined"])
+        #expect(chat.lines(watcher) == ["EVENT global alice quit", "EVENT global alice joined"])
         let retired = try #require(chat.log.firstIndex(of: .retiredSession(first)))
         let entered = try #require(chat.log.firstIndex(of: .sent(.session(second, .entered(.global)))))
         #expect(retired < entered)

@@ -267,7 +267,7 @@ struct IRCSessionTests {
         #expect(out.ircLines == ["PING :parley"])
         out = session.tick(now: t0 + .seconds(150))
         #expect(out.ircLines == ["ERROR :Closing link: Ping timeout: 60 seconds"])
-        #expect(out.mail == [.lobby(.member(.leave(id)))])
+        #expect(out.mail == [.lobby(.member(.quit(id, message: nil)))])
         #expect(out.contains(.closeConnection))
     }
 
@@ -281,13 +281,21 @@ struct IRCSessionTests {
         #expect(session.pendingWake == t0 + .seconds(190))
     }
 
-    @Test("QUIT says ERROR, closes and unwinds out of the room")
+    @Test("QUIT says ERROR, closes and quits the room with its reason")
     func quit() {
         var session = welcomed()
-        let out = session.bytesReceived(irc("QUIT :bye"), now: t0)
+        let out = session.bytesReceived(irc("QUIT :gone fishing"), now: t0)
         #expect(out.ircLines == ["ERROR :Closing link: see you"])
         #expect(out.contains(.closeConnection))
-        #expect(out.mail == [.lobby(.member(.leave(id)))])
+        #expect(out.mail == [.lobby(.member(.quit(id, message: "gone fishing")))])
+    }
+
+    @Test("a QUIT reason Parley's line cannot carry still quits, with no reason")
+    func quitUnsayableReason() {
+        var session = welcomed()
+        let out = session.bytesReceived(irc("QUIT :bell\u{7}"), now: t0)
+        #expect(out.contains(.closeConnection))
+        #expect(out.mail == [.lobby(.member(.quit(id, message: nil)))])
     }
 
     @Test("MODE, TOPIC, WHOIS and WHO get minimal well-formed answers")
@@ -329,6 +337,15 @@ struct IRCSessionTests {
         #expect(out.ircLines == [":bob!bob@parley JOIN :#global"])
         let left = session.receive(.deliver(.event(room: .global, text: "bob left")), now: t0)
         #expect(left.ircLines == [":bob!bob@parley PART :#global"])
+    }
+
+    @Test("someone whose connection ended is QUIT from them, with their /quit message if they gave one")
+    func quitEvents() {
+        var session = welcomed()
+        let bare = session.receive(.deliver(.event(room: .global, text: "bob quit")), now: t0)
+        #expect(bare.ircLines == [":bob!bob@parley QUIT :Quit"])
+        let said = session.receive(.deliver(.event(room: .global, text: "carol quit: off to bed")), now: t0)
+        #expect(said.ircLines == [":carol!carol@parley QUIT :off to bed"])
     }
 
     @Test("CTCP ACTION to the channel is /me, and an ACTION line arrives as CTCP ACTION")

@@ -74,7 +74,8 @@ struct SessionTests {
         let lounge = RoomRef(id: RoomID(3), name: name("lounge"))
         #expect(session.bytesReceived(bytes("/join lounge"), now: t0).mail == [.lobby(.join(id, room: name("lounge")))])
         _ = session.connectionLost(now: t0)
-        #expect(session.receive(.entered(lounge), now: t0) == [.send(.room(RoomID(3), .member(.leave(id))))])
+        #expect(
+            session.receive(.entered(lounge), now: t0) == [.send(.room(RoomID(3), .member(.quit(id, message: nil))))])
         #expect(
             session.receive(.left(RoomID(3)), now: t0) == [
                 .send(.gate(.logout(id, name("alice"), reason: .disconnected))), .retire,
@@ -122,7 +123,7 @@ struct SessionTests {
         let effects = session.bytesReceived(flood, now: t0)
         #expect(effects.contains(.write(.bye(.flood, "too many lines too fast"))))
         #expect(effects.contains(.closeConnection))
-        #expect(effects.mail.contains(.lobby(.member(.leave(id)))))
+        #expect(effects.mail.contains(.lobby(.member(.quit(id, message: nil)))))
     }
 
     @Test("a reader that falls too far behind is closed with BYE slow-reader")
@@ -165,7 +166,7 @@ struct SessionTests {
         var session = loggedInSession()
         let effects = session.bytesReceived(bytes("/leave"), now: t0)
         #expect(effects.prefix(2) == [.write(.bye(.goodbye, "you left global")), .closeConnection])
-        #expect(effects.mail == [.lobby(.member(.leave(id)))])
+        #expect(effects.mail == [.lobby(.member(.quit(id, message: nil)))])
     }
 
     @Test("a replaced session says why, closes, and leaves its room")
@@ -176,7 +177,7 @@ struct SessionTests {
             effects == [
                 .write(.bye(.replaced, "your account logged in from elsewhere")),
                 .closeConnection,
-                .send(.lobby(.member(.leave(id)))),
+                .send(.lobby(.member(.quit(id, message: nil)))),
             ])
         #expect(
             session.receive(.left(.global), now: t0) == [

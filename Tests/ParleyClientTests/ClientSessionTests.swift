@@ -178,7 +178,7 @@ struct ClientSessionTests {
         #expect(heard.contains("* alice joined\n"))
         #expect(heard.contains("[global] alice: hi bob\n"))
         #expect(heard.contains("[whisper] alice -> you: psst\n"))
-        #expect(heard.contains("* alice left\n"))
+        #expect(heard.contains("* alice quit\n"))
         close(ends[0])
         close(outputFD)
         close(errorsFD)

@@ -44,6 +44,15 @@ struct RenderingTests {
                 == DisplayLine("[whisper] bob -> you: psst", .whisper, emphasis: 21))
     }
 
+    @Test("a quit EVENT is a star line, with the quit message when there is one")
+    func quitEvent() {
+        let alice = ChatView(name: "alice", room: "global")
+        #expect(LineRenderer.render("EVENT global carol quit", view: alice) == DisplayLine("* carol quit", .event))
+        #expect(
+            LineRenderer.render("EVENT lounge carol quit: off to bed", view: alice)
+                == DisplayLine("* [lounge] carol quit: off to bed", .event))
+    }
+
     @Test("EVENT is a star line, naming the room when it is not yours")
     func events() {
         #expect(LineRenderer.render("EVENT global carol joined", view: alice) == DisplayLine("* carol joined", .event))

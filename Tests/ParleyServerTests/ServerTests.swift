@@ -100,7 +100,7 @@ struct ServerTests {
         let bob = try LineClient.registered("bob", port: server.port)
         #expect(eventually { server.server.parkedConnections == 2 })
         alice.connection.close()
-        #expect(bob.expect("EVENT global alice left") == "EVENT global alice left")
+        #expect(bob.expect("EVENT global alice quit") == "EVENT global alice quit")
         try bob.send("/users")
         #expect(bob.expect("USERS") == "USERS global bob")
     }

@@ -21,6 +21,7 @@ struct LeakyRoom: RoomBehaviour {
         let start = effects.count
         inner.receive(message, now: now, into: &effects)
         if case .member(.leave(let session)) = message { departed.append(session) }
+        if case .member(.quit(let session, _)) = message { departed.append(session) }
         if case .admit(let session, _, _) = message { departed.removeAll { $0 == session } }
         let line = effects[start...].lazy.compactMap { effect -> ServerLine? in
             if case .session(_, .deliver(let line)) = effect, case .message = line { return line }
@@ -188,6 +189,34 @@ struct HastySession: SessionBehaviour {
         gone = true
         return [.closeConnection, .send(.gate(.logout(inner.id, account, reason: .disconnected))), .retire]
     }
+}
+
+/// A room that takes a member whose connection ended for one that left: the others hear
+/// `NAME left` (an IRC client a PART) for a disconnect, as before issue 16.
+struct PartingRoom: RoomBehaviour {
+    private var inner: Room
+
+    init(id: RoomID, name: Name, historyLines: Int) { inner = Room(id: id, name: name, historyLines: historyLines) }
+
+    var ref: RoomRef { inner.ref }
+    var members: [SessionID: Name] { inner.members }
+    var owner: SessionID? { inner.owner }
+    var isOpen: Bool { inner.isOpen }
+    var isRetired: Bool { inner.isRetired }
+
+    mutating func receive(_ message: RoomMessage, now: Instant, into effects: inout [RoomEffect]) {
+        guard case .member(.quit(let session, _)) = message else {
+            return inner.receive(message, now: now, into: &effects)
+        }
+        inner.receive(.member(.leave(session)), now: now, into: &effects)
+    }
+}
+
+enum PartingRoomActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = Gate
+    typealias LobbyActor = Lobby
+    typealias RoomActor = PartingRoom
 }
 
 enum KickLeakyRoomActors: ActorKit {

@@ -20,6 +20,7 @@ enum Plant: String, CaseIterable {
     case staleNamesIRC = "stale-names-irc"
     case laxRegistrar = "lax-registrar"
     case anyoneKicks = "anyone-kicks"
+    case partingRoom = "parting-room"
 
     /// Runs one seed with this plant.
     func run(seed: UInt64, options: SimulationOptions) -> RunReport {
@@ -61,6 +62,8 @@ enum Plant: String, CaseIterable {
             return Simulation.run(seed: seed, options: options, actors: LaxRegistrarActors.self, recordDecisions: true)
         case .anyoneKicks:
             return Simulation.run(seed: seed, options: options, actors: AnyoneKicksActors.self, recordDecisions: true)
+        case .partingRoom:
+            return Simulation.run(seed: seed, options: options, actors: PartingRoomActors.self, recordDecisions: true)
         }
     }
 
@@ -101,6 +104,8 @@ enum Plant: String, CaseIterable {
             return Simulation.fixture(for: report, goal: goal, actors: LaxRegistrarActors.self, plant: rawValue)
         case .anyoneKicks:
             return Simulation.fixture(for: report, goal: goal, actors: AnyoneKicksActors.self, plant: rawValue)
+        case .partingRoom:
+            return Simulation.fixture(for: report, goal: goal, actors: PartingRoomActors.self, plant: rawValue)
         }
     }
 
@@ -124,6 +129,7 @@ enum Plant: String, CaseIterable {
         case .staleNamesIRC: return try Simulation.replay(fixture, actors: StaleNamesIRCActors.self)
         case .laxRegistrar: return try Simulation.replay(fixture, actors: LaxRegistrarActors.self)
         case .anyoneKicks: return try Simulation.replay(fixture, actors: AnyoneKicksActors.self)
+        case .partingRoom: return try Simulation.replay(fixture, actors: PartingRoomActors.self)
         }
     }
 }

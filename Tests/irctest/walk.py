@@ -433,7 +433,8 @@ def main():
     b.send("QUIT :bye")
     b.expect(lambda m: m.command == "ERROR", "ERROR on QUIT")
     b.closed_after("closed after QUIT")
-    a.expect(lambda m: m.command in ("QUIT", "PART") and m.source.startswith(bob + "!"), "sees bob leave")
+    a.expect(lambda m: m.command == "QUIT" and m.source.startswith(bob + "!") and m.params[-1:] == ["bye"],
+             "sees bob QUIT with his reason")
     a.send("QUIT")
     a.expect(lambda m: m.command == "ERROR", "ERROR on QUIT")
     p.send("/quit")

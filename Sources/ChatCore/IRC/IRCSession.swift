@@ -294,7 +294,7 @@ public struct IRCSession: ConnectionSession, Hashable {
                 IRCMessage(source: serverName, "PONG", [serverName] + parameters.prefix(1)),
                 &effects)
         case "PONG": pingSent = nil
-        case "QUIT": feed("/quit", now: now, &effects)
+        case "QUIT": feed(IRCSession.quitLine(parameters.first), now: now, &effects)
         case "NICK", "USER", "PASS", "AUTHENTICATE", "REGISTER":
             switch state {
             case .registering(var registration):
@@ -924,14 +924,34 @@ public struct IRCSession: ConnectionSession, Hashable {
         }
     }
 
+    /// QUIT's reason as the `/quit` message, its colours and bold dropped, when Parley's line
+    /// can carry it (no control characters, within a line); else a bare `/quit`, which
+    /// always closes.
+    static func quitLine(_ reason: String?) -> String {
+        guard let reason = reason.map(IRCText.strippingFormatting), reason.contains(where: { $0 != " " && $0 != "\t" }),
+            !reason.unicodeScalars.contains(where: Command.isControl),
+            reason.utf8.count + 6 <= Limits.maxLineBytes
+        else { return "/quit" }
+        return "/quit \(reason)"
+    }
+
     private mutating func event(room: Name, _ text: String, now: Instant, _ effects: inout [SessionEffect]) {
         let words = text.split(separator: " ")
         if words.count == 2, let who = Name(words[0]) {
             switch words[1] {
             case "joined": return emit(fromUser(who.text, "JOIN", ["#\(room)"], now: now), &effects)
             case "left": return emit(fromUser(who.text, "PART", ["#\(room)"], now: now), &effects)
+            case "quit": return emit(fromUser(who.text, "QUIT", ["Quit"], now: now), &effects)
             default: break
             }
+        }
+        // "NAME quit: MESSAGE": the connection ended with a /quit message.
+        if words.count >= 3, words[1] == "quit:", let who = Name(words[0]),
+            let colon = text.firstRange(of: ": ")
+        {
+            // A Parley /quit message may be 4,096 bytes; an IRC line holds its first piece.
+            let reason = IRCText.pieces(String(text[colon.upperBound...]), maxBytes: 300)[0]
+            return emit(fromUser(who.text, "QUIT", [reason], now: now), &effects)
         }
         // "NAME was kicked by KICKER[: REASON]": a KICK from the kicker.
         if words.count >= 5, words[1] == "was", words[2] == "kicked", words[3] == "by", let victim = Name(words[0]),
