@@ -90,10 +90,7 @@ struct TeethTests {
     func channelWhisperIRC() throws { #expect(try hunt(.channelWhisperIRC).invariant == .ircRendering) }
 
     @Test("an IRC session that answers NAMES from a stale list is caught and shrunk")
-    func staleNamesIRC() throws {
-        // 38 since a disconnect's leave became a quit: its shrink takes another path.
-        #expect(try hunt(.staleNamesIRC, atMost: 40).invariant == .ircRendering)
-    }
+    func staleNamesIRC() throws { #expect(try hunt(.staleNamesIRC).invariant == .ircRendering) }
 
     @Test("every planted fixture still fails with its plant", arguments: plantedFixtures)
     func plantedFixtureFails(_ file: URL) throws {
