@@ -51,13 +51,17 @@ struct LoginLedger: Sendable {
     /// A login the Gate took on (it asked the store for the account).
     struct Login: Hashable, Sendable {
         let account: Int
+        /// The address's key (an IPv6 /64 as one), for the address-wide counts, and the
+        /// address itself, for the (account, address) pair.
         let address: Int
+        let exact: Int
         let session: SessionID
     }
 
     /// A password check: a verify the Gate sent the hashing pool for a login.
     struct Check: Hashable, Sendable {
         let account: Int
+        let exact: Int
         let sent: Instant
         var open = true
         var matched = false
@@ -119,7 +123,8 @@ extension World {
     mutating func checkLoginPolicy(_ message: GateMessage, _ effects: [GateEffect]) {
         switch message {
         case .login(let session, let name, _, let address):
-            let from = logins.address(address)
+            let from = logins.address(AddressKey.of(address))
+            let exact = logins.address(address)
             if refusedAsRateLimited(session, effects) {
                 hazards.insert(.loginThrottled)
                 if !logins.failedFrom[from], logins.openPerAddress[from] == 0 {
@@ -132,7 +137,7 @@ extension World {
             logins.open(session, at: from)
             for case .store(.fetchAccount(let ticket, _, _)) in effects {
                 logins.logins[ticket] = LoginLedger.Login(
-                    account: logins.account(name.key), address: from, session: session)
+                    account: logins.account(name.key), address: from, exact: exact, session: session)
             }
         case .register(let session, _, _, let address):
             checkRegistration(session, from: address, effects)
@@ -228,7 +233,7 @@ extension World {
             guard check.open || (!check.matched && now - check.sent < window) else { continue }
             live.append(index)
             address += 1
-            if check.account == login.account {
+            if check.account == login.account, check.exact == login.exact {
                 pair += 1
                 if check.open { pairOpen += 1 }
             }
@@ -239,11 +244,11 @@ extension World {
         logins.checkIndex[ticket] = (logins.checks.count, login.address)
         live.append(logins.checks.count)
         logins.live[login.address] = live
-        logins.checks.append(LoginLedger.Check(account: login.account, sent: now))
-        let key = login.account << 16 | login.address
+        logins.checks.append(LoginLedger.Check(account: login.account, exact: login.exact, sent: now))
+        let key = login.account << 16 | login.exact
         if let filled = logins.filled[key], now - filled >= window { hazards.insert(.guessWindowReopened) }
         if pair >= limits.maxFailedLogins { logins.filled[key] = now }
-        let account = logins.accounts[login.account], from = logins.addresses[login.address]
+        let account = logins.accounts[login.account], from = logins.addresses[login.exact]
         if pair > limits.maxFailedLogins {
             return fail(
                 .failedLoginBound,
@@ -253,7 +258,8 @@ extension World {
         if address > limits.maxFailedLoginsPerAddress, !exempt(from) {
             fail(
                 .failedLoginBound,
-                "\(address) checks from \(from) within \(window); the limit is \(limits.maxFailedLoginsPerAddress)")
+                "\(address) checks from \(logins.addresses[login.address]) within \(window); the limit is \(limits.maxFailedLoginsPerAddress)"
+            )
         }
     }
 

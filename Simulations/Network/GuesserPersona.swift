@@ -43,7 +43,13 @@ public struct GuessingPlan: Codable, Equatable, Sendable {
         let count = random.within(1...min(3, world.clients))
         let guessers = Array((world.clients - count + 1)...world.clients)
         if count > 1, random.chance(0.7) {
-            world.addresses = (1...world.clients).map { guessers.contains($0) ? sharedAddress : "10.0.0.\($0)" }
+            // Behind one IPv4 address, or, in some seeds, each on its own address of one IPv6
+            // /64, which the per-address limits count as one address.
+            let sameSite = random.chance(0.3)
+            world.addresses = (1...world.clients).map {
+                guard guessers.contains($0) else { return "10.0.0.\($0)" }
+                return sameSite ? "2001:db8:9:9::\($0)" : sharedAddress
+            }
         }
         return GuessingPlan(
             guessers: guessers,
