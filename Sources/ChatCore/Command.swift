@@ -45,11 +45,17 @@ public enum Command: Hashable, Sendable {
         return parsed
     }
 
+    /// Nothing but spaces and tabs: such a line asks for nothing and gets no answer, and
+    /// such an argument is no argument. Every front end asks this, so all agree.
+    public static func isBlank(_ text: some StringProtocol) -> Bool {
+        !text.contains { $0 != " " && $0 != "\t" }
+    }
+
     private static func parse(text: String, minPasswordBytes: Int) -> Result<Command, CommandError>? {
         guard !text.unicodeScalars.contains(where: Command.isControl) else {
             return .failure(.controlCharacters)
         }
-        guard text.contains(where: { $0 != " " && $0 != "\t" }) else { return nil }
+        guard !isBlank(text) else { return nil }
         guard text.hasPrefix("/") else { return .success(.say(text)) }
         return parseCommand(text.dropFirst(), minPasswordBytes: minPasswordBytes)
     }
@@ -95,7 +101,7 @@ public enum Command: Hashable, Sendable {
         case "history": return history(rest)
         case "help": return .success(.help)
         case "quit", "exit":
-            return .success(.quit(message: rest.contains { $0 != " " && $0 != "\t" } ? String(rest) : nil))
+            return .success(.quit(message: !isBlank(rest) ? String(rest) : nil))
         default: return .failure(.unknownCommand(String(word.prefix(32))))
         }
     }
@@ -127,7 +133,7 @@ public enum Command: Hashable, Sendable {
         guard !word.isEmpty else { return .failure(.missingArgument(command: command, argument: "NAME")) }
         guard let name = Name(word) else { return .failure(.badName) }
         let reason = rest.dropFirst(word.count).drop { $0 == " " }
-        return .success((name, reason.contains(where: { $0 != " " && $0 != "\t" }) ? String(reason) : nil))
+        return .success((name, !isBlank(reason) ? String(reason) : nil))
     }
 
     private static func passwords(_ rest: Substring, minPasswordBytes: Int) -> Result<Command, CommandError> {
@@ -151,7 +157,7 @@ public enum Command: Hashable, Sendable {
     }
 
     private static func action(_ rest: Substring) -> Result<Command, CommandError> {
-        guard rest.contains(where: { $0 != " " && $0 != "\t" }) else {
+        guard !isBlank(rest) else {
             return .failure(.missingArgument(command: "me", argument: "ACTION"))
         }
         return .success(.act(String(rest)))
@@ -170,7 +176,7 @@ public enum Command: Hashable, Sendable {
         guard !target.isEmpty else { return .failure(.missingArgument(command: "whisper", argument: "TARGET")) }
         guard let name = Name(target) else { return .failure(.badName) }
         let message = rest.dropFirst(target.count).drop { $0 == " " }
-        guard message.contains(where: { $0 != " " && $0 != "\t" }) else {
+        guard !isBlank(message) else {
             return .failure(.missingArgument(command: "whisper", argument: "MESSAGE"))
         }
         return .success(.whisper(to: name, text: String(message)))

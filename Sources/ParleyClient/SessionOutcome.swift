@@ -92,7 +92,7 @@ public struct PendingReplies: Equatable, Sendable {
 
     /// A line was sent. Blank lines get no answer, so they are not counted.
     public mutating func sent(_ line: String) {
-        if line.contains(where: { $0 != " " && $0 != "\t" }) { outstanding += 1 }
+        if !Command.isBlank(line) { outstanding += 1 }
     }
 
     /// A server line arrived; `me` is the account this session is logged in as, if known.

@@ -646,7 +646,7 @@ public struct IRCSession: ConnectionSession, Hashable {
         }
         // Only spaces and tabs once the formatting is gone: Parley's parser ignores such a
         // line, so it would never be answered and would hold up everything behind it.
-        guard text.contains(where: { $0 != " " && $0 != "\t" }) else {
+        guard !Command.isBlank(text) else {
             return .refused(numeric: "412", ["No text to send"])
         }
         if target.hasPrefix("#") {
@@ -928,7 +928,7 @@ public struct IRCSession: ConnectionSession, Hashable {
     /// can carry it (no control characters, within a line); else a bare `/quit`, which
     /// always closes.
     static func quitLine(_ reason: String?) -> String {
-        guard let reason = reason.map(IRCText.strippingFormatting), reason.contains(where: { $0 != " " && $0 != "\t" }),
+        guard let reason = reason.map(IRCText.strippingFormatting), !Command.isBlank(reason),
             !reason.unicodeScalars.contains(where: Command.isControl),
             reason.utf8.count + 6 <= Limits.maxLineBytes
         else { return "/quit" }
