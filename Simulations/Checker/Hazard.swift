@@ -48,6 +48,9 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     case banRacingLogin = "ban-racing-login"
     /// A session arrived at a room whose ownership had passed on.
     case ownerLeftWhileJoining = "owner-left-while-joining"
+    /// The store failed a message whose sender the room had kicked while the store had it
+    /// (the sender hears nothing of it).
+    case kickedSenderStoreFailed = "kicked-sender-store-failed"
     /// A room delivered a message while a session waited for that room's history: the
     /// message was stored while the history read was in flight.
     case storedWhileJoining = "stored-while-joining"
@@ -69,12 +72,12 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     /// the room says the session left, not that it quit.
     case leaveRacingQuit = "leave-racing-quit"
 
-    var bit: UInt32 { 1 << UInt32(Hazard.allCases.firstIndex(of: self)!) }
+    var bit: UInt64 { 1 << UInt64(Hazard.allCases.firstIndex(of: self)!) }
 }
 
 /// The hazards a run has met so far.
 public struct Hazards: Equatable, Sendable {
-    public private(set) var bits: UInt32 = 0
+    public private(set) var bits: UInt64 = 0
 
     public init() {}
 

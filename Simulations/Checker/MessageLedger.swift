@@ -61,6 +61,9 @@ struct MessageEntry: Hashable, Sendable {
     var room = RoomID.global
     var acceptStep = 0
     var seq = 0
+    /// A room message whose sender the room kicked while the store had it: whatever the
+    /// store says, the sender is owed no answer for it.
+    var senderKicked = false
 }
 
 /// Every tagged text of the run, by client and number: arrays, not dictionaries, so
@@ -83,6 +86,20 @@ struct MessageLedger: Sendable {
             precondition(tag.client <= entries.count, "a tag names a client of this world")
             while entries[tag.client - 1].count < tag.number { entries[tag.client - 1].append(MessageEntry()) }
             entries[tag.client - 1][tag.number - 1] = newValue
+        }
+    }
+
+    /// The room messages `sender` (a slot) had in `room` at the store when the room kicked
+    /// it: taken, and the store's answer not yet back at the room (it may have answered).
+    mutating func noteKicked(sender: Int, from room: RoomID) {
+        for client in entries.indices {
+            for index in entries[client].indices {
+                let entry = entries[client][index]
+                guard entry.sender == sender, entry.room == room, entry.target == nil,
+                    [.accepted, .stored, .failed].contains(entry.stage)
+                else { continue }
+                entries[client][index].senderKicked = true
+            }
         }
     }
 

@@ -21,6 +21,7 @@ extension World {
             case .session(let id, .kicked(let from, _))?:
                 guard let slot = slot(id) else { continue }
                 observed.kickedFrom[slot] = from
+                observed.messages.noteKicked(sender: slot, from: from)
                 hazards.insert(.kick)
             default:
                 continue

@@ -276,12 +276,16 @@ extension World {
             guard whispered.isEmpty else { return fail(.roomDelivery, "\(tag.text) was delivered as a whisper") }
             deliver(tag, &entry, in: room, &book, members, to: recipients)
         case (false, .failed):
-            guard recipients.isEmpty, errors == 1 else {
+            // A sender kicked while the store had it hears nothing of it (the kick was the last word).
+            let owed = entry.senderKicked ? 0 : 1
+            if entry.senderKicked { hazards.insert(.kickedSenderStoreFailed) }
+            guard recipients.isEmpty, errors == owed else {
                 return fail(
                     .storeMatchesDeliveries,
-                    "the store failed \(tag.text), yet \(recipients.count) got it and its sender \(errors) errors")
+                    "the store failed \(tag.text), yet \(recipients.count) got it and its sender \(errors) errors (owed \(owed))"
+                )
             }
-            observed.sessions[entry.sender].audit.sayFailuresOwed += 1
+            observed.sessions[entry.sender].audit.sayFailuresOwed += owed
         case (true, .stored):
             whisper(tag, entry, in: room, to: whispered, errors: errors, oks: oks)
         case (true, .failed):

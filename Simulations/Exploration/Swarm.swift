@@ -45,9 +45,13 @@ public enum Swarm {
             world.operatorAccounts = [accounts[chat.within(0...(accounts.count - 1))]]
         }
         if chat.chance(0.8) { plan.moderation = Double(chat.within(5...30)) / 100 }
+        // Some of those seeds keep the store failing half the time, so that a kick meets a
+        // message of its target's that the store then fails (kicked-sender-store-failed).
+        var storm = SeededRandom(seed: seed, stream: 16)
+        if plan.moderation != nil, options.faults, storm.chance(0.3) { plan.storeFailure = 1 }
         // A password floor lowered as for a test suite, one seed in five (the model checks
         // passwords by it); a stream of its own.
-        var floor = SeededRandom(seed: seed, stream: 14)
+        var floor = SeededRandom(seed: seed, stream: 15)
         if floor.chance(0.2) { world.limits.minPasswordBytes = floor.within(Limits.minPasswordBytesAllowed) }
         world.ircClients = ircClients(seed: seed, world: world, plan: plan, options: options)
         return (world, plan)

@@ -19,6 +19,10 @@ struct Roster: Hashable, Sendable {
     private(set) var order: [SessionID] = []
     private var byName: [String: SessionID] = [:]
     private var awaitingStore: [Ticket: Pending] = [:]
+    /// Messages and actions of members since kicked, still at the store: whatever the
+    /// store says, their senders hear nothing more of them (the kick notice was the room's
+    /// last word to them), as they would not see them delivered.
+    private var kickedSenders: Set<Ticket> = []
     /// Kicked sessions whose `leave` has not arrived yet: their mail may still be on its
     /// way here, so a temporary room does not empty (and retire) before it has.
     private(set) var departing: Set<SessionID> = []
@@ -186,10 +190,18 @@ struct Roster: Hashable, Sendable {
                 byName[target.key] == session ? "you cannot kick yourself; /leave" : "\(target) is not in \(room.name)"
             return effects.append(.session(session, .deliver(.error(.noSuchUser, text))))
         }
+        guard let spelled = members[victim] else { preconditionFailure("byName names members only") }
         let why = reason.map { ": \($0)" } ?? ""
         // The member's name as its account spells it, not as the kicker typed it.
-        let name = release(victim, event: "\(members[victim] ?? target) was kicked by \(kicker)\(why)", &effects)
+        let name = release(victim, event: "\(spelled) was kicked by \(kicker)\(why)", &effects)
         departing.insert(victim)
+        for (ticket, pending) in awaitingStore where pending.sender == victim {
+            switch pending {
+            case .message, .action: kickedSenders.insert(ticket)
+            // A whisper is answered whatever happens (sent, no such user, not stored).
+            case .whisper: continue
+            }
+        }
         let whereTo = room.isGlobal ? "" : "; you are in global"
         let notice = ServerLine.event(
             room: room.name, text: "you were kicked from \(room.name) by \(kicker)\(why)\(whereTo)")
@@ -216,6 +228,7 @@ struct Roster: Hashable, Sendable {
         switch reply {
         case .messageStored(let ticket):
             guard let pending = awaitingStore.removeValue(forKey: ticket) else { return }
+            kickedSenders.remove(ticket)
             deliver(pending, &effects)
         case .history(let ticket, let entries):
             historyRead(ticket, entries, &effects)
@@ -223,6 +236,7 @@ struct Roster: Hashable, Sendable {
             historyRead(ticket, nil, &effects)
         case .failed(let ticket):
             guard let pending = awaitingStore.removeValue(forKey: ticket) else { return }
+            if kickedSenders.remove(ticket) != nil { return }
             let line = ServerLine.error(.storeFailed, "your message could not be saved; nobody got it")
             effects.append(.session(pending.sender, .deliver(line)))
         case .accountCreated, .accountNameTaken, .accountFound, .accountMissing, .accountBanned, .banChanged:

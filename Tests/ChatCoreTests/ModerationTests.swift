@@ -132,6 +132,28 @@ struct ModerationTests {
             !kicked.contains { if case .session(SessionID(2), .deliver) = $0 { return true } else { return false } })
     }
 
+    @Test("a kicked member hears nothing of its message the store then fails; a member still there hears the error")
+    func kickedSenderHearsNoStoreFailure() throws {
+        var room = Room(id: RoomID(1), name: name("den"), historyLines: 0)
+        _ = room.receive(.admit(SessionID(1), name("alice"), created: true), now: t0)
+        _ = room.receive(.admit(SessionID(2), name("bob"), created: false), now: t0)
+        func said(_ id: UInt64, _ text: String) -> Ticket? {
+            let effects = room.receive(.member(.say(SessionID(id), text: text)), now: t0)
+            guard case .store(.appendMessage(let ticket, _, _))? = effects.first else { return nil }
+            return ticket
+        }
+        let bobs = try #require(said(2, "from bob"))
+        let alices = try #require(said(1, "from alice"))
+        _ = room.receive(
+            .member(.kick(SessionID(1), by: name("alice"), target: name("bob"), reason: nil, asOperator: false)),
+            now: t0)
+        #expect(room.receive(.store(.failed(bobs)), now: t0).isEmpty)
+        #expect(
+            room.receive(.store(.failed(alices)), now: t0) == [
+                .session(SessionID(1), .deliver(.error(.storeFailed, "your message could not be saved; nobody got it")))
+            ])
+    }
+
     @Test("a session kicked out of a temporary room re-enters global with no OK")
     func kickedSessionReturns() {
         var session = Session(id: SessionID(1), address: "a", now: t0)

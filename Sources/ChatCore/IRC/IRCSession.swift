@@ -967,9 +967,11 @@ public struct IRCSession: ConnectionSession, Hashable {
             channel == room
         {
             state = .welcomed(account, channel: .global)
-            // What was in flight there gets an error from the room, or nothing (a message
-            // the store still held when the room let go of this session): none of it is
-            // owed an answer now, and nothing goes on until the session is back in global.
+            // What was in flight there gets an error from the room before its `left` (which
+            // the inner session waits for before it re-enters global), or nothing at all (a
+            // message the store still held at the kick: the room says nothing more of it to a
+            // member it kicked): none of it is owed an answer now, and nothing goes on until
+            // the session is back in global.
             // A whisper waits for an empty queue and holds everything behind it, so it is
             // alone in flight when there is one.
             kickedWhisperUnanswered = inFlight.contains { if case .whisper = $0 { true } else { false } }
