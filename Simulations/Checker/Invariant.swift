@@ -33,6 +33,10 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     /// registration window never exceed the limit, and one is refused as rate-limited only
     /// when the window is full.
     case registrationBound = "registration-bound"
+    /// The hashing pool never holds more jobs than its slots, more than one job from one
+    /// address (loopback excepted, where the server exempts it), or more than one password
+    /// check of one account: the Gate's queue holds the rest (LoginPolicyCheck.swift).
+    case hashingPoolBound = "hashing-pool-bound"
     /// A login from an address that never failed a check and has no other login in flight
     /// is never refused as rate-limited, whatever others guessed at the account.
     case noStrangerLockout = "no-stranger-lockout"
@@ -115,6 +119,8 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
             return "password checks per account and address, and per address, stay within the limit in every window"
         case .registrationBound:
             return "registrations taken on from one address stay within the limit in every window"
+        case .hashingPoolBound:
+            return "the hashing pool holds at most its slots, one job per address and one password check per account"
         case .noStrangerLockout: return "a login from an address with no failed check is never refused as rate-limited"
         case .wrongCredentialsChecked:
             return "wrong-credentials always answers a password check, for missing accounts too"

@@ -87,6 +87,17 @@ struct LoginLedger: Sendable {
     /// The registrations the Gate took on, by address key, the latest few (never more than
     /// the limit plus one).
     var registrations: [String: [Instant]] = [:]
+    /// A job at the hashing pool: the exact address's number and, for a login's check, the
+    /// account's (nil: a registration's hash, or a `/passwd` job).
+    struct PoolJob: Hashable, Sendable {
+        let address: Int
+        let account: Int?
+    }
+
+    /// The jobs the Gate has sent the hashing pool and the pool has not answered.
+    var atPool: [Ticket: PoolJob] = [:]
+    /// The exact address (its number) each session last asked the Gate from, by slot.
+    var slotAddresses: [Int: Int] = [:]
 
     mutating func account(_ key: String) -> Int {
         if let index = accounts.firstIndex(of: key) { return index }
@@ -122,6 +133,15 @@ extension World {
     /// The login policy's invariants, for one step of the Gate.
     mutating func checkLoginPolicy(_ message: GateMessage, _ effects: [GateEffect]) {
         switch message {
+        case .login(let session, _, _, let address), .register(let session, _, _, let address),
+            .changePassword(let session, _, _, _, let address):
+            if let slot = slot(session) { logins.slotAddresses[slot] = logins.address(address) }
+        case .hashed(let ticket, _), .hashFailed(let ticket), .verified(let ticket, _, _):
+            logins.atPool[ticket] = nil
+        default:
+            break
+        }
+        switch message {
         case .login(let session, let name, _, let address):
             let from = logins.address(AddressKey.of(address))
             let exact = logins.address(address)
@@ -155,8 +175,11 @@ extension World {
         }
         for effect in effects {
             switch effect {
+            case .hasher(.hash(let ticket, _)):
+                toPool(ticket)
             case .hasher(.verify(let ticket, _, _)):
                 checked(ticket)
+                toPool(ticket)
             case .session(let id, .loginRefused(let code, _)):
                 if code == .wrongCredentials { requireCheck(before: id, message) }
                 logins.close(id)
@@ -259,6 +282,31 @@ extension World {
             fail(
                 .failedLoginBound,
                 "\(address) checks from \(logins.addresses[login.address]) within \(window); the limit is \(limits.maxFailedLoginsPerAddress)"
+            )
+        }
+    }
+
+    /// A job goes to the hashing pool: within its slots, alone from its address (unless
+    /// exempt), and for a login's check alone for its account.
+    private mutating func toPool(_ ticket: Ticket) {
+        guard let owner = ticketOwners[ticket], let address = logins.slotAddresses[owner] else { return }
+        let job = LoginLedger.PoolJob(address: address, account: logins.logins[ticket]?.account)
+        logins.atPool[ticket] = job
+        let jobs = logins.atPool.values
+        if let slots = limits.hashingSlots, jobs.count > slots {
+            return fail(
+                .hashingPoolBound, "the Gate sent the hashing pool \(jobs.count) jobs at once; it has \(slots) slots")
+        }
+        let from = logins.addresses[address]
+        if !exempt(from), jobs.count(where: { $0.address == address }) > 1 {
+            return fail(
+                .hashingPoolBound, "the Gate sent the hashing pool a second job from \(from) before the first came back"
+            )
+        }
+        if let account = job.account, jobs.count(where: { $0.account == account }) > 1 {
+            fail(
+                .hashingPoolBound,
+                "the Gate sent the hashing pool a second password check of \(logins.accounts[account]) before the first came back"
             )
         }
     }

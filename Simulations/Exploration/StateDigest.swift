@@ -382,7 +382,7 @@ extension SessionModel {
 extension LoginLedger {
     static let digestedFields = [
         "accounts", "addresses", "logins", "checks", "checkIndex", "live", "failedFrom", "openPerAddress",
-        "openLogins", "filled", "registrations",
+        "openLogins", "filled", "registrations", "atPool", "slotAddresses",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -400,5 +400,7 @@ extension LoginLedger {
         hasher.combine(openLogins)
         hasher.combine(filled)
         hasher.combine(registrations)
+        hasher.combine(atPool)
+        hasher.combine(slotAddresses)
     }
 }
