@@ -501,6 +501,32 @@ enum LaxRegistrarActors: ActorKit {
     typealias RoomActor = Room
 }
 
+/// A gate that lets one job more than the pool's slots reach the hashing pool (its own
+/// limits are one looser than the world's).
+struct CrowdedPoolGate: GateBehaviour {
+    private var inner: Gate
+
+    init(limits: Limits) {
+        var crowded = limits
+        crowded.hashingSlots = limits.hashingSlots.map { $0 + 1 }
+        inner = Gate(limits: crowded)
+    }
+
+    var onlineAccounts: [String: SessionID] { inner.onlineAccounts }
+    var attemptsInFlight: Int { inner.attemptsInFlight }
+
+    mutating func receive(_ message: GateMessage, now: Instant, into effects: inout [GateEffect]) {
+        inner.receive(message, now: now, into: &effects)
+    }
+}
+
+enum CrowdedPoolActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = CrowdedPoolGate
+    typealias LobbyActor = Lobby
+    typealias RoomActor = Room
+}
+
 /// A lobby that lets anyone in global kick: it takes every kick as an operator's.
 struct AnyoneKicksLobby: LobbyBehaviour {
     private var inner: Lobby

@@ -19,6 +19,7 @@ enum Plant: String, CaseIterable {
     case channelWhisperIRC = "channel-whisper-irc"
     case staleNamesIRC = "stale-names-irc"
     case laxRegistrar = "lax-registrar"
+    case crowdedPool = "crowded-pool"
     case anyoneKicks = "anyone-kicks"
     case partingRoom = "parting-room"
 
@@ -60,6 +61,8 @@ enum Plant: String, CaseIterable {
             return Simulation.run(seed: seed, options: options, actors: StaleNamesIRCActors.self, recordDecisions: true)
         case .laxRegistrar:
             return Simulation.run(seed: seed, options: options, actors: LaxRegistrarActors.self, recordDecisions: true)
+        case .crowdedPool:
+            return Simulation.run(seed: seed, options: options, actors: CrowdedPoolActors.self, recordDecisions: true)
         case .anyoneKicks:
             return Simulation.run(seed: seed, options: options, actors: AnyoneKicksActors.self, recordDecisions: true)
         case .partingRoom:
@@ -102,6 +105,8 @@ enum Plant: String, CaseIterable {
             return Simulation.fixture(for: report, goal: goal, actors: StaleNamesIRCActors.self, plant: rawValue)
         case .laxRegistrar:
             return Simulation.fixture(for: report, goal: goal, actors: LaxRegistrarActors.self, plant: rawValue)
+        case .crowdedPool:
+            return Simulation.fixture(for: report, goal: goal, actors: CrowdedPoolActors.self, plant: rawValue)
         case .anyoneKicks:
             return Simulation.fixture(for: report, goal: goal, actors: AnyoneKicksActors.self, plant: rawValue)
         case .partingRoom:
@@ -128,6 +133,7 @@ enum Plant: String, CaseIterable {
         case .channelWhisperIRC: return try Simulation.replay(fixture, actors: ChannelWhisperIRCActors.self)
         case .staleNamesIRC: return try Simulation.replay(fixture, actors: StaleNamesIRCActors.self)
         case .laxRegistrar: return try Simulation.replay(fixture, actors: LaxRegistrarActors.self)
+        case .crowdedPool: return try Simulation.replay(fixture, actors: CrowdedPoolActors.self)
         case .anyoneKicks: return try Simulation.replay(fixture, actors: AnyoneKicksActors.self)
         case .partingRoom: return try Simulation.replay(fixture, actors: PartingRoomActors.self)
         }

@@ -77,6 +77,9 @@ struct TeethTests {
     @Test("a gate that takes one registration too many from an address is caught and shrunk")
     func laxRegistrar() throws { #expect(try hunt(.laxRegistrar).invariant == .registrationBound) }
 
+    @Test("a gate that lets one job more than its slots into the hashing pool is caught and shrunk")
+    func crowdedPool() throws { #expect(try hunt(.crowdedPool).invariant == .hashingPoolBound) }
+
     @Test("a lobby that lets anyone in global kick is caught and shrunk")
     func anyoneKicks() throws { #expect(try hunt(.anyoneKicks).invariant == .answerCodes) }
 
