@@ -98,6 +98,8 @@ struct LoginLedger: Sendable {
     var atPool: [Ticket: PoolJob] = [:]
     /// The exact address (its number) each session last asked the Gate from, by slot.
     var slotAddresses: [Int: Int] = [:]
+    /// The jobs waiting for the pool, and the order they must leave in.
+    var queue = HashQueueModel()
 
     mutating func account(_ key: String) -> Int {
         if let index = accounts.firstIndex(of: key) { return index }
@@ -137,7 +139,20 @@ extension World {
             .changePassword(let session, _, _, _, let address):
             if let slot = slot(session) { logins.slotAddresses[slot] = logins.address(address) }
         case .hashed(let ticket, _), .hashFailed(let ticket), .verified(let ticket, _, _):
-            logins.atPool[ticket] = nil
+            if let job = logins.atPool.removeValue(forKey: ticket) {
+                let stillThere = logins.atPool.values.contains { $0.address == job.address }
+                logins.queue.answered(from: job.address, stillAtPool: stillThere)
+            }
+        case .store(.accountFound(let ticket, _, _, _)), .store(.accountMissing(let ticket)):
+            noteWaiting(ticket, effects)
+        case .loginAbandoned(let session):
+            let answered = effects.contains { if case .session(session, _) = $0 { true } else { false } }
+            if answered, let slot = slot(session),
+                let ticket = logins.queue.waiting.keys.first(where: { ticketOwners[$0] == slot }),
+                let job = logins.queue.waiting[ticket]
+            {
+                logins.queue.dropped(ticket, atPool: logins.atPool.values.contains { $0.address == job.address })
+            }
         default:
             break
         }
@@ -176,9 +191,11 @@ extension World {
         for effect in effects {
             switch effect {
             case .hasher(.hash(let ticket, _)):
+                takeTurn(ticket)
                 toPool(ticket)
             case .hasher(.verify(let ticket, _, _)):
                 checked(ticket)
+                takeTurn(ticket)
                 toPool(ticket)
             case .session(let id, .loginRefused(let code, _)):
                 if code == .wrongCredentials { requireCheck(before: id, message) }
@@ -283,6 +300,44 @@ extension World {
                 .failedLoginBound,
                 "\(address) checks from \(logins.addresses[login.address]) within \(window); the limit is \(limits.maxFailedLoginsPerAddress)"
             )
+        }
+    }
+
+    /// The store's answer for a login or registration leaves the Gate with nothing to say
+    /// to its session: its job waits for the pool (it may leave in this same step).
+    private mutating func noteWaiting(_ ticket: Ticket, _ effects: [GateEffect]) {
+        guard let owner = ticketOwners[ticket], let address = logins.slotAddresses[owner] else { return }
+        let session = sessions[owner].id
+        guard !effects.contains(where: { if case .session(session, _) = $0 { true } else { false } }) else { return }
+        logins.queue.enter(ticket, HashQueueModel.Waiting(address: address, account: logins.logins[ticket]?.account))
+    }
+
+    /// A job leaves the queue for the pool: no other address in line may go before it.
+    private mutating func takeTurn(_ ticket: Ticket) {
+        guard let job = logins.queue.waiting[ticket] else { return }
+        let mine = logins.queue.turn(of: job.address)
+        for other in Set(logins.queue.waiting.values.map(\.address)) where other != job.address {
+            let theirs = logins.queue.turn(of: other)
+            guard theirs < mine, inLine(other) else { continue }
+            let from = logins.addresses[job.address], ahead = logins.addresses[other]
+            fail(
+                .hashingPoolBound,
+                "the Gate sent the hashing pool a job from \(from) while \(ahead), served less recently, had one waiting that could go"
+            )
+            break
+        }
+        logins.queue.served(ticket, from: job.address)
+    }
+
+    /// An address is in line when it has nothing at the pool (or is exempt) and a waiting
+    /// job that is not a check of an account already at the pool.
+    private func inLine(_ address: Int) -> Bool {
+        let jobs = logins.atPool.values
+        if !exempt(logins.addresses[address]), jobs.contains(where: { $0.address == address }) { return false }
+        return logins.queue.waiting.values.contains { waiting in
+            guard waiting.address == address else { return false }
+            guard let account = waiting.account else { return true }
+            return !jobs.contains { $0.account == account }
         }
     }
 

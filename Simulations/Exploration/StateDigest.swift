@@ -382,7 +382,7 @@ extension SessionModel {
 extension LoginLedger {
     static let digestedFields = [
         "accounts", "addresses", "logins", "checks", "checkIndex", "live", "failedFrom", "openPerAddress",
-        "openLogins", "filled", "registrations", "atPool", "slotAddresses",
+        "openLogins", "filled", "registrations", "atPool", "slotAddresses", "queue",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -402,5 +402,6 @@ extension LoginLedger {
         hasher.combine(registrations)
         hasher.combine(atPool)
         hasher.combine(slotAddresses)
+        hasher.combine(queue)
     }
 }
