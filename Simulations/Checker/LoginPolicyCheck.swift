@@ -88,7 +88,8 @@ struct LoginLedger: Sendable {
     /// the limit plus one).
     var registrations: [String: [Instant]] = [:]
     /// A job at the hashing pool: the exact address's number and, for a login's check, the
-    /// account's (nil: a registration's hash, or a `/passwd` job).
+    /// account's (nil: a registration's hash). Simulated clients type no `/passwd`, whose
+    /// jobs would have no owner here.
     struct PoolJob: Hashable, Sendable {
         let address: Int
         let account: Int?

@@ -20,9 +20,9 @@ struct Roster: Hashable, Sendable {
     private var byName: [String: SessionID] = [:]
     private var awaitingStore: [Ticket: Pending] = [:]
     /// Messages and actions of members since kicked, still at the store: whatever the
-    /// store says, their senders hear nothing more of them (the kick notice was the room's
-    /// last word to them), as they would not see them delivered.
-    private var kickedSenders: Set<Ticket> = []
+    /// store says, their senders hear nothing of them, neither an error nor, back in the
+    /// room by then, the echo (the kick notice was the room's last word on them).
+    private var silencedTickets: Set<Ticket> = []
     /// Kicked sessions whose `leave` has not arrived yet: their mail may still be on its
     /// way here, so a temporary room does not empty (and retire) before it has.
     private(set) var departing: Set<SessionID> = []
@@ -197,7 +197,7 @@ struct Roster: Hashable, Sendable {
         departing.insert(victim)
         for (ticket, pending) in awaitingStore where pending.sender == victim {
             switch pending {
-            case .message, .action: kickedSenders.insert(ticket)
+            case .message, .action: silencedTickets.insert(ticket)
             // A whisper is answered whatever happens (sent, no such user, not stored).
             case .whisper: continue
             }
@@ -228,15 +228,15 @@ struct Roster: Hashable, Sendable {
         switch reply {
         case .messageStored(let ticket):
             guard let pending = awaitingStore.removeValue(forKey: ticket) else { return }
-            kickedSenders.remove(ticket)
-            deliver(pending, &effects)
+            let silenced = silencedTickets.remove(ticket) != nil
+            deliver(pending, except: silenced ? pending.sender : nil, &effects)
         case .history(let ticket, let entries):
             historyRead(ticket, entries, &effects)
         case .failed(let ticket) where history.isRead(ticket):
             historyRead(ticket, nil, &effects)
         case .failed(let ticket):
             guard let pending = awaitingStore.removeValue(forKey: ticket) else { return }
-            if kickedSenders.remove(ticket) != nil { return }
+            if silencedTickets.remove(ticket) != nil { return }
             let line = ServerLine.error(.storeFailed, "your message could not be saved; nobody got it")
             effects.append(.session(pending.sender, .deliver(line)))
         case .accountCreated, .accountNameTaken, .accountFound, .accountMissing, .accountBanned, .banChanged:
@@ -289,15 +289,18 @@ struct Roster: Hashable, Sendable {
         effects.append(.store(.appendMessage(ticket, record, replyTo: owner)))
     }
 
-    private mutating func deliver<Output: RosterOutput>(_ pending: Pending, _ effects: inout [Output]) {
+    /// A stored text reaches its room (but `silenced`, a sender kicked while it was stored).
+    private mutating func deliver<Output: RosterOutput>(
+        _ pending: Pending, except silenced: SessionID?, _ effects: inout [Output]
+    ) {
         switch pending {
         case .message(_, let sender, let text):
             let line = ServerLine.message(room: room.name, from: sender, text: text)
-            broadcast(line, except: nil, &effects)
+            broadcast(line, except: silenced, &effects)
             history.delivered(line)
         case .action(_, let sender, let text):
             // Not in a room history (which holds messages only), so not kept for arrivals.
-            broadcast(.action(room: room.name, from: sender, text: text), except: nil, &effects)
+            broadcast(.action(room: room.name, from: sender, text: text), except: silenced, &effects)
         case .whisper(let from, let sender, let target, let text):
             // The target may have left while the store was writing: then only the sender hears.
             if let recipient = byName[target.key] {

@@ -154,6 +154,31 @@ struct ModerationTests {
             ])
     }
 
+    @Test(
+        "a kicked member back in the room gets no echo of a message stored after the kick; a whisper is still answered")
+    func kickedSenderBackInTheRoom() throws {
+        var room = Room(id: RoomID(1), name: name("den"), historyLines: 0)
+        _ = room.receive(.admit(SessionID(1), name("alice"), created: true), now: t0)
+        _ = room.receive(.admit(SessionID(2), name("bob"), created: false), now: t0)
+        func ticket(_ effects: [RoomEffect]) -> Ticket? {
+            guard case .store(.appendMessage(let ticket, _, _))? = effects.first else { return nil }
+            return ticket
+        }
+        let said = try #require(ticket(room.receive(.member(.say(SessionID(2), text: "m")), now: t0)))
+        let whispered = try #require(
+            ticket(room.receive(.member(.whisper(SessionID(2), to: name("alice"), text: "w")), now: t0)))
+        _ = room.receive(
+            .member(.kick(SessionID(1), by: name("alice"), target: name("bob"), reason: nil, asOperator: false)),
+            now: t0)
+        _ = room.receive(.member(.leave(SessionID(2))), now: t0)
+        _ = room.receive(.admit(SessionID(2), name("bob"), created: false), now: t0)
+        let stored = room.receive(.store(.messageStored(said)), now: t0)
+        #expect(stored == [.session(SessionID(1), .deliver(.message(room: name("den"), from: name("bob"), text: "m")))])
+        #expect(
+            room.receive(.store(.messageStored(whispered)), now: t0).contains(
+                .session(SessionID(2), .deliver(.ok(.whisperSent(to: name("alice")))))))
+    }
+
     @Test("a session kicked out of a temporary room re-enters global with no OK")
     func kickedSessionReturns() {
         var session = Session(id: SessionID(1), address: "a", now: t0)
