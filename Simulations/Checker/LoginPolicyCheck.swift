@@ -319,7 +319,11 @@ extension World {
         let mine = logins.queue.turn(of: job.address)
         for other in Set(logins.queue.waiting.values.map(\.address)) where other != job.address {
             let theirs = logins.queue.turn(of: other)
-            guard theirs < mine, inLine(other) else { continue }
+            guard theirs < mine, inLine(other) else {
+                // Waiting longer, but served more recently: the turn goes by service.
+                if theirs.began < mine.began, inLine(other) { hazards.insert(.hashQueueTurn) }
+                continue
+            }
             let from = logins.addresses[job.address], ahead = logins.addresses[other]
             fail(
                 .hashingPoolBound,
