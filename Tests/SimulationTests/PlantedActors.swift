@@ -475,15 +475,19 @@ enum FoldingSessionActors: ActorKit {
     typealias RoomActor = Room
 }
 
-/// A gate that takes on one registration per address more than the limit allows in a
-/// window (its own limits are one looser than the world's).
-struct LaxRegistrarGate: GateBehaviour {
+/// How a planted gate's own limits are one notch looser than the world's.
+protocol GateLoosening: Hashable, Sendable {
+    static func loosen(_ limits: inout Limits)
+}
+
+/// A real gate run with looser limits than the world checks it by.
+struct LooseGate<Loosening: GateLoosening>: GateBehaviour {
     private var inner: Gate
 
     init(limits: Limits) {
-        var lax = limits
-        lax.maxRegistrationsPerAddress += 1
-        inner = Gate(limits: lax)
+        var loose = limits
+        Loosening.loosen(&loose)
+        inner = Gate(limits: loose)
     }
 
     var onlineAccounts: [String: SessionID] { inner.onlineAccounts }
@@ -492,37 +496,28 @@ struct LaxRegistrarGate: GateBehaviour {
     mutating func receive(_ message: GateMessage, now: Instant, into effects: inout [GateEffect]) {
         inner.receive(message, now: now, into: &effects)
     }
+}
+
+/// One registration per address more than the limit allows in a window.
+enum OneRegistrationMore: GateLoosening {
+    static func loosen(_ limits: inout Limits) { limits.maxRegistrationsPerAddress += 1 }
+}
+
+/// One job more than the hashing pool's slots.
+enum OneSlotMore: GateLoosening {
+    static func loosen(_ limits: inout Limits) { limits.hashingSlots = limits.hashingSlots.map { $0 + 1 } }
 }
 
 enum LaxRegistrarActors: ActorKit {
     typealias SessionActor = Session
-    typealias GateActor = LaxRegistrarGate
+    typealias GateActor = LooseGate<OneRegistrationMore>
     typealias LobbyActor = Lobby
     typealias RoomActor = Room
 }
 
-/// A gate that lets one job more than the pool's slots reach the hashing pool (its own
-/// limits are one looser than the world's).
-struct CrowdedPoolGate: GateBehaviour {
-    private var inner: Gate
-
-    init(limits: Limits) {
-        var crowded = limits
-        crowded.hashingSlots = limits.hashingSlots.map { $0 + 1 }
-        inner = Gate(limits: crowded)
-    }
-
-    var onlineAccounts: [String: SessionID] { inner.onlineAccounts }
-    var attemptsInFlight: Int { inner.attemptsInFlight }
-
-    mutating func receive(_ message: GateMessage, now: Instant, into effects: inout [GateEffect]) {
-        inner.receive(message, now: now, into: &effects)
-    }
-}
-
 enum CrowdedPoolActors: ActorKit {
     typealias SessionActor = Session
-    typealias GateActor = CrowdedPoolGate
+    typealias GateActor = LooseGate<OneSlotMore>
     typealias LobbyActor = Lobby
     typealias RoomActor = Room
 }
