@@ -26,6 +26,19 @@ public enum Swarm {
         var login = SeededRandom(seed: seed, stream: 6)
         LoginPolicySetup.draw(&login, into: &world.limits)
         plan.guessing = GuessingPlan.draw(&login, world: &world)
+        // Loopback is exempt from the per-address limits and not from the per-account ones:
+        // some seeds put the guessers (or everyone) there. A stream of its own again.
+        var loopback = SeededRandom(seed: seed, stream: 16)
+        if loopback.chance(0.15) {
+            let everyone = plan.guessing == nil || loopback.chance(0.3)
+            let address = loopback.chance(0.5) ? "127.0.0.1" : "::1"
+            world.addresses = (1...clients).map { number in
+                guard everyone || plan.guessing?.isGuesser(number) == true else {
+                    return world.addresses.map { $0[number - 1] } ?? "10.0.0.\(number)"
+                }
+                return address
+            }
+        }
         // So does history: one seed in four without, the rest with a short one, so that
         // bursts outgrow it.
         var history = SeededRandom(seed: seed, stream: 7)
