@@ -112,7 +112,8 @@ struct ClientModel: Sendable {
         // Every third /users is a /history instead, of a few sizes, chosen without a draw.
         case 5: return client.linesTyped % 3 == 2 ? ClientModel.history[client.linesTyped / 3 % 5] : "/users"
         case 6: return "/chatrooms"
-        case 7: return "/help"
+        // Every other /help is a /history too.
+        case 7: return client.linesTyped % 2 == 0 ? ClientModel.history[client.linesTyped / 2 % 5] : "/help"
         // With a message (the room hears it) or without, by either name, without a draw.
         case 8: return ["/quit", "/quit see you", "/exit", "/exit gone  fishing"][client.linesTyped % 4]
         case 9: return garbage()
@@ -134,8 +135,13 @@ struct ClientModel: Sendable {
             if let joined = client.lastJoined, moderation.chance(0.7) { target = joined }
             target = ClientModel.spell(target, with: &moderation)
             return moderation.chance(0.5) ? "/kick \(target)" : "/kick \(target) be nice"
-        case 6..<8: return "/ban \(ClientModel.spell(target, with: &moderation)) spam"
-        default: return "/unban \(ClientModel.spell(target, with: &moderation))"
+        case 6..<8:
+            // Often the first account: guessers and hot logins aim at it, so its logins are in flight.
+            if moderation.chance(0.4) { target = setup.accounts[0] }
+            return "/ban \(ClientModel.spell(target, with: &moderation)) spam"
+        default:
+            if moderation.chance(0.4) { target = setup.accounts[0] }
+            return "/unban \(ClientModel.spell(target, with: &moderation))"
         }
     }
 
