@@ -46,9 +46,6 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     /// is refused as rate-limited only while such a wait runs or a window is full
     /// (LoginBackoffCheck.swift).
     case loginBackoff = "login-backoff"
-    /// The hashing pool has at most one password check of an account at a time, and at
-    /// most one job from an address (loopback exempt): a second waits in the Gate.
-    case oneCheckAtATime = "one-check-at-a-time"
     /// `wrong-credentials` answers a password check, for a missing account too (no shortcut
     /// whose timing tells which accounts exist).
     case wrongCredentialsChecked = "wrong-credentials-checked"
@@ -134,7 +131,6 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
         case .loginBackoff:
             return
                 "a pair that fills its window waits, twice as long each time, and refusals come only from a wait or a full window"
-        case .oneCheckAtATime: return "one password check per account, and one hashing job per address, at a time"
         case .wrongCredentialsChecked:
             return "wrong-credentials always answers a password check, for missing accounts too"
         case .abandonedLoginDropped: return "a login abandoned by its connection sends no new work to the hashing pool"

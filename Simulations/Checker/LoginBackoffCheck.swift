@@ -4,8 +4,7 @@ import ChatCore
 // abuse"): an (account, address) pair that fills its window of failed checks waits the
 // window, then twice that each time it fills it again, up to `maxLoginBackoff`, and one
 // quiet for that long after its wait starts over; a login is refused as rate-limited only
-// when a wait runs or a window is full; and one password check at a time per account and
-// one hashing job at a time per address. Kept from the Gate's mail, never its state.
+// when a wait runs or a window is full. Kept from the Gate's mail, never its state.
 
 /// What the checker knows of each pair's waits and of the logins in flight.
 struct LoginWaits: Hashable, Sendable {
@@ -25,16 +24,6 @@ struct LoginWaits: Hashable, Sendable {
     var addresses: [Int: Tally] = [:]
     /// Logins taken on and not yet checked or answered, by ticket.
     var open: [Ticket: LoginLedger.Login] = [:]
-    /// A hashing job at the pool: the account it checks (nil for a registration's hash)
-    /// and its exact address.
-    struct Job: Hashable, Sendable {
-        let account: Int?
-        let exact: Int
-    }
-
-    var atPool: [Ticket: Job] = [:]
-    /// Registrations taken on, by ticket: their exact address.
-    var registrations: [Ticket: Int] = [:]
 
     static func pair(_ login: LoginLedger.Login) -> Int { login.account << 16 | login.exact }
 
@@ -67,25 +56,16 @@ extension World {
         switch message {
         case .login(let session, let name, _, let address):
             judgeAdmission(session, name, address, effects)
-        case .register(_, _, _, let address):
-            for case .store(.fetchAccount(let ticket, _, _)) in effects {
-                waits.registrations[ticket] = logins.address(address)
-            }
         case .verified(let ticket, let matches, _):
-            waits.atPool[ticket] = nil
             guard let login = waits.open.removeValue(forKey: ticket) else { break }
             waits.pairs[LoginWaits.pair(login), default: .init()].pending -= 1
             waits.addresses[login.address, default: .init()].pending -= 1
             if !matches { failed(login) }
-        case .hashed(let ticket, _), .hashFailed(let ticket):
-            waits.atPool[ticket] = nil
         default:
             break
         }
         for effect in effects {
             switch effect {
-            case .hasher(let request):
-                judgeHashingJob(request)
             case .session(let id, .loginRefused), .session(let id, .loggedIn):
                 // Answered without a check (the store failed, a ban, an abandoned login):
                 // its places are given back.
@@ -157,35 +137,5 @@ extension World {
         var source = waits.addresses[login.address] ?? .init()
         source.failures = Array((source.failures + [now]).suffix(max(1, limits.maxFailedLoginsPerAddress)))
         waits.addresses[login.address] = source
-    }
-
-    /// One password check at a time per account, and one hashing job at a time per
-    /// address but loopback: a second waits in the Gate until the first is answered.
-    private mutating func judgeHashingJob(_ request: HashRequest) {
-        let job: LoginWaits.Job
-        switch request {
-        case .verify(let ticket, _, _):
-            guard let login = waits.open[ticket] ?? logins.logins[ticket] else { return }
-            job = .init(account: login.account, exact: login.exact)
-            waits.atPool[ticket] = job
-        case .hash(let ticket, _):
-            guard let exact = waits.registrations[ticket] else { return }
-            job = .init(account: nil, exact: exact)
-            waits.atPool[ticket] = job
-        }
-        let others = waits.atPool.values.filter {
-            $0.exact == job.exact || ($0.account != nil && $0.account == job.account)
-        }
-        if let account = job.account, others.count(where: { $0.account == account }) > 1 {
-            fail(
-                .oneCheckAtATime,
-                "the hashing pool has \(others.count(where: { $0.account == account })) password checks of \(logins.accounts[account]) at once"
-            )
-        } else if !exempt(logins.addresses[job.exact]), others.count(where: { $0.exact == job.exact }) > 1 {
-            fail(
-                .oneCheckAtATime,
-                "the hashing pool has \(others.count(where: { $0.exact == job.exact })) jobs from \(logins.addresses[job.exact]) at once"
-            )
-        }
     }
 }
