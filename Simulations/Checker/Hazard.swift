@@ -31,6 +31,9 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     /// One address filled its window of checks for one account, and was checked again
     /// after the window had passed.
     case guessWindowReopened = "guess-window-reopened"
+    /// One address filled its window of checks for one account again after waiting out a
+    /// backoff, so it waits longer this time.
+    case backoffGrew = "backoff-grew"
     /// A connection went while its login waited in the Gate (for the store or in the
     /// hashing queue), so the Gate had work to drop.
     case loginAbandoned = "login-abandoned"

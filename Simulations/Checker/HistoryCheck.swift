@@ -9,6 +9,8 @@ struct HistoryBook: Sendable {
         let slot: Int
         /// On entering the room (else `/history`).
         let arrival: Bool
+        /// How many lines a `/history` asked for (nil on arrival).
+        var lines: Int?
         /// How many of the room's messages the store held when it served the read.
         var point: Int?
     }
@@ -19,6 +21,9 @@ struct HistoryBook: Sendable {
     var reads: [StoreTicket: Read] = [:]
     /// Sessions (by slot) on their way into a room, waiting for its history.
     var awaiting: [Int: RoomID] = [:]
+    /// Per waiting slot: the store position of the oldest message its room delivered while
+    /// it waited. It got none of them live, so its history must hold them all.
+    var missed: [Int: Int] = [:]
     /// Per slot: the room it entered with a history, and the store position that history
     /// ended before: it is owed every later message live, and none before.
     var from: [Int: (room: RoomID, position: Int)] = [:]
@@ -29,10 +34,11 @@ extension World {
     mutating func noteHistoryReads<Output: MailingOutput>(_ room: RoomID, _ input: RoomInput, _ effects: [Output]) {
         for case .store(.readHistory(let ticket, _, _, _))? in effects.lazy.map({ $0.mail }) {
             let session: SessionID?
+            var lines: Int?
             if let arriving = input.arriving {
                 session = arriving
-            } else if case .history(let id, _)? = input.request {
-                session = id
+            } else if case .history(let id, let asked)? = input.request {
+                (session, lines) = (id, asked)
             } else {
                 session = nil
             }
@@ -40,7 +46,8 @@ extension World {
                 return fail(.historyOnce, "\(roomName(room)) read its history for no session that asked")
             }
             let arrival = input.arriving != nil
-            observed.history.reads[StoreTicket(room: room, ticket: ticket)] = .init(slot: slot, arrival: arrival)
+            observed.history.reads[StoreTicket(room: room, ticket: ticket)] = .init(
+                slot: slot, arrival: arrival, lines: lines)
             if arrival { observed.history.awaiting[slot] = room }
         }
     }
@@ -67,12 +74,19 @@ extension World {
         guard let reply,
             let read = observed.history.reads.removeValue(forKey: StoreTicket(room: room, ticket: reply.ticket))
         else { return }
+        let missed = read.arrival ? observed.history.missed.removeValue(forKey: read.slot) : nil
         if read.arrival { observed.history.awaiting[read.slot] = nil }
-        guard case .history = reply, let point = read.point else { return }
+        guard case .history = reply else { return }
+        guard let point = read.point else {
+            return fail(
+                .historyOnce,
+                "\(roomName(room)) got a history for \(sessions[read.slot].name) that the store never served it")
+        }
         var tags: [TextTag] = []
-        var ends = 0
+        var ends = 0, heads = 0
         for case .session(let id, .deliver(let line))? in effects.lazy.map({ $0.mail }) where slot(id) == read.slot {
             switch line {
+            case .ok(.history): heads += 1
             case .history(_, _, _, let text):
                 guard let tag = TextTag(text) else {
                     return fail(.historyOnce, "\(sessions[read.slot].name) got \(text) in history, which nobody said")
@@ -84,11 +98,14 @@ extension World {
         }
         if !read.arrival, ends == 0, tags.isEmpty { return }  // `/history` from one who left meanwhile.
         let newest = observed.history.stored[room, default: []][..<point].suffix(tags.count)
-        let owed = min(setup.historyLines ?? 0, point)
-        guard ends == 1, Array(newest) == tags, !read.arrival || tags.count >= owed else {
+        // On arrival at least the room's history length, and every message the room delivered
+        // while it waited; for `/history N` exactly the newest N, after one `OK history`.
+        let owed = min(read.lines ?? max(setup.historyLines ?? 0, missed.map { point - $0 } ?? 0), point)
+        let asked = read.lines != nil ? heads == 1 && tags.count == owed : heads == 0 && tags.count >= owed
+        guard ends == 1, Array(newest) == tags, asked else {
             return fail(
                 .historyOnce,
-                "\(sessions[read.slot].name)'s history of \(roomName(room)) was [\(tags.map(\.text).joined(separator: " "))] with \(ends) ends; the store's newest \(owed) before the read were [\(observed.history.stored[room, default: []][..<point].suffix(owed).map(\.text).joined(separator: " "))]"
+                "\(sessions[read.slot].name)'s history of \(roomName(room)) was [\(tags.map(\.text).joined(separator: " "))] with \(heads) OKs and \(ends) ends\(read.lines.map { " for /history \($0)" } ?? ""); the store's newest \(owed) before the read were [\(observed.history.stored[room, default: []][..<point].suffix(owed).map(\.text).joined(separator: " "))]"
             )
         }
         if read.arrival { observed.history.from[read.slot] = (room, point) }
@@ -102,6 +119,9 @@ extension World {
     ) {
         if observed.history.awaiting.values.contains(room) { hazards.insert(.storedWhileJoining) }
         let position = observed.history.position[tag] ?? Int.max
+        for (slot, waiting) in observed.history.awaiting where waiting == room {
+            observed.history.missed[slot] = min(observed.history.missed[slot] ?? position, position)
+        }
         for slot in recipients {
             if observed.history.awaiting[slot] == room {
                 return fail(

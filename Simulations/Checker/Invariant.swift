@@ -40,6 +40,12 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
     /// A login from an address that never failed a check and has no other login in flight
     /// is never refused as rate-limited, whatever others guessed at the account.
     case noStrangerLockout = "no-stranger-lockout"
+    /// An (account, address) pair that fills its window waits the window, twice that the
+    /// next time, and so on up to the longest backoff (a pair quiet that long after its
+    /// wait starts over), and no login of the pair is taken on while it waits; and a login
+    /// is refused as rate-limited only while such a wait runs or a window is full
+    /// (LoginBackoffCheck.swift).
+    case loginBackoff = "login-backoff"
     /// `wrong-credentials` answers a password check, for a missing account too (no shortcut
     /// whose timing tells which accounts exist).
     case wrongCredentialsChecked = "wrong-credentials-checked"
@@ -122,6 +128,9 @@ public enum Invariant: String, Codable, Sendable, CaseIterable {
         case .hashingPoolBound:
             return "the hashing pool holds at most its slots, one job per address and one password check per account"
         case .noStrangerLockout: return "a login from an address with no failed check is never refused as rate-limited"
+        case .loginBackoff:
+            return
+                "a pair that fills its window waits, twice as long each time, and refusals come only from a wait or a full window"
         case .wrongCredentialsChecked:
             return "wrong-credentials always answers a password check, for missing accounts too"
         case .abandonedLoginDropped: return "a login abandoned by its connection sends no new work to the hashing pool"

@@ -125,6 +125,24 @@ extension World {
         for case .session(_, .loggedIn(let name, _, _)) in effects where observed.chatBanned.contains(name.key) {
             fail(.bannedHasNoSession, "the Gate logged \(name) in after its ban was acknowledged")
         }
+        for case .session(let id, .loginRefused(.banned, _)) in effects {
+            judgeBannedRefusal(id, message)
+        }
+    }
+
+    /// `ERR banned` answers a login only for an account that is banned: the store said so
+    /// when the Gate looked it up, or a `/ban` of it was acknowledged and no `/unban` since.
+    private mutating func judgeBannedRefusal(_ session: SessionID, _ message: GateMessage) {
+        guard let slot = slot(session), let pending = model.sessions[slot].pendingLogin, !pending.register else {
+            return
+        }
+        let key = pending.name.key
+        if case .store(.accountBanned(let ticket)) = message, logins.logins[ticket]?.session == session { return }
+        guard !observed.chatBanned.contains(key) else { return }
+        fail(
+            .answerCodes,
+            "\(label(session))'s /login \(pending.name) was refused banned; the store did not say so and no ban of it stands\(observed.chatUnbanned.contains(key) ? " (an unban was acknowledged)" : "")"
+        )
     }
 }
 

@@ -53,6 +53,7 @@ extension World {
     // MARK: - The Gate
 
     mutating func checkGate(_ message: GateMessage, _ effects: [GateEffect]) {
+        checkLoginWaits(message, effects)
         checkLoginPolicy(message, effects)
         checkBans(message, effects)
         modelGate(effects)
@@ -378,8 +379,14 @@ extension World {
 
     /// The store keeps only texts a room took, once each, and says which room it was.
     mutating func checkStore(_ request: StoreRequest, reply: Mail?) {
-        if case .readHistory(_, let room, _, _) = request {
-            noteHistoryStore(request, owner: room, tag: nil, stored: false)
+        if case .readHistory(_, let room, _, let replyTo) = request {
+            // Keyed by the room that asked (as its read was noted), which must read its own life.
+            var owner = RoomID.global
+            if case .room(let id) = replyTo { owner = id }
+            if room != owner {
+                fail(.historyOnce, "\(roomName(owner)) asked the store for the history of \(roomName(room))")
+            }
+            noteHistoryStore(request, owner: owner, tag: nil, stored: false)
         }
         modelStore(request, reply: reply)
         guard case .appendMessage(let ticket, let record, let replyTo) = request else { return }

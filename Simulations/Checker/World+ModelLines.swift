@@ -15,6 +15,7 @@ enum LineAnswer: Equatable {
     case ban(target: String)
     case unban(target: String)
     case changePassword
+    case history(lines: Int)
     case users, listRooms, leave, help, goodbye
 }
 
@@ -73,23 +74,23 @@ extension ReferenceModel {
         switch word {
         case "login", "register":
             guard let name = arguments.first else { return .error(.badCommand) }
-            guard Name(name) != nil else { return .error(.badName) }
+            guard isName(name) else { return .error(.badName) }
             guard arguments.count == 2, (minPasswordBytes...Password.maxBytes).contains(arguments[1].utf8.count),
                 !arguments[1].contains("\t")
             else { return arguments.count < 2 ? .error(.badCommand) : .error(.badPassword) }
             if room != nil { return .error(.alreadyLoggedIn) }
-            if word == "register" { return Name(name)!.isReservedForRooms ? .error(.badName) : .register(name: name) }
+            if word == "register" { return isReserved(name) ? .error(.badName) : .register(name: name) }
             return .login(name: name)
         case "join", "create", "createchatroom":
             guard let name = arguments.first else { return .error(.badCommand) }
-            guard arguments.count == 1, let parsed = Name(name) else { return .error(.badName) }
+            guard arguments.count == 1, isName(name) else { return .error(.badName) }
             guard let room else { return .error(.notLoggedIn) }
             guard room == .global else { return .error(.notInGlobal) }
             if word == "join" { return .join(name: name) }
-            return parsed.isReservedForRooms ? .error(.nameTaken) : .create(name: name)
+            return isReserved(name) ? .error(.nameTaken) : .create(name: name)
         case "whisper":
             guard let target = arguments.first else { return .error(.badCommand) }
-            guard Name(target) != nil else { return .error(.badName) }
+            guard isName(target) else { return .error(.badName) }
             guard room != nil else { return .error(.notLoggedIn) }
             // The text is what follows the target and its blanks, as typed.
             let afterSlash = text.dropFirst().drop { $0 != " " }.drop { $0 == " " }
@@ -112,7 +113,7 @@ extension ReferenceModel {
             return .act(text: String(action))
         case "kick", "ban", "unban":
             guard let target = arguments.first else { return .error(.badCommand) }
-            guard Name(target) != nil else { return .error(.badName) }
+            guard isName(target) else { return .error(.badName) }
             let afterWord = text.dropFirst().drop { $0 != " " }.drop { $0 == " " }
             let rest = afterWord.dropFirst(target.count).drop { $0 == " " }
             let reason = rest.contains(where: { $0 != " " && $0 != "\t" }) ? String(rest) : nil
@@ -131,6 +132,18 @@ extension ReferenceModel {
             guard arguments.count == 2, valid else { return .error(.badPassword) }
             guard room != nil else { return .error(.notLoggedIn) }
             return .changePassword
+        case "history":
+            // No count is 100; else 1 to 500 in at most three digits, with nothing after them.
+            let count = text.dropFirst().drop { $0 != " " }.drop { $0 == " " }
+            var lines = Limits.defaultHistoryCommandLines
+            if !count.isEmpty {
+                guard count.utf8.count <= 3, count.utf8.allSatisfy({ (48...57).contains($0) }), let value = Int(count),
+                    (1...Limits.maxHistoryLines).contains(value)
+                else { return .error(.badCommand) }
+                lines = value
+            }
+            guard room != nil else { return .error(.notLoggedIn) }
+            return .history(lines: lines)
         case "help": return .help
         case "quit", "exit": return .goodbye
         default: return .error(.badCommand)
@@ -160,13 +173,31 @@ extension ReferenceModel {
             case .whisper(_, let target, let text): return .whisper(target: target.text, text: text)
             case .users: return .users
             case .leave: return .leave
-            // Not a line's answer (shutdown; a quit follows the BYE that answered the line),
-            // or not a line the simulated clients type.
-            case .leaveAtShutdown, .quit, .history: return nil
+            case .history(_, let lines): return .history(lines: lines)
+            // Not a line's answer (shutdown; a quit follows the BYE that answered the line).
+            case .leaveAtShutdown, .quit: return nil
             }
         default: return nil
         }
     }
+
+    /// A name as the protocol spells one, read here and not by ChatCore's `Name`: 1 to 32
+    /// characters of `A-Z a-z 0-9 _ -`.
+    static func isName(_ text: String) -> Bool {
+        (1...32).contains(text.utf8.count)
+            && text.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                    return true
+                default:
+                    return false
+                }
+            }
+    }
+
+    /// `global`, in any case: no account or temporary room may take it.
+    static func isReserved(_ name: String) -> Bool { name.lowercased() == "global" }
 
     /// Control characters but tab, and the invisible ones the protocol refuses: format
     /// characters (but the zero-width joiner emoji are made with) and the line and

@@ -28,7 +28,7 @@ enum StateDigest {
     /// The world's fields digested by `of`; every field is either here or in `recordFields`.
     static let stateFields: Set<String> = [
         "now", "gate", "lobby", "rooms", "roomIndex", "sessions", "clients", "store", "storeFailing", "lanes",
-        "observed", "model", "ticketOwners", "logins",
+        "observed", "model", "ticketOwners", "logins", "waits",
     ]
 
     static func of<Actors>(_ world: World<Actors>) -> UInt64 {
@@ -106,6 +106,7 @@ extension World {
         model.digest(into: &hasher)
         hasher.combine(ticketOwners)
         logins.digest(into: &hasher)
+        hasher.combine(waits)
     }
 }
 
@@ -162,7 +163,7 @@ extension World {
                 h.combine(observed.chatUnbanned)
             },
             one("model") { model.digest(into: &$0) }, one("ticketOwners") { $0.combine(ticketOwners) },
-            one("logins") { logins.digest(into: &$0) },
+            one("logins") { logins.digest(into: &$0) }, one("waits") { $0.combine(waits) },
         ]
     }
 }
@@ -310,13 +311,14 @@ extension ConnectionAudit {
 }
 
 extension HistoryBook {
-    static let digestedFields = ["stored", "position", "reads", "awaiting", "from"]
+    static let digestedFields = ["stored", "position", "reads", "awaiting", "missed", "from"]
 
     func digest(into hasher: inout Hasher) {
         hasher.combine(stored)
         hasher.combine(position)
         hasher.combine(reads)
         hasher.combine(awaiting)
+        hasher.combine(missed)
         StateDigest.combine(unordered: from, into: &hasher) { from, hasher in
             hasher.combine(from.room)
             hasher.combine(from.position)

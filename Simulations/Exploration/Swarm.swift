@@ -26,10 +26,24 @@ public enum Swarm {
         var login = SeededRandom(seed: seed, stream: 6)
         LoginPolicySetup.draw(&login, into: &world.limits)
         plan.guessing = GuessingPlan.draw(&login, world: &world)
-        // So does history: one seed in four without, the rest with a short one, so that
-        // bursts outgrow it.
+        // Loopback is exempt from the per-address limits and not from the per-account ones:
+        // some seeds put the guessers (or everyone) there. A stream of its own again.
+        var loopback = SeededRandom(seed: seed, stream: 16)
+        if loopback.chance(0.15) {
+            let everyone = plan.guessing == nil || loopback.chance(0.3)
+            let address = loopback.chance(0.5) ? "127.0.0.1" : "::1"
+            world.addresses = (1...clients).map { number in
+                guard everyone || plan.guessing?.isGuesser(number) == true else {
+                    return world.addresses.map { $0[number - 1] } ?? "10.0.0.\(number)"
+                }
+                return address
+            }
+        }
+        // So does history: one seed in four without, the rest with a short one (often a
+        // single line), so that bursts outgrow it, and more is said while someone waits for
+        // it than it holds.
         var history = SeededRandom(seed: seed, stream: 7)
-        world.historyLines = history.chance(0.25) ? 0 : history.within(1...5)
+        world.historyLines = history.chance(0.25) ? 0 : history.chance(0.4) ? 1 : history.within(2...5)
         // Deadlines short enough to pass within a run, from a stream of their own too.
         var deadlines = SeededRandom(seed: seed, stream: 8)
         if deadlines.chance(0.5) { world.limits.loginDeadlineMilliseconds = deadlines.within(1...16) * 250 }
@@ -41,8 +55,11 @@ public enum Swarm {
         // Chat moderation too: some accounts are operators, and some seeds' clients kick,
         // ban and unban; a stream of its own again.
         var chat = SeededRandom(seed: seed, stream: 11)
+        // One operator in most seeds; every account one in some, so that bans and unbans are
+        // many and meet logins in flight, and kicks in global are carried out.
         if chat.chance(0.7) {
-            world.operatorAccounts = [accounts[chat.within(0...(accounts.count - 1))]]
+            world.operatorAccounts =
+                chat.chance(0.3) ? accounts : [accounts[chat.within(0...(accounts.count - 1))]]
         }
         if chat.chance(0.8) { plan.moderation = Double(chat.within(5...30)) / 100 }
         // Some of those seeds keep the store failing half the time, so that a kick meets a

@@ -109,14 +109,20 @@ struct ClientModel: Sendable {
         case 2: return random.chance(0.5) ? "/create \(roomName())" : "/createchatroom \(roomName())"
         case 3: return "/join \(roomName())"
         case 4: return "/leave"
-        case 5: return "/users"
+        // Every third /users is a /history instead, of a few sizes, chosen without a draw.
+        case 5: return client.linesTyped % 3 == 2 ? ClientModel.history[client.linesTyped / 3 % 5] : "/users"
         case 6: return "/chatrooms"
-        case 7: return "/help"
-        case 8: return "/quit"
+        // Every other /help is a /history too.
+        case 7: return client.linesTyped % 2 == 0 ? ClientModel.history[client.linesTyped / 2 % 5] : "/help"
+        // With a message (the room hears it) or without, by either name, without a draw.
+        case 8: return ["/quit", "/quit see you", "/exit", "/exit gone  fishing"][client.linesTyped % 4]
         case 9: return garbage()
         default: return "/login \(account()) <password>"
         }
     }
+
+    /// `/history` with its default, a count smaller than a run's history, and the largest.
+    static let history = ["/history", "/history 1", "/history 2", "/history 3", "/history 500"]
 
     /// `/kick`, `/ban` or `/unban` of one of the accounts (the client's own included); a
     /// kick mostly aims at the last account the client saw join its room, and in a
@@ -129,8 +135,13 @@ struct ClientModel: Sendable {
             if let joined = client.lastJoined, moderation.chance(0.7) { target = joined }
             target = ClientModel.spell(target, with: &moderation)
             return moderation.chance(0.5) ? "/kick \(target)" : "/kick \(target) be nice"
-        case 6..<8: return "/ban \(ClientModel.spell(target, with: &moderation)) spam"
-        default: return "/unban \(ClientModel.spell(target, with: &moderation))"
+        case 6..<8:
+            // Often the first account: guessers and hot logins aim at it, so its logins are in flight.
+            if moderation.chance(0.4) { target = setup.accounts[0] }
+            return "/ban \(ClientModel.spell(target, with: &moderation)) spam"
+        default:
+            if moderation.chance(0.4) { target = setup.accounts[0] }
+            return "/unban \(ClientModel.spell(target, with: &moderation))"
         }
     }
 

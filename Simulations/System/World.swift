@@ -33,6 +33,8 @@ public struct World<Actors: ActorKit> {
     var ticketOwners: [Ticket: Int] = [:]
     /// The checker's own account of password checks (LoginPolicyCheck.swift).
     var logins = LoginLedger()
+    /// Its account of the waits after filled windows, and of logins and jobs in flight (LoginBackoffCheck.swift).
+    var waits = LoginWaits()
     /// Lines with a password placeholder as they go on the wire; a run types few distinct ones.
     var wireLines: [String: String] = [:]
 

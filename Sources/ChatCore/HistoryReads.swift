@@ -15,6 +15,8 @@ struct HistoryReads: Hashable, Sendable {
         case arrival(SessionID)
         /// `/history N` from a member.
         case command(SessionID)
+        /// A `/history` whose member left before the read came back, and was answered then.
+        case abandoned
     }
 
     /// A session that waits for the history to come in.
@@ -50,6 +52,17 @@ struct HistoryReads: Hashable, Sendable {
         for session in arrivals.keys { arrivals[session]?.missed.append(line) }
     }
 
+    /// A member goes: its `/history` reads still out are answered now (the caller answers
+    /// each), while it is here to hear it; their replies will be dropped. How many it had.
+    mutating func abandonCommands(of session: SessionID) -> Int {
+        var count = 0
+        for (ticket, purpose) in reads where purpose == .command(session) {
+            reads[ticket] = .abandoned
+            count += 1
+        }
+        return count
+    }
+
     /// The read this ticket answers, and its arrival if it was one.
     mutating func finish(_ ticket: Ticket) -> (Purpose, Arrival?)? {
         guard let purpose = reads.removeValue(forKey: ticket) else { return nil }
@@ -59,7 +72,7 @@ struct HistoryReads: Hashable, Sendable {
                 preconditionFailure("an arrival's read and its arrival end together")
             }
             return (purpose, arrival)
-        case .command:
+        case .command, .abandoned:
             return (purpose, nil)
         }
     }

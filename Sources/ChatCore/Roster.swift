@@ -115,6 +115,11 @@ struct Roster: Hashable, Sendable {
             preconditionFailure("\(session) is not a member of \(room.name): callers check `contains` first")
         }
         let wasOwner = roomOwner == session
+        // Each `/history` it has out is answered before it goes: every command gets an answer.
+        for _ in 0..<history.abandonCommands(of: session) {
+            let line = ServerLine.error(.noSuchRoom, "you left \(room.name) before its history was read")
+            effects.append(.session(session, .deliver(line)))
+        }
         byName[name.key] = nil
         order.removeAll { $0 == session }
         if announced {
@@ -261,8 +266,10 @@ struct Roster: Hashable, Sendable {
                 replay([], to: session, &effects)
                 for line in arrival.missed { effects.append(.session(session, .deliver(line))) }
             }
+        case .abandoned:
+            break  // Its member left, and was answered then.
         case .command(let session):
-            guard contains(session) else { return }  // Left meanwhile: its room says nothing more.
+            assert(contains(session), "a member's going abandons its reads")
             if let entries {
                 effects.append(.session(session, .deliver(.ok(.history(room.name)))))
                 replay(entries[...], to: session, &effects)

@@ -137,4 +137,24 @@ struct HistoryTests {
         _ = room.receive(.store(.history(Ticket(2), [])), now: t0)
         #expect(room.members.keys.sorted() == [s2])
     }
+
+    @Test("a /history still being read when its member leaves is answered before the member is out")
+    func historyOutWhenLeaving() {
+        var room = Room(id: RoomID(1), name: name("lounge"), historyLines: 0)
+        _ = room.receive(.admit(s1, name("alice"), created: true), now: t0)
+        _ = room.receive(.member(.history(s1, lines: 2)), now: t0)
+        _ = room.receive(.member(.history(s1, lines: 3)), now: t0)
+        let error = SessionMessage.deliver(.error(.noSuchRoom, "you left lounge before its history was read"))
+        #expect(
+            room.receive(.member(.leave(s1)), now: t0).mail == [
+                .session(s1, error), .session(s1, error), .session(s1, .left(RoomID(1))),
+                .lobby(.roomEmptied(RoomID(1))),
+            ])
+        // The store's answers come later and reach no one; the room retires after them.
+        _ = room.receive(.shutdown, now: t0)
+        #expect(room.receive(.store(.history(Ticket(1), [])), now: t0).mail.isEmpty)
+        #expect(!room.isRetired)
+        _ = room.receive(.store(.history(Ticket(2), [])), now: t0)
+        #expect(room.isRetired)
+    }
 }

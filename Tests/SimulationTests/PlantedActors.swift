@@ -546,3 +546,52 @@ enum AnyoneKicksActors: ActorKit {
     typealias LobbyActor = AnyoneKicksLobby
     typealias RoomActor = Room
 }
+
+/// A gate whose backoff never grows: every wait after a filled window is the window itself.
+struct ForgetfulGate: GateBehaviour {
+    private var inner: Gate
+
+    init(limits: Limits) {
+        var forgetful = limits
+        forgetful.maxLoginBackoff = limits.failedLoginWindow
+        inner = Gate(limits: forgetful)
+    }
+
+    var onlineAccounts: [String: SessionID] { inner.onlineAccounts }
+    var attemptsInFlight: Int { inner.attemptsInFlight }
+
+    mutating func receive(_ message: GateMessage, now: Instant, into effects: inout [GateEffect]) {
+        inner.receive(message, now: now, into: &effects)
+    }
+}
+
+enum ForgetfulGateActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = ForgetfulGate
+    typealias LobbyActor = Lobby
+    typealias RoomActor = Room
+}
+
+/// A lobby whose `/history N` in global reads one line more than asked.
+struct GreedyHistoryLobby: LobbyBehaviour {
+    private var inner: Lobby
+
+    init(historyLines: Int) { inner = Lobby(historyLines: historyLines) }
+
+    var globalMembers: [SessionID: Name] { inner.globalMembers }
+    var rooms: [RoomRef] { inner.rooms }
+
+    mutating func receive(_ message: LobbyMessage, now: Instant, into effects: inout [LobbyEffect]) {
+        guard case .member(.history(let session, let lines)) = message else {
+            return inner.receive(message, now: now, into: &effects)
+        }
+        inner.receive(.member(.history(session, lines: lines + 1)), now: now, into: &effects)
+    }
+}
+
+enum GreedyHistoryActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = Gate
+    typealias LobbyActor = GreedyHistoryLobby
+    typealias RoomActor = Room
+}

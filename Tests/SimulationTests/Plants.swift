@@ -22,6 +22,8 @@ enum Plant: String, CaseIterable {
     case crowdedPool = "crowded-pool"
     case anyoneKicks = "anyone-kicks"
     case partingRoom = "parting-room"
+    case forgetfulGate = "forgetful-gate"
+    case greedyHistory = "greedy-history"
 
     /// Runs one seed with this plant.
     func run(seed: UInt64, options: SimulationOptions) -> RunReport {
@@ -67,6 +69,10 @@ enum Plant: String, CaseIterable {
             return Simulation.run(seed: seed, options: options, actors: AnyoneKicksActors.self, recordDecisions: true)
         case .partingRoom:
             return Simulation.run(seed: seed, options: options, actors: PartingRoomActors.self, recordDecisions: true)
+        case .forgetfulGate:
+            return Simulation.run(seed: seed, options: options, actors: ForgetfulGateActors.self, recordDecisions: true)
+        case .greedyHistory:
+            return Simulation.run(seed: seed, options: options, actors: GreedyHistoryActors.self, recordDecisions: true)
         }
     }
 
@@ -111,6 +117,10 @@ enum Plant: String, CaseIterable {
             return Simulation.fixture(for: report, goal: goal, actors: AnyoneKicksActors.self, plant: rawValue)
         case .partingRoom:
             return Simulation.fixture(for: report, goal: goal, actors: PartingRoomActors.self, plant: rawValue)
+        case .forgetfulGate:
+            return Simulation.fixture(for: report, goal: goal, actors: ForgetfulGateActors.self, plant: rawValue)
+        case .greedyHistory:
+            return Simulation.fixture(for: report, goal: goal, actors: GreedyHistoryActors.self, plant: rawValue)
         }
     }
 
@@ -136,6 +146,8 @@ enum Plant: String, CaseIterable {
         case .crowdedPool: return try Simulation.replay(fixture, actors: CrowdedPoolActors.self)
         case .anyoneKicks: return try Simulation.replay(fixture, actors: AnyoneKicksActors.self)
         case .partingRoom: return try Simulation.replay(fixture, actors: PartingRoomActors.self)
+        case .forgetfulGate: return try Simulation.replay(fixture, actors: ForgetfulGateActors.self)
+        case .greedyHistory: return try Simulation.replay(fixture, actors: GreedyHistoryActors.self)
         }
     }
 }

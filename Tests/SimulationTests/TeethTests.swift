@@ -83,6 +83,12 @@ struct TeethTests {
     @Test("a lobby that lets anyone in global kick is caught and shrunk")
     func anyoneKicks() throws { #expect(try hunt(.anyoneKicks).invariant == .answerCodes) }
 
+    @Test("a gate whose login backoff never grows past the window is caught and shrunk")
+    func forgetfulGate() throws { #expect(try hunt(.forgetfulGate).invariant == .loginBackoff) }
+
+    @Test("a lobby whose /history reads one line more than asked is caught and shrunk")
+    func greedyHistory() throws { #expect(try hunt(.greedyHistory).invariant == .historyOnce) }
+
     @Test("a session that folds a new room's name to lower case is caught and shrunk")
     func foldingSession() throws { try hunt(.foldingSession) }
 
