@@ -522,8 +522,13 @@ enum CrowdedPoolActors: ActorKit {
     typealias RoomActor = Room
 }
 
-/// A lobby that lets anyone in global kick: it takes every kick as an operator's.
-struct AnyoneKicksLobby: LobbyBehaviour {
+/// How a planted lobby rewrites the mail it is sent before the real one reads it.
+protocol LobbyRewrite: Hashable, Sendable {
+    static func rewrite(_ message: LobbyMessage) -> LobbyMessage
+}
+
+/// A real lobby that reads its mail as `Rewrite` changes it.
+struct RewritingLobby<Rewrite: LobbyRewrite>: LobbyBehaviour {
     private var inner: Lobby
 
     init(historyLines: Int) { inner = Lobby(historyLines: historyLines) }
@@ -532,66 +537,48 @@ struct AnyoneKicksLobby: LobbyBehaviour {
     var rooms: [RoomRef] { inner.rooms }
 
     mutating func receive(_ message: LobbyMessage, now: Instant, into effects: inout [LobbyEffect]) {
-        guard case .member(.kick(let session, let kicker, let target, let reason, _)) = message else {
-            return inner.receive(message, now: now, into: &effects)
-        }
-        let anyone = MemberRequest.kick(session, by: kicker, target: target, reason: reason, asOperator: true)
-        inner.receive(.member(anyone), now: now, into: &effects)
+        inner.receive(Rewrite.rewrite(message), now: now, into: &effects)
+    }
+}
+
+/// Anyone in global may kick: every kick is taken as an operator's.
+enum EveryKickAnOperators: LobbyRewrite {
+    static func rewrite(_ message: LobbyMessage) -> LobbyMessage {
+        guard case .member(.kick(let session, let kicker, let target, let reason, _)) = message else { return message }
+        return .member(.kick(session, by: kicker, target: target, reason: reason, asOperator: true))
     }
 }
 
 enum AnyoneKicksActors: ActorKit {
     typealias SessionActor = Session
     typealias GateActor = Gate
-    typealias LobbyActor = AnyoneKicksLobby
+    typealias LobbyActor = RewritingLobby<EveryKickAnOperators>
     typealias RoomActor = Room
 }
 
-/// A gate whose backoff never grows: every wait after a filled window is the window itself.
-struct ForgetfulGate: GateBehaviour {
-    private var inner: Gate
-
-    init(limits: Limits) {
-        var forgetful = limits
-        forgetful.maxLoginBackoff = limits.failedLoginWindow
-        inner = Gate(limits: forgetful)
-    }
-
-    var onlineAccounts: [String: SessionID] { inner.onlineAccounts }
-    var attemptsInFlight: Int { inner.attemptsInFlight }
-
-    mutating func receive(_ message: GateMessage, now: Instant, into effects: inout [GateEffect]) {
-        inner.receive(message, now: now, into: &effects)
-    }
+/// A backoff that never grows: every wait after a filled window is the window itself.
+enum BackoffNeverGrows: GateLoosening {
+    static func loosen(_ limits: inout Limits) { limits.maxLoginBackoff = limits.failedLoginWindow }
 }
 
 enum ForgetfulGateActors: ActorKit {
     typealias SessionActor = Session
-    typealias GateActor = ForgetfulGate
+    typealias GateActor = LooseGate<BackoffNeverGrows>
     typealias LobbyActor = Lobby
     typealias RoomActor = Room
 }
 
-/// A lobby whose `/history N` in global reads one line more than asked.
-struct GreedyHistoryLobby: LobbyBehaviour {
-    private var inner: Lobby
-
-    init(historyLines: Int) { inner = Lobby(historyLines: historyLines) }
-
-    var globalMembers: [SessionID: Name] { inner.globalMembers }
-    var rooms: [RoomRef] { inner.rooms }
-
-    mutating func receive(_ message: LobbyMessage, now: Instant, into effects: inout [LobbyEffect]) {
-        guard case .member(.history(let session, let lines)) = message else {
-            return inner.receive(message, now: now, into: &effects)
-        }
-        inner.receive(.member(.history(session, lines: lines + 1)), now: now, into: &effects)
+/// `/history N` in global reads one line more than asked.
+enum OneHistoryLineMore: LobbyRewrite {
+    static func rewrite(_ message: LobbyMessage) -> LobbyMessage {
+        guard case .member(.history(let session, let lines)) = message else { return message }
+        return .member(.history(session, lines: lines + 1))
     }
 }
 
 enum GreedyHistoryActors: ActorKit {
     typealias SessionActor = Session
     typealias GateActor = Gate
-    typealias LobbyActor = GreedyHistoryLobby
+    typealias LobbyActor = RewritingLobby<OneHistoryLineMore>
     typealias RoomActor = Room
 }
