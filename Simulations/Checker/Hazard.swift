@@ -50,6 +50,9 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     /// A job went to the hashing pool ahead of an address that had waited longer but had
     /// been served more recently (the queue's turn by service, not by arrival).
     case hashQueueTurn = "hash-queue-turn"
+    /// A `/history` read came back to a room its member had left meanwhile (the room
+    /// answered the member at its leave).
+    case historyOutAtLeave = "history-out-at-leave"
     /// A login or a takeover was refused because a ban was acknowledged while it was in flight.
     case banRacingLogin = "ban-racing-login"
     /// A session arrived at a room whose ownership had passed on.

@@ -96,7 +96,11 @@ extension World {
             default: break
             }
         }
-        if !read.arrival, ends == 0, tags.isEmpty { return }  // `/history` from one who left meanwhile.
+        if !read.arrival, ends == 0, tags.isEmpty {
+            // A `/history` whose member left meanwhile: answered at its leave (liveness owes it).
+            hazards.insert(.historyOutAtLeave)
+            return
+        }
         let newest = observed.history.stored[room, default: []][..<point].suffix(tags.count)
         // On arrival at least the room's history length, and every message the room delivered
         // while it waited; for `/history N` exactly the newest N, after one `OK history`.

@@ -26,6 +26,12 @@ struct IRCPipeliningTests {
         return session
     }
 
+    /// The lounge's kick notice for alice, by `kicker`.
+    func kickNotice(by kicker: String) -> SessionMessage {
+        .kicked(
+            lounge.id, .event(room: lounge.name, text: "you were kicked from lounge by \(kicker); you are in global"))
+    }
+
     func said(_ texts: String...) -> [SessionMail] { texts.map { .room(lounge.id, .member(.say(id, text: $0))) } }
 
     func echo(_ text: String) -> SessionMessage {
@@ -105,9 +111,10 @@ struct IRCPipeliningTests {
     func kickedWithMessagesInFlight() {
         var session = inLounge()
         _ = session.bytesReceived(irc("PRIVMSG #lounge :a", "PRIVMSG #lounge :b"), now: t0)
-        let text = "you were kicked from lounge by bob; you are in global"
-        var out = session.receive(.kicked(lounge.id, .event(room: lounge.name, text: text)), now: t0)
-        #expect(out.ircLines.contains(":alice!alice@parley KICK #lounge alice :\(text)"))
+        var out = session.receive(kickNotice(by: "bob"), now: t0)
+        #expect(
+            out.ircLines.contains(
+                ":alice!alice@parley KICK #lounge alice :you were kicked from lounge by bob; you are in global"))
         out = session.bytesReceived(irc("PRIVMSG #global :c"), now: t0)
         #expect(out.mail.isEmpty)
         out = session.receive(.deliver(.error(.noSuchRoom, "you are not in lounge")), now: t0)
@@ -125,11 +132,11 @@ extension IRCPipeliningTests {
     func kickedWhileLeaving() {
         var session = inLounge()
         _ = session.bytesReceived(irc("PART #lounge"), now: t0)
-        let text = "you were kicked from lounge by bob; you are in global"
-        let kicked = session.receive(.kicked(lounge.id, .event(room: lounge.name, text: text)), now: t0)
+        let kicked = session.receive(kickNotice(by: "bob"), now: t0)
         #expect(
             kicked.ircLines.suffix(2) == [
-                ":alice!alice@parley KICK #lounge alice :\(text)", ":alice!alice@parley JOIN :#global",
+                ":alice!alice@parley KICK #lounge alice :you were kicked from lounge by bob; you are in global",
+                ":alice!alice@parley JOIN :#global",
             ])
         _ = session.receive(.left(lounge.id), now: t0)
         let back = session.receive(.entered(.global), now: t0)
@@ -143,8 +150,7 @@ extension IRCPipeliningTests {
     func kickedWithAWhisperInFlight() {
         var session = inLounge()
         _ = session.bytesReceived(irc("PRIVMSG bob :w1"), now: t0)
-        let text = "you were kicked from lounge by carol; you are in global"
-        _ = session.receive(.kicked(lounge.id, .event(room: lounge.name, text: text)), now: t0)
+        _ = session.receive(kickNotice(by: "carol"), now: t0)
         _ = session.receive(.left(lounge.id), now: t0)
         _ = session.receive(.entered(.global), now: t0)
         _ = session.receive(.deliver(.users(room: .global, names: [name("alice")])), now: t0)

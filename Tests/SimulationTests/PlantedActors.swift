@@ -191,9 +191,13 @@ struct HastySession: SessionBehaviour {
     }
 }
 
-/// A room that takes a member whose connection ended for one that left: the others hear
-/// `NAME left` (an IRC client a PART) for a disconnect, as before issue 16.
-struct PartingRoom: RoomBehaviour {
+/// How a planted room rewrites the mail it is sent before the real one reads it.
+protocol RoomRewrite: Hashable, Sendable {
+    static func rewrite(_ message: RoomMessage) -> RoomMessage
+}
+
+/// A real room that reads its mail as `Rewrite` changes it.
+struct RewritingRoom<Rewrite: RoomRewrite>: RoomBehaviour {
     private var inner: Room
 
     init(id: RoomID, name: Name, historyLines: Int) { inner = Room(id: id, name: name, historyLines: historyLines) }
@@ -205,10 +209,16 @@ struct PartingRoom: RoomBehaviour {
     var isRetired: Bool { inner.isRetired }
 
     mutating func receive(_ message: RoomMessage, now: Instant, into effects: inout [RoomEffect]) {
-        guard case .member(.quit(let session, _)) = message else {
-            return inner.receive(message, now: now, into: &effects)
-        }
-        inner.receive(.member(.leave(session)), now: now, into: &effects)
+        inner.receive(Rewrite.rewrite(message), now: now, into: &effects)
+    }
+}
+
+/// A member whose connection ended is taken for one that left: the others hear `NAME
+/// left` (an IRC client a PART) for a disconnect, as before issue 16.
+enum QuitAsLeave: RoomRewrite {
+    static func rewrite(_ message: RoomMessage) -> RoomMessage {
+        guard case .member(.quit(let session, _)) = message else { return message }
+        return .member(.leave(session))
     }
 }
 
@@ -216,7 +226,7 @@ enum PartingRoomActors: ActorKit {
     typealias SessionActor = Session
     typealias GateActor = Gate
     typealias LobbyActor = Lobby
-    typealias RoomActor = PartingRoom
+    typealias RoomActor = RewritingRoom<QuitAsLeave>
 }
 
 enum KickLeakyRoomActors: ActorKit {
