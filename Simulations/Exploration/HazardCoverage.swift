@@ -67,6 +67,8 @@ public enum HazardCoverage {
             CoverageProbe(.registrationThrottled, within: 150),
             CoverageProbe(.loginQueued, within: 20),
             CoverageProbe(.guessWindowReopened, within: 50),
+            // A /history out at its member's leave: 124 and 143 seeds in 3,000 (random, PCT).
+            CoverageProbe(.historyOutAtLeave, within: 150),
             // IRC clients' races (the swarm mixes IRC and Parley clients in nine seeds in ten);
             // measured over 10,000 seeds of each scheduler (README, "IRC and Parley clients").
             CoverageProbe(.ircSecondJoinInFlight, within: 100),
