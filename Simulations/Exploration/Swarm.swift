@@ -64,12 +64,22 @@ public enum Swarm {
         if chat.chance(0.8) { plan.moderation = Double(chat.within(5...30)) / 100 }
         // Some of those seeds keep the store failing half the time, so that a kick meets a
         // message of its target's that the store then fails (kicked-sender-store-failed).
-        var storm = SeededRandom(seed: seed, stream: 16)
+        // (Stream 16 is the loopback draw's: sharing it made every loopback seed a storm.)
+        var storm = SeededRandom(seed: seed, stream: 20)
         if plan.moderation != nil, options.faults, storm.chance(0.3) { plan.storeFailure = 1 }
         // A password floor lowered as for a test suite, one seed in five (the model checks
         // passwords by it); a stream of its own.
         var floor = SeededRandom(seed: seed, stream: 15)
         if floor.chance(0.2) { world.limits.minPasswordBytes = floor.within(Limits.minPasswordBytesAllowed) }
+        // Some seeds with two or more room names keep rooms alive and list them: many creates
+        // and joins, few leaves, and /chatrooms and /users often, so that lists of several
+        // rooms spelled in mixed case, and of crowded rooms, are read and judged. A stream
+        // of its own.
+        var lists = SeededRandom(seed: seed, stream: 21)
+        if world.roomNames.count >= 2, lists.chance(0.15) {
+            // message, whisper, create, join, leave, users, chatrooms, help, quit, garbage, login
+            plan.commandWeights = [2, 1, 8, 6, 1, 4, 6, 0, 0, 0, 0]
+        }
         world.ircClients = ircClients(seed: seed, world: world, plan: plan, options: options)
         return (world, plan)
     }
