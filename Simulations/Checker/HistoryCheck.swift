@@ -53,9 +53,10 @@ extension World {
     }
 
     /// The store kept a room message or served a read: the checker's own count of the order.
+    /// A history holds room messages only: no whisper, no `/me` action (PROTOCOL.md, HISTORY).
     mutating func noteHistoryStore(_ request: StoreRequest, owner: RoomID, tag: TextTag?, stored: Bool) {
         switch request {
-        case .appendMessage(_, let record, _) where stored && record.recipient == nil:
+        case .appendMessage(_, let record, _) where stored && record.recipient == nil && !record.isAction:
             guard let tag else { return }
             observed.history.position[tag] = observed.history.stored[owner, default: []].count
             observed.history.stored[owner, default: []].append(tag)

@@ -33,11 +33,12 @@ public struct InMemoryStore: Hashable, Sendable {
         return Mail.storeReply(to: address, reply)
     }
 
-    /// A room life's newest `limit` room messages, oldest first; never whispers.
+    /// A room life's newest `limit` room messages, oldest first; never whispers nor `/me`
+    /// actions (the SQLite read keeps `kind = 'message'` only).
     public func history(of room: RoomID, limit: Int) -> [HistoryEntry] {
         var entries: [HistoryEntry] = []
         for record in messages.reversed() where entries.count < limit {
-            guard record.life == room, record.recipient == nil else { continue }
+            guard record.life == room, record.recipient == nil, !record.isAction else { continue }
             let at = StoredTime(millisecondsSinceEpoch: record.at.milliseconds)
             entries.append(HistoryEntry(sender: record.sender, text: record.text, at: at))
         }
