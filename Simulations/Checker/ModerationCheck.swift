@@ -96,8 +96,12 @@ extension World {
     /// Once the store has acknowledged a ban, the account's live session is told to go in
     /// that step, and the Gate grants it nothing until an unban is acknowledged.
     mutating func checkBans(_ message: GateMessage, _ effects: [GateEffect]) {
+        judgeBanOrder(message, effects)
         for case .store(.setBanned(let ticket, let name, let banning, _)) in effects {
-            observed.banTickets[ticket] = BanTicket(key: name.key, banning: banning)
+            let session: SessionID? =
+                if case .setBanned(let id, _, _, _, _) = message { id } else { nil }
+            observed.banTickets[ticket] = BanTicket(
+                key: name.key, banning: banning, session: session, target: name.text)
         }
         let refusedBanned = effects.contains {
             if case .session(_, .loginRefused(.banned, _)) = $0 { return true }
@@ -114,7 +118,7 @@ extension World {
             observed.chatBanned.insert(order.key)
             hazards.insert(.chatBan)
             if refusedBanned { hazards.insert(.banRacingLogin) }
-            if let holder = gate.onlineAccounts[order.key], !effects.contains(.session(holder, .banned)) {
+            if let holder = model.gateHolders[order.key], !effects.contains(.session(holder, .banned)) {
                 fail(.bannedHasNoSession, "the store banned \(order.key); the Gate left \(label(holder)) online")
             }
         case .verified, .logout:
@@ -128,6 +132,71 @@ extension World {
         for case .session(let id, .loginRefused(.banned, _)) in effects {
             judgeBannedRefusal(id, message)
         }
+        modelGateHolders(message, effects)
+    }
+
+    /// The Gate's answer to a `/ban` or `/unban`, by the model: from the session the Gate
+    /// has online for an operator account (the world's operators), about another account
+    /// (in any case), the order goes to the store with the target as typed; otherwise it is
+    /// refused, `not-operator` or, about oneself, `no-such-user`. The store's reply is
+    /// answered to the ordering session: `OK banned|unbanned TARGET` as typed, `ERR
+    /// no-such-user` for a missing account, `ERR store-failed`.
+    private mutating func judgeBanOrder(_ message: GateMessage, _ effects: [GateEffect]) {
+        switch message {
+        case .setBanned(let session, let by, let target, _, let banning):
+            let isOperator =
+                model.gateHolders[by.key] == session
+                && (setup.operatorAccounts ?? []).contains { $0.lowercased() == by.key }
+            let refusal: ErrorCode? =
+                !isOperator ? .notOperator : target.key == by.key ? .noSuchUser : nil
+            let fits: Bool
+            if let refusal {
+                if case .session(session, .deliver(.error(refusal, _)))? = effects.first, effects.count == 1 {
+                    fits = true
+                } else {
+                    fits = false
+                }
+            } else if case .store(.setBanned(_, let asked, banning, .gate))? = effects.first, effects.count == 1 {
+                fits = asked.text == target.text
+            } else {
+                fits = false
+            }
+            if !fits {
+                fail(
+                    .answerCodes,
+                    "the Gate answered \(label(session))'s /\(banning ? "ban" : "unban") \(target) by \(by) (\(isOperator ? "an operator online" : "not an operator online")) with \(effects)"
+                )
+            }
+        case .store(.banChanged(let ticket)), .store(.accountMissing(let ticket)), .store(.failed(let ticket)):
+            guard let order = observed.banTickets[ticket], let session = order.session else { return }
+            let answered = effects.contains { effect in
+                guard case .session(session, .deliver(let line)) = effect else { return false }
+                switch (message, line) {
+                case (.store(.banChanged), .ok(.banned(let name))): return order.banning && name.text == order.target
+                case (.store(.banChanged), .ok(.unbanned(let name))): return !order.banning && name.text == order.target
+                case (.store(.accountMissing), .error(.noSuchUser, _)), (.store(.failed), .error(.storeFailed, _)):
+                    return true
+                default: return false
+                }
+            }
+            if !answered {
+                fail(
+                    .answerCodes,
+                    "the Gate answered the store's \(message) for \(label(session))'s /\(order.banning ? "ban" : "unban") \(order.target) with \(effects)"
+                )
+            }
+            if case .store(.banChanged) = message {} else { observed.banTickets[ticket] = nil }
+        default:
+            return
+        }
+    }
+
+    /// Which session the Gate holds each account for, by its grants and the logouts it took.
+    private mutating func modelGateHolders(_ message: GateMessage, _ effects: [GateEffect]) {
+        if case .logout(let session, let name, _) = message, model.gateHolders[name.key] == session {
+            model.gateHolders[name.key] = nil
+        }
+        for case .session(let id, .loggedIn(let name, _, _)) in effects { model.gateHolders[name.key] = id }
     }
 
     /// `ERR banned` answers a login only for an account that is banned: the store said so
@@ -150,6 +219,10 @@ extension World {
 struct BanTicket: Hashable {
     let key: String
     let banning: Bool
+    /// The session that ordered it (nil if the Gate asked for no order the checker saw),
+    /// and the target as typed.
+    let session: SessionID?
+    let target: String
 }
 
 extension ServerLine {

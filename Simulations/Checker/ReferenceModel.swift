@@ -26,6 +26,9 @@ struct ReferenceModel {
     var accounts: [String: Name] = [:]
     /// Per connection, indexed like the world's session slots.
     var sessions: [SessionModel] = []
+    /// The session the Gate holds each account for (by key), from its grants and the logouts
+    /// it took: who may `/ban`, and who must go when a ban is acknowledged.
+    var gateHolders: [String: SessionID] = [:]
 
     /// The members' names as `/users` must list them: every account in the room, sorted by key.
     func userList(_ room: RoomID) -> [String] {

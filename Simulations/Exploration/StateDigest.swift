@@ -329,6 +329,7 @@ extension HistoryBook {
 extension ReferenceModel {
     static let digestedFields = [
         "liveRooms", "roomNames", "emptied", "members", "arrivals", "departing", "accounts", "sessions",
+        "gateHolders",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -344,6 +345,7 @@ extension ReferenceModel {
         hasher.combine(accounts)
         hasher.combine(sessions.count)
         for session in sessions { session.digest(into: &hasher) }
+        hasher.combine(gateHolders)
     }
 }
 
