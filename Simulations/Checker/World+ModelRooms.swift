@@ -164,30 +164,25 @@ extension World {
                 return false
             }
             // Whom, and whether this session may: an operator, or the owner before the step.
+            // The room asks in that order: are you here, may you kick here, is NAME here.
             let present = members.contains { $0.key != session && $0.value.key == target.key }
-            if members[session] == nil, errors != [.noSuchRoom] {
-                fail(.answerCodes, "\(describeRequest(request)) in \(roomName(room)) must be refused no-such-room")
-            } else if kicked, !present || !errors.isEmpty {
-                fail(.answerCodes, "\(describeRequest(request)) in \(roomName(room)) kicked someone not there")
-            } else if kicked, !mayKick(session, in: room, owner: owner) {
+            let refusal: ErrorCode? =
+                members[session] == nil
+                ? .noSuchRoom
+                : !mayKick(session, in: room, owner: owner)
+                    ? (room == .global ? .notOperator : .notOwner) : !present ? .noSuchUser : nil
+            if let refusal, kicked || errors != [refusal] {
                 fail(
                     .answerCodes,
-                    "\(describeRequest(request)) in \(roomName(room)) was carried out; \(label(session)) is neither an operator nor the room's owner"
+                    "\(describeRequest(request)) in \(roomName(room)) must be refused \(refusal.rawValue); it was \(kicked ? "carried out" : "refused \(errors.map(\.rawValue))")"
+                )
+            } else if refusal == nil, !kicked || !errors.isEmpty {
+                fail(
+                    .answerCodes,
+                    "\(describeRequest(request)) in \(roomName(room)) must be carried out (\(label(session)) may kick there); it got \(errors.map(\.rawValue))"
                 )
             } else if kicked {
                 judgeKickEvent(request, in: room, events)
-            } else if present, mayKick(session, in: room, owner: owner),
-                errors == [.notOwner] || errors == [.notOperator]
-            {
-                fail(
-                    .answerCodes,
-                    "\(describeRequest(request)) in \(roomName(room)) was refused \(errors.map(\.rawValue)); \(label(session)) may kick there"
-                )
-            } else if !kicked, errors.count != 1 || errors == [.noSuchUser] && present {
-                fail(
-                    .answerCodes,
-                    "\(describeRequest(request)) in \(roomName(room)) was neither carried out nor refused for a reason: \(errors.map(\.rawValue))"
-                )
             }
         case .leave, .quit, .leaveAtShutdown:
             let confirmed = events.contains {

@@ -292,8 +292,17 @@ extension World {
             guard let slot = slot(id), let pending = model.sessions[slot].pendingLogin else { continue }
             let found = model.sessions[slot].accountFound
             switch answer {
-            case .loggedIn(let name, let registered, _):
+            case .loggedIn(let name, let registered, let isOperator):
                 model.sessions[slot].pendingLogin = nil
+                // Operators are the world's (the store's flag); a new account is never one.
+                let operatorAccount =
+                    !registered && (setup.operatorAccounts ?? []).contains { $0.lowercased() == name.key }
+                if isOperator != operatorAccount {
+                    fail(
+                        .answerCodes,
+                        "\(label(id)) was logged in as \(name) \(isOperator ? "as" : "not as") an operator; it \(operatorAccount ? "is" : "is not") one"
+                    )
+                }
                 let account = model.accounts[name.key]
                 let fits =
                     registered
