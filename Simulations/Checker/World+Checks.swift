@@ -366,6 +366,10 @@ extension World {
                 return fail(.whisperOutcome, "\(tag.text) for \(entry.target ?? "?") reached \(sessions[target].name)")
             }
         } else if whispered.isEmpty, errors == 1, oks == 0 {
+            // Refused only if the target is not in the room now, by the room's own events.
+            if let target = entry.target, (model.members[room] ?? [:]).values.contains(where: { $0.key == target }) {
+                return fail(.whisperOutcome, "\(tag.text) was refused; \(target) is in \(roomName(room))")
+            }
             hazards.insert(.whisperTargetLeft)
         } else {
             fail(
