@@ -156,8 +156,10 @@ extension World {
             }
         case .users:
             judgeList(events, to: session, expected: model.userList(room), what: "/users in \(roomName(room))")
-        case .history, .help:
+        case .history:
             break  // History lines are the history-once check's (HistoryCheck.swift).
+        case .help:
+            judgeHelp(to: session, in: room, owner: owner, member: members[session] != nil, errors, events)
         case .kick(_, _, let target, _, _):
             let kicked = events.contains {
                 if case .kicked = $0 { return true }
@@ -217,6 +219,42 @@ extension World {
             fail(
                 .answerContents,
                 "\(roomName(room)) told the others \(said.first.map { "\"\($0)\"" } ?? "nothing") for \(describeRequest(request)); it was \"\(expected)\""
+            )
+        }
+    }
+
+    /// `/help` in a room lists what this member may do there (PROTOCOL.md): the room moves
+    /// in `global` only, `/kick` for the owner or an operator, `/ban` and `/unban` for an
+    /// operator.
+    private mutating func judgeHelp(
+        to session: SessionID, in room: RoomID, owner: Int?, member: Bool, _ errors: [ErrorCode],
+        _ events: [ModelEvent]
+    ) {
+        let texts = events.compactMap { event -> String? in
+            if case .deliver(session, .ok(.help(let text))) = event { return text }
+            return nil
+        }
+        // One kicked on its way out is still answered as a member would be (either is right).
+        guard member else { return }
+        guard texts.count == 1, errors.isEmpty, let text = texts.first else {
+            return fail(.answerCodes, "/help from \(label(session)) in \(roomName(room)) got \(texts.count) answers")
+        }
+        let isOperator = slot(session).map { model.sessions[$0].isOperator } ?? false
+        let owns = room != .global && owner == slot(session)
+        let commands = Set(
+            text.split(separator: ":", maxSplits: 1).last.map {
+                $0.split(separator: ",").compactMap { $0.split(separator: " ").first.map(String.init) }
+            } ?? [])
+        let expected: [(String, Bool)] = [
+            ("/join", room == .global), ("/createchatroom", room == .global), ("/chatrooms", room == .global),
+            ("/kick", isOperator || owns), ("/ban", isOperator), ("/unban", isOperator), ("/whisper", true),
+            ("/users", true), ("/leave", true), ("/quit", true),
+        ]
+        let wrong = expected.filter { commands.contains($0.0) != $0.1 }.map { ($0.1 ? "without " : "with ") + $0.0 }
+        if !wrong.isEmpty {
+            fail(
+                .answerContents,
+                "/help for \(label(session)) in \(roomName(room)) (\(isOperator ? "an operator" : "no operator"), \(owns ? "its owner" : "not its owner")) came \(wrong.joined(separator: ", ")): \"\(text)\""
             )
         }
     }
