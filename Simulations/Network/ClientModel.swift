@@ -125,8 +125,8 @@ struct ClientModel: Sendable {
     static let history = ["/history", "/history 1", "/history 2", "/history 3", "/history 500"]
 
     /// `/kick`, `/ban` or `/unban` of one of the accounts (the client's own included); a
-    /// kick mostly aims at the last account the client saw join its room, and in a
-    /// temporary room nine lines in ten are kicks.
+    /// kick mostly aims at the last account the client saw join its room, an unban at the
+    /// last it banned, and in a temporary room nine lines in ten are kicks.
     private mutating func moderationLine(_ client: ClientState) -> String {
         var target = setup.accounts[moderation.below(setup.accounts.count)]
         let roll = moderation.below(10)
@@ -140,7 +140,11 @@ struct ClientModel: Sendable {
             if moderation.chance(0.4) { target = setup.accounts[0] }
             return "/ban \(ClientModel.spell(target, with: &moderation)) spam"
         default:
-            if moderation.chance(0.4) { target = setup.accounts[0] }
+            if let banned = client.lastBanned, moderation.chance(0.6) {
+                target = banned
+            } else if moderation.chance(0.4) {
+                target = setup.accounts[0]
+            }
             return "/unban \(ClientModel.spell(target, with: &moderation))"
         }
     }

@@ -284,6 +284,8 @@ extension ClientState {
         case .ok(.created(let name)), .ok(.joined(let name)):
             belief = .present
             room = name.text
+        case .ok(.banned(let name)):
+            lastBanned = name.text
         case .error:
             if belief == .loggingIn { belief = .anonymous }
         case .event(_, let text) where text.hasPrefix("you were kicked from ") && text.hasSuffix("; you are in global"):

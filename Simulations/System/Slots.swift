@@ -68,6 +68,9 @@ struct ClientState: Hashable, Sendable {
     var room = "global"
     /// The last account it saw join its room: whom a `/kick` aims at, so kicks meet members.
     var lastJoined: String?
+    /// The last account it banned: whom an `/unban` aims at, so bans are lifted and the
+    /// account's next login meets the lifted ban.
+    var lastBanned: String?
 
     enum Belief: Sendable, Hashable {
         case offline, anonymous, loggingIn, present
