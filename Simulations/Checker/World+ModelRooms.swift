@@ -281,6 +281,17 @@ extension World {
                     .answerContents, "\(roomName(room)) told \(label(id)) \"\(text)\"; the kick was \"\(expected)\"")
             }
         }
+        // The kicker's `OK kicked NAME` names the member as its account spells it too.
+        let confirmed = events.compactMap { event -> String? in
+            if case .deliver(session, .ok(.kicked(let name))) = event { return name.text }
+            return nil
+        }
+        if confirmed != [victim.text] {
+            fail(
+                .answerContents,
+                "\(roomName(room)) confirmed \(label(session))'s kick of \(victim) with \(confirmed.map { "OK kicked \($0)" })"
+            )
+        }
     }
 
     private func describeRequest(_ request: MemberRequest) -> String {
