@@ -55,6 +55,9 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     case historyOutAtLeave = "history-out-at-leave"
     /// A login or a takeover was refused because a ban was acknowledged while it was in flight.
     case banRacingLogin = "ban-racing-login"
+    /// An account was logged in after an `/unban` of it was acknowledged (the lifted ban,
+    /// or none, must not refuse it).
+    case loginAfterUnban = "login-after-unban"
     /// A session arrived at a room whose ownership had passed on.
     case ownerLeftWhileJoining = "owner-left-while-joining"
     /// The store failed a message whose sender the room had kicked while the store had it

@@ -64,6 +64,8 @@ struct MessageEntry: Hashable, Sendable {
     /// A room message whose sender the room kicked while the store had it: whatever the
     /// store says, the sender is owed no answer for it.
     var senderKicked = false
+    /// A `/me` action, not a message: it is delivered as `ACTION`.
+    var isAction = false
 }
 
 /// Every tagged text of the run, by client and number: arrays, not dictionaries, so

@@ -126,8 +126,12 @@ extension World {
         default:
             break
         }
-        for case .session(_, .loggedIn(let name, _, _)) in effects where observed.chatBanned.contains(name.key) {
-            fail(.bannedHasNoSession, "the Gate logged \(name) in after its ban was acknowledged")
+        for case .session(_, .loggedIn(let name, _, _)) in effects {
+            if observed.chatBanned.contains(name.key) {
+                fail(.bannedHasNoSession, "the Gate logged \(name) in after its ban was acknowledged")
+            } else if observed.chatUnbanned.contains(name.key) {
+                hazards.insert(.loginAfterUnban)
+            }
         }
         for case .session(let id, .loginRefused(.banned, _)) in effects {
             judgeBannedRefusal(id, message)

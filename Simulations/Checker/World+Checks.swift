@@ -144,7 +144,8 @@ extension World {
         noteHistoryReads(room, input, effects)
         checkHistoryReply(room, input.reply, effects)
         switch input.request {
-        case .say(let id, let text)?, .act(let id, let text)?: accept(text, target: nil, from: id, in: room, effects)
+        case .say(let id, let text)?: accept(text, target: nil, from: id, in: room, effects)
+        case .act(let id, let text)?: accept(text, target: nil, action: true, from: id, in: room, effects)
         case .whisper(let id, let to, let text)?:
             accept(text, target: to.key, from: id, in: room, effects)
             storedOnlyForMember(to, text, in: room, members, effects)
@@ -189,7 +190,8 @@ extension World {
     /// A room took a member's text: it must ask the store first; a whisper it turns away
     /// gets exactly one error to its sender.
     private mutating func accept<Output: MailingOutput>(
-        _ text: String, target: String?, from id: SessionID, in room: RoomID, _ effects: [Output]
+        _ text: String, target: String?, action: Bool = false, from id: SessionID, in room: RoomID,
+        _ effects: [Output]
     ) {
         guard let tag = TextTag(text), tag.whisper == (target != nil), let sender = slot(id) else { return }
         var entry = observed.messages[tag]
@@ -206,6 +208,7 @@ extension World {
             entry.sender = sender
             entry.room = room
             entry.acceptStep = steps
+            entry.isAction = action
             if target == nil { observed.sessions[sender].audit.saysAccepted += 1 }
         } else if target != nil {
             let (errors, oks, whispers) = answers(to: sender, effects)
@@ -271,6 +274,9 @@ extension World {
         }
         guard let tag else { return }
         var entry = observed.messages[tag]
+        for case .session(let id, .deliver(let line))? in effects.lazy.map({ $0.mail }) {
+            judgeDelivered(line, of: entry, in: room, to: id)
+        }
         let (errors, oks, _) = answers(to: entry.sender, effects)
         switch (tag.whisper, entry.stage) {
         case (false, .stored):
@@ -351,6 +357,31 @@ extension World {
             observed.sessions[sender].audit.lastDelivered[index].number = tag.number
         } else {
             observed.sessions[sender].audit.lastDelivered.append((room, tag.number))
+        }
+    }
+
+    /// A stored text is delivered as what it was, in the words of PROTOCOL.md: a message as
+    /// `MSG ROOM FROM TEXT`, an action as `ACTION ROOM FROM TEXT` (the room as it was made,
+    /// the sender as its account is spelled), a whisper as `WHISPER FROM TO TEXT` to its
+    /// target. Judged once per line (the first wrong one fails the run).
+    private mutating func judgeDelivered(_ line: ServerLine, of entry: MessageEntry, in room: RoomID, to id: SessionID)
+    {
+        guard entry.sender >= 0, let sender = model.sessions[entry.sender].granted else { return }
+        let roomName = room == .global ? "global" : model.roomNames[room]?.text
+        let fits: Bool
+        switch line {
+        case .message(let name, let from, _):
+            fits = entry.target == nil && !entry.isAction && name.text == roomName && from.text == sender.text
+        case .action(let name, let from, _):
+            fits = entry.target == nil && entry.isAction && name.text == roomName && from.text == sender.text
+        case .whisper(let from, let to, _): fits = entry.target == to.key && from.text == sender.text
+        default: fits = true
+        }
+        if !fits {
+            fail(
+                .answerContents,
+                "\(self.roomName(room)) delivered \"\(line.rendered.dropLast())\" to \(label(id)); it was \(entry.isAction ? "an action" : entry.target != nil ? "a whisper" : "a message") from \(sender)"
+            )
         }
     }
 

@@ -70,7 +70,10 @@ extension World {
             // A kick's EVENT reaches every member left, the kicker too.
             subject = request.isKick ? nil : request.session
             judge(request, in: id, owner: owner, events)
-        case .shutdown, .store:
+        case .store:
+            // A history read that lets an arrival in: its `joined` is about it.
+            for case .entered(let session, let ref) in events where ref.id == id { subject = session }
+        case .shutdown:
             break
         }
         replay(events, in: id, subject: subject, arriving: arriving, readmit: false)
@@ -413,7 +416,8 @@ extension World {
                     "EVENT \(name) \(text) from \(roomName(room)): missed \(missing), reached \(extra) outside it"
                 )
             }
-            if let subject, let account = members[subject] ?? model.members[.global]?[subject],
+            if let subject,
+                let account = members[subject] ?? model.members[.global]?[subject] ?? model.arrivals[subject]?.name,
                 let who = ReferenceModel.comingOrGoing(text), who != account.text
             {
                 fail(.answerContents, "EVENT \(name) \(text) is about \(label(subject)), who is \(account)")

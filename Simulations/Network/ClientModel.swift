@@ -71,6 +71,10 @@ struct ClientModel: Sendable {
         switch roll {
         case 0..<80:
             let password = random.chance(plan.wrongPassword) ? "<wrong-password>" : "<password>"
+            // A banned person mostly tries the banned account again (a draw of its own stream).
+            if let banned = client.bannedAs, moderation.chance(0.7) {
+                return "/login \(ClientModel.spell(banned, with: &moderation)) \(password)"
+            }
             return "/login \(account()) \(password)"
         // New names from a small pool, so that registrations race each other and logins.
         case 80..<85: return "/register \(spell("n\(random.within(1...3))")) <password>"

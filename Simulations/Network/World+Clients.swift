@@ -278,9 +278,15 @@ extension ClientState {
     /// What a line tells the client about where it is.
     mutating func note(read line: ServerLine) {
         switch line {
-        case .ok(.registered), .ok(.loggedIn), .ok(.returnedToGlobal):
+        case .ok(.registered(let name)), .ok(.loggedIn(let name)):
             belief = .present
             room = Name.global.text
+            account = name.text
+        case .ok(.returnedToGlobal):
+            belief = .present
+            room = Name.global.text
+        case .bye(.banned, _):
+            bannedAs = account
         case .ok(.created(let name)), .ok(.joined(let name)):
             belief = .present
             room = name.text

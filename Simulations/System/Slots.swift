@@ -71,6 +71,11 @@ struct ClientState: Hashable, Sendable {
     /// The last account it banned: whom an `/unban` aims at, so bans are lifted and the
     /// account's next login meets the lifted ban.
     var lastBanned: String?
+    /// The account its last connection was banned as (`BYE banned`): a banned person tries
+    /// that account again, and so meets the ban, or its lifting.
+    var bannedAs: String?
+    /// The account it last logged in as.
+    var account: String?
 
     enum Belief: Sendable, Hashable {
         case offline, anonymous, loggingIn, present
