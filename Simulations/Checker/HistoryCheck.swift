@@ -85,16 +85,37 @@ extension World {
         }
         var tags: [TextTag] = []
         var ends = 0, heads = 0
+        // Every line of it names the room as it was made, and each message its sender as
+        // the sender's account is spelled.
+        let made = room == .global ? "global" : model.roomNames[room]?.text
         for case .session(let id, .deliver(let line))? in effects.lazy.map({ $0.mail }) where slot(id) == read.slot {
+            let named: Name
             switch line {
-            case .ok(.history): heads += 1
-            case .history(_, _, _, let text):
+            case .ok(.history(let name)):
+                heads += 1
+                named = name
+            case .history(let name, _, let from, let text):
                 guard let tag = TextTag(text) else {
                     return fail(.historyOnce, "\(sessions[read.slot].name) got \(text) in history, which nobody said")
                 }
+                let sender = observed.messages[tag].sender
+                if sender >= 0, let account = model.sessions[sender].granted, account.text != from.text {
+                    return fail(
+                        .answerContents,
+                        "\(sessions[read.slot].name) got \(text) in history from \(from); \(account) said it")
+                }
                 tags.append(tag)
-            case .historyEnd: ends += 1
-            default: break
+                named = name
+            case .historyEnd(let name):
+                ends += 1
+                named = name
+            default: continue
+            }
+            if named.text != made {
+                return fail(
+                    .answerContents,
+                    "\(sessions[read.slot].name)'s history of \(roomName(room)) came as \"\(line.rendered.dropLast())\""
+                )
             }
         }
         if !read.arrival, ends == 0, tags.isEmpty {

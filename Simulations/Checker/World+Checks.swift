@@ -375,6 +375,7 @@ extension World {
         case .action(let name, let from, _):
             fits = entry.target == nil && entry.isAction && name.text == roomName && from.text == sender.text
         case .whisper(let from, let to, _): fits = entry.target == to.key && from.text == sender.text
+        case .ok(.whisperSent(let to)): fits = entry.target == to.key
         default: fits = true
         }
         if !fits {
