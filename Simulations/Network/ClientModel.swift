@@ -107,8 +107,8 @@ struct ClientModel: Sendable {
             command += 1
         }
         switch command {
-        // Every tenth text is a /me action, chosen without a draw so other draws stay as they were.
-        case 0: return text(n % 10 == 7 ? "/me m\(c).\(n)" : "m\(c).\(n)")
+        // Every fifth text is a /me action, chosen without a draw so other draws stay as they were.
+        case 0: return text(n % 5 == 2 ? "/me m\(c).\(n)" : "m\(c).\(n)")
         case 1: return text("/whisper \(random.chance(0.1) ? spell("u\(c)") : account()) w\(c).\(n)")
         case 2: return random.chance(0.5) ? "/create \(roomName())" : "/createchatroom \(roomName())"
         case 3: return "/join \(roomName())"

@@ -71,7 +71,7 @@ extension ClientModel {
         case 0:
             // Mostly to the channel it is in; now and then to one it is not in (404).
             let channel = ircRandom.chance(0.9) ? here : ircRoom()
-            let text = n % 10 == 7 ? "\u{1}ACTION m\(c).\(n)\u{1}" : ircText("m\(c).\(n)")
+            let text = n % 5 == 2 ? "\u{1}ACTION m\(c).\(n)\u{1}" : ircText("m\(c).\(n)")
             if channel == here, ircRandom.chance(0.15) { ircScripts[c] = ircBurst(client, after: n) }
             return "\(verb) #\(channel) :\(text)"
         case 1: return "\(verb) \(ircRandom.chance(0.1) ? ircSpell("u\(c)") : ircSpell(ircAccount())) :w\(c).\(n)"

@@ -222,6 +222,22 @@ enum QuitAsLeave: RoomRewrite {
     }
 }
 
+/// A `/me` is taken for a plain message: the room stores it as one and sends `MSG`, not
+/// `ACTION`.
+enum ActionAsMessage: RoomRewrite {
+    static func rewrite(_ message: RoomMessage) -> RoomMessage {
+        guard case .member(.act(let session, let text)) = message else { return message }
+        return .member(.say(session, text: text))
+    }
+}
+
+enum FlatActionRoomActors: ActorKit {
+    typealias SessionActor = Session
+    typealias GateActor = Gate
+    typealias LobbyActor = Lobby
+    typealias RoomActor = RewritingRoom<ActionAsMessage>
+}
+
 enum PartingRoomActors: ActorKit {
     typealias SessionActor = Session
     typealias GateActor = Gate

@@ -24,6 +24,7 @@ enum Plant: String, CaseIterable {
     case partingRoom = "parting-room"
     case forgetfulGate = "forgetful-gate"
     case greedyHistory = "greedy-history"
+    case flatActionRoom = "flat-action-room"
 
     /// Runs one seed with this plant.
     func run(seed: UInt64, options: SimulationOptions) -> RunReport {
@@ -73,6 +74,9 @@ enum Plant: String, CaseIterable {
             return Simulation.run(seed: seed, options: options, actors: ForgetfulGateActors.self, recordDecisions: true)
         case .greedyHistory:
             return Simulation.run(seed: seed, options: options, actors: GreedyHistoryActors.self, recordDecisions: true)
+        case .flatActionRoom:
+            return Simulation.run(
+                seed: seed, options: options, actors: FlatActionRoomActors.self, recordDecisions: true)
         }
     }
 
@@ -121,6 +125,8 @@ enum Plant: String, CaseIterable {
             return Simulation.fixture(for: report, goal: goal, actors: ForgetfulGateActors.self, plant: rawValue)
         case .greedyHistory:
             return Simulation.fixture(for: report, goal: goal, actors: GreedyHistoryActors.self, plant: rawValue)
+        case .flatActionRoom:
+            return Simulation.fixture(for: report, goal: goal, actors: FlatActionRoomActors.self, plant: rawValue)
         }
     }
 
@@ -148,6 +154,7 @@ enum Plant: String, CaseIterable {
         case .partingRoom: return try Simulation.replay(fixture, actors: PartingRoomActors.self)
         case .forgetfulGate: return try Simulation.replay(fixture, actors: ForgetfulGateActors.self)
         case .greedyHistory: return try Simulation.replay(fixture, actors: GreedyHistoryActors.self)
+        case .flatActionRoom: return try Simulation.replay(fixture, actors: FlatActionRoomActors.self)
         }
     }
 }

@@ -65,6 +65,12 @@ struct TeethTests {
         #expect(try hunt(.partingRoom, atMost: 64).invariant == .answerContents)
     }
 
+    @Test("a room that delivers a /me action as a plain message is caught and shrunk")
+    func flatActionRoom() throws {
+        // A temporary room of its own, a tenth text (every tenth is a /me) and a member to hear it.
+        #expect(try hunt(.flatActionRoom, atMost: 64).invariant == .answerContents)
+    }
+
     @Test("a lobby whose /users lists a member who left is caught and shrunk")
     func staleUsers() throws { try hunt(.staleUsers) }
 
