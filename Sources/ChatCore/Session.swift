@@ -276,6 +276,9 @@ public struct Session: ChatActor, Hashable {
         switch state {
         case .present(let name, let current) where current.id == room:
             write(line, &effects)
+            // The notice can overflow a slow reader's outbox: then the session closed and its
+            // quit, not a leave, tells the room it is gone.
+            guard case .present = state else { return }
             if room == .global {
                 close(.kicked, "you were kicked from global", reason: .kicked, &effects)
             } else {

@@ -195,4 +195,29 @@ struct ModerationTests {
         #expect(session.receive(.entered(.global), now: t0).written.isEmpty)
         #expect(session.room == .global)
     }
+
+    @Test("a kicked slow reader whose notice overflows its outbox tells the room it quit, and sends no leave")
+    func kickedSlowReaderQuits() {
+        var limits = Limits.standard
+        let notice = ServerLine.event(room: name("den"), text: "you were kicked from den by alice; you are in global")
+        // Room for the login's and the join's answers, not for the notice as well.
+        let answers =
+            ServerLine.ok(.loggedIn(name("bob"))).wireSize + ServerLine.ok(.joined(name("den"))).wireSize
+        limits.maxOutboxBytes = answers + notice.wireSize - 1
+        var session = Session(id: SessionID(1), address: "a", limits: limits, now: t0)
+        _ = session.bytesReceived(bytes("/login bob hunter22"), now: t0)
+        _ = session.receive(.loggedIn(name("bob"), registered: false), now: t0)
+        _ = session.receive(.entered(.global), now: t0)
+        _ = session.bytesReceived(bytes("/join den"), now: t0)
+        let den = RoomRef(id: RoomID(1), name: name("den"))
+        _ = session.receive(.entered(den), now: t0)
+        let effects = session.receive(.kicked(RoomID(1), notice), now: t0)
+        let toRoom = effects.compactMap { effect -> MemberRequest? in
+            if case .send(.room(RoomID(1), .member(let request))) = effect { return request }
+            return nil
+        }
+        #expect(effects.contains(.write(.bye(.slowReader, "you are not reading fast enough"))))
+        #expect(toRoom == [.quit(SessionID(1), message: nil)])
+        #expect(session.isClosing)
+    }
 }
