@@ -15,6 +15,9 @@ extension World {
         }
         // The world queues a line only while both directions are open, as here.
         var open = !sessions[slot].serverClosed && !sessions[slot].clientGone
+        // A session takes its mail before the client's lines it held (IRCSession.receive), so a
+        // line it is sent is shown as the session stood before a welcome those lines bring.
+        let welcomedBefore = model.sessions[slot].welcomed
         var welcomedNow = false
         for effect in effects {
             switch effect {
@@ -46,9 +49,8 @@ extension World {
                 break
             }
         }
-        if welcomedNow, open { judgeEarlyWhispers(effects, on: slot) }
         if case .mail(.deliver(let line)) = input, !wasClosing {
-            if model.sessions[slot].welcomed {
+            if welcomedBefore {
                 judgeRendering(line, effects, on: slot)
             } else if let text = line.roomText, let tag = TextTag(text), observed.messages[tag].stage == .settled {
                 // Before 001 an IRC session shows no chatter (its client is not in a channel yet).
@@ -60,6 +62,8 @@ extension World {
                 model.sessions[slot].earlyWhispers.append(from.text)
             }
         }
+        // Judged after this step's mail, which the session took before the welcome.
+        if welcomedNow, open { judgeEarlyWhispers(effects, on: slot) }
         judgeDeadlineArmed(slot)
     }
 

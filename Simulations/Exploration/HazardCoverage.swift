@@ -74,7 +74,8 @@ public enum HazardCoverage {
             CoverageProbe(.ircSecondJoinInFlight, within: 100),
             CoverageProbe(.ircWhisperAbsentNick, within: 400),
             CoverageProbe(.ircJoinWhileInRoom, within: 500),
-            CoverageProbe(.ircPartRacingMessage, within: 10_000),
+            // A PART's race needs a chatty temporary room: random 3 to 5 in 10,000 seeds, PCT 0 to 1.
+            CoverageProbe(.ircPartRacingMessage, within: scheduler == .pct ? 40_000 : 10_000),
             // A QUIT's race is rarer under PCT (3 in 10,000 seeds; random: 19).
             CoverageProbe(.ircQuitRacingMessage, within: scheduler == .pct ? 20_000 : 3_500),
             // Messages in flight behind a PART or JOIN: 183 and 182 seeds in 3,000 (PCT, random).

@@ -71,12 +71,12 @@ public enum Swarm {
         // passwords by it); a stream of its own.
         var floor = SeededRandom(seed: seed, stream: 15)
         if floor.chance(0.2) { world.limits.minPasswordBytes = floor.within(Limits.minPasswordBytesAllowed) }
-        // Some seeds with two or more room names keep rooms alive and list them: many creates
-        // and joins, few leaves, and /chatrooms and /users often, so that lists of several
-        // rooms spelled in mixed case, and of crowded rooms, are read and judged. A stream
-        // of its own.
+        // Three seeds in ten with two or more room names keep rooms alive and list them: many
+        // creates and joins, few leaves, and /chatrooms and /users often, so that lists of
+        // several rooms spelled in mixed case, and of crowded rooms, are read and judged. A
+        // stream of its own.
         var lists = SeededRandom(seed: seed, stream: 21)
-        if world.roomNames.count >= 2, lists.chance(0.15) {
+        if world.roomNames.count >= 2, lists.chance(0.3) {
             // message, whisper, create, join, leave, users, chatrooms, help, quit, garbage, login
             plan.commandWeights = [2, 1, 8, 6, 1, 4, 6, 0, 0, 0, 0]
         }

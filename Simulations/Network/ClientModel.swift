@@ -137,19 +137,19 @@ struct ClientModel: Sendable {
         switch client.room == "global" ? roll : roll * 2 / 3 {
         case 0..<6:
             if let joined = client.lastJoined, moderation.chance(0.7) { target = joined }
-            target = ClientModel.spell(target, with: &moderation)
+            target = ClientModel.spell(target, with: &moderation, chance: 0.7)
             return moderation.chance(0.5) ? "/kick \(target)" : "/kick \(target) be nice"
         case 6..<8:
             // Often the first account: guessers and hot logins aim at it, so its logins are in flight.
             if moderation.chance(0.4) { target = setup.accounts[0] }
-            return "/ban \(ClientModel.spell(target, with: &moderation)) spam"
+            return "/ban \(ClientModel.spell(target, with: &moderation, chance: 0.7)) spam"
         default:
             if let banned = client.lastBanned, moderation.chance(0.6) {
                 target = banned
             } else if moderation.chance(0.4) {
                 target = setup.accounts[0]
             }
-            return "/unban \(ClientModel.spell(target, with: &moderation))"
+            return "/unban \(ClientModel.spell(target, with: &moderation, chance: 0.7))"
         }
     }
 
@@ -175,9 +175,11 @@ struct ClientModel: Sendable {
     /// A name as people type it back: often in another case than it was made in.
     private mutating func spell(_ name: String) -> String { ClientModel.spell(name, with: &random) }
 
-    /// Moderation draws from a stream of its own, so its spellings do too.
-    private static func spell(_ name: String, with random: inout SeededRandom) -> String {
-        guard random.chance(0.35) else { return name }
+    /// Moderation draws from a stream of its own, so its spellings do too; a moderator types
+    /// a name back in another case more often (`chance`), so that a kick or ban that keeps
+    /// the typed spelling is seen.
+    private static func spell(_ name: String, with random: inout SeededRandom, chance: Double = 0.35) -> String {
+        guard random.chance(chance) else { return name }
         return String(name.map { random.chance(0.5) ? Character($0.uppercased()) : $0 })
     }
 
