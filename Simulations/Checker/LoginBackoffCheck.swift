@@ -51,6 +51,31 @@ struct LoginWaits: Hashable, Sendable {
 }
 
 extension World {
+    /// The next instant at which, by the checker's own account, a login policy changes its
+    /// mind: a failure leaves its window, a wait runs out, a quiet pair starts its strikes
+    /// over, a registration leaves its window. The explorer moves the clock to exactly such
+    /// an edge now and then, so that a limit off by one at its edge (`<` for `<=`) is met.
+    var nextPolicyEdge: Instant? {
+        var edge: Instant?
+        func consider(_ instant: Instant) {
+            if instant > now, edge.map({ instant < $0 }) ?? true { edge = instant }
+        }
+        for tally in waits.pairs.values {
+            for failure in tally.failures { consider(failure + limits.failedLoginWindow) }
+            if let until = tally.lockedUntil {
+                consider(until)
+                consider(until + limits.maxLoginBackoff)
+            }
+        }
+        for tally in waits.addresses.values {
+            for failure in tally.failures { consider(failure + limits.failedLoginWindow) }
+        }
+        for times in logins.registrations.values {
+            for time in times { consider(time + limits.registrationWindow) }
+        }
+        return edge
+    }
+
     /// The waits' invariants, for one step of the Gate (before `checkLoginPolicy` moves the ledger).
     mutating func checkLoginWaits(_ message: GateMessage, _ effects: [GateEffect]) {
         switch message {

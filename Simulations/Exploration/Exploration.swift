@@ -1,3 +1,5 @@
+import ChatCore
+
 /// One generated run: draws each decision from the seed (what runs next, what a client
 /// types, which fault strikes), applies it, and stops at the first broken invariant or
 /// when the plan's steps are spent; then the world settles and quiescence is checked.
@@ -8,6 +10,8 @@ struct Exploration<Actors: ActorKit> {
     private var clients: ClientModel
     private var choices: SeededRandom
     private var faults: SeededRandom
+    /// Whether a clock move goes to a login policy's next edge (a stream of its own).
+    private var edges: SeededRandom
 
     init(seed: UInt64, setup: WorldSetup, plan: ExplorationPlan, world: World<Actors>) {
         self.world = world
@@ -20,6 +24,7 @@ struct Exploration<Actors: ActorKit> {
             moderation: SeededRandom(seed: seed, stream: 9), ircRandom: SeededRandom(seed: seed, stream: 12))
         choices = SeededRandom(seed: seed, stream: 4)
         faults = SeededRandom(seed: seed, stream: 5)
+        edges = SeededRandom(seed: seed, stream: 22)
     }
 
     mutating func run() {
@@ -62,8 +67,23 @@ struct Exploration<Actors: ActorKit> {
             return .decision(clients.next(for: world.clients[clients.able(choices.below(able), in: world) - 1]))
         }
         roll -= act
-        if roll < plan.clockWeight { return .decision(.advanceClock(milliseconds: choices.within(1...300))) }
+        if roll < plan.clockWeight { return .decision(clockMove(milliseconds: choices.within(1...300))) }
         return .decision(fault() ?? .advanceClock(milliseconds: choices.within(1...50)))
+    }
+
+    /// The clock moves on; one move in three that would pass a login policy's next edge
+    /// stops exactly on it instead.
+    private mutating func clockMove(milliseconds: Int) -> Decision {
+        let ahead = edgeDistance(world.nextPolicyEdge)
+        if let ahead, ahead <= Int64(milliseconds) * 1_000_000, edges.chance(1.0 / 3) {
+            return .advanceClock(milliseconds: Int(max(1, ahead / 1_000_000)))
+        }
+        return .advanceClock(milliseconds: milliseconds)
+    }
+
+    /// Nanoseconds from now to `edge`.
+    private func edgeDistance(_ edge: Instant?) -> Int64? {
+        edge.map { $0.nanoseconds - world.now.nanoseconds }
     }
 
     private mutating func delivery(_ lanes: [Int]) -> Choice {
@@ -92,7 +112,7 @@ struct Exploration<Actors: ActorKit> {
         case 2 where faults.chance(plan.storeFailure):
             return .storeFailing(true)
         case 3 where faults.chance(plan.clockJump):
-            return .advanceClock(milliseconds: faults.within(2...90) * 1000)
+            return clockMove(milliseconds: faults.within(2...90) * 1000)
         default:
             return nil
         }
