@@ -64,7 +64,9 @@ struct Exploration<Actors: ActorKit> {
         roll -= deliver
         if roll < act {
             let able = clients.ableCount(in: world)
-            return .decision(clients.next(for: world.clients[clients.able(choices.below(able), in: world) - 1]))
+            let client = world.clients[clients.able(choices.below(able), in: world) - 1]
+            clients.fill = outboxLeft(besides: client)
+            return .decision(clients.next(for: client))
         }
         roll -= act
         if roll < plan.clockWeight { return .decision(clockMove(milliseconds: choices.within(1...300))) }
@@ -79,6 +81,22 @@ struct Exploration<Actors: ActorKit> {
             return .advanceClock(milliseconds: Int(max(1, ahead / 1_000_000)))
         }
         return .advanceClock(milliseconds: milliseconds)
+    }
+
+    /// The fewest bytes a slow reader in this client's room may still take, by the
+    /// checker's own count (what its session wrote, less what its client read): a message
+    /// of exactly that size fills its outbox to the limit, the slow-reader bound's edge.
+    private func outboxLeft(besides client: ClientState) -> Int? {
+        guard let slot = client.current, let room = world.model.room(of: world.sessions[slot].id) else { return nil }
+        var fewest: Int?
+        for (member, _) in world.model.members[room] ?? [:] {
+            guard let other = world.slot(member), other != slot,
+                let owner = world.clients.first(where: { $0.slots.contains(other) }), !owner.reading
+            else { continue }
+            let left = world.limits.maxOutboxBytes - world.model.sessions[other].outbox
+            if left > 0, fewest.map({ left < $0 }) ?? true { fewest = left }
+        }
+        return fewest
     }
 
     /// Nanoseconds from now to `edge`.

@@ -12,6 +12,9 @@ struct ClientModel: Sendable {
     /// Draws for IRC clients' lines (IRCPersona.swift), and the lines each means to type next.
     var ircRandom: SeededRandom
     var ircScripts: [Int: [String]] = [:]
+    /// Bytes a slow reader in the typing client's room may still take (set by the explorer
+    /// before each line): now and then a message is padded to fill exactly that.
+    var fill: Int?
 
     /// Whether any client may act now (stops at the first).
     func anyAble<Actors>(in world: World<Actors>) -> Bool {
@@ -108,7 +111,9 @@ struct ClientModel: Sendable {
         }
         switch command {
         // Every fifth text is a /me action, chosen without a draw so other draws stay as they were.
-        case 0: return text(n % 5 == 2 ? "/me m\(c).\(n)" : "m\(c).\(n)")
+        case 0:
+            if let filled = filling("m\(c).\(n)", client) { return filled }
+            return text(n % 5 == 2 ? "/me m\(c).\(n)" : "m\(c).\(n)")
         case 1: return text("/whisper \(random.chance(0.1) ? spell("u\(c)") : account()) w\(c).\(n)")
         case 2: return random.chance(0.5) ? "/create \(roomName())" : "/createchatroom \(roomName())"
         case 3: return "/join \(roomName())"
@@ -197,6 +202,19 @@ struct ClientModel: Sendable {
             return line + " look" + invisible[random.below(invisible.count)] + "here"
         default: return line
         }
+    }
+
+    /// One message in four, when a slow reader shares the room: the tag padded so that its
+    /// `MSG` line is exactly the bytes that reader may still take (from the moderation
+    /// stream, so other draws stay as they were).
+    private mutating func filling(_ tag: String, _ client: ClientState) -> String? {
+        guard let fill, let account = client.account.flatMap({ Name($0) }), let room = Name(client.room),
+            moderation.chance(0.25)
+        else { return nil }
+        let overhead = ServerLine.message(room: room, from: account, text: "").wireSize
+        let text = fill - overhead
+        guard text > tag.utf8.count + 1, text <= Limits.maxLineBytes else { return nil }
+        return ClientModel.padded(tag, to: text)
     }
 
     /// The line, a blank, then multi-byte filler up to exactly `bytes` bytes.
