@@ -80,7 +80,8 @@ struct ClientModel: Sendable {
             }
             return "/login \(account()) \(password)"
         // New names from a small pool, so that registrations race each other and logins.
-        case 80..<85: return "/register \(spell("n\(random.within(1...3))")) <password>"
+        // With `_` and `-`, which names may hold, so a name rule that refuses them is seen.
+        case 80..<85: return "/register \(spell(["n1", "n_2", "n-3"][random.within(1...3) - 1])) <password>"
         case 85..<86: return edgeCredentials()
         case 86..<91: return "/register \(account()) <password>"
         case 91..<94: return "/help"
@@ -162,6 +163,8 @@ struct ClientModel: Sendable {
         let lines = [
             "/frob", "/join", "/whisper", "/users now", "/login \(account()) <password>", "/create global",
             "/join global",
+            // Names no rule allows: a dot, a letter outside ASCII (refused bad-name).
+            "/create den.2", "/join caf\u{E9}", "/whisper u.1 hi",
         ]
         return lines[random.below(lines.count)]
     }
