@@ -58,6 +58,8 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     /// An account was logged in after an `/unban` of it was acknowledged (the lifted ban,
     /// or none, must not refuse it).
     case loginAfterUnban = "login-after-unban"
+    /// A line filled a session's outbox to exactly its limit, or was one byte too many for it.
+    case outboxEdge = "outbox-edge"
     /// A session arrived at a room whose ownership had passed on.
     case ownerLeftWhileJoining = "owner-left-while-joining"
     /// The store failed a message whose sender the room had kicked while the store had it

@@ -33,6 +33,7 @@ extension World {
     mutating func modelSession(_ slot: Int, wasClosing: Bool, _ input: SessionInput, _ effects: [SessionEffect]) {
         judgeWayOut(slot, input, effects)
         if sessions[slot].actor.speaksIRC { return modelIRCSession(slot, wasClosing: wasClosing, input, effects) }
+        judgeSlowReaderCut(slot, wasClosing: wasClosing, input, effects)
         var explained: ServerLine?
         switch input {
         case .bytes(let chunk):
@@ -155,6 +156,25 @@ extension World {
         }
     }
 
+    /// A line a session is sent fits if the bytes unread and the line are at most the limit:
+    /// exactly full is still within it, so `BYE slow-reader` for such a line is a broken bound.
+    private mutating func judgeSlowReaderCut(
+        _ slot: Int, wasClosing: Bool, _ input: SessionInput, _ effects: [SessionEffect]
+    ) {
+        guard case .mail(.deliver(let line)) = input, !wasClosing, !model.sessions[slot].closed,
+            effects.contains(where: { if case .write(.bye(.slowReader, _)) = $0 { true } else { false } })
+        else { return }
+        let unread = model.sessions[slot].outbox
+        if unread + line.wireSize <= limits.maxOutboxBytes {
+            fail(
+                .slowReaderBound,
+                "\(sessions[slot].name) was cut off as a slow reader for a line of \(line.wireSize) bytes with \(unread) unread of \(limits.maxOutboxBytes): it fits"
+            )
+        } else if unread + line.wireSize == limits.maxOutboxBytes + 1 {
+            hazards.insert(.outboxEdge)
+        }
+    }
+
     /// The outbox never holds more than the limit, and a slow reader is cut off only when
     /// the next line could not fit.
     private mutating func noteWrite(_ line: ServerLine, on slot: Int) {
@@ -180,6 +200,7 @@ extension World {
             break
         default:
             model.sessions[slot].written += line.wireSize
+            if model.sessions[slot].outbox == limits.maxOutboxBytes { hazards.insert(.outboxEdge) }
             if model.sessions[slot].outbox > limits.maxOutboxBytes {
                 fail(
                     .slowReaderBound,
