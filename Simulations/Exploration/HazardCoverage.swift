@@ -80,6 +80,8 @@ public enum HazardCoverage {
             CoverageProbe(.ircQuitRacingMessage, within: scheduler == .pct ? 20_000 : 3_500),
             // Messages in flight behind a PART or JOIN: 183 and 182 seeds in 3,000 (PCT, random).
             CoverageProbe(.ircMoveBehindMessages, within: 100),
+            // A lifted ban meeting the account's next login: 48 and 72 seeds in 10,000 (random, PCT).
+            CoverageProbe(.loginAfterUnban, within: 1_500),
         ]
         guard faults else { return always }
         return always + [
@@ -90,6 +92,8 @@ public enum HazardCoverage {
             CoverageProbe(.loginAbandoned, within: 50),
             // A connection ending behind a /leave: 61 and 28 seeds in 5,000 (random, PCT).
             CoverageProbe(.leaveRacingQuit, within: scheduler == .pct ? 1_100 : 500),
+            // An outbox filled to exactly its limit, or a line one byte over: 28 and 35 in 10,000.
+            CoverageProbe(.outboxEdge, within: 2_500),
         ]
     }
 
