@@ -138,6 +138,11 @@ struct ClientModel: Sendable {
     /// kick mostly aims at the last account the client saw join its room, an unban at the
     /// last it banned, and in a temporary room nine lines in ten are kicks.
     private mutating func moderationLine(_ client: ClientState) -> String {
+        // An operator who has banned someone mostly lifts it next, so that the banned
+        // account's next login meets the lifted ban.
+        if let banned = client.lastBanned, moderation.chance(0.5) {
+            return "/unban \(ClientModel.spell(banned, with: &moderation, chance: 0.7))"
+        }
         var target = setup.accounts[moderation.below(setup.accounts.count)]
         let roll = moderation.below(10)
         switch client.room == "global" ? roll : roll * 2 / 3 {

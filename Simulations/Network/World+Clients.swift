@@ -292,6 +292,8 @@ extension ClientState {
             room = name.text
         case .ok(.banned(let name)):
             lastBanned = name.text
+        case .ok(.unbanned(let name)) where name.key == lastBanned?.lowercased():
+            lastBanned = nil
         case .error:
             if belief == .loggingIn { belief = .anonymous }
         case .event(_, let text) where text.hasPrefix("you were kicked from ") && text.hasSuffix("; you are in global"):
