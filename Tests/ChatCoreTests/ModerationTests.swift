@@ -179,15 +179,20 @@ struct ModerationTests {
                 .session(SessionID(2), .deliver(.ok(.whisperSent(to: name("alice")))))))
     }
 
-    @Test("a session kicked out of a temporary room re-enters global with no OK")
-    func kickedSessionReturns() {
-        var session = Session(id: SessionID(1), address: "a", now: t0)
+    /// Session 1, logged in as bob and moved from `global` into den (room 1).
+    func bobInDen(limits: Limits = .standard) -> Session {
+        var session = Session(id: SessionID(1), address: "a", limits: limits, now: t0)
         _ = session.bytesReceived(bytes("/login bob hunter22"), now: t0)
         _ = session.receive(.loggedIn(name("bob"), registered: false), now: t0)
         _ = session.receive(.entered(.global), now: t0)
         _ = session.bytesReceived(bytes("/join den"), now: t0)
-        let den = RoomRef(id: RoomID(1), name: name("den"))
-        _ = session.receive(.entered(den), now: t0)
+        _ = session.receive(.entered(RoomRef(id: RoomID(1), name: name("den"))), now: t0)
+        return session
+    }
+
+    @Test("a session kicked out of a temporary room re-enters global with no OK")
+    func kickedSessionReturns() {
+        var session = bobInDen()
         let notice = ServerLine.event(room: name("den"), text: "you were kicked from den by alice; you are in global")
         let effects = session.receive(.kicked(RoomID(1), notice), now: t0)
         #expect(effects == [.write(notice), .send(.room(RoomID(1), .member(.leave(SessionID(1)))))])
@@ -204,13 +209,7 @@ struct ModerationTests {
         let answers =
             ServerLine.ok(.loggedIn(name("bob"))).wireSize + ServerLine.ok(.joined(name("den"))).wireSize
         limits.maxOutboxBytes = answers + notice.wireSize - 1
-        var session = Session(id: SessionID(1), address: "a", limits: limits, now: t0)
-        _ = session.bytesReceived(bytes("/login bob hunter22"), now: t0)
-        _ = session.receive(.loggedIn(name("bob"), registered: false), now: t0)
-        _ = session.receive(.entered(.global), now: t0)
-        _ = session.bytesReceived(bytes("/join den"), now: t0)
-        let den = RoomRef(id: RoomID(1), name: name("den"))
-        _ = session.receive(.entered(den), now: t0)
+        var session = bobInDen(limits: limits)
         let effects = session.receive(.kicked(RoomID(1), notice), now: t0)
         let toRoom = effects.compactMap { effect -> MemberRequest? in
             if case .send(.room(RoomID(1), .member(let request))) = effect { return request }
