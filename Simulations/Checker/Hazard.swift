@@ -55,8 +55,8 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     case historyOutAtLeave = "history-out-at-leave"
     /// A login or a takeover was refused because a ban was acknowledged while it was in flight.
     case banRacingLogin = "ban-racing-login"
-    /// An account was logged in after an `/unban` of it was acknowledged (the lifted ban,
-    /// or none, must not refuse it).
+    /// An account was logged in after an `/unban` lifted a ban of it (acknowledged in the
+    /// run, or the world's): the lifted ban must not refuse it.
     case loginAfterUnban = "login-after-unban"
     /// A line filled a session's outbox to exactly its limit, or was one byte too many for it.
     case outboxEdge = "outbox-edge"

@@ -111,8 +111,12 @@ extension World {
         case .store(.banChanged(let ticket)):
             guard let order = observed.banTickets.removeValue(forKey: ticket) else { break }
             guard order.banning else {
-                observed.chatBanned.remove(order.key)
-                observed.chatUnbanned.insert(order.key)
+                // Only an unban that lifts a ban (acknowledged here, or the world's) counts as one.
+                if observed.chatBanned.remove(order.key) != nil
+                    || (setup.bannedAccounts ?? []).contains(where: { $0.lowercased() == order.key })
+                {
+                    observed.chatUnbanned.insert(order.key)
+                }
                 break
             }
             observed.chatBanned.insert(order.key)

@@ -28,7 +28,10 @@ extension World {
             }
         case .admitRefused(_, let session, let name):
             (subject, arriving) = (session, name)
-        case .roomEmptied, .store:
+        case .store:
+            // A history read that lets an arrival into global: its `joined` is about it.
+            for case .entered(let session, let ref) in events where ref.id == .global { subject = session }
+        case .roomEmptied:
             break
         }
         replay(events, in: .global, subject: subject, arriving: arriving, readmit: arriving != nil)

@@ -161,8 +161,12 @@ extension World {
     private mutating func judgeSlowReaderCut(
         _ slot: Int, wasClosing: Bool, _ input: SessionInput, _ effects: [SessionEffect]
     ) {
+        // Judged only when the cut is the step's first write: after the delivered line, the
+        // session may write answers to lines it held, and one of those may be what overflowed.
         guard case .mail(.deliver(let line)) = input, !wasClosing, !model.sessions[slot].closed,
-            effects.contains(where: { if case .write(.bye(.slowReader, _)) = $0 { true } else { false } })
+            case .write(.bye(.slowReader, _))? = effects.first(where: {
+                if case .write = $0 { true } else { false }
+            })
         else { return }
         let unread = model.sessions[slot].outbox
         if unread + line.wireSize <= limits.maxOutboxBytes {

@@ -75,13 +75,13 @@ public enum HazardCoverage {
             CoverageProbe(.ircWhisperAbsentNick, within: 400),
             CoverageProbe(.ircJoinWhileInRoom, within: 500),
             // A PART's race needs a chatty temporary room: random 3 to 5 in 10,000 seeds, PCT 0 to 1.
-            CoverageProbe(.ircPartRacingMessage, within: scheduler == .pct ? 40_000 : 10_000),
+            CoverageProbe(.ircPartRacingMessage, within: scheduler == .pct ? 80_000 : 10_000),
             // A QUIT's race is rarer under PCT (3 in 10,000 seeds; random: 19).
             CoverageProbe(.ircQuitRacingMessage, within: scheduler == .pct ? 20_000 : 3_500),
             // Messages in flight behind a PART or JOIN: 183 and 182 seeds in 3,000 (PCT, random).
             CoverageProbe(.ircMoveBehindMessages, within: 100),
-            // A lifted ban meeting the account's next login: 48 and 72 seeds in 10,000 (random, PCT).
-            CoverageProbe(.loginAfterUnban, within: 1_500),
+            // A lifted ban meeting the account's next login: 16 and 29 seeds in 10,000 (random, PCT).
+            CoverageProbe(.loginAfterUnban, within: 4_000),
         ]
         guard faults else { return always }
         return always + [
