@@ -218,5 +218,10 @@ struct ModerationTests {
         #expect(effects.contains(.write(.bye(.slowReader, "you are not reading fast enough"))))
         #expect(toRoom == [.quit(SessionID(1), message: nil)])
         #expect(session.isClosing)
+        // The room's `left` for that quit lets it go: the Gate hears it logged out, and it retires.
+        #expect(
+            session.receive(.left(RoomID(1)), now: t0) == [
+                .send(.gate(.logout(SessionID(1), name("bob"), reason: .slowReader))), .retire,
+            ])
     }
 }
