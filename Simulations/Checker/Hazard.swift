@@ -60,6 +60,9 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     case loginAfterUnban = "login-after-unban"
     /// A line filled a session's outbox to exactly its limit, or was one byte too many for it.
     case outboxEdge = "outbox-edge"
+    /// A kick's notice did not fit a slow reader's outbox: the session closes, and its quit,
+    /// not a leave, takes it out of the room (fixtures/answer-contents-seed6162.json).
+    case kickedSlowReader = "kicked-slow-reader"
     /// A session arrived at a room whose ownership had passed on.
     case ownerLeftWhileJoining = "owner-left-while-joining"
     /// The store failed a message whose sender the room had kicked while the store had it

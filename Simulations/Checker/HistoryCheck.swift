@@ -87,7 +87,7 @@ extension World {
         var ends = 0, heads = 0
         // Every line of it names the room as it was made, and each message its sender as
         // the sender's account is spelled.
-        let made = room == .global ? "global" : model.roomNames[room]?.text
+        let made = model.madeName(of: room)
         for case .session(let id, .deliver(let line))? in effects.lazy.map({ $0.mail }) where slot(id) == read.slot {
             let named: Name
             switch line {

@@ -112,9 +112,7 @@ extension World {
             guard let order = observed.banTickets.removeValue(forKey: ticket) else { break }
             guard order.banning else {
                 // Only an unban that lifts a ban (acknowledged here, or the world's) counts as one.
-                if observed.chatBanned.remove(order.key) != nil
-                    || (setup.bannedAccounts ?? []).contains(where: { $0.lowercased() == order.key })
-                {
+                if observed.chatBanned.remove(order.key) != nil || setup.isBanned(order.key) {
                     observed.chatUnbanned.insert(order.key)
                 }
                 break
@@ -152,22 +150,13 @@ extension World {
     private mutating func judgeBanOrder(_ message: GateMessage, _ effects: [GateEffect]) {
         switch message {
         case .setBanned(let session, let by, let target, _, let banning):
-            let isOperator =
-                model.gateHolders[by.key] == session
-                && (setup.operatorAccounts ?? []).contains { $0.lowercased() == by.key }
-            let refusal: ErrorCode? =
-                !isOperator ? .notOperator : target.key == by.key ? .noSuchUser : nil
+            let isOperator = model.gateHolders[by.key] == session && setup.isOperator(by.key)
+            let refusal: ErrorCode? = !isOperator ? .notOperator : target.key == by.key ? .noSuchUser : nil
             let fits: Bool
-            if let refusal {
-                if case .session(session, .deliver(.error(refusal, _)))? = effects.first, effects.count == 1 {
-                    fits = true
-                } else {
-                    fits = false
-                }
-            } else if case .store(.setBanned(_, let asked, banning, .gate))? = effects.first, effects.count == 1 {
-                fits = asked.text == target.text
-            } else {
-                fits = false
+            switch effects.count == 1 ? effects[0] : nil {
+            case .session(session, .deliver(.error(let code, _)))?: fits = code == refusal
+            case .store(.setBanned(_, let asked, banning, .gate))?: fits = refusal == nil && asked.text == target.text
+            default: fits = false
             }
             if !fits {
                 fail(

@@ -40,6 +40,15 @@ struct ReferenceModel {
         ["global"] + liveRooms.keys.sorted().map { liveRooms[$0]!.name.text }
     }
 
+    /// A room's name as it was made (`global` for global): what its lines must say.
+    func madeName(of room: RoomID) -> String? { room == .global ? "global" : roomNames[room]?.text }
+
+    /// The session a history read let into `room` in this step, if one: its `joined` is about it.
+    static func arrival(in room: RoomID, _ events: [ModelEvent]) -> SessionID? {
+        for case .entered(let session, let ref) in events where ref.id == room { return session }
+        return nil
+    }
+
     /// The room a member is in, by the rooms' own word.
     func room(of session: SessionID) -> RoomID? {
         members.first { $0.value[session] != nil }?.key

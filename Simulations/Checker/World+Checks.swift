@@ -30,6 +30,9 @@ extension World {
             }
         case .entered(let room) where !room.isGlobal:
             if let index = roomIndex[room.id] { observed.rooms[index].creatorPending = false }
+        case .kicked
+        where effects.contains(where: { if case .write(.bye(.slowReader, _)) = $0 { true } else { false } }):
+            hazards.insert(.kickedSlowReader)
         default:
             break
         }
@@ -65,7 +68,7 @@ extension World {
             case .loginRefused(.banned, _): hazards.insert(.bannedLogin)
             case .loggedIn(let name, _, _):
                 if case .logout = message { hazards.insert(.logoutRacingLogin) }
-                if (setup.bannedAccounts ?? []).contains(where: { $0.lowercased() == name.key }),
+                if setup.isBanned(name.key),
                     !observed.chatUnbanned.contains(name.key)
                 {
                     fail(.bannedNeverLogsIn, "the Gate logged \(name) in, and \(name) is banned")
@@ -367,7 +370,7 @@ extension World {
     private mutating func judgeDelivered(_ line: ServerLine, of entry: MessageEntry, in room: RoomID, to id: SessionID)
     {
         guard entry.sender >= 0, let sender = model.sessions[entry.sender].granted else { return }
-        let roomName = room == .global ? "global" : model.roomNames[room]?.text
+        let roomName = model.madeName(of: room)
         let fits: Bool
         switch line {
         case .message(let name, let from, _):

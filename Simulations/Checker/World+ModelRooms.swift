@@ -29,8 +29,7 @@ extension World {
         case .admitRefused(_, let session, let name):
             (subject, arriving) = (session, name)
         case .store:
-            // A history read that lets an arrival into global: its `joined` is about it.
-            for case .entered(let session, let ref) in events where ref.id == .global { subject = session }
+            subject = ReferenceModel.arrival(in: .global, events)
         case .roomEmptied:
             break
         }
@@ -74,8 +73,7 @@ extension World {
             subject = request.isKick ? nil : request.session
             judge(request, in: id, owner: owner, events)
         case .store:
-            // A history read that lets an arrival in: its `joined` is about it.
-            for case .entered(let session, let ref) in events where ref.id == id { subject = session }
+            subject = ReferenceModel.arrival(in: id, events)
         case .shutdown:
             break
         }
@@ -411,7 +409,7 @@ extension World {
         case .event(let name, let text):
             var expected = Set(members.keys)
             if let subject { expected.remove(subject) }
-            guard name.text == (room == .global ? "global" : model.roomNames[room]?.text), recipients == expected else {
+            guard name.text == model.madeName(of: room), recipients == expected else {
                 let missing = expected.subtracting(recipients).map { label($0) }.sorted()
                 let extra = recipients.subtracting(expected).map { label($0) }.sorted()
                 return fail(

@@ -320,8 +320,7 @@ extension World {
             case .loggedIn(let name, let registered, let isOperator):
                 model.sessions[slot].pendingLogin = nil
                 // Operators are the world's (the store's flag); a new account is never one.
-                let operatorAccount =
-                    !registered && (setup.operatorAccounts ?? []).contains { $0.lowercased() == name.key }
+                let operatorAccount = !registered && setup.isOperator(name.key)
                 if isOperator != operatorAccount {
                     fail(
                         .answerCodes,

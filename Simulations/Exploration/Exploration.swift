@@ -1,5 +1,3 @@
-import ChatCore
-
 /// One generated run: draws each decision from the seed (what runs next, what a client
 /// types, which fault strikes), applies it, and stops at the first broken invariant or
 /// when the plan's steps are spent; then the world settles and quiescence is checked.
@@ -76,8 +74,9 @@ struct Exploration<Actors: ActorKit> {
     /// The clock moves on; one move in three that would pass a login policy's next edge
     /// stops exactly on it instead.
     private mutating func clockMove(milliseconds: Int) -> Decision {
-        let ahead = edgeDistance(world.nextPolicyEdge)
-        if let ahead, ahead <= Int64(milliseconds) * 1_000_000, edges.chance(1.0 / 3) {
+        if let edge = world.nextPolicyEdge, case let ahead = edge.nanoseconds - world.now.nanoseconds,
+            ahead <= Int64(milliseconds) * 1_000_000, edges.chance(1.0 / 3)
+        {
             return .advanceClock(milliseconds: Int(max(1, ahead / 1_000_000)))
         }
         return .advanceClock(milliseconds: milliseconds)
@@ -91,17 +90,12 @@ struct Exploration<Actors: ActorKit> {
         var fewest: Int?
         for (member, _) in world.model.members[room] ?? [:] {
             guard let other = world.slot(member), other != slot,
-                let owner = world.clients.first(where: { $0.slots.contains(other) }), !owner.reading
+                !world.clients[world.sessions[other].name.client - 1].reading
             else { continue }
             let left = world.limits.maxOutboxBytes - world.model.sessions[other].outbox
             if left > 0, fewest.map({ left < $0 }) ?? true { fewest = left }
         }
         return fewest
-    }
-
-    /// Nanoseconds from now to `edge`.
-    private func edgeDistance(_ edge: Instant?) -> Int64? {
-        edge.map { $0.nanoseconds - world.now.nanoseconds }
     }
 
     private mutating func delivery(_ lanes: [Int]) -> Choice {

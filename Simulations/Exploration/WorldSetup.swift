@@ -25,6 +25,11 @@ public struct WorldSetup: Codable, Equatable, Sendable {
     /// protocol (fixtures made before IRC clients replay as they were made).
     public var ircClients: [Int]?
 
+    /// Whether the account (by name key) was banned before the run.
+    func isBanned(_ key: String) -> Bool { (bannedAccounts ?? []).contains { $0.lowercased() == key } }
+    /// Whether the account (by name key) is an operator.
+    func isOperator(_ key: String) -> Bool { (operatorAccounts ?? []).contains { $0.lowercased() == key } }
+
     public init(clients: Int, accounts: [String], roomNames: [String], limits: LimitSetup) {
         self.clients = clients
         self.accounts = accounts
