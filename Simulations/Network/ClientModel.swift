@@ -155,11 +155,7 @@ struct ClientModel: Sendable {
             if moderation.chance(0.4) { target = setup.accounts[0] }
             return "/ban \(ClientModel.spell(target, with: &moderation, chance: 0.7)) spam"
         default:
-            if let banned = client.lastBanned, moderation.chance(0.6) {
-                target = banned
-            } else if moderation.chance(0.4) {
-                target = setup.accounts[0]
-            }
+            if moderation.chance(0.4) { target = setup.accounts[0] }
             return "/unban \(ClientModel.spell(target, with: &moderation, chance: 0.7))"
         }
     }
