@@ -146,6 +146,7 @@ extension ShellCampaign {
             CoverageProbe(.inlineReply, within: 30), CoverageProbe(.mailboxReply, within: 30),
             CoverageProbe(.park, within: 30), CoverageProbe(.resumeBySocket, within: 200),
             CoverageProbe(.resumeByWaker, within: 30), CoverageProbe(.commitWindow, within: 50),
+            CoverageProbe(.senderRunsRoom, within: 50), CoverageProbe(.senderFindsRoomBusy, within: 100),
         ]
         return options.faults ? probes + [CoverageProbe(.shutdownDuringMove, within: 100)] : probes
     }

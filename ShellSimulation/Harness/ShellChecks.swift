@@ -135,7 +135,30 @@ extension ShellWorld {
                     .whisperOutcome, "\(tag) reached \(message.deliveries.joined(separator: " and "))")
             }
         }
+        checkSendersOrder(connections)
+        if violation != nil { return }
         checkMailboxesDrained()
+    }
+
+    /// Each connection's texts are stored in the order it typed them, room by room: its
+    /// mail keeps its order on every channel, whichever thread runs the room's step (its
+    /// own, the room's, the storage thread's).
+    private func checkSendersOrder(_ connections: [ClientConnection]) {
+        for connection in connections {
+            var last: [String: (tag: String, id: Int64)] = [:]
+            for line in connection.sent {
+                guard case .text(let tag) = LineKind(line), let message = messages[tag],
+                    message.connection == connection.name, !message.failed, let row = row(for: tag)
+                else { continue }
+                if let previous = last[row.room], previous.id > row.id {
+                    return scheduler.fail(
+                        .roomOrder,
+                        "\(connection.name) typed \(previous.tag) before \(tag), yet \(row.room) stored \(tag) first (row \(row.id), then \(previous.id))"
+                    )
+                }
+                last[row.room] = (tag, row.id)
+            }
+        }
     }
 
     /// The threads that serve a mailbox: the Gate's, the Lobby's, the rooms', the storage

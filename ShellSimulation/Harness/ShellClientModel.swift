@@ -36,6 +36,9 @@ struct ShellClientModel {
             {
                 acts += Array(repeating: .type(client: c, line: line(for: client, connection)), count: 3)
             }
+            if typesAhead(client, connection) {
+                acts += Array(repeating: .type(client: c, line: "m\(c).\(client.nextText)"), count: 2)
+            }
             if !connection.unsent.isEmpty, connection.stream.sendSpace > 0, !connection.stream.serverClosed {
                 let partial = random.chance(setup.partialSends) && connection.unsent.count > 1
                 acts += Array(
@@ -65,13 +68,37 @@ struct ShellClientModel {
         return acts
     }
 
+    /// In a room-talk seed, a client in a room may type a text before the texts it sent
+    /// are answered (up to three in flight): its texts then meet each other on the way to
+    /// the room, whichever thread runs the room's step. Texts only, and no flood control:
+    /// their answers come in the order typed, which is how the checker pairs them.
+    private func typesAhead(_ client: ShellClient, _ connection: ClientConnection) -> Bool {
+        guard setup.roomTalk == true, setup.flood == nil, connection.isOpen, connection.unsent.isEmpty,
+            (1...2).contains(connection.outstanding), client.linesTyped < setup.linesPerClient,
+            connection.room.map({ $0 != "global" }) ?? false
+        else { return false }
+        return connection.sent.suffix(connection.outstanding).allSatisfy {
+            if case .text = LineKind($0) { return true } else { return false }
+        }
+    }
+
     private mutating func line(for client: ShellClient, _ connection: ClientConnection) -> String {
         let c = client.number
         guard connection.account != nil else {
-            return client.registered || random.chance(0.3)
+            // Talkers register first; the general mix also guesses at logins.
+            return client.registered || (setup.roomTalk != true && random.chance(0.3))
                 ? "/login \(client.account) <password>" : "/register \(client.account) <password>"
         }
         let n = client.nextText
+        if setup.roomTalk == true {
+            let inRoom = connection.room.map { $0 != "global" } ?? false
+            if !inRoom, random.chance(0.7) {
+                // Mostly the first room, so that talkers meet there.
+                let room = random.chance(0.8) ? setup.roomNames[0] : room()
+                return random.chance(0.5) ? "/createchatroom \(room)" : "/join \(room)"
+            }
+            if inRoom, random.chance(0.7) { return "m\(c).\(n)" }
+        }
         let roll = random.below(100)
         switch roll {
         case 0..<40: return "m\(c).\(n)"

@@ -28,6 +28,10 @@ public struct ShellSetup: Codable, Equatable, Sendable {
     /// The server-wide output budget (`ServerConfiguration.outputBudgetBytes`) where the
     /// seed draws one; nil (and fixtures from before it was drawn): none.
     public var outputBudget: Int?
+    /// Clients go to a room of their own choosing first and talk there (a room's step on
+    /// the sender's thread, and its races with the room's thread and the storage thread's
+    /// replies); nil (fixtures from before it was drawn) or false: the general mix.
+    public var roomTalk: Bool?
 
     public struct Flood: Codable, Equatable, Sendable {
         public var linesPerSecond: Int
@@ -118,6 +122,13 @@ extension ShellSetup {
         // Small enough that a reader or two falling behind spends it.
         var budget = SeededRandom(seed: seed, stream: 109)
         setup.outputBudget = faults && budget.chance(0.4) ? budget.within(1...200) : nil
+        var talk = SeededRandom(seed: seed, stream: 111)
+        setup.roomTalk = talk.chance(0.5)
+        // Time for a login, a move and some talk.
+        if setup.roomTalk == true {
+            setup.steps = options.steps * 2
+            setup.linesPerClient += 8
+        }
         return setup
     }
 

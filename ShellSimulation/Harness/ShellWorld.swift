@@ -348,7 +348,13 @@ public final class ShellWorld {
             clients[index].connections[k].visitRead = []
             clients[index].connections[k].lastRow[room] = nil
         }
-        let lastSent = clients[index].connections[k].sent.last.map(LineKind.init)
+        // The line an answer is for: the oldest unanswered one (a client may type texts
+        // ahead of their answers, which come in the order typed), else the last one.
+        let connection = clients[index].connections[k]
+        let answering =
+            connection.outstanding > 0
+            ? connection.sent.dropLast(connection.outstanding - 1).last : connection.sent.last
+        let lineAnswered = answering.map(LineKind.init)
         switch line {
         case .ok(let outcome):
             answered()
@@ -360,7 +366,7 @@ public final class ShellWorld {
             case .returnedToGlobal: entered("global")
             case .created(let room), .joined(let room): entered(room.key)
             case .whisperSent:
-                if case .whisper(let tag, _)? = lastSent, messages[tag]?.connection == name {
+                if case .whisper(let tag, _)? = lineAnswered, messages[tag]?.connection == name {
                     messages[tag]?.acknowledgedAt = tick
                 }
             // Nothing to note about where it is.
@@ -368,22 +374,22 @@ public final class ShellWorld {
             }
         case .error(let code, _):
             answered()
-            switch lastSent {
+            switch lineAnswered {
             case .text(let tag)?, .whisper(let tag, _)?:
                 if messages[tag]?.connection == name {
                     messages[tag]?.failed = true
-                    if code == .noSuchUser, case .whisper? = lastSent { messages[tag]?.targetLeft = true }
+                    if code == .noSuchUser, case .whisper? = lineAnswered { messages[tag]?.targetLeft = true }
                 }
             case .command(true)?:
                 // A refused move may have taken the session out of its room for a while.
                 if clients[index].connections[k].room != nil { entered(clients[index].connections[k].room!) }
-                if code == .nameTaken, case .command? = lastSent { clients[index].registered = true }
+                if code == .nameTaken, case .command? = lineAnswered { clients[index].registered = true }
             default: break
             }
         case .message(let room, let from, let body), .action(let room, let from, let body):
             readDelivery(body, room: room.key, on: name, client: index, connection: k)
             if from.key == clients[index].connections[k].account, messages[body]?.connection == name,
-                case .text(let tag)? = lastSent, tag == body
+                case .text(let tag)? = lineAnswered, tag == body
             {
                 answered()
                 messages[body]?.acknowledgedAt = tick

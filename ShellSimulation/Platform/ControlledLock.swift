@@ -21,6 +21,7 @@ public final class ControlledLock: PlatformLock, @unchecked Sendable {
     }
 
     public func lock() { scheduler.acquire(self) }
+    public func tryLock() -> Bool { scheduler.tryAcquire(self) }
     public func unlock() { scheduler.release(self) }
 }
 

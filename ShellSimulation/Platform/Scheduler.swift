@@ -264,6 +264,38 @@ public final class ShellScheduler: @unchecked Sendable {
         if options.recordLockEvents { trace.record(.lock, lock.nameHash, text: "takes \(lock.role)") }
     }
 
+    /// `tryLock`: a scheduling point, then the lock if it is free, else false at once. The
+    /// order is checked as for `lock` (a try in the wrong order is a design error even
+    /// though it cannot wait); a try cannot close a cycle.
+    func tryAcquire(_ lock: ControlledLock) -> Bool {
+        guard let me = current else {
+            guard lock.holder == nil, !lock.controllerHeld else { return false }
+            lock.controllerHeld = true
+            return true
+        }
+        if lock.holder === me {
+            fail(.deadlock, "\(me.name) tries \(lock.role), which it already holds")
+            halt(me)
+        }
+        if let problem = options.lockOrder.check(taking: lock, holding: me.held) {
+            fail(
+                .lockOrder,
+                "\(me.name) tries \(lock.role) while holding \(problem.role) (\(me.held.map(\.role).joined(separator: " → ")))"
+            )
+            halt(me)
+        }
+        park(me, .runnable)
+        let taken = lock.holder == nil && !lock.controllerHeld
+        if lock.kind == .actor { hazards.count(taken ? .senderRunsRoom : .senderFindsRoomBusy) }
+        if options.recordLockEvents {
+            trace.record(.lock, lock.nameHash, text: taken ? "takes \(lock.role) (try)" : "finds \(lock.role) busy")
+        }
+        guard taken else { return false }
+        lock.holder = me
+        me.held.append(lock)
+        return true
+    }
+
     /// Who waits for whom, if taking `lock` closes a cycle.
     private func cycle(from me: ControlledThread, wanting lock: ControlledLock) -> String? {
         var chain = ["\(me.name) wants \(lock.role)"]

@@ -19,6 +19,10 @@ public enum ShellHazard: String, CaseIterable, Codable, Sendable {
     /// waited in its mailbox: the moment the storage thread's "no reply waiting" check is
     /// all that keeps the next reply from overtaking it.
     case replyWaitingAsReachFalls = "reply-waiting-as-reach-falls"
+    /// A sender's connection thread found the room free and ran the room's mail itself.
+    case senderRunsRoom = "sender-runs-room"
+    /// A sender's connection thread found the room busy and woke the room's thread instead.
+    case senderFindsRoomBusy = "sender-finds-room-busy"
     /// The server-wide output budget closed a slow reader.
     case outputBudgetClose = "output-budget-close"
     /// A budget close reached a session already closing (its own goodbye, a shutdown).

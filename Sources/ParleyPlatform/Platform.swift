@@ -44,6 +44,9 @@ public protocol Platform: Sendable {
 
 public protocol PlatformLock: AnyObject, Sendable {
     func lock()
+    /// Takes the lock if nobody holds it, without waiting; true if taken. (A sender's
+    /// thread runs a room's mail itself this way, or leaves it to the room's thread.)
+    func tryLock() -> Bool
     func unlock()
 }
 

@@ -68,28 +68,57 @@ final class ActorHost<Actor: HostedActor, P: Platform>: @unchecked Sendable {
     /// retired actor (a sender that looked it up just before it retired) is dropped, as
     /// the simulator drops mail for a retired actor.
     func run(_ messages: some Collection<Actor.Message>) {
-        let outputs = lock.withLock {
-            var outputs: [Actor.Output] = []
-            for message in messages where !actor.hasRetired {
-                actor.receive(message, now: platform.now(), into: &outputs)
-            }
-            Actor.carryOut(outputs, of: actor, router: router)
-            lastReach.store(reach(actor))
-            return outputs
+        afterRun(lock.withLock { runLocked(messages) })
+    }
+
+    /// Under the lock.
+    private func runLocked(_ messages: some Collection<Actor.Message>) -> [Actor.Output] {
+        var outputs: [Actor.Output] = []
+        for message in messages where !actor.hasRetired {
+            actor.receive(message, now: platform.now(), into: &outputs)
         }
+        Actor.carryOut(outputs, of: actor, router: router)
+        lastReach.store(reach(actor))
+        return outputs
+    }
+
+    /// Under the lock: takes what the mailbox holds and runs it. Taking under the lock is
+    /// what keeps each channel's order when more than one thread runs the mailbox (the
+    /// actor's own, and a sender's through `runPostedMail`): whoever takes, runs, before
+    /// anyone can take what was posted after.
+    private func takeAndRunLocked() -> [Actor.Output] {
+        let batch = mailbox.takeAvailable()
+        guard !batch.isEmpty else { return [] }
+        let outputs = runLocked(batch)
+        // Only now may the storage thread run the next reply itself.
+        let replies = batch.reduce(0) { $0 + (Actor.isStoreReply($1) ? 1 : 0) }
+        if replies > 0 { repliesWaiting.add(-replies) }
+        return outputs
+    }
+
+    /// Mail a session posts from its connection's own thread, under its lock, for that
+    /// thread to run once it holds no lock (`runPostedMail`): the room's step then runs
+    /// on the sender's thread, with no hand-off to the room's thread.
+    func postForSender(_ message: Actor.Message) {
+        mailbox.postQuietly(message)
+    }
+
+    /// Called holding no lock, after `postForSender`: runs what the mailbox holds on this
+    /// thread if the actor is free, else wakes the actor's thread. The holder that made
+    /// the try fail (another sender, the storage thread with a reply) may have taken its
+    /// batch before this mail was posted, and would not look at the mailbox again.
+    func runPostedMail() {
+        guard lock.tryLock() else { return mailbox.wakeTaker() }
+        let outputs = takeAndRunLocked()
+        lock.unlock()
         afterRun(outputs)
     }
 
     /// The actor's own thread: serves the mailbox until it is closed and drained (a room's
     /// `.retire` closes it; the others' at shutdown).
     func serveMailbox() {
-        while true {
-            let batch = mailbox.takeAll()
-            if batch.isEmpty { return }
-            run(batch)
-            // Only now may the storage thread run the next reply itself.
-            let replies = batch.reduce(0) { $0 + (Actor.isStoreReply($1) ? 1 : 0) }
-            if replies > 0 { repliesWaiting.add(-replies) }
+        while mailbox.waitForMail() {
+            afterRun(lock.withLock { takeAndRunLocked() })
         }
     }
 }

@@ -28,6 +28,29 @@ final class BlockingMailbox<Item: Sendable, P: Platform>: @unchecked Sendable {
         condition.signal()
     }
 
+    /// Posts without waking the taker: the poster means to run the mail itself once it
+    /// holds no lock (`ActorHost.runPostedMail`), and wakes the taker only if it cannot.
+    func postQuietly(_ item: Item) {
+        lock.withLock { items.append(item) }
+    }
+
+    /// Wakes the taker for what was posted quietly.
+    func wakeTaker() { condition.signal() }
+
+    /// Waits until something is posted; false once closed and drained. The caller takes
+    /// the items itself (`takeAvailable`), under its actor's lock, and may find that
+    /// another thread has taken them first.
+    func waitForMail() -> Bool {
+        lock.withLock {
+            while items.isEmpty, !closed {
+                takerWaiting = true
+                condition.wait(lock)
+            }
+            takerWaiting = false
+            return !items.isEmpty
+        }
+    }
+
     /// Waits for at least one item; returns them all. Empty only once closed and drained.
     func takeAll() -> [Item] { takeAllNotingBacklog().items }
 
@@ -75,7 +98,8 @@ final class BlockingMailbox<Item: Sendable, P: Platform>: @unchecked Sendable {
     }
 
     /// True when nothing is queued and the taker has finished its last batch: every
-    /// message posted so far has been handled. (For a single taker using `takeAll`.)
+    /// message posted so far has been handled. (For a single taker, and mail nobody else
+    /// runs: the Gate's and the Lobby's, not a room's, whose senders may run it.)
     var isSettled: Bool {
         lock.withLock { items.isEmpty && takerWaiting }
     }

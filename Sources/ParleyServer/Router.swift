@@ -138,6 +138,18 @@ final class Router<P: Platform>: @unchecked Sendable {
                 reach: { $0.members.count }))
     }
 
+    /// Mail for a room from a session on its connection's own thread: posted for that
+    /// thread to run (`ActorHost.runPostedMail`) once it has let go of the session's lock.
+    /// Nil when the room has retired (the mail is dropped, as by `send`).
+    func postForSender(_ message: RoomMessage, to id: RoomID) -> ActorHost<Room, P>? {
+        guard let host = roomsLock.withLock({ rooms[id] }) else {
+            logger.debug("mail for a room that has retired", metadata: ["room": "\(id)"])
+            return nil
+        }
+        host.postForSender(message)
+        return host
+    }
+
     func send(_ mail: Mail) {
         switch mail {
         case .session(let id, let message):

@@ -30,6 +30,11 @@ public final class OSLock: PlatformLock, @unchecked Sendable {
     }
 
     @inline(__always)
+    public func tryLock() -> Bool {
+        withMutex { mutex in pthread_mutex_trylock(mutex) == 0 }
+    }
+
+    @inline(__always)
     public func unlock() {
         withMutex { mutex in _ = pthread_mutex_unlock(mutex) }
     }
