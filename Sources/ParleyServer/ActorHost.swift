@@ -32,6 +32,9 @@ final class ActorHost<Actor: HostedActor, P: Platform>: @unchecked Sendable {
     private let lastReach: P.AtomicInt
     /// Store replies posted to the mailbox and not yet run.
     private let repliesWaiting: P.AtomicInt
+    /// Senders' threads that have posted mail they have not yet run or handed on
+    /// (`beginSenderRun` to the end of `runPostedMail`).
+    private let senderRuns: P.AtomicInt
     // Guarded by `lock`.
     private var actor: Actor
 
@@ -49,6 +52,7 @@ final class ActorHost<Actor: HostedActor, P: Platform>: @unchecked Sendable {
         lock = platform.makeLock(role: role)
         lastReach = platform.makeAtomic(0, role: role + " reach")
         repliesWaiting = platform.makeAtomic(0, role: role + " replies waiting")
+        senderRuns = platform.makeAtomic(0, role: role + " sender runs")
     }
 
     /// Whether the storage thread may run a reply here now: the fan-out is small (one big
@@ -96,6 +100,12 @@ final class ActorHost<Actor: HostedActor, P: Platform>: @unchecked Sendable {
         return outputs
     }
 
+    /// A sender's thread will post mail here (`postForSender`) and then run it
+    /// (`runPostedMail`), once per round of its own; until then the actor is not settled.
+    func beginSenderRun() {
+        senderRuns.add(1)
+    }
+
     /// Mail a session posts from its connection's own thread, under its lock, for that
     /// thread to run once it holds no lock (`runPostedMail`): the room's step then runs
     /// on the sender's thread, with no hand-off to the room's thread.
@@ -103,15 +113,24 @@ final class ActorHost<Actor: HostedActor, P: Platform>: @unchecked Sendable {
         mailbox.postQuietly(message)
     }
 
-    /// Called holding no lock, after `postForSender`: runs what the mailbox holds on this
-    /// thread if the actor is free, else wakes the actor's thread. The holder that made
-    /// the try fail (another sender, the storage thread with a reply) may have taken its
-    /// batch before this mail was posted, and would not look at the mailbox again.
+    /// Called holding no lock, after `beginSenderRun` and `postForSender`: runs what the
+    /// mailbox holds on this thread if the actor is free, else wakes the actor's thread.
+    /// The holder that made the try fail (another sender, the storage thread with a
+    /// reply) may have taken its batch before this mail was posted, and would not look at
+    /// the mailbox again.
     func runPostedMail() {
+        defer { senderRuns.add(-1) }
         guard lock.tryLock() else { return mailbox.wakeTaker() }
         let outputs = takeAndRunLocked()
         lock.unlock()
         afterRun(outputs)
+    }
+
+    /// Every message posted so far has been run, by the actor's thread or a sender's (the
+    /// shutdown waits for the Gate's and the Lobby's). The mailbox first: a sender's run
+    /// that took the last mail is still counted when the mailbox looks settled.
+    var isSettled: Bool {
+        mailbox.isSettled && senderRuns.load() == 0
     }
 
     /// The actor's own thread: serves the mailbox until it is closed and drained (a room's

@@ -98,8 +98,8 @@ final class BlockingMailbox<Item: Sendable, P: Platform>: @unchecked Sendable {
     }
 
     /// True when nothing is queued and the taker has finished its last batch: every
-    /// message posted so far has been handled. (For a single taker, and mail nobody else
-    /// runs: the Gate's and the Lobby's, not a room's, whose senders may run it.)
+    /// message posted so far has been handled by the taker. (Senders that run an actor's
+    /// mail themselves are counted by `ActorHost.isSettled`.)
     var isSettled: Bool {
         lock.withLock { items.isEmpty && takerWaiting }
     }

@@ -102,8 +102,8 @@ final class Router<P: Platform>: @unchecked Sendable {
 
     var liveSessionCount: Int { sessionsLock.withLock { sessions.count } }
 
-    func gateIsSettled() -> Bool { gate.mailbox.isSettled }
-    func lobbyIsSettled() -> Bool { lobby.mailbox.isSettled }
+    func gateIsSettled() -> Bool { gate.isSettled }
+    func lobbyIsSettled() -> Bool { lobby.isSettled }
 
     // MARK: - Delivery
 
@@ -138,15 +138,14 @@ final class Router<P: Platform>: @unchecked Sendable {
                 reach: { $0.members.count }))
     }
 
-    /// Mail for a room from a session on its connection's own thread: posted for that
-    /// thread to run (`ActorHost.runPostedMail`) once it has let go of the session's lock.
-    /// Nil when the room has retired (the mail is dropped, as by `send`).
-    func postForSender(_ message: RoomMessage, to id: RoomID) -> ActorHost<Room, P>? {
+    /// The room a session on its connection's own thread posts to, for that thread to
+    /// run (`ActorHost.runPostedMail`) once it has let go of the session's lock. Nil when
+    /// the room has retired (the mail is dropped, as by `send`).
+    func roomForSender(_ id: RoomID) -> ActorHost<Room, P>? {
         guard let host = roomsLock.withLock({ rooms[id] }) else {
             logger.debug("mail for a room that has retired", metadata: ["room": "\(id)"])
             return nil
         }
-        host.postForSender(message)
         return host
     }
 

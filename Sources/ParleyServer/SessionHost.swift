@@ -65,10 +65,16 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
     private var planChanged = false
     /// A buffer for the session's effects, reused so a delivery allocates nothing.
     private var scratchEffects: [SessionEffect] = []
-    /// Rooms this connection's own thread posted to while serving its stream, to run once
-    /// it has let go of the lock (`ActorHost.runPostedMail`); nil on any other thread,
-    /// whose mail for a room goes through the room's mailbox as before.
-    private var roomsToRun: [ActorHost<Room, P>]?
+    /// The rooms (global's: the Lobby) this connection's own thread posted to while
+    /// serving its stream, to run once it has let go of the lock
+    /// (`ActorHost.runPostedMail`); nil on any other thread, whose mail goes through the
+    /// actors' mailboxes.
+    private var postedToRun: PostedMail?
+
+    private struct PostedMail {
+        var rooms: [ActorHost<Room, P>] = []
+        var lobby = false
+    }
 
     init(
         id: SessionID, session: any ConnectionSession, stream: P.Stream, platform: P, router: Router<P>,
@@ -192,16 +198,17 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
             let outcome = platform.wait(for: events, on: events.isEmpty ? nil : stream, waker: waker, timeout: timeout)
             if idle, outcome.timedOut, lock.withLock({ park() }) { return .parked }
             if outcome.wakerFired { waker?.clear() }
-            let (victims, rooms) = lock.withLock {
-                roomsToRun = []
+            let (victims, posted) = lock.withLock {
+                postedToRun = PostedMail()
                 serviceStream()
-                defer { roomsToRun = nil }
-                return (takeBudgetVictims(), roomsToRun!)
+                defer { postedToRun = nil }
+                return (takeBudgetVictims(), postedToRun!)
             }
             closeForBudget(victims)
             // The room's step on this thread, now that it holds no lock (an actor's lock
             // is taken before a session's, never after): no hand-off to the room's thread.
-            for room in rooms { room.runPostedMail() }
+            if posted.lobby { router.lobby.runPostedMail() }
+            for room in posted.rooms { room.runPostedMail() }
         }
         lock.withLock {
             closeStream()
@@ -349,11 +356,20 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
         }
         for effect in effects {
             switch effect {
-            case .send(.room(let id, let message)) where roomsToRun != nil:
+            case .send(.room(let id, let message)) where postedToRun != nil:
                 // Posted under the lock, so it keeps its order; run once the lock is let go.
-                if let room = router.postForSender(message, to: id), !roomsToRun!.contains(where: { $0 === room }) {
-                    roomsToRun!.append(room)
+                guard let room = router.roomForSender(id) else { continue }
+                if !postedToRun!.rooms.contains(where: { $0 === room }) {
+                    room.beginSenderRun()
+                    postedToRun!.rooms.append(room)
                 }
+                room.postForSender(message)
+            case .send(.lobby(let message)) where postedToRun != nil:
+                if !postedToRun!.lobby {
+                    router.lobby.beginSenderRun()
+                    postedToRun!.lobby = true
+                }
+                router.lobby.postForSender(message)
             case .send(let mail):
                 // Routed under the lock: mail from this session keeps its order on every channel.
                 router.send(mail.mail)
