@@ -242,17 +242,7 @@ public final class ShellScheduler: @unchecked Sendable {
             lock.controllerHeld = true
             return
         }
-        if lock.holder === me {
-            fail(.deadlock, "\(me.name) takes \(lock.role), which it already holds")
-            halt(me)
-        }
-        if let problem = options.lockOrder.check(taking: lock, holding: me.held) {
-            fail(
-                .lockOrder,
-                "\(me.name) takes \(lock.role) while holding \(problem.role) (\(me.held.map(\.role).joined(separator: " → ")))"
-            )
-            halt(me)
-        }
+        checkTaking(lock, by: me, verb: "takes")
         if let cycle = cycle(from: me, wanting: lock) {
             fail(.deadlock, "lock cycle: \(cycle); every thread: \(waitsReport)")
             halt(me)
@@ -273,17 +263,7 @@ public final class ShellScheduler: @unchecked Sendable {
             lock.controllerHeld = true
             return true
         }
-        if lock.holder === me {
-            fail(.deadlock, "\(me.name) tries \(lock.role), which it already holds")
-            halt(me)
-        }
-        if let problem = options.lockOrder.check(taking: lock, holding: me.held) {
-            fail(
-                .lockOrder,
-                "\(me.name) tries \(lock.role) while holding \(problem.role) (\(me.held.map(\.role).joined(separator: " → ")))"
-            )
-            halt(me)
-        }
+        checkTaking(lock, by: me, verb: "tries")
         park(me, .runnable)
         let taken = lock.holder == nil && !lock.controllerHeld
         if lock.kind == .actor { hazards.count(taken ? .senderRunsRoom : .senderFindsRoomBusy) }
@@ -294,6 +274,22 @@ public final class ShellScheduler: @unchecked Sendable {
         lock.holder = me
         me.held.append(lock)
         return true
+    }
+
+    /// A lock its taker already holds, or one the documented order forbids now, stops
+    /// the taker with a violation (`verb`: "takes" or "tries", for the report).
+    private func checkTaking(_ lock: ControlledLock, by me: ControlledThread, verb: String) {
+        if lock.holder === me {
+            fail(.deadlock, "\(me.name) \(verb) \(lock.role), which it already holds")
+            halt(me)
+        }
+        if let problem = options.lockOrder.check(taking: lock, holding: me.held) {
+            fail(
+                .lockOrder,
+                "\(me.name) \(verb) \(lock.role) while holding \(problem.role) (\(me.held.map(\.role).joined(separator: " → ")))"
+            )
+            halt(me)
+        }
     }
 
     /// Who waits for whom, if taking `lock` closes a cycle.
