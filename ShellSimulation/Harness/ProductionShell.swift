@@ -37,6 +37,8 @@ public final class ProductionShell: ShellHandle, @unchecked Sendable {
         guard shell.start() else { throw StartFailure(reason: shell.startFailure ?? "start() returned false") }
     }
 
+    public var actorsWithMailWaiting: [String] { shell.actorsWithMailWaiting }
+
     @discardableResult public func stop(within limit: Duration) -> Bool {
         shell.stop(within: limit)
     }

@@ -68,14 +68,14 @@ struct ShellClientModel {
         return acts
     }
 
-    /// In a room-talk seed, a client in a room may type a text before the texts it sent
+    /// In a room-talk seed, a client in a room (global too) may type a text before the texts it sent
     /// are answered (up to three in flight): its texts then meet each other on the way to
     /// the room, whichever thread runs the room's step. Texts only, and no flood control:
     /// their answers come in the order typed, which is how the checker pairs them.
     private func typesAhead(_ client: ShellClient, _ connection: ClientConnection) -> Bool {
         guard setup.roomTalk == true, setup.flood == nil, connection.isOpen, connection.unsent.isEmpty,
             (1...2).contains(connection.outstanding), client.linesTyped < setup.linesPerClient,
-            connection.room.map({ $0 != "global" }) ?? false
+            connection.room != nil
         else { return false }
         return connection.sent.suffix(connection.outstanding).allSatisfy {
             if case .text = LineKind($0) { return true } else { return false }

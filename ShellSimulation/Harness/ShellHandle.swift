@@ -7,6 +7,8 @@ public protocol ShellHandle: AnyObject, Sendable {
     /// True when everything stopped within the limit (every session retired, the store
     /// confirmed its last batch), as `ChatShell.stop` says.
     @discardableResult func stop(within limit: Duration) -> Bool
+    /// The actors whose mailboxes hold mail nobody has taken (`ChatShell.actorsWithMailWaiting`).
+    var actorsWithMailWaiting: [String] { get }
 }
 
 /// What the harness hands the shell's maker: the platform, the listener its clients

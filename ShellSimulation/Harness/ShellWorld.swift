@@ -34,7 +34,7 @@ public final class ShellWorld {
     public var scheduler: ShellScheduler { platform.scheduler }
     let listener: ControlledListener
     var clients: [ShellClient]
-    private var shell: ShellHandle?
+    private(set) var shell: ShellHandle?
     let databasePath: String
     private var reader: ParleyDatabase?
     private var blocker: OpaquePointer?

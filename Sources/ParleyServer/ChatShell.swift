@@ -67,6 +67,8 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
 
     /// Sessions registered now (a session unregisters when it retires).
     public var liveSessionCount: Int { router.liveSessionCount }
+    /// The actors with mail in their mailboxes that nobody has taken yet.
+    public var actorsWithMailWaiting: [String] { router.actorsWithMailWaiting }
 
     /// Thread starts that failed since start (connections closed for want of a thread,
     /// resumes and room threads retried): what a task limit costs, counted.

@@ -102,6 +102,18 @@ final class Router<P: Platform>: @unchecked Sendable {
 
     var liveSessionCount: Int { sessionsLock.withLock { sessions.count } }
 
+    /// The actors whose mailboxes hold mail nobody has taken ("gate", "lobby", "room 3",
+    /// "store"): at quiescence, none (the shell simulation checks it).
+    var actorsWithMailWaiting: [String] {
+        let openRooms = roomsLock.withLock { rooms.sorted { $0.key < $1.key } }
+        var waiting: [String] = []
+        if !gate.mailbox.isEmpty { waiting.append("gate") }
+        if !lobby.mailbox.isEmpty { waiting.append("lobby") }
+        for (id, host) in openRooms where !host.mailbox.isEmpty { waiting.append("room \(id)") }
+        if !store.isEmpty { waiting.append("store") }
+        return waiting
+    }
+
     func gateIsSettled() -> Bool { gate.isSettled }
     func lobbyIsSettled() -> Bool { lobby.isSettled }
 
