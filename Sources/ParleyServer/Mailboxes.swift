@@ -51,11 +51,9 @@ final class BlockingMailbox<Item: Sendable, P: Platform>: @unchecked Sendable {
         }
     }
 
-    /// Waits for at least one item; returns them all. Empty only once closed and drained.
-    func takeAll() -> [Item] { takeAllNotingBacklog().items }
-
-    /// `takeAll`, and whether the items were already queued when the taker came for them
-    /// (it did not have to wait): the storage thread's measure of falling behind.
+    /// Waits for at least one item; returns them all (empty only once closed and drained),
+    /// and whether they were already queued when the taker came for them (it did not have
+    /// to wait): the storage thread's measure of falling behind.
     func takeAllNotingBacklog() -> (items: [Item], wasQueued: Bool) {
         lock.withLock {
             let wasQueued = !items.isEmpty

@@ -150,10 +150,10 @@ final class Router<P: Platform>: @unchecked Sendable {
                 reach: { $0.members.count }))
     }
 
-    /// The room a session on its connection's own thread posts to, for that thread to
-    /// run (`ActorHost.runPostedMail`) once it has let go of the session's lock. Nil when
-    /// the room has retired (the mail is dropped, as by `send`).
-    func roomForSender(_ id: RoomID) -> ActorHost<Room, P>? {
+    /// The room that mail is addressed to; nil (and the mail dropped) once it has retired.
+    /// `send` posts to it; a session on its connection's own thread posts to it quietly
+    /// and runs it (`ActorHost.runPostedMail`) once it has let go of its lock.
+    func roomForMail(_ id: RoomID) -> ActorHost<Room, P>? {
         guard let host = roomsLock.withLock({ rooms[id] }) else {
             logger.debug("mail for a room that has retired", metadata: ["room": "\(id)"])
             return nil
@@ -171,11 +171,7 @@ final class Router<P: Platform>: @unchecked Sendable {
         case .lobby(let message):
             lobby.mailbox.post(message)
         case .room(let id, let message):
-            guard let host = roomsLock.withLock({ rooms[id] }) else {
-                logger.debug("mail for a room that has retired", metadata: ["room": "\(id)"])
-                return
-            }
-            host.mailbox.post(message)
+            roomForMail(id)?.mailbox.post(message)
         case .store(let request):
             store.post(.request(request))
         case .hasher(let request):

@@ -358,7 +358,7 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
             switch effect {
             case .send(.room(let id, let message)) where postedToRun != nil:
                 // Posted under the lock, so it keeps its order; run once the lock is let go.
-                guard let room = router.roomForSender(id) else { continue }
+                guard let room = router.roomForMail(id) else { continue }
                 if !postedToRun!.rooms.contains(where: { $0 === room }) {
                     room.beginSenderRun()
                     postedToRun!.rooms.append(room)
