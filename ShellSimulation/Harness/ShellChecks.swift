@@ -228,6 +228,15 @@ extension ShellWorld {
                 "\(lingering.name) still runs \(ShellWorld.closeGrace) after stop() returned, waiting for \(lingering.wait.describe(now: platform.now()))"
             )
         }
+        // What was posted before stop() returned was handled: mail left in the Gate's, the
+        // Lobby's or the store's mailbox once their threads ended (a logout's audit posted
+        // after the store's last batch) is work the shutdown dropped.
+        if stopCompleted.value, let waiting = shell?.actorsWithMailWaiting, !waiting.isEmpty {
+            return scheduler.fail(
+                .shutdown,
+                "after stop() returned, mail waits in the mailbox of \(waiting.joined(separator: ", ")), whose thread has ended"
+            )
+        }
         for connection in clients.flatMap(\.connections) {
             guard connection.stream.serverClosed || connection.hungUp else {
                 return scheduler.fail(.shutdown, "\(connection.name) is still open after stop()")

@@ -28,9 +28,9 @@ import ParleyStore
 ///   the parking lot's and the accept thread; false (and `startFailure` says why) if a
 ///   thread or the ready set could not be had.
 /// - `stop(within:)` is the shutdown sequence: stop accepting, `BYE shutdown` to every
-///   session, wait (up to `within`) for them to retire and for the Gate and the Lobby to
-///   settle, then a barrier through the store. True when every session retired and the
-///   store confirmed everything before the barrier committed.
+///   session, wait (up to `within`) for them and every room to retire and for the Gate
+///   and the Lobby to settle, then a barrier through the store. True when all of that
+///   happened in time and the store confirmed everything before the barrier committed.
 /// - `liveSessionCount`, `parkedConnections`: what is open right now.
 ///
 /// Every thread start, lock, atomic, wait, sleep and clock read goes through `platform`.
@@ -151,8 +151,9 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
     }
 
     /// Stops accepting, says `BYE` to every client, waits (up to `within`) for the
-    /// sessions to unwind and for the Gate and the Lobby to handle what they sent, then
-    /// flushes the store. Every acknowledged message is committed when this returns true.
+    /// sessions and rooms to unwind and for the Gate and the Lobby to handle what they
+    /// sent, then flushes the store. Every acknowledged message is committed when this
+    /// returns true.
     @discardableResult
     public func stop(within limit: Duration = .seconds(4)) -> Bool {
         guard !acceptLoops.isEmpty else {
@@ -163,16 +164,24 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
         for loop in acceptLoops { loop.stop() }
         router.shutDownSessions()
         while router.liveSessionCount > 0, platform.now() < deadline { platform.sleep(for: .milliseconds(10)) }
-        // Logouts go to the Gate, room closings to the Lobby; their audits then go to the store.
-        for settled in [router.gateIsSettled, router.lobbyIsSettled, router.gateIsSettled] {
-            while !settled(), platform.now() < deadline { platform.sleep(for: .milliseconds(2)) }
+        // Logouts go to the Gate, a room's emptying to the Lobby (which shuts the room down);
+        // their audits then go to the store. An actor still busy at the deadline may post
+        // after the barrier: the stop has not completed, and the mailboxes stay open for it.
+        var actorsSettled = true
+        for isSettled in [router.gateIsSettled, router.roomsHaveRetired, router.lobbyIsSettled, router.gateIsSettled] {
+            var settled = isSettled()
+            while !settled, platform.now() < deadline {
+                platform.sleep(for: .milliseconds(2))
+                settled = isSettled()
+            }
+            actorsSettled = actorsSettled && settled
         }
         let flushed = Barrier(platform: platform, role: "store flushed")
         router.store.post(.barrier(flushed))
         let confirmed = flushed.wait(until: platform.now() + .seconds(1))
         if !confirmed { logger.error("the store did not confirm its last batch in time") }
         lot?.stop()
-        let completed = confirmed && router.liveSessionCount == 0
+        let completed = actorsSettled && confirmed && router.liveSessionCount == 0
         // Only when nothing is left in flight: a stop that ran out of time leaves the
         // actors' threads up, so sessions still unwinding are answered and end.
         if completed { router.closeActorMailboxes() }

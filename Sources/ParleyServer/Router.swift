@@ -115,6 +115,9 @@ final class Router<P: Platform>: @unchecked Sendable {
     }
 
     func gateIsSettled() -> Bool { gate.isSettled }
+    /// Every room has retired (a room retires once it has emptied, the Lobby has shut it
+    /// down and its last store reply has come): what rooms send the Lobby has been sent.
+    func roomsHaveRetired() -> Bool { roomsLock.withLock { rooms.isEmpty } }
     func lobbyIsSettled() -> Bool { lobby.isSettled }
 
     // MARK: - Delivery
