@@ -193,8 +193,8 @@ struct ClientModel: Sendable {
     }
 
     /// A line with its tag as it is, or now and then with a payload people type: tabs and
-    /// multi-byte UTF-8; exactly at the line limit or one byte past it; an invisible
-    /// format character (refused with `ERR bad-text`).
+    /// multi-byte UTF-8; exactly at the line limit or one byte past it; a control, format
+    /// or separator character of any class (most refused with `ERR bad-text`).
     private mutating func text(_ line: String) -> String {
         let roll = random.below(100)
         switch roll {
@@ -202,8 +202,8 @@ struct ClientModel: Sendable {
         case 4..<5: return ClientModel.padded(line, to: Limits.maxLineBytes)
         case 5..<6: return ClientModel.padded(line, to: Limits.maxLineBytes + 1)
         case 6..<8:
-            let invisible = ["\u{200B}", "\u{202E}", "\u{2028}", "\u{FEFF}", "\u{2066}"]
-            return line + " look" + invisible[random.below(invisible.count)] + "here"
+            let scalar = InvisibleScalars.draw(from: InvisibleScalars.classes, &random)
+            return line + " look" + String(Character(scalar)) + "here"
         default: return line
         }
     }

@@ -107,13 +107,15 @@ extension ClientModel {
         return lines
     }
 
-    /// A text with its tag, now and then with multi-byte UTF-8, IRC bold, or an invisible
-    /// format character (refused, so 404).
+    /// A text with its tag, now and then with multi-byte UTF-8, IRC bold, or a format or
+    /// separator character of any class (most refused, so 404).
     private mutating func ircText(_ tag: String) -> String {
         switch ircRandom.below(100) {
         case 0..<5: return tag + " caf\u{E9} \u{2615} na\u{EF}ve"
         case 5..<8: return tag + " \u{2}bold\u{2} words"
-        case 8..<10: return tag + " look\u{200B}here"
+        case 8..<10:
+            let scalar = InvisibleScalars.draw(from: InvisibleScalars.formatClasses, &ircRandom)
+            return tag + " look" + String(Character(scalar)) + "here"
         default: return tag
         }
     }
