@@ -38,6 +38,7 @@ public final class ProductionShell: ShellHandle, @unchecked Sendable {
     }
 
     public var actorsWithMailWaiting: [String] { shell.actorsWithMailWaiting }
+    public var sessionTimers: [Instant?] { shell.sessionTimers }
 
     @discardableResult public func stop(within limit: Duration) -> Bool {
         shell.stop(within: limit)

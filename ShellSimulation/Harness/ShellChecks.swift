@@ -36,6 +36,8 @@ extension ShellWorld {
             let owed = owedAnswers
             // An actor's thread that sleeps (the storage thread's commit window) still has
             // work in hand: quiescence is after it, not during it.
+            checkTimersKept()
+            if violation != nil { return }
             if owed.isEmpty, !shutdownBegun || shutdownFinished, !actorThreadSleeps { break }
             guard let next = scheduler.earliestDeadline else {
                 scheduler.checkDeadlock()
@@ -61,6 +63,40 @@ extension ShellWorld {
             }
             scheduler.advanceClock(to: next)
         }
+    }
+
+    /// How late a woken timer may be: a thread without a waker looks every 50 ms.
+    static let timerSlack: Duration = .milliseconds(100)
+
+    /// Before the clock moves with nothing runnable, and at quiescence: every session's
+    /// timer has a thread that will wake for it.
+    func checkTimersKept() {
+        guard violation == nil, !shutdownBegun, scheduler.runnable.isEmpty,
+            let lost = timerNobodyWakesFor(next: scheduler.earliestMeantDeadline)
+        else { return }
+        scheduler.fail(.lostTimer, "\(lost); every thread: \(scheduler.waitsReport)")
+    }
+
+    /// With nothing runnable: a session's timer (a stranger's login deadline) that no
+    /// thread waits for, its own (running) or the parking lot's (parked): the earliest
+    /// wait, as its thread meant it (a preemption between reading the clock and waiting
+    /// makes any timeout late, and is not the shell's fault), ends after the timer is due,
+    /// or none ends at all. Nothing will tick it then, so
+    /// the deadline is not kept, whatever else happens to wake the session later.
+    private func timerNobodyWakesFor(next: Instant?) -> String? {
+        let now = platform.now()
+        for (index, timer) in (shell?.sessionTimers ?? []).enumerated() {
+            guard let timer else { continue }
+            let due = max(timer, now)
+            guard let next else {
+                return "live session \(index + 1) has a timer due in \(timer - now), and no thread waits for a time"
+            }
+            if next > due + ShellWorld.timerSlack {
+                return
+                    "live session \(index + 1) has a timer due in \(timer - now), but no thread wakes for \(next - now)"
+            }
+        }
+        return nil
     }
 
     /// Every client sends what it typed and reads what came, in client order.

@@ -32,7 +32,7 @@ struct ShellClientModel {
                 continue
             }
             if connection.isOpen, connection.outstanding == 0, connection.unsent.isEmpty,
-                client.linesTyped < setup.linesPerClient
+                client.linesTyped < setup.linesPerClient, !lurks(client, connection)
             {
                 acts += Array(repeating: .type(client: c, line: line(for: client, connection)), count: 3)
             }
@@ -66,6 +66,12 @@ struct ShellClientModel {
             acts.append(.shutdown)
         }
         return acts
+    }
+
+    /// The lurker's first connection types nothing: it stays a stranger until its login
+    /// deadline (or a hang-up) ends it, and the client connects again.
+    private func lurks(_ client: ShellClient, _ connection: ClientConnection) -> Bool {
+        setup.lurker == client.number && client.connections.count == 1 && connection.account == nil
     }
 
     /// In a room-talk seed, a client in a room (global too) may type a text before the texts it sent

@@ -9,6 +9,8 @@ public protocol ShellHandle: AnyObject, Sendable {
     @discardableResult func stop(within limit: Duration) -> Bool
     /// The actors whose mailboxes hold mail nobody has taken (`ChatShell.actorsWithMailWaiting`).
     var actorsWithMailWaiting: [String] { get }
+    /// Each live session's timer, nil where it has none (`ChatShell.sessionTimers`).
+    var sessionTimers: [Instant?] { get }
 }
 
 /// What the harness hands the shell's maker: the platform, the listener its clients

@@ -32,6 +32,12 @@ public struct ShellSetup: Codable, Equatable, Sendable {
     /// the sender's thread, and its races with the room's thread and the storage thread's
     /// replies); nil (fixtures from before it was drawn) or false: the general mix.
     public var roomTalk: Bool?
+    /// A client whose first connection never types: a stranger waiting out its login
+    /// deadline, parked most of the time. nil (and fixtures from before): none.
+    public var lurker: Int?
+    /// `Limits.loginDeadline` where the seed draws a short one (so it passes within a run);
+    /// nil: production's.
+    public var loginDeadlineMilliseconds: Int?
 
     public struct Flood: Codable, Equatable, Sendable {
         public var linesPerSecond: Int
@@ -122,6 +128,11 @@ extension ShellSetup {
         // Small enough that a reader or two falling behind spends it.
         var budget = SeededRandom(seed: seed, stream: 109)
         setup.outputBudget = faults && budget.chance(0.4) ? budget.within(1...200) : nil
+        var lurk = SeededRandom(seed: seed, stream: 113)
+        if lurk.chance(0.5) {
+            setup.lurker = lurk.within(1...clients)
+            setup.loginDeadlineMilliseconds = lurk.chance(0.5) ? lurk.within(300...3000) : nil
+        }
         var talk = SeededRandom(seed: seed, stream: 111)
         setup.roomTalk = talk.chance(0.5)
         // Time for a login, a move and some talk.
@@ -138,6 +149,7 @@ extension ShellSetup {
         var limits = Limits()
         limits.rate = flood.map { RateLimit(linesPerSecond: $0.linesPerSecond, burst: $0.burst) }
         limits.maxOutboxBytes = maxOutboxBytes
+        if let loginDeadlineMilliseconds { limits.loginDeadline = .milliseconds(loginDeadlineMilliseconds) }
         return limits
     }
 }

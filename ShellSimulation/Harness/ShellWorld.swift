@@ -159,6 +159,8 @@ public final class ShellWorld {
         case .hangUp(let c, let drop): done = hangUp(c, drop)
         case .advanceClock(let ms):
             guard ms > 0 else { return false }
+            checkTimersKept()
+            if violation != nil { return false }
             scheduler.advanceClock(to: platform.now() + .milliseconds(ms))
             done = true
         case .storeFailing(let on): done = setStoreFailing(on)

@@ -51,7 +51,10 @@ public final class ControlledPlatform: Platform, @unchecked Sendable {
         scheduler.spawn(name: name, stackSize: stackSize, body)
     }
 
-    public func now() -> Instant { scheduler.clock.now }
+    public func now() -> Instant {
+        scheduler.current?.lastClockRead = scheduler.clock.now
+        return scheduler.clock.now
+    }
 
     public func epochMilliseconds(_ instant: Instant) -> Int64 { scheduler.clock.epochMilliseconds(instant) }
 

@@ -94,6 +94,14 @@ public final class ControlledThread: @unchecked Sendable {
     var abandoned = false
     /// Slices run so far (its "CPU time" in the simulation).
     var slices = 0
+    /// The clock when the thread last read it (`Platform.now`): a timeout it passes to a
+    /// wait is reckoned from then.
+    var lastClockRead: Instant?
+    /// The wait's deadline as the thread meant it: reckoned from its last clock read, so
+    /// earlier than `wait.deadline` by the time the harness moved the clock while the
+    /// thread was between reading it and waiting (a preemption, which makes any
+    /// relative timeout late by as much).
+    var meantDeadline: Instant?
     /// Streams this thread serves (it waited on them), for the double-resume check.
     var served: [PipeStream] = []
 

@@ -134,6 +134,8 @@ public final class ShellScheduler: @unchecked Sendable {
     /// Hands the baton back and waits for it: the heart of every platform call.
     func park(_ thread: ControlledThread, _ wait: Wait) {
         thread.wait = wait
+        let stale = clock.now - (thread.lastClockRead ?? clock.now)
+        thread.meantDeadline = wait.deadline.map { $0 + (.zero - stale) }
         running = nil
         controller.signal()
         thread.semaphore.wait()
@@ -181,6 +183,11 @@ public final class ShellScheduler: @unchecked Sendable {
     /// The earliest deadline any live thread waits for.
     public var earliestDeadline: Instant? {
         live.compactMap(\.wait.deadline).min()
+    }
+
+    /// The earliest deadline as the waiting threads meant theirs (`meantDeadline`).
+    public var earliestMeantDeadline: Instant? {
+        live.compactMap(\.meantDeadline).min()
     }
 
     /// Runs one slice of the thread: from its last platform call to its next.

@@ -14,6 +14,8 @@ public enum ShellInvariant: String, CaseIterable, Codable, Sendable {
     case doubleResume = "double-resume"
     case wakerMisuse = "waker-misuse"
     case mailboxDrains = "mailbox-drains"
+    /// A session's timer (a login deadline) that no thread will wake for.
+    case lostTimer = "lost-timer"
     case determinism
     // The clients'.
     case liveness

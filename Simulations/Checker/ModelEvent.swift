@@ -65,3 +65,21 @@ extension MemberRequest {
         }
     }
 }
+
+extension LobbyMessage {
+    /// A step whose goings are not announced: the shutdown's.
+    var isQuiet: Bool {
+        if case .member(.leaveAtShutdown) = self { return true }
+        return false
+    }
+}
+
+extension RoomMessage {
+    /// A step whose goings are not announced: the shutdown's.
+    var isQuiet: Bool {
+        switch self {
+        case .member(.leaveAtShutdown), .shutdown: return true
+        case .member, .admit, .store: return false
+        }
+    }
+}

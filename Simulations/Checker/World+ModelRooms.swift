@@ -33,9 +33,24 @@ extension World {
         case .roomEmptied:
             break
         }
+        let before = model.members
         replay(events, in: .global, subject: subject, arriving: arriving, readmit: arriving != nil)
+        judgeAnnouncements(in: .global, before: before, events, quiet: message.isQuiet)
+        var expectedNews: [String] = []
+        for case .spawn(_, let name) in events { expectedNews.append(" created \(name)") }
         if case .roomEmptied(let id) = message, let key = model.liveRooms.first(where: { $0.value.id == id })?.key {
+            expectedNews.append("\(model.liveRooms[key]!.name) closed")
             model.liveRooms[key] = nil
+        }
+        // Global hears of every room made and closed (the rooms' names as they were made).
+        for news in expectedNews where violation == nil && !(model.members[.global] ?? [:]).isEmpty {
+            let told = events.contains {
+                guard case .deliver(_, .event(let room, let text)) = $0, room.key == Name.global.key else {
+                    return false
+                }
+                return news.hasPrefix(" ") ? text.hasSuffix(news) : text == news
+            }
+            if !told { fail(.answerContents, "global was not told \"\(news.trimmingPrefix(" "))\"") }
         }
     }
 
@@ -77,7 +92,43 @@ extension World {
         case .shutdown:
             break
         }
+        let before = model.members
         replay(events, in: id, subject: subject, arriving: arriving, readmit: false)
+        judgeAnnouncements(in: id, before: before, events, quiet: message.isQuiet)
+    }
+
+    /// Whoever came or went in this step, the members who stay hear it in one `EVENT` (a
+    /// joiner's arrival, a member's leave, quit or kick), as PROTOCOL.md lists them; only
+    /// the shutdown's leaves are quiet. Who heard it exactly is `judgeBroadcast`'s check;
+    /// this one is that it was said at all.
+    private mutating func judgeAnnouncements(
+        in room: RoomID, before: [RoomID: [SessionID: Name]], _ events: [ModelEvent], quiet: Bool
+    ) {
+        guard violation == nil else { return }
+        let was = before[room] ?? [:], now = model.members[room] ?? [:]
+        func told(_ about: (String) -> Bool) -> Bool {
+            events.contains {
+                guard case .deliver(_, .event(let name, let text)) = $0, name.text == model.madeName(of: room) else {
+                    return false
+                }
+                return about(text)
+            }
+        }
+        for (session, name) in was.sorted(by: { $0.key < $1.key }) where now[session] == nil && !quiet {
+            guard !now.isEmpty else { continue }
+            let said = told { text in
+                ReferenceModel.comingOrGoing(text).map { $0 == name.text } ?? text.hasPrefix("\(name) was kicked by ")
+            }
+            if !said {
+                return fail(.answerContents, "\(label(session)) (\(name)) went from \(roomName(room)) unannounced")
+            }
+        }
+        for (session, name) in now.sorted(by: { $0.key < $1.key }) where was[session] == nil {
+            guard now.count > 1 else { continue }
+            if !told({ $0 == "\(name) joined" }) {
+                return fail(.answerContents, "\(label(session)) (\(name)) came into \(roomName(room)) unannounced")
+            }
+        }
     }
 
     /// A create or a join must be refused for the reason the model gives, or carried out.
@@ -86,7 +137,8 @@ extension World {
         if model.members[.global]?[session] == nil {
             expected = .notInGlobal
         } else if create {
-            expected = name.isReservedForRooms || model.liveRooms[name.key] != nil ? .nameTaken : nil
+            // The reserved name as the protocol says it, not as ChatCore's `Name` does.
+            expected = ReferenceModel.isReserved(name.text) || model.liveRooms[name.key] != nil ? .nameTaken : nil
         } else {
             expected = model.liveRooms[name.key] == nil ? .noSuchRoom : nil
         }

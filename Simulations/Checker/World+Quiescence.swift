@@ -67,6 +67,14 @@ extension World {
         guard session.actor.speaksIRC || audit.answersRead == audit.answersOwed else {
             return fail(.liveness, "\(name) got \(audit.answersRead) answers for \(audit.answersOwed) owed")
         }
+        // An IRC message that must be answered (echo-message on), by its echo or a numeric
+        // the checker knows (World+IRCAnswers.swift), was: an answer in a wrong numeric is none.
+        let client = name.client - 1
+        if session.actor.speaksIRC, clients[client].current == slot,
+            let unanswered = clients[client].irc.typed.first(where: { !$0.notice && !$0.mayGoUnanswered })
+        {
+            return fail(.liveness, "\(name) never had an answer to \(unanswered.tag.text) to \(unanswered.target)")
+        }
         guard audit.messagesRead == audit.messagesOwed else {
             return fail(
                 .roomDelivery,

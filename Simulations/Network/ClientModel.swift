@@ -162,8 +162,9 @@ struct ClientModel: Sendable {
 
     private mutating func garbage() -> String {
         let lines = [
-            "/frob", "/join", "/whisper", "/users now", "/login \(account()) <password>", "/create global",
-            "/join global",
+            "/frob", "/join", "/whisper", "/users now", "/login \(account()) <password>",
+            // `global` as people type it, in any case: reserved for rooms and accounts alike.
+            "/create \(spell("global"))", "/join \(spell("global"))", "/register \(spell("global")) <password>",
             // Names no rule allows: a dot, a letter outside ASCII (refused bad-name).
             "/create den.2", "/join caf\u{E9}", "/whisper u.1 hi",
         ]

@@ -69,6 +69,9 @@ public final class ChatShell<P: Platform>: @unchecked Sendable {
     public var liveSessionCount: Int { router.liveSessionCount }
     /// The actors with mail in their mailboxes that nobody has taken yet.
     public var actorsWithMailWaiting: [String] { router.actorsWithMailWaiting }
+    /// Each live session's timer (nil: none), in session order: the shell simulation
+    /// checks that some thread will wake for each.
+    public var sessionTimers: [Instant?] { router.sessionHosts.map(\.pendingWake) }
 
     /// Thread starts that failed since start (connections closed for want of a thread,
     /// resumes and room threads retried): what a task limit costs, counted.

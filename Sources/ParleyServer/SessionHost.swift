@@ -119,6 +119,9 @@ final class SessionHost<P: Platform>: @unchecked Sendable {
         closeForBudget(victims)
     }
 
+    /// When the session wants to be woken (its login deadline, a held line's turn); nil: never.
+    var pendingWake: Instant? { lock.withLock { session.pendingWake } }
+
     /// The server is stopping: the session says goodbye and unwinds.
     func shutdown() {
         let victims = lock.withLock {

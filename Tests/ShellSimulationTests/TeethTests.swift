@@ -73,9 +73,10 @@ enum Teeth {
 
 @Suite("Planted platform bugs under ChatShell are caught and shrunk")
 struct TeethTests {
-    @Test("A ready set that drops its interrupt (a waker that does not resume a parked session) is caught")
+    @Test(
+        "A ready set that drops its interrupt (a waker or a deadline that does not resume a parked session) is caught")
     func readySetDropsInterrupt() throws {
-        try Teeth.check(.readySetDropsInterrupt, seeds: 1...30, expected: [.stall, .liveness, .shutdown])
+        try Teeth.check(.readySetDropsInterrupt, seeds: 1...30, expected: [.stall, .liveness, .shutdown, .lostTimer])
     }
 
     @Test("A waker that drops a signal sent while its thread is about to poll is caught as a lost wake-up")
