@@ -79,7 +79,8 @@ extension World {
     /// The waits' invariants, for one step of the Gate (before `checkLoginPolicy` moves the ledger).
     mutating func checkLoginWaits(_ message: GateMessage, _ effects: [GateEffect]) {
         switch message {
-        case .login(let session, let name, _, let address):
+        // A `/passwd` checks its old password like a login, in the same waits and windows.
+        case .login(let session, let name, _, let address), .changePassword(let session, let name, _, _, let address):
             judgeAdmission(session, name, address, effects)
         case .verified(let ticket, let matches, _):
             guard let login = waits.open.removeValue(forKey: ticket) else { break }
@@ -89,6 +90,7 @@ extension World {
         default:
             break
         }
+        giveBackPasswordChange(message, effects)
         for effect in effects {
             switch effect {
             case .session(let id, .loginRefused), .session(let id, .loggedIn):
@@ -103,6 +105,21 @@ extension World {
                 break
             }
         }
+    }
+
+    /// A `/passwd` answered without a check (its account missing or banned, the store
+    /// failed): its places are given back. Its answer is a line, its session logged in,
+    /// and that session may have another `/passwd` in flight: by ticket, not by session.
+    private mutating func giveBackPasswordChange(_ message: GateMessage, _ effects: [GateEffect]) {
+        guard case .store(let reply) = message, let login = waits.open[reply.ticket] else { return }
+        let answered = effects.contains {
+            if case .session(login.session, .deliver) = $0 { return true }
+            return false
+        }
+        guard answered else { return }
+        waits.open[reply.ticket] = nil
+        waits.pairs[LoginWaits.pair(login), default: .init()].pending -= 1
+        waits.addresses[login.address, default: .init()].pending -= 1
     }
 
     /// A login the Gate took on must not fall in its pair's wait; one it refused as
@@ -131,8 +148,13 @@ extension World {
             )
         }
         let refused = effects.contains { effect in
-            if case .session(session, .loginRefused(.rateLimited, _)) = effect { return true }
-            return false
+            switch effect {
+            case .session(session, .loginRefused(.rateLimited, _)),
+                .session(session, .deliver(.error(.rateLimited, _))):
+                return true
+            default:
+                return false
+            }
         }
         guard refused else { return }
         let pairFull = LoginWaits.recent(pair.failures, now, window) + pair.pending >= limits.maxFailedLogins

@@ -88,8 +88,7 @@ struct LoginLedger: Sendable {
     /// the limit plus one).
     var registrations: [String: [Instant]] = [:]
     /// A job at the hashing pool: the exact address's number and, for a login's check, the
-    /// account's (nil: a registration's hash). Simulated clients type no `/passwd`, whose
-    /// jobs would have no owner here.
+    /// account's (nil: a registration's hash); a `/passwd`'s check and new hash are its account's.
     struct PoolJob: Hashable, Sendable {
         let address: Int
         let account: Int?
@@ -101,6 +100,11 @@ struct LoginLedger: Sendable {
     var slotAddresses: [Int: Int] = [:]
     /// The jobs waiting for the pool, and the order they must leave in.
     var queue = HashQueueModel()
+    /// the Gate's attempts in flight (logins, registrations, `/passwd`), from the
+    /// store fetch that starts one to the step that ends it, and whose each is.
+    var gateAttempts: [Ticket: SessionID] = [:]
+    /// Each `/passwd` the Gate took on, by ticket: whether its old password was the account's.
+    var passwordChanges: [Ticket: Bool] = [:]
 
     mutating func account(_ key: String) -> Int {
         if let index = accounts.firstIndex(of: key) { return index }
@@ -135,6 +139,7 @@ struct LoginLedger: Sendable {
 extension World {
     /// The login policy's invariants, for one step of the Gate.
     mutating func checkLoginPolicy(_ message: GateMessage, _ effects: [GateEffect]) {
+        checkPendingBound(message, effects)
         switch message {
         case .login(let session, _, _, let address), .register(let session, _, _, let address),
             .changePassword(let session, _, _, _, let address):
@@ -158,7 +163,8 @@ extension World {
             break
         }
         switch message {
-        case .login(let session, let name, _, let address):
+        // A `/passwd` checks its old password like a login, in the same limits.
+        case .login(let session, let name, _, let address), .changePassword(let session, let name, _, _, let address):
             let from = logins.address(AddressKey.of(address))
             let exact = logins.address(address)
             if refusedAsRateLimited(session, effects) {
@@ -193,15 +199,18 @@ extension World {
             switch effect {
             case .hasher(.hash(let ticket, _)):
                 takeTurn(ticket)
-                toPool(ticket)
+                toPool(ticket, checksPassword: false)
             case .hasher(.verify(let ticket, _, _)):
                 checked(ticket)
                 takeTurn(ticket)
-                toPool(ticket)
+                toPool(ticket, checksPassword: true)
             case .session(let id, .loginRefused(let code, _)):
                 if code == .wrongCredentials { requireCheck(before: id, message) }
                 logins.close(id)
             case .session(let id, .loggedIn):
+                logins.close(id)
+            case .session(let id, .deliver(.ok(.passwordChanged))), .session(let id, .deliver(.error)):
+                // Only the Gate's answer to a `/passwd` comes as a line (a logged-in session's).
                 logins.close(id)
             default:
                 break
@@ -348,9 +357,11 @@ extension World {
 
     /// A job goes to the hashing pool: within its slots, alone from its address (unless
     /// exempt), and for a login's check alone for its account.
-    private mutating func toPool(_ ticket: Ticket) {
+    /// A job goes to the pool: a check of an account's password (a login's, a `/passwd`'s
+    /// old one) or a new password's hash (a registration's, a `/passwd`'s new one).
+    private mutating func toPool(_ ticket: Ticket, checksPassword: Bool) {
         guard let owner = ticketOwners[ticket], let address = logins.slotAddresses[owner] else { return }
-        let job = LoginLedger.PoolJob(address: address, account: logins.logins[ticket]?.account)
+        let job = LoginLedger.PoolJob(address: address, account: checksPassword ? logins.logins[ticket]?.account : nil)
         logins.atPool[ticket] = job
         let jobs = logins.atPool.values
         if let slots = limits.hashingSlots, jobs.count > slots {
@@ -381,5 +392,65 @@ extension World {
 
     func exempt(_ address: String) -> Bool {
         limits.exemptLoopback && (address == "::1" || address.hasPrefix("127.") || address.hasPrefix("::ffff:127."))
+    }
+}
+
+extension World {
+    /// the server-wide bound on the Gate's attempts in flight (`maxPendingLogins`):
+    /// never more taken on, and `server-busy` for a new one only when that many are out.
+    mutating func checkPendingBound(_ message: GateMessage, _ effects: [GateEffect]) {
+        func refused(_ session: SessionID, busy: Bool = false) -> Bool {
+            effects.contains {
+                switch $0 {
+                case .session(session, .loginRefused(let code, _)): return !busy || code == .serverBusy
+                case .session(session, .deliver(.error(let code, _))): return busy && code == .serverBusy
+                default: return false
+                }
+            }
+        }
+        let limit = limits.maxPendingLogins
+        switch message {
+        case .login(let session, _, _, _), .register(let session, _, _, _), .changePassword(let session, _, _, _, _):
+            let open = logins.gateAttempts.count
+            if refused(session, busy: true), open < limit {
+                return fail(
+                    .answerCodes,
+                    "\(label(session)) was refused server-busy with \(open) attempts in flight at the Gate; the bound is \(limit)"
+                )
+            }
+            for case .store(.fetchAccount(let ticket, _, _)) in effects {
+                if open >= limit {
+                    return fail(
+                        .answerCodes,
+                        "the Gate took on \(label(session))'s attempt with \(open) already in flight; the bound is \(limit)"
+                    )
+                }
+                logins.gateAttempts[ticket] = session
+            }
+        case .verified(let ticket, _, _), .hashed(let ticket, _), .hashFailed(let ticket):
+            // Still in flight if it goes on: a `/passwd`'s new hash, a registration's account.
+            let goesOn = effects.contains {
+                switch $0 {
+                case .hasher(.hash(ticket, _)), .store(.createAccount(ticket, _, _, _, _)): return true
+                default: return false
+                }
+            }
+            if !goesOn { logins.gateAttempts[ticket] = nil }
+        case .store(let reply):
+            let ticket = reply.ticket
+            guard let session = logins.gateAttempts[ticket] else { return }
+            switch reply {
+            case .accountFound, .accountMissing:
+                if refused(session) { logins.gateAttempts[ticket] = nil }
+            default:
+                logins.gateAttempts[ticket] = nil
+            }
+        case .loginAbandoned(let session):
+            if refused(session), let ticket = logins.gateAttempts.first(where: { $0.value == session })?.key {
+                logins.gateAttempts[ticket] = nil
+            }
+        default:
+            break
+        }
     }
 }

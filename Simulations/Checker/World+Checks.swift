@@ -58,6 +58,7 @@ extension World {
     mutating func checkGate(_ message: GateMessage, _ effects: [GateEffect]) {
         checkLoginWaits(message, effects)
         checkLoginPolicy(message, effects)
+        checkPasswordChange(message, effects)
         checkBans(message, effects)
         modelGate(effects)
         checkAbandonedLogins(message, effects)

@@ -47,6 +47,17 @@ extension World {
             guard let first = clients[client].irc.firstTyped, tag.number >= first else { return }
             // Answered already: this is its history, replayed as the client comes back to the room.
             guard !clients[client].irc.answered.contains(tag.number) else { return }
+            // an echo is the message as typed: its command (PRIVMSG or NOTICE) too.
+            // (A CTCP ACTION is Parley's /me, echoed as a PRIVMSG whichever verb carried it.)
+            if !history, from == me, !parameters[1].hasPrefix("\u{1}ACTION "),
+                let typed = clients[client].irc.typed.first(where: { $0.tag == tag }),
+                typed.notice != (message.command == "NOTICE")
+            {
+                return fail(
+                    .ircRendering,
+                    "\(sessions[slot].name) typed \(tag.text) as a \(typed.notice ? "NOTICE" : "PRIVMSG") and it was echoed as a \(message.command)"
+                )
+            }
             settleIRCTyped(on: slot, "the echo of \(tag.text)") { $0.tag == tag }
         case "404" where parameters.count > 1, "401" where parameters.count > 1:
             let target = parameters[1].lowercased()

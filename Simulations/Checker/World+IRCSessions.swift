@@ -181,8 +181,45 @@ extension World {
             }
         case .event(let room, let text):
             judgeComingOrGoing(room, text, written, on: slot)
-        case .ok, .error, .bye, .history, .historyEnd:
+            judgeKickShown(room, text, written, on: slot)
+        case .history(let room, let at, let from, let text):
+            // a history line is the channel's PRIVMSG from its sender, stamped (server-time)
+            // with the time the store kept it, not the time it was replayed.
+            let sent = written.first {
+                $0.command == "PRIVMSG" && $0.parameters.first == "#\(room.text)"
+                    && $0.source?.hasPrefix("\(from.text)!") == true
+            }
+            guard let sent, let first = sent.parameters.last, IRCView.text(of: first).hasPrefix(IRCView.start(of: text))
+            else {
+                return fail(
+                    .ircRendering,
+                    "\(name) was sent \(from)'s \"\(text.prefix(40))\" from \(room)'s history and wrote no PRIVMSG of it"
+                )
+            }
+            if let time = sent.tags.first(where: { $0.key == "time" })?.value, time != at.description {
+                fail(.ircRendering, "\(name) was sent a history line kept at \(at) and stamped it \(time)")
+            }
+        case .ok, .error, .bye, .historyEnd:
             break
+        }
+    }
+
+    /// "VICTIM was kicked by KICKER[: REASON]" is a KICK from the kicker's full mask,
+    /// of the victim, with the reason (or `kicked`): every field as IRC clients read it.
+    private mutating func judgeKickShown(_ room: Name, _ text: String, _ written: [IRCMessage], on slot: Int) {
+        let words = text.split(separator: " ", maxSplits: 4)
+        guard words.count == 5, words[1] == "was", words[2] == "kicked", words[3] == "by" else { return }
+        let victim = String(words[0])
+        let tail = words[4]
+        let kicker = String(tail.prefix { $0 != ":" && $0 != " " })
+        let reason = text.firstRange(of: ": ").map { String(text[$0.upperBound...]) } ?? "kicked"
+        let mask = "\(kicker)!\(kicker)@\(IRCSession.userHost)"
+        let expected = ["#\(room)", victim, reason]
+        guard written.contains(where: { $0.command == "KICK" && $0.source == mask && $0.parameters == expected }) else {
+            return fail(
+                .ircRendering,
+                "\(sessions[slot].name) was sent \"\(text)\" in \(room) and wrote no KICK \(expected) from \(mask): \(written.map { "\($0.source ?? "") \($0.command) \($0.parameters)" })"
+            )
         }
     }
 

@@ -28,6 +28,10 @@ extension World {
         var ended = 0
         for byte in chunk {
             if byte == UInt8(ascii: "\n") {
+                // The protocol drops a `\r` before the newline.
+                if model.sessions[slot].partialLine.last == UInt8(ascii: "\r") {
+                    model.sessions[slot].partialLine.removeLast()
+                }
                 model.sessions[slot].waitingLines.append(model.sessions[slot].partialLine)
                 model.sessions[slot].partialLine.removeAll(keepingCapacity: true)
                 ended += 1

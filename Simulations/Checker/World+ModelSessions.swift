@@ -182,6 +182,21 @@ extension World {
     /// The outbox never holds more than the limit, and a slow reader is cut off only when
     /// the next line could not fit.
     private mutating func noteWrite(_ line: ServerLine, on slot: Int) {
+        // every line reads back as itself (docs/PROTOCOL.md: parsing is the inverse of
+        // rendering), and its counted size is its rendered size, not a second formula.
+        let wire = line.rendered
+        if wire.utf8.count != line.wireSize {
+            return fail(
+                .answerContents,
+                "\(sessions[slot].name) was written \"\(wire.dropLast())\" of \(wire.utf8.count) bytes, counted as \(line.wireSize)"
+            )
+        }
+        if ServerLine(parsing: wire) != line {
+            return fail(
+                .answerContents,
+                "\(sessions[slot].name) was written \"\(wire.dropLast())\", which reads back as \(ServerLine(parsing: wire).map { "\($0)" } ?? "nothing"), not \(line)"
+            )
+        }
         let outbox = model.sessions[slot].outbox
         switch line {
         case .bye(.slowReader, _):

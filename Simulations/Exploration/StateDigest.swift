@@ -386,7 +386,7 @@ extension SessionModel {
 extension LoginLedger {
     static let digestedFields = [
         "accounts", "addresses", "logins", "checks", "checkIndex", "live", "failedFrom", "openPerAddress",
-        "openLogins", "filled", "registrations", "atPool", "slotAddresses", "queue",
+        "openLogins", "filled", "registrations", "atPool", "slotAddresses", "queue", "gateAttempts", "passwordChanges",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -407,5 +407,7 @@ extension LoginLedger {
         hasher.combine(atPool)
         hasher.combine(slotAddresses)
         hasher.combine(queue)
+        hasher.combine(gateAttempts)
+        hasher.combine(passwordChanges)
     }
 }

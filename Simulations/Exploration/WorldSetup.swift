@@ -24,6 +24,9 @@ public struct WorldSetup: Codable, Equatable, Sendable {
     /// Clients (by number) that speak IRC; nil or empty: every client speaks Parley's
     /// protocol (fixtures made before IRC clients replay as they were made).
     public var ircClients: [Int]?
+    /// Lines end in CRLF, as real clients send them: an IRC client's every line, a Parley
+    /// client's every other; nil or false (fixtures made before): LF alone.
+    public var crlfLines: Bool?
 
     /// Whether the account (by name key) was banned before the run.
     func isBanned(_ key: String) -> Bool { (bannedAccounts ?? []).contains { $0.lowercased() == key } }

@@ -122,13 +122,23 @@ struct ClientModel: Sendable {
         // Every third /users is a /history instead, of a few sizes, chosen without a draw.
         case 5: return client.linesTyped % 3 == 2 ? ClientModel.history[client.linesTyped / 3 % 5] : "/users"
         case 6: return "/chatrooms"
-        // Every other /help is a /history too.
-        case 7: return client.linesTyped % 2 == 0 ? ClientModel.history[client.linesTyped / 2 % 5] : "/help"
+        // Every other /help is a /history too, and every fourth a /passwd.
+        case 7:
+            if client.linesTyped % 4 == 3 { return changePassword(client) }
+            return client.linesTyped % 2 == 0 ? ClientModel.history[client.linesTyped / 2 % 5] : "/help"
         // With a message (the room hears it) or without, by either name, without a draw.
         case 8: return ["/quit", "/quit see you", "/exit", "/exit gone  fishing"][client.linesTyped % 4]
         case 9: return garbage()
         default: return "/login \(account()) <password>"
         }
+    }
+
+    /// `/passwd OLD NEW`, OLD right or (one in two, without a draw) wrong; NEW is the same
+    /// password again, so the account's later logins stay as the world expects them.
+    private func changePassword(_ client: ClientState) -> String {
+        let account = client.account ?? setup.accounts[0]
+        let old = client.linesTyped % 8 == 3 ? "<wrong-password>" : "<password-of-\(account)>"
+        return "/passwd \(old) <password-of-\(account)>"
     }
 
     /// `/history` with its default, a count smaller than a run's history, and the largest.

@@ -54,7 +54,9 @@ extension World {
                 let wire = wireLines[line]!
                 // Where the password sits in the stream, so a timeline can hide exactly it.
                 let bytes = Array(wire.utf8)
-                let passwordStart = (bytes.lastIndex(of: UInt8(ascii: " ")) ?? -1) + 1
+                let passwordStart =
+                    wire.hasPrefix(World.changePasswordPrefix)
+                    ? World.changePasswordPrefix.utf8.count : (bytes.lastIndex(of: UInt8(ascii: " ")) ?? -1) + 1
                 let base = sessions[slot].inboundTotal
                 sessions[slot].secrets.append((base + passwordStart)..<(base + bytes.count))
                 sessions[slot].inbound.append(contentsOf: wire.utf8)
@@ -62,6 +64,11 @@ extension World {
             } else {
                 sessions[slot].inbound.append(contentsOf: line.utf8)
                 sessions[slot].inboundTotal += line.utf8.count
+            }
+            // IRC clients end lines with CRLF (RFC 1459), Parley clients every other line.
+            if setup.crlfLines == true, client.speaksIRC || client.linesTyped % 2 == 1 {
+                sessions[slot].inbound.append(UInt8(ascii: "\r"))
+                sessions[slot].inboundTotal += 1
             }
             sessions[slot].inbound.append(UInt8(ascii: "\n"))
             sessions[slot].inboundTotal += 1
@@ -103,11 +110,21 @@ extension World {
     /// (slots follow the decisions: the order clients connected).
     static func rank(_ kind: UInt64, _ slot: Int) -> UInt64 { 1 << 60 | kind << 40 | UInt64(slot) }
 
+    static var changePasswordPrefix: String { "/passwd " }
+
     /// The line as it goes on the wire: a placeholder at its end (`/login NAME <password>`)
     /// becomes the account's password, or a wrong one.
     /// IRC's forms: `AUTHENTICATE NAME <password>` becomes SASL PLAIN's base64 of
     /// `NUL NAME NUL password`, `PASS NAME <password>` becomes `PASS NAME:password`.
     static func wire(_ line: String) -> String {
+        // `/passwd OLD NEW`: each a placeholder, `<password-of-NAME>` or `<wrong-password>`.
+        if line.hasPrefix(changePasswordPrefix) {
+            return line.split(separator: " ", omittingEmptySubsequences: false).map { word in
+                if word == "<wrong-password>" { return "not-the-password" }
+                guard word.hasPrefix("<password-of-"), word.hasSuffix(">") else { return String(word) }
+                return WorldSetup.password(for: word.dropFirst(13).dropLast())
+            }.joined(separator: " ")
+        }
         guard line.utf8.last == UInt8(ascii: ">"), let space = line.lastIndex(of: " ") else { return line }
         let head = line[..<space], placeholder = line[line.index(after: space)...]
         guard let account = head.split(separator: " ").last else { return line }

@@ -104,11 +104,11 @@ extension World {
         endStep(decision) { ("gate", event($0), effects.map($0.describe)) }
     }
 
-    /// A login or registration takes a ticket: remember whose it is.
+    /// A login, registration or `/passwd` takes a ticket: remember whose it is.
     private mutating func noteTickets(_ message: GateMessage, _ effects: [GateEffect]) {
         let session: SessionID
         switch message {
-        case .login(let id, _, _, _), .register(let id, _, _, _): session = id
+        case .login(let id, _, _, _), .register(let id, _, _, _), .changePassword(let id, _, _, _, _): session = id
         default: return
         }
         guard let owner = slot(session) else { return }

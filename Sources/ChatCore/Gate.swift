@@ -138,9 +138,13 @@ public struct Gate: ChatActor, Hashable {
             }
         case .hashed(let ticket, let hash):
             guard let attempt = fromPool(ticket) else { break }
-            if attempt.isPasswordChange { return passwordHashed(ticket, attempt, hash, now: now, &effects) }
-            inFlight[ticket]?.stage = .creating
-            effects.append(.store(.createAccount(ticket, attempt.name, hash, at: now, replyTo: .gate)))
+            // Either way the pool has a free slot: the queue is pumped below.
+            if attempt.isPasswordChange {
+                passwordHashed(ticket, attempt, hash, now: now, &effects)
+            } else {
+                inFlight[ticket]?.stage = .creating
+                effects.append(.store(.createAccount(ticket, attempt.name, hash, at: now, replyTo: .gate)))
+            }
         case .hashFailed(let ticket):
             guard let attempt = fromPool(ticket) else { break }
             end(ticket)
@@ -156,7 +160,7 @@ public struct Gate: ChatActor, Hashable {
         case .setBanned(let session, let by, let target, let reason, let banning):
             orderBan(BanOrder(session: session, by: by, target: target, reason: reason, banning: banning), &effects)
         case .changePassword(let session, let name, let old, let new, let address):
-            guard admit(session, &effects) else { break }
+            guard admit(session, loggedIn: true, &effects) else { break }
             if let refusal = throttle.admit(login: name, from: address, now: now) {
                 effects.append(.session(session, .deliver(.error(.rateLimited, refusal))))
             } else {
@@ -168,10 +172,16 @@ public struct Gate: ChatActor, Hashable {
         pump(&effects)
     }
 
-    /// The server-wide bound on attempts in flight.
-    private func admit(_ session: SessionID, _ effects: inout [GateEffect]) -> Bool {
+    /// The server-wide bound on attempts in flight. A logged-in session (a `/passwd`) is
+    /// answered with an `ERR` line, as `answer` does: a login refusal would go unanswered.
+    private func admit(_ session: SessionID, loggedIn: Bool = false, _ effects: inout [GateEffect]) -> Bool {
         guard inFlight.count < limits.maxPendingLogins else {
-            refuse(session, .serverBusy, "too many logins at once; try again soon", &effects)
+            let text = "too many logins at once; try again soon"
+            if loggedIn {
+                effects.append(.session(session, .deliver(.error(.serverBusy, text))))
+            } else {
+                refuse(session, .serverBusy, text, &effects)
+            }
             return false
         }
         return true

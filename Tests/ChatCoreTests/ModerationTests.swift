@@ -95,6 +95,45 @@ struct ModerationTests {
         #expect(done.last == .session(SessionID(1), .deliver(.ok(.passwordChanged))))
     }
 
+    @Test("a /passwd refused at the server's bound on logins in flight is answered with an ERR line")
+    func passwdAtTheBoundIsAnswered() {
+        var limits = Limits.standard
+        limits.maxPendingLogins = 1
+        var gate = Gate(limits: limits)
+        _ = gate.receive(.login(SessionID(2), name("alice"), password, address: "y"), now: t0)
+        let answer = gate.receive(
+            .changePassword(SessionID(1), name("bob"), old: password, new: Password("newsecret9"), address: "x"),
+            now: t0
+        ).mail
+        #expect(
+            answer == [
+                .session(SessionID(1), .deliver(.error(.serverBusy, "too many logins at once; try again soon")))
+            ])
+    }
+
+    @Test("a password change's new hash frees its place at the pool for the next job waiting")
+    func passwdHashPumpsTheQueue() throws {
+        var limits = Limits.standard
+        limits.hashingSlots = 1
+        var gate = Gate(limits: limits)
+        let new = Password("newsecret9")
+        let started = gate.receive(
+            .changePassword(SessionID(1), name("bob"), old: password, new: new, address: "x"), now: t0
+        ).mail
+        guard case .store(.fetchAccount(let change, _, _))? = started.first else { return #expect(Bool(false)) }
+        _ = gate.receive(.store(.accountFound(change, name("bob"), stored)), now: t0)
+        #expect(
+            gate.receive(.verified(change, matches: true, rehashed: nil), now: t0).mail == [.hasher(.hash(change, new))]
+        )
+        let login = gate.receive(.login(SessionID(2), name("alice"), password, address: "y"), now: t0).mail
+        guard case .store(.fetchAccount(let waiting, _, _))? = login.first else { return #expect(Bool(false)) }
+        // The pool's one slot is the new hash's: the login waits.
+        #expect(gate.receive(.store(.accountFound(waiting, name("alice"), stored)), now: t0).mail.isEmpty)
+        let done = gate.receive(.hashed(change, PasswordHash("h2")), now: t0).mail
+        #expect(done.contains(.session(SessionID(1), .deliver(.ok(.passwordChanged)))))
+        #expect(done.contains(.hasher(.verify(waiting, password, against: stored))))
+    }
+
     @Test("when the owner leaves, the member there longest owns the room and the room hears it")
     func ownershipPasses() {
         var room = Room(id: RoomID(1), name: name("den"), historyLines: 0)
