@@ -105,6 +105,9 @@ struct SessionModel {
     var quitting = false
     /// A leave the session sent and its room has not answered with `left`.
     var leaveInFlight = false
+    /// An IRC session's replies owed to lines its client sent, oldest first: `PONG` with a
+    /// `PING`'s token, `421` naming a command IRC does not have (IRCRepliesCheck.swift).
+    var ircRepliesOwed: [IRCReplyOwed] = []
 
     init(connected: Instant, deadline: Duration) {
         self.connected = connected

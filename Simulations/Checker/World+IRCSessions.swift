@@ -7,7 +7,8 @@ extension World {
     mutating func modelIRCSession(_ slot: Int, wasClosing: Bool, _ input: SessionInput, _ effects: [SessionEffect]) {
         var history = false
         switch input {
-        case .bytes, .lost: break
+        case .bytes(let chunk): noteIRCArrived(chunk, on: slot)
+        case .lost: break
         case .tick: if !wasClosing { judgeIRCDeadlineKept(slot, effects) }
         case .mail(let message):
             _ = noteLoginAnswer(message, on: slot)
@@ -31,6 +32,7 @@ extension World {
                     welcomedNow = true
                 }
                 guard open else { continue }
+                judgeIRCReply(message, on: slot)
                 observed.sessions[slot].ircHistory.append(history)
                 // ERROR is IRC's BYE: past the bound, as the close it says.
                 guard message.command != "ERROR" else { continue }

@@ -75,6 +75,9 @@ extension World {
         {
             return fail(.liveness, "\(name) never had an answer to \(unanswered.tag.text) to \(unanswered.target)")
         }
+        if session.actor.speaksIRC, let owed = model.sessions[slot].ircRepliesOwed.first {
+            return fail(.liveness, "\(name) is still owed \(owed)")
+        }
         guard audit.messagesRead == audit.messagesOwed else {
             return fail(
                 .roomDelivery,

@@ -353,7 +353,7 @@ extension SessionModel {
     static let digestedFields = [
         "connected", "login", "loginDeadline", "linesIn", "linesTaken", "bucket", "written", "read", "pendingLogin",
         "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed",
-        "earlyWhispers", "closed", "quitting", "leaveInFlight",
+        "earlyWhispers", "closed", "quitting", "leaveInFlight", "ircRepliesOwed",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -380,6 +380,7 @@ extension SessionModel {
         hasher.combine(closed)
         hasher.combine(quitting)
         hasher.combine(leaveInFlight)
+        hasher.combine(ircRepliesOwed)
     }
 }
 

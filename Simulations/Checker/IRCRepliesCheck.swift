@@ -1,0 +1,78 @@
+import ChatCore
+
+/// A reply an IRC session owes a line its client sent, read from the protocol (RFC 2812),
+/// not from the session's parser.
+enum IRCReplyOwed: Hashable, Sendable {
+    /// `PING token`: `PONG server token`.
+    case pong(token: String)
+    /// A command IRC does not have: `421 nick COMMAND :Unknown command`.
+    case unknownCommand(String)
+
+    /// The commands of RFC 2812 and the IRCv3 ones a client may send; anything else is 421.
+    static let ircCommands: Set<String> = [
+        "ADMIN", "AUTHENTICATE", "AWAY", "CAP", "CONNECT", "DIE", "ERROR", "INFO", "INVITE", "ISON", "JOIN", "KICK",
+        "KILL", "LINKS", "LIST", "LUSERS", "MODE", "MOTD", "NAMES", "NICK", "NOTICE", "OPER", "PART", "PASS", "PING",
+        "PONG", "PRIVMSG", "QUIT", "REGISTER", "REHASH", "RESTART", "SERVICE", "SERVLIST", "SQUERY", "SQUIT", "STATS",
+        "SUMMON", "TAGMSG", "TIME", "TOPIC", "TRACE", "USER", "USERHOST", "USERS", "VERSION", "WALLOPS", "WHO", "WHOIS",
+        "WHOWAS",
+    ]
+}
+
+// The IRC session's answers to its client's own lines, besides messages (World+IRCAnswers):
+// owed in the order typed, kind by kind, so held lines and mail between do not matter.
+extension World {
+    /// The lines that ended in this chunk, as IRC frames them: what each is owed.
+    mutating func noteIRCArrived(_ chunk: ArraySlice<UInt8>, on slot: Int) {
+        let ended = noteArrived(chunk, on: slot)
+        guard ended > 0 else { return }
+        let lines = model.sessions[slot].waitingLines.suffix(ended)
+        model.sessions[slot].waitingLines.removeLast(ended)
+        // PING is answered before the welcome too; other commands only after it.
+        let welcomed = model.sessions[slot].welcomed
+        for line in lines {
+            var words = String(decoding: line, as: UTF8.self).split(separator: " ", omittingEmptySubsequences: true)
+            if words.first?.hasPrefix("@") == true { words.removeFirst() }  // tags
+            if words.first?.hasPrefix(":") == true { words.removeFirst() }  // a source
+            guard let verb = words.first?.uppercased() else { continue }
+            if verb == "QUIT" { return }  // nothing after it is answered
+            if verb == "PING", words.count > 1 {
+                let token = words[1].hasPrefix(":") ? String(words[1].dropFirst()) : String(words[1])
+                if !token.isEmpty { model.sessions[slot].ircRepliesOwed.append(.pong(token: token)) }
+            } else if welcomed, !IRCReplyOwed.ircCommands.contains(verb), verb.allSatisfy({ $0.isLetter }) {
+                model.sessions[slot].ircRepliesOwed.append(.unknownCommand(verb))
+            }
+        }
+    }
+
+    /// A PONG or 421 the session wrote answers the oldest line owed one of its kind.
+    mutating func judgeIRCReply(_ message: IRCMessage, on slot: Int) {
+        let name = sessions[slot].name
+        switch message.command {
+        case "PONG":
+            guard
+                let index = model.sessions[slot].ircRepliesOwed.firstIndex(where: {
+                    if case .pong = $0 { return true } else { return false }
+                })
+            else { return }  // a PONG to the server's own PING is not an answer to a line
+            let owed = model.sessions[slot].ircRepliesOwed.remove(at: index)
+            if case .pong(let token) = owed, message.parameters.last != token {
+                fail(.ircRendering, "\(name) sent PING \(token) and was answered PONG \(message.parameters)")
+            }
+        case "421":
+            guard
+                let index = model.sessions[slot].ircRepliesOwed.firstIndex(where: {
+                    if case .unknownCommand = $0 { return true } else { return false }
+                })
+            else {
+                return fail(
+                    .ircRendering, "\(name) was answered 421 \(message.parameters) with no unknown command sent")
+            }
+            let owed = model.sessions[slot].ircRepliesOwed.remove(at: index)
+            if case .unknownCommand(let verb) = owed, message.parameters.dropFirst().first?.uppercased() != verb {
+                fail(.ircRendering, "\(name) sent \(verb) and was answered 421 \(message.parameters)")
+            }
+        default:
+            break
+        }
+    }
+}
