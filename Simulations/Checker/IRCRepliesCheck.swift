@@ -71,6 +71,14 @@ extension World {
             if case .unknownCommand(let verb) = owed, message.parameters.dropFirst().first?.uppercased() != verb {
                 fail(.ircRendering, "\(name) sent \(verb) and was answered 421 \(message.parameters)")
             }
+        case let numeric where numeric.count == 3 && numeric.allSatisfy(\.isNumber):
+            // Another numeric naming the oldest unknown command owed: the wrong reply to it.
+            guard
+                let owed = model.sessions[slot].ircRepliesOwed.first(where: {
+                    if case .unknownCommand = $0 { return true } else { return false }
+                }), case .unknownCommand(let verb) = owed, message.parameters.dropFirst().first?.uppercased() == verb
+            else { return }
+            fail(.ircRendering, "\(name) sent \(verb), which IRC lacks, and was answered \(numeric), not 421")
         default:
             break
         }
