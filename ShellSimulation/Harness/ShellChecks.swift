@@ -34,10 +34,10 @@ extension ShellWorld {
             }
             if acted { continue }
             let owed = owedAnswers
-            // An actor's thread that sleeps (the storage thread's commit window) still has
-            // work in hand: quiescence is after it, not during it.
             checkTimersKept()
             if violation != nil { return }
+            // An actor's thread that sleeps (the storage thread's commit window) still has
+            // work in hand: quiescence is after it, not during it.
             if owed.isEmpty, !shutdownBegun || shutdownFinished, !actorThreadSleeps { break }
             guard let next = scheduler.earliestDeadline else {
                 scheduler.checkDeadlock()
@@ -81,8 +81,8 @@ extension ShellWorld {
     /// thread waits for, its own (running) or the parking lot's (parked): the earliest
     /// wait, as its thread meant it (a preemption between reading the clock and waiting
     /// makes any timeout late, and is not the shell's fault), ends after the timer is due,
-    /// or none ends at all. Nothing will tick it then, so
-    /// the deadline is not kept, whatever else happens to wake the session later.
+    /// or none ends at all. Nothing will tick it then, so the deadline is not kept, whatever
+    /// else happens to wake the session later.
     private func timerNobodyWakesFor(next: Instant?) -> String? {
         let now = platform.now()
         for (index, timer) in (shell?.sessionTimers ?? []).enumerated() {

@@ -134,8 +134,15 @@ public final class ShellScheduler: @unchecked Sendable {
     /// Hands the baton back and waits for it: the heart of every platform call.
     func park(_ thread: ControlledThread, _ wait: Wait) {
         thread.wait = wait
-        let stale = clock.now - (thread.lastClockRead ?? clock.now)
-        thread.meantDeadline = wait.deadline.map { $0 + (.zero - stale) }
+        if let deadline = wait.deadline {
+            // Reckoned from the thread's last clock read, which this wait uses up: a later
+            // wait with no read between it and this one is reckoned from now.
+            let stale = clock.now - (thread.lastClockRead ?? clock.now)
+            thread.meantDeadline = deadline + (.zero - stale)
+            thread.lastClockRead = nil
+        } else {
+            thread.meantDeadline = nil
+        }
         running = nil
         controller.signal()
         thread.semaphore.wait()

@@ -100,7 +100,7 @@ struct LoginLedger: Sendable {
     var slotAddresses: [Int: Int] = [:]
     /// The jobs waiting for the pool, and the order they must leave in.
     var queue = HashQueueModel()
-    /// the Gate's attempts in flight (logins, registrations, `/passwd`), from the
+    /// The Gate's attempts in flight (logins, registrations, `/passwd`), from the
     /// store fetch that starts one to the step that ends it, and whose each is.
     var gateAttempts: [Ticket: SessionID] = [:]
     /// Each `/passwd` the Gate took on, by ticket: whether its old password was the account's.
@@ -356,9 +356,9 @@ extension World {
     }
 
     /// A job goes to the hashing pool: within its slots, alone from its address (unless
-    /// exempt), and for a login's check alone for its account.
-    /// A job goes to the pool: a check of an account's password (a login's, a `/passwd`'s
-    /// old one) or a new password's hash (a registration's, a `/passwd`'s new one).
+    /// exempt), and a check of an account's password (a login's, a `/passwd`'s old one)
+    /// alone for its account; a new password's hash (a registration's, a `/passwd`'s new
+    /// one) checks no account.
     private mutating func toPool(_ ticket: Ticket, checksPassword: Bool) {
         guard let owner = ticketOwners[ticket], let address = logins.slotAddresses[owner] else { return }
         let job = LoginLedger.PoolJob(address: address, account: checksPassword ? logins.logins[ticket]?.account : nil)
@@ -396,7 +396,7 @@ extension World {
 }
 
 extension World {
-    /// the server-wide bound on the Gate's attempts in flight (`maxPendingLogins`):
+    /// The server-wide bound on the Gate's attempts in flight (`maxPendingLogins`):
     /// never more taken on, and `server-busy` for a new one only when that many are out.
     mutating func checkPendingBound(_ message: GateMessage, _ effects: [GateEffect]) {
         func refused(_ session: SessionID, busy: Bool = false) -> Bool {

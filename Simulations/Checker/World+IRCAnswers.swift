@@ -47,7 +47,7 @@ extension World {
             guard let first = clients[client].irc.firstTyped, tag.number >= first else { return }
             // Answered already: this is its history, replayed as the client comes back to the room.
             guard !clients[client].irc.answered.contains(tag.number) else { return }
-            // an echo is the message as typed: its command (PRIVMSG or NOTICE) too.
+            // An echo is the message as typed: its command (PRIVMSG or NOTICE) too.
             // (A CTCP ACTION is Parley's /me, echoed as a PRIVMSG whichever verb carried it.)
             if !history, from == me, !parameters[1].hasPrefix("\u{1}ACTION "),
                 let typed = clients[client].irc.typed.first(where: { $0.tag == tag }),

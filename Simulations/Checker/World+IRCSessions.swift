@@ -127,12 +127,7 @@ extension World {
         let name = sessions[slot].name
         switch line {
         case .message(let room, let from, let text), .action(let room, let from, let text):
-            let sent = written.first {
-                ($0.command == "PRIVMSG" || $0.command == "NOTICE") && $0.parameters.first == "#\(room.text)"
-                    && $0.source?.hasPrefix("\(from.text)!") == true
-            }
-            guard let sent, let first = sent.parameters.last, IRCView.text(of: first).hasPrefix(IRCView.start(of: text))
-            else {
+            guard World.channelLine(in: written, room: room, from: from, text: text, notice: true) != nil else {
                 return fail(
                     .ircRendering,
                     "\(name) was sent \(from)'s \"\(text.prefix(40))\" in \(room) and wrote no PRIVMSG of it to #\(room)"
@@ -185,14 +180,9 @@ extension World {
             judgeComingOrGoing(room, text, written, on: slot)
             judgeKickShown(room, text, written, on: slot)
         case .history(let room, let at, let from, let text):
-            // a history line is the channel's PRIVMSG from its sender, stamped (server-time)
+            // A history line is the channel's PRIVMSG from its sender, stamped (server-time)
             // with the time the store kept it, not the time it was replayed.
-            let sent = written.first {
-                $0.command == "PRIVMSG" && $0.parameters.first == "#\(room.text)"
-                    && $0.source?.hasPrefix("\(from.text)!") == true
-            }
-            guard let sent, let first = sent.parameters.last, IRCView.text(of: first).hasPrefix(IRCView.start(of: text))
-            else {
+            guard let sent = World.channelLine(in: written, room: room, from: from, text: text, notice: false) else {
                 return fail(
                     .ircRendering,
                     "\(name) was sent \(from)'s \"\(text.prefix(40))\" from \(room)'s history and wrote no PRIVMSG of it"
@@ -203,6 +193,17 @@ extension World {
             }
         case .ok, .error, .bye, .historyEnd:
             break
+        }
+    }
+
+    /// The PRIVMSG (or, with `notice`, NOTICE) to `#room` from `from` that begins with `text`.
+    private static func channelLine(
+        in written: [IRCMessage], room: Name, from: Name, text: String, notice: Bool
+    ) -> IRCMessage? {
+        written.first {
+            ($0.command == "PRIVMSG" || notice && $0.command == "NOTICE") && $0.parameters.first == "#\(room.text)"
+                && $0.source?.hasPrefix("\(from.text)!") == true
+                && $0.parameters.last.map { IRCView.text(of: $0).hasPrefix(IRCView.start(of: text)) } == true
         }
     }
 

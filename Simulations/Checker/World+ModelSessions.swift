@@ -182,7 +182,7 @@ extension World {
     /// The outbox never holds more than the limit, and a slow reader is cut off only when
     /// the next line could not fit.
     private mutating func noteWrite(_ line: ServerLine, on slot: Int) {
-        // every line reads back as itself (docs/PROTOCOL.md: parsing is the inverse of
+        // Every line reads back as itself (docs/PROTOCOL.md: parsing is the inverse of
         // rendering), and its counted size is its rendered size, not a second formula.
         let wire = line.rendered
         if wire.utf8.count != line.wireSize {

@@ -67,11 +67,11 @@ public enum Swarm {
         // (Stream 16 is the loopback draw's: sharing it made every loopback seed a storm.)
         var storm = SeededRandom(seed: seed, stream: 20)
         if plan.moderation != nil, options.faults, storm.chance(0.3) { plan.storeFailure = 1 }
-        // A password floor lowered as for a test suite, one seed in five (the model checks
-        // passwords by it); a stream of its own.
         // Most seeds end lines as real clients do, with CRLF (a stream of its own).
         var lineEnds = SeededRandom(seed: seed, stream: 23)
         world.crlfLines = lineEnds.chance(0.8)
+        // A password floor lowered as for a test suite, one seed in five (the model checks
+        // passwords by it); a stream of its own.
         var floor = SeededRandom(seed: seed, stream: 15)
         if floor.chance(0.2) { world.limits.minPasswordBytes = floor.within(Limits.minPasswordBytesAllowed) }
         // Three seeds in ten with two or more room names keep rooms alive and list them: many

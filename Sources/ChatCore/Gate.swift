@@ -162,7 +162,7 @@ public struct Gate: ChatActor, Hashable {
         case .changePassword(let session, let name, let old, let new, let address):
             guard admit(session, loggedIn: true, &effects) else { break }
             if let refusal = throttle.admit(login: name, from: address, now: now) {
-                effects.append(.session(session, .deliver(.error(.rateLimited, refusal))))
+                turnAway(session, loggedIn: true, .rateLimited, refusal, &effects)
             } else {
                 begin(
                     Attempt(kind: .passwd(new: new), session: session, name: name, password: old, address: address),
@@ -172,16 +172,10 @@ public struct Gate: ChatActor, Hashable {
         pump(&effects)
     }
 
-    /// The server-wide bound on attempts in flight. A logged-in session (a `/passwd`) is
-    /// answered with an `ERR` line, as `answer` does: a login refusal would go unanswered.
+    /// The server-wide bound on attempts in flight; `loggedIn`: a `/passwd`'s.
     private func admit(_ session: SessionID, loggedIn: Bool = false, _ effects: inout [GateEffect]) -> Bool {
         guard inFlight.count < limits.maxPendingLogins else {
-            let text = "too many logins at once; try again soon"
-            if loggedIn {
-                effects.append(.session(session, .deliver(.error(.serverBusy, text))))
-            } else {
-                refuse(session, .serverBusy, text, &effects)
-            }
+            turnAway(session, loggedIn: loggedIn, .serverBusy, "too many logins at once; try again soon", &effects)
             return false
         }
         return true
@@ -430,12 +424,20 @@ public struct Gate: ChatActor, Hashable {
         }
     }
 
-    /// Answers an attempt that failed: a login or registration is refused; a `/passwd` gets an `ERR` line.
+    /// Answers an attempt that failed.
     private func answer(_ attempt: Attempt, _ code: ErrorCode, _ text: String, _ effects: inout [GateEffect]) {
-        if attempt.isPasswordChange {
-            effects.append(.session(attempt.session, .deliver(.error(code, text))))
+        turnAway(attempt.session, loggedIn: attempt.isPasswordChange, code, text, &effects)
+    }
+
+    /// A login or registration is refused; a logged-in session (a `/passwd`) gets an `ERR`
+    /// line, since it takes no login refusal and the command would go unanswered.
+    private func turnAway(
+        _ session: SessionID, loggedIn: Bool, _ code: ErrorCode, _ text: String, _ effects: inout [GateEffect]
+    ) {
+        if loggedIn {
+            effects.append(.session(session, .deliver(.error(code, text))))
         } else {
-            refuse(attempt.session, code, text, &effects)
+            refuse(session, code, text, &effects)
         }
     }
 
