@@ -53,6 +53,11 @@ public enum Hazard: String, Codable, Sendable, CaseIterable {
     /// A `/history` read came back to a room its member had left meanwhile (the room
     /// answered the member at its leave).
     case historyOutAtLeave = "history-out-at-leave"
+    /// The store failed a history read: an arrival got its missed lines live, a `/history`
+    /// its error.
+    case historyReadFailed = "history-read-failed"
+    /// ... and an arrival whose read failed had missed room messages while it waited.
+    case missedLiveAfterFailedRead = "missed-live-after-failed-read"
     /// A login or a takeover was refused because a ban was acknowledged while it was in flight.
     case banRacingLogin = "ban-racing-login"
     /// An account was logged in after an `/unban` lifted a ban of it (acknowledged in the

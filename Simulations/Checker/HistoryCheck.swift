@@ -70,14 +70,31 @@ extension World {
 
     /// A history came back to its room: what the session got must be exactly the room's
     /// newest messages up to the read, in the store's order (at least `historyLines` of
-    /// them on arrival, when there are that many), and nothing it had live already.
-    mutating func checkHistoryReply<Output: MailingOutput>(_ room: RoomID, _ reply: StoreReply?, _ effects: [Output]) {
+    /// them on arrival, when there are that many), and nothing it had live already. A read
+    /// the store failed is `failedHistory`'s. Returns the slot of an arrival whose read
+    /// failed: the room messages it gets in this step are the ones it missed, live.
+    @discardableResult
+    mutating func checkHistoryReply<Output: MailingOutput>(
+        _ room: RoomID, _ reply: StoreReply?, _ effects: [Output]
+    )
+        -> Int?
+    {
         guard let reply,
             let read = observed.history.reads.removeValue(forKey: StoreTicket(room: room, ticket: reply.ticket))
-        else { return }
+        else { return nil }
         let missed = read.arrival ? observed.history.missed.removeValue(forKey: read.slot) : nil
         if read.arrival { observed.history.awaiting[read.slot] = nil }
-        guard case .history = reply else { return }
+        guard case .history = reply else {
+            failedHistory(read, of: room, missed: missed, effects)
+            return read.arrival ? read.slot : nil
+        }
+        checkServedHistory(read, of: room, missed: missed, effects)
+        return nil
+    }
+
+    private mutating func checkServedHistory<Output: MailingOutput>(
+        _ read: HistoryBook.Read, of room: RoomID, missed: Int?, _ effects: [Output]
+    ) {
         guard let point = read.point else {
             return fail(
                 .historyOnce,
@@ -135,6 +152,63 @@ extension World {
             )
         }
         if read.arrival { observed.history.from[read.slot] = (room, point) }
+    }
+
+    /// The store failed a history read (PROTOCOL.md, HISTORY). A `/history` gets `ERR
+    /// store-failed` and nothing else (nothing at all if its member left meanwhile). An
+    /// arrival gets an empty history, its `HISTORY-END`, and then, live and in the store's
+    /// order, every room message the room delivered while it waited (none of which it had).
+    private mutating func failedHistory<Output: MailingOutput>(
+        _ read: HistoryBook.Read, of room: RoomID, missed: Int?, _ effects: [Output]
+    ) {
+        hazards.insert(.historyReadFailed)
+        let name = sessions[read.slot].name
+        var lines: [ServerLine] = []
+        for case .session(let id, .deliver(let line))? in effects.lazy.map({ $0.mail }) where slot(id) == read.slot {
+            lines.append(line)
+        }
+        let shown = lines.map { "\"\($0.rendered.dropLast())\"" }.joined(separator: ", ")
+        guard read.arrival else {
+            let answered: Bool
+            switch lines.first {
+            case .error(.storeFailed, _)? where lines.count == 1: answered = true
+            case nil: answered = observed.sessions[read.slot].memberOf != room
+            default: answered = false
+            }
+            if !answered {
+                fail(.answerContents, "\(name)'s /history of \(roomName(room)) failed at the store; it got [\(shown)]")
+            }
+            return
+        }
+        guard let point = read.point else {
+            return fail(.historyOnce, "\(roomName(room)) got a failed read for \(name) that the store never served")
+        }
+        let stored = observed.history.stored[room, default: []]
+        let owed = missed.map { Array(stored[min($0, point)..<point]) } ?? []
+        var live: [TextTag] = []
+        var ends = 0, early = false
+        let made = model.madeName(of: room)
+        for line in lines {
+            switch line {
+            case .historyEnd(let named) where named.text == made:
+                ends += 1
+            case .message(let named, _, let text) where named.text == made:
+                if ends == 0 { early = true }
+                guard let tag = TextTag(text) else { continue }
+                live.append(tag)
+            default:
+                continue
+            }
+        }
+        guard ends == 1, !early, live == owed else {
+            return fail(
+                .historyOnce,
+                "\(name)'s history of \(roomName(room)) failed at the store; it got [\(shown)], owed one end and then [\(owed.map(\.text).joined(separator: " "))] live"
+            )
+        }
+        if !live.isEmpty { hazards.insert(.missedLiveAfterFailedRead) }
+        observed.sessions[read.slot].audit.messagesOwed += live.count
+        observed.history.from[read.slot] = (room, point)
     }
 
     /// A room message delivered live: not to a session still waiting for that room's

@@ -146,7 +146,7 @@ extension World {
         if input.moves || members.count != book.members.count { sync(&book, room, members) }
         checkKicks(room, input, members, effects)
         noteHistoryReads(room, input, effects)
-        checkHistoryReply(room, input.reply, effects)
+        let missedLive = checkHistoryReply(room, input.reply, effects)
         switch input.request {
         case .say(let id, let text)?: accept(text, target: nil, from: id, in: room, effects)
         case .act(let id, let text)?: accept(text, target: nil, action: true, from: id, in: room, effects)
@@ -158,7 +158,7 @@ extension World {
         let resolving = input.reply.flatMap {
             observed.storeTickets.removeValue(forKey: StoreTicket(room: room, ticket: $0.ticket))
         }
-        resolve(resolving, in: room, &book, members, effects)
+        resolve(resolving, in: room, &book, members, effects, missedLive: missedLive)
     }
 
     /// Brings the checker's member list in line with the room's own; joining a second
@@ -260,10 +260,12 @@ extension World {
 
     /// The store answered for a text: now, and only now, may it be delivered.
     private mutating func resolve<Output: MailingOutput>(
-        _ tag: TextTag?, in room: RoomID, _ book: inout RoomBook, _ members: [SessionID: Name], _ effects: [Output]
+        _ tag: TextTag?, in room: RoomID, _ book: inout RoomBook, _ members: [SessionID: Name], _ effects: [Output],
+        missedLive: Int?
     ) {
         var recipients: [Int] = [], whispered: [Int] = []
-        for case .session(let id, .deliver(let line))? in effects.lazy.map({ $0.mail }) {
+        // An arrival whose history read failed gets what it missed live (checked with the read).
+        for case .session(let id, .deliver(let line))? in effects.lazy.map({ $0.mail }) where slot(id) != missedLive {
             let text: String
             switch line {
             case .message(_, _, let said), .action(_, _, let said), .whisper(_, _, let said): text = said

@@ -120,8 +120,11 @@ struct Exploration<Actors: ActorKit> {
             if client.reading { return .stopReading(client: client.number) }
             return faults.chance(0.25) ? .resumeReading(client: client.number) : nil
         case 2 where world.storeFailing:
+            // Unreadable pages stay so for a while, so that joins meet them with messages in flight.
+            guard world.setup.storeFailureMode != .reads || faults.chance(0.2) else { return nil }
             return .storeFailing(false)
-        case 2 where faults.chance(plan.storeFailure):
+        case 2
+        where faults.chance(world.setup.storeFailureMode == .reads ? max(plan.storeFailure, 0.5) : plan.storeFailure):
             return .storeFailing(true)
         case 3 where faults.chance(plan.clockJump):
             return clockMove(milliseconds: faults.within(2...90) * 1000)

@@ -94,6 +94,10 @@ public enum HazardCoverage {
             CoverageProbe(.leaveRacingQuit, within: scheduler == .pct ? 1_100 : 500),
             // An outbox filled to exactly its limit, or a line one byte over: 28 and 35 in 10,000.
             CoverageProbe(.outboxEdge, within: 2_500),
+            // A history read the store failed: 570 seeds in 2,000 (random); an arrival whose
+            // failed read had missed messages, 14 and 17 in 4,000 (random, PCT).
+            CoverageProbe(.historyReadFailed, within: 25),
+            CoverageProbe(.missedLiveAfterFailedRead, within: 1_500),
         ]
     }
 

@@ -70,6 +70,11 @@ public enum Swarm {
         // Most seeds end lines as real clients do, with CRLF (a stream of its own).
         var lineEnds = SeededRandom(seed: seed, stream: 23)
         world.crlfLines = lineEnds.chance(0.8)
+        // A store failure fails writes, history reads, or both, by seed (a stream of its own):
+        // with reads failing and writes working, an arrival gets the messages it missed live
+        // after an empty history, and `/history` its error.
+        var unreadable = SeededRandom(seed: seed, stream: 24)
+        world.storeFailureMode = [.writes, .reads, .both][unreadable.below(3)]
         // A password floor lowered as for a test suite, one seed in five (the model checks
         // passwords by it); a stream of its own.
         var floor = SeededRandom(seed: seed, stream: 15)

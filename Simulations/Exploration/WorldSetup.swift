@@ -27,6 +27,16 @@ public struct WorldSetup: Codable, Equatable, Sendable {
     /// Lines end in CRLF, as real clients send them: an IRC client's every line, a Parley
     /// client's every other; nil or false (fixtures made before): LF alone.
     public var crlfLines: Bool?
+    /// What fails while the store fails; nil (fixtures made before): writes alone.
+    public var storeFailureMode: StoreFailureMode?
+
+    public enum StoreFailureMode: String, Codable, Hashable, Sendable {
+        /// Every write fails (a full disk); reads work.
+        case writes
+        /// Every history read fails (pages that cannot be read); writes work.
+        case reads
+        case both
+    }
 
     /// Whether the account (by name key) was banned before the run.
     func isBanned(_ key: String) -> Bool { (bannedAccounts ?? []).contains { $0.lowercased() == key } }

@@ -16,6 +16,8 @@ public struct InMemoryStore: Hashable, Sendable {
     public private(set) var banned: Set<String> = []
     /// When true, every write fails (a full disk, a read-only file).
     public var failingWrites = false
+    /// When true, every history read fails as well.
+    public var failingReads = false
 
     public init() {}
 
@@ -72,7 +74,8 @@ public struct InMemoryStore: Hashable, Sendable {
             if !failingWrites { audit.append(record) }
             return nil
         case .readHistory(let ticket, let room, let limit, _):
-            // A read, like `fetchAccount`, works while writes fail.
+            // A read, like `fetchAccount`, works while writes fail, unless reads fail too.
+            if failingReads { return .failed(ticket) }
             return .history(ticket, history(of: room, limit: limit))
         }
     }

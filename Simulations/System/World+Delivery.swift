@@ -122,7 +122,9 @@ extension World {
 
     private mutating func storeStep(_ request: StoreRequest, as decision: Decision, event: (World) -> String) {
         beginStep()
-        store.failingWrites = storeFailing
+        let mode = setup.storeFailureMode ?? .writes
+        store.failingWrites = storeFailing && mode != .reads
+        store.failingReads = storeFailing && mode != .writes
         let reply = store.handle(request)
         actorSteps += 1
         checkStore(request, reply: reply)
@@ -229,7 +231,9 @@ extension World {
         }
         beginStep()
         storeFailing = failing
-        endStep(.storeFailing(failing)) { _ in ("store", failing ? "starts failing every write" : "recovers", []) }
+        let what = [.writes: "every write", .reads: "every history read", .both: "every write and history read"][
+            setup.storeFailureMode ?? .writes]!
+        endStep(.storeFailing(failing)) { _ in ("store", failing ? "starts failing \(what)" : "recovers", []) }
         return .applied
     }
 
