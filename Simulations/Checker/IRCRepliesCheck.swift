@@ -35,6 +35,13 @@ extension World {
             if words.first?.hasPrefix(":") == true { words.removeFirst() }  // a source
             guard let verb = words.first?.uppercased() else { continue }
             if verb == "QUIT" { return }  // nothing after it is answered
+            if verb == "JOIN", words.count > 1 {
+                let list = words[1].hasPrefix(":") ? words[1].dropFirst() : words[1][...]
+                for item in list.split(separator: ",") {
+                    guard let key = World.channelKey(item) else { continue }
+                    model.sessions[slot].ircJoinsOwed[key, default: 0] += 1
+                }
+            }
             if verb == "PING", words.count > 1 {
                 let token = words[1].hasPrefix(":") ? String(words[1].dropFirst()) : String(words[1])
                 if !token.isEmpty { model.sessions[slot].ircRepliesOwed.append(.pong(token: token)) }
@@ -44,10 +51,45 @@ extension World {
         }
     }
 
-    /// A PONG or 421 the session wrote answers the oldest line owed one of its kind.
+    /// A channel's name key, if `text` names a channel: `#` and a Parley room name.
+    static func channelKey(_ text: some StringProtocol) -> String? {
+        guard text.first == "#", let name = Name(String(text.dropFirst())) else { return nil }
+        return name.key
+    }
+
+    /// A PONG or 421 the session wrote answers the oldest line owed one of its kind. Its
+    /// own JOINs and KICKs say which channel it has shown its client; a `442` (not on that
+    /// channel) must not name that one, and a `403` naming a channel must answer a JOIN
+    /// of it (a PART of a channel it is not on is `442`, RFC 2812 3.2.2).
     mutating func judgeIRCReply(_ message: IRCMessage, on slot: Int) {
         let name = sessions[slot].name
+        let nick = observed.sessions[slot].ircNick.flatMap(Name.init)?.key
+        let fromSelf = message.source?.split(separator: "!").first.flatMap { Name(String($0)) }?.key == nick
         switch message.command {
+        case "JOIN" where fromSelf && nick != nil:
+            guard let key = message.parameters.first.flatMap(World.channelKey) else { return }
+            model.sessions[slot].ircChannel = key
+            if let owed = model.sessions[slot].ircJoinsOwed[key], owed > 0 {
+                model.sessions[slot].ircJoinsOwed[key] = owed - 1
+            }
+        case "KICK" where message.parameters.count > 1 && Name(message.parameters[1])?.key == nick && nick != nil:
+            if message.parameters.first.flatMap(World.channelKey) == model.sessions[slot].ircChannel {
+                model.sessions[slot].ircChannel = Name.global.key
+            }
+        case "442":
+            guard message.parameters.count > 1, let key = World.channelKey(message.parameters[1]),
+                key == model.sessions[slot].ircChannel
+            else { return }
+            fail(.ircRendering, "\(name) was told 442 for \(message.parameters[1]), the channel it is on")
+        case "403", "405":
+            guard message.parameters.count > 1, let key = World.channelKey(message.parameters[1]) else { return }
+            guard let owed = model.sessions[slot].ircJoinsOwed[key], owed > 0 else {
+                return fail(
+                    .ircRendering,
+                    "\(name) was answered \(message.command) for \(message.parameters[1]), which it never asked to join"
+                )
+            }
+            model.sessions[slot].ircJoinsOwed[key] = owed - 1
         case "PONG":
             guard
                 let index = model.sessions[slot].ircRepliesOwed.firstIndex(where: {

@@ -108,6 +108,12 @@ struct SessionModel {
     /// An IRC session's replies owed to lines its client sent, oldest first: `PONG` with a
     /// `PING`'s token, `421` naming a command IRC does not have (IRCRepliesCheck.swift).
     var ircRepliesOwed: [IRCReplyOwed] = []
+    /// The channel an IRC session has shown its client it is in (by name key): where its
+    /// own last `JOIN` put it, or `global` after a `KICK` of it from there. Nil before.
+    var ircChannel: String?
+    /// JOINs of each channel (by name key) its client sent that no `403` or `405` has
+    /// refused and no `JOIN` of it has answered: a `403` naming a channel needs one.
+    var ircJoinsOwed: [String: Int] = [:]
 
     init(connected: Instant, deadline: Duration) {
         self.connected = connected

@@ -353,7 +353,7 @@ extension SessionModel {
     static let digestedFields = [
         "connected", "login", "loginDeadline", "linesIn", "linesTaken", "bucket", "written", "read", "pendingLogin",
         "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed",
-        "earlyWhispers", "closed", "quitting", "leaveInFlight", "ircRepliesOwed",
+        "earlyWhispers", "closed", "quitting", "leaveInFlight", "ircRepliesOwed", "ircChannel", "ircJoinsOwed",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -381,6 +381,8 @@ extension SessionModel {
         hasher.combine(quitting)
         hasher.combine(leaveInFlight)
         hasher.combine(ircRepliesOwed)
+        hasher.combine(ircChannel)
+        StateDigest.combine(unordered: ircJoinsOwed, into: &hasher) { count, hasher in hasher.combine(count) }
     }
 }
 
