@@ -35,6 +35,12 @@ extension World {
             if words.first?.hasPrefix(":") == true { words.removeFirst() }  // a source
             guard let verb = words.first?.uppercased() else { continue }
             if verb == "QUIT" { return }  // nothing after it is answered
+            if verb == "LIST" {
+                // `LIST #a,#b`: those channels; an item that names no channel matches nothing.
+                let only = words.count > 1 ? (words[1].hasPrefix(":") ? words[1].dropFirst() : words[1][...]) : nil
+                model.sessions[slot].ircListsOwed.append(
+                    only.map { $0.split(separator: ",").compactMap { World.channelKey($0) } })
+            }
             if verb == "JOIN", words.count > 1 {
                 let list = words[1].hasPrefix(":") ? words[1].dropFirst() : words[1][...]
                 for item in list.split(separator: ",") {
@@ -48,6 +54,22 @@ extension World {
             } else if welcomed, !IRCReplyOwed.ircCommands.contains(verb), verb.allSatisfy({ $0.isLetter }) {
                 model.sessions[slot].ircRepliesOwed.append(.unknownCommand(verb))
             }
+        }
+    }
+
+    /// A `323` ended a LIST's answer, whose `322`s named `listed`. From global the live rooms
+    /// answer it (judged with the `ROOMS` line that brought it); from any other channel,
+    /// where Parley lists no rooms, it is that channel alone, if the LIST asked about it.
+    mutating func judgeListEnd(listing listed: [String?], fromRooms: Bool, on slot: Int) {
+        guard !model.sessions[slot].ircListsOwed.isEmpty else { return }
+        let only = model.sessions[slot].ircListsOwed.removeFirst()
+        guard !fromRooms, let here = model.sessions[slot].ircChannel, here != Name.global.key else { return }
+        let owed = only?.contains(here) ?? true ? [here] : []
+        if listed != owed {
+            fail(
+                .ircRendering,
+                "\(sessions[slot].name) in #\(here) was listed [\(listed.map { $0 ?? "?" }.joined(separator: " "))] for a LIST of \(only.map { $0.joined(separator: ",") } ?? "every channel")"
+            )
         }
     }
 

@@ -114,6 +114,9 @@ struct SessionModel {
     /// JOINs of each channel (by name key) its client sent that no `403` or `405` has
     /// refused and no `JOIN` of it has answered: a `403` naming a channel needs one.
     var ircJoinsOwed: [String: Int] = [:]
+    /// LISTs its client sent and not yet ended by a `323`, oldest first: the channels each
+    /// asked about (by name key), or nil for every channel.
+    var ircListsOwed: [[String]?] = []
 
     init(connected: Instant, deadline: Duration) {
         self.connected = connected

@@ -20,6 +20,9 @@ extension World {
         // line it is sent is shown as the session stood before a welcome those lines bring.
         let welcomedBefore = model.sessions[slot].welcomed
         var welcomedNow = false
+        var listed: [String?] = []
+        let fromRooms: Bool
+        if case .mail(.deliver(.rooms)) = input { fromRooms = true } else { fromRooms = false }
         for effect in effects {
             switch effect {
             case .closeConnection:
@@ -33,6 +36,13 @@ extension World {
                 }
                 guard open else { continue }
                 judgeIRCReply(message, on: slot)
+                if message.command == "322" {
+                    listed.append(message.parameters.dropFirst().first.flatMap(World.channelKey))
+                }
+                if message.command == "323" {
+                    judgeListEnd(listing: listed, fromRooms: fromRooms, on: slot)
+                    listed = []
+                }
                 observed.sessions[slot].ircHistory.append(history)
                 // ERROR is IRC's BYE: past the bound, as the close it says.
                 guard message.command != "ERROR" else { continue }

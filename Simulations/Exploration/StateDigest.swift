@@ -354,6 +354,7 @@ extension SessionModel {
         "connected", "login", "loginDeadline", "linesIn", "linesTaken", "bucket", "written", "read", "pendingLogin",
         "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed",
         "earlyWhispers", "closed", "quitting", "leaveInFlight", "ircRepliesOwed", "ircChannel", "ircJoinsOwed",
+        "ircListsOwed",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -383,6 +384,7 @@ extension SessionModel {
         hasher.combine(ircRepliesOwed)
         hasher.combine(ircChannel)
         StateDigest.combine(unordered: ircJoinsOwed, into: &hasher) { count, hasher in hasher.combine(count) }
+        hasher.combine(ircListsOwed)
     }
 }
 
