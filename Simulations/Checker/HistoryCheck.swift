@@ -13,6 +13,8 @@ struct HistoryBook: Sendable {
         var lines: Int?
         /// How many of the room's messages the store held when it served the read.
         var point: Int?
+        /// A `/history` its member left the room before it came back: answered at the leave.
+        var abandoned = false
     }
 
     /// Room messages (no whispers) stored per room life, in the store's order.
@@ -49,6 +51,33 @@ extension World {
             observed.history.reads[StoreTicket(room: room, ticket: ticket)] = .init(
                 slot: slot, arrival: arrival, lines: lines)
             if arrival { observed.history.awaiting[slot] = room }
+        }
+    }
+
+    /// Members that went from `room` in this step: each `/history` of theirs still out is
+    /// answered now, `ERR no-such-room`, while they are here to hear it (PROTOCOL.md).
+    mutating func checkHistoriesAbandoned<Output: MailingOutput>(
+        _ room: RoomID, gone: [Int], _ effects: [Output]
+    ) {
+        for slot in gone {
+            var out = 0
+            for (key, read) in observed.history.reads
+            where key.room == room && read.slot == slot && !read.arrival && !read.abandoned {
+                observed.history.reads[key]?.abandoned = true
+                out += 1
+            }
+            guard out > 0 else { continue }
+            var told = 0
+            for case .session(let id, .deliver(.error(.noSuchRoom, _)))? in effects.lazy.map({ $0.mail })
+            where self.slot(id) == slot {
+                told += 1
+            }
+            if told < out {
+                fail(
+                    .answerCodes,
+                    "\(sessions[slot].name) went from \(roomName(room)) with \(out) /history out and got \(told) no-such-room"
+                )
+            }
         }
     }
 

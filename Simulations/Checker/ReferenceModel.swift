@@ -105,6 +105,9 @@ struct SessionModel {
     var quitting = false
     /// A leave the session sent and its room has not answered with `left`.
     var leaveInFlight = false
+    /// The message of the `/quit` its client typed (the words after the command), once the
+    /// session took it: what the room must tell the others it quit with.
+    var quitMessage: String?
     /// An IRC session's replies owed to lines its client sent, oldest first: `PONG` with a
     /// `PING`'s token, `421` naming a command IRC does not have (IRCRepliesCheck.swift).
     var ircRepliesOwed: [IRCReplyOwed] = []

@@ -109,7 +109,13 @@ extension World {
         noteKickRacingMove(message)
         switch message {
         case .create(let session, let name): noteCreateRace(session, name, effects)
-        case .admitRefused: hazards.insert(.joinRacingLastLeave)
+        case .admitRefused(_, let session, _):
+            hazards.insert(.joinRacingLastLeave)
+            // The room it was sent to closed first: back in global, told `no-such-room`.
+            let told = effects.contains {
+                if case .session(session, .moveRefused(.noSuchRoom, _)) = $0 { return true } else { return false }
+            }
+            if !told { fail(.answerCodes, "\(label(session))'s join bounced off a closed room without no-such-room") }
         default: break
         }
         var book = observed.global
@@ -143,7 +149,9 @@ extension World {
         _ room: RoomID, _ members: [SessionID: Name], _ book: inout RoomBook,
         _ input: RoomInput, _ effects: [Output]
     ) {
+        let before = book.members
         if input.moves || members.count != book.members.count { sync(&book, room, members) }
+        checkHistoriesAbandoned(room, gone: before.filter { !book.members.contains($0) }, effects)
         checkKicks(room, input, members, effects)
         noteHistoryReads(room, input, effects)
         let missedLive = checkHistoryReply(room, input.reply, effects)

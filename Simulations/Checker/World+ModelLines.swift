@@ -53,6 +53,7 @@ extension World {
             to: line, presentIn: model.sessions[slot].presentIn, isOperator: model.sessions[slot].isOperator,
             minPasswordBytes: limits.minPasswordBytes)
         let actual = ReferenceModel.answer(given: effect)
+        if expected == .goodbye, actual == .goodbye { model.sessions[slot].quitMessage = ReferenceModel.quitMessage(line) }
         guard let expected, actual != expected else { return }
         let shown = String(decoding: line.prefix(60), as: UTF8.self)
         fail(
@@ -63,6 +64,15 @@ extension World {
 }
 
 extension ReferenceModel {
+    /// What follows `/quit` and its blanks, unless nothing does (PROTOCOL.md: `/quit [MESSAGE]`).
+    static func quitMessage(_ bytes: [UInt8]) -> String? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let word = text.dropFirst().prefix { $0 != " " }.lowercased()
+        guard word == "quit" || word == "exit" else { return nil }
+        let rest = text.dropFirst(1 + word.count).drop { $0 == " " }
+        return Command.isBlank(rest) ? nil : String(rest)
+    }
+
     /// The answer a line must get; nil where the model does not judge it.
     static func answer(
         to bytes: [UInt8], presentIn room: RoomID?, isOperator: Bool = false, minPasswordBytes: Int = Password.minBytes

@@ -131,6 +131,22 @@ extension World {
         }
     }
 
+    /// A session let into a room says so naming the room as it was made, whatever case its
+    /// client typed: `OK created NAME`, `OK joined NAME`.
+    mutating func judgeMoveAnswer(_ message: SessionMessage, _ effects: [SessionEffect], on slot: Int) {
+        guard case .entered(let ref) = message, ref.id != .global, let made = model.madeName(of: ref.id) else { return }
+        for case .write(.ok(let outcome)) in effects {
+            let named: Name
+            switch outcome {
+            case .created(let name), .joined(let name): named = name
+            default: continue
+            }
+            if named.text != made {
+                fail(.answerContents, "\(sessions[slot].name) entered \(made) and was told \"\(ServerLine.ok(outcome).rendered.dropLast())\"")
+            }
+        }
+    }
+
     /// A create or a join must be refused for the reason the model gives, or carried out.
     private mutating func judgeMove(_ session: SessionID, to name: Name, create: Bool, _ events: [ModelEvent]) {
         let expected: ErrorCode?
@@ -262,7 +278,10 @@ extension World {
         let expected: String
         switch request {
         case .leave: expected = "\(account) left"
-        case .quit(_, let message): expected = "\(account) quit" + (message.map { ": \($0)" } ?? "")
+        case .quit(_, let carried):
+            // A Parley client's message as it typed it; an IRC client's as its session put it.
+            let typed = slot(session).map { sessions[$0].actor.speaksIRC ? carried : model.sessions[$0].quitMessage }
+            expected = "\(account) quit" + ((typed ?? carried).map { ": \($0)" } ?? "")
         case .say, .act, .whisper, .users, .kick, .help, .leaveAtShutdown, .history: return
         }
         let said = events.compactMap { event -> String? in
@@ -304,7 +323,8 @@ extension World {
         let expected: [(String, Bool)] = [
             ("/join", room == .global), ("/createchatroom", room == .global), ("/chatrooms", room == .global),
             ("/kick", isOperator || owns), ("/ban", isOperator), ("/unban", isOperator), ("/whisper", true),
-            ("/users", true), ("/leave", true), ("/quit", true),
+            ("/users", true), ("/leave", true), ("/quit", true), ("/me", true), ("/history", true),
+            ("/passwd", true), ("/help", true),
         ]
         let wrong = expected.filter { commands.contains($0.0) != $0.1 }.map { ($0.1 ? "without " : "with ") + $0.0 }
         if !wrong.isEmpty {

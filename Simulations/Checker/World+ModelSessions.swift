@@ -45,6 +45,7 @@ extension World {
             break
         case .mail(let message):
             explained = noteLoginAnswer(message, on: slot)
+            judgeMoveAnswer(message, effects, on: slot)
         }
         var taken = 0
         for effect in effects {

@@ -353,7 +353,7 @@ extension SessionModel {
     static let digestedFields = [
         "connected", "login", "loginDeadline", "linesIn", "linesTaken", "bucket", "written", "read", "pendingLogin",
         "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed",
-        "earlyWhispers", "closed", "quitting", "leaveInFlight", "ircRepliesOwed", "ircChannel", "ircJoinsOwed",
+        "earlyWhispers", "closed", "quitting", "leaveInFlight", "quitMessage", "ircRepliesOwed", "ircChannel", "ircJoinsOwed",
         "ircListsOwed",
     ]
 
@@ -381,6 +381,7 @@ extension SessionModel {
         hasher.combine(closed)
         hasher.combine(quitting)
         hasher.combine(leaveInFlight)
+        hasher.combine(quitMessage)
         hasher.combine(ircRepliesOwed)
         hasher.combine(ircChannel)
         StateDigest.combine(unordered: ircJoinsOwed, into: &hasher) { count, hasher in hasher.combine(count) }
