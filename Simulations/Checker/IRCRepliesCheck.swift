@@ -7,6 +7,22 @@ enum IRCReplyOwed: Hashable, Sendable {
     case pong(token: String)
     /// A command IRC does not have: `421 nick COMMAND :Unknown command`.
     case unknownCommand(String)
+    /// `TOPIC #channel`, asking: Parley rooms have none, `331 nick #channel :No topic is set`.
+    case noTopic(channel: String)
+    /// `NICK other` once welcomed: the nick is the account's, `433 nick other :...`.
+    case nickRefused(String)
+    /// The welcome's `NAMES` of `#global`, ended by `366 nick #global`.
+    case welcomeNames
+
+    /// Whether `other` is owed the same kind of reply (answers are matched kind by kind).
+    func isKind(of other: IRCReplyOwed) -> Bool {
+        switch (self, other) {
+        case (.pong, .pong), (.unknownCommand, .unknownCommand), (.noTopic, .noTopic), (.nickRefused, .nickRefused),
+            (.welcomeNames, .welcomeNames):
+            return true
+        default: return false
+        }
+    }
 
     /// The commands of RFC 2812 and the IRCv3 ones a client may send; anything else is 421.
     static let ircCommands: Set<String> = [
@@ -53,6 +69,12 @@ extension World {
                 if !token.isEmpty { model.sessions[slot].ircRepliesOwed.append(.pong(token: token)) }
             } else if welcomed, !IRCReplyOwed.ircCommands.contains(verb), verb.allSatisfy({ $0.isLetter }) {
                 model.sessions[slot].ircRepliesOwed.append(.unknownCommand(verb))
+            } else if welcomed, verb == "TOPIC", words.count == 2, let key = World.channelKey(words[1]) {
+                model.sessions[slot].ircRepliesOwed.append(.noTopic(channel: key))
+            } else if welcomed, verb == "NICK", words.count == 2, !words[1].hasPrefix(":"),
+                Name(String(words[1]))?.key != observed.sessions[slot].ircNick.flatMap(Name.init)?.key
+            {
+                model.sessions[slot].ircRepliesOwed.append(.nickRefused(String(words[1])))
             }
         }
     }
@@ -71,6 +93,18 @@ extension World {
                 "\(sessions[slot].name) in #\(here) was listed [\(listed.map { $0 ?? "?" }.joined(separator: " "))] for a LIST of \(only.map { $0.joined(separator: ",") } ?? "every channel")"
             )
         }
+    }
+
+    /// The oldest reply owed of `kind`'s kind is answered by `message`; `fits` says whether
+    /// it answers it rightly.
+    private mutating func answer(
+        _ kind: IRCReplyOwed, with message: IRCMessage, on slot: Int, fits: (IRCReplyOwed) -> Bool
+    ) {
+        guard let index = model.sessions[slot].ircRepliesOwed.firstIndex(where: { $0.isKind(of: kind) }) else {
+            return  // asked in a form the checker does not owe (a channel no rule allows, say)
+        }
+        let owed = model.sessions[slot].ircRepliesOwed.remove(at: index)
+        if !fits(owed) { fail(.ircRendering, "\(sessions[slot].name) was owed \(owed) and written \(message.command) \(message.parameters)") }
     }
 
     /// A channel's name key, if `text` names a channel: `#` and a Parley room name.
@@ -103,6 +137,21 @@ extension World {
                 key == model.sessions[slot].ircChannel
             else { return }
             fail(.ircRendering, "\(name) was told 442 for \(message.parameters[1]), the channel it is on")
+        case "331":
+            answer(.noTopic(channel: ""), with: message, on: slot) { owed in
+                guard case .noTopic(let key) = owed else { return false }
+                return message.parameters.dropFirst().first.flatMap(World.channelKey) == key
+            }
+        case "433" where model.sessions[slot].welcomed:
+            answer(.nickRefused(""), with: message, on: slot) { owed in
+                guard case .nickRefused(let nick) = owed else { return false }
+                return message.parameters.dropFirst().first == nick
+            }
+        case "366" where message.parameters.dropFirst().first.flatMap(World.channelKey) == Name.global.key:
+            // Lenient: a NAMES of #global its client typed ends the same way.
+            if let index = model.sessions[slot].ircRepliesOwed.firstIndex(of: .welcomeNames) {
+                model.sessions[slot].ircRepliesOwed.remove(at: index)
+            }
         case "403", "405":
             guard message.parameters.count > 1, let key = World.channelKey(message.parameters[1]) else { return }
             guard let owed = model.sessions[slot].ircJoinsOwed[key], owed > 0 else {

@@ -32,6 +32,8 @@ extension World {
                 if message.command == "001" {
                     judgeWelcome(message, on: slot)
                     model.sessions[slot].welcomed = true
+                    // The welcome names #global's users (NAMES), ended by its 366.
+                    model.sessions[slot].ircRepliesOwed.append(.welcomeNames)
                     welcomedNow = true
                 }
                 guard open else { continue }

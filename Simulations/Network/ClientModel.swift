@@ -64,9 +64,17 @@ struct ClientModel: Sendable {
             return guessing.guess(&random)
         }
         switch client.belief {
-        case .offline, .anonymous: return anonymousLine(client)
-        case .loggingIn, .present: return presentLine(client)
+        case .offline, .anonymous: return ClientModel.recased(anonymousLine(client), client.linesTyped)
+        case .loggingIn, .present: return ClientModel.recased(presentLine(client), client.linesTyped)
         }
+    }
+
+    /// Commands are typed in any case (`/JOIN den`, `/Login u1 ...`): one command in six,
+    /// chosen without a draw so that every other draw stays as it was.
+    static func recased(_ line: String, _ typed: Int) -> String {
+        guard typed % 6 == 5, let word = ClientState.commandWord(line), !word.isEmpty else { return line }
+        let retyped = typed / 6 % 2 == 0 ? word.uppercased() : word.prefix(1).uppercased() + word.dropFirst()
+        return "/" + retyped + line.dropFirst(1 + word.count)
     }
 
     private mutating func anonymousLine(_ client: ClientState) -> String {
@@ -173,6 +181,8 @@ struct ClientModel: Sendable {
     private mutating func garbage() -> String {
         let lines = [
             "/frob", "/join", "/whisper", "/users now", "/login \(account()) <password>",
+            // One word too many after the password (refused bad-password, never logged in).
+            "/login \(account()) <password> again",
             // `global` as people type it, in any case: reserved for rooms and accounts alike.
             "/create \(spell("global"))", "/join \(spell("global"))", "/register \(spell("global")) <password>",
             // Names no rule allows: a dot, a letter outside ASCII (refused bad-name).

@@ -81,7 +81,8 @@ extension World {
     /// The checker's part of typing: count the line, and note a tagged text as typed.
     private mutating func account(typed line: String, on slot: Int) {
         // `/me TEXT` is a room message in another form: answered by its own delivery, like a say.
-        let action = line.hasPrefix("/me ") ? line.dropFirst(4) : nil
+        let word = ClientState.commandWord(line)
+        let action = word == "me" && line.utf8.count > 4 ? line.dropFirst(4) : nil
         let isCommand = line.utf8.first == UInt8(ascii: "/") && action == nil
         if isCommand {
             observed.sessions[slot].audit.commandsSent += 1
@@ -91,7 +92,7 @@ extension World {
         let tagged: (TextTag, String?)?
         if !isCommand {
             tagged = TextTag(String(action ?? line[...])).map { ($0, nil) }
-        } else if line.hasPrefix("/whisper "), case let words = line.split(separator: " ", maxSplits: 2),
+        } else if word == "whisper", case let words = line.split(separator: " ", maxSplits: 2),
             words.count == 3
         {
             tagged = TextTag(String(words[2])).map { ($0, words[1].lowercased()) }
@@ -289,7 +290,15 @@ extension World {
 extension ClientState {
     /// What typing a line makes the client expect.
     mutating func note(typed line: String) {
-        if line.hasPrefix("/login ") || line.hasPrefix("/register "), belief == .anonymous { belief = .loggingIn }
+        let word = ClientState.commandWord(line)
+        if word == "login" || word == "register", line.contains(" "), belief == .anonymous { belief = .loggingIn }
+    }
+
+    /// A command line's word, in lower case (commands are typed in any case): `me` for
+    /// `/ME hi`; nil for a line that is no command.
+    static func commandWord(_ line: String) -> String? {
+        guard line.utf8.first == UInt8(ascii: "/") else { return nil }
+        return line.dropFirst().prefix { $0 != " " }.lowercased()
     }
 
     /// What a line tells the client about where it is.
