@@ -201,7 +201,8 @@ extension World {
             let answered: Bool
             switch lines.first {
             case .error(.storeFailed, _)? where lines.count == 1: answered = true
-            case nil: answered = observed.sessions[read.slot].memberOf != room
+            // Its member went meanwhile and was answered then (it may be back in the room now).
+            case nil: answered = read.abandoned || observed.sessions[read.slot].memberOf != room
             default: answered = false
             }
             if !answered {

@@ -104,7 +104,11 @@ extension World {
             return  // asked in a form the checker does not owe (a channel no rule allows, say)
         }
         let owed = model.sessions[slot].ircRepliesOwed.remove(at: index)
-        if !fits(owed) { fail(.ircRendering, "\(sessions[slot].name) was owed \(owed) and written \(message.command) \(message.parameters)") }
+        if !fits(owed) {
+            fail(
+                .ircRendering,
+                "\(sessions[slot].name) was owed \(owed) and written \(message.command) \(message.parameters)")
+        }
     }
 
     /// A channel's name key, if `text` names a channel: `#` and a Parley room name.
@@ -137,6 +141,11 @@ extension World {
                 key == model.sessions[slot].ircChannel
             else { return }
             fail(.ircRendering, "\(name) was told 442 for \(message.parameters[1]), the channel it is on")
+        case "ERROR" where message.parameters.last?.contains("Ping timeout") == true:
+            // Idle that long, the session had taken every line its client sent: each was answered.
+            if let owed = model.sessions[slot].ircRepliesOwed.first {
+                fail(.liveness, "\(name) was closed idle (\(message.parameters.last!)) still owing \(owed)")
+            }
         case "331":
             answer(.noTopic(channel: ""), with: message, on: slot) { owed in
                 guard case .noTopic(let key) = owed else { return false }

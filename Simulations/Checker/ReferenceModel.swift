@@ -120,6 +120,10 @@ struct SessionModel {
     /// LISTs its client sent and not yet ended by a `323`, oldest first: the channels each
     /// asked about (by name key), or nil for every channel.
     var ircListsOwed: [[String]?] = []
+    /// The lines an IRC session's client sent, by what its replies tell apart, and how many
+    /// of the first of them its replies have shown taken (IRCFloodCheck.swift).
+    var ircLines: [IRCLineKind] = []
+    var ircShown = 0
 
     init(connected: Instant, deadline: Duration) {
         self.connected = connected

@@ -7,13 +7,14 @@ extension World {
     mutating func modelIRCSession(_ slot: Int, wasClosing: Bool, _ input: SessionInput, _ effects: [SessionEffect]) {
         var history = false
         switch input {
-        case .bytes(let chunk): noteIRCArrived(chunk, on: slot)
+        case .bytes(let chunk): judgeIRCArrival(chunk, effects, wasClosing: wasClosing, on: slot)
         case .lost: break
         case .tick: if !wasClosing { judgeIRCDeadlineKept(slot, effects) }
         case .mail(let message):
             _ = noteLoginAnswer(message, on: slot)
             if case .deliver(.history) = message { history = true }
         }
+        noteIRCLinesTaken(effects, on: slot)
         // The world queues a line only while both directions are open, as here.
         var open = !sessions[slot].serverClosed && !sessions[slot].clientGone
         // A session takes its mail before the client's lines it held (IRCSession.receive), so a

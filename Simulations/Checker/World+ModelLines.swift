@@ -53,7 +53,9 @@ extension World {
             to: line, presentIn: model.sessions[slot].presentIn, isOperator: model.sessions[slot].isOperator,
             minPasswordBytes: limits.minPasswordBytes)
         let actual = ReferenceModel.answer(given: effect)
-        if expected == .goodbye, actual == .goodbye { model.sessions[slot].quitMessage = ReferenceModel.quitMessage(line) }
+        if expected == .goodbye, actual == .goodbye {
+            model.sessions[slot].quitMessage = ReferenceModel.quitMessage(line)
+        }
         guard let expected, actual != expected else { return }
         let shown = String(decoding: line.prefix(60), as: UTF8.self)
         fail(

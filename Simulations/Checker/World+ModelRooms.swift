@@ -142,7 +142,10 @@ extension World {
             default: continue
             }
             if named.text != made {
-                fail(.answerContents, "\(sessions[slot].name) entered \(made) and was told \"\(ServerLine.ok(outcome).rendered.dropLast())\"")
+                fail(
+                    .answerContents,
+                    "\(sessions[slot].name) entered \(made) and was told \"\(ServerLine.ok(outcome).rendered.dropLast())\""
+                )
             }
         }
     }

@@ -353,8 +353,8 @@ extension SessionModel {
     static let digestedFields = [
         "connected", "login", "loginDeadline", "linesIn", "linesTaken", "bucket", "written", "read", "pendingLogin",
         "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed",
-        "earlyWhispers", "closed", "quitting", "leaveInFlight", "quitMessage", "ircRepliesOwed", "ircChannel", "ircJoinsOwed",
-        "ircListsOwed",
+        "earlyWhispers", "closed", "quitting", "leaveInFlight", "quitMessage", "ircRepliesOwed", "ircChannel",
+        "ircJoinsOwed", "ircListsOwed", "ircLines", "ircShown",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -386,6 +386,8 @@ extension SessionModel {
         hasher.combine(ircChannel)
         StateDigest.combine(unordered: ircJoinsOwed, into: &hasher) { count, hasher in hasher.combine(count) }
         hasher.combine(ircListsOwed)
+        hasher.combine(ircLines)
+        hasher.combine(ircShown)
     }
 }
 
