@@ -103,12 +103,24 @@ extension World {
         guard let index = model.sessions[slot].ircRepliesOwed.firstIndex(where: { $0.isKind(of: kind) }) else {
             return  // asked in a form the checker does not owe (a channel no rule allows, say)
         }
+        judgeNoneSkipped(before: index, answered: message, on: slot)
         let owed = model.sessions[slot].ircRepliesOwed.remove(at: index)
         if !fits(owed) {
             fail(
                 .ircRendering,
                 "\(sessions[slot].name) was owed \(owed) and written \(message.command) \(message.parameters)")
         }
+    }
+
+    /// PING, TOPIC, NICK and a command IRC lacks are answered as the session takes their
+    /// lines, one by one in the order sent: a reply to a later one while an earlier one is
+    /// still owed means the earlier went unanswered (or was answered as something else).
+    private mutating func judgeNoneSkipped(before index: Int, answered message: IRCMessage, on slot: Int) {
+        guard let skipped = model.sessions[slot].ircRepliesOwed.prefix(index).first(where: { $0 != .welcomeNames })
+        else { return }
+        fail(
+            .ircRendering,
+            "\(sessions[slot].name) was written \(message.command) \(message.parameters) still owing \(skipped)")
     }
 
     /// A channel's name key, if `text` names a channel: `#` and a Parley room name.
@@ -176,6 +188,7 @@ extension World {
                     if case .pong = $0 { return true } else { return false }
                 })
             else { return }  // a PONG to the server's own PING is not an answer to a line
+            judgeNoneSkipped(before: index, answered: message, on: slot)
             let owed = model.sessions[slot].ircRepliesOwed.remove(at: index)
             if case .pong(let token) = owed, message.parameters.last != token {
                 fail(.ircRendering, "\(name) sent PING \(token) and was answered PONG \(message.parameters)")
@@ -189,6 +202,7 @@ extension World {
                 return fail(
                     .ircRendering, "\(name) was answered 421 \(message.parameters) with no unknown command sent")
             }
+            judgeNoneSkipped(before: index, answered: message, on: slot)
             let owed = model.sessions[slot].ircRepliesOwed.remove(at: index)
             if case .unknownCommand(let verb) = owed, message.parameters.dropFirst().first?.uppercased() != verb {
                 fail(.ircRendering, "\(name) sent \(verb) and was answered 421 \(message.parameters)")
