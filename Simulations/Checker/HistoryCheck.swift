@@ -164,9 +164,15 @@ extension World {
                 )
             }
         }
-        if !read.arrival, ends == 0, tags.isEmpty {
-            // A `/history` whose member left meanwhile: answered at its leave (liveness owes it).
+        if read.abandoned || (!read.arrival && ends == 0 && tags.isEmpty) {
+            // A `/history` whose member left meanwhile: answered at its leave, nothing more now.
             hazards.insert(.historyOutAtLeave)
+            if ends > 0 || heads > 0 || !tags.isEmpty {
+                fail(
+                    .historyOnce,
+                    "\(sessions[read.slot].name) left \(roomName(room)) before its /history came back, and got it after all"
+                )
+            }
             return
         }
         let newest = observed.history.stored[room, default: []][..<point].suffix(tags.count)
@@ -198,10 +204,10 @@ extension World {
         }
         let shown = lines.map { "\"\($0.rendered.dropLast())\"" }.joined(separator: ", ")
         guard read.arrival else {
+            // Its member went meanwhile and was answered then: nothing more.
             let answered: Bool
             switch lines.first {
-            case .error(.storeFailed, _)? where lines.count == 1: answered = true
-            // Its member went meanwhile and was answered then (it may be back in the room now).
+            case .error(.storeFailed, _)? where lines.count == 1: answered = !read.abandoned
             case nil: answered = read.abandoned || observed.sessions[read.slot].memberOf != room
             default: answered = false
             }

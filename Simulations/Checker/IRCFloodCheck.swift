@@ -72,6 +72,8 @@ extension World {
     private func ircMostTaken(_ slot: Int) -> Int? {
         guard let rate = limits.rate else { return nil }
         let cost = Int64(1_000_000_000 / rate.linesPerSecond)
+        // The simulated clock never moves back (Exploration's clock moves, the settling waits).
+        assert(now >= model.sessions[slot].connected, "the clock moved back past a connect")
         let credit = Int64(rate.burst) * cost + (now - model.sessions[slot].connected).nanoseconds
         return Int(credit / cost)
     }

@@ -51,7 +51,7 @@ extension World {
             if words.first?.hasPrefix(":") == true { words.removeFirst() }  // a source
             guard let verb = words.first?.uppercased() else { continue }
             if verb == "QUIT" { return }  // nothing after it is answered
-            if verb == "LIST" {
+            if verb == "LIST", welcomed {
                 // `LIST #a,#b`: those channels; an item that names no channel matches nothing.
                 let only = words.count > 1 ? (words[1].hasPrefix(":") ? words[1].dropFirst() : words[1][...]) : nil
                 model.sessions[slot].ircListsOwed.append(
@@ -72,7 +72,7 @@ extension World {
             } else if welcomed, verb == "TOPIC", words.count == 2, let key = World.channelKey(words[1]) {
                 model.sessions[slot].ircRepliesOwed.append(.noTopic(channel: key))
             } else if welcomed, verb == "NICK", words.count == 2, !words[1].hasPrefix(":"),
-                Name(String(words[1]))?.key != observed.sessions[slot].ircNick.flatMap(Name.init)?.key
+                Name(String(words[1]))?.key != model.sessions[slot].granted?.key
             {
                 model.sessions[slot].ircRepliesOwed.append(.nickRefused(String(words[1])))
             }
@@ -137,7 +137,8 @@ extension World {
     /// of it (a PART of a channel it is not on is `442`, RFC 2812 3.2.2).
     mutating func judgeIRCReply(_ message: IRCMessage, on slot: Int) {
         let name = sessions[slot].name
-        let nick = observed.sessions[slot].ircNick.flatMap(Name.init)?.key
+        // Nicks are account names on Parley: the one the Gate granted (its loggedIn mail).
+        let nick = model.sessions[slot].granted?.key
         let fromSelf = message.source?.split(separator: "!").first.flatMap { Name(String($0)) }?.key == nick
         switch message.command {
         case "JOIN" where fromSelf && nick != nil:
@@ -149,6 +150,8 @@ extension World {
         case "KICK" where message.parameters.count > 1 && Name(message.parameters[1])?.key == nick && nick != nil:
             if message.parameters.first.flatMap(World.channelKey) == model.sessions[slot].ircChannel {
                 model.sessions[slot].ircChannel = Name.global.key
+                // What was in flight there is dropped with the kick, a LIST's answer too.
+                model.sessions[slot].ircListsOwed.removeAll()
             }
         case "442":
             guard message.parameters.count > 1, let key = World.channelKey(message.parameters[1]),

@@ -70,9 +70,12 @@ struct ClientModel: Sendable {
     }
 
     /// Commands are typed in any case (`/JOIN den`, `/Login u1 ...`): one command in six,
-    /// chosen without a draw so that every other draw stays as it was.
+    /// chosen without a draw so that every other draw stays as it was. `/passwd` keeps its
+    /// case: its two placeholders are found on the wire by the command as written.
     static func recased(_ line: String, _ typed: Int) -> String {
-        guard typed % 6 == 5, let word = ClientState.commandWord(line), !word.isEmpty else { return line }
+        guard typed % 6 == 5, let word = ClientState.commandWord(line), !word.isEmpty, word != "passwd" else {
+            return line
+        }
         let retyped = typed / 6 % 2 == 0 ? word.uppercased() : word.prefix(1).uppercased() + word.dropFirst()
         return "/" + retyped + line.dropFirst(1 + word.count)
     }
