@@ -125,6 +125,32 @@ extension World {
             "\(sessions[slot].name) was written \(message.command) \(message.parameters) still owing \(skipped)")
     }
 
+    /// A JOIN's request to the Lobby (a join or a create), for `judgeJoinGivenUp`.
+    mutating func noteIRCMove(_ mail: SessionMail, on slot: Int) {
+        switch mail {
+        case .lobby(.join): model.sessions[slot].ircMoveChain.append(false)
+        case .lobby(.create): model.sessions[slot].ircMoveChain.append(true)
+        default: break
+        }
+    }
+
+    /// A JOIN given up (`403`/`405`) on a Lobby refusal must have tried what the protocol
+    /// says first: no such room is followed by a create, a name taken by a create by one
+    /// more join; the join after a create, or any other refusal, may be the last word.
+    private mutating func judgeJoinGivenUp(_ message: IRCMessage, refusal: ErrorCode?, on slot: Int) {
+        let chain = model.sessions[slot].ircMoveChain
+        model.sessions[slot].ircMoveChain.removeAll()
+        guard let refusal, let last = chain.last else { return }
+        let retried = chain.dropLast().contains(true)
+        let owedMore = last ? refusal == .nameTaken : !retried && refusal == .noSuchRoom
+        if owedMore {
+            fail(
+                .ircRendering,
+                "\(sessions[slot].name) gave up its JOIN of \(message.parameters[1]) (\(message.command)) on \(refusal.rawValue) after \(last ? "a create" : "a join"); the protocol tries \(last ? "one more join" : "a create") first"
+            )
+        }
+    }
+
     /// A channel's name key, if `text` names a channel: `#` and a Parley room name.
     static func channelKey(_ text: some StringProtocol) -> String? {
         guard text.first == "#", let name = Name(String(text.dropFirst())) else { return nil }
@@ -135,7 +161,7 @@ extension World {
     /// own JOINs and KICKs say which channel it has shown its client; a `442` (not on that
     /// channel) must not name that one, and a `403` naming a channel must answer a JOIN
     /// of it (a PART of a channel it is not on is `442`, RFC 2812 3.2.2).
-    mutating func judgeIRCReply(_ message: IRCMessage, on slot: Int) {
+    mutating func judgeIRCReply(_ message: IRCMessage, on slot: Int, refusal: ErrorCode? = nil) {
         let name = sessions[slot].name
         // Nicks are account names on Parley: the one the Gate granted (its loggedIn mail).
         let nick = model.sessions[slot].granted?.key
@@ -144,6 +170,7 @@ extension World {
         case "JOIN" where fromSelf && nick != nil:
             guard let key = message.parameters.first.flatMap(World.channelKey) else { return }
             model.sessions[slot].ircChannel = key
+            model.sessions[slot].ircMoveChain.removeAll()
             if let owed = model.sessions[slot].ircJoinsOwed[key], owed > 0 {
                 model.sessions[slot].ircJoinsOwed[key] = owed - 1
             }
@@ -182,6 +209,7 @@ extension World {
                 )
             }
             model.sessions[slot].ircJoinsOwed[key] = owed - 1
+            judgeJoinGivenUp(message, refusal: refusal, on: slot)
         case "PONG":
             guard
                 let index = model.sessions[slot].ircRepliesOwed.firstIndex(where: {

@@ -120,6 +120,10 @@ struct SessionModel {
     /// LISTs its client sent and not yet ended by a `323`, oldest first: the channels each
     /// asked about (by name key), or nil for every channel.
     var ircListsOwed: [[String]?] = []
+    /// The Lobby requests an IRC session sent for its JOIN in hand, oldest first (true: a
+    /// create): `/join`, `/createchatroom` if there was no such room, one more `/join` if
+    /// someone created it meanwhile (PROTOCOL.md, IRC). Cleared by its JOIN or its refusal.
+    var ircMoveChain: [Bool] = []
     /// The lines an IRC session's client sent, by what its replies tell apart, and how many
     /// of the first of them its replies have shown taken (IRCFloodCheck.swift).
     var ircLines: [IRCLineKind] = []

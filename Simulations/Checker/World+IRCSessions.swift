@@ -22,6 +22,8 @@ extension World {
         let welcomedBefore = model.sessions[slot].welcomed
         var welcomedNow = false
         var listed: [String?] = []
+        let refusal: ErrorCode?
+        if case .mail(.moveRefused(let code, _)) = input { refusal = code } else { refusal = nil }
         let fromRooms: Bool
         if case .mail(.deliver(.rooms)) = input { fromRooms = true } else { fromRooms = false }
         for effect in effects {
@@ -38,7 +40,7 @@ extension World {
                     welcomedNow = true
                 }
                 guard open else { continue }
-                judgeIRCReply(message, on: slot)
+                judgeIRCReply(message, on: slot, refusal: refusal)
                 if message.command == "322" {
                     listed.append(message.parameters.dropFirst().first.flatMap(World.channelKey))
                 }
@@ -58,6 +60,7 @@ extension World {
                 }
             case .send(let mail) where !model.sessions[slot].closed:
                 noteLoginSent(mail, on: slot)
+                noteIRCMove(mail, on: slot)
             case .write(let line):
                 fail(.ircRendering, "\(sessions[slot].name) is an IRC connection and was written \(line)")
             case .send, .retire:

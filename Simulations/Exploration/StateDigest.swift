@@ -354,7 +354,7 @@ extension SessionModel {
         "connected", "login", "loginDeadline", "linesIn", "linesTaken", "bucket", "written", "read", "pendingLogin",
         "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed",
         "earlyWhispers", "closed", "quitting", "leaveInFlight", "quitMessage", "ircRepliesOwed", "ircChannel",
-        "ircJoinsOwed", "ircListsOwed", "ircLines", "ircShown",
+        "ircJoinsOwed", "ircListsOwed", "ircLines", "ircShown", "ircMoveChain",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -386,6 +386,7 @@ extension SessionModel {
         hasher.combine(ircChannel)
         StateDigest.combine(unordered: ircJoinsOwed, into: &hasher) { count, hasher in hasher.combine(count) }
         hasher.combine(ircListsOwed)
+        hasher.combine(ircMoveChain)
         hasher.combine(ircLines)
         hasher.combine(ircShown)
     }
