@@ -324,3 +324,12 @@ public struct ExhaustiveSearch<Actors: ActorKit> {
             shrunkDecisions: fixture.decisions.count)
     }
 }
+
+extension ExhaustiveSearch where Actors == ProductionActors {
+    /// `run` with production's actors, specialized in this module: called from another
+    /// module, the generic search runs unspecialized, looking up its world's metadata
+    /// and witnesses at every step (measured: 2.25 times the states a second).
+    public func runWithProductionActors(progress: (Summary) -> Void = { _ in }) -> Summary {
+        run(progress: progress)
+    }
+}

@@ -4,7 +4,8 @@ import ChatCore
 /// already explored: every actor's private state, the lanes and their mail, the wires,
 /// the clients, the store, the clock and the checker's observations (what the checks
 /// of later steps read). Only what a run leaves behind is left out: the trace, the
-/// timeline, the step counts, the hazards met and the cache of wire lines.
+/// timeline, the step counts, the hazards met and the cache of wire lines; and the order
+/// between store records nothing reads in order (`InMemoryStore.digest(into:)`).
 ///
 /// Written out by hand, no reflection: ChatCore's actors and the world's plain parts are
 /// `Hashable` (synthesized, so a field added to them is digested without a word here), and
@@ -54,6 +55,7 @@ enum StateDigest {
         check(world.model, knows: ReferenceModel.digestedFields)
         for session in world.model.sessions.prefix(1) { check(session, knows: SessionModel.digestedFields) }
         check(world.logins, knows: LoginLedger.digestedFields)
+        check(world.store, knows: InMemoryStore.digestedFields)
     }
 
     private static func check(_ value: Any, knows fields: some Collection<String>, _ name: String? = nil) {
@@ -99,7 +101,7 @@ extension World {
         hasher.combine(sessions.count)
         for slot in sessions { slot.digest(into: &hasher) }
         hasher.combine(clients)
-        hasher.combine(store)
+        store.digest(into: &hasher)
         hasher.combine(storeFailing)
         lanes.digest(into: &hasher)
         observed.digest(into: &hasher, rank: StepRanks(observed))
@@ -131,7 +133,7 @@ extension World {
             },
             one("roomIndex") { $0.combine(roomIndex) },
             one("sessions") { h in for slot in sessions { slot.digest(into: &h) } },
-            one("clients") { $0.combine(clients) }, one("store") { $0.combine(store) },
+            one("clients") { $0.combine(clients) }, one("store") { store.digest(into: &$0) },
             one("storeFailing") { $0.combine(storeFailing) }, one("lanes") { lanes.digest(into: &$0) },
             one("observed.sessions.memberOf") { h in for session in observed.sessions { h.combine(session.memberOf) } },
             one("observed.sessions.joinedStep") { h in
@@ -419,4 +421,49 @@ extension LoginLedger {
         hasher.combine(gateAttempts)
         hasher.combine(passwordChanges)
     }
+}
+
+extension InMemoryStore {
+    /// What a later step can read of the store: its accounts, bans and operators, each room
+    /// life's records in the order stored (a history read reads one life), and the audit
+    /// records as a multiset. The order of two lives' records, or of two audit records, is
+    /// read by nothing (the store answers no request by it; the checker keeps its own books),
+    /// yet two orders of independent steps (a Lobby's audit and a room's message, say)
+    /// leave it different: digested, it kept apart states no later step can tell apart.
+    func digest(into hasher: inout Hasher) {
+        hasher.combine(accounts)
+        hasher.combine(banned)
+        hasher.combine(operators)
+        hasher.combine(failingWrites)
+        hasher.combine(failingReads)
+        // Each life's records through a hasher of its own, the lives summed (a multiset).
+        var lives: [(life: RoomID, hasher: Hasher)] = []
+        for record in messages {
+            guard let index = lives.firstIndex(where: { $0.life == record.life }) else {
+                var life = Hasher()
+                life.combine(record.life)
+                life.combine(record)
+                lives.append((record.life, life))
+                continue
+            }
+            lives[index].hasher.combine(record)
+        }
+        var livesSum: UInt64 = 0
+        for life in lives { livesSum &+= UInt64(bitPattern: Int64(life.hasher.finalize())) }
+        hasher.combine(messages.count)
+        hasher.combine(livesSum)
+        var auditSum: UInt64 = 0
+        for record in audit {
+            var one = Hasher()
+            one.combine(record)
+            auditSum &+= UInt64(bitPattern: Int64(one.finalize()))
+        }
+        hasher.combine(audit.count)
+        hasher.combine(auditSum)
+    }
+
+    /// The fields `digest(into:)` reads: every one.
+    static let digestedFields = [
+        "accounts", "messages", "audit", "banned", "failingWrites", "failingReads", "operators",
+    ]
 }

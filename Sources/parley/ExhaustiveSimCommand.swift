@@ -16,7 +16,7 @@ struct ExhaustiveSimCommand {
         search.timeLimit = timeLimit
         search.sleepSets = sleepSets
         search.checkIndependence = checkIndependence
-        let summary = search.run { so in
+        let summary = search.runWithProductionActors { so in
             ProgressLine.show(
                 "\(so.sequences) sequences · \(so.distinctStates) states · \(so.pruned) pruned · \(Int(so.seconds)) s")
         }

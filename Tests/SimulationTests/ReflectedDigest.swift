@@ -47,6 +47,14 @@ struct ReflectedDigest {
             return UInt64(session.memberOf.map { ranks.of(field as! Int, in: $0) } ?? 0)
         case (let entry as MessageEntry, "acceptStep"): return UInt64(ranks.of(field as! Int, in: entry.room))
         case (_, "ownerChangedStep"): return (field as! Int) > 0 ? 1 : 0
+        case (is InMemoryStore, "messages"):
+            // Each room life's records in order; the lives as a multiset.
+            let records = field as! [ChatRecord]
+            var sum: UInt64 = 0
+            for life in Set(records.map(\.life)) { sum &+= Mix.finish(value(records.filter { $0.life == life })) }
+            return sum
+        case (is InMemoryStore, "audit"):
+            return (field as! [AuditRecord]).reduce(0) { $0 &+ Mix.finish(value($1)) }
         default: break
         }
         guard Mirror(reflecting: subject).displayStyle == .struct, "\(type(of: subject))".hasPrefix("SessionSlot<")
