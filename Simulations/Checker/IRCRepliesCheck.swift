@@ -50,7 +50,13 @@ extension World {
             if words.first?.hasPrefix("@") == true { words.removeFirst() }  // tags
             if words.first?.hasPrefix(":") == true { words.removeFirst() }  // a source
             guard let verb = words.first?.uppercased() else { continue }
-            if verb == "QUIT" { return }  // nothing after it is answered
+            if verb == "QUIT" {  // nothing after it is answered
+                if !model.sessions[slot].ircQuitTyped {
+                    model.sessions[slot].ircQuitTyped = true
+                    model.sessions[slot].ircQuitReason = World.ircQuitReason(line)
+                }
+                return
+            }
             if verb == "LIST", welcomed {
                 // `LIST #a,#b`: those channels; an item that names no channel matches nothing.
                 let only = words.count > 1 ? (words[1].hasPrefix(":") ? words[1].dropFirst() : words[1][...]) : nil
@@ -246,5 +252,53 @@ extension World {
         default:
             break
         }
+    }
+}
+
+extension World {
+    /// The `/quit` message a `QUIT` line means (PROTOCOL.md, IRC): its one parameter (a
+    /// trailing one whole), mIRC's bold, colour, reset, italics, underline, strike-out,
+    /// monospace, reverse and hex colour codes dropped; nil when nothing but blanks is left,
+    /// when a control character or an invisible scalar remains, or when `/quit ` and it
+    /// would pass Parley's line limit.
+    static func ircQuitReason(_ line: [UInt8]) -> String? {
+        var text = Substring(String(decoding: line, as: UTF8.self))
+        for prefix in ["@", ":"] where text.hasPrefix(prefix) {  // tags, then a source
+            text = text.drop { $0 != " " }.drop { $0 == " " }
+        }
+        text = text.dropFirst(4).drop { $0 == " " }  // QUIT
+        let reason = text.hasPrefix(":") ? String(text.dropFirst()) : String(text.prefix { $0 != " " })
+        var kept = String.UnicodeScalarView()
+        var scalars = reason.unicodeScalars[...]
+        func digits(_ most: Int, hex: Bool = false) {
+            var taken = 0
+            while taken < most, let next = scalars.first,
+                hex ? next.properties.isASCIIHexDigit : ("0"..."9").contains(next)
+            {
+                scalars.removeFirst()
+                taken += 1
+            }
+        }
+        while let scalar = scalars.popFirst() {
+            switch scalar {
+            case "\u{02}", "\u{0F}", "\u{11}", "\u{16}", "\u{1D}", "\u{1E}", "\u{1F}": continue
+            case "\u{03}":
+                digits(2)
+                if scalars.first == ",", let after = scalars.dropFirst().first, ("0"..."9").contains(after) {
+                    scalars.removeFirst()
+                    digits(2)
+                }
+            case "\u{04}": digits(6, hex: true)
+            default: kept.append(scalar)
+            }
+        }
+        let message = String(kept)
+        guard message.contains(where: { $0 != " " && $0 != "\t" }),
+            !message.unicodeScalars.contains(where: {
+                $0.value < 0x20 && $0 != "\t" || (0x7F...0x9F).contains($0.value)
+            }),
+            ("/quit " + message).utf8.count <= Limits.maxLineBytes
+        else { return nil }
+        return message
     }
 }

@@ -128,6 +128,13 @@ struct SessionModel {
     /// of the first of them its replies have shown taken (IRCFloodCheck.swift).
     var ircLines: [IRCLineKind] = []
     var ircShown = 0
+    /// The first `QUIT` an IRC session's client sent, if any, and its reason as Parley's
+    /// `/quit` message must carry it (nil: a bare quit), read from RFC 2812 and PROTOCOL.md.
+    var ircQuitTyped = false
+    var ircQuitReason: String?
+    /// The session said its `/quit` goodbye (`ERROR :Closing link: see you`): it took that
+    /// QUIT, so the room must tell the others its reason.
+    var ircQuitTaken = false
 
     init(connected: Instant, deadline: Duration) {
         self.connected = connected

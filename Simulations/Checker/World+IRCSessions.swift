@@ -32,6 +32,9 @@ extension World {
                 model.sessions[slot].closed = true
                 open = false
             case .writeIRC(let message):
+                if message.command == "ERROR", message.parameters == ["Closing link: see you"] {
+                    model.sessions[slot].ircQuitTaken = true
+                }
                 if message.command == "001" {
                     judgeWelcome(message, on: slot)
                     model.sessions[slot].welcomed = true

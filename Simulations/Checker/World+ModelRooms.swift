@@ -282,9 +282,16 @@ extension World {
         switch request {
         case .leave: expected = "\(account) left"
         case .quit(_, let carried):
-            // A Parley client's message as it typed it; an IRC client's as its session put it.
-            let typed = slot(session).map { sessions[$0].actor.speaksIRC ? carried : model.sessions[$0].quitMessage }
-            expected = "\(account) quit" + ((typed ?? carried).map { ": \($0)" } ?? "")
+            // A Parley client's message as it typed it; an IRC client's QUIT reason as its
+            // client typed it, once the session said goodbye to that QUIT (else it went for
+            // another cause: a flood, a hang-up, a PART of #global; the message is the session's).
+            let typed = slot(session).map { slot -> String?? in
+                let model = model.sessions[slot]
+                guard sessions[slot].actor.speaksIRC else { return .some(model.quitMessage) }
+                return model.ircQuitTaken && model.ircQuitTyped ? .some(model.ircQuitReason) : .none
+            }
+            let message = (typed ?? .none) ?? carried
+            expected = "\(account) quit" + (message.map { ": \($0)" } ?? "")
         case .say, .act, .whisper, .users, .kick, .help, .leaveAtShutdown, .history: return
         }
         let said = events.compactMap { event -> String? in

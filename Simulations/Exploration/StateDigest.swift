@@ -356,7 +356,8 @@ extension SessionModel {
         "connected", "login", "loginDeadline", "linesIn", "linesTaken", "bucket", "written", "read", "pendingLogin",
         "accountFound", "partialLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed",
         "earlyWhispers", "closed", "quitting", "leaveInFlight", "quitMessage", "ircRepliesOwed", "ircChannel",
-        "ircJoinsOwed", "ircListsOwed", "ircLines", "ircShown", "ircMoveChain",
+        "ircJoinsOwed", "ircListsOwed", "ircLines", "ircShown", "ircMoveChain", "ircQuitTyped", "ircQuitReason",
+        "ircQuitTaken",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -391,6 +392,9 @@ extension SessionModel {
         hasher.combine(ircMoveChain)
         hasher.combine(ircLines)
         hasher.combine(ircShown)
+        hasher.combine(ircQuitTyped)
+        hasher.combine(ircQuitReason)
+        hasher.combine(ircQuitTaken)
     }
 }
 

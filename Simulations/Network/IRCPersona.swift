@@ -90,7 +90,12 @@ extension ClientModel {
                 "PING :p\(c).\(n)", "WHO #\(here)", "MODE #\(here)", "TOPIC #\(here)", "WHOIS \(ircAccount())",
             ]
             return queries[ircRandom.below(queries.count)]
-        case 8: return "QUIT :see you"
+        case 8:
+            // Reasons as clients send them: a trailing one, none, one word, mIRC formatting, blanks.
+            let quits = [
+                "QUIT :see you", "QUIT", "QUIT later", "QUIT :\u{02}gone\u{02} \u{03}4,1fishing\u{0F}", "QUIT :  ",
+            ]
+            return ircRandom.chance(0.5) ? quits[0] : quits[ircRandom.below(quits.count)]
         case 9:
             let lines = ["FROB", "JOIN", "PRIVMSG", "PRIVMSG #\(here)", "NICK \(ircAccount())zz", "JOIN den", "PART"]
             return lines[ircRandom.below(lines.count)]
