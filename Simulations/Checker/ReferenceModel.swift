@@ -89,6 +89,8 @@ struct SessionModel {
     /// Bytes of a line still arriving, and the lines arrived and not yet taken, in order.
     var partialLine: [UInt8] = []
     var waitingLines: [[UInt8]] = []
+    /// The rest of a line answered as too long while it arrived is dropped up to its newline.
+    var droppingLine = false
     /// The room the session last entered, by the mail it was sent; nil before logging in.
     var presentIn: RoomID?
     /// The operator flag the Gate logged the session in with: `/ban` and `/unban` are theirs.

@@ -24,10 +24,15 @@ enum LineAnswer: Equatable {
 // stands, names and texts passed on exactly as typed (case, tabs and UTF-8 kept).
 extension World {
     /// Cuts arrived bytes into lines, as the protocol frames them; returns how many ended.
-    mutating func noteArrived(_ chunk: ArraySlice<UInt8>, on slot: Int) -> Int {
+    /// With `overlongEndsEarly` (Parley's framing, PROTOCOL.md): a line still arriving once
+    /// past the limit (a `\r` allowed) is answered then, and the rest of it, up to its
+    /// newline, is dropped. IRC's flood check counts such a line itself (IRCFloodCheck).
+    mutating func noteArrived(_ chunk: ArraySlice<UInt8>, on slot: Int, overlongEndsEarly: Bool = false) -> Int {
         var ended = 0
         for byte in chunk {
-            if byte == UInt8(ascii: "\n") {
+            if model.sessions[slot].droppingLine {
+                if byte == UInt8(ascii: "\n") { model.sessions[slot].droppingLine = false }
+            } else if byte == UInt8(ascii: "\n") {
                 // The protocol drops a `\r` before the newline.
                 if model.sessions[slot].partialLine.last == UInt8(ascii: "\r") {
                     model.sessions[slot].partialLine.removeLast()
@@ -38,6 +43,12 @@ extension World {
             } else {
                 model.sessions[slot].partialLine.append(byte)
             }
+        }
+        if overlongEndsEarly, model.sessions[slot].partialLine.count > Limits.maxLineBytes + 1 {
+            model.sessions[slot].waitingLines.append(model.sessions[slot].partialLine)
+            model.sessions[slot].partialLine.removeAll(keepingCapacity: true)
+            model.sessions[slot].droppingLine = true
+            ended += 1
         }
         model.sessions[slot].linesIn += ended
         return ended

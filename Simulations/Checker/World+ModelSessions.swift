@@ -37,7 +37,7 @@ extension World {
         var explained: ServerLine?
         switch input {
         case .bytes(let chunk):
-            let lines = noteArrived(chunk, on: slot)
+            let lines = noteArrived(chunk, on: slot, overlongEndsEarly: true)
             if lines > 0, !wasClosing { judgeFlood(slot, effects) }
         case .tick:
             if !wasClosing { judgeDeadlineKept(slot, effects) }

@@ -103,7 +103,8 @@ struct Exploration<Actors: ActorKit> {
         if case .net = world.lanes.keys[lane], faults.chance(plan.partialDelivery),
             case .receive(let name, let bytes) = world.decision(forLane: lane), bytes > 1
         {
-            return .decision(.receive(name, bytes: faults.within(1...(bytes - 1))))
+            // One in four hands over all but the last byte: a line's `\r` without its `\n`.
+            return .decision(.receive(name, bytes: faults.chance(0.25) ? bytes - 1 : faults.within(1...(bytes - 1))))
         }
         return .lane(lane)
     }

@@ -131,12 +131,15 @@ struct ClientModel: Sendable {
         case 3: return "/join \(roomName())"
         case 4: return "/leave"
         // Every third /users is a /history instead, of a few sizes, chosen without a draw.
-        case 5: return client.linesTyped % 3 == 2 ? ClientModel.history[client.linesTyped / 3 % 5] : "/users"
+        case 5:
+            return client.linesTyped % 3 == 2
+                ? ClientModel.history[client.linesTyped / 3 % ClientModel.history.count] : "/users"
         case 6: return "/chatrooms"
         // Every other /help is a /history too, and every fourth a /passwd.
         case 7:
             if client.linesTyped % 4 == 3 { return changePassword(client) }
-            return client.linesTyped % 2 == 0 ? ClientModel.history[client.linesTyped / 2 % 5] : "/help"
+            return client.linesTyped % 2 == 0
+                ? ClientModel.history[client.linesTyped / 2 % ClientModel.history.count] : "/help"
         // With a message (the room hears it) or without, by either name, without a draw.
         case 8: return ["/quit", "/quit see you", "/exit", "/exit gone  fishing"][client.linesTyped % 4]
         case 9: return garbage()
@@ -144,16 +147,27 @@ struct ClientModel: Sendable {
         }
     }
 
-    /// `/passwd OLD NEW`, OLD right or (one in two, without a draw) wrong; NEW is the same
-    /// password again, so the account's later logins stay as the world expects them.
+    /// `/passwd OLD NEW`, OLD right or (one in two, without a draw) wrong, and one in eight
+    /// a byte short of the seed's floor (refused `bad-password` before any check); NEW is
+    /// the same password again, so the account's later logins stay as the world expects them.
     private func changePassword(_ client: ClientState) -> String {
         let account = client.account ?? setup.accounts[0]
-        let old = client.linesTyped % 8 == 3 ? "<wrong-password>" : "<password-of-\(account)>"
+        let floor = setup.limits.limits.minPasswordBytes
+        let old: String
+        switch client.linesTyped % 16 {
+        case 3, 11: old = "<wrong-password>"
+        case 15 where floor > 1: old = "<wrong-password-\(floor - 1)>"
+        default: old = "<password-of-\(account)>"
+        }
         return "/passwd \(old) <password-of-\(account)>"
     }
 
-    /// `/history` with its default, a count smaller than a run's history, and the largest.
-    static let history = ["/history", "/history 1", "/history 2", "/history 3", "/history 500"]
+    /// `/history` with its default, a count smaller than a run's history, and the largest;
+    /// and counts the protocol refuses: none, one past the largest, not a number.
+    static let history = [
+        "/history", "/history 1", "/history 2", "/history 3", "/history 500", "/history 0", "/history 501",
+        "/history x",
+    ]
 
     /// `/kick`, `/ban` or `/unban` of one of the accounts (the client's own included); a
     /// kick mostly aims at the last account the client saw join its room, an unban at the
@@ -190,6 +204,9 @@ struct ClientModel: Sendable {
             "/create \(spell("global"))", "/join \(spell("global"))", "/register \(spell("global")) <password>",
             // Names no rule allows: a dot, a letter outside ASCII (refused bad-name).
             "/create den.2", "/join caf\u{E9}", "/whisper u.1 hi",
+            // A word too many after a room's name (refused bad-name), a password with a tab
+            // in it (bad-password: a tab is not a blank inside a word, yet no password holds one).
+            "/join \(roomName()) \(roomName())", "/create \(roomName()) too", "/login \(account()) secret\tpassword1",
         ]
         return lines[random.below(lines.count)]
     }
@@ -224,7 +241,10 @@ struct ClientModel: Sendable {
         switch roll {
         case 0..<4: return line + "\tcaf\u{E9} \u{2615} na\u{EF}ve \u{1F469}\u{200D}\u{1F4BB}\tend"
         case 4..<5: return ClientModel.padded(line, to: Limits.maxLineBytes)
-        case 5..<6: return ClientModel.padded(line, to: Limits.maxLineBytes + 1)
+        case 5..<6:
+            // One byte past the limit, or (one in four) twice past it: the framer drops the rest.
+            if random.chance(0.25) { return ClientModel.padded(line, to: 2 * Limits.maxLineBytes + 3) }
+            return ClientModel.padded(line, to: Limits.maxLineBytes + 1)
         case 6..<8:
             let scalar = InvisibleScalars.draw(from: InvisibleScalars.classes, &random)
             return line + " look" + String(Character(scalar)) + "here"

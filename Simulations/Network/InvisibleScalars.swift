@@ -30,6 +30,8 @@ enum InvisibleScalars {
     /// One scalar: a class, then a scalar of it.
     static func draw(from classes: [[Unicode.Scalar]], _ random: inout SeededRandom) -> Unicode.Scalar {
         let chosen = classes[random.below(classes.count)]
-        return chosen[random.below(chosen.count)]
+        // A class's ends half the time: an off-by-one at a range's bound is met.
+        let index = random.below(2 * chosen.count)
+        return index < chosen.count ? chosen[index] : (index % 2 == 0 ? chosen[0] : chosen[chosen.count - 1])
     }
 }

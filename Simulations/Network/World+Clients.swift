@@ -122,6 +122,9 @@ extension World {
         if line.hasPrefix(changePasswordPrefix) {
             return line.split(separator: " ", omittingEmptySubsequences: false).map { word in
                 if word == "<wrong-password>" { return "not-the-password" }
+                if word.hasPrefix("<wrong-password-"), let bytes = Int(word.dropFirst(16).dropLast()) {
+                    return String(repeating: "q", count: bytes)
+                }
                 guard word.hasPrefix("<password-of-"), word.hasSuffix(">") else { return String(word) }
                 return WorldSetup.password(for: word.dropFirst(13).dropLast())
             }.joined(separator: " ")
