@@ -31,6 +31,7 @@ extension World {
     }
 
     mutating func modelSession(_ slot: Int, wasClosing: Bool, _ input: SessionInput, _ effects: [SessionEffect]) {
+        if case .mail(let notice) = input { judgeNoticeHeeded(notice, slot, effects) }
         judgeWayOut(slot, input, effects)
         if sessions[slot].actor.speaksIRC { return modelIRCSession(slot, wasClosing: wasClosing, input, effects) }
         judgeSlowReaderCut(slot, wasClosing: wasClosing, input, effects)
@@ -112,6 +113,50 @@ extension World {
             case .write, .writeIRC, .retire:
                 break
             }
+        }
+    }
+
+    /// A notice that ends what a session holds is carried out in the step that reads it,
+    /// while its connection is open as the model sees it: a ban or a takeover of the account
+    /// it logged in as closes the connection (PROTOCOL.md: `BYE banned`, `BYE replaced`);
+    /// a kick from the room it is in, moving from or leaving is shown to its client (the
+    /// room sends it to no one else), unless that very line overflows a slow reader.
+    private mutating func judgeNoticeHeeded(_ notice: SessionMessage, _ slot: Int, _ effects: [SessionEffect]) {
+        let session = model.sessions[slot]
+        guard !session.quitting, !session.closed, let account = session.granted else { return }
+        let closes = effects.contains { if case .closeConnection = $0 { return true } else { return false } }
+        switch notice {
+        case .banned, .replaced:
+            let bye: ByeReason = if case .banned = notice { .banned } else { .replaced }
+            let said = effects.contains { effect in
+                switch effect {
+                case .write(.bye(let reason, _)): return reason == bye
+                case .writeIRC(let message): return message.command == "ERROR"
+                default: return false
+                }
+            }
+            guard !closes || !said else { return }
+            fail(
+                bye == .banned ? .bannedHasNoSession : .oneSessionPerAccount,
+                "\(sessions[slot].name), logged in as \(account), was told it was \(bye.rawValue) and \(closes ? "said no BYE \(bye.rawValue)" : "kept its connection")"
+            )
+        case .kicked(let room, let line):
+            guard session.presentIn == room else { return }
+            let shown = effects.contains { effect in
+                switch effect {
+                case .write(let written): return written == line
+                case .writeIRC(let message): return message.command == "KICK" || message.command == "ERROR"
+                default: return false
+                }
+            }
+            let slowReaderCut = effects.contains { if case .write(.bye(.slowReader, _)) = $0 { true } else { false } }
+            guard !shown, !slowReaderCut else { return }
+            fail(
+                .linesReachConnection,
+                "\(sessions[slot].name) was kicked from \(roomName(room)) and did not show its client \"\(line.rendered.prefix(80))\""
+            )
+        default:
+            return
         }
     }
 
