@@ -146,6 +146,14 @@ extension World {
         let name = sessions[slot].name
         switch line {
         case .message(let room, let from, let text), .action(let room, let from, let text):
+            // One's own line comes back only with echo-message (IRCv3), which its client
+            // asks for with CAP REQ; an older connection's client view is not this one's.
+            let client = name.client - 1
+            if from.key == model.sessions[slot].granted?.key,
+                clients[client].current != slot || !clients[client].irc.echoes
+            {
+                return
+            }
             guard World.channelLine(in: written, room: room, from: from, text: text, notice: true) != nil else {
                 return fail(
                     .ircRendering,
