@@ -127,7 +127,7 @@ extension World {
     private mutating func judgeAdmission(
         _ session: SessionID, _ name: Name, _ address: String, _ effects: [GateEffect]
     ) {
-        let from = logins.address(AddressKey.of(address))
+        let from = logins.address(World.addressKey(address))
         let login = LoginLedger.Login(
             account: logins.account(name.key), address: from, exact: logins.address(address), session: session)
         let pair = waits.pairs[LoginWaits.pair(login)] ?? .init()

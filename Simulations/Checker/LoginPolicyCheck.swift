@@ -165,7 +165,7 @@ extension World {
         switch message {
         // A `/passwd` checks its old password like a login, in the same limits.
         case .login(let session, let name, _, let address), .changePassword(let session, let name, _, _, let address):
-            let from = logins.address(AddressKey.of(address))
+            let from = logins.address(World.addressKey(address))
             let exact = logins.address(address)
             if refusedAsRateLimited(session, effects) {
                 hazards.insert(.loginThrottled)
@@ -221,7 +221,7 @@ extension World {
     /// A registration the Gate took on (it did not refuse it) counts in its address's
     /// window whatever becomes of it; one window never holds more than the limit.
     private mutating func checkRegistration(_ session: SessionID, from address: String, _ effects: [GateEffect]) {
-        let key = AddressKey.of(address)
+        let key = World.addressKey(address)
         let window = limits.registrationWindow
         let limit = max(1, limits.maxRegistrationsPerAddress)
         var times = logins.registrations[key, default: []].filter { now - $0 < window }
@@ -392,6 +392,22 @@ extension World {
 
     func exempt(_ address: String) -> Bool {
         limits.exemptLoopback && (address == "::1" || address.hasPrefix("127.") || address.hasPrefix("::ffff:127."))
+    }
+
+    /// Whom the per-address limits count an address as (PROTOCOL.md, read here and not by
+    /// ChatCore's `AddressKey`): an IPv4 address, loopback and an IPv4-mapped one as
+    /// themselves; any other IPv6 address by its /64, its first four groups.
+    static func addressKey(_ address: String) -> String {
+        guard address.contains(":"), address != "::1", !address.lowercased().hasPrefix("::ffff:") else {
+            return address
+        }
+        let halves = address.components(separatedBy: "::")
+        let head = halves[0].split(separator: ":").map { String(Int($0, radix: 16) ?? -1, radix: 16) }
+        let tail =
+            halves.count > 1 ? halves[1].split(separator: ":").map { String(Int($0, radix: 16) ?? -1, radix: 16) } : []
+        let groups = head + Array(repeating: "0", count: max(0, 8 - head.count - tail.count)) + tail
+        guard groups.count == 8, halves.count <= 2 else { return address }
+        return groups.prefix(4).joined(separator: ":") + "::/64"
     }
 }
 

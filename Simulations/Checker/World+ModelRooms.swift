@@ -336,7 +336,14 @@ extension World {
             ("/users", true), ("/leave", true), ("/quit", true), ("/me", true), ("/history", true),
             ("/passwd", true), ("/help", true),
         ]
-        let wrong = expected.filter { commands.contains($0.0) != $0.1 }.map { ($0.1 ? "without " : "with ") + $0.0 }
+        var wrong = expected.filter { commands.contains($0.0) != $0.1 }.map { ($0.1 ? "without " : "with ") + $0.0 }
+        // And it says who you are here (PROTOCOL.md): the room you own, by its name as made.
+        let ownNote = owns ? model.madeName(of: room).map { "(you own \($0))" } : nil
+        if let ownNote, !text.contains(ownNote) { wrong.append("without \(ownNote)") }
+        if ownNote == nil, text.contains("(you own") { wrong.append("with a note of owning the room") }
+        if isOperator != text.contains("(you are an operator)") {
+            wrong.append((isOperator ? "without" : "with") + " (you are an operator)")
+        }
         if !wrong.isEmpty {
             fail(
                 .answerContents,

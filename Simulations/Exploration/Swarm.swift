@@ -31,7 +31,8 @@ public enum Swarm {
         var loopback = SeededRandom(seed: seed, stream: 16)
         if loopback.chance(0.15) {
             let everyone = plan.guessing == nil || loopback.chance(0.3)
-            let address = loopback.chance(0.5) ? "127.0.0.1" : "::1"
+            // Loopback as the kernel names it: all of 127/8, ::1, and IPv4 mapped into IPv6.
+            let address = ["127.0.0.1", "::1", "127.0.0.2", "::ffff:127.0.0.1"][loopback.below(4)]
             world.addresses = (1...clients).map { number in
                 guard everyone || plan.guessing?.isGuesser(number) == true else {
                     return world.addresses.map { $0[number - 1] } ?? "10.0.0.\(number)"

@@ -44,11 +44,14 @@ public struct GuessingPlan: Codable, Equatable, Sendable {
         let guessers = Array((world.clients - count + 1)...world.clients)
         if count > 1, random.chance(0.7) {
             // Behind one IPv4 address, or, in some seeds, each on its own address of one IPv6
-            // /64, which the per-address limits count as one address.
+            // /64, which the per-address limits count as one address, or each in its own /64
+            // of one /48, which they count apart.
             let sameSite = random.chance(0.3)
+            let apart = sameSite && random.chance(0.5)
             world.addresses = (1...world.clients).map {
                 guard guessers.contains($0) else { return "10.0.0.\($0)" }
-                return sameSite ? "2001:db8:9:9::\($0)" : sharedAddress
+                guard sameSite else { return sharedAddress }
+                return apart ? "2001:db8:9:\($0)::1" : "2001:db8:9:9::\($0)"
             }
         }
         return GuessingPlan(
