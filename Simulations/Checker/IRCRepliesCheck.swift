@@ -57,6 +57,7 @@ extension World {
                 }
                 return
             }
+            if verb == "KICK" { model.sessions[slot].ircKicksTyped.append(IRCKickTyped(line)) }
             if verb == "LIST", welcomed {
                 // `LIST #a,#b`: those channels; an item that names no channel matches nothing.
                 let only = words.count > 1 ? (words[1].hasPrefix(":") ? words[1].dropFirst() : words[1][...]) : nil
@@ -300,5 +301,65 @@ extension World {
             ("/quit " + message).utf8.count <= Limits.maxLineBytes
         else { return nil }
         return message
+    }
+}
+
+/// A `KICK #channel nick [:reason]` its client sent, as the checker reads the line (RFC 2812
+/// 3.2.8: tags and a source skipped, the comment its third parameter): the channel's and the
+/// nick's keys (nil when they name none), and the reason Parley's `/kick nick reason` must
+/// carry (PROTOCOL.md): the comment, its leading spaces dropped; nil when none is left.
+struct IRCKickTyped: Hashable, Sendable {
+    var channel: String?
+    var target: String?
+    var reason: String?
+
+    init(_ line: [UInt8]) {
+        let parameters = IRCKickTyped.parameters(of: line)
+        channel = parameters.first.flatMap { $0.first == "#" ? Name(String($0.dropFirst()))?.key : nil }
+        target = parameters.count > 1 ? Name(String(parameters[1]))?.key : nil
+        let comment = parameters.count > 2 ? parameters[2].drop { $0 == " " } : ""
+        reason = comment.contains { $0 != " " && $0 != "\t" } ? String(comment) : nil
+    }
+
+    /// A line's parameters as IRC reads them (tags, a source and the command skipped): words
+    /// split on spaces, and one that starts with `:` the rest of the line.
+    static func parameters(of line: [UInt8]) -> [Substring] {
+        var text = Substring(String(decoding: line, as: UTF8.self))
+        for prefix in ["@", ":"] where text.hasPrefix(prefix) {  // tags, then a source
+            text = text.drop { $0 != " " }.drop { $0 == " " }
+        }
+        text = text.drop { $0 != " " }.drop { $0 == " " }  // the command
+        var parameters: [Substring] = []
+        while !text.isEmpty {
+            if text.hasPrefix(":") { return parameters + [text.dropFirst()] }
+            let word = text.prefix { $0 != " " }
+            parameters.append(word)
+            text = text.dropFirst(word.count).drop { $0 == " " }
+        }
+        return parameters
+    }
+}
+
+extension World {
+    /// A `/kick` an IRC session sent (its mail to the room) came from a KICK its client typed:
+    /// the oldest one not shown taken, of that nick, on the channel the session was in as it
+    /// took it (it refuses any other with `442`). Lines are taken in order, so every KICK
+    /// before that one was taken already; but an earlier KICK of that nick may have been
+    /// refused (a channel it has left since, a reason Parley refuses) and a later one be the
+    /// sender: the reason is judged only when every such KICK still held owes the same one.
+    mutating func judgeIRCKickTaken(_ mail: SessionMail, on slot: Int) {
+        guard case .kick(_, _, let target, let reason, _)? = mail.memberRequest,
+            let here = model.sessions[slot].ircChannel
+        else { return }
+        let typed = model.sessions[slot].ircKicksTyped
+        let fits = { (kick: IRCKickTyped) in kick.target == target.key && kick.channel == here }
+        guard let first = typed.firstIndex(where: fits) else { return }
+        model.sessions[slot].ircKicksTyped.removeFirst(first + 1)
+        let reasons = Set(typed[first...].filter(fits).map(\.reason))
+        guard reasons.count == 1, let owed = reasons.first, owed != reason else { return }
+        fail(
+            .ircRendering,
+            "\(sessions[slot].name) typed KICK #\(here) \(target) \(owed.map { "with the reason \"\($0)\"" } ?? "with no reason") and its /kick carried \(reason.map { "\"\($0)\"" } ?? "none")"
+        )
     }
 }

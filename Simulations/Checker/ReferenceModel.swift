@@ -137,6 +137,9 @@ struct SessionModel {
     /// The session said its `/quit` goodbye (`ERROR :Closing link: see you`): it took that
     /// QUIT, so the room must tell the others its reason.
     var ircQuitTaken = false
+    /// The KICKs an IRC session's client sent, as the checker reads them, oldest first, until
+    /// a `/kick` the session sent shows them taken: what reason that `/kick` must carry.
+    var ircKicksTyped: [IRCKickTyped] = []
 
     init(connected: Instant, deadline: Duration) {
         self.connected = connected

@@ -64,6 +64,7 @@ extension World {
             case .send(let mail) where !model.sessions[slot].closed:
                 noteLoginSent(mail, on: slot)
                 noteIRCMove(mail, on: slot)
+                judgeIRCKickTaken(mail, on: slot)
             case .write(let line):
                 fail(.ircRendering, "\(sessions[slot].name) is an IRC connection and was written \(line)")
             case .send, .retire:

@@ -53,7 +53,10 @@ extension ClientModel {
     private mutating func ircPresentLine(_ client: ClientState) -> String {
         if let chance = plan.moderation, moderation.chance(chance) {
             let target = client.lastJoined ?? setup.accounts[moderation.below(setup.accounts.count)]
-            return "KICK #\(client.irc.channel ?? "global") \(target) :be nice"
+            // Reasons as clients send them: a trailing one, none, one word, an empty one, leading blanks.
+            let reasons = [" :be nice", "", " calm", " :", " :  twice over"]
+            let reason = ircRandom.chance(0.5) ? reasons[0] : reasons[ircRandom.below(reasons.count)]
+            return "KICK #\(client.irc.channel ?? "global") \(target)\(reason)"
         }
         let c = client.number, n = client.nextText
         let here = client.irc.channel ?? "global"
