@@ -11,14 +11,16 @@ enum IRCReplyOwed: Hashable, Sendable {
     case noTopic(channel: String)
     /// `NICK other` once welcomed: the nick is the account's, `433 nick other :...`.
     case nickRefused(String)
-    /// The welcome's `NAMES` of `#global`, ended by `366 nick #global`.
-    case welcomeNames
+    /// The `NAMES` of a channel (by name key) that the session's own `JOIN` of it brings (at
+    /// the welcome, back in `#global` after a PART or a KICK, in a room joined or created),
+    /// ended by `366 nick #channel` before the session answers anything its client sent later.
+    case names(channel: String)
 
     /// Whether `other` is owed the same kind of reply (answers are matched kind by kind).
     func isKind(of other: IRCReplyOwed) -> Bool {
         switch (self, other) {
         case (.pong, .pong), (.unknownCommand, .unknownCommand), (.noTopic, .noTopic), (.nickRefused, .nickRefused),
-            (.welcomeNames, .welcomeNames):
+            (.names, .names):
             return true
         default: return false
         }
@@ -120,7 +122,7 @@ extension World {
     }
 
     /// PING, TOPIC, NICK and a command IRC lacks are answered as the session takes their
-    /// lines, one by one in the order sent, and none is taken while the welcome's NAMES is
+    /// lines, one by one in the order sent, and none is taken while the NAMES an own JOIN brings is
     /// in flight (only messages go on while something is): a reply to a later one while an
     /// earlier one is still owed means the earlier went unanswered (or was answered as
     /// something else). Not judged at a close: a session cut off (a ping timeout, say) with
@@ -130,6 +132,27 @@ extension World {
         fail(
             .ircRendering,
             "\(sessions[slot].name) was written \(message.command) \(message.parameters) still owing \(skipped)")
+    }
+
+    /// Between its own JOIN of a channel and that channel's 366 the session takes none of its
+    /// client's lines (IRCSession runs the NAMES before them): nothing that shows a line
+    /// taken (IRCFloodCheck.swift) is written or sent while such a NAMES is owed.
+    mutating func judgeNamesFirst(_ effect: SessionEffect, on slot: Int) {
+        guard model.sessions[slot].welcomed, let reply = IRCTakenReply(effect),
+            let owed = model.sessions[slot].ircRepliesOwed.first(where: { $0.isKind(of: .names(channel: "")) }),
+            case .names(let channel) = owed
+        else { return }
+        if case .welcome = reply { return }
+        let shown: String
+        switch effect {
+        case .writeIRC(let message): shown = "wrote \(message.command) \(message.parameters)"
+        case .send(let mail): shown = "sent \(mail)"
+        default: shown = "\(effect)"
+        }
+        fail(
+            .ircRendering,
+            "\(sessions[slot].name) took a line of its client (it \(shown)) after its JOIN of #\(channel) and before that channel's NAMES (366)"
+        )
     }
 
     /// A JOIN's request to the Lobby (a join or a create), for `judgeJoinGivenUp`.
@@ -178,14 +201,20 @@ extension World {
             guard let key = message.parameters.first.flatMap(World.channelKey) else { return }
             model.sessions[slot].ircChannel = key
             model.sessions[slot].ircMoveChain.removeAll()
+            // IRCSession runs the channel's NAMES next, before any line its client sent.
+            model.sessions[slot].ircRepliesOwed.append(.names(channel: key))
             if let owed = model.sessions[slot].ircJoinsOwed[key], owed > 0 {
                 model.sessions[slot].ircJoinsOwed[key] = owed - 1
             }
         case "KICK" where message.parameters.count > 1 && Name(message.parameters[1])?.key == nick && nick != nil:
             if message.parameters.first.flatMap(World.channelKey) == model.sessions[slot].ircChannel {
-                model.sessions[slot].ircChannel = Name.global.key
-                // What was in flight there is dropped with the kick, a LIST's answer too.
+                // What was in flight there is dropped with the kick, a LIST's answer too, and
+                // the NAMES its JOIN brought (if not yet answered, it may come after global's).
                 model.sessions[slot].ircListsOwed.removeAll()
+                if let here = model.sessions[slot].ircChannel {
+                    model.sessions[slot].ircRepliesOwed.removeAll { $0 == .names(channel: here) }
+                }
+                model.sessions[slot].ircChannel = Name.global.key
             }
         case "442":
             guard message.parameters.count > 1, let key = World.channelKey(message.parameters[1]),
@@ -202,11 +231,12 @@ extension World {
                 guard case .nickRefused(let nick) = owed else { return false }
                 return message.parameters.dropFirst().first == nick
             }
-        case "366" where message.parameters.dropFirst().first.flatMap(World.channelKey) == Name.global.key:
-            // Lenient: a NAMES of #global its client typed ends the same way.
-            if let index = model.sessions[slot].ircRepliesOwed.firstIndex(of: .welcomeNames) {
-                model.sessions[slot].ircRepliesOwed.remove(at: index)
-            }
+        case "366":
+            // Lenient: a NAMES its client typed ends the same way.
+            guard let key = message.parameters.dropFirst().first.flatMap(World.channelKey),
+                let index = model.sessions[slot].ircRepliesOwed.firstIndex(of: .names(channel: key))
+            else { return }
+            model.sessions[slot].ircRepliesOwed.remove(at: index)
         case "403", "405":
             guard message.parameters.count > 1, let key = World.channelKey(message.parameters[1]) else { return }
             guard let owed = model.sessions[slot].ircJoinsOwed[key], owed > 0 else {

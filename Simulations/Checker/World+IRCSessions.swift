@@ -38,11 +38,10 @@ extension World {
                 if message.command == "001" {
                     judgeWelcome(message, on: slot)
                     model.sessions[slot].welcomed = true
-                    // The welcome names #global's users (NAMES), ended by its 366.
-                    model.sessions[slot].ircRepliesOwed.append(.welcomeNames)
                     welcomedNow = true
                 }
                 guard open else { continue }
+                judgeNamesFirst(effect, on: slot)
                 judgeIRCReply(message, on: slot, refusal: refusal)
                 if message.command == "322" {
                     listed.append(message.parameters.dropFirst().first.flatMap(World.channelKey))
@@ -63,6 +62,8 @@ extension World {
                 }
             case .send(let mail) where !model.sessions[slot].closed:
                 noteLoginSent(mail, on: slot)
+                // Judged while the client reads (the 366 it waits for is judged only then).
+                if open { judgeNamesFirst(effect, on: slot) }
                 noteIRCMove(mail, on: slot)
                 judgeIRCKickTaken(mail, on: slot)
             case .write(let line):
