@@ -15,12 +15,18 @@ enum IRCReplyOwed: Hashable, Sendable {
     /// the welcome, back in `#global` after a PART or a KICK, in a room joined or created),
     /// ended by `366 nick #channel` before the session answers anything its client sent later.
     case names(channel: String)
+    /// `JOIN 0`: it parts the channel it is in (RFC 2812 3.2.1, PROTOCOL.md): its own PART of
+    /// it (or a KICK of it that came first), never a `403` naming `0`.
+    case partAll
+    /// `MODE nick`: `221 nick +` for its own nick in any case (a nick is its account's name,
+    /// `CASEMAPPING=ascii`), `502` for another's (RFC 2812 3.1.5); nil: either (own modes changed).
+    case userMode(own: Bool?)
 
     /// Whether `other` is owed the same kind of reply (answers are matched kind by kind).
     func isKind(of other: IRCReplyOwed) -> Bool {
         switch (self, other) {
         case (.pong, .pong), (.unknownCommand, .unknownCommand), (.noTopic, .noTopic), (.nickRefused, .nickRefused),
-            (.names, .names):
+            (.names, .names), (.partAll, .partAll), (.userMode, .userMode):
             return true
         default: return false
         }
@@ -80,6 +86,13 @@ extension World {
                 model.sessions[slot].ircRepliesOwed.append(.unknownCommand(verb))
             } else if welcomed, verb == "TOPIC", words.count == 2, let key = World.channelKey(words[1]) {
                 model.sessions[slot].ircRepliesOwed.append(.noTopic(channel: key))
+            } else if welcomed, verb == "JOIN", words.count == 2, words[1] == "0" || words[1] == ":0" {
+                model.sessions[slot].ircRepliesOwed.append(.partAll)
+            } else if welcomed, verb == "MODE", words.count > 1, case let target = words[1].trimmingPrefix(":"),
+                !target.hasPrefix("#")
+            {
+                let own = Name(String(target))?.key == model.sessions[slot].granted?.key
+                model.sessions[slot].ircRepliesOwed.append(.userMode(own: own && words.count > 2 ? nil : own))
             } else if welcomed, verb == "NICK", words.count == 2, !words[1].hasPrefix(":"),
                 Name(String(words[1]))?.key != model.sessions[slot].granted?.key
             {
@@ -206,8 +219,17 @@ extension World {
             if let owed = model.sessions[slot].ircJoinsOwed[key], owed > 0 {
                 model.sessions[slot].ircJoinsOwed[key] = owed - 1
             }
+        case "PART" where fromSelf && nick != nil:
+            // Lenient: a PART or JOIN its client typed before may part it first.
+            if let index = model.sessions[slot].ircRepliesOwed.firstIndex(of: .partAll) {
+                model.sessions[slot].ircRepliesOwed.remove(at: index)
+            }
         case "KICK" where message.parameters.count > 1 && Name(message.parameters[1])?.key == nick && nick != nil:
             if message.parameters.first.flatMap(World.channelKey) == model.sessions[slot].ircChannel {
+                // A kick while its JOIN 0 was on its way parts it (no PART follows).
+                if let index = model.sessions[slot].ircRepliesOwed.firstIndex(of: .partAll) {
+                    model.sessions[slot].ircRepliesOwed.remove(at: index)
+                }
                 // What was in flight there is dropped with the kick, a LIST's answer too, and
                 // the NAMES its JOIN brought (if not yet answered, it may come after global's).
                 model.sessions[slot].ircListsOwed.removeAll()
@@ -237,6 +259,17 @@ extension World {
                 let index = model.sessions[slot].ircRepliesOwed.firstIndex(of: .names(channel: key))
             else { return }
             model.sessions[slot].ircRepliesOwed.remove(at: index)
+        case let code where (code == "403" || code == "405") && message.parameters.dropFirst().first == "0":
+            guard let index = model.sessions[slot].ircRepliesOwed.firstIndex(of: .partAll) else { return }
+            model.sessions[slot].ircRepliesOwed.remove(at: index)
+            fail(
+                .ircRendering, "\(name) sent JOIN 0, which parts its channel, and was answered \(message.command) for 0"
+            )
+        case "221", "502":
+            answer(.userMode(own: nil), with: message, on: slot) { owed in
+                guard case .userMode(let own) = owed else { return false }
+                return own.map { $0 == (message.command == "221") } ?? true
+            }
         case "403", "405":
             guard message.parameters.count > 1, let key = World.channelKey(message.parameters[1]) else { return }
             guard let owed = model.sessions[slot].ircJoinsOwed[key], owed > 0 else {
@@ -299,31 +332,7 @@ extension World {
         }
         text = text.dropFirst(4).drop { $0 == " " }  // QUIT
         let reason = text.hasPrefix(":") ? String(text.dropFirst()) : String(text.prefix { $0 != " " })
-        var kept = String.UnicodeScalarView()
-        var scalars = reason.unicodeScalars[...]
-        func digits(_ most: Int, hex: Bool = false) {
-            var taken = 0
-            while taken < most, let next = scalars.first,
-                hex ? next.properties.isASCIIHexDigit : ("0"..."9").contains(next)
-            {
-                scalars.removeFirst()
-                taken += 1
-            }
-        }
-        while let scalar = scalars.popFirst() {
-            switch scalar {
-            case "\u{02}", "\u{0F}", "\u{11}", "\u{16}", "\u{1D}", "\u{1E}", "\u{1F}": continue
-            case "\u{03}":
-                digits(2)
-                if scalars.first == ",", let after = scalars.dropFirst().first, ("0"..."9").contains(after) {
-                    scalars.removeFirst()
-                    digits(2)
-                }
-            case "\u{04}": digits(6, hex: true)
-            default: kept.append(scalar)
-            }
-        }
-        let message = String(kept)
+        let message = IRCView.formattingDropped(reason)
         guard message.contains(where: { $0 != " " && $0 != "\t" }),
             !message.unicodeScalars.contains(where: {
                 $0.value < 0x20 && $0 != "\t" || (0x7F...0x9F).contains($0.value)

@@ -24,7 +24,12 @@ extension World {
         }
         guard verb == "PRIVMSG" || verb == "NOTICE", words.count == 3, words[2].hasPrefix(":") else { return }
         let target = words[1].hasPrefix("#") ? nil : words[1].lowercased()
-        guard let tag = TextTag(IRCView.text(of: String(words[2].dropFirst()))), tag.whisper == (target != nil),
+        let text = String(words[2].dropFirst())
+        // A text that starts with `/` behind formatting (`\u{02}/quit m1.2`) is a message the
+        // session refuses (404), tagged by its last word.
+        let slashed = IRCView.formattingDropped(text).hasPrefix("/")
+        let tagText = slashed ? String(text.split(separator: " ").last ?? "") : IRCView.text(of: text)
+        guard let tag = TextTag(tagText), tag.whisper == (target != nil),
             tag.client <= clients.count, observed.messages[tag].stage == .unused
         else { return }
         observed.messages[tag] = MessageEntry(stage: .typed, target: target)

@@ -26,14 +26,22 @@ extension World {
         if case .mail(.moveRefused(let code, _)) = input { refusal = code } else { refusal = nil }
         let fromRooms: Bool
         if case .mail(.deliver(.rooms)) = input { fromRooms = true } else { fromRooms = false }
+        var passwordRefused = false
         for effect in effects {
             switch effect {
             case .closeConnection:
                 model.sessions[slot].closed = true
                 open = false
             case .writeIRC(let message):
+                if message.command == "464" { passwordRefused = true }
                 if message.command == "ERROR", message.parameters == ["Closing link: see you"] {
                     model.sessions[slot].ircQuitTaken = true
+                    // Parley's /quit goodbye: for a QUIT its client sent, or the /quit that
+                    // follows a PASS refused (464); never for a message, however formatted.
+                    if !model.sessions[slot].ircQuitTyped, !passwordRefused {
+                        fail(
+                            .ircRendering, "\(sessions[slot].name) said the /quit goodbye, and its client sent no QUIT")
+                    }
                 }
                 if message.command == "001" {
                     judgeWelcome(message, on: slot)
@@ -293,6 +301,36 @@ enum IRCView {
         var text = parameter.dropFirst(8)
         if text.hasSuffix("\u{1}") { text = text.dropLast() }
         return String(text)
+    }
+
+    /// A text with mIRC's bold, colour, reset, italics, underline, strike-out, monospace,
+    /// reverse and hex colour codes dropped, as the checker reads them.
+    static func formattingDropped(_ text: String) -> String {
+        var kept = String.UnicodeScalarView()
+        var scalars = text.unicodeScalars[...]
+        func digits(_ most: Int, hex: Bool = false) {
+            var taken = 0
+            while taken < most, let next = scalars.first,
+                hex ? next.properties.isASCIIHexDigit : ("0"..."9").contains(next)
+            {
+                scalars.removeFirst()
+                taken += 1
+            }
+        }
+        while let scalar = scalars.popFirst() {
+            switch scalar {
+            case "\u{02}", "\u{0F}", "\u{11}", "\u{16}", "\u{1D}", "\u{1E}", "\u{1F}": continue
+            case "\u{03}":
+                digits(2)
+                if scalars.first == ",", let after = scalars.dropFirst().first, ("0"..."9").contains(after) {
+                    scalars.removeFirst()
+                    digits(2)
+                }
+            case "\u{04}": digits(6, hex: true)
+            default: kept.append(scalar)
+            }
+        }
+        return String(kept)
     }
 
     /// The first few characters of a text: a long one is cut into several PRIVMSGs.

@@ -40,6 +40,9 @@ struct IRCClientView: Sendable, Hashable {
             nick = words.count > 1 ? String(words[1]) : nil
         case "AUTHENTICATE" where words.count == 3, "PASS":
             if belief == .anonymous { belief = .loggingIn }
+        case "JOIN" where welcomed && words.count > 1 && words[1] == "0":
+            // JOIN 0 parts the channel it is in (from global: Parley's /leave, goodbye).
+            if let here = channel { partTyped = here }
         case "JOIN" where welcomed && words.count > 1:
             let targets = words[1].split(separator: ",").map { $0.dropFirst().lowercased() }
             if let here = channel, here != "global", let last = targets.last, last != here { joinWhileIn = last }

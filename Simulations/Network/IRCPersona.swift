@@ -74,6 +74,11 @@ extension ClientModel {
         case 0:
             // Mostly to the channel it is in; now and then to one it is not in (404).
             let channel = ircRandom.chance(0.9) ? here : ircRoom()
+            // Now and then a text that starts with `/` behind formatting: a message, refused (404).
+            if ircRandom.chance(0.06) {
+                let hidden = ["\u{02}", "\u{03}4", "\u{0F}", "\u{1D}\u{02}"]
+                return "PRIVMSG #\(channel) :\(hidden[ircRandom.below(hidden.count)])/quit m\(c).\(n)"
+            }
             let text = n % 5 == 2 ? "\u{1}ACTION m\(c).\(n)\u{1}" : ircText("m\(c).\(n)")
             if channel == here, ircRandom.chance(0.15) { ircScripts[c] = ircBurst(client, after: n) }
             return "\(verb) #\(channel) :\(text)"
@@ -85,10 +90,18 @@ extension ClientModel {
         case 4:
             // A PART of #global is Parley's /leave there: goodbye. Clients mostly part temporary rooms.
             if here == "global", ircRandom.chance(0.8) { return "JOIN #\(ircRoom())" }
+            // JOIN 0 parts every channel: Parley's one (from global, its /leave: goodbye).
+            if ircRandom.chance(here == "global" ? 0.1 : 0.2) { return "JOIN 0" }
             return ircRandom.chance(0.9) ? "PART #\(here) :bye" : "PART #\(ircRoom())"
         case 5: return ircRandom.chance(0.5) ? "NAMES" : "NAMES #\(here)"
         case 6: return "LIST"
         case 7:
+            // User modes: its own nick in another case (221), someone else's (502).
+            if ircRandom.chance(0.2) {
+                let nick = client.irc.nick ?? "u\(c)"
+                let own = String(nick.map { $0.isUppercase ? Character($0.lowercased()) : Character($0.uppercased()) })
+                return "MODE \(ircRandom.chance(0.5) ? own : ircSpell(ircAccount()))"
+            }
             let queries = [
                 "PING :p\(c).\(n)", "WHO #\(here)", "MODE #\(here)", "TOPIC #\(here)", "WHOIS \(ircAccount())",
             ]
