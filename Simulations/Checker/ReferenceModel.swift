@@ -137,6 +137,8 @@ struct SessionModel {
     /// The session said its `/quit` goodbye (`ERROR :Closing link: see you`): it took that
     /// QUIT, so the room must tell the others its reason.
     var ircQuitTaken = false
+    /// The account the client's last `PASS NAME:password` before its welcome named.
+    var ircPassAccount: String?
     /// The KICKs an IRC session's client sent, as the checker reads them, oldest first, until
     /// a `/kick` the session sent shows them taken: what reason that `/kick` must carry.
     var ircKicksTyped: [IRCKickTyped] = []

@@ -12,6 +12,10 @@ extension World {
         if verb == "NICK", words.count > 1, !model.sessions[slot].welcomed {
             observed.sessions[slot].ircNick = String(words[1])
         }
+        // `PASS NAME <password>` (on the wire `PASS NAME:password`): the account it names.
+        if verb == "PASS", words.count > 2, !model.sessions[slot].welcomed {
+            model.sessions[slot].ircPassAccount = String(words[1])
+        }
         if verb == "JOIN", clients[sessions[slot].name.client - 1].irc.joinsInFlight > 0 {
             hazards.insert(.ircSecondJoinInFlight)
         }

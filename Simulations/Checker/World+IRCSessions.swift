@@ -43,6 +43,7 @@ extension World {
                             .ircRendering, "\(sessions[slot].name) said the /quit goodbye, and its client sent no QUIT")
                     }
                 }
+                if message.command == "433", !model.sessions[slot].welcomed { judgeRegistrationNick(message, on: slot) }
                 if message.command == "001" {
                     judgeWelcome(message, on: slot)
                     model.sessions[slot].welcomed = true
@@ -124,6 +125,19 @@ extension World {
             )
         }
         hazards.insert(.loginTimeout)
+    }
+
+    /// Before the welcome a `433` refuses a nick that is not the account the connection logs
+    /// in as (PROTOCOL.md: nicknames are account names), compared by key: never the account
+    /// the Gate granted (SASL) or the one PASS named, in another case.
+    private mutating func judgeRegistrationNick(_ message: IRCMessage, on slot: Int) {
+        guard message.parameters.count > 1, let nick = Name(message.parameters[1]) else { return }
+        guard let same = model.sessions[slot].granted ?? model.sessions[slot].ircPassAccount.flatMap({ Name($0) }),
+            same.key == nick.key
+        else { return }
+        fail(
+            .ircRegistration,
+            "\(sessions[slot].name) was refused the nick \(nick) (433) before its welcome, yet it logs in as \(same)")
     }
 
     /// `001` only once the Gate has logged the connection in, addressed to that account,

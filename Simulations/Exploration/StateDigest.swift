@@ -357,7 +357,7 @@ extension SessionModel {
         "accountFound", "partialLine", "droppingLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed",
         "earlyWhispers", "closed", "quitting", "leaveInFlight", "quitMessage", "ircRepliesOwed", "ircChannel",
         "ircJoinsOwed", "ircListsOwed", "ircLines", "ircShown", "ircMoveChain", "ircQuitTyped", "ircQuitReason",
-        "ircQuitTaken", "ircKicksTyped",
+        "ircQuitTaken", "ircPassAccount", "ircKicksTyped",
     ]
 
     func digest(into hasher: inout Hasher) {
@@ -396,6 +396,7 @@ extension SessionModel {
         hasher.combine(ircQuitTyped)
         hasher.combine(ircQuitReason)
         hasher.combine(ircQuitTaken)
+        hasher.combine(ircPassAccount)
         hasher.combine(ircKicksTyped)
     }
 }
