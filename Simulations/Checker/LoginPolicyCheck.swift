@@ -444,14 +444,25 @@ extension World {
                 logins.gateAttempts[ticket] = session
             }
         case .verified(let ticket, _, _), .hashed(let ticket, _), .hashFailed(let ticket):
-            // Still in flight if it goes on: a `/passwd`'s new hash, a registration's account.
+            // Still in flight if it goes on: a `/passwd`'s new hash, a registration's account;
+            // a `/passwd` whose old password matched goes on to hash the new one, at once or
+            // in the queue behind other work (no answer yet).
             let goesOn = effects.contains {
                 switch $0 {
                 case .hasher(.hash(ticket, _)), .store(.createAccount(ticket, _, _, _, _)): return true
                 default: return false
                 }
             }
-            if !goesOn { logins.gateAttempts[ticket] = nil }
+            var queuedNewHash = false
+            if case .verified(_, true, _) = message, logins.passwordChanges[ticket] != nil,
+                let session = logins.gateAttempts[ticket]
+            {
+                queuedNewHash = !effects.contains {
+                    if case .session(session, _) = $0 { return true }
+                    return false
+                }
+            }
+            if !goesOn, !queuedNewHash { logins.gateAttempts[ticket] = nil }
         case .store(let reply):
             let ticket = reply.ticket
             guard let session = logins.gateAttempts[ticket] else { return }

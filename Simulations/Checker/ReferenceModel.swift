@@ -89,8 +89,9 @@ struct SessionModel {
     /// Bytes of a line still arriving, and the lines arrived and not yet taken, in order.
     var partialLine: [UInt8] = []
     var waitingLines: [[UInt8]] = []
-    /// The rest of a line answered as too long while it arrived is dropped up to its newline.
-    var droppingLine = false
+    /// The rest of a line answered as too long while it arrived is dropped up to its newline:
+    /// the bytes of that line so far, as the framer counts them (nil: no line is dropped).
+    var droppedRun: Int?
     /// The room the session last entered, by the mail it was sent; nil before logging in.
     var presentIn: RoomID?
     /// The operator flag the Gate logged the session in with: `/ban` and `/unban` are theirs.

@@ -30,8 +30,8 @@ extension World {
     mutating func noteArrived(_ chunk: ArraySlice<UInt8>, on slot: Int, overlongEndsEarly: Bool = false) -> Int {
         var ended = 0
         for byte in chunk {
-            if model.sessions[slot].droppingLine {
-                if byte == UInt8(ascii: "\n") { model.sessions[slot].droppingLine = false }
+            if let run = model.sessions[slot].droppedRun {
+                model.sessions[slot].droppedRun = byte == UInt8(ascii: "\n") ? nil : run + 1
             } else if byte == UInt8(ascii: "\n") {
                 // The protocol drops a `\r` before the newline.
                 if model.sessions[slot].partialLine.last == UInt8(ascii: "\r") {
@@ -46,8 +46,8 @@ extension World {
         }
         if overlongEndsEarly, model.sessions[slot].partialLine.count > Limits.maxLineBytes + 1 {
             model.sessions[slot].waitingLines.append(model.sessions[slot].partialLine)
+            model.sessions[slot].droppedRun = model.sessions[slot].partialLine.count
             model.sessions[slot].partialLine.removeAll(keepingCapacity: true)
-            model.sessions[slot].droppingLine = true
             ended += 1
         }
         model.sessions[slot].linesIn += ended

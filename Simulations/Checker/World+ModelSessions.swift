@@ -39,7 +39,11 @@ extension World {
         switch input {
         case .bytes(let chunk):
             let lines = noteArrived(chunk, on: slot, overlongEndsEarly: true)
-            if lines > 0, !wasClosing { judgeFlood(slot, effects) }
+            // PROTOCOL.md: a line that goes on without a newline past the bound ends the
+            // connection, `BYE line-too-long`, once what has arrived of it is past the bound.
+            let overflow = model.sessions[slot].droppedRun.map { $0 > limits.maxUnterminatedBytes } ?? false
+            if !wasClosing { judgeOverflow(slot, owed: overflow, effects) }
+            if lines > 0, !wasClosing, !overflow { judgeFlood(slot, effects) }
         case .tick:
             if !wasClosing { judgeDeadlineKept(slot, effects) }
         case .lost:
@@ -114,6 +118,17 @@ extension World {
                 break
             }
         }
+    }
+
+    /// `BYE line-too-long` exactly when the line still arriving has run past the bound.
+    private mutating func judgeOverflow(_ slot: Int, owed: Bool, _ effects: [SessionEffect]) {
+        let said = effects.contains { if case .write(.bye(.lineTooLong, _)) = $0 { true } else { false } }
+        guard said != owed else { return }
+        let run = model.sessions[slot].droppedRun ?? model.sessions[slot].partialLine.count
+        fail(
+            .answerCodes,
+            "\(sessions[slot].name) \(said ? "said" : "did not say") BYE line-too-long with \(run) bytes of one line without a newline (the bound is \(limits.maxUnterminatedBytes))"
+        )
     }
 
     /// A notice that ends what a session holds is carried out in the step that reads it,

@@ -354,7 +354,7 @@ extension ReferenceModel {
 extension SessionModel {
     static let digestedFields = [
         "connected", "login", "loginDeadline", "linesIn", "linesTaken", "bucket", "written", "read", "pendingLogin",
-        "accountFound", "partialLine", "droppingLine", "waitingLines", "presentIn", "isOperator", "granted", "welcomed",
+        "accountFound", "partialLine", "droppedRun", "waitingLines", "presentIn", "isOperator", "granted", "welcomed",
         "earlyWhispers", "closed", "quitting", "leaveInFlight", "quitMessage", "ircRepliesOwed", "ircChannel",
         "ircJoinsOwed", "ircListsOwed", "ircLines", "ircShown", "ircMoveChain", "ircQuitTyped", "ircQuitReason",
         "ircQuitTaken", "ircPassAccount", "ircKicksTyped",
@@ -375,7 +375,7 @@ extension SessionModel {
         }
         hasher.combine(accountFound)
         hasher.combine(partialLine)
-        hasher.combine(droppingLine)
+        hasher.combine(droppedRun)
         hasher.combine(waitingLines)
         hasher.combine(presentIn)
         hasher.combine(isOperator)

@@ -28,6 +28,10 @@ public enum Swarm {
         plan.guessing = GuessingPlan.draw(&login, world: &world)
         // Loopback is exempt from the per-address limits and not from the per-account ones:
         // some seeds put the guessers (or everyone) there. A stream of its own again.
+        // One seed in five bounds a line's run without a newline at a few lines' length, so
+        // that lines twice past the limit close the connection (a stream of its own).
+        var framing = SeededRandom(seed: seed, stream: 17)
+        if framing.chance(0.2) { world.limits.maxUnterminatedBytes = framing.within(4_200...20_000) }
         var loopback = SeededRandom(seed: seed, stream: 16)
         if loopback.chance(0.15) {
             let everyone = plan.guessing == nil || loopback.chance(0.3)

@@ -237,6 +237,11 @@ struct ClientModel: Sendable {
     /// multi-byte UTF-8; exactly at the line limit or one byte past it; a control, format
     /// or separator character of any class (most refused with `ERR bad-text`).
     private mutating func text(_ line: String) -> String {
+        // Where the seed bounds a line's run without a newline, a few lines run past it.
+        let bound = setup.limits.maxUnterminatedBytes
+        if bound < Limits.standard.maxUnterminatedBytes, random.chance(0.03) {
+            return ClientModel.padded(line, to: bound + random.within(1...64))
+        }
         let roll = random.below(100)
         switch roll {
         case 0..<4: return line + "\tcaf\u{E9} \u{2615} na\u{EF}ve \u{1F469}\u{200D}\u{1F4BB}\tend"
