@@ -333,13 +333,13 @@ extension World {
         text = text.dropFirst(4).drop { $0 == " " }  // QUIT
         let reason = text.hasPrefix(":") ? String(text.dropFirst()) : String(text.prefix { $0 != " " })
         let message = IRCView.formattingDropped(reason)
+        // The line `/quit MESSAGE` must fit and hold no scalar Parley refuses; the message is
+        // what follows the command and its blanks.
         guard message.contains(where: { $0 != " " && $0 != "\t" }),
-            !message.unicodeScalars.contains(where: {
-                $0.value < 0x20 && $0 != "\t" || (0x7F...0x9F).contains($0.value)
-            }),
+            !message.unicodeScalars.contains(where: ReferenceModel.isInvisible),
             ("/quit " + message).utf8.count <= Limits.maxLineBytes
         else { return nil }
-        return message
+        return String(message.drop { $0 == " " })
     }
 }
 

@@ -189,6 +189,16 @@ extension World {
                 logins.checks[index].matched = matches
                 if !matches { logins.failedFrom[address] = true }
             }
+            // A `/passwd` whose old password matched: its new password's hash joins the queue
+            // (it may leave for the pool in this same step), a job like any other.
+            if matches, logins.passwordChanges[ticket] != nil, let owner = ticketOwners[ticket],
+                let address = logins.slotAddresses[owner]
+            {
+                let session = sessions[owner].id
+                if !effects.contains(where: { if case .session(session, _) = $0 { true } else { false } }) {
+                    logins.queue.enter(ticket, HashQueueModel.Waiting(address: address, account: nil))
+                }
+            }
         case .store(.accountFound(let ticket, _, _, _)), .store(.accountMissing(let ticket)),
             .store(.accountBanned(let ticket)):
             noteQueued(ticket, effects)
@@ -209,12 +219,27 @@ extension World {
                 logins.close(id)
             case .session(let id, .loggedIn):
                 logins.close(id)
-            case .session(let id, .deliver(.ok(.passwordChanged))), .session(let id, .deliver(.error)):
-                // Only the Gate's answer to a `/passwd` comes as a line (a logged-in session's).
+            case .session(let id, .deliver(.ok(.passwordChanged))):
+                logins.close(id)
+            case .session(let id, .deliver(.error)) where answersPasswordChange(message):
+                // The Gate's answer to a `/passwd` comes as a line (a logged-in session's);
+                // so does its answer to a `/ban`, which ends no login.
                 logins.close(id)
             default:
                 break
             }
+        }
+    }
+
+    /// Whether the Gate's step on `message` is one of a `/passwd`'s: its request, or the
+    /// store's or the pool's answer for its ticket.
+    private func answersPasswordChange(_ message: GateMessage) -> Bool {
+        switch message {
+        case .changePassword: return true
+        case .verified(let ticket, _, _), .hashed(let ticket, _), .hashFailed(let ticket):
+            return logins.passwordChanges[ticket] != nil
+        case .store(let reply): return logins.passwordChanges[reply.ticket] != nil
+        default: return false
         }
     }
 

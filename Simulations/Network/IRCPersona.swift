@@ -110,6 +110,7 @@ extension ClientModel {
             // Reasons as clients send them: a trailing one, none, one word, mIRC formatting, blanks.
             let quits = [
                 "QUIT :see you", "QUIT", "QUIT later", "QUIT :\u{02}gone\u{02} \u{03}4,1fishing\u{0F}", "QUIT :  ",
+                "QUIT :  later", "QUIT :zero\u{200B}width",
             ]
             return ircRandom.chance(0.5) ? quits[0] : quits[ircRandom.below(quits.count)]
         case 9:
