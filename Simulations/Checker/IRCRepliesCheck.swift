@@ -326,13 +326,7 @@ extension World {
     /// when a control character or an invisible scalar remains, or when `/quit ` and it
     /// would pass Parley's line limit.
     static func ircQuitReason(_ line: [UInt8]) -> String? {
-        var text = Substring(String(decoding: line, as: UTF8.self))
-        for prefix in ["@", ":"] where text.hasPrefix(prefix) {  // tags, then a source
-            text = text.drop { $0 != " " }.drop { $0 == " " }
-        }
-        text = text.dropFirst(4).drop { $0 == " " }  // QUIT
-        let reason = text.hasPrefix(":") ? String(text.dropFirst()) : String(text.prefix { $0 != " " })
-        let message = IRCView.formattingDropped(reason)
+        let message = IRCView.formattingDropped(String(IRCView.parameters(of: line).first ?? ""))
         // The line `/quit MESSAGE` must fit and hold no scalar Parley refuses; the message is
         // what follows the command and its blanks.
         guard message.contains(where: { $0 != " " && $0 != "\t" }),
@@ -353,13 +347,15 @@ struct IRCKickTyped: Hashable, Sendable {
     var reason: String?
 
     init(_ line: [UInt8]) {
-        let parameters = IRCKickTyped.parameters(of: line)
+        let parameters = IRCView.parameters(of: line)
         channel = parameters.first.flatMap { $0.first == "#" ? Name(String($0.dropFirst()))?.key : nil }
         target = parameters.count > 1 ? Name(String(parameters[1]))?.key : nil
         let comment = parameters.count > 2 ? parameters[2].drop { $0 == " " } : ""
         reason = comment.contains { $0 != " " && $0 != "\t" } ? String(comment) : nil
     }
+}
 
+extension IRCView {
     /// A line's parameters as IRC reads them (tags, a source and the command skipped): words
     /// split on spaces, and one that starts with `:` the rest of the line.
     static func parameters(of line: [UInt8]) -> [Substring] {

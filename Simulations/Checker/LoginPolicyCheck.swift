@@ -189,15 +189,12 @@ extension World {
                 logins.checks[index].matched = matches
                 if !matches { logins.failedFrom[address] = true }
             }
-            // A `/passwd` whose old password matched: its new password's hash joins the queue
-            // (it may leave for the pool in this same step), a job like any other.
-            if matches, logins.passwordChanges[ticket] != nil, let owner = ticketOwners[ticket],
+            // Its new password's hash joins the queue (it may leave for the pool in this same
+            // step), a job like any other.
+            if passwordChangeGoesOn(message, effects), let owner = ticketOwners[ticket],
                 let address = logins.slotAddresses[owner]
             {
-                let session = sessions[owner].id
-                if !effects.contains(where: { if case .session(session, _) = $0 { true } else { false } }) {
-                    logins.queue.enter(ticket, HashQueueModel.Waiting(address: address, account: nil))
-                }
+                logins.queue.enter(ticket, HashQueueModel.Waiting(address: address, account: nil))
             }
         case .store(.accountFound(let ticket, _, _, _)), .store(.accountMissing(let ticket)),
             .store(.accountBanned(let ticket)):
@@ -229,6 +226,16 @@ extension World {
                 break
             }
         }
+    }
+
+    /// A `/passwd`'s old password matched and its session was told nothing: the Gate goes on
+    /// to hash the new one, at once or in the queue behind other work.
+    func passwordChangeGoesOn(_ message: GateMessage, _ effects: [GateEffect]) -> Bool {
+        guard case .verified(let ticket, true, _) = message, logins.passwordChanges[ticket] != nil,
+            let owner = ticketOwners[ticket]
+        else { return false }
+        let session = sessions[owner].id
+        return !effects.contains { if case .session(session, _) = $0 { true } else { false } }
     }
 
     /// Whether the Gate's step on `message` is one of a `/passwd`'s: its request, or the
@@ -478,16 +485,7 @@ extension World {
                 default: return false
                 }
             }
-            var queuedNewHash = false
-            if case .verified(_, true, _) = message, logins.passwordChanges[ticket] != nil,
-                let session = logins.gateAttempts[ticket]
-            {
-                queuedNewHash = !effects.contains {
-                    if case .session(session, _) = $0 { return true }
-                    return false
-                }
-            }
-            if !goesOn, !queuedNewHash { logins.gateAttempts[ticket] = nil }
+            if !goesOn, !passwordChangeGoesOn(message, effects) { logins.gateAttempts[ticket] = nil }
         case .store(let reply):
             let ticket = reply.ticket
             guard let session = logins.gateAttempts[ticket] else { return }
